@@ -1,17 +1,45 @@
 package dev.healthscore.jobs;
 
+import dev.healthscore.jobs.cli.CommandLineParser;
+import dev.healthscore.jobs.cli.ExitCode;
+import dev.healthscore.jobs.cli.Invocation;
+import dev.healthscore.jobs.cli.UsageException;
+
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.ConfigurableApplicationContext;
 
 /**
- * The health-score batch application: runs one job, a scheduler, or a maintenance
- * command.
+ * The health-score batch application: runs one job or command and exits with its code.
  */
 @SpringBootApplication
+@EnableConfigurationProperties(HealthScoreProperties.class)
 public class HealthScoreApplication {
 
 	public static void main(String[] args) {
-		System.exit(SpringApplication.exit(SpringApplication.run(HealthScoreApplication.class, args)));
+		System.exit(run(args));
+	}
+
+	/**
+	 * Parses the command line, runs it in a fresh application context and returns the
+	 * exit code; a wrong command line exits {@link ExitCode#USAGE} before anything
+	 * starts.
+	 */
+	public static int run(String... args) {
+		Invocation invocation;
+		try {
+			invocation = CommandLineParser.parse(args);
+		}
+		catch (UsageException ex) {
+			System.err.println(ex.getMessage());
+			System.err.println(CommandLineParser.USAGE);
+			return ExitCode.USAGE.code();
+		}
+		SpringApplication application = new SpringApplication(HealthScoreApplication.class);
+		application.addInitializers((context) -> context.getBeanFactory().registerSingleton("invocation", invocation));
+		ConfigurableApplicationContext context = application.run(args);
+		return SpringApplication.exit(context);
 	}
 
 }

@@ -1,0 +1,25 @@
+package dev.healthscore.jobs;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * Settings of the health-score jobs ({@code healthscore.*}).
+ *
+ * @param recompute settings of the {@code recompute} job
+ */
+@ConfigurationProperties("healthscore")
+public record HealthScoreProperties(@DefaultValue Recompute recompute) {
+
+	/**
+	 * Settings of the {@code recompute} job.
+	 *
+	 * @param chunkSize users per chunk: read in one block of queries, written in one
+	 * transaction
+	 * @param progressIntervalSeconds how often progress is logged
+	 */
+	public record Recompute(@DefaultValue("200") int chunkSize, @DefaultValue("5") int progressIntervalSeconds) {
+
+	}
+
+}

@@ -1,0 +1,157 @@
+package dev.healthscore.jobs.cli;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import javax.sql.DataSource;
+
+import dev.healthscore.io.synthetic.GenerationSummary;
+import dev.healthscore.io.synthetic.SyntheticDataGenerator;
+import dev.healthscore.io.synthetic.SyntheticDataSpec;
+import dev.healthscore.jobs.demo.DemoReport;
+import dev.healthscore.jobs.recompute.UserIds;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.batch.core.job.Job;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.ApplicationArguments;
+import org.springframework.boot.ApplicationRunner;
+import org.springframework.boot.ExitCodeGenerator;
+import org.springframework.stereotype.Component;
+
+/**
+ * Carries out the parsed command line once the application has started, and keeps the
+ * exit code for {@code SpringApplication.exit}.
+ */
+@Component
+public class CommandRunner implements ApplicationRunner, ExitCodeGenerator {
+
+	private static final Logger logger = LoggerFactory.getLogger(CommandRunner.class);
+
+	private final ObjectProvider<Invocation> invocation;
+
+	private final JobRunner jobRunner;
+
+	private final Map<String, Job> jobs;
+
+	private final DataSource dataSource;
+
+	private final Clock clock;
+
+	private ExitCode exitCode = ExitCode.COMPLETED;
+
+	public CommandRunner(ObjectProvider<Invocation> invocation, JobRunner jobRunner, Map<String, Job> jobs,
+			DataSource dataSource, ObjectProvider<Clock> clock) {
+		this.invocation = invocation;
+		this.jobRunner = jobRunner;
+		this.jobs = jobs;
+		this.dataSource = dataSource;
+		this.clock = clock.getIfAvailable(Clock::systemUTC);
+	}
+
+	@Override
+	public void run(ApplicationArguments args) throws Exception {
+		Invocation command = this.invocation.getIfAvailable();
+		if (command == null) {
+			return;
+		}
+		try {
+			this.exitCode = switch (command.command()) {
+				case "run" -> runJob(command);
+				case "generate" -> generate(command);
+				case "demo" -> demo(command);
+				default -> throw new UsageException("Unknown command '%s'".formatted(command.command()));
+			};
+		}
+		catch (UsageException ex) {
+			System.err.println(ex.getMessage());
+			System.err.println(CommandLineParser.USAGE);
+			this.exitCode = ExitCode.USAGE;
+		}
+	}
+
+	private ExitCode runJob(Invocation command) throws Exception {
+		command.onlyOptions("from", "to", "users");
+		LocalDate from = command.date("from");
+		LocalDate to = command.date("to");
+		if (to.isBefore(from)) {
+			throw new UsageException(
+					"Invalid range --from=%s --to=%s: --to must not be before --from".formatted(from, to));
+		}
+		Map<String, String> parameters = new LinkedHashMap<>();
+		parameters.put("from", from.toString());
+		parameters.put("to", to.toString());
+		long[] users = command.userIds("users");
+		if (users.length > 0) {
+			parameters.put("users", UserIds.format(users));
+		}
+		JobRunner.Outcome outcome = this.jobRunner.run(job(command.job()), parameters);
+		if (outcome.execution() != null) {
+			logger.info("{} execution {} ended {} ({}); exit code {}", command.job(), outcome.execution().getId(),
+					outcome.execution().getStatus(), outcome.execution().getExitStatus().getExitCode(),
+					outcome.exitCode().code());
+		}
+		return outcome.exitCode();
+	}
+
+	private ExitCode generate(Invocation command) {
+		SyntheticDataSpec spec = spec(command, 0, 0);
+		GenerationSummary summary = new SyntheticDataGenerator(this.dataSource).generate(spec, now());
+		System.out.printf(
+				"Generated %,d users and %,d readings (%,d invalid) for %s..%s in %.1f s (%,.0f readings/s)%n",
+				summary.users(), summary.readings(), summary.invalidReadings(), spec.firstDay(), spec.lastDay(),
+				summary.elapsed().toMillis() / 1000.0, summary.readingsPerSecond());
+		return ExitCode.COMPLETED;
+	}
+
+	private ExitCode demo(Invocation command) throws Exception {
+		long started = System.nanoTime();
+		SyntheticDataSpec spec = spec(command, 1000, 60);
+		GenerationSummary generated = new SyntheticDataGenerator(this.dataSource).generate(spec, now());
+		long recomputeStarted = System.nanoTime();
+		JobRunner.Outcome outcome = this.jobRunner.run(job("recompute"),
+				Map.of("from", spec.firstDay().toString(), "to", spec.lastDay().toString()));
+		long recomputeNanos = System.nanoTime() - recomputeStarted;
+		DemoReport report = DemoReport.query(this.dataSource, spec.firstDay(), spec.lastDay());
+		System.out.println(report.format(generated, outcome, recomputeNanos, System.nanoTime() - started));
+		return outcome.exitCode();
+	}
+
+	private SyntheticDataSpec spec(Invocation command, int defaultUsers, int defaultDays) {
+		int users = (defaultUsers > 0) ? command.positiveInt("users", defaultUsers) : required(command, "users");
+		int days = (defaultDays > 0) ? command.positiveInt("days", defaultDays) : required(command, "days");
+		LocalDate end = command.date("end", LocalDate.now(this.clock.withZone(ZoneOffset.UTC)).minusDays(1));
+		return SyntheticDataSpec.ofDays(users, days, end, command.longValue("seed", 42))
+			.withThreads(command.positiveInt("threads", 2));
+	}
+
+	private static int required(Invocation command, String name) {
+		if (!command.has(name)) {
+			throw new UsageException("Missing --%s=N for '%s'".formatted(name, command.command()));
+		}
+		return command.positiveInt(name, 1);
+	}
+
+	private Job job(String name) {
+		return this.jobs.values()
+			.stream()
+			.filter((job) -> job.getName().equals(name))
+			.findFirst()
+			.orElseThrow(() -> new UsageException("Unknown job '%s'".formatted(name)));
+	}
+
+	private Instant now() {
+		return this.clock.instant();
+	}
+
+	@Override
+	public int getExitCode() {
+		return this.exitCode.code();
+	}
+
+}

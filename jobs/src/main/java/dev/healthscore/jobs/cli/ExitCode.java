@@ -1,0 +1,38 @@
+package dev.healthscore.jobs.cli;
+
+/**
+ * The process exit codes, each with one meaning for an operator (ECS, EventBridge, a
+ * shell).
+ */
+public enum ExitCode {
+
+	/** The job or command completed. */
+	COMPLETED(0),
+
+	/** The job ran and failed; it can be restarted where it stopped. */
+	FAILED(1),
+
+	/** The command line was wrong; nothing ran. */
+	USAGE(2),
+
+	/** The same job with overlapping parameters is already running; nothing ran. */
+	ALREADY_RUNNING(3),
+
+	/** The read replica was too far behind under the {@code fail} lag policy. */
+	REPLICA_LAGGING(4),
+
+	/** The job was stopped on request (e.g. SIGTERM) and can be restarted. */
+	STOPPED(5);
+
+	private final int code;
+
+	ExitCode(int code) {
+		this.code = code;
+	}
+
+	/** The numeric process exit code. */
+	public int code() {
+		return this.code;
+	}
+
+}

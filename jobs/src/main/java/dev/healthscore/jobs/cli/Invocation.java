@@ -1,0 +1,123 @@
+package dev.healthscore.jobs.cli;
+
+import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * A parsed command line: the command, its job (for {@code run}) and its
+ * {@code --name=value} options.
+ *
+ * @param command the command, e.g. {@code run}, {@code demo}, {@code generate}
+ * @param job the job to run, for {@code run}; otherwise {@code null}
+ * @param options the options by name, without their leading dashes
+ */
+public record Invocation(String command, String job, Map<String, String> options) {
+
+	/** Whether an option was given. */
+	public boolean has(String name) {
+		return this.options.containsKey(name);
+	}
+
+	/** An option's value, or {@code fallback} when absent. */
+	public String option(String name, String fallback) {
+		return this.options.getOrDefault(name, fallback);
+	}
+
+	/** A required date option. */
+	public LocalDate date(String name) {
+		String value = this.options.get(name);
+		if (value == null) {
+			throw new UsageException("Missing --%s=YYYY-MM-DD for %s".formatted(name, describe()));
+		}
+		return parseDate(name, value);
+	}
+
+	/** An optional date option. */
+	public LocalDate date(String name, LocalDate fallback) {
+		String value = this.options.get(name);
+		return (value != null) ? parseDate(name, value) : fallback;
+	}
+
+	/** An optional positive integer option. */
+	public int positiveInt(String name, int fallback) {
+		String value = this.options.get(name);
+		if (value == null) {
+			return fallback;
+		}
+		try {
+			int parsed = Integer.parseInt(value.replace("_", ""));
+			if (parsed > 0) {
+				return parsed;
+			}
+		}
+		catch (NumberFormatException ex) {
+			// reported below
+		}
+		throw new UsageException("Invalid --%s=%s: expected a positive whole number".formatted(name, value));
+	}
+
+	/** An optional long option. */
+	public long longValue(String name, long fallback) {
+		String value = this.options.get(name);
+		if (value == null) {
+			return fallback;
+		}
+		try {
+			return Long.parseLong(value);
+		}
+		catch (NumberFormatException ex) {
+			throw new UsageException("Invalid --%s=%s: expected a whole number".formatted(name, value));
+		}
+	}
+
+	/** An optional comma-separated list of user ids, sorted and without duplicates. */
+	public long[] userIds(String name) {
+		String value = this.options.get(name);
+		if (value == null || value.isBlank()) {
+			return new long[0];
+		}
+		try {
+			return Arrays.stream(value.split(","))
+				.map(String::trim)
+				.filter((s) -> !s.isEmpty())
+				.mapToLong(Long::parseLong)
+				.sorted()
+				.distinct()
+				.toArray();
+		}
+		catch (NumberFormatException ex) {
+			throw new UsageException("Invalid --%s=%s: expected user ids separated by commas, e.g. --%s=17,42"
+				.formatted(name, value, name));
+		}
+	}
+
+	/** Fails when any option is not one of {@code allowed}. */
+	public void onlyOptions(String... allowed) {
+		Set<String> unknown = new TreeSet<>(this.options.keySet());
+		unknown.removeAll(Set.of(allowed));
+		unknown.removeIf(
+				(name) -> name.startsWith("spring.") || name.startsWith("healthscore.") || name.startsWith("logging."));
+		if (!unknown.isEmpty()) {
+			throw new UsageException("Unknown option(s) %s for %s; expected: %s".formatted(unknown, describe(),
+					Arrays.stream(allowed).map((a) -> "--" + a).toList()));
+		}
+	}
+
+	private LocalDate parseDate(String name, String value) {
+		try {
+			return LocalDate.parse(value);
+		}
+		catch (DateTimeParseException ex) {
+			throw new UsageException("Invalid --%s=%s: expected a date as YYYY-MM-DD".formatted(name, value));
+		}
+	}
+
+	private String describe() {
+		return (this.job != null) ? "'" + this.command + " " + this.job + "'" : "'" + this.command + "'";
+	}
+
+}

@@ -1,0 +1,127 @@
+package dev.healthscore.jobs.cli;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.batch.core.BatchStatus;
+import org.springframework.batch.core.job.Job;
+import org.springframework.batch.core.job.JobExecution;
+import org.springframework.batch.core.job.JobInstance;
+import org.springframework.batch.core.job.parameters.JobParameter;
+import org.springframework.batch.core.job.parameters.JobParameters;
+import org.springframework.batch.core.job.parameters.JobParametersBuilder;
+import org.springframework.batch.core.launch.JobExecutionAlreadyRunningException;
+import org.springframework.batch.core.launch.JobOperator;
+import org.springframework.batch.core.launch.NoSuchJobException;
+import org.springframework.batch.core.repository.JobRepository;
+import org.springframework.stereotype.Component;
+
+/**
+ * Runs a job to its end and maps its outcome to an {@link ExitCode}. A run whose last
+ * execution with the same parameters failed or was stopped restarts that execution where
+ * it stopped; otherwise a new instance starts.
+ */
+@Component
+public class JobRunner {
+
+	private static final Logger logger = LoggerFactory.getLogger(JobRunner.class);
+
+	private static final String RUN_ID = "run.id";
+
+	private final JobOperator jobOperator;
+
+	private final JobRepository jobRepository;
+
+	public JobRunner(JobOperator jobOperator, JobRepository jobRepository) {
+		this.jobOperator = jobOperator;
+		this.jobRepository = jobRepository;
+	}
+
+	/**
+	 * Runs {@code job} with {@code parameters} (without a run id) and waits for its end.
+	 */
+	public Outcome run(Job job, Map<String, String> parameters) throws Exception {
+		JobExecution restartable = findRestartable(job.getName(), parameters);
+		JobExecution execution;
+		try {
+			if (restartable != null) {
+				logger.info("Restarting {} execution {} ({}) where it stopped", job.getName(), restartable.getId(),
+						restartable.getStatus());
+				execution = this.jobOperator.restart(restartable);
+			}
+			else {
+				execution = this.jobOperator.start(job, withRunId(job.getName(), parameters));
+			}
+		}
+		catch (JobExecutionAlreadyRunningException ex) {
+			logger.error("Cannot run {}: {}", job.getName(), ex.getMessage());
+			return new Outcome(null, ExitCode.ALREADY_RUNNING);
+		}
+		return new Outcome(execution, exitCode(execution));
+	}
+
+	private JobParameters withRunId(String jobName, Map<String, String> parameters) {
+		long runId = instanceCount(jobName) + 1;
+		JobParametersBuilder builder = new JobParametersBuilder();
+		parameters.forEach(builder::addString);
+		return builder.addLong(RUN_ID, runId).toJobParameters();
+	}
+
+	private long instanceCount(String jobName) {
+		try {
+			return this.jobRepository.getJobInstanceCount(jobName);
+		}
+		catch (NoSuchJobException ex) {
+			return 0;
+		}
+	}
+
+	private JobExecution findRestartable(String jobName, Map<String, String> parameters) {
+		List<JobInstance> instances = this.jobRepository.getJobInstances(jobName, 0, 20);
+		for (JobInstance instance : instances) {
+			JobExecution last = this.jobRepository.getLastJobExecution(instance);
+			if (last == null) {
+				continue;
+			}
+			if (sameParameters(last.getJobParameters(), parameters)) {
+				BatchStatus status = last.getStatus();
+				return (status == BatchStatus.FAILED || status == BatchStatus.STOPPED) ? last : null;
+			}
+		}
+		return null;
+	}
+
+	private static boolean sameParameters(JobParameters actual, Map<String, String> expected) {
+		long named = actual.parameters().stream().filter((p) -> !p.name().equals(RUN_ID)).count();
+		if (named != expected.size()) {
+			return false;
+		}
+		return expected.entrySet().stream().allMatch((entry) -> {
+			JobParameter<?> given = actual.getParameter(entry.getKey());
+			return given != null && Objects.equals(String.valueOf(given.value()), entry.getValue());
+		});
+	}
+
+	private static ExitCode exitCode(JobExecution execution) {
+		return switch (execution.getStatus()) {
+			case COMPLETED -> ExitCode.COMPLETED;
+			case STOPPED, STOPPING -> ExitCode.STOPPED;
+			default -> ExitCode.FAILED;
+		};
+	}
+
+	/**
+	 * How a run ended.
+	 *
+	 * @param execution the job execution, or {@code null} when none started
+	 * @param exitCode what the process should exit with
+	 */
+	public record Outcome(JobExecution execution, ExitCode exitCode) {
+
+	}
+
+}

@@ -1,0 +1,88 @@
+package dev.healthscore.jobs.cli;
+
+import java.time.LocalDate;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+
+class CommandLineParserTests {
+
+	@Test
+	void runParsesTheJobAndItsOptions() {
+		Invocation invocation = CommandLineParser.parse("run", "recompute", "--from=2025-01-01", "--to=2025-01-31",
+				"--users=42,7,42");
+		assertThat(invocation.command()).isEqualTo("run");
+		assertThat(invocation.job()).isEqualTo("recompute");
+		assertThat(invocation.date("from")).isEqualTo(LocalDate.of(2025, 1, 1));
+		assertThat(invocation.userIds("users")).containsExactly(7, 42);
+	}
+
+	@Test
+	void noArgumentsIsAUsageErrorNamingTheCommands() {
+		assertThatExceptionOfType(UsageException.class).isThrownBy(CommandLineParser::parse)
+			.withMessage("Missing command: expected one of [run, demo, generate]");
+	}
+
+	@Test
+	void anUnknownJobIsAUsageErrorNamingTheJobs() {
+		assertThatExceptionOfType(UsageException.class).isThrownBy(() -> CommandLineParser.parse("run", "recompote"))
+			.withMessage("Unknown job 'recompote': expected one of [recompute]");
+	}
+
+	@Test
+	void aBadDateSaysWhatIsExpected() {
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.parse("run", "recompute", "--from=2025-13-01", "--to=2025-12-01"))
+			.withMessage("Invalid --from=2025-13-01: expected a date as YYYY-MM-DD");
+	}
+
+	@Test
+	void aMissingDateNamesTheOptionAndTheCommand() {
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.parse("run", "recompute", "--from=2025-01-01"))
+			.withMessage("Missing --to=YYYY-MM-DD for 'run recompute'");
+	}
+
+	@Test
+	void unknownOptionsAreRejectedButSpringPropertiesPassThrough() {
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.parse("run", "recompute", "--form=2025-01-01",
+					"--spring.datasource.url=jdbc:postgresql://db/x"))
+			.withMessage("Unknown option(s) [form] for 'run recompute'; expected: [--from, --to, --users]");
+		assertThat(CommandLineParser
+			.parse("run", "recompute", "--from=2025-01-01", "--to=2025-01-02",
+					"--spring.datasource.url=jdbc:postgresql://db/x")
+			.options()).containsKey("spring.datasource.url");
+	}
+
+	@Test
+	void aPositionalArgumentAfterTheJobIsRejected() {
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.parse("run", "recompute", "--from=2025-01-01", "2025-01-01"))
+			.withMessage("Unexpected argument '2025-01-01': options are written --name=value");
+	}
+
+	@Test
+	void generateNeedsUsersAndDays() {
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.parse("generate", "--users=10"))
+			.withMessage("Missing --users=N and --days=D for 'generate'");
+	}
+
+	@Test
+	void aNonPositiveCountIsAUsageError() {
+		assertThatExceptionOfType(UsageException.class).isThrownBy(() -> CommandLineParser.parse("demo", "--users=0"))
+			.withMessage("Invalid --users=0: expected a positive whole number");
+	}
+
+	@Test
+	void nonNumericUsersAreAUsageError() {
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.parse("run", "recompute", "--from=2025-01-01", "--to=2025-01-02",
+					"--users=7,x"))
+			.withMessage("Invalid --users=7,x: expected user ids separated by commas, e.g. --users=17,42");
+	}
+
+}

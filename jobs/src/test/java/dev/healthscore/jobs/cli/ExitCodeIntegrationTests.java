@@ -1,0 +1,34 @@
+package dev.healthscore.jobs.cli;
+
+import dev.healthscore.jobs.HealthScoreApplication;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@ExtendWith(OutputCaptureExtension.class)
+class ExitCodeIntegrationTests {
+
+	@Test
+	void aWrongCommandLineExitsWithTheUsageCodeBeforeAnythingStarts(CapturedOutput output) {
+		assertThat(HealthScoreApplication.run("run", "recompute", "--from=2025-01-01", "x")).isEqualTo(2);
+		assertThat(output.getErr()).contains("Unexpected argument 'x'").contains("Usage:");
+		assertThat(output.getOut()).doesNotContain("embedded PostgreSQL");
+	}
+
+	@Test
+	void aBadDateExitsWithTheUsageCodeAndSaysWhatIsExpected(CapturedOutput output) {
+		assertThat(HealthScoreApplication.run("run", "recompute", "--from=2025-02-30", "--to=2025-03-01")).isEqualTo(2);
+		assertThat(output.getErr()).contains("Invalid --from=2025-02-30: expected a date as YYYY-MM-DD");
+	}
+
+	@Test
+	void aReversedRangeExitsWithTheUsageCode(CapturedOutput output) {
+		assertThat(HealthScoreApplication.run("run", "recompute", "--from=2025-03-01", "--to=2025-02-01")).isEqualTo(2);
+		assertThat(output.getErr()).contains("--to must not be before --from");
+	}
+
+}

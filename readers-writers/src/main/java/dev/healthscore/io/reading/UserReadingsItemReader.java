@@ -1,0 +1,230 @@
+package dev.healthscore.io.reading;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.LocalDate;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.List;
+
+import javax.sql.DataSource;
+
+import dev.healthscore.scoring.Metric;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.batch.infrastructure.item.ExecutionContext;
+import org.springframework.batch.infrastructure.item.ItemStreamException;
+import org.springframework.batch.infrastructure.item.ItemStreamReader;
+import org.springframework.util.Assert;
+
+/**
+ * Reads one {@link ScoringWork} per user, in user id order, by keyset over blocks of
+ * users: every block is two short queries, so memory stays bounded by the block size and
+ * no query holds a snapshot for long. Restartable: the last user handed out is kept in
+ * the {@link ExecutionContext}.
+ */
+public class UserReadingsItemReader implements ItemStreamReader<ScoringWork> {
+
+	private static final Logger logger = LoggerFactory.getLogger(UserReadingsItemReader.class);
+
+	private final String name;
+
+	private final DataSource dataSource;
+
+	private final UserBlock block;
+
+	private final int blockSize;
+
+	private final long[] selectedUsers;
+
+	private final long minUserIdExclusive;
+
+	private final long maxUserIdInclusive;
+
+	private final Deque<ScoringWork> buffer = new ArrayDeque<>();
+
+	private long lastReadUserId;
+
+	private long lastLoadedUserId;
+
+	private boolean exhausted;
+
+	UserReadingsItemReader(Builder builder) {
+		this.name = builder.name;
+		this.dataSource = builder.dataSource;
+		this.block = new UserBlock(
+				new UserBlock.ReadWindow(builder.firstDay, builder.lastDay, builder.lookbackDays, builder.metrics));
+		this.blockSize = builder.blockSize;
+		this.selectedUsers = builder.selectedUsers;
+		this.minUserIdExclusive = builder.minUserIdExclusive;
+		this.maxUserIdInclusive = builder.maxUserIdInclusive;
+	}
+
+	/** Starts a builder. */
+	public static Builder builder() {
+		return new Builder();
+	}
+
+	@Override
+	public void open(ExecutionContext executionContext) {
+		this.lastReadUserId = executionContext.getLong(key("lastUserId"), this.minUserIdExclusive);
+		this.lastLoadedUserId = this.lastReadUserId;
+		this.buffer.clear();
+		this.exhausted = false;
+		if (this.lastReadUserId != this.minUserIdExclusive) {
+			logger.info("{}: resuming after user {}", this.name, this.lastReadUserId);
+		}
+	}
+
+	@Override
+	public ScoringWork read() {
+		if (this.buffer.isEmpty() && !this.exhausted) {
+			loadNextBlock();
+		}
+		ScoringWork next = this.buffer.poll();
+		if (next != null) {
+			this.lastReadUserId = next.inputs().userId();
+		}
+		return next;
+	}
+
+	private void loadNextBlock() {
+		UserBlock.Loaded loaded;
+		try (Connection connection = this.dataSource.getConnection()) {
+			boolean autoCommit = connection.getAutoCommit();
+			connection.setAutoCommit(false);
+			connection.setReadOnly(true);
+			try {
+				loaded = this.block.load(connection, this.lastLoadedUserId, this.maxUserIdInclusive, this.blockSize,
+						this.selectedUsers);
+				connection.commit();
+			}
+			finally {
+				connection.setReadOnly(false);
+				connection.setAutoCommit(autoCommit);
+			}
+		}
+		catch (SQLException ex) {
+			throw new ItemStreamException("Could not read the users after " + this.lastLoadedUserId, ex);
+		}
+		this.buffer.addAll(loaded.work());
+		this.exhausted = loaded.last();
+		if (!loaded.work().isEmpty()) {
+			this.lastLoadedUserId = loaded.work().get(loaded.work().size() - 1).inputs().userId();
+		}
+	}
+
+	@Override
+	public void update(ExecutionContext executionContext) {
+		executionContext.putLong(key("lastUserId"), this.lastReadUserId);
+	}
+
+	@Override
+	public void close() {
+		this.buffer.clear();
+	}
+
+	private String key(String suffix) {
+		return this.name + "." + suffix;
+	}
+
+	/**
+	 * Builds a {@link UserReadingsItemReader}, checking every setting in
+	 * {@link #build()}.
+	 */
+	public static final class Builder {
+
+		private String name;
+
+		private DataSource dataSource;
+
+		private LocalDate firstDay;
+
+		private LocalDate lastDay;
+
+		private int lookbackDays = -1;
+
+		private Metric[] metrics;
+
+		private int blockSize = 200;
+
+		private long[] selectedUsers;
+
+		private long minUserIdExclusive = Long.MIN_VALUE;
+
+		private long maxUserIdInclusive = Long.MAX_VALUE;
+
+		/** The name under which the reader keeps its position. */
+		public Builder name(String name) {
+			this.name = name;
+			return this;
+		}
+
+		/** Where readings and users are read from. */
+		public Builder dataSource(DataSource dataSource) {
+			this.dataSource = dataSource;
+			return this;
+		}
+
+		/** The local days to score, inclusive. */
+		public Builder days(LocalDate firstDay, LocalDate lastDay) {
+			this.firstDay = firstDay;
+			this.lastDay = lastDay;
+			return this;
+		}
+
+		/** How many days before the first day to read too. */
+		public Builder lookbackDays(int lookbackDays) {
+			this.lookbackDays = lookbackDays;
+			return this;
+		}
+
+		/** The metrics to read. */
+		public Builder metrics(Iterable<Metric> metrics) {
+			List<Metric> list = new ArrayList<>();
+			metrics.forEach(list::add);
+			this.metrics = list.toArray(Metric[]::new);
+			return this;
+		}
+
+		/** How many users one block of queries reads. */
+		public Builder blockSize(int blockSize) {
+			this.blockSize = blockSize;
+			return this;
+		}
+
+		/** Restricts reading to these users; {@code null} or empty for all users. */
+		public Builder users(long[] userIds) {
+			this.selectedUsers = (userIds != null && userIds.length > 0)
+					? Arrays.stream(userIds).sorted().distinct().toArray() : null;
+			return this;
+		}
+
+		/** Restricts reading to users in {@code (minExclusive, maxInclusive]}. */
+		public Builder userIdRange(long minExclusive, long maxInclusive) {
+			this.minUserIdExclusive = minExclusive;
+			this.maxUserIdInclusive = maxInclusive;
+			return this;
+		}
+
+		/** Builds the reader. */
+		public UserReadingsItemReader build() {
+			Assert.hasText(this.name, "A name is required to keep the reader's position");
+			Assert.notNull(this.dataSource, "A dataSource is required");
+			Assert.notNull(this.firstDay, "The days to score are required");
+			Assert.isTrue(!this.lastDay.isBefore(this.firstDay),
+					() -> "Invalid day range, last day is before first: %s..%s".formatted(this.firstDay, this.lastDay));
+			Assert.isTrue(this.lookbackDays >= 0, "lookbackDays is required and must not be negative");
+			Assert.notEmpty(this.metrics, "At least one metric is required");
+			Assert.isTrue(this.blockSize > 0, () -> "blockSize must be positive, was " + this.blockSize);
+			Assert.isTrue(this.minUserIdExclusive < this.maxUserIdInclusive,
+					() -> "Invalid user id range (%d, %d]".formatted(this.minUserIdExclusive, this.maxUserIdInclusive));
+			return new UserReadingsItemReader(this);
+		}
+
+	}
+
+}
