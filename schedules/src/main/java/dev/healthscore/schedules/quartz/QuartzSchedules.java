@@ -79,9 +79,10 @@ public final class QuartzSchedules {
 
 	/**
 	 * Makes a scheduler run the catalogue: puts the catalogue and the launcher into its
-	 * context, adds or replaces a job and trigger per schedule, and deletes the jobs of
-	 * group {@value #GROUP} that the catalogue no longer has. Call it on every node of a
-	 * cluster, since the context is not shared.
+	 * context, adds a job and trigger per schedule or replaces them when the schedule
+	 * changed (an unchanged trigger keeps its state and next fire time), and deletes the
+	 * jobs of group {@value #GROUP} that the catalogue no longer has. Call it on every
+	 * node of a cluster, since the context is not shared.
 	 * @param scheduler the scheduler
 	 * @param schedules the catalogue
 	 * @param launcher what runs each job
@@ -93,8 +94,12 @@ public final class QuartzSchedules {
 		scheduler.getContext().put(ScheduleQuartzJob.LAUNCHER_KEY, launcher);
 		Set<JobKey> wanted = new HashSet<>();
 		for (ScheduleDefinition schedule : schedules.definitions()) {
-			scheduler.scheduleJob(jobDetail(schedule), Set.of(trigger(schedule)), true);
 			wanted.add(jobKey(schedule));
+			if (isScheduled(scheduler, schedule)) {
+				logger.info("Kept {}", schedule.summary());
+				continue;
+			}
+			scheduler.scheduleJob(jobDetail(schedule), Set.of(trigger(schedule)), true);
 			logger.info("Scheduled {}", schedule.summary());
 		}
 		for (JobKey key : scheduler.getJobKeys(GroupMatcher.jobGroupEquals(GROUP))) {
@@ -103,6 +108,21 @@ public final class QuartzSchedules {
 				logger.info("Deleted Quartz job {}, it is no longer in the catalogue", key);
 			}
 		}
+	}
+
+	/**
+	 * Returns whether the scheduler already runs this exact schedule. Replacing an
+	 * unchanged trigger would reset its next fire time to the future, and a run missed
+	 * while every node was down would never fire once now.
+	 */
+	private static boolean isScheduled(Scheduler scheduler, ScheduleDefinition schedule) throws SchedulerException {
+		CronTrigger wanted = trigger(schedule);
+		JobDetail job = scheduler.getJobDetail(jobKey(schedule));
+		return scheduler.getTrigger(wanted.getKey()) instanceof CronTrigger existing && job != null
+				&& existing.getCronExpression().equals(wanted.getCronExpression())
+				&& existing.getTimeZone().getID().equals(wanted.getTimeZone().getID())
+				&& existing.getMisfireInstruction() == wanted.getMisfireInstruction()
+				&& schedule.summary().equals(job.getDescription()) && ScheduleQuartzJob.class.equals(job.getJobClass());
 	}
 
 	/**

@@ -20,6 +20,8 @@ import org.quartz.JobDetail;
 import org.quartz.JobKey;
 import org.quartz.Scheduler;
 import org.quartz.SchedulerException;
+import org.quartz.Trigger;
+import org.quartz.TriggerKey;
 import org.quartz.impl.StdSchedulerFactory;
 import org.quartz.impl.matchers.GroupMatcher;
 
@@ -102,6 +104,27 @@ class QuartzSchedulesTests {
 				.get(0);
 			assertThat(trigger.getCronExpression()).isEqualTo("0 0 5 2 * ?");
 			assertThat(trigger.getTimeZone().getID()).isEqualTo("UTC");
+		}
+		finally {
+			scheduler.shutdown(true);
+		}
+	}
+
+	@Test
+	void registerKeepsUnchangedTriggersAndReplacesChangedOnes() throws Exception {
+		Scheduler scheduler = scheduler();
+		try {
+			QuartzSchedules.register(scheduler, this.schedules, (launch) -> RunOutcome.COMPLETED);
+			TriggerKey nightly = new TriggerKey(Schedules.NIGHTLY, QuartzSchedules.GROUP);
+			scheduler.pauseTrigger(nightly);
+			QuartzSchedules.register(scheduler, this.schedules, (launch) -> RunOutcome.COMPLETED);
+			assertThat(scheduler.getTriggerState(nightly)).isEqualTo(Trigger.TriggerState.PAUSED);
+			ScheduleDefinition old = this.schedules.named(Schedules.NIGHTLY);
+			ScheduleDefinition later = new ScheduleDefinition(old.name(), "0 0 3 * * ?", old.timeZone(),
+					old.misfirePolicy(), old.steps());
+			QuartzSchedules.register(scheduler, new Schedules(List.of(later)), (launch) -> RunOutcome.COMPLETED);
+			assertThat(scheduler.getTriggerState(nightly)).isEqualTo(Trigger.TriggerState.NORMAL);
+			assertThat(((CronTrigger) scheduler.getTrigger(nightly)).getCronExpression()).isEqualTo("0 0 3 * * ?");
 		}
 		finally {
 			scheduler.shutdown(true);
