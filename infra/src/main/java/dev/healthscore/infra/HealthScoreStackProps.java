@@ -1,0 +1,165 @@
+package dev.healthscore.infra;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Function;
+
+import software.constructs.Node;
+
+/**
+ * What the stack needs to know about the account it deploys into, read from CDK context
+ * so that no identifier of a real account lives in the repository.
+ *
+ * <p>
+ * The application's database already exists (the app owns it): the stack imports its VPC,
+ * primary instance and credentials secret, and adds a read replica of its own.
+ *
+ * @param vpcId the VPC of the database
+ * @param availabilityZones the zones of the private subnets
+ * @param privateSubnetIds private subnets with a route out (NAT or endpoints) for the
+ * tasks and the replica
+ * @param databaseInstanceId the RDS instance identifier of the primary
+ * @param databaseEndpoint the primary's host name
+ * @param databasePort the primary's port
+ * @param databaseName the PostgreSQL database name
+ * @param databaseSecurityGroupId the primary's security group, which the tasks are let
+ * into
+ * @param databaseSecretName the Secrets Manager secret with {@code username} and
+ * {@code password}
+ * @param replicaInstanceType the replica's instance type, for example {@code r6g.large}
+ * @param imageRepository the ECR repository of the application image
+ * @param imageTag the image tag to run
+ * @param archivePrefix the key prefix of the archive inside the bucket
+ * @param athenaBytesScannedCutoff the most bytes one Athena query may scan
+ */
+public record HealthScoreStackProps(String vpcId, List<String> availabilityZones, List<String> privateSubnetIds,
+		String databaseInstanceId, String databaseEndpoint, int databasePort, String databaseName,
+		String databaseSecurityGroupId, String databaseSecretName, String replicaInstanceType, String imageRepository,
+		String imageTag, String archivePrefix, long athenaBytesScannedCutoff) {
+
+	/** Context key of {@link #vpcId()}. */
+	public static final String VPC_ID = "vpc-id";
+
+	/** Context key of {@link #availabilityZones()}, a list or comma-separated. */
+	public static final String AVAILABILITY_ZONES = "availability-zones";
+
+	/** Context key of {@link #privateSubnetIds()}, a list or comma-separated. */
+	public static final String PRIVATE_SUBNET_IDS = "private-subnet-ids";
+
+	/** Context key of {@link #databaseInstanceId()}. */
+	public static final String DATABASE_INSTANCE_ID = "database-instance-id";
+
+	/** Context key of {@link #databaseEndpoint()}. */
+	public static final String DATABASE_ENDPOINT = "database-endpoint";
+
+	/** Context key of {@link #databasePort()}. */
+	public static final String DATABASE_PORT = "database-port";
+
+	/** Default of {@link #databasePort()}. */
+	public static final int DATABASE_PORT_DEFAULT = 5432;
+
+	/** Context key of {@link #databaseName()}. */
+	public static final String DATABASE_NAME = "database-name";
+
+	/** Default of {@link #databaseName()}. */
+	public static final String DATABASE_NAME_DEFAULT = "healthscore";
+
+	/** Context key of {@link #databaseSecurityGroupId()}. */
+	public static final String DATABASE_SECURITY_GROUP_ID = "database-security-group-id";
+
+	/** Context key of {@link #databaseSecretName()}. */
+	public static final String DATABASE_SECRET_NAME = "database-secret-name";
+
+	/** Context key of {@link #replicaInstanceType()}. */
+	public static final String REPLICA_INSTANCE_TYPE = "replica-instance-type";
+
+	/** Default of {@link #replicaInstanceType()}. */
+	public static final String REPLICA_INSTANCE_TYPE_DEFAULT = "r6g.large";
+
+	/** Context key of {@link #imageRepository()}. */
+	public static final String IMAGE_REPOSITORY = "image-repository";
+
+	/** Default of {@link #imageRepository()}. */
+	public static final String IMAGE_REPOSITORY_DEFAULT = "healthscore";
+
+	/** Context key of {@link #imageTag()}. */
+	public static final String IMAGE_TAG = "image-tag";
+
+	/** Context key of {@link #archivePrefix()}. */
+	public static final String ARCHIVE_PREFIX = "archive-prefix";
+
+	/** Default of {@link #archivePrefix()}. */
+	public static final String ARCHIVE_PREFIX_DEFAULT = "archive";
+
+	/** Context key of {@link #athenaBytesScannedCutoff()}. */
+	public static final String ATHENA_BYTES_SCANNED_CUTOFF = "athena-bytes-scanned-cutoff";
+
+	/** Default of {@link #athenaBytesScannedCutoff()}: 10 GiB. */
+	public static final long ATHENA_BYTES_SCANNED_CUTOFF_DEFAULT = 10L * 1024 * 1024 * 1024;
+
+	public HealthScoreStackProps {
+		availabilityZones = List.copyOf(availabilityZones);
+		privateSubnetIds = List.copyOf(privateSubnetIds);
+		if (privateSubnetIds.isEmpty() || privateSubnetIds.size() % availabilityZones.size() != 0) {
+			throw new IllegalArgumentException(
+					"Invalid subnets, expected a non-empty multiple of the %d availability zones but got %s"
+						.formatted(availabilityZones.size(), privateSubnetIds));
+		}
+		if (archivePrefix.isEmpty() || archivePrefix.startsWith("/") || archivePrefix.endsWith("/")) {
+			throw new IllegalArgumentException(
+					"Invalid archive prefix '%s', expected no leading or trailing slash".formatted(archivePrefix));
+		}
+		// Athena refuses cutoffs below 10 MB.
+		if (athenaBytesScannedCutoff < 10_000_000L) {
+			throw new IllegalArgumentException("Invalid Athena bytes scanned cutoff %d, expected at least 10000000"
+				.formatted(athenaBytesScannedCutoff));
+		}
+		Objects.requireNonNull(imageTag, "An image tag is required");
+	}
+
+	/**
+	 * Reads the properties from CDK context ({@code -c key=value} or {@code cdk.json}).
+	 * @param node the app's node
+	 * @return the properties
+	 * @throws IllegalArgumentException naming the first required key that is missing
+	 */
+	public static HealthScoreStackProps fromContext(Node node) {
+		Function<String, String> optional = (key) -> {
+			Object value = node.tryGetContext(key);
+			return (value != null) ? value.toString() : null;
+		};
+		Function<String, String> required = (key) -> {
+			String value = optional.apply(key);
+			if (value == null || value.isBlank()) {
+				throw new IllegalArgumentException(
+						"Missing CDK context value '%s', pass it with -c %s=...".formatted(key, key));
+			}
+			return value;
+		};
+		return new HealthScoreStackProps(required.apply(VPC_ID), list(node, AVAILABILITY_ZONES, required),
+				list(node, PRIVATE_SUBNET_IDS, required), required.apply(DATABASE_INSTANCE_ID),
+				required.apply(DATABASE_ENDPOINT),
+				Integer.parseInt(orDefault(optional.apply(DATABASE_PORT), String.valueOf(DATABASE_PORT_DEFAULT))),
+				orDefault(optional.apply(DATABASE_NAME), DATABASE_NAME_DEFAULT),
+				required.apply(DATABASE_SECURITY_GROUP_ID), required.apply(DATABASE_SECRET_NAME),
+				orDefault(optional.apply(REPLICA_INSTANCE_TYPE), REPLICA_INSTANCE_TYPE_DEFAULT),
+				orDefault(optional.apply(IMAGE_REPOSITORY), IMAGE_REPOSITORY_DEFAULT), required.apply(IMAGE_TAG),
+				orDefault(optional.apply(ARCHIVE_PREFIX), ARCHIVE_PREFIX_DEFAULT),
+				Long.parseLong(orDefault(optional.apply(ATHENA_BYTES_SCANNED_CUTOFF),
+						String.valueOf(ATHENA_BYTES_SCANNED_CUTOFF_DEFAULT))));
+	}
+
+	private static List<String> list(Node node, String key, Function<String, String> required) {
+		Object value = node.tryGetContext(key);
+		if (value instanceof List<?> list) {
+			return list.stream().map(Object::toString).toList();
+		}
+		return Arrays.stream(required.apply(key).split(",")).map(String::strip).filter((s) -> !s.isEmpty()).toList();
+	}
+
+	private static String orDefault(String value, String defaultValue) {
+		return (value != null && !value.isBlank()) ? value : defaultValue;
+	}
+
+}

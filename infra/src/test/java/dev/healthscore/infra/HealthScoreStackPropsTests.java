@@ -1,0 +1,57 @@
+package dev.healthscore.infra;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import software.amazon.awscdk.App;
+import software.amazon.awscdk.AppProps;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+
+class HealthScoreStackPropsTests {
+
+	@Test
+	void readsContextWithDefaults() {
+		HealthScoreStackProps props = fromContext(SynthesizedStack.CONTEXT);
+		assertThat(props.availabilityZones()).containsExactly("zone-a", "zone-b");
+		assertThat(props.privateSubnetIds()).containsExactly("subnet-0a", "subnet-0b");
+		assertThat(props.databasePort()).isEqualTo(5432);
+		assertThat(props.databaseName()).isEqualTo("healthscore");
+		assertThat(props.archivePrefix()).isEqualTo("archive");
+		assertThat(props.imageRepository()).isEqualTo("healthscore");
+		assertThat(props.athenaBytesScannedCutoff()).isEqualTo(10L * 1024 * 1024 * 1024);
+	}
+
+	@Test
+	void missingContextNamesTheKey() {
+		Map<String, Object> context = new HashMap<>(SynthesizedStack.CONTEXT);
+		context.remove(HealthScoreStackProps.DATABASE_SECRET_NAME);
+		assertThatIllegalArgumentException().isThrownBy(() -> fromContext(context))
+			.withMessage("Missing CDK context value 'database-secret-name', pass it with -c database-secret-name=...");
+	}
+
+	@Test
+	void rejectsSubnetsThatDoNotFitTheZones() {
+		Map<String, Object> context = new HashMap<>(SynthesizedStack.CONTEXT);
+		context.put(HealthScoreStackProps.PRIVATE_SUBNET_IDS, List.of("subnet-0a"));
+		assertThatIllegalArgumentException().isThrownBy(() -> fromContext(context))
+			.withMessage(
+					"Invalid subnets, expected a non-empty multiple of the 2 availability zones but got [subnet-0a]");
+	}
+
+	@Test
+	void rejectsArchivePrefixWithSlashes() {
+		Map<String, Object> context = new HashMap<>(SynthesizedStack.CONTEXT);
+		context.put(HealthScoreStackProps.ARCHIVE_PREFIX, "/archive/");
+		assertThatIllegalArgumentException().isThrownBy(() -> fromContext(context))
+			.withMessage("Invalid archive prefix '/archive/', expected no leading or trailing slash");
+	}
+
+	private static HealthScoreStackProps fromContext(Map<String, Object> context) {
+		return HealthScoreStackProps.fromContext(new App(AppProps.builder().context(context).build()).getNode());
+	}
+
+}

@@ -1,0 +1,109 @@
+package dev.healthscore.infra;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class IamPolicyTests {
+
+	/**
+	 * Policy documents that grant access, by resource type and the property holding them.
+	 */
+	private static final Map<String, String> POLICY_DOCUMENTS = Map.of("AWS::IAM::Policy", "PolicyDocument",
+			"AWS::IAM::ManagedPolicy", "PolicyDocument", "AWS::S3::BucketPolicy", "PolicyDocument",
+			"AWS::SNS::TopicPolicy", "PolicyDocument");
+
+	private static List<Map<String, Object>> statements;
+
+	@BeforeAll
+	static void collectStatements() {
+		statements = new ArrayList<>();
+		POLICY_DOCUMENTS.forEach((type, property) -> SynthesizedStack.properties(type)
+			.values()
+			.forEach((resource) -> statements.addAll(statements(resource.get(property)))));
+		SynthesizedStack.properties("AWS::IAM::Role")
+			.values()
+			.forEach((role) -> listOf(role.get("Policies"))
+				.forEach((policy) -> statements.addAll(statements(((Map<?, ?>) policy).get("PolicyDocument")))));
+	}
+
+	@Test
+	void noPolicyAllowsEveryActionOrEveryS3Action() {
+		assertThat(statements).isNotEmpty();
+		assertThat(allowed())
+			.allSatisfy((statement) -> assertThat(strings(statement.get("Action"))).as("actions of %s", statement)
+				.noneMatch((action) -> action.equals("*") || action.equals("s3:*")));
+	}
+
+	@Test
+	void noPolicyAllowsEveryResource() {
+		// ecr:GetAuthorizationToken has no resource-level permissions: AWS only accepts
+		// "*".
+		assertThat(allowed())
+			.filteredOn((statement) -> !strings(statement.get("Action")).equals(List.of("ecr:GetAuthorizationToken")))
+			.allSatisfy((statement) -> assertThat(strings(statement.get("Resource"))).as("resources of %s", statement)
+				.doesNotContain("*"));
+	}
+
+	@Test
+	void s3AccessIsLimitedToTheArchivePrefix() {
+		List<Map<String, Object>> s3 = allowed().stream()
+			.filter((statement) -> strings(statement.get("Action")).stream().anyMatch((a) -> a.startsWith("s3:")))
+			.toList();
+		assertThat(s3).hasSize(2).allSatisfy((statement) -> {
+			String resource = statement.get("Resource").toString();
+			if (statement.get("Action").equals("s3:ListBucket")) {
+				assertThat(statement.get("Condition").toString()).contains("s3:prefix=[archive/*, archive/]");
+			}
+			else {
+				assertThat(resource).endsWith("/archive/*]]}");
+			}
+		});
+	}
+
+	@Test
+	void onlyTheDatabaseSecretIsReadable() {
+		List<Map<String, Object>> secrets = allowed().stream()
+			.filter((statement) -> strings(statement.get("Action")).stream()
+				.anyMatch((action) -> action.startsWith("secretsmanager:")))
+			.toList();
+		assertThat(secrets).hasSize(1);
+		assertThat(secrets.get(0).get("Resource").toString()).contains(":secret:healthscore/db-??????");
+	}
+
+	@Test
+	void keyPolicyOnlyDelegatesToTheAccount() {
+		Map<String, Object> key = SynthesizedStack.single("AWS::KMS::Key");
+		List<Map<String, Object>> keyStatements = statements(key.get("KeyPolicy"));
+		// A key policy's "*" resource means "this key"; the only grant is to the account
+		// root, which hands the decision to IAM policies such as the task role's.
+		assertThat(keyStatements).singleElement()
+			.satisfies((statement) -> assertThat(statement.get("Principal").toString()).contains(":root"));
+	}
+
+	private static List<Map<String, Object>> allowed() {
+		return statements.stream().filter((statement) -> "Allow".equals(statement.get("Effect"))).toList();
+	}
+
+	@SuppressWarnings("unchecked")
+	private static List<Map<String, Object>> statements(Object document) {
+		return (List<Map<String, Object>>) (List<?>) listOf(((Map<String, Object>) document).get("Statement"));
+	}
+
+	private static List<?> listOf(Object value) {
+		if (value == null) {
+			return List.of();
+		}
+		return (value instanceof List<?> list) ? list : List.of(value);
+	}
+
+	private static List<String> strings(Object value) {
+		return listOf(value).stream().map(String::valueOf).toList();
+	}
+
+}

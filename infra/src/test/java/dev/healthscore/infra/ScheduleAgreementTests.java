@@ -1,0 +1,135 @@
+package dev.healthscore.infra;
+
+import java.text.ParseException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import java.util.Map;
+import java.util.TimeZone;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.healthscore.schedules.CronExpressions;
+import dev.healthscore.schedules.JobStep;
+import dev.healthscore.schedules.MisfirePolicy;
+import dev.healthscore.schedules.RunCommand;
+import dev.healthscore.schedules.ScheduleDefinition;
+import dev.healthscore.schedules.Schedules;
+import dev.healthscore.schedules.quartz.QuartzSchedules;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.quartz.CronExpression;
+import org.quartz.CronTrigger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The Quartz triggers and the synthesized EventBridge schedules come from one catalogue;
+ * these tests show they agree on when, in which zone, what runs, and in what order.
+ */
+class ScheduleAgreementTests {
+
+	private static final Schedules CATALOGUE = Schedules.defaults();
+
+	private static final Instant SCHEDULED = Instant.parse("2025-06-02T02:00:00Z");
+
+	private static Map<String, Map<String, Object>> eventBridge;
+
+	@BeforeAll
+	static void collectSchedules() {
+		eventBridge = new java.util.TreeMap<>();
+		SynthesizedStack.properties("AWS::Scheduler::Schedule")
+			.values()
+			.forEach((schedule) -> eventBridge.put((String) schedule.get("Name"), schedule));
+	}
+
+	@Test
+	void everyCatalogueScheduleIsAnEventBridgeScheduleAndNothingElseIs() {
+		assertThat(eventBridge.keySet()).containsExactlyInAnyOrderElementsOf(CATALOGUE.names());
+		assertThat(eventBridge.values())
+			.allSatisfy((schedule) -> assertThat(schedule).containsEntry("GroupName", JobSchedules.GROUP)
+				.containsEntry("State", "ENABLED"));
+	}
+
+	@Test
+	void quartzAndEventBridgeFireAtTheSameInstants() throws ParseException {
+		for (ScheduleDefinition definition : CATALOGUE.definitions()) {
+			CronTrigger trigger = QuartzSchedules.trigger(definition);
+			Map<String, Object> schedule = eventBridge.get(definition.name());
+			String expression = (String) schedule.get("ScheduleExpression");
+			String zone = (String) schedule.get("ScheduleExpressionTimezone");
+			assertThat(CronExpressions.toQuartz(expression)).isEqualTo(trigger.getCronExpression());
+			assertThat(zone).isEqualTo(trigger.getTimeZone().getID());
+			CronExpression eventBridgeCron = new CronExpression(CronExpressions.toQuartz(expression));
+			eventBridgeCron.setTimeZone(TimeZone.getTimeZone(zone));
+			assertThat(fireTimes(eventBridgeCron::getNextValidTimeAfter)).as("fire times of %s", definition.name())
+				.isEqualTo(fireTimes(trigger::getFireTimeAfter));
+		}
+	}
+
+	@Test
+	void eventBridgeRunsWhatQuartzRuns() throws Exception {
+		for (ScheduleDefinition definition : CATALOGUE.definitions()) {
+			RunCommand command = RunCommand.parse(command(definition.name()), CATALOGUE);
+			String quartzSchedule = QuartzSchedules.jobDetail(definition).getJobDataMap().getString("schedule");
+			assertThat(command.steps()).isEqualTo(CATALOGUE.named(quartzSchedule).steps());
+			assertThat(command.scheduledTime()).contains(SCHEDULED);
+		}
+	}
+
+	@Test
+	void nightlyChainRunsReconcileAfterRecomputeInOneTask() throws Exception {
+		RunCommand nightly = RunCommand.parse(command(Schedules.NIGHTLY), CATALOGUE);
+		assertThat(nightly.steps()).extracting(JobStep::job).containsExactly("recompute", "reconcile");
+		// No schedule starts reconcile on its own clock, so it cannot overtake recompute.
+		for (String name : eventBridge.keySet()) {
+			if (!name.equals(Schedules.NIGHTLY)) {
+				assertThat(RunCommand.parse(command(name), CATALOGUE).steps()).extracting(JobStep::job)
+					.doesNotContain("recompute", "reconcile");
+			}
+		}
+	}
+
+	@Test
+	@SuppressWarnings("unchecked")
+	void missedRunsAreHandledAlikeByBothSchedulers() {
+		for (ScheduleDefinition definition : CATALOGUE.definitions()) {
+			Map<String, Object> retry = (Map<String, Object>) ((Map<String, Object>) eventBridge.get(definition.name())
+				.get("Target")).get("RetryPolicy");
+			int quartz = QuartzSchedules.trigger(definition).getMisfireInstruction();
+			if (definition.misfirePolicy() == MisfirePolicy.FIRE_ONCE_NOW) {
+				assertThat(quartz).isEqualTo(CronTrigger.MISFIRE_INSTRUCTION_FIRE_ONCE_NOW);
+				assertThat(retry).containsEntry("MaximumEventAgeInSeconds", 86400);
+			}
+			else {
+				assertThat(quartz).isEqualTo(CronTrigger.MISFIRE_INSTRUCTION_DO_NOTHING);
+				assertThat(retry).containsEntry("MaximumRetryAttempts", 0);
+			}
+		}
+	}
+
+	@SuppressWarnings("unchecked")
+	private static List<String> command(String schedule) throws Exception {
+		Map<String, Object> target = (Map<String, Object>) eventBridge.get(schedule).get("Target");
+		String input = ((String) target.get("Input")).replace(JobSchedules.SCHEDULED_TIME_PLACEHOLDER,
+				SCHEDULED.toString());
+		Map<String, List<Map<String, Object>>> overrides = new ObjectMapper().readValue(input, new TypeReference<>() {
+		});
+		Map<String, Object> container = overrides.get("containerOverrides").get(0);
+		assertThat(container).containsEntry("name", ContainerEnvironment.CONTAINER_NAME);
+		return (List<String>) container.get("command");
+	}
+
+	private static List<Instant> fireTimes(java.util.function.UnaryOperator<Date> next) {
+		List<Instant> times = new ArrayList<>();
+		// A trigger fires only after its start time, which is when it was built.
+		Date time = Date.from(Instant.now().plusSeconds(60));
+		for (int i = 0; i < 40; i++) {
+			time = next.apply(time);
+			times.add(time.toInstant());
+		}
+		return times;
+	}
+
+}
