@@ -29,14 +29,18 @@ rhr AS (
 	SELECT user_id, day, min(value) AS rhr
 	FROM valid WHERE metric = 'resting_heart_rate' GROUP BY user_id, day
 ),
+windows AS (
+	SELECT user_id, day, array_agg(rhr) OVER (PARTITION BY user_id ORDER BY day
+	           RANGE BETWEEN interval '28 days' PRECEDING AND interval '1 day' PRECEDING) AS window_values
+	FROM rhr
+),
 baseline AS (
-	SELECT d.user_id, d.day, b.n,
+	SELECT w.user_id, w.day, b.n,
 	       CASE WHEN b.n % 2 = 1 THEN b.vals[(b.n + 1) / 2]
 	            ELSE (b.vals[b.n / 2] + b.vals[b.n / 2 + 1]) / 2.0::float8 END AS baseline
-	FROM rhr d
+	FROM windows w
 	CROSS JOIN LATERAL (
-		SELECT count(*)::int AS n, array_agg(p.rhr ORDER BY p.rhr) AS vals
-		FROM rhr p WHERE p.user_id = d.user_id AND p.day BETWEEN d.day - 28 AND d.day - 1
+		SELECT count(*)::int AS n, array_agg(v ORDER BY v) AS vals FROM unnest(w.window_values) AS v
 	) b
 ),
 inputs AS (

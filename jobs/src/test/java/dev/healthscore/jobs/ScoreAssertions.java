@@ -36,6 +36,9 @@ public final class ScoreAssertions {
 	 * agree.
 	 */
 	public static List<String> differences(JdbcTemplate jdbc, LocalDate first, LocalDate last) {
+		// without statistics the planner picks nested loops over the CTEs: minutes
+		// instead of ms
+		jdbc.execute("ANALYZE app_user, health_reading, health_score");
 		String sql = """
 				WITH ref AS (%s)
 				SELECT coalesce(r.user_id, s.user_id) AS user_id, coalesce(r.score_date, s.score_date) AS day,
