@@ -8,6 +8,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Deque;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 import javax.sql.DataSource;
 
@@ -52,6 +56,10 @@ public class UserReadingsItemReader implements ItemStreamReader<ScoringWork> {
 
 	private boolean exhausted;
 
+	private ExecutorService readAheadExecutor;
+
+	private CompletableFuture<UserBlock.Loaded> readAhead;
+
 	UserReadingsItemReader(Builder builder) {
 		this.name = builder.name;
 		this.dataSource = builder.dataSource;
@@ -74,6 +82,12 @@ public class UserReadingsItemReader implements ItemStreamReader<ScoringWork> {
 		this.lastLoadedUserId = this.lastReadUserId;
 		this.buffer.clear();
 		this.exhausted = false;
+		this.readAhead = null;
+		this.readAheadExecutor = Executors.newSingleThreadExecutor((task) -> {
+			Thread thread = new Thread(task, this.name + "-read-ahead");
+			thread.setDaemon(true);
+			return thread;
+		});
 		if (this.lastReadUserId != this.minUserIdExclusive) {
 			logger.info("{}: resuming after user {}", this.name, this.lastReadUserId);
 		}
@@ -93,14 +107,50 @@ public class UserReadingsItemReader implements ItemStreamReader<ScoringWork> {
 
 	private void loadNextBlock() {
 		UserBlock.Loaded loaded;
+		if (this.readAhead != null) {
+			loaded = awaitReadAhead();
+		}
+		else {
+			loaded = load(this.lastLoadedUserId);
+		}
+		this.buffer.addAll(loaded.work());
+		this.exhausted = loaded.last();
+		if (!loaded.work().isEmpty()) {
+			this.lastLoadedUserId = loaded.work().get(loaded.work().size() - 1).inputs().userId();
+		}
+		if (!this.exhausted) {
+			// read the next block while this one is scored and written: database and JVM
+			// overlap
+			long after = this.lastLoadedUserId;
+			this.readAhead = CompletableFuture.supplyAsync(() -> load(after), this.readAheadExecutor);
+		}
+	}
+
+	private UserBlock.Loaded awaitReadAhead() {
+		try {
+			return this.readAhead.join();
+		}
+		catch (CompletionException ex) {
+			if (ex.getCause() instanceof RuntimeException runtime) {
+				throw runtime;
+			}
+			throw ex;
+		}
+		finally {
+			this.readAhead = null;
+		}
+	}
+
+	private UserBlock.Loaded load(long afterUserId) {
 		try (Connection connection = this.dataSource.getConnection()) {
 			boolean autoCommit = connection.getAutoCommit();
 			connection.setAutoCommit(false);
 			connection.setReadOnly(true);
 			try {
-				loaded = this.block.load(connection, this.lastLoadedUserId, this.maxUserIdInclusive, this.blockSize,
-						this.selectedUsers);
+				UserBlock.Loaded loaded = this.block.load(connection, afterUserId, this.maxUserIdInclusive,
+						this.blockSize, this.selectedUsers);
 				connection.commit();
+				return loaded;
 			}
 			finally {
 				connection.setReadOnly(false);
@@ -108,12 +158,7 @@ public class UserReadingsItemReader implements ItemStreamReader<ScoringWork> {
 			}
 		}
 		catch (SQLException ex) {
-			throw new ItemStreamException("Could not read the users after " + this.lastLoadedUserId, ex);
-		}
-		this.buffer.addAll(loaded.work());
-		this.exhausted = loaded.last();
-		if (!loaded.work().isEmpty()) {
-			this.lastLoadedUserId = loaded.work().get(loaded.work().size() - 1).inputs().userId();
+			throw new ItemStreamException("Could not read the users after " + afterUserId, ex);
 		}
 	}
 
@@ -125,6 +170,13 @@ public class UserReadingsItemReader implements ItemStreamReader<ScoringWork> {
 	@Override
 	public void close() {
 		this.buffer.clear();
+		if (this.readAhead != null) {
+			this.readAhead.cancel(true);
+			this.readAhead = null;
+		}
+		if (this.readAheadExecutor != null) {
+			this.readAheadExecutor.shutdownNow();
+		}
 	}
 
 	private String key(String suffix) {

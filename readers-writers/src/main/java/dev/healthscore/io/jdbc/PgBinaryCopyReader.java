@@ -1,0 +1,162 @@
+package dev.healthscore.io.jdbc;
+
+import java.io.BufferedInputStream;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * Reads rows in PostgreSQL's binary {@code COPY} format from a stream: call
+ * {@link #nextRow()}, then read each field in order with the typed methods. Text fields
+ * can be matched against a small dictionary without decoding them.
+ */
+public class PgBinaryCopyReader implements AutoCloseable {
+
+	private static final byte[] SIGNATURE = { 'P', 'G', 'C', 'O', 'P', 'Y', '\n', (byte) 0xFF, '\r', '\n', 0 };
+
+	private static final long PG_EPOCH_MICROS = 946_684_800_000_000L;
+
+	private static final int PG_EPOCH_DAYS = 10_957;
+
+	private final DataInputStream in;
+
+	private byte[] scratch = new byte[64];
+
+	private int lastLength;
+
+	public PgBinaryCopyReader(InputStream source) throws IOException {
+		this.in = new DataInputStream(new BufferedInputStream(source, 1 << 16));
+		byte[] signature = new byte[SIGNATURE.length];
+		this.in.readFully(signature);
+		if (!Arrays.equals(signature, SIGNATURE)) {
+			throw new IOException("Invalid binary COPY stream, bad signature: " + Arrays.toString(signature));
+		}
+		this.in.readInt();
+		int extension = this.in.readInt();
+		this.in.skipNBytes(extension);
+	}
+
+	/**
+	 * Moves to the next row.
+	 * @return the row's field count, or -1 at the end of the data
+	 */
+	public int nextRow() throws IOException {
+		try {
+			return this.in.readShort();
+		}
+		catch (EOFException ex) {
+			return -1;
+		}
+	}
+
+	/**
+	 * Whether the next field is NULL; if so it is consumed, otherwise it is left to read.
+	 */
+	public boolean nextIsNull() throws IOException {
+		this.in.mark(4);
+		int length = this.in.readInt();
+		if (length == -1) {
+			return true;
+		}
+		this.in.reset();
+		return false;
+	}
+
+	/** Reads a {@code bigint} field. */
+	public long int8() throws IOException {
+		expectLength(8);
+		return this.in.readLong();
+	}
+
+	/** Reads an {@code integer} field. */
+	public int int4() throws IOException {
+		expectLength(4);
+		return this.in.readInt();
+	}
+
+	/** Reads a {@code smallint} field. */
+	public short int2() throws IOException {
+		expectLength(2);
+		return this.in.readShort();
+	}
+
+	/** Reads a {@code double precision} field. */
+	public double float8() throws IOException {
+		expectLength(8);
+		return Double.longBitsToDouble(this.in.readLong());
+	}
+
+	/** Reads a {@code real} field. */
+	public float float4() throws IOException {
+		expectLength(4);
+		return Float.intBitsToFloat(this.in.readInt());
+	}
+
+	/** Reads a {@code timestamptz} field as microseconds since the Unix epoch. */
+	public long timestampMicros() throws IOException {
+		expectLength(8);
+		return this.in.readLong() + PG_EPOCH_MICROS;
+	}
+
+	/** Reads a {@code date} field as days since the Unix epoch. */
+	public long epochDay() throws IOException {
+		expectLength(4);
+		return this.in.readInt() + (long) PG_EPOCH_DAYS;
+	}
+
+	/** Reads a {@code text} field. */
+	public String text() throws IOException {
+		int length = readBytes();
+		return new String(this.scratch, 0, length, StandardCharsets.UTF_8);
+	}
+
+	/**
+	 * Reads a {@code text} field and returns the index of the equal entry of
+	 * {@code dictionary} (UTF-8 bytes), or -1 when none is equal; see
+	 * {@link #lastText()}.
+	 */
+	public int text(byte[][] dictionary) throws IOException {
+		int length = readBytes();
+		for (int i = 0; i < dictionary.length; i++) {
+			byte[] candidate = dictionary[i];
+			if (candidate.length == length && Arrays.equals(candidate, 0, length, this.scratch, 0, length)) {
+				return i;
+			}
+		}
+		return -1;
+	}
+
+	/** The last text field read with {@link #text(byte[][])}, decoded. */
+	public String lastText() {
+		return new String(this.scratch, 0, this.lastLength, StandardCharsets.UTF_8);
+	}
+
+	private int readBytes() throws IOException {
+		int length = this.in.readInt();
+		if (length < 0) {
+			throw new IOException("Unexpected NULL text field");
+		}
+		if (length > this.scratch.length) {
+			this.scratch = new byte[Math.max(length, this.scratch.length * 2)];
+		}
+		this.in.readFully(this.scratch, 0, length);
+		this.lastLength = length;
+		return length;
+	}
+
+	private void expectLength(int expected) throws IOException {
+		int length = this.in.readInt();
+		if (length != expected) {
+			throw new IOException("Unexpected field length %d, expected %d".formatted(length, expected));
+		}
+	}
+
+	@Override
+	public void close() throws IOException {
+		this.in.close();
+	}
+
+}
