@@ -1,0 +1,92 @@
+package dev.healthscore.bench;
+
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.Map;
+
+import dev.healthscore.jobs.HealthScoreApplication;
+
+import org.springframework.jdbc.core.JdbcTemplate;
+
+/**
+ * Generates about N readings, then times {@code recompute} over all of them next to a
+ * binary {@code COPY} out of the same input rows, on the same embedded PostgreSQL in the
+ * same run.
+ */
+public final class RecomputeBenchmark {
+
+	/**
+	 * Readings per user-day of the synthetic data, measured: 9,033,717 / (2,500 × 90).
+	 */
+	private static final double READINGS_PER_USER_DAY = 40.1;
+
+	private RecomputeBenchmark() {
+	}
+
+	public static void main(String[] args) throws Exception {
+		long target = option(args, "readings", 10_000_000);
+		int days = (int) option(args, "days", 90);
+		int users = (int) Math.ceil(target / (days * READINGS_PER_USER_DAY));
+		LocalDate last = LocalDate.parse("2025-06-30");
+		LocalDate first = last.minusDays(days - 1L);
+		try (BenchDatabase db = BenchDatabase.start()) {
+			JdbcTemplate jdbc = new JdbcTemplate(db.dataSource());
+			run(db, "generate", "--users=" + users, "--days=" + days, "--seed=1", "--end=" + last);
+			long readings = jdbc.queryForObject("SELECT count(*) FROM health_reading", Long.class);
+			jdbc.execute("VACUUM ANALYZE");
+			String inputs = """
+					SELECT user_id, metric, recorded_at, value, source, ingested_at FROM health_reading
+					WHERE metric IN ('steps', 'active_minutes', 'sleep_minutes', 'resting_heart_rate')
+					  AND recorded_at >= '%s'::timestamptz AND recorded_at < '%s'::timestamptz"""
+				.formatted(first.minusDays(29) + "T00:00:00Z", last.plusDays(2) + "T00:00:00Z");
+			BenchDatabase.CopyResult copy = db.copyOutBinary(inputs);
+			BenchDatabase.CopyResult copyAgain = db.copyOutBinary(inputs);
+			double copySeconds = Math.min(copy.seconds(), copyAgain.seconds());
+			run(db, "run", "recompute", "--from=" + first, "--to=" + last);
+			Map<String, Object> step = jdbc.queryForMap("""
+					SELECT extract(epoch FROM end_time - start_time) AS seconds, read_count, write_count
+					FROM batch_step_execution WHERE step_name = 'recomputeScores'
+					ORDER BY step_execution_id DESC LIMIT 1""");
+			Map<String, Object> job = jdbc.queryForMap("""
+					SELECT extract(epoch FROM end_time - start_time) AS seconds FROM batch_job_execution
+					ORDER BY job_execution_id DESC LIMIT 1""");
+			long userDays = jdbc.queryForObject("SELECT count(*) FROM health_score", Long.class);
+			double stepSeconds = ((Number) step.get("seconds")).doubleValue();
+			double jobSeconds = ((Number) job.get("seconds")).doubleValue();
+			System.out.printf("%nrecompute benchmark (%d cores, heap max %d MiB)%n",
+					Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20);
+			System.out.printf("data:            %,d users x %d days, %,d readings in health_reading%n", users, days,
+					readings);
+			System.out.printf("input rows:      %,d (scored metrics, range plus 28-day lookback)%n", copy.rows());
+			System.out.printf("COPY binary out: %.2f s and %.2f s (%,.0f rows/s best, %.1f MiB)%n", copy.seconds(),
+					copyAgain.seconds(), copy.rows() / copySeconds, copy.bytes() / 1048576.0);
+			System.out.printf("recompute:       %.2f s scoring step, %.2f s whole job; %,d user-days%n", stepSeconds,
+					jobSeconds, userDays);
+			System.out.printf("                 %,.0f user-days/s, %,.0f readings/s (input rows / job time)%n",
+					userDays / jobSeconds, copy.rows() / jobSeconds);
+			System.out.printf("ratio:           recompute job / COPY = %.2f (target <= 3)%n", jobSeconds / copySeconds);
+		}
+	}
+
+	private static void run(BenchDatabase db, String... args) {
+		String[] all = new String[args.length + 2];
+		System.arraycopy(args, 0, all, 0, args.length);
+		System.arraycopy(db.appArguments(), 0, all, args.length, 2);
+		long started = System.nanoTime();
+		int exit = HealthScoreApplication.run(all);
+		if (exit != 0) {
+			throw new IllegalStateException("'%s' exited with %d".formatted(String.join(" ", args), exit));
+		}
+		System.out.printf("%s took %s%n", args[0], Duration.ofNanos(System.nanoTime() - started));
+	}
+
+	private static long option(String[] args, String name, long fallback) {
+		for (String arg : args) {
+			if (arg.startsWith("--" + name + "=")) {
+				return Long.parseLong(arg.substring(name.length() + 3).replace("_", ""));
+			}
+		}
+		return fallback;
+	}
+
+}
