@@ -48,14 +48,15 @@ public record ServerSideEncryption(Mode mode, String kmsKeyId) {
 	 */
 	public static ServerSideEncryption parse(String mode, String kmsKeyId) {
 		String normalized = (mode != null) ? mode.trim().toUpperCase(Locale.ROOT).replace('-', '_') : "";
+		Mode parsed;
 		try {
-			return new ServerSideEncryption(Mode.valueOf(normalized),
-					(kmsKeyId == null || kmsKeyId.isBlank()) ? null : kmsKeyId);
+			parsed = Mode.valueOf(normalized);
 		}
 		catch (IllegalArgumentException ex) {
 			throw new IllegalArgumentException(
 					"Invalid server-side encryption mode, expected bucket-default, sse-s3 or sse-kms: " + mode, ex);
 		}
+		return new ServerSideEncryption(parsed, (kmsKeyId == null || kmsKeyId.isBlank()) ? null : kmsKeyId);
 	}
 
 	/**
