@@ -42,8 +42,7 @@ public final class ArchiveVerifier {
 	 * @param manifest the export's manifest
 	 * @return the verification, whose {@code expected} is the source's
 	 */
-	public ArchiveVerification verify(Connection connection, ArchiveManifest manifest)
-			throws SQLException, IOException {
+	public ArchiveVerification verify(Connection connection, ArchiveManifest manifest) throws SQLException {
 		ContentChecksum source = ChecksumSql.compute(connection, manifest.archiveTable(), manifest.sourcePartition());
 		List<String> problems = new ArrayList<>();
 		ContentChecksum archived = readBack(manifest, problems);
@@ -69,7 +68,7 @@ public final class ArchiveVerifier {
 	 * @param problems receives what differs from the manifest
 	 * @return the checksum of every row read
 	 */
-	public ContentChecksum readBack(ArchiveManifest manifest, List<String> problems) throws IOException {
+	public ContentChecksum readBack(ArchiveManifest manifest, List<String> problems) {
 		S3Location folder = S3Location.parse(manifest.location());
 		ArchiveObjects objects = new ArchiveObjects(this.s3);
 		Map<String, ArchiveFile> expected = manifest.files()
@@ -86,8 +85,14 @@ public final class ArchiveVerifier {
 						+ " bytes, manifest says " + file.bytes());
 			}
 			RowChecksum checksum = new RowChecksum(manifest.archiveTable());
-			objects.read(manifest.archiveTable(), new S3Location(folder.bucket(), object.key()), object.size(),
-					checksum::add);
+			try {
+				objects.read(manifest.archiveTable(), new S3Location(folder.bucket(), object.key()), object.size(),
+						checksum::add);
+			}
+			catch (IOException | RuntimeException ex) {
+				problems
+					.add("Cannot read object s3://" + folder.bucket() + "/" + object.key() + ": " + ex.getMessage());
+			}
 			if (file != null && !checksum.result().equals(ContentChecksum.of(file.rows(), file.checksum()))) {
 				problems.add("Object s3://" + folder.bucket() + "/" + object.key() + " holds " + checksum.result()
 						+ ", manifest says " + file.rows() + " rows, checksum " + file.checksum());

@@ -51,6 +51,9 @@ public final class EmbeddedS3Server implements AutoCloseable {
 			.blobStore(blobStoreContext.getBlobStore())
 			.endpoint(URI.create("http://127.0.0.1:0"))
 			.awsAuthentication(AuthenticationType.AWS_V2_OR_V4, accessKey, secretKey)
+			// accept (and ignore) headers it does not implement, such as server-side
+			// encryption
+			.ignoreUnknownHeaders(true)
 			.build();
 		this.proxy.start();
 		this.endpoint = URI.create("http://127.0.0.1:" + this.proxy.getPort());
