@@ -68,10 +68,8 @@ public final class ChecksumSql {
 		String text = switch (column.type()) {
 			case BIGINT, SMALLINT, INTEGER -> c + "::text";
 			case TEXT -> "octet_length(" + c + ") || ':' || " + c;
-			case FLOAT8 ->
-				"CASE WHEN " + c + " = 'NaN'::float8 THEN 'NaN' ELSE encode(float8send(" + c + "), 'hex') END";
-			case FLOAT4 ->
-				"CASE WHEN " + c + " = 'NaN'::float4 THEN 'NaN' ELSE encode(float4send(" + c + "), 'hex') END";
+			case FLOAT8 -> "encode(float8send(" + c + "), 'hex')";
+			case FLOAT4 -> "encode(float4send(" + c + "), 'hex')";
 			case TIMESTAMPTZ -> "(extract(epoch FROM " + c + ") * 1000000)::bigint::text";
 			case DATE -> "(" + c + " - DATE '1970-01-01')::text";
 		};

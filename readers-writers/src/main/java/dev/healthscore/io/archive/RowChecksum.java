@@ -13,12 +13,11 @@ import java.util.List;
  * <p>
  * Each row becomes a canonical text, its fields joined by {@code |}: NULL as {@code N};
  * integers in decimal; text as its UTF-8 byte length, {@code :}, and the text; doubles
- * and reals as the big-endian hex of their IEEE bits (16 and 8 digits), except NaN,
- * written {@code NaN} because PostgreSQL holds all NaNs equal and Parquet writers
- * canonicalize their bits; timestamps as microseconds since 1970-01-01T00:00Z and dates
- * as days since 1970-01-01, in decimal. The row's hash is the first 8 bytes of the MD5 of
- * that text's UTF-8 bytes, read as a signed big-endian 64-bit integer; the checksum is
- * the sum of the hashes, wrapped.
+ * and reals as the big-endian hex of their IEEE bits (16 and 8 digits; NaN payloads and
+ * -0.0 included, which binary COPY and Parquet both keep); timestamps as microseconds
+ * since 1970-01-01T00:00Z and dates as days since 1970-01-01, in decimal. The row's hash
+ * is the first 8 bytes of the MD5 of that text's UTF-8 bytes, read as a signed big-endian
+ * 64-bit integer; the checksum is the sum of the hashes, wrapped.
  */
 public final class RowChecksum {
 
@@ -98,14 +97,8 @@ public final class RowChecksum {
 				String string = (String) value;
 				text.append(string.getBytes(StandardCharsets.UTF_8).length).append(':').append(string);
 			}
-			case FLOAT8 -> {
-				double number = (Double) value;
-				text.append(Double.isNaN(number) ? "NaN" : hex(Double.doubleToRawLongBits(number), 16));
-			}
-			case FLOAT4 -> {
-				float number = (Float) value;
-				text.append(Float.isNaN(number) ? "NaN" : hex(Float.floatToRawIntBits(number) & 0xffffffffL, 8));
-			}
+			case FLOAT8 -> text.append(hex(Double.doubleToRawLongBits((Double) value), 16));
+			case FLOAT4 -> text.append(hex(Float.floatToRawIntBits((Float) value) & 0xffffffffL, 8));
 		}
 	}
 

@@ -74,6 +74,22 @@ class ParquetRoundTripTests {
 		assertThat(rows.get(0)[2]).isEqualTo(-1L);
 	}
 
+	@Test
+	void nanPayloadsAndNegativeZeroKeepTheirBitsThroughDictionaryAndPlainPages() throws IOException {
+		long[] patterns = { 0x7ff8000000000000L, 0xfff8000000000000L, 0x7ff0000000000001L, 0x8000000000000000L };
+		List<Object[]> rows = new ArrayList<>();
+		for (int i = 0; i < 3000; i++) {
+			double value = (i % 5 < 4) ? Double.longBitsToDouble(patterns[i % 5]) : i;
+			rows.add(ArchiveRows.reading(1, "m", "2025-01-01T00:00:00Z", value, "s"));
+		}
+		List<Object[]> read = read(ArchiveTable.HEALTH_READING,
+				write(ArchiveTable.HEALTH_READING, rows, ArchiveSettings.Compression.ZSTD));
+		for (int i = 0; i < rows.size(); i++) {
+			assertThat(Double.doubleToRawLongBits((Double) read.get(i)[3]))
+				.isEqualTo(Double.doubleToRawLongBits((Double) rows.get(i)[3]));
+		}
+	}
+
 	private void assertRoundTrip(ArchiveTable table, List<Object[]> rows, ArchiveSettings.Compression compression)
 			throws IOException {
 		List<Object[]> read = read(table, write(table, rows, compression));

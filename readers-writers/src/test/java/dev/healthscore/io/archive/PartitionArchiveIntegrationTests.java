@@ -71,7 +71,7 @@ class PartitionArchiveIntegrationTests {
 		try (Connection connection = postgres.connection()) {
 			ArchiveManifest manifest = new PartitionExporter(s3, settings).export(connection,
 					ArchiveTable.HEALTH_READING, JANUARY, 7L);
-			assertThat(manifest.rows()).isEqualTo(200 * 5 * 200 + 9);
+			assertThat(manifest.rows()).isEqualTo(200 * 5 * 200 + 10);
 			assertThat(manifest.files()).extracting(ArchiveFile::key)
 				.containsExactly("full/health_reading/month=2025-01/part-00000.parquet");
 			assertThat(manifest.jobExecutionId()).isEqualTo(7L);
@@ -94,7 +94,7 @@ class PartitionArchiveIntegrationTests {
 		try (Connection connection = postgres.connection()) {
 			ArchiveManifest manifest = new PartitionExporter(s3, settings).export(connection, ArchiveTable.HEALTH_SCORE,
 					JANUARY, null);
-			assertThat(manifest.rows()).isEqualTo(200 * 31 + 2);
+			assertThat(manifest.rows()).isEqualTo(200 * 31 + 3);
 			assertThat(new ArchiveVerifier(s3).verify(connection, manifest).problems()).isEmpty();
 			assertRestoredExactly(connection, manifest, "health_score_2025_01",
 					"user_id, score_date, score, activity_score, sleep_score, heart_score, float4send(completeness),"
@@ -192,7 +192,7 @@ class PartitionArchiveIntegrationTests {
 						ArchiveTable.HEALTH_READING, JANUARY, null))
 				.withMessage(
 						"Cannot complete upload of s3://archive/fail/health_reading/month=2025-01/part-00001.parquet");
-			assertThat(count(connection, "health_reading_2025_01")).isEqualTo(200 * 5 * 200 + 9);
+			assertThat(count(connection, "health_reading_2025_01")).isEqualTo(200 * 5 * 200 + 10);
 		}
 		assertThat(new ArchiveManifests(s3, settings.layout()).read(ArchiveTable.HEALTH_READING, JANUARY)).isNull();
 		assertThat(s3.listMultipartUploads((request) -> request.bucket(BUCKET)).uploads()).isEmpty();

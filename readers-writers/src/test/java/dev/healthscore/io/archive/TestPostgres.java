@@ -80,7 +80,10 @@ final class TestPostgres implements AutoCloseable {
 						+ " (2, 'steps', '2025-01-20 00:00:00.5+00', NULL, 'Ünïcødé ⌚ 😀', now()),"
 						+ " (3, 'sleep_minutes', '2025-01-31 23:59:59.999999+00', 4.9e-324, 'a|b', now()),"
 						+ " (3, 'sleep_minutes', '2025-01-31 23:59:59.999998+00', 1.7976931348623157e308, 'N', now()),"
-						+ " (0, 'ställe', '2025-01-10 10:10:10.000999+00', 123456.789, '', now())",
+						+ " (0, 'ställe', '2025-01-10 10:10:10.000999+00', 123456.789, '', now()),"
+						// a NaN made by arithmetic: on x86 its sign bit is set, unlike
+						// the literal's
+						+ " (9, 'steps', '2025-01-05 00:00:00+00', 'Infinity'::float8 * 0, 'computed', now())",
 				"INSERT INTO health_score (user_id, score_date, score, activity_score, sleep_score, heart_score,"
 						+ " completeness, algorithm_version, inputs_as_of, computed_at)"
 						+ " SELECT u, DATE '2025-01-01' + d, CASE WHEN (u + d) % 11 = 0 THEN NULL ELSE floor(random() * 101) END,"
@@ -92,7 +95,8 @@ final class TestPostgres implements AutoCloseable {
 				"INSERT INTO health_score (user_id, score_date, score, activity_score, sleep_score, heart_score,"
 						+ " completeness, algorithm_version, inputs_as_of, computed_at) VALUES"
 						+ " (0, '2025-01-15', 0, NULL, NULL, NULL, 'NaN', 1, '2025-01-16 00:00:00.999999+00', now()),"
-						+ " (0, '2025-01-16', 100, 100, 100, 100, '-0', 2, '1999-12-31 23:59:59.999999+00', now())",
+						+ " (0, '2025-01-16', 100, 100, 100, 100, '-0', 2, '1999-12-31 23:59:59.999999+00', now()),"
+						+ " (0, '2025-01-17', 1, 1, 1, 1, 'Infinity'::real * 0, 1, '2025-01-18 00:00:00+00', now())",
 				"ANALYZE");
 	}
 
