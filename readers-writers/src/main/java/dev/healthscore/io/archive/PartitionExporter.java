@@ -79,9 +79,9 @@ public final class PartitionExporter {
 		ArchiveManifest manifest = manifest(table, month, relation, jobExecutionId, folder, files);
 		new ArchiveManifests(this.s3, layout).write(manifest, this.settings.encryption());
 		long millis = Math.max(1, (System.nanoTime() - start) / 1_000_000);
-		logger.info("Exported {} to {}: {} files, {} rows, {} MiB in {} ms, {} rows/s", relation, folder.uri(),
-				files.size(), manifest.rows(), String.format("%.1f", manifest.bytes() / 1048576.0), millis,
-				manifest.rows() * 1000 / millis);
+		logger.info("Job execution {}: exported {} to {}: {} files, {} rows, {} MiB in {} ms, {} rows/s",
+				jobExecutionId, relation, folder.uri(), files.size(), manifest.rows(),
+				String.format("%.1f", manifest.bytes() / 1048576.0), millis, manifest.rows() * 1000 / millis);
 		return manifest;
 	}
 

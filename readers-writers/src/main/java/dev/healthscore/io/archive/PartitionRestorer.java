@@ -81,10 +81,24 @@ public final class PartitionRestorer {
 			copy.endCopy();
 			return checksum.result();
 		}
-		finally {
+		catch (IOException | SQLException | RuntimeException ex) {
+			cancel(copy, ex);
+			throw ex;
+		}
+	}
+
+	/**
+	 * Ends a failed COPY FROM STDIN: pgjdbc sends CopyFail in band, so the server rolls
+	 * the COPY back and the connection stays usable.
+	 */
+	private static void cancel(PGCopyOutputStream copy, Exception failure) {
+		try {
 			if (copy.isActive()) {
 				copy.cancelCopy();
 			}
+		}
+		catch (SQLException | RuntimeException ex) {
+			failure.addSuppressed(ex);
 		}
 	}
 

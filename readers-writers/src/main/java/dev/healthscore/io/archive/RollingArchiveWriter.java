@@ -44,6 +44,8 @@ final class RollingArchiveWriter implements AutoCloseable {
 
 	private RowChecksum checksum;
 
+	private long rowsInFile;
+
 	private long fileStartNanos;
 
 	private boolean finished;
@@ -63,8 +65,8 @@ final class RollingArchiveWriter implements AutoCloseable {
 		}
 		this.writer.write(row);
 		this.checksum.add(row);
-		if (this.checksum.result().rows() % SIZE_CHECK_INTERVAL == 0
-				&& this.writer.getDataSize() >= this.settings.targetFileSize()) {
+		this.rowsInFile++;
+		if (this.rowsInFile % SIZE_CHECK_INTERVAL == 0 && this.writer.getDataSize() >= this.settings.targetFileSize()) {
 			closeFile();
 		}
 	}
@@ -94,6 +96,7 @@ final class RollingArchiveWriter implements AutoCloseable {
 		this.file = new S3OutputFile(this.s3, location, this.settings.partSize(), this.settings.encryption());
 		this.writer = ArchiveParquetFiles.newWriter(this.file, this.table, this.settings, this.metadata);
 		this.checksum = new RowChecksum(this.table);
+		this.rowsInFile = 0;
 		this.fileStartNanos = System.nanoTime();
 	}
 

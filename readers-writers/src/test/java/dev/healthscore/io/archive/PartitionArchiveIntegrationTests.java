@@ -86,19 +86,41 @@ class PartitionArchiveIntegrationTests {
 	}
 
 	@Test
-	void scoresMonthIsExportedVerifiedAndRestoredExactly() throws Exception {
+	void scoresPartitionIsDroppedAndRestoredInPlaceExactly() throws Exception {
 		ArchiveSettings settings = ArchiveSettings.builder(BUCKET)
 			.prefix("full")
 			.compression(ArchiveSettings.Compression.SNAPPY)
 			.build();
-		try (Connection connection = postgres.connection()) {
+		String columns = "user_id, score_date, score, activity_score, sleep_score, heart_score,"
+				+ " float4send(completeness), algorithm_version, inputs_as_of, computed_at";
+		try (Connection connection = postgres.connection(); Statement statement = connection.createStatement()) {
 			ArchiveManifest manifest = new PartitionExporter(s3, settings).export(connection, ArchiveTable.HEALTH_SCORE,
 					JANUARY, null);
 			assertThat(manifest.rows()).isEqualTo(200 * 31 + 3);
 			assertThat(new ArchiveVerifier(s3).verify(connection, manifest).problems()).isEmpty();
-			assertRestoredExactly(connection, manifest, "health_score_2025_01",
-					"user_id, score_date, score, activity_score, sleep_score, heart_score, float4send(completeness),"
-							+ " algorithm_version, inputs_as_of, computed_at");
+			statement.execute("CREATE TABLE original_scores AS SELECT * FROM health_score_2025_01");
+			statement.execute("DROP TABLE health_score_2025_01");
+			statement
+				.execute("SELECT healthscore_ensure_partitions('health_score', DATE '2025-01-01', DATE '2025-01-01')");
+			ArchiveVerification restored = new PartitionRestorer(s3).restore(connection, manifest,
+					"health_score_2025_01");
+			assertThat(restored.problems()).isEmpty();
+			assertThat(differences(connection, "original_scores", "health_score_2025_01", columns)).isZero();
+			assertThat(count(connection, "health_score")).isEqualTo(manifest.rows());
+		}
+	}
+
+	@Test
+	void emptyMonthExportsManifestWithoutFilesAndVerifies() throws Exception {
+		postgres
+			.execute("SELECT healthscore_ensure_partitions('health_reading', DATE '2025-03-01', DATE '2025-03-01')");
+		ArchiveSettings settings = ArchiveSettings.builder(BUCKET).prefix("empty").build();
+		try (Connection connection = postgres.connection()) {
+			ArchiveManifest manifest = new PartitionExporter(s3, settings).export(connection,
+					ArchiveTable.HEALTH_READING, YearMonth.of(2025, 3), null);
+			assertThat(manifest.files()).isEmpty();
+			assertThat(manifest.contentChecksum()).isEqualTo(ContentChecksum.EMPTY);
+			assertThat(new ArchiveVerifier(s3).verify(connection, manifest).matches()).isTrue();
 		}
 	}
 
@@ -207,13 +229,21 @@ class PartitionArchiveIntegrationTests {
 		ArchiveVerification verification = new PartitionRestorer(s3).restore(connection, manifest, restored);
 		assertThat(verification.problems()).isEmpty();
 		assertThat(count(connection, restored)).isEqualTo(manifest.rows());
-		String differences = "SELECT count(*) FROM ((SELECT " + exactColumns + " FROM " + original
-				+ " EXCEPT ALL SELECT " + exactColumns + " FROM " + restored + ") UNION ALL (SELECT " + exactColumns
-				+ " FROM " + restored + " EXCEPT ALL SELECT " + exactColumns + " FROM " + original + ")) d";
-		try (Statement statement = connection.createStatement();
-				ResultSet result = statement.executeQuery(differences)) {
+		assertThat(differences(connection, original, restored, exactColumns)).isZero();
+	}
+
+	/**
+	 * Counts rows that are in one table and not the other, duplicates included, comparing
+	 * timestamps to the microsecond and floating point values by their bits.
+	 */
+	private static long differences(Connection connection, String left, String right, String exactColumns)
+			throws SQLException {
+		String sql = "SELECT count(*) FROM ((SELECT " + exactColumns + " FROM " + left + " EXCEPT ALL SELECT "
+				+ exactColumns + " FROM " + right + ") UNION ALL (SELECT " + exactColumns + " FROM " + right
+				+ " EXCEPT ALL SELECT " + exactColumns + " FROM " + left + ")) d";
+		try (Statement statement = connection.createStatement(); ResultSet result = statement.executeQuery(sql)) {
 			result.next();
-			assertThat(result.getLong(1)).isZero();
+			return result.getLong(1);
 		}
 	}
 

@@ -55,6 +55,12 @@ final class TestPostgres implements AutoCloseable {
 	 * rows.
 	 */
 	void seedJanuary2025(int users, int perMetric) throws SQLException {
+		seedReadings(users, perMetric);
+		seedScores(users);
+		execute("ANALYZE");
+	}
+
+	private void seedReadings(int users, int perMetric) throws SQLException {
 		execute("SELECT healthscore_ensure_partitions('health_reading', DATE '2025-01-01', DATE '2025-02-01')",
 				"SELECT healthscore_ensure_partitions('health_score', DATE '2025-01-01', DATE '2025-02-01')",
 				"SELECT setseed(0.42)",
@@ -81,23 +87,26 @@ final class TestPostgres implements AutoCloseable {
 						+ " (3, 'sleep_minutes', '2025-01-31 23:59:59.999999+00', 4.9e-324, 'a|b', now()),"
 						+ " (3, 'sleep_minutes', '2025-01-31 23:59:59.999998+00', 1.7976931348623157e308, 'N', now()),"
 						+ " (0, 'ställe', '2025-01-10 10:10:10.000999+00', 123456.789, '', now()),"
-						// a NaN made by arithmetic: on x86 its sign bit is set, unlike
-						// the literal's
-						+ " (9, 'steps', '2025-01-05 00:00:00+00', 'Infinity'::float8 * 0, 'computed', now())",
-				"INSERT INTO health_score (user_id, score_date, score, activity_score, sleep_score, heart_score,"
-						+ " completeness, algorithm_version, inputs_as_of, computed_at)"
-						+ " SELECT u, DATE '2025-01-01' + d, CASE WHEN (u + d) % 11 = 0 THEN NULL ELSE floor(random() * 101) END,"
-						+ " floor(random() * 101), floor(random() * 101), CASE WHEN (u * d) % 7 = 0 THEN NULL"
-						+ " ELSE floor(random() * 101) END, (ARRAY[0.4, 0.6, 0.75, 1.0])[1 + (u + d) % 4], 1,"
-						+ " timestamptz '2025-01-02 00:00:00+00' + d * interval '1 day' + floor(random() * 1e6) * interval '1 microsecond',"
-						+ " timestamptz '2025-01-02 02:00:00+00' + d * interval '1 day' + floor(random() * 1e9) * interval '1 microsecond'"
-						+ " FROM generate_series(1, " + users + ") u, generate_series(0, 30) d",
+						// a NaN made by arithmetic: on x86 its sign bit is set
+						+ " (9, 'steps', '2025-01-05 00:00:00+00', 'Infinity'::float8 * 0, 'computed', now())");
+	}
+
+	private void seedScores(int users) throws SQLException {
+		execute("INSERT INTO health_score (user_id, score_date, score, activity_score, sleep_score, heart_score,"
+				+ " completeness, algorithm_version, inputs_as_of, computed_at)"
+				+ " SELECT u, DATE '2025-01-01' + d, CASE WHEN (u + d) % 11 = 0 THEN NULL ELSE floor(random() * 101) END,"
+				+ " floor(random() * 101), floor(random() * 101), CASE WHEN (u * d) % 7 = 0 THEN NULL"
+				+ " ELSE floor(random() * 101) END, (ARRAY[0.4, 0.6, 0.75, 1.0])[1 + (u + d) % 4], 1,"
+				+ " timestamptz '2025-01-02 00:00:00+00' + d * interval '1 day'"
+				+ " + floor(random() * 1e6) * interval '1 microsecond',"
+				+ " timestamptz '2025-01-02 02:00:00+00' + d * interval '1 day'"
+				+ " + floor(random() * 1e9) * interval '1 microsecond'" + " FROM generate_series(1, " + users
+				+ ") u, generate_series(0, 30) d",
 				"INSERT INTO health_score (user_id, score_date, score, activity_score, sleep_score, heart_score,"
 						+ " completeness, algorithm_version, inputs_as_of, computed_at) VALUES"
 						+ " (0, '2025-01-15', 0, NULL, NULL, NULL, 'NaN', 1, '2025-01-16 00:00:00.999999+00', now()),"
 						+ " (0, '2025-01-16', 100, 100, 100, 100, '-0', 2, '1999-12-31 23:59:59.999999+00', now()),"
-						+ " (0, '2025-01-17', 1, 1, 1, 1, 'Infinity'::real * 0, 1, '2025-01-18 00:00:00+00', now())",
-				"ANALYZE");
+						+ " (0, '2025-01-17', 1, 1, 1, 1, 'Infinity'::real * 0, 1, '2025-01-18 00:00:00+00', now())");
 	}
 
 	@Override
