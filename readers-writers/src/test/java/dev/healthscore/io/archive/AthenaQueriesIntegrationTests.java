@@ -10,6 +10,8 @@ import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.sql.Timestamp;
+import java.time.OffsetDateTime;
 import java.time.YearMonth;
 import java.util.ArrayList;
 import java.util.List;
@@ -66,10 +68,18 @@ class AthenaQueriesIntegrationTests {
 			exporter.exportSnapshot(connection, ArchiveTable.APP_USER, null);
 			download(s3, "v1/");
 		}
-		postgres.execute("CREATE SCHEMA athena",
-				"CREATE VIEW athena.health_reading AS SELECT *, to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM') AS month"
-						+ " FROM public.health_reading",
+		// views that give PostgreSQL's tables the shape of Athena's: month column,
+		// millisecond
+		// timestamps and exact microseconds beside them
+		postgres.execute("CREATE SCHEMA athena", "CREATE VIEW athena.health_reading AS SELECT user_id, metric,"
+				+ " date_trunc('milliseconds', recorded_at) AS recorded_at, " + micros("recorded_at")
+				+ ", value, source, date_trunc('milliseconds', ingested_at) AS ingested_at, " + micros("ingested_at")
+				+ ", to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM') AS month" + " FROM public.health_reading",
 				"CREATE VIEW athena.health_score AS SELECT *, to_char(score_date, 'YYYY-MM') AS month FROM public.health_score");
+	}
+
+	private static String micros(String column) {
+		return "(extract(epoch FROM " + column + ") * 1000000)::bigint AS " + column + "_micros";
 	}
 
 	@AfterAll
@@ -79,7 +89,7 @@ class AthenaQueriesIntegrationTests {
 
 	@ParameterizedTest
 	@ValueSource(strings = { "monthly_average_score_by_time_zone.sql", "user_score_history.sql",
-			"readings_per_metric_per_month.sql" })
+			"readings_per_metric_per_month.sql", "user_readings_per_metric.sql" })
 	void queryOnArchiveAnswersAsPostgresBeforeArchiving(String file) throws Exception {
 		String query = AthenaDdlTests.resource("athena/queries/" + file).strip().replaceAll(";$", "");
 		List<List<Object>> expected;
@@ -125,14 +135,25 @@ class AthenaQueriesIntegrationTests {
 			while (result.next()) {
 				List<Object> row = new ArrayList<>();
 				for (int i = 1; i <= metaData.getColumnCount(); i++) {
-					Object value = result.getObject(i);
-					row.add((value instanceof Number) ? new BigDecimal(value.toString())
-							: (value != null) ? value.toString() : null);
+					row.add(normalized(result.getObject(i)));
 				}
 				rows.add(row);
 			}
 		}
 		return rows;
+	}
+
+	private static Object normalized(Object value) {
+		if (value instanceof Number number) {
+			return new BigDecimal(number.toString());
+		}
+		if (value instanceof Timestamp timestamp) {
+			return timestamp.toInstant().toString();
+		}
+		if (value instanceof OffsetDateTime dateTime) {
+			return dateTime.toInstant().toString();
+		}
+		return (value != null) ? value.toString() : null;
 	}
 
 	private static void assertSameRow(List<Object> actual, List<Object> expected, String description) {
