@@ -1,0 +1,185 @@
+package dev.healthscore.io.archive;
+
+import dev.healthscore.io.s3.S3OutputStream;
+import dev.healthscore.io.s3.ServerSideEncryption;
+import org.apache.parquet.hadoop.metadata.CompressionCodecName;
+
+/**
+ * Where and how archives are written: bucket and prefix, file, row group and upload part
+ * sizes, compression and server-side encryption. Memory used by an export is about one
+ * row group plus one part, whatever the partition size.
+ *
+ * @param bucket the S3 bucket
+ * @param prefix the key prefix before {@code <table>/month=yyyy-MM/}, without leading or
+ * trailing slash; may be empty
+ * @param targetFileSize bytes after which an export starts the next {@code part-NNNNN}
+ * file
+ * @param rowGroupSize the Parquet row group size in bytes
+ * @param partSize the multipart upload part size in bytes
+ * @param compression the Parquet page compression
+ * @param encryption the server-side encryption requested for every object
+ */
+public record ArchiveSettings(String bucket, String prefix, long targetFileSize, long rowGroupSize, int partSize,
+		Compression compression, ServerSideEncryption encryption) {
+
+	/** Default target file size: 256 MiB, in the range Athena reads best. */
+	public static final long TARGET_FILE_SIZE_DEFAULT = 256L * 1024 * 1024;
+
+	/** Default row group size: 64 MiB, a few row groups per file for per-user pruning. */
+	public static final long ROW_GROUP_SIZE_DEFAULT = 64L * 1024 * 1024;
+
+	/** Default multipart part size: 16 MiB. */
+	public static final int PART_SIZE_DEFAULT = S3OutputStream.PART_SIZE_DEFAULT;
+
+	/** Default compression. */
+	public static final Compression COMPRESSION_DEFAULT = Compression.ZSTD;
+
+	/**
+	 * Starts settings for a bucket, every other value at its default.
+	 * @param bucket the bucket
+	 * @return a builder
+	 */
+	public static Builder builder(String bucket) {
+		return new Builder(bucket);
+	}
+
+	/**
+	 * Returns the key layout these settings write.
+	 * @return the layout
+	 */
+	public ArchiveLayout layout() {
+		return new ArchiveLayout(this.bucket, this.prefix);
+	}
+
+	/** Parquet page compression codecs Athena reads. */
+	public enum Compression {
+
+		/** Snappy: fastest. */
+		SNAPPY(CompressionCodecName.SNAPPY),
+
+		/** zstd level 3: smaller files at a small CPU cost. */
+		ZSTD(CompressionCodecName.ZSTD);
+
+		private final CompressionCodecName codec;
+
+		Compression(CompressionCodecName codec) {
+			this.codec = codec;
+		}
+
+		CompressionCodecName codec() {
+			return this.codec;
+		}
+
+	}
+
+	/** Builds {@link ArchiveSettings}, checking every value in {@link #build()}. */
+	public static final class Builder {
+
+		private final String bucket;
+
+		private String prefix = "";
+
+		private long targetFileSize = TARGET_FILE_SIZE_DEFAULT;
+
+		private long rowGroupSize = ROW_GROUP_SIZE_DEFAULT;
+
+		private int partSize = PART_SIZE_DEFAULT;
+
+		private Compression compression = COMPRESSION_DEFAULT;
+
+		private ServerSideEncryption encryption = ServerSideEncryption.BUCKET_DEFAULT;
+
+		private Builder(String bucket) {
+			this.bucket = bucket;
+		}
+
+		/**
+		 * Sets the key prefix.
+		 * @param prefix the prefix, without leading or trailing slash
+		 * @return this builder
+		 */
+		public Builder prefix(String prefix) {
+			this.prefix = prefix;
+			return this;
+		}
+
+		/**
+		 * Sets the size after which a new file starts.
+		 * @param bytes the size in bytes
+		 * @return this builder
+		 */
+		public Builder targetFileSize(long bytes) {
+			this.targetFileSize = bytes;
+			return this;
+		}
+
+		/**
+		 * Sets the row group size.
+		 * @param bytes the size in bytes
+		 * @return this builder
+		 */
+		public Builder rowGroupSize(long bytes) {
+			this.rowGroupSize = bytes;
+			return this;
+		}
+
+		/**
+		 * Sets the multipart upload part size.
+		 * @param bytes the size in bytes, at least 5 MiB
+		 * @return this builder
+		 */
+		public Builder partSize(int bytes) {
+			this.partSize = bytes;
+			return this;
+		}
+
+		/**
+		 * Sets the compression.
+		 * @param compression the codec
+		 * @return this builder
+		 */
+		public Builder compression(Compression compression) {
+			this.compression = compression;
+			return this;
+		}
+
+		/**
+		 * Sets the server-side encryption.
+		 * @param encryption the setting
+		 * @return this builder
+		 */
+		public Builder encryption(ServerSideEncryption encryption) {
+			this.encryption = encryption;
+			return this;
+		}
+
+		/**
+		 * Checks the values and builds the settings.
+		 * @return the settings
+		 */
+		public ArchiveSettings build() {
+			if (this.bucket == null || this.bucket.isBlank()) {
+				throw new IllegalArgumentException("A bucket is required");
+			}
+			if (this.prefix == null || this.prefix.startsWith("/") || this.prefix.endsWith("/")) {
+				throw new IllegalArgumentException(
+						"A prefix must not be null nor start or end with '/': " + this.prefix);
+			}
+			if (this.targetFileSize <= 0 || this.rowGroupSize <= 0) {
+				throw new IllegalArgumentException("Target file size and row group size must be positive: "
+						+ this.targetFileSize + " and " + this.rowGroupSize);
+			}
+			if (this.partSize < S3OutputStream.MIN_PART_SIZE) {
+				throw new IllegalArgumentException("Part size must be at least 5 MiB (S3's minimum): " + this.partSize);
+			}
+			if (this.compression == null || this.encryption == null) {
+				throw new IllegalArgumentException(
+						"Compression and encryption are required, got " + this.compression + " and " + this.encryption);
+			}
+			return new ArchiveSettings(this.bucket, this.prefix, this.targetFileSize, this.rowGroupSize, this.partSize,
+					this.compression, this.encryption);
+		}
+
+	}
+
+}

@@ -1,0 +1,126 @@
+package dev.healthscore.io.archive;
+
+import java.time.YearMonth;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.stream.Collectors;
+
+import dev.healthscore.io.archive.ArchiveColumn.Type;
+
+import static dev.healthscore.io.archive.ArchiveColumn.optional;
+import static dev.healthscore.io.archive.ArchiveColumn.required;
+
+/**
+ * The tables the archive knows: their columns, sort order, partition names and Parquet
+ * layout (DESIGN.md sections 3 and 6; the Athena DDL in {@code sql/athena/} matches).
+ */
+public enum ArchiveTable {
+
+	/** Device readings, one partition per UTC month of {@code recorded_at}. */
+	HEALTH_READING("health_reading", true, "user_id, recorded_at, metric, source",
+			List.of(required("user_id", Type.BIGINT), required("metric", Type.TEXT),
+					required("recorded_at", Type.TIMESTAMPTZ), optional("value", Type.FLOAT8),
+					required("source", Type.TEXT), required("ingested_at", Type.TIMESTAMPTZ))),
+
+	/** Daily scores, one partition per month of {@code score_date}. */
+	HEALTH_SCORE("health_score", true, "user_id, score_date",
+			List.of(required("user_id", Type.BIGINT), required("score_date", Type.DATE),
+					optional("score", Type.SMALLINT), optional("activity_score", Type.SMALLINT),
+					optional("sleep_score", Type.SMALLINT), optional("heart_score", Type.SMALLINT),
+					required("completeness", Type.FLOAT4), required("algorithm_version", Type.INTEGER),
+					required("inputs_as_of", Type.TIMESTAMPTZ), required("computed_at", Type.TIMESTAMPTZ))),
+
+	/**
+	 * A snapshot of each user's time zone and goal, not partitioned, replaced at each
+	 * export: what analysts join scores with to group by time zone.
+	 */
+	APP_USER("app_user", false, "user_id", List.of(required("user_id", Type.BIGINT), required("time_zone", Type.TEXT),
+			required("daily_step_goal", Type.INTEGER)));
+
+	private static final DateTimeFormatter PARTITION_SUFFIX = DateTimeFormatter.ofPattern("yyyy_MM");
+
+	private final String tableName;
+
+	private final boolean partitioned;
+
+	private final String orderBy;
+
+	private final List<ArchiveColumn> columns;
+
+	ArchiveTable(String tableName, boolean partitioned, String orderBy, List<ArchiveColumn> columns) {
+		this.tableName = tableName;
+		this.partitioned = partitioned;
+		this.orderBy = orderBy;
+		this.columns = columns;
+	}
+
+	/**
+	 * Returns the PostgreSQL table name, also the S3 folder and the Athena table name.
+	 * @return the table name
+	 */
+	public String tableName() {
+		return this.tableName;
+	}
+
+	/**
+	 * Returns whether the table has monthly partitions.
+	 * @return true for monthly partitioned tables
+	 */
+	public boolean partitioned() {
+		return this.partitioned;
+	}
+
+	/**
+	 * Returns the columns in PostgreSQL order, which is also the order of row values.
+	 * @return the columns
+	 */
+	public List<ArchiveColumn> columns() {
+		return this.columns;
+	}
+
+	/**
+	 * Returns the complete sort key: rows are exported in this order, so that files are
+	 * sorted by user then time and a rerun writes the same bytes.
+	 * @return the ORDER BY list
+	 */
+	public String orderBy() {
+		return this.orderBy;
+	}
+
+	/**
+	 * Returns the name of a month's partition, for example
+	 * {@code health_reading_2025_01}.
+	 * @param month the month
+	 * @return the partition's table name
+	 */
+	public String partitionName(YearMonth month) {
+		if (!this.partitioned) {
+			throw new IllegalArgumentException(
+					"Cannot name a partition of " + this.tableName + ": it is not partitioned");
+		}
+		return this.tableName + "_" + month.format(PARTITION_SUFFIX);
+	}
+
+	/**
+	 * Returns the comma-separated column names.
+	 * @return the column list
+	 */
+	public String columnList() {
+		return this.columns.stream().map(ArchiveColumn::name).collect(Collectors.joining(", "));
+	}
+
+	/**
+	 * Returns the table for a PostgreSQL table name.
+	 * @param tableName the name
+	 * @return the table
+	 */
+	public static ArchiveTable of(String tableName) {
+		for (ArchiveTable table : values()) {
+			if (table.tableName.equals(tableName)) {
+				return table;
+			}
+		}
+		throw new IllegalArgumentException("Unknown archive table: " + tableName);
+	}
+
+}

@@ -1,0 +1,106 @@
+package dev.healthscore.io.archive;
+
+import java.io.IOException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+import dev.healthscore.io.archive.ArchiveManifest.ArchiveFile;
+import dev.healthscore.io.s3.S3Location;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/**
+ * Checks an exported month before its partition may leave PostgreSQL: reads every data
+ * file in the month's folder back from S3 and compares row count and content checksum
+ * with the source partition's, computed by SQL; also compares the folder with the
+ * manifest.
+ */
+public final class ArchiveVerifier {
+
+	private static final Logger logger = LoggerFactory.getLogger(ArchiveVerifier.class);
+
+	private final S3Client s3;
+
+	/**
+	 * Creates a verifier.
+	 * @param s3 the client
+	 */
+	public ArchiveVerifier(S3Client s3) {
+		this.s3 = s3;
+	}
+
+	/**
+	 * Compares the archive described by a manifest with its source partition.
+	 * @param connection a connection to the database holding the source partition
+	 * @param manifest the export's manifest
+	 * @return the verification, whose {@code expected} is the source's
+	 */
+	public ArchiveVerification verify(Connection connection, ArchiveManifest manifest) throws SQLException {
+		ContentChecksum source = ChecksumSql.compute(connection, manifest.archiveTable(), manifest.sourcePartition());
+		List<String> problems = new ArrayList<>();
+		ContentChecksum archived = readBack(manifest, problems);
+		if (!source.equals(manifest.contentChecksum())) {
+			problems.add("Manifest differs from source " + manifest.sourcePartition() + ": manifest has "
+					+ manifest.contentChecksum() + ", source has " + source);
+		}
+		if (!source.equals(archived)) {
+			problems.add("Objects in " + manifest.location() + " differ from source " + manifest.sourcePartition()
+					+ ": objects have " + archived + ", source has " + source);
+		}
+		ArchiveVerification verification = new ArchiveVerification(source, archived, problems);
+		logger.info("Verified {} against {}: {}", manifest.location(), manifest.sourcePartition(),
+				verification.matches() ? "match, " + source : verification.problems());
+		return verification;
+	}
+
+	/**
+	 * Reads every data file in the manifest's folder and returns their rows' checksum,
+	 * noting files that are missing, unexpected, or of another size than the manifest
+	 * says.
+	 * @param manifest the manifest
+	 * @param problems receives what differs from the manifest
+	 * @return the checksum of every row read
+	 */
+	public ContentChecksum readBack(ArchiveManifest manifest, List<String> problems) {
+		S3Location folder = S3Location.parse(manifest.location());
+		ArchiveObjects objects = new ArchiveObjects(this.s3);
+		Map<String, ArchiveFile> expected = manifest.files()
+			.stream()
+			.collect(Collectors.toMap(ArchiveFile::key, Function.identity()));
+		ContentChecksum total = ContentChecksum.EMPTY;
+		for (S3Object object : objects.dataFiles(folder)) {
+			ArchiveFile file = expected.remove(object.key());
+			if (file == null) {
+				problems.add("Unexpected object not in manifest: s3://" + folder.bucket() + "/" + object.key());
+			}
+			else if (file.bytes() != object.size()) {
+				problems.add("Object s3://" + folder.bucket() + "/" + object.key() + " has " + object.size()
+						+ " bytes, manifest says " + file.bytes());
+			}
+			RowChecksum checksum = new RowChecksum(manifest.archiveTable());
+			try {
+				objects.read(manifest.archiveTable(), new S3Location(folder.bucket(), object.key()), object.size(),
+						checksum::add);
+			}
+			catch (IOException | RuntimeException ex) {
+				problems
+					.add("Cannot read object s3://" + folder.bucket() + "/" + object.key() + ": " + ex.getMessage());
+			}
+			if (file != null && !checksum.result().equals(ContentChecksum.of(file.rows(), file.checksum()))) {
+				problems.add("Object s3://" + folder.bucket() + "/" + object.key() + " holds " + checksum.result()
+						+ ", manifest says " + file.rows() + " rows, checksum " + file.checksum());
+			}
+			total = total.plus(checksum.result());
+		}
+		expected.keySet().forEach((key) -> problems.add("Missing object: s3://" + folder.bucket() + "/" + key));
+		return total;
+	}
+
+}

@@ -1,0 +1,145 @@
+package dev.healthscore.io.archive;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.YearMonth;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import dev.healthscore.io.archive.ArchiveManifest.ArchiveFile;
+import dev.healthscore.io.s3.S3Location;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.PGCopyInputStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * Exports one month of a table from PostgreSQL to S3 as Parquet: rows streamed by binary
+ * {@code COPY} in sort order, written to deterministic keys (a rerun overwrites), stale
+ * files of an earlier run removed, and a manifest written last.
+ */
+public final class PartitionExporter {
+
+	private static final Logger logger = LoggerFactory.getLogger(PartitionExporter.class);
+
+	private final S3Client s3;
+
+	private final ArchiveSettings settings;
+
+	/**
+	 * Creates an exporter.
+	 * @param s3 the client
+	 * @param settings where and how to write
+	 */
+	public PartitionExporter(S3Client s3, ArchiveSettings settings) {
+		this.s3 = s3;
+		this.settings = settings;
+	}
+
+	/**
+	 * Exports one month of a partitioned table, read from its partition (attached or
+	 * not).
+	 * @param connection a PostgreSQL connection
+	 * @param table the table
+	 * @param month the month
+	 * @param jobExecutionId the job execution to record in the manifest, or null
+	 * @return the manifest written
+	 */
+	public ArchiveManifest export(Connection connection, ArchiveTable table, YearMonth month, Long jobExecutionId)
+			throws SQLException, IOException {
+		return export(connection, table, month, table.partitionName(month), jobExecutionId);
+	}
+
+	/**
+	 * Exports a whole table without partitions, such as the {@code app_user} snapshot.
+	 * @param connection a PostgreSQL connection
+	 * @param table the table
+	 * @param jobExecutionId the job execution to record in the manifest, or null
+	 * @return the manifest written
+	 */
+	public ArchiveManifest exportSnapshot(Connection connection, ArchiveTable table, Long jobExecutionId)
+			throws SQLException, IOException {
+		return export(connection, table, null, table.tableName(), jobExecutionId);
+	}
+
+	private ArchiveManifest export(Connection connection, ArchiveTable table, YearMonth month, String relation,
+			Long jobExecutionId) throws SQLException, IOException {
+		ChecksumSql.query(table, relation); // checks the name before it reaches SQL
+		long start = System.nanoTime();
+		List<ArchiveFile> files = writeFiles(connection, table, month, relation, jobExecutionId);
+		ArchiveLayout layout = this.settings.layout();
+		S3Location folder = layout.folder(table, month);
+		new ArchiveObjects(this.s3).deleteOthers(folder,
+				files.stream().map(ArchiveFile::key).collect(Collectors.toSet()));
+		ArchiveManifest manifest = manifest(table, month, relation, jobExecutionId, folder, files);
+		new ArchiveManifests(this.s3, layout).write(manifest, this.settings.encryption());
+		long millis = Math.max(1, (System.nanoTime() - start) / 1_000_000);
+		logger.info("Job execution {}: exported {} to {}: {} files, {} rows, {} MiB in {} ms, {} rows/s",
+				jobExecutionId, relation, folder.uri(), files.size(), manifest.rows(),
+				String.format("%.1f", manifest.bytes() / 1048576.0), millis, manifest.rows() * 1000 / millis);
+		return manifest;
+	}
+
+	private List<ArchiveFile> writeFiles(Connection connection, ArchiveTable table, YearMonth month, String relation,
+			Long jobExecutionId) throws SQLException, IOException {
+		String sql = "COPY (SELECT " + table.columnList() + " FROM " + relation + " ORDER BY " + table.orderBy()
+				+ ") TO STDOUT (FORMAT binary)";
+		Map<String, String> metadata = Map.of("healthscore.table", table.tableName(), "healthscore.source_partition",
+				relation, "healthscore.job_execution_id", String.valueOf(jobExecutionId));
+		PGCopyInputStream copy = new PGCopyInputStream(connection.unwrap(PGConnection.class), sql);
+		try {
+			// the writer is closed (its upload aborted) before the COPY is drained
+			try (RollingArchiveWriter writer = new RollingArchiveWriter(this.s3, this.settings, table, month,
+					metadata)) {
+				PgBinaryCopy.Reader rows = new PgBinaryCopy.Reader(copy, table);
+				for (Object[] row = rows.next(); row != null; row = rows.next()) {
+					writer.write(row);
+				}
+				return writer.finish();
+			}
+		}
+		catch (IOException | RuntimeException ex) {
+			drain(copy, ex);
+			throw ex;
+		}
+		finally {
+			copy.close();
+		}
+	}
+
+	/**
+	 * Reads what is left of a failed COPY. Cancelling it instead would be racy: pgjdbc
+	 * cancels out of band, and a cancel that arrives after the server sent its last row
+	 * kills the connection's next statement.
+	 */
+	private static void drain(PGCopyInputStream copy, Exception failure) {
+		try {
+			if (copy.isActive()) {
+				copy.transferTo(OutputStream.nullOutputStream());
+			}
+		}
+		catch (IOException | RuntimeException ex) {
+			failure.addSuppressed(ex);
+		}
+	}
+
+	private ArchiveManifest manifest(ArchiveTable table, YearMonth month, String relation, Long jobExecutionId,
+			S3Location folder, List<ArchiveFile> files) {
+		ContentChecksum total = ContentChecksum.EMPTY;
+		long bytes = 0;
+		for (ArchiveFile file : files) {
+			total = total.plus(ContentChecksum.of(file.rows(), file.checksum()));
+			bytes += file.bytes();
+		}
+		return new ArchiveManifest(ArchiveManifest.FORMAT_VERSION, table.tableName(),
+				(month != null) ? month.toString() : null, relation, jobExecutionId, Instant.now().toString(),
+				folder.uri(), this.settings.compression().name(), ArchiveParquetSchema.of(table).toString(),
+				total.rows(), total.checksum(), bytes, files);
+	}
+
+}

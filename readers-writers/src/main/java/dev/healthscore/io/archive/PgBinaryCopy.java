@@ -1,0 +1,190 @@
+package dev.healthscore.io.archive;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Reads and writes rows of an {@link ArchiveTable} in PostgreSQL's binary COPY format:
+ * exact bits for doubles (NaN, -0.0), microseconds for timestamps, and no text parsing
+ * either way.
+ */
+final class PgBinaryCopy {
+
+	/** Microseconds from 1970-01-01 to PostgreSQL's epoch 2000-01-01 (UTC). */
+	static final long PG_EPOCH_MICROS = 946_684_800_000_000L;
+
+	/** Days from 1970-01-01 to PostgreSQL's epoch 2000-01-01. */
+	static final int PG_EPOCH_DAYS = 10_957;
+
+	private static final byte[] SIGNATURE = { 'P', 'G', 'C', 'O', 'P', 'Y', '\n', (byte) 0xff, '\r', '\n', 0 };
+
+	private static final int BUFFER_SIZE = 64 * 1024;
+
+	private PgBinaryCopy() {
+	}
+
+	/** Reads rows from the output of {@code COPY ... TO STDOUT (FORMAT binary)}. */
+	static final class Reader {
+
+		private final DataInputStream in;
+
+		private final List<ArchiveColumn> columns;
+
+		private boolean headerRead;
+
+		Reader(InputStream in, ArchiveTable table) {
+			this.in = new DataInputStream(new BufferedInputStream(in, BUFFER_SIZE));
+			this.columns = table.columns();
+		}
+
+		/**
+		 * Returns the next row, or null after the last one.
+		 */
+		Object[] next() throws IOException {
+			if (!this.headerRead) {
+				readHeader();
+			}
+			short fields = this.in.readShort();
+			if (fields == -1) {
+				return null;
+			}
+			if (fields != this.columns.size()) {
+				throw new IOException(
+						"Invalid COPY row, expected " + this.columns.size() + " fields but got " + fields);
+			}
+			Object[] row = new Object[fields];
+			for (int i = 0; i < fields; i++) {
+				int length = this.in.readInt();
+				row[i] = (length == -1) ? null : readValue(this.columns.get(i), length);
+			}
+			return row;
+		}
+
+		private void readHeader() throws IOException {
+			byte[] signature = new byte[SIGNATURE.length];
+			this.in.readFully(signature);
+			if (!Arrays.equals(signature, SIGNATURE)) {
+				throw new IOException("Invalid COPY binary header: " + Arrays.toString(signature));
+			}
+			this.in.readInt(); // flags: no OIDs since PostgreSQL 12
+			this.in.skipNBytes(this.in.readInt());
+			this.headerRead = true;
+		}
+
+		private Object readValue(ArchiveColumn column, int length) throws IOException {
+			return switch (column.type()) {
+				case BIGINT -> this.in.readLong();
+				case SMALLINT -> (int) this.in.readShort();
+				case INTEGER -> this.in.readInt();
+				case TEXT -> {
+					byte[] bytes = new byte[length];
+					this.in.readFully(bytes);
+					yield new String(bytes, StandardCharsets.UTF_8);
+				}
+				case FLOAT8 -> Double.longBitsToDouble(this.in.readLong());
+				case FLOAT4 -> Float.intBitsToFloat(this.in.readInt());
+				case TIMESTAMPTZ -> {
+					long micros = this.in.readLong();
+					if (micros == Long.MAX_VALUE || micros == Long.MIN_VALUE) {
+						throw new IOException("Cannot archive an infinite timestamp in column " + column.name());
+					}
+					yield micros + PG_EPOCH_MICROS;
+				}
+				case DATE -> {
+					int days = this.in.readInt();
+					if (days == Integer.MAX_VALUE || days == Integer.MIN_VALUE) {
+						throw new IOException("Cannot archive an infinite date in column " + column.name());
+					}
+					yield days + PG_EPOCH_DAYS;
+				}
+			};
+		}
+
+	}
+
+	/** Writes rows as the input of {@code COPY ... FROM STDIN (FORMAT binary)}. */
+	static final class Writer {
+
+		private final DataOutputStream out;
+
+		private final List<ArchiveColumn> columns;
+
+		private boolean headerWritten;
+
+		Writer(OutputStream out, ArchiveTable table) {
+			this.out = new DataOutputStream(new BufferedOutputStream(out, BUFFER_SIZE));
+			this.columns = table.columns();
+		}
+
+		void write(Object[] row) throws IOException {
+			writeHeaderOnce();
+			this.out.writeShort(this.columns.size());
+			for (int i = 0; i < this.columns.size(); i++) {
+				if (row[i] == null) {
+					this.out.writeInt(-1);
+				}
+				else {
+					writeValue(this.columns.get(i).type(), row[i]);
+				}
+			}
+		}
+
+		/**
+		 * Writes the trailer and flushes; the caller then ends the COPY.
+		 */
+		void finish() throws IOException {
+			writeHeaderOnce();
+			this.out.writeShort(-1);
+			this.out.flush();
+		}
+
+		private void writeHeaderOnce() throws IOException {
+			if (!this.headerWritten) {
+				this.out.write(SIGNATURE);
+				this.out.writeInt(0); // flags
+				this.out.writeInt(0); // header extension length
+				this.headerWritten = true;
+			}
+		}
+
+		private void writeValue(ArchiveColumn.Type type, Object value) throws IOException {
+			switch (type) {
+				case BIGINT -> writeLong((Long) value);
+				case SMALLINT -> {
+					this.out.writeInt(2);
+					this.out.writeShort((Integer) value);
+				}
+				case INTEGER -> writeInt((Integer) value);
+				case TEXT -> {
+					byte[] bytes = ((String) value).getBytes(StandardCharsets.UTF_8);
+					this.out.writeInt(bytes.length);
+					this.out.write(bytes);
+				}
+				case FLOAT8 -> writeLong(Double.doubleToRawLongBits((Double) value));
+				case FLOAT4 -> writeInt(Float.floatToRawIntBits((Float) value));
+				case TIMESTAMPTZ -> writeLong((Long) value - PG_EPOCH_MICROS);
+				case DATE -> writeInt((Integer) value - PG_EPOCH_DAYS);
+			}
+		}
+
+		private void writeLong(long value) throws IOException {
+			this.out.writeInt(8);
+			this.out.writeLong(value);
+		}
+
+		private void writeInt(int value) throws IOException {
+			this.out.writeInt(4);
+			this.out.writeInt(value);
+		}
+
+	}
+
+}

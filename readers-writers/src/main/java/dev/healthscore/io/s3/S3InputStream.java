@@ -1,0 +1,156 @@
+package dev.healthscore.io.s3;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+
+import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.GetObjectRequest;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+
+/**
+ * Reads one S3 object with ranged GETs, seekable: a seek closes the open range and the
+ * next read opens a new one from there, so reading a footer and then a few row groups
+ * costs a few requests and no download of the whole object.
+ */
+public final class S3InputStream extends InputStream {
+
+	/**
+	 * Forward seeks up to this many bytes skip within the open response instead of a new
+	 * GET.
+	 */
+	private static final long SKIP_WITHIN_RANGE = 256 * 1024;
+
+	private final S3Client s3;
+
+	private final S3Location location;
+
+	private final long length;
+
+	private ResponseInputStream<GetObjectResponse> range;
+
+	private long rangePosition;
+
+	private long position;
+
+	private boolean closed;
+
+	/**
+	 * Creates a stream over an object of known length.
+	 * @param s3 the client
+	 * @param location the object
+	 * @param length the object's length in bytes
+	 */
+	public S3InputStream(S3Client s3, S3Location location, long length) {
+		this.s3 = s3;
+		this.location = location;
+		this.length = length;
+	}
+
+	/**
+	 * Returns the position of the next byte read.
+	 * @return the position
+	 */
+	public long position() {
+		return this.position;
+	}
+
+	/**
+	 * Moves to a position; the next read starts there.
+	 * @param newPosition the position, from 0 to the object's length
+	 * @throws IOException when the position is outside the object or the stream is closed
+	 */
+	public void seek(long newPosition) throws IOException {
+		ensureOpen();
+		if (newPosition < 0 || newPosition > this.length) {
+			throw new EOFException(
+					"Cannot seek to " + newPosition + " in " + this.location + " of " + this.length + " bytes");
+		}
+		this.position = newPosition;
+	}
+
+	@Override
+	public int read() throws IOException {
+		byte[] one = new byte[1];
+		int n = read(one, 0, 1);
+		return (n == -1) ? -1 : (one[0] & 0xff);
+	}
+
+	@Override
+	public int read(byte[] bytes, int offset, int count) throws IOException {
+		ensureOpen();
+		if (count == 0) {
+			return 0;
+		}
+		if (this.position >= this.length) {
+			return -1;
+		}
+		alignRange();
+		int n = this.range.read(bytes, offset, (int) Math.min(count, this.length - this.position));
+		if (n < 0) {
+			throw new EOFException("Cannot read " + this.location + ": response ended at " + this.position + " of "
+					+ this.length + " bytes");
+		}
+		this.position += n;
+		this.rangePosition += n;
+		return n;
+	}
+
+	@Override
+	public int available() {
+		return (int) Math.min(Integer.MAX_VALUE, this.length - this.position);
+	}
+
+	@Override
+	public void close() {
+		if (this.closed) {
+			return;
+		}
+		this.closed = true;
+		closeRange();
+	}
+
+	private void alignRange() throws IOException {
+		long gap = this.position - this.rangePosition;
+		if (this.range != null && gap >= 0 && gap <= SKIP_WITHIN_RANGE) {
+			this.range.skipNBytes(gap);
+			this.rangePosition = this.position;
+			return;
+		}
+		closeRange();
+		GetObjectRequest request = GetObjectRequest.builder()
+			.bucket(this.location.bucket())
+			.key(this.location.key())
+			.range("bytes=" + this.position + "-")
+			.build();
+		try {
+			this.range = this.s3.getObject(request);
+		}
+		catch (RuntimeException ex) {
+			throw new IOException("Cannot read " + this.location + " from byte " + this.position, ex);
+		}
+		this.rangePosition = this.position;
+	}
+
+	private void closeRange() {
+		if (this.range != null) {
+			// abort: closing would drain the rest of an open-ended range over the network
+			this.range.abort();
+			try {
+				this.range.close();
+			}
+			catch (IOException ex) {
+				// the connection is released by abort; nothing left to do
+			}
+			this.range = null;
+		}
+	}
+
+	private void ensureOpen() throws IOException {
+		if (this.closed) {
+			throw new IOException("Cannot read " + this.location + ": stream is closed");
+		}
+	}
+
+}

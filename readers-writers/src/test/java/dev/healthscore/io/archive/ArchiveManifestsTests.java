@@ -1,0 +1,56 @@
+package dev.healthscore.io.archive;
+
+import java.nio.charset.StandardCharsets;
+import java.time.YearMonth;
+import java.util.List;
+
+import dev.healthscore.io.archive.ArchiveManifest.ArchiveFile;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+
+/**
+ * Tests for {@link ArchiveManifest} JSON and {@link ChecksumSql} query text.
+ */
+class ArchiveManifestsTests {
+
+	private static final ArchiveManifest MANIFEST = new ArchiveManifest(1, "health_reading", "2025-01",
+			"health_reading_2025_01", 42L, "2025-03-01T02:00:00Z", "s3://archive/health_reading/month=2025-01/", "ZSTD",
+			"message health_reading {}", 3, "00000000000000ff", 1234,
+			List.of(new ArchiveFile("health_reading/month=2025-01/part-00000.parquet", 3, 1234, "00000000000000ff",
+					"ab".repeat(32))));
+
+	@Test
+	void manifestSurvivesJson() {
+		byte[] json = ArchiveManifests.toJson(MANIFEST);
+		assertThat(new String(json, StandardCharsets.UTF_8))
+			.contains("\"sourcePartition\" : \"health_reading_2025_01\"");
+		ArchiveManifest read = ArchiveManifests.fromJson(json);
+		assertThat(read).isEqualTo(MANIFEST);
+		assertThat(read.yearMonth()).isEqualTo(YearMonth.of(2025, 1));
+		assertThat(read.archiveTable()).isEqualTo(ArchiveTable.HEALTH_READING);
+		assertThat(read.contentChecksum()).isEqualTo(new ContentChecksum(3, 255));
+	}
+
+	@Test
+	void unknownFormatVersionIsRejected() {
+		byte[] json = new String(ArchiveManifests.toJson(MANIFEST), StandardCharsets.UTF_8)
+			.replace("\"formatVersion\" : 1", "\"formatVersion\" : 9")
+			.getBytes(StandardCharsets.UTF_8);
+		assertThatIllegalArgumentException().isThrownBy(() -> ArchiveManifests.fromJson(json))
+			.withMessage("Unsupported manifest format version: 9");
+	}
+
+	@Test
+	void checksumQueryHashesCanonicalTextOfEveryColumn() {
+		String sql = ChecksumSql.query(ArchiveTable.HEALTH_READING, "health_reading_2025_01");
+		assertThat(sql).contains("md5(coalesce(user_id::text, 'N') || '|' || coalesce(octet_length(metric)")
+			.contains("encode(float8send(value), 'hex')")
+			.contains("(extract(epoch FROM recorded_at) * 1000000)::bigint::text")
+			.endsWith("FROM health_reading_2025_01");
+		assertThatIllegalArgumentException().isThrownBy(() -> ChecksumSql.query(ArchiveTable.HEALTH_READING, "x; drop"))
+			.withMessage("Invalid table name for a checksum: x; drop");
+	}
+
+}

@@ -1,0 +1,124 @@
+package dev.healthscore.io.archive;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+
+import org.apache.parquet.hadoop.ParquetWriter;
+import org.apache.parquet.io.LocalInputFile;
+import org.apache.parquet.io.LocalOutputFile;
+import org.apache.parquet.schema.LogicalTypeAnnotation;
+import org.apache.parquet.schema.LogicalTypeAnnotation.TimeUnit;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
+import org.apache.parquet.schema.Type.Repetition;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Tests for the Parquet layout of archives: {@link ArchiveParquetSchema},
+ * {@link ArchiveWriteSupport}, {@link ArchiveRecordMaterializer} and
+ * {@link PlainCodecFactory}.
+ */
+class ParquetRoundTripTests {
+
+	@TempDir
+	Path directory;
+
+	@Test
+	void readingSchemaHasMillisecondTimestampsForAthenaAndExactMicros() {
+		MessageType schema = ArchiveParquetSchema.of(ArchiveTable.HEALTH_READING);
+		assertThat(schema.getFields()).extracting((field) -> field.getName())
+			.containsExactly("user_id", "metric", "recorded_at", "recorded_at_micros", "value", "source", "ingested_at",
+					"ingested_at_micros");
+		assertThat(schema.getType("recorded_at").asPrimitiveType().getPrimitiveTypeName())
+			.isEqualTo(PrimitiveTypeName.INT64);
+		assertThat(schema.getType("recorded_at").getLogicalTypeAnnotation())
+			.isEqualTo(LogicalTypeAnnotation.timestampType(true, TimeUnit.MILLIS));
+		assertThat(schema.getType("recorded_at_micros").getLogicalTypeAnnotation()).isNull();
+		assertThat(schema.getType("value").getRepetition()).isEqualTo(Repetition.OPTIONAL);
+		assertThat(schema.getType("metric").getLogicalTypeAnnotation()).isEqualTo(LogicalTypeAnnotation.stringType());
+	}
+
+	@Test
+	void scoreSchemaHasDateInt32AndFloat() {
+		MessageType schema = ArchiveParquetSchema.of(ArchiveTable.HEALTH_SCORE);
+		assertThat(schema.getType("score_date").getLogicalTypeAnnotation()).isEqualTo(LogicalTypeAnnotation.dateType());
+		assertThat(schema.getType("score").asPrimitiveType().getPrimitiveTypeName()).isEqualTo(PrimitiveTypeName.INT32);
+		assertThat(schema.getType("completeness").asPrimitiveType().getPrimitiveTypeName())
+			.isEqualTo(PrimitiveTypeName.FLOAT);
+		assertThat(schema.getFieldCount()).isEqualTo(12);
+	}
+
+	@Test
+	void trickyReadingsSurviveZstdRoundTripBitForBit() throws IOException {
+		assertRoundTrip(ArchiveTable.HEALTH_READING, ArchiveRows.trickyReadings(), ArchiveSettings.Compression.ZSTD);
+	}
+
+	@Test
+	void trickyScoresSurviveSnappyRoundTripBitForBit() throws IOException {
+		assertRoundTrip(ArchiveTable.HEALTH_SCORE, ArchiveRows.trickyScores(), ArchiveSettings.Compression.SNAPPY);
+	}
+
+	@Test
+	void millisecondColumnIsMicrosRoundedDown() throws IOException {
+		Path file = write(ArchiveTable.HEALTH_READING,
+				Collections.singletonList(ArchiveRows.reading(1, "m", "1969-12-31T23:59:59.999999Z", 1.0, "s")),
+				ArchiveSettings.Compression.ZSTD);
+		List<Object[]> rows = read(ArchiveTable.HEALTH_READING, file);
+		assertThat(rows.get(0)[2]).isEqualTo(-1L);
+	}
+
+	@Test
+	void nanPayloadsAndNegativeZeroKeepTheirBitsThroughDictionaryAndPlainPages() throws IOException {
+		long[] patterns = { 0x7ff8000000000000L, 0xfff8000000000000L, 0x7ff0000000000001L, 0x8000000000000000L };
+		List<Object[]> rows = new ArrayList<>();
+		for (int i = 0; i < 3000; i++) {
+			double value = (i % 5 < 4) ? Double.longBitsToDouble(patterns[i % 5]) : i;
+			rows.add(ArchiveRows.reading(1, "m", "2025-01-01T00:00:00Z", value, "s"));
+		}
+		List<Object[]> read = read(ArchiveTable.HEALTH_READING,
+				write(ArchiveTable.HEALTH_READING, rows, ArchiveSettings.Compression.ZSTD));
+		for (int i = 0; i < rows.size(); i++) {
+			assertThat(Double.doubleToRawLongBits((Double) read.get(i)[3]))
+				.isEqualTo(Double.doubleToRawLongBits((Double) rows.get(i)[3]));
+		}
+	}
+
+	private void assertRoundTrip(ArchiveTable table, List<Object[]> rows, ArchiveSettings.Compression compression)
+			throws IOException {
+		List<Object[]> read = read(table, write(table, rows, compression));
+		assertThat(read).hasSameSizeAs(rows);
+		for (int i = 0; i < rows.size(); i++) {
+			assertThat(RowChecksum.canonicalText(table, read.get(i)))
+				.isEqualTo(RowChecksum.canonicalText(table, rows.get(i)));
+			assertThat(read.get(i)).containsExactly(rows.get(i));
+		}
+	}
+
+	private Path write(ArchiveTable table, List<Object[]> rows, ArchiveSettings.Compression compression)
+			throws IOException {
+		Path file = this.directory.resolve(table.tableName() + "-" + compression + ".parquet");
+		ArchiveSettings settings = ArchiveSettings.builder("bucket").compression(compression).build();
+		try (ParquetWriter<Object[]> writer = ArchiveParquetFiles.newWriter(new LocalOutputFile(file), table, settings,
+				Map.of("healthscore.table", table.tableName()))) {
+			for (Object[] row : rows) {
+				writer.write(row);
+			}
+		}
+		return file;
+	}
+
+	private static List<Object[]> read(ArchiveTable table, Path file) throws IOException {
+		List<Object[]> rows = new ArrayList<>();
+		long count = ArchiveParquetFiles.read(new LocalInputFile(file), table, rows::add);
+		assertThat(count).isEqualTo(rows.size());
+		return rows;
+	}
+
+}

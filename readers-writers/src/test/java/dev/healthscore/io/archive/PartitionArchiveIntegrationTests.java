@@ -1,0 +1,258 @@
+package dev.healthscore.io.archive;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.YearMonth;
+import java.util.List;
+
+import dev.healthscore.io.archive.ArchiveManifest.ArchiveFile;
+import dev.healthscore.io.s3.EmbeddedS3Server;
+import dev.healthscore.io.s3.ServerSideEncryption;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.mockito.ArgumentCaptor;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIOException;
+import static org.mockito.AdditionalAnswers.delegatesTo;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.ArgumentMatchers.argThat;
+import static org.mockito.Mockito.doThrow;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.times;
+import static org.mockito.Mockito.verify;
+
+/**
+ * Exports a month of generated rows to the in-process S3 server, reads it back, verifies
+ * it against PostgreSQL's own checksum and restores it exactly.
+ */
+class PartitionArchiveIntegrationTests {
+
+	static final String BUCKET = "archive";
+
+	static final YearMonth JANUARY = YearMonth.of(2025, 1);
+
+	private static TestPostgres postgres;
+
+	private static EmbeddedS3Server server;
+
+	private static S3Client s3;
+
+	@BeforeAll
+	static void start() throws Exception {
+		postgres = TestPostgres.start();
+		postgres.seedJanuary2025(200, 200);
+		server = EmbeddedS3Server.inMemory();
+		server.createBucket(BUCKET);
+		s3 = server.newClient();
+	}
+
+	@AfterAll
+	static void stop() throws Exception {
+		try {
+			s3.close();
+			server.close();
+		}
+		finally {
+			postgres.close();
+		}
+	}
+
+	@Test
+	void readingsMonthIsExportedVerifiedAndRestoredExactly() throws Exception {
+		ArchiveSettings settings = ArchiveSettings.builder(BUCKET).prefix("full").build();
+		try (Connection connection = postgres.connection()) {
+			ArchiveManifest manifest = new PartitionExporter(s3, settings).export(connection,
+					ArchiveTable.HEALTH_READING, JANUARY, 7L);
+			assertThat(manifest.rows()).isEqualTo(200 * 5 * 200 + 10);
+			assertThat(manifest.files()).extracting(ArchiveFile::key)
+				.containsExactly("full/health_reading/month=2025-01/part-00000.parquet");
+			assertThat(manifest.jobExecutionId()).isEqualTo(7L);
+			assertThat(new ArchiveManifests(s3, settings.layout()).read(ArchiveTable.HEALTH_READING, JANUARY))
+				.isEqualTo(manifest);
+			ArchiveVerification verification = new ArchiveVerifier(s3).verify(connection, manifest);
+			assertThat(verification.problems()).isEmpty();
+			assertThat(verification.actual().rows()).isEqualTo(manifest.rows());
+			assertRestoredExactly(connection, manifest, "health_reading_2025_01",
+					"user_id, metric, recorded_at, float8send(value), source, ingested_at");
+		}
+	}
+
+	@Test
+	void scoresPartitionIsDroppedAndRestoredInPlaceExactly() throws Exception {
+		ArchiveSettings settings = ArchiveSettings.builder(BUCKET)
+			.prefix("full")
+			.compression(ArchiveSettings.Compression.SNAPPY)
+			.build();
+		String columns = "user_id, score_date, score, activity_score, sleep_score, heart_score,"
+				+ " float4send(completeness), algorithm_version, inputs_as_of, computed_at";
+		try (Connection connection = postgres.connection(); Statement statement = connection.createStatement()) {
+			ArchiveManifest manifest = new PartitionExporter(s3, settings).export(connection, ArchiveTable.HEALTH_SCORE,
+					JANUARY, null);
+			assertThat(manifest.rows()).isEqualTo(200 * 31 + 3);
+			assertThat(new ArchiveVerifier(s3).verify(connection, manifest).problems()).isEmpty();
+			statement.execute("CREATE TABLE original_scores AS SELECT * FROM health_score_2025_01");
+			statement.execute("DROP TABLE health_score_2025_01");
+			statement
+				.execute("SELECT healthscore_ensure_partitions('health_score', DATE '2025-01-01', DATE '2025-01-01')");
+			ArchiveVerification restored = new PartitionRestorer(s3).restore(connection, manifest,
+					"health_score_2025_01");
+			assertThat(restored.problems()).isEmpty();
+			assertThat(differences(connection, "original_scores", "health_score_2025_01", columns)).isZero();
+			assertThat(count(connection, "health_score")).isEqualTo(manifest.rows());
+		}
+	}
+
+	@Test
+	void emptyMonthExportsManifestWithoutFilesAndVerifies() throws Exception {
+		postgres
+			.execute("SELECT healthscore_ensure_partitions('health_reading', DATE '2025-03-01', DATE '2025-03-01')");
+		ArchiveSettings settings = ArchiveSettings.builder(BUCKET).prefix("empty").build();
+		try (Connection connection = postgres.connection()) {
+			ArchiveManifest manifest = new PartitionExporter(s3, settings).export(connection,
+					ArchiveTable.HEALTH_READING, YearMonth.of(2025, 3), null);
+			assertThat(manifest.files()).isEmpty();
+			assertThat(manifest.contentChecksum()).isEqualTo(ContentChecksum.EMPTY);
+			assertThat(new ArchiveVerifier(s3).verify(connection, manifest).matches()).isTrue();
+		}
+	}
+
+	@Test
+	void largeMonthSplitsIntoFilesAndRerunWithFewerFilesRemovesStaleOnes() throws Exception {
+		ArchiveSettings small = ArchiveSettings.builder(BUCKET)
+			.prefix("split")
+			.targetFileSize(512 * 1024)
+			.rowGroupSize(256 * 1024)
+			.build();
+		try (Connection connection = postgres.connection()) {
+			ArchiveManifest split = new PartitionExporter(s3, small).export(connection, ArchiveTable.HEALTH_READING,
+					JANUARY, 1L);
+			assertThat(split.files()).hasSizeGreaterThan(2);
+			assertThat(split.files().get(1).key()).isEqualTo("split/health_reading/month=2025-01/part-00001.parquet");
+			assertThat(split.files()).allSatisfy((file) -> assertThat(file.bytes()).isLessThan(1024 * 1024));
+			assertThat(new ArchiveVerifier(s3).verify(connection, split).problems()).isEmpty();
+			ArchiveSettings large = ArchiveSettings.builder(BUCKET).prefix("split").build();
+			ArchiveManifest rerun = new PartitionExporter(s3, large).export(connection, ArchiveTable.HEALTH_READING,
+					JANUARY, 2L);
+			assertThat(rerun.files()).hasSize(1);
+			assertThat(rerun.checksum()).isEqualTo(split.checksum());
+			assertThat(new ArchiveObjects(s3)
+				.dataFiles(new ArchiveLayout(BUCKET, "split").folder(ArchiveTable.HEALTH_READING, JANUARY))).hasSize(1);
+			assertThat(new ArchiveVerifier(s3).verify(connection, rerun).problems()).isEmpty();
+		}
+	}
+
+	@Test
+	void verificationReportsForeignObjectAndTamperedSource() throws Exception {
+		ArchiveSettings settings = ArchiveSettings.builder(BUCKET).prefix("tamper").build();
+		try (Connection connection = postgres.connection()) {
+			connection.setAutoCommit(false);
+			ArchiveManifest manifest = new PartitionExporter(s3, settings).export(connection, ArchiveTable.HEALTH_SCORE,
+					JANUARY, null);
+			s3.putObject((request) -> request.bucket(BUCKET).key("tamper/health_score/month=2025-01/extra.parquet"),
+					RequestBody.fromBytes(new byte[0]));
+			try (Statement statement = connection.createStatement()) {
+				statement.execute("UPDATE health_score_2025_01 SET computed_at = computed_at + interval '1 microsecond'"
+						+ " WHERE user_id = 1 AND score_date = '2025-01-01'");
+			}
+			List<String> problems = new ArchiveVerifier(s3).verify(connection, manifest).problems();
+			connection.rollback();
+			assertThat(problems).anySatisfy((problem) -> assertThat(problem).isEqualTo(
+					"Unexpected object not in manifest: s3://archive/tamper/health_score/month=2025-01/extra.parquet"));
+			assertThat(problems).anySatisfy((problem) -> assertThat(problem)
+				.startsWith("Cannot read object s3://archive/tamper/health_score/month=2025-01/extra.parquet"));
+			assertThat(problems)
+				.anySatisfy((problem) -> assertThat(problem).startsWith("Manifest differs from source"));
+		}
+		finally {
+			s3.deleteObject((request) -> request.bucket(BUCKET).key("tamper/health_score/month=2025-01/extra.parquet"));
+		}
+	}
+
+	@Test
+	void encryptionSettingReachesDataFilesAndManifest() throws Exception {
+		S3Client wrapped = mock(S3Client.class, delegatesTo(s3));
+		ArchiveSettings settings = ArchiveSettings.builder(BUCKET)
+			.prefix("sse")
+			.encryption(ServerSideEncryption.kms("alias/healthscore-archive"))
+			.build();
+		try (Connection connection = postgres.connection()) {
+			new PartitionExporter(wrapped, settings).export(connection, ArchiveTable.HEALTH_SCORE, JANUARY, null);
+		}
+		ArgumentCaptor<PutObjectRequest> requests = ArgumentCaptor.forClass(PutObjectRequest.class);
+		verify(wrapped, times(2)).putObject(requests.capture(), any(RequestBody.class));
+		assertThat(requests.getAllValues()).extracting(PutObjectRequest::key)
+			.containsExactly("sse/health_score/month=2025-01/part-00000.parquet",
+					"sse/health_score/month=2025-01/_manifest.json");
+		assertThat(requests.getAllValues()).allSatisfy((request) -> {
+			assertThat(request.serverSideEncryptionAsString()).isEqualTo("aws:kms");
+			assertThat(request.ssekmsKeyId()).isEqualTo("alias/healthscore-archive");
+		});
+	}
+
+	@Test
+	void failedUploadStopsExportBeforeManifestAndFreesConnection() throws Exception {
+		S3Client wrapped = mock(S3Client.class, delegatesTo(s3));
+		doThrow(SdkClientException.create("injected failure")).when(wrapped)
+			.putObject(argThat((PutObjectRequest request) -> request.key().endsWith("part-00001.parquet")),
+					any(RequestBody.class));
+		ArchiveSettings settings = ArchiveSettings.builder(BUCKET)
+			.prefix("fail")
+			.targetFileSize(512 * 1024)
+			.rowGroupSize(256 * 1024)
+			.build();
+		try (Connection connection = postgres.connection()) {
+			assertThatIOException()
+				.isThrownBy(() -> new PartitionExporter(wrapped, settings).export(connection,
+						ArchiveTable.HEALTH_READING, JANUARY, null))
+				.withMessage(
+						"Cannot complete upload of s3://archive/fail/health_reading/month=2025-01/part-00001.parquet");
+			assertThat(count(connection, "health_reading_2025_01")).isEqualTo(200 * 5 * 200 + 10);
+		}
+		assertThat(new ArchiveManifests(s3, settings.layout()).read(ArchiveTable.HEALTH_READING, JANUARY)).isNull();
+		assertThat(s3.listMultipartUploads((request) -> request.bucket(BUCKET)).uploads()).isEmpty();
+	}
+
+	private static void assertRestoredExactly(Connection connection, ArchiveManifest manifest, String original,
+			String exactColumns) throws Exception {
+		String restored = "restored_" + original;
+		try (Statement statement = connection.createStatement()) {
+			statement.execute("CREATE TABLE " + restored + " (LIKE " + original + ")");
+		}
+		ArchiveVerification verification = new PartitionRestorer(s3).restore(connection, manifest, restored);
+		assertThat(verification.problems()).isEmpty();
+		assertThat(count(connection, restored)).isEqualTo(manifest.rows());
+		assertThat(differences(connection, original, restored, exactColumns)).isZero();
+	}
+
+	/**
+	 * Counts rows that are in one table and not the other, duplicates included, comparing
+	 * timestamps to the microsecond and floating point values by their bits.
+	 */
+	private static long differences(Connection connection, String left, String right, String exactColumns)
+			throws SQLException {
+		String sql = "SELECT count(*) FROM ((SELECT " + exactColumns + " FROM " + left + " EXCEPT ALL SELECT "
+				+ exactColumns + " FROM " + right + ") UNION ALL (SELECT " + exactColumns + " FROM " + right
+				+ " EXCEPT ALL SELECT " + exactColumns + " FROM " + left + ")) d";
+		try (Statement statement = connection.createStatement(); ResultSet result = statement.executeQuery(sql)) {
+			result.next();
+			return result.getLong(1);
+		}
+	}
+
+	private static long count(Connection connection, String table) throws SQLException {
+		try (Statement statement = connection.createStatement();
+				ResultSet result = statement.executeQuery("SELECT count(*) FROM " + table)) {
+			result.next();
+			return result.getLong(1);
+		}
+	}
+
+}

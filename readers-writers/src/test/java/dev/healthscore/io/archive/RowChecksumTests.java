@@ -1,0 +1,83 @@
+package dev.healthscore.io.archive;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+
+/**
+ * Tests for {@link RowChecksum} and {@link ContentChecksum}.
+ */
+class RowChecksumTests {
+
+	@Test
+	void canonicalTextWritesMicrosBitsLengthsAndNullMarker() {
+		Object[] row = ArchiveRows.reading(2, "steps", "2025-01-20T00:00:00.5Z", null, "Ünïcødé ⌚ 😀");
+		assertThat(RowChecksum.canonicalText(ArchiveTable.HEALTH_READING, row))
+			.isEqualTo("2|5:steps|1737331200500000|N|20:Ünïcødé ⌚ 😀|1738368000000001");
+	}
+
+	@Test
+	void canonicalTextWritesDoublesAsIeeeBitsNanPayloadsIncluded() {
+		assertThat(valueText(-0.0)).isEqualTo("8000000000000000");
+		assertThat(valueText(0.0)).isEqualTo("0000000000000000");
+		assertThat(valueText(Double.POSITIVE_INFINITY)).isEqualTo("7ff0000000000000");
+		assertThat(valueText(Double.NEGATIVE_INFINITY)).isEqualTo("fff0000000000000");
+		assertThat(valueText(4.9e-324)).isEqualTo("0000000000000001");
+		assertThat(valueText(Double.NaN)).isEqualTo("7ff8000000000000");
+		assertThat(valueText(Double.longBitsToDouble(0xfff8000000000000L))).isEqualTo("fff8000000000000");
+	}
+
+	@Test
+	void canonicalTextOfScoreWritesDaysFloatBitsAndSmallints() {
+		Object[] row = ArchiveRows.score(2, "2025-01-16", 100, -0.0f, "1999-12-31T23:59:59.999999Z");
+		assertThat(RowChecksum.canonicalText(ArchiveTable.HEALTH_SCORE, row))
+			.isEqualTo("2|20104|100|40|N|77|80000000|1|946684799999999|1738465445123456");
+	}
+
+	@Test
+	void checksumIgnoresRowOrderButSeesEveryBit() {
+		List<Object[]> rows = new ArrayList<>(ArchiveRows.trickyReadings());
+		ContentChecksum forward = checksum(rows);
+		Collections.reverse(rows);
+		assertThat(checksum(rows)).isEqualTo(forward);
+		rows.set(0, ArchiveRows.reading(1, "steps", "2025-01-01T00:00:00.000001Z", 0.0, "phone"));
+		assertThat(checksum(rows)).isNotEqualTo(forward);
+		assertThat(forward.rows()).isEqualTo(rows.size());
+	}
+
+	@Test
+	void checksumsOfFilesAddUpToChecksumOfMonth() {
+		List<Object[]> rows = ArchiveRows.trickyReadings();
+		ContentChecksum first = checksum(rows.subList(0, 4));
+		ContentChecksum second = checksum(rows.subList(4, rows.size()));
+		assertThat(first.plus(second)).isEqualTo(checksum(rows));
+	}
+
+	@Test
+	void checksumTextIsSixteenHexDigitsAndParsesBack() {
+		ContentChecksum checksum = new ContentChecksum(3, -2L);
+		assertThat(checksum.checksum()).isEqualTo("fffffffffffffffe");
+		assertThat(ContentChecksum.of(3, "fffffffffffffffe")).isEqualTo(checksum);
+		assertThat(new ContentChecksum(1, 255).checksum()).isEqualTo("00000000000000ff");
+		assertThatIllegalArgumentException().isThrownBy(() -> ContentChecksum.of(1, "abc"))
+			.withMessage("Invalid checksum, expected 16 hex digits: abc");
+	}
+
+	private static String valueText(Double value) {
+		String text = RowChecksum.canonicalText(ArchiveTable.HEALTH_READING,
+				ArchiveRows.reading(1, "m", "2025-01-01T00:00:00Z", value, "s"));
+		return text.split("\\|")[3];
+	}
+
+	private static ContentChecksum checksum(List<Object[]> rows) {
+		RowChecksum checksum = new RowChecksum(ArchiveTable.HEALTH_READING);
+		rows.forEach(checksum::add);
+		return checksum.result();
+	}
+
+}

@@ -1,0 +1,120 @@
+package dev.healthscore.io.s3;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Random;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIOException;
+
+/**
+ * Tests for {@link EmbeddedS3Server}, {@link S3OutputStream} and {@link S3InputStream}
+ * spoken to over HTTP by the AWS SDK.
+ */
+class EmbeddedS3ServerIntegrationTests {
+
+	private static final String BUCKET = "archive-test";
+
+	private static EmbeddedS3Server server;
+
+	private static S3Client s3;
+
+	@BeforeAll
+	static void startServer() {
+		server = EmbeddedS3Server.inMemory();
+		server.createBucket(BUCKET);
+		s3 = server.newClient();
+	}
+
+	@AfterAll
+	static void stopServer() {
+		try {
+			s3.close();
+		}
+		finally {
+			server.close();
+			server.close();
+		}
+	}
+
+	@Test
+	void serverListensOnLoopbackWithGeneratedKeys() {
+		assertThat(server.endpoint().getHost()).isEqualTo("127.0.0.1");
+		assertThat(server.endpoint().getPort()).isPositive();
+		assertThat(server.accessKey()).startsWith("embedded-");
+		assertThat(server.secretKey()).hasSize(40);
+	}
+
+	@Test
+	void smallObjectIsWrittenWithOnePut() throws IOException {
+		S3Location location = new S3Location(BUCKET, "small/object.bin");
+		try (S3OutputStream out = new S3OutputStream(s3, location, S3OutputStream.MIN_PART_SIZE,
+				ServerSideEncryption.BUCKET_DEFAULT)) {
+			out.write("hello".getBytes(StandardCharsets.UTF_8));
+		}
+		assertThat(s3.getObjectAsBytes((request) -> request.bucket(BUCKET).key(location.key())).asUtf8String())
+			.isEqualTo("hello");
+	}
+
+	@Test
+	void largeObjectIsWrittenInPartsAndReadBackWithSeeks() throws IOException {
+		byte[] data = randomBytes(2 * S3OutputStream.MIN_PART_SIZE + 12345);
+		S3Location location = new S3Location(BUCKET, "large/object.bin");
+		S3OutputStream out = new S3OutputStream(s3, location, S3OutputStream.MIN_PART_SIZE,
+				ServerSideEncryption.BUCKET_DEFAULT);
+		try (out) {
+			out.write(data, 0, 1000);
+			out.write(data[1000]);
+			out.write(data, 1001, data.length - 1001);
+		}
+		out.close();
+		assertThat(out.position()).isEqualTo(data.length);
+		assertThat(out.sha256()).hasSize(64);
+		HeadObjectResponse head = s3.headObject((request) -> request.bucket(BUCKET).key(location.key()));
+		assertThat(head.contentLength()).isEqualTo(data.length);
+		assertThat(head.eTag()).contains("-3");
+		try (S3InputStream in = new S3InputStream(s3, location, data.length)) {
+			in.seek(data.length - 8);
+			assertThat(in.readNBytes(8)).isEqualTo(slice(data, data.length - 8, 8));
+			in.seek(17);
+			assertThat(in.readNBytes(100)).isEqualTo(slice(data, 17, 100));
+			in.seek(1000);
+			assertThat(in.readNBytes(5000)).isEqualTo(slice(data, 1000, 5000));
+			in.seek(data.length);
+			assertThat(in.read()).isEqualTo(-1);
+			assertThatIOException().isThrownBy(() -> in.seek(data.length + 1))
+				.withMessageContaining("Cannot seek to " + (data.length + 1));
+		}
+	}
+
+	@Test
+	void onDiskServerKeepsObjectsInDirectory(@TempDir Path directory) {
+		try (EmbeddedS3Server disk = EmbeddedS3Server.onDisk(directory); S3Client client = disk.newClient()) {
+			disk.createBucket("disk-bucket");
+			client.putObject((request) -> request.bucket("disk-bucket").key("a/b.txt"), RequestBody.fromString("x"));
+			assertThat(directory.resolve("disk-bucket").resolve("a").resolve("b.txt")).exists();
+		}
+	}
+
+	private static byte[] randomBytes(int size) {
+		byte[] data = new byte[size];
+		new Random(42).nextBytes(data);
+		return data;
+	}
+
+	private static byte[] slice(byte[] data, int offset, int length) {
+		byte[] slice = new byte[length];
+		System.arraycopy(data, offset, slice, 0, length);
+		return slice;
+	}
+
+}

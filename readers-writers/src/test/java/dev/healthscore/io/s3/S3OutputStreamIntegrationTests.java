@@ -1,0 +1,132 @@
+package dev.healthscore.io.s3;
+
+import java.io.IOException;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.mockito.ArgumentCaptor;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.AbortMultipartUploadRequest;
+import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.UploadPartRequest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.assertj.core.api.Assertions.assertThatIOException;
+import static org.mockito.AdditionalAnswers.delegatesTo;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.Mockito.doAnswer;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.times;
+import static org.mockito.Mockito.verify;
+
+/**
+ * Fault and encryption tests for {@link S3OutputStream}, against the in-process server
+ * through a client wrapped to inject failures and capture requests.
+ */
+class S3OutputStreamIntegrationTests {
+
+	private static final String BUCKET = "faults";
+
+	private static EmbeddedS3Server server;
+
+	private static S3Client real;
+
+	@BeforeAll
+	static void startServer() {
+		server = EmbeddedS3Server.inMemory();
+		server.createBucket(BUCKET);
+		real = server.newClient();
+	}
+
+	@AfterAll
+	static void stopServer() {
+		try {
+			real.close();
+		}
+		finally {
+			server.close();
+		}
+	}
+
+	@Test
+	void failedSecondPartAbortsUploadAndLeavesNothing() {
+		S3Client s3 = mock(S3Client.class, delegatesTo(real));
+		AtomicInteger parts = new AtomicInteger();
+		doAnswer((invocation) -> {
+			if (parts.incrementAndGet() == 2) {
+				throw SdkClientException.create("injected failure of part 2");
+			}
+			return real.uploadPart(invocation.getArgument(0, UploadPartRequest.class),
+					invocation.getArgument(1, RequestBody.class));
+		}).when(s3).uploadPart(any(UploadPartRequest.class), any(RequestBody.class));
+		S3Location location = new S3Location(BUCKET, "failed/object.bin");
+		S3OutputStream out = new S3OutputStream(s3, location, S3OutputStream.MIN_PART_SIZE,
+				ServerSideEncryption.BUCKET_DEFAULT);
+		byte[] data = randomBytes(3 * S3OutputStream.MIN_PART_SIZE);
+		assertThatIOException().isThrownBy(() -> out.write(data, 0, data.length))
+			.withMessage("Cannot upload part 2 of s3://faults/failed/object.bin")
+			.withRootCauseInstanceOf(SdkClientException.class);
+		assertThatIOException().isThrownBy(() -> out.write(1))
+			.withMessage("Cannot write to s3://faults/failed/object.bin: upload is ABORTED");
+		out.abort();
+		verify(s3, times(1)).abortMultipartUpload(any(AbortMultipartUploadRequest.class));
+		assertThat(real.listMultipartUploads((request) -> request.bucket(BUCKET)).uploads()).isEmpty();
+		assertThatExceptionOfType(NoSuchKeyException.class)
+			.isThrownBy(() -> real.headObject((request) -> request.bucket(BUCKET).key(location.key())).eTag().length());
+	}
+
+	@Test
+	void closeAfterFailureDoesNothingAndCloseTwiceIsSafe() throws IOException {
+		S3Location location = new S3Location(BUCKET, "twice/object.bin");
+		S3OutputStream out = new S3OutputStream(real, location, S3OutputStream.MIN_PART_SIZE,
+				ServerSideEncryption.BUCKET_DEFAULT);
+		out.write(new byte[] { 1, 2, 3 });
+		out.close();
+		out.close();
+		out.abort();
+		assertThat(real.headObject((request) -> request.bucket(BUCKET).key(location.key())).contentLength())
+			.isEqualTo(3);
+	}
+
+	@Test
+	void kmsEncryptionReachesMultipartUploadRequest() throws IOException {
+		S3Client s3 = mock(S3Client.class, delegatesTo(real));
+		try (S3OutputStream out = new S3OutputStream(s3, new S3Location(BUCKET, "kms/object.bin"),
+				S3OutputStream.MIN_PART_SIZE, ServerSideEncryption.kms("alias/healthscore-archive"))) {
+			out.write(randomBytes(S3OutputStream.MIN_PART_SIZE + 1));
+		}
+		ArgumentCaptor<CreateMultipartUploadRequest> request = ArgumentCaptor
+			.forClass(CreateMultipartUploadRequest.class);
+		verify(s3).createMultipartUpload(request.capture());
+		assertThat(request.getValue().serverSideEncryptionAsString()).isEqualTo("aws:kms");
+		assertThat(request.getValue().ssekmsKeyId()).isEqualTo("alias/healthscore-archive");
+		assertThat(real.listMultipartUploads((list) -> list.bucket(BUCKET)).uploads()).isEmpty();
+	}
+
+	@Test
+	void s3ManagedEncryptionReachesSinglePutRequest() throws IOException {
+		S3Client s3 = mock(S3Client.class, delegatesTo(real));
+		try (S3OutputStream out = new S3OutputStream(s3, new S3Location(BUCKET, "sse-s3/object.bin"),
+				S3OutputStream.MIN_PART_SIZE, ServerSideEncryption.SSE_S3)) {
+			out.write(new byte[] { 42 });
+		}
+		ArgumentCaptor<PutObjectRequest> request = ArgumentCaptor.forClass(PutObjectRequest.class);
+		verify(s3).putObject(request.capture(), any(RequestBody.class));
+		assertThat(request.getValue().serverSideEncryptionAsString()).isEqualTo("AES256");
+	}
+
+	private static byte[] randomBytes(int size) {
+		byte[] data = new byte[size];
+		new Random(7).nextBytes(data);
+		return data;
+	}
+
+}

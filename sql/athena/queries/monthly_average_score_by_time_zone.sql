@@ -1,0 +1,10 @@
+-- Monthly average score by the users' time zone, over scored days only.
+SELECT s.month,
+	u.time_zone,
+	count(*) AS scored_days,
+	round(avg(s.score), 2) AS average_score
+FROM health_score s
+JOIN app_user u ON u.user_id = s.user_id
+WHERE s.score IS NOT NULL
+GROUP BY s.month, u.time_zone
+ORDER BY s.month, u.time_zone
