@@ -4,26 +4,29 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import dev.healthscore.jobs.recompute.RecomputeOptions;
+
 /** Parses {@code <command> [job] [--name=value ...]} into an {@link Invocation}. */
 public final class CommandLineParser {
 
-	/** The jobs {@code run} knows. */
-	public static final List<String> JOBS = List.of("recompute");
+	/** The jobs {@code run} knows: add a job's {@link JobOptions} here. */
+	public static final List<JobOptions> JOBS = List.of(new RecomputeOptions());
 
 	/** The commands the application knows. */
 	public static final List<String> COMMANDS = List.of("run", "demo", "generate");
 
 	/** What to print when the command line is wrong. */
 	public static final String USAGE = """
-			Usage:
-			  healthscore demo [--users=N] [--days=D] [--seed=S]
+			Usage: java -jar healthscore-exec.jar <command> [--name=value ...]
+			  demo [--users=N] [--days=D] [--seed=S]
 			      generate a data set on the embedded database, recompute it and print a summary
-			  healthscore run recompute --from=YYYY-MM-DD --to=YYYY-MM-DD [--users=ID,ID,...]
-			      recompute the scores of a range of local days (all users, or the listed ones)
-			  healthscore generate --users=N --days=D [--seed=S] [--end=YYYY-MM-DD]
+			%s
+			  generate --users=N --days=D [--seed=S] [--end=YYYY-MM-DD]
 			      write a deterministic synthetic data set of D days ending on --end (default: yesterday, UTC)
 			Exit codes: 0 completed, 1 failed, 2 bad usage, 3 already running, 4 replica lagging, 5 stopped.
-			Database: set SPRING_DATASOURCE_URL/USERNAME/PASSWORD; without them an embedded PostgreSQL is started.""";
+			Database: set SPRING_DATASOURCE_URL/USERNAME/PASSWORD; without them an embedded PostgreSQL is started."""
+		.formatted(String.join("\n",
+				JOBS.stream().flatMap((job) -> job.usage().lines()).map((line) -> "  " + line).toList()));
 
 	private CommandLineParser() {
 	}
@@ -44,11 +47,11 @@ public final class CommandLineParser {
 		String job = null;
 		if (command.equals("run")) {
 			if (args.length < 2 || args[1].startsWith("--")) {
-				throw new UsageException("Missing job for 'run': expected one of " + JOBS);
+				throw new UsageException("Missing job for 'run': expected one of " + jobNames());
 			}
 			job = args[1];
-			if (!JOBS.contains(job)) {
-				throw new UsageException("Unknown job '%s': expected one of %s".formatted(job, JOBS));
+			if (jobOptions(job) == null) {
+				throw new UsageException("Unknown job '%s': expected one of %s".formatted(job, jobNames()));
 			}
 			next = 2;
 		}
@@ -64,12 +67,9 @@ public final class CommandLineParser {
 	private static void validate(Invocation invocation) {
 		switch (invocation.command()) {
 			case "run" -> {
-				invocation.onlyOptions("from", "to", "users");
-				if (invocation.date("to").isBefore(invocation.date("from"))) {
-					throw new UsageException("Invalid range --from=%s --to=%s: --to must not be before --from"
-						.formatted(invocation.date("from"), invocation.date("to")));
-				}
-				invocation.userIds("users");
+				JobOptions job = jobOptions(invocation.job());
+				invocation.onlyOptions(job.options().toArray(String[]::new));
+				job.parameters(invocation);
 			}
 			case "generate", "demo" -> {
 				invocation.onlyOptions("users", "days", "seed", "end", "threads");
@@ -84,6 +84,15 @@ public final class CommandLineParser {
 			}
 			default -> throw new IllegalStateException("Unhandled command " + invocation.command());
 		}
+	}
+
+	/** The command-line face of the job named {@code name}, or {@code null}. */
+	public static JobOptions jobOptions(String name) {
+		return JOBS.stream().filter((job) -> job.name().equals(name)).findFirst().orElse(null);
+	}
+
+	private static List<String> jobNames() {
+		return JOBS.stream().map(JobOptions::name).toList();
 	}
 
 	private static Map<String, String> options(String[] args, int from) {

@@ -4,7 +4,6 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 import javax.sql.DataSource;
@@ -13,7 +12,6 @@ import dev.healthscore.io.synthetic.GenerationSummary;
 import dev.healthscore.io.synthetic.SyntheticDataGenerator;
 import dev.healthscore.io.synthetic.SyntheticDataSpec;
 import dev.healthscore.jobs.demo.DemoReport;
-import dev.healthscore.jobs.recompute.UserIds;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -76,20 +74,7 @@ public class CommandRunner implements ApplicationRunner, ExitCodeGenerator {
 	}
 
 	private ExitCode runJob(Invocation command) throws Exception {
-		command.onlyOptions("from", "to", "users");
-		LocalDate from = command.date("from");
-		LocalDate to = command.date("to");
-		if (to.isBefore(from)) {
-			throw new UsageException(
-					"Invalid range --from=%s --to=%s: --to must not be before --from".formatted(from, to));
-		}
-		Map<String, String> parameters = new LinkedHashMap<>();
-		parameters.put("from", from.toString());
-		parameters.put("to", to.toString());
-		long[] users = command.userIds("users");
-		if (users.length > 0) {
-			parameters.put("users", UserIds.format(users));
-		}
+		Map<String, String> parameters = CommandLineParser.jobOptions(command.job()).parameters(command);
 		JobRunner.Outcome outcome = this.jobRunner.run(job(command.job()), parameters);
 		if (outcome.execution() != null) {
 			logger.info("{} execution {} ended {} ({}); exit code {}", command.job(), outcome.execution().getId(),

@@ -1,0 +1,30 @@
+package dev.healthscore.jobs.cli;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The command-line face of one job: its name, options and usage, and how its options
+ * become job parameters. Checked before the application starts, so a wrong option costs
+ * nothing.
+ */
+public interface JobOptions {
+
+	/** The job's name, as in {@code run <name>}; also the Spring Batch job's name. */
+	String name();
+
+	/** The options the job takes, without dashes. */
+	List<String> options();
+
+	/**
+	 * One usage line per form of the command, e.g. {@code run recompute --from=… --to=…}.
+	 */
+	String usage();
+
+	/**
+	 * Validates the invocation's options and turns them into identifying job parameters.
+	 * @throws UsageException when an option is missing or invalid
+	 */
+	Map<String, String> parameters(Invocation invocation);
+
+}
