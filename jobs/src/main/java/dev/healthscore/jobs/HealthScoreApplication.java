@@ -2,6 +2,7 @@ package dev.healthscore.jobs;
 
 import dev.healthscore.jobs.cli.CommandLineParser;
 import dev.healthscore.jobs.cli.ExitCode;
+import dev.healthscore.jobs.cli.GracefulShutdown;
 import dev.healthscore.jobs.cli.Invocation;
 import dev.healthscore.jobs.cli.UsageException;
 
@@ -18,7 +19,11 @@ import org.springframework.context.ConfigurableApplicationContext;
 public class HealthScoreApplication {
 
 	public static void main(String[] args) {
-		System.exit(run(args));
+		GracefulShutdown shutdown = new GracefulShutdown().register();
+		int exitCode = run(shutdown, args);
+		if (!shutdown.finished(exitCode)) {
+			System.exit(exitCode);
+		}
 	}
 
 	/**
@@ -27,6 +32,10 @@ public class HealthScoreApplication {
 	 * starts.
 	 */
 	public static int run(String... args) {
+		return run(null, args);
+	}
+
+	private static int run(GracefulShutdown shutdown, String... args) {
 		Invocation invocation;
 		try {
 			invocation = CommandLineParser.parse(args);
@@ -38,6 +47,12 @@ public class HealthScoreApplication {
 		}
 		SpringApplication application = new SpringApplication(HealthScoreApplication.class);
 		application.addInitializers((context) -> context.getBeanFactory().registerSingleton("invocation", invocation));
+		if (shutdown != null) {
+			// our hook stops a running job gracefully; Spring Boot's would close the pool
+			// under it
+			application.setRegisterShutdownHook(false);
+			application.addInitializers(shutdown::started);
+		}
 		ConfigurableApplicationContext context = application.run(args);
 		return SpringApplication.exit(context);
 	}

@@ -5,6 +5,9 @@ import java.util.List;
 import java.util.Map;
 
 import dev.healthscore.jobs.recompute.RecomputeOptions;
+import dev.healthscore.schedules.ScheduleDefinition;
+import dev.healthscore.schedules.ScheduleParameters;
+import dev.healthscore.schedules.Schedules;
 
 /** Parses {@code <command> [job] [--name=value ...]} into an {@link Invocation}. */
 public final class CommandLineParser {
@@ -21,6 +24,8 @@ public final class CommandLineParser {
 			  demo [--users=N] [--days=D] [--seed=S]
 			      generate a data set on the embedded database, recompute it and print a summary
 			%s
+			  run nightly [--scheduled-time=INSTANT]
+			      the nightly chain of the schedules: recompute, then reconcile if recompute completed
 			  generate --users=N --days=D [--seed=S] [--end=YYYY-MM-DD]
 			      write a deterministic synthetic data set of D days ending on --end (default: yesterday, UTC)
 			Exit codes: 0 completed, 1 failed, 2 bad usage, 3 already running, 4 replica lagging, 5 stopped.
@@ -50,8 +55,9 @@ public final class CommandLineParser {
 				throw new UsageException("Missing job for 'run': expected one of " + jobNames());
 			}
 			job = args[1];
-			if (jobOptions(job) == null) {
-				throw new UsageException("Unknown job '%s': expected one of %s".formatted(job, jobNames()));
+			if (jobOptions(job) == null && chain(job) == null) {
+				throw new UsageException("Unknown job '%s': expected one of %s, or a chain: %s".formatted(job,
+						jobNames(), chainNames()));
 			}
 			next = 2;
 		}
@@ -67,6 +73,11 @@ public final class CommandLineParser {
 	private static void validate(Invocation invocation) {
 		switch (invocation.command()) {
 			case "run" -> {
+				if (chain(invocation.job()) != null) {
+					invocation.onlyOptions(ScheduleParameters.SCHEDULED_TIME);
+					invocation.instant(ScheduleParameters.SCHEDULED_TIME, null);
+					return;
+				}
 				JobOptions job = jobOptions(invocation.job());
 				invocation.onlyOptions(job.options().toArray(String[]::new));
 				job.parameters(invocation);
@@ -89,6 +100,23 @@ public final class CommandLineParser {
 	/** The command-line face of the job named {@code name}, or {@code null}. */
 	public static JobOptions jobOptions(String name) {
 		return JOBS.stream().filter((job) -> job.name().equals(name)).findFirst().orElse(null);
+	}
+
+	/**
+	 * The chain of jobs (e.g. {@code nightly}) named {@code name} in the schedules, or
+	 * {@code null}.
+	 */
+	public static ScheduleDefinition chain(String name) {
+		return Schedules.defaults().find(name).filter(ScheduleDefinition::isChain).orElse(null);
+	}
+
+	private static List<String> chainNames() {
+		return Schedules.defaults()
+			.definitions()
+			.stream()
+			.filter(ScheduleDefinition::isChain)
+			.map(ScheduleDefinition::name)
+			.toList();
 	}
 
 	private static List<String> jobNames() {

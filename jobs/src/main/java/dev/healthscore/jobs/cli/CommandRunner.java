@@ -12,10 +12,13 @@ import dev.healthscore.io.synthetic.GenerationSummary;
 import dev.healthscore.io.synthetic.SyntheticDataGenerator;
 import dev.healthscore.io.synthetic.SyntheticDataSpec;
 import dev.healthscore.jobs.demo.DemoReport;
+import dev.healthscore.schedules.RunOutcome;
+import dev.healthscore.schedules.ScheduleDefinition;
+import dev.healthscore.schedules.ScheduleParameters;
+import dev.healthscore.schedules.ScheduleRunner;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import org.springframework.batch.core.job.Job;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.ApplicationArguments;
 import org.springframework.boot.ApplicationRunner;
@@ -35,21 +38,21 @@ public class CommandRunner implements ApplicationRunner, ExitCodeGenerator {
 
 	private final JobRunner jobRunner;
 
-	private final Map<String, Job> jobs;
-
 	private final DataSource dataSource;
 
 	private final Clock clock;
 
+	private final InProcessJobLauncher launcher;
+
 	private ExitCode exitCode = ExitCode.COMPLETED;
 
-	public CommandRunner(ObjectProvider<Invocation> invocation, JobRunner jobRunner, Map<String, Job> jobs,
-			DataSource dataSource, ObjectProvider<Clock> clock) {
+	public CommandRunner(ObjectProvider<Invocation> invocation, JobRunner jobRunner, DataSource dataSource,
+			ObjectProvider<Clock> clock, InProcessJobLauncher launcher) {
 		this.invocation = invocation;
 		this.jobRunner = jobRunner;
-		this.jobs = jobs;
 		this.dataSource = dataSource;
 		this.clock = clock.getIfAvailable(Clock::systemUTC);
+		this.launcher = launcher;
 	}
 
 	@Override
@@ -74,8 +77,19 @@ public class CommandRunner implements ApplicationRunner, ExitCodeGenerator {
 	}
 
 	private ExitCode runJob(Invocation command) throws Exception {
+		ScheduleDefinition chain = CommandLineParser.chain(command.job());
+		if (chain != null) {
+			Instant scheduled = command.instant(ScheduleParameters.SCHEDULED_TIME, now());
+			RunOutcome outcome = new ScheduleRunner(this.launcher).run(chain, scheduled);
+			logger.info("Chain {} ({}) ended {}", chain.name(), scheduled, outcome);
+			return switch (outcome) {
+				case COMPLETED -> ExitCode.COMPLETED;
+				case ALREADY_RUNNING -> ExitCode.ALREADY_RUNNING;
+				default -> ExitCode.FAILED;
+			};
+		}
 		Map<String, String> parameters = CommandLineParser.jobOptions(command.job()).parameters(command);
-		JobRunner.Outcome outcome = this.jobRunner.run(job(command.job()), parameters);
+		JobRunner.Outcome outcome = this.jobRunner.run(this.launcher.job(command.job()), parameters);
 		if (outcome.execution() != null) {
 			logger.info("{} execution {} ended {} ({}); exit code {}", command.job(), outcome.execution().getId(),
 					outcome.execution().getStatus(), outcome.execution().getExitStatus().getExitCode(),
@@ -99,7 +113,7 @@ public class CommandRunner implements ApplicationRunner, ExitCodeGenerator {
 		SyntheticDataSpec spec = spec(command, 1000, 60);
 		GenerationSummary generated = new SyntheticDataGenerator(this.dataSource).generate(spec, now());
 		long recomputeStarted = System.nanoTime();
-		JobRunner.Outcome outcome = this.jobRunner.run(job("recompute"),
+		JobRunner.Outcome outcome = this.jobRunner.run(this.launcher.job("recompute"),
 				Map.of("from", spec.firstDay().toString(), "to", spec.lastDay().toString()));
 		long recomputeNanos = System.nanoTime() - recomputeStarted;
 		DemoReport report = DemoReport.query(this.dataSource, spec.firstDay(), spec.lastDay());
@@ -120,14 +134,6 @@ public class CommandRunner implements ApplicationRunner, ExitCodeGenerator {
 			throw new UsageException("Missing --%s=N for '%s'".formatted(name, command.command()));
 		}
 		return command.positiveInt(name, 1);
-	}
-
-	private Job job(String name) {
-		return this.jobs.values()
-			.stream()
-			.filter((job) -> job.getName().equals(name))
-			.findFirst()
-			.orElseThrow(() -> new UsageException("Unknown job '%s'".formatted(name)));
 	}
 
 	private Instant now() {

@@ -1,5 +1,6 @@
 package dev.healthscore.jobs.cli;
 
+import java.time.Instant;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
 import java.util.Arrays;
@@ -40,6 +41,21 @@ public record Invocation(String command, String job, Map<String, String> options
 	public LocalDate date(String name, LocalDate fallback) {
 		String value = this.options.get(name);
 		return (value != null) ? parseDate(name, value) : fallback;
+	}
+
+	/** An optional ISO-8601 instant option, e.g. {@code 2025-01-31T02:00:00Z}. */
+	public Instant instant(String name, Instant fallback) {
+		String value = this.options.get(name);
+		if (value == null) {
+			return fallback;
+		}
+		try {
+			return Instant.parse(value);
+		}
+		catch (DateTimeParseException ex) {
+			throw new UsageException("Invalid --%s=%s: expected an ISO-8601 instant such as 2025-01-31T02:00:00Z"
+				.formatted(name, value));
+		}
 	}
 
 	/** An optional positive integer option. */

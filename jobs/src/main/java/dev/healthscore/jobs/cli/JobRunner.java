@@ -36,17 +36,64 @@ public class JobRunner {
 
 	private final JobRepository jobRepository;
 
-	public JobRunner(JobOperator jobOperator, JobRepository jobRepository) {
+	private final JobRunGuard guard;
+
+	/**
+	 * The job running now; with the guard held, its running executions are this
+	 * process's.
+	 */
+	private volatile String running;
+
+	public JobRunner(JobOperator jobOperator, JobRepository jobRepository, JobRunGuard guard) {
 		this.jobOperator = jobOperator;
 		this.jobRepository = jobRepository;
+		this.guard = guard;
 	}
 
 	/**
-	 * Runs {@code job} with {@code parameters} (without a run id) and waits for its end.
+	 * Runs {@code job} with {@code parameters} (without a run id) and waits for its end;
+	 * refused with {@link ExitCode#ALREADY_RUNNING} while another run of the job, in this
+	 * process or any other, holds its {@link JobRunGuard guard}.
+	 * @param scope what part of the job's work this run covers ("all", or e.g. a shard)
 	 */
+	public Outcome run(Job job, Map<String, String> parameters, String scope) throws Exception {
+		try (JobRunGuard.Held held = this.guard.tryAcquire(job.getName(), scope)) {
+			if (held == null) {
+				logger.error("Cannot run {} ({}): another run of it is in progress; nothing was started", job.getName(),
+						scope);
+				return new Outcome(null, ExitCode.ALREADY_RUNNING);
+			}
+			return runGuarded(job, parameters);
+		}
+	}
+
+	/** Runs {@code job} over all of its work; see {@link #run(Job, Map, String)}. */
 	public Outcome run(Job job, Map<String, String> parameters) throws Exception {
+		return run(job, parameters, "all");
+	}
+
+	/**
+	 * Asks the execution this runner is running, if any, to stop after its current chunk.
+	 * @return whether an execution was asked to stop
+	 */
+	public boolean stopRunning() throws Exception {
+		String job = this.running;
+		if (job == null) {
+			return false;
+		}
+		boolean stopped = false;
+		for (Long id : this.jobOperator.getRunningExecutions(job)) {
+			logger.info("Stopping {} execution {} after its current chunk; rerun the same command to resume it", job,
+					id);
+			stopped |= this.jobOperator.stop(id);
+		}
+		return stopped;
+	}
+
+	private Outcome runGuarded(Job job, Map<String, String> parameters) throws Exception {
 		JobExecution restartable = findRestartable(job.getName(), parameters);
 		JobExecution execution;
+		this.running = job.getName();
 		try {
 			if (restartable != null) {
 				logger.info("Restarting {} execution {} ({}) where it stopped", job.getName(), restartable.getId(),
@@ -60,6 +107,9 @@ public class JobRunner {
 		catch (JobExecutionAlreadyRunningException ex) {
 			logger.error("Cannot run {}: {}", job.getName(), ex.getMessage());
 			return new Outcome(null, ExitCode.ALREADY_RUNNING);
+		}
+		finally {
+			this.running = null;
 		}
 		return new Outcome(execution, exitCode(execution));
 	}

@@ -1,6 +1,7 @@
 package dev.healthscore.jobs.recompute;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.time.LocalDate;
 
 import javax.sql.DataSource;
@@ -43,7 +44,7 @@ public class RecomputeJobConfiguration {
 	Job recomputeJob(JobRepository jobRepository, Step recomputePartitions, Step recomputeScores) {
 		return new JobBuilder(JOB_NAME, jobRepository)
 			.validator(new DefaultJobParametersValidator(new String[] { "from", "to" },
-					new String[] { "users", "run.id" }))
+					new String[] { "users", "run.id", RecomputeOptions.AS_OF }))
 			.start(recomputePartitions)
 			.next(recomputeScores)
 			.build();
@@ -63,14 +64,13 @@ public class RecomputeJobConfiguration {
 
 	@Bean
 	Step recomputeScores(JobRepository jobRepository, PlatformTransactionManager transactionManager,
-			UserReadingsItemReader recomputeReader, ScoringAlgorithm algorithm,
-			CompositeItemWriter<ScoredUser> recomputeWriter, ProgressListener recomputeProgress,
-			HealthScoreProperties properties) {
+			UserReadingsItemReader recomputeReader, CompositeItemWriter<ScoredUser> recomputeWriter,
+			ProgressListener recomputeProgress, ScoringProcessor recomputeProcessor, HealthScoreProperties properties) {
 		return new StepBuilder("recomputeScores", jobRepository)
 			.<ScoringWork, ScoredUser>chunk(properties.recompute().chunkSize())
 			.transactionManager(transactionManager)
 			.reader(recomputeReader)
-			.processor(new ScoringProcessor(algorithm))
+			.processor(recomputeProcessor)
 			.writer(recomputeWriter)
 			.listener(recomputeProgress)
 			.build();
@@ -90,6 +90,13 @@ public class RecomputeJobConfiguration {
 			.blockSize(properties.recompute().chunkSize())
 			.users(UserIds.parse(users))
 			.build();
+	}
+
+	@Bean
+	@StepScope
+	ScoringProcessor recomputeProcessor(ScoringAlgorithm algorithm,
+			@Value("#{jobParameters['" + RecomputeOptions.AS_OF + "']}") String asOf) {
+		return new ScoringProcessor(algorithm, (asOf != null) ? Instant.parse(asOf) : null);
 	}
 
 	@Bean

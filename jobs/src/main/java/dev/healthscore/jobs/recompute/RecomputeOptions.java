@@ -1,5 +1,6 @@
 package dev.healthscore.jobs.recompute;
 
+import java.time.Instant;
 import java.time.LocalDate;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -8,9 +9,17 @@ import java.util.Map;
 import dev.healthscore.jobs.cli.Invocation;
 import dev.healthscore.jobs.cli.JobOptions;
 import dev.healthscore.jobs.cli.UsageException;
+import dev.healthscore.schedules.ScheduleParameters;
+import dev.healthscore.schedules.ScoreDateWindow;
 
-/** {@code run recompute --from=YYYY-MM-DD --to=YYYY-MM-DD [--users=ID,...]}. */
+/**
+ * {@code run recompute --from=… --to=… [--users=…]} or
+ * {@code run recompute --days-back=N}.
+ */
 public final class RecomputeOptions implements JobOptions {
+
+	/** Job parameter: score, per user, only the days that have ended at this instant. */
+	public static final String AS_OF = "as-of";
 
 	@Override
 	public String name() {
@@ -19,7 +28,7 @@ public final class RecomputeOptions implements JobOptions {
 
 	@Override
 	public List<String> options() {
-		return List.of("from", "to", "users");
+		return List.of("from", "to", "users", ScheduleParameters.DAYS_BACK, ScheduleParameters.SCHEDULED_TIME);
 	}
 
 	@Override
@@ -31,6 +40,9 @@ public final class RecomputeOptions implements JobOptions {
 
 	@Override
 	public Map<String, String> parameters(Invocation invocation) {
+		if (invocation.has(ScheduleParameters.DAYS_BACK)) {
+			return relative(invocation);
+		}
 		LocalDate from = invocation.date("from");
 		LocalDate to = invocation.date("to");
 		if (to.isBefore(from)) {
@@ -40,6 +52,30 @@ public final class RecomputeOptions implements JobOptions {
 		Map<String, String> parameters = new LinkedHashMap<>();
 		parameters.put("from", from.toString());
 		parameters.put("to", to.toString());
+		long[] users = invocation.userIds("users");
+		if (users.length > 0) {
+			parameters.put("users", UserIds.format(users));
+		}
+		return parameters;
+	}
+
+	/**
+	 * {@code --days-back=N}: the window of {@link ScoreDateWindow#daysBack}, scored per
+	 * user only where the day has ended at the scheduled time (the job parameter
+	 * {@code as-of}). The scheduled time is part of the job's identity, so a retry of the
+	 * same firing resumes that run instead of starting another.
+	 */
+	private static Map<String, String> relative(Invocation invocation) {
+		if (invocation.has("from") || invocation.has("to")) {
+			throw new UsageException("Cannot combine --days-back with --from/--to: give one or the other");
+		}
+		int days = invocation.positiveInt(ScheduleParameters.DAYS_BACK, 1);
+		Instant scheduled = invocation.instant(ScheduleParameters.SCHEDULED_TIME, Instant.now());
+		ScoreDateWindow window = ScoreDateWindow.daysBack(days, scheduled);
+		Map<String, String> parameters = new LinkedHashMap<>();
+		parameters.put("from", window.from().toString());
+		parameters.put("to", window.to().toString());
+		parameters.put(AS_OF, scheduled.toString());
 		long[] users = invocation.userIds("users");
 		if (users.length > 0) {
 			parameters.put("users", UserIds.format(users));

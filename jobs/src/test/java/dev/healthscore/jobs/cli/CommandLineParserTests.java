@@ -28,7 +28,7 @@ class CommandLineParserTests {
 	@Test
 	void anUnknownJobIsAUsageErrorNamingTheJobs() {
 		assertThatExceptionOfType(UsageException.class).isThrownBy(() -> CommandLineParser.parse("run", "recompote"))
-			.withMessage("Unknown job 'recompote': expected one of [recompute]");
+			.withMessage("Unknown job 'recompote': expected one of [recompute], or a chain: [nightly]");
 	}
 
 	@Test
@@ -50,7 +50,8 @@ class CommandLineParserTests {
 		assertThatExceptionOfType(UsageException.class)
 			.isThrownBy(() -> CommandLineParser.parse("run", "recompute", "--form=2025-01-01",
 					"--spring.datasource.url=jdbc:postgresql://db/x"))
-			.withMessage("Unknown option(s) [form] for 'run recompute'; expected: [--from, --to, --users]");
+			.withMessage(
+					"Unknown option(s) [form] for 'run recompute'; expected: [--from, --to, --users, --days-back, --scheduled-time]");
 		assertThat(CommandLineParser
 			.parse("run", "recompute", "--from=2025-01-01", "--to=2025-01-02",
 					"--spring.datasource.url=jdbc:postgresql://db/x")

@@ -1,0 +1,56 @@
+package dev.healthscore.jobs.cli;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import dev.healthscore.schedules.JobLaunch;
+import dev.healthscore.schedules.RunOutcome;
+import dev.healthscore.schedules.ScheduledJobLauncher;
+
+import org.springframework.batch.core.job.Job;
+import org.springframework.stereotype.Component;
+
+/**
+ * Runs the jobs of a schedule in this process, exactly as {@code run <job> …} would: the
+ * step's arguments go through the job's {@link JobOptions}, and the run through the
+ * {@link JobRunner} with its guard and restart rules.
+ */
+@Component
+public class InProcessJobLauncher implements ScheduledJobLauncher {
+
+	private final JobRunner jobRunner;
+
+	private final Map<String, Job> jobs;
+
+	public InProcessJobLauncher(JobRunner jobRunner, Map<String, Job> jobs) {
+		this.jobRunner = jobRunner;
+		this.jobs = jobs;
+	}
+
+	@Override
+	public RunOutcome launch(JobLaunch launch) throws Exception {
+		List<String> args = new ArrayList<>();
+		args.add("run");
+		args.add(launch.job());
+		args.addAll(launch.arguments());
+		Invocation invocation = CommandLineParser.parse(args.toArray(String[]::new));
+		Map<String, String> parameters = CommandLineParser.jobOptions(launch.job()).parameters(invocation);
+		JobRunner.Outcome outcome = this.jobRunner.run(job(launch.job()), parameters);
+		return switch (outcome.exitCode()) {
+			case COMPLETED -> RunOutcome.COMPLETED;
+			case ALREADY_RUNNING -> RunOutcome.ALREADY_RUNNING;
+			default -> RunOutcome.FAILED;
+		};
+	}
+
+	/** The job bean named {@code name}. */
+	Job job(String name) {
+		return this.jobs.values()
+			.stream()
+			.filter((job) -> job.getName().equals(name))
+			.findFirst()
+			.orElseThrow(() -> new UsageException("Job '%s' is not available in this application".formatted(name)));
+	}
+
+}

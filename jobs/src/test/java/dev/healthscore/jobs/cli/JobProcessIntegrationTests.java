@@ -1,0 +1,125 @@
+package dev.healthscore.jobs.cli;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import com.zaxxer.hikari.HikariDataSource;
+import dev.healthscore.jobs.HealthScoreApplication;
+import dev.healthscore.jobs.ScoreAssertions;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import org.springframework.jdbc.core.JdbcTemplate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Runs the application as a real process, as ECS does: SIGTERM stops a job gracefully
+ * with the "stopped" exit code and the same command resumes it; a second run of a job
+ * while one is running is refused with the "already running" exit code.
+ */
+class JobProcessIntegrationTests {
+
+	private static final LocalDate FIRST = LocalDate.parse("2025-02-01");
+
+	private static final LocalDate LAST = LocalDate.parse("2025-02-28");
+
+	private static EmbeddedPostgres postgres;
+
+	private static HikariDataSource dataSource;
+
+	private static JdbcTemplate jdbc;
+
+	@BeforeAll
+	static void generate() throws IOException {
+		postgres = EmbeddedPostgres.builder().setServerConfig("fsync", "off").start();
+		dataSource = new HikariDataSource();
+		dataSource.setJdbcUrl(url());
+		dataSource.setUsername("postgres");
+		jdbc = new JdbcTemplate(dataSource);
+		assertThat(HealthScoreApplication.run("generate", "--users=120", "--days=28", "--end=" + LAST,
+				"--spring.datasource.url=" + url(), "--spring.datasource.username=postgres"))
+			.isZero();
+		// every chunk's write takes at least 100 ms, so that the job is still running
+		// when signalled
+		jdbc.execute("""
+				CREATE FUNCTION slow_down() RETURNS trigger LANGUAGE plpgsql AS $$
+				BEGIN PERFORM pg_sleep(0.1); RETURN NULL; END $$""");
+		jdbc.execute(
+				"CREATE TRIGGER slow_down AFTER INSERT ON health_score FOR EACH STATEMENT EXECUTE FUNCTION slow_down()");
+	}
+
+	@AfterAll
+	static void stop() throws IOException {
+		dataSource.close();
+		postgres.close();
+	}
+
+	@Test
+	void sigtermStopsTheJobAfterItsChunkExitsFiveAndTheSameCommandResumesIt(@TempDir Path dir) throws Exception {
+		Process process = start(dir, "run", "recompute", "--from=" + FIRST, "--to=" + LAST);
+		await().atMost(Duration.ofSeconds(60)).until(() -> count("SELECT count(*) FROM health_score") > 0);
+		process.destroy();
+		assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+		assertThat(process.exitValue()).as(Files.readString(dir.resolve("out.log"))).isEqualTo(5);
+		assertThat(jdbc.queryForObject("SELECT status FROM batch_job_execution ORDER BY job_execution_id DESC LIMIT 1",
+				String.class))
+			.isEqualTo("STOPPED");
+		long usersDone = count("SELECT count(DISTINCT user_id) FROM health_score");
+		assertThat(usersDone).isLessThan(120);
+		assertThat(app("run", "recompute", "--from=" + FIRST, "--to=" + LAST)).isZero();
+		assertThat(Files.readString(dir.resolve("out.log"))).contains("Shutdown requested");
+		assertThat(ScoreAssertions.differences(jdbc, FIRST, LAST)).isEmpty();
+	}
+
+	@Test
+	void aSecondRunOfARunningJobIsRefusedWithExitCodeThree(@TempDir Path dir) throws Exception {
+		jdbc.execute("TRUNCATE health_score");
+		Process process = start(dir, "run", "recompute", "--from=" + FIRST, "--to=" + FIRST.plusDays(20));
+		try {
+			await().atMost(Duration.ofSeconds(60)).until(() -> count("SELECT count(*) FROM health_score") > 0);
+			assertThat(app("run", "recompute", "--from=" + LAST.minusDays(2), "--to=" + LAST)).isEqualTo(3);
+		}
+		finally {
+			process.destroy();
+			process.waitFor(60, TimeUnit.SECONDS);
+		}
+	}
+
+	private static Process start(Path dir, String... args) throws IOException {
+		List<String> command = new ArrayList<>(
+				List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+						System.getProperty("java.class.path"), HealthScoreApplication.class.getName()));
+		command.addAll(List.of(args));
+		command.addAll(List.of("--spring.datasource.url=" + url(), "--spring.datasource.username=postgres",
+				"--healthscore.recompute.chunk-size=5"));
+		File log = dir.resolve("out.log").toFile();
+		return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log).start();
+	}
+
+	private static int app(String... args) {
+		List<String> all = new ArrayList<>(List.of(args));
+		all.addAll(List.of("--spring.datasource.url=" + url(), "--spring.datasource.username=postgres"));
+		return HealthScoreApplication.run(all.toArray(String[]::new));
+	}
+
+	private static long count(String sql) {
+		return jdbc.queryForObject(sql, Long.class);
+	}
+
+	private static String url() {
+		return postgres.getJdbcUrl("postgres", "postgres");
+	}
+
+}
