@@ -5,6 +5,7 @@ import dev.healthscore.jobs.cli.ExitCode;
 import dev.healthscore.jobs.cli.GracefulShutdown;
 import dev.healthscore.jobs.cli.Invocation;
 import dev.healthscore.jobs.cli.UsageException;
+import dev.healthscore.jobs.scheduler.SchedulerProperties;
 
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
@@ -15,14 +16,19 @@ import org.springframework.context.ConfigurableApplicationContext;
  * The health-score batch application: runs one job or command and exits with its code.
  */
 @SpringBootApplication
-@EnableConfigurationProperties(HealthScoreProperties.class)
+@EnableConfigurationProperties({ HealthScoreProperties.class, SchedulerProperties.class })
 public class HealthScoreApplication {
 
 	public static void main(String[] args) {
 		GracefulShutdown shutdown = new GracefulShutdown().register();
-		int exitCode = run(shutdown, args);
-		if (!shutdown.finished(exitCode)) {
-			System.exit(exitCode);
+		int exitCode = ExitCode.FAILED.code();
+		try {
+			exitCode = run(shutdown, args);
+		}
+		finally {
+			if (!shutdown.finished(exitCode)) {
+				System.exit(exitCode);
+			}
 		}
 	}
 

@@ -16,7 +16,13 @@ public final class CommandLineParser {
 	public static final List<JobOptions> JOBS = List.of(new RecomputeOptions());
 
 	/** The commands the application knows. */
-	public static final List<String> COMMANDS = List.of("run", "demo", "generate");
+	public static final List<String> COMMANDS = List.of("run", "demo", "generate", "scheduler", "status", "restart",
+			"stop", "reprocess");
+
+	/**
+	 * The option under which {@code restart} and {@code stop} keep their execution id.
+	 */
+	public static final String EXECUTION_ID = "execution-id";
 
 	/** What to print when the command line is wrong. */
 	public static final String USAGE = """
@@ -26,6 +32,14 @@ public final class CommandLineParser {
 			%s
 			  run nightly [--scheduled-time=INSTANT]
 			      the nightly chain of the schedules: recompute, then reconcile if recompute completed
+			  scheduler
+			      run the schedules in a long-running, clustered Quartz scheduler (health: GET /health)
+			  status [--limit=N]
+			      the last executions of every job and the archive ledger by month
+			  restart <execution-id> | stop <execution-id>
+			      restart a failed or stopped execution where it stopped; ask a running one to stop
+			  reprocess --from=YYYY-MM-DD --to=YYYY-MM-DD [--users=ID,...] [--algorithm-version=N] [--dry-run]
+			      recompute a range on demand (a backfill) and print what changed
 			  generate --users=N --days=D [--seed=S] [--end=YYYY-MM-DD]
 			      write a deterministic synthetic data set of D days ending on --end (default: yesterday, UTC)
 			Exit codes: 0 completed, 1 failed, 2 bad usage, 3 already running, 4 replica lagging, 5 stopped.
@@ -61,6 +75,15 @@ public final class CommandLineParser {
 			}
 			next = 2;
 		}
+		if (command.equals("restart") || command.equals("stop")) {
+			if (args.length < 2 || !args[1].matches("\\d+")) {
+				throw new UsageException("Missing execution id for '%s': expected '%s <execution-id>' (see 'status')"
+					.formatted(command, command));
+			}
+			Map<String, String> options = options(args, 2);
+			options.put(EXECUTION_ID, args[1]);
+			return new Invocation(command, null, options);
+		}
 		Invocation invocation = new Invocation(command, job, options(args, next));
 		validate(invocation);
 		return invocation;
@@ -92,6 +115,16 @@ public final class CommandLineParser {
 				invocation.positiveInt("threads", 1);
 				invocation.longValue("seed", 0);
 				invocation.date("end", null);
+			}
+			case "scheduler" -> invocation.onlyOptions();
+			case "status" -> {
+				invocation.onlyOptions("limit");
+				invocation.positiveInt("limit", 1);
+			}
+			case "reprocess" -> {
+				invocation.onlyOptions("from", "to", "users", "algorithm-version", "dry-run");
+				new RecomputeOptions().parameters(invocation);
+				invocation.positiveInt("algorithm-version", 1);
 			}
 			default -> throw new IllegalStateException("Unhandled command " + invocation.command());
 		}

@@ -12,6 +12,9 @@ import dev.healthscore.io.synthetic.GenerationSummary;
 import dev.healthscore.io.synthetic.SyntheticDataGenerator;
 import dev.healthscore.io.synthetic.SyntheticDataSpec;
 import dev.healthscore.jobs.demo.DemoReport;
+import dev.healthscore.jobs.ops.OperationsCommand;
+import dev.healthscore.jobs.ops.ReprocessCommand;
+import dev.healthscore.jobs.scheduler.SchedulerCommand;
 import dev.healthscore.schedules.RunOutcome;
 import dev.healthscore.schedules.ScheduleDefinition;
 import dev.healthscore.schedules.ScheduleParameters;
@@ -44,15 +47,25 @@ public class CommandRunner implements ApplicationRunner, ExitCodeGenerator {
 
 	private final InProcessJobLauncher launcher;
 
+	private final ObjectProvider<SchedulerCommand> scheduler;
+
+	private final ObjectProvider<OperationsCommand> operations;
+
+	private final ObjectProvider<ReprocessCommand> reprocess;
+
 	private ExitCode exitCode = ExitCode.COMPLETED;
 
 	public CommandRunner(ObjectProvider<Invocation> invocation, JobRunner jobRunner, DataSource dataSource,
-			ObjectProvider<Clock> clock, InProcessJobLauncher launcher) {
+			ObjectProvider<Clock> clock, InProcessJobLauncher launcher, ObjectProvider<SchedulerCommand> scheduler,
+			ObjectProvider<OperationsCommand> operations, ObjectProvider<ReprocessCommand> reprocess) {
 		this.invocation = invocation;
 		this.jobRunner = jobRunner;
 		this.dataSource = dataSource;
 		this.clock = clock.getIfAvailable(Clock::systemUTC);
 		this.launcher = launcher;
+		this.scheduler = scheduler;
+		this.operations = operations;
+		this.reprocess = reprocess;
 	}
 
 	@Override
@@ -66,6 +79,11 @@ public class CommandRunner implements ApplicationRunner, ExitCodeGenerator {
 				case "run" -> runJob(command);
 				case "generate" -> generate(command);
 				case "demo" -> demo(command);
+				case "scheduler" -> this.scheduler.getObject().run();
+				case "status" -> this.operations.getObject().status(command);
+				case "restart" -> this.operations.getObject().restart(command);
+				case "stop" -> this.operations.getObject().stop(command);
+				case "reprocess" -> this.reprocess.getObject().run(command);
 				default -> throw new UsageException("Unknown command '%s'".formatted(command.command()));
 			};
 		}

@@ -9,6 +9,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.healthscore.jobs.scheduler.SchedulerCommand;
+
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
@@ -64,6 +66,7 @@ public final class GracefulShutdown {
 		try {
 			if (context != null && context.isActive()) {
 				boolean stopping = context.getBean(JobRunner.class).stopRunning();
+				context.getBeanProvider(SchedulerCommand.class).ifAvailable(SchedulerCommand::requestStop);
 				logger.warn("Shutdown requested: {}",
 						stopping ? "stopping the running job after its current chunk" : "no job running, closing");
 			}

@@ -45,7 +45,7 @@ public class InProcessJobLauncher implements ScheduledJobLauncher {
 	}
 
 	/** The job bean named {@code name}. */
-	Job job(String name) {
+	public Job job(String name) {
 		return this.jobs.values()
 			.stream()
 			.filter((job) -> job.getName().equals(name))

@@ -1,0 +1,88 @@
+package dev.healthscore.jobs.ops;
+
+import javax.sql.DataSource;
+
+import dev.healthscore.jobs.cli.CommandLineParser;
+import dev.healthscore.jobs.cli.ExitCode;
+import dev.healthscore.jobs.cli.Invocation;
+import dev.healthscore.jobs.cli.UsageException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.batch.core.BatchStatus;
+import org.springframework.batch.core.job.JobExecution;
+import org.springframework.batch.core.launch.JobOperator;
+import org.springframework.batch.core.repository.JobRepository;
+import org.springframework.stereotype.Component;
+
+/**
+ * The operator's commands on executions: {@code status}, {@code restart <id>},
+ * {@code stop <id>}.
+ */
+@Component
+public class OperationsCommand {
+
+	private static final Logger logger = LoggerFactory.getLogger(OperationsCommand.class);
+
+	private final JobOperator jobOperator;
+
+	private final JobRepository jobRepository;
+
+	private final DataSource dataSource;
+
+	public OperationsCommand(JobOperator jobOperator, JobRepository jobRepository, DataSource dataSource) {
+		this.jobOperator = jobOperator;
+		this.jobRepository = jobRepository;
+		this.dataSource = dataSource;
+	}
+
+	/** Prints the status report. */
+	public ExitCode status(Invocation invocation) {
+		System.out.println(StatusReport.text(this.dataSource, invocation.positiveInt("limit", 5)));
+		return ExitCode.COMPLETED;
+	}
+
+	/** Restarts a failed or stopped execution where it stopped and waits for its end. */
+	public ExitCode restart(Invocation invocation) throws Exception {
+		JobExecution execution = execution(invocation);
+		BatchStatus status = execution.getStatus();
+		if (status != BatchStatus.FAILED && status != BatchStatus.STOPPED) {
+			throw new UsageException("Cannot restart execution %d: it is %s; only FAILED or STOPPED executions restart"
+				.formatted(execution.getId(), status));
+		}
+		JobExecution restarted = this.jobOperator.restart(execution);
+		logger.info("{} execution {} (restart of {}) ended {}", restarted.getJobInstance().getJobName(),
+				restarted.getId(), execution.getId(), restarted.getStatus());
+		return switch (restarted.getStatus()) {
+			case COMPLETED -> ExitCode.COMPLETED;
+			case STOPPED -> ExitCode.STOPPED;
+			default -> ExitCode.FAILED;
+		};
+	}
+
+	/**
+	 * Asks a running execution, in any process, to stop after its current chunk: its
+	 * process notices at the next chunk boundary and ends it STOPPED.
+	 */
+	public ExitCode stop(Invocation invocation) throws Exception {
+		JobExecution execution = execution(invocation);
+		if (!execution.isRunning()) {
+			throw new UsageException("Cannot stop execution %d: it is not running (%s)".formatted(execution.getId(),
+					execution.getStatus()));
+		}
+		this.jobOperator.stop(execution);
+		System.out.printf("Asked %s execution %d to stop after its current chunk%n",
+				execution.getJobInstance().getJobName(), execution.getId());
+		return ExitCode.COMPLETED;
+	}
+
+	private JobExecution execution(Invocation invocation) {
+		long id = invocation.longValue(CommandLineParser.EXECUTION_ID, -1);
+		JobExecution execution = this.jobRepository.getJobExecution(id);
+		if (execution == null) {
+			throw new UsageException("No job execution %d: see 'status' for the executions".formatted(id));
+		}
+		return execution;
+	}
+
+}

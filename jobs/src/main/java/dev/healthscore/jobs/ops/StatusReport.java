@@ -1,0 +1,68 @@
+package dev.healthscore.jobs.ops;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import javax.sql.DataSource;
+
+import org.springframework.jdbc.core.JdbcTemplate;
+
+/**
+ * What {@code status} prints: the last executions of every job (start, end, status, rows,
+ * exit code) and the archive ledger by month, read from the job repository and the
+ * ledger.
+ */
+public final class StatusReport {
+
+	private static final String EXECUTIONS_SQL = """
+			SELECT * FROM (
+			  SELECT i.job_name, e.job_execution_id, e.start_time, e.end_time, e.status, e.exit_code,
+			         coalesce(sum(s.read_count), 0) AS read_count, coalesce(sum(s.write_count), 0) AS write_count,
+			         row_number() OVER (PARTITION BY i.job_name ORDER BY e.job_execution_id DESC) AS n
+			  FROM batch_job_execution e
+			  JOIN batch_job_instance i ON i.job_instance_id = e.job_instance_id
+			  LEFT JOIN batch_step_execution s ON s.job_execution_id = e.job_execution_id
+			  GROUP BY i.job_name, e.job_execution_id) x
+			WHERE n <= ? ORDER BY job_name, job_execution_id DESC""";
+
+	private static final String LEDGER_SQL = """
+			SELECT to_char(month, 'YYYY-MM') AS month, table_name, state, row_count, bytes, s3_uri, updated_at
+			FROM archive_ledger ORDER BY month, table_name""";
+
+	private StatusReport() {
+	}
+
+	/** The report as text, with the last {@code limit} executions of each job. */
+	public static String text(DataSource dataSource, int limit) {
+		JdbcTemplate jdbc = new JdbcTemplate(dataSource);
+		List<String> lines = new ArrayList<>();
+		lines.add("%-11s %6s  %-19s  %-19s  %-9s  %-9s  %10s  %10s".formatted("job", "exec", "start", "end", "status",
+				"exit", "read", "written"));
+		jdbc.query(EXECUTIONS_SQL, (org.springframework.jdbc.core.RowCallbackHandler) (rs) -> {
+			lines.add("%-11s %6d  %-19s  %-19s  %-9s  %-9s  %10d  %10d".formatted(rs.getString("job_name"),
+					rs.getLong("job_execution_id"), time(rs.getString("start_time")), time(rs.getString("end_time")),
+					rs.getString("status"), rs.getString("exit_code"), rs.getLong("read_count"),
+					rs.getLong("write_count")));
+		}, limit);
+		if (lines.size() == 1) {
+			lines.add("(no job executions yet)");
+		}
+		lines.add("");
+		lines.add("archive ledger:");
+		int before = lines.size();
+		jdbc.query(LEDGER_SQL,
+				(org.springframework.jdbc.core.RowCallbackHandler) (rs) -> lines
+					.add("  %-7s  %-14s  %-10s  %,12d rows  %,14d bytes  %s".formatted(rs.getString("month"),
+							rs.getString("table_name"), rs.getString("state"), rs.getLong("row_count"),
+							rs.getLong("bytes"), (rs.getString("s3_uri") != null) ? rs.getString("s3_uri") : "")));
+		if (lines.size() == before) {
+			lines.add("  (nothing archived yet)");
+		}
+		return String.join(System.lineSeparator(), lines);
+	}
+
+	private static String time(String timestamp) {
+		return (timestamp != null) ? timestamp.substring(0, Math.min(19, timestamp.length())) : "-";
+	}
+
+}

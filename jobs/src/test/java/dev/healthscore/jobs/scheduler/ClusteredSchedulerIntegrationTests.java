@@ -1,0 +1,121 @@
+package dev.healthscore.jobs.scheduler;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import com.zaxxer.hikari.HikariDataSource;
+import dev.healthscore.jobs.HealthScoreApplication;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import org.springframework.jdbc.core.JdbcTemplate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Two scheduler processes on one database, the nightly chain firing every minute (the
+ * catalogue's crons have whole minutes, as EventBridge does): every firing runs once, on
+ * one of them; each answers its health check; SIGTERM ends both.
+ */
+class ClusteredSchedulerIntegrationTests {
+
+	private static final Pattern HEALTH_PORT = Pattern.compile("health on port (\\d+)");
+
+	private static EmbeddedPostgres postgres;
+
+	private static HikariDataSource dataSource;
+
+	private static JdbcTemplate jdbc;
+
+	@BeforeAll
+	static void generate() throws IOException {
+		postgres = EmbeddedPostgres.builder().setServerConfig("fsync", "off").start();
+		dataSource = new HikariDataSource();
+		dataSource.setJdbcUrl(url());
+		dataSource.setUsername("postgres");
+		jdbc = new JdbcTemplate(dataSource);
+		assertThat(HealthScoreApplication.run("generate", "--users=20", "--days=4", "--spring.datasource.url=" + url(),
+				"--spring.datasource.username=postgres"))
+			.isZero();
+	}
+
+	@AfterAll
+	static void stop() throws IOException {
+		dataSource.close();
+		postgres.close();
+	}
+
+	@Test
+	void twoSchedulersRunEveryFiringOnceAndAnswerTheirHealthChecks(@TempDir Path dir) throws Exception {
+		List<Process> nodes = List.of(start(dir.resolve("a.log")), start(dir.resolve("b.log")));
+		try {
+			await().atMost(Duration.ofSeconds(150)).pollInterval(Duration.ofSeconds(1)).until(() -> firings() >= 2);
+			List<String> asOf = jdbc.queryForList("""
+					SELECT p.parameter_value FROM batch_job_execution_params p
+					JOIN batch_job_execution e ON e.job_execution_id = p.job_execution_id
+					JOIN batch_job_instance i ON i.job_instance_id = e.job_instance_id
+					WHERE i.job_name = 'recompute' AND p.parameter_name = 'as-of'""", String.class);
+			assertThat(asOf).hasSizeGreaterThanOrEqualTo(2).doesNotHaveDuplicates();
+			assertThat(asOf).allSatisfy((instant) -> assertThat(instant).endsWith(":00Z"));
+			assertThat(jdbc.queryForObject("SELECT count(DISTINCT instance_name) FROM qrtz_scheduler_state",
+					Integer.class))
+				.isEqualTo(2);
+			for (Path log : List.of(dir.resolve("a.log"), dir.resolve("b.log"))) {
+				HttpResponse<String> health = health(log);
+				assertThat(health.statusCode()).isEqualTo(200);
+				assertThat(health.body()).contains("\"status\":\"UP\"").contains("\"database\":\"up\"");
+			}
+		}
+		finally {
+			for (Process node : nodes) {
+				node.destroy();
+			}
+			for (Process node : nodes) {
+				assertThat(node.waitFor(60, TimeUnit.SECONDS)).isTrue();
+			}
+		}
+		assertThat(nodes).allSatisfy((node) -> assertThat(node.exitValue()).isZero());
+	}
+
+	private static long firings() {
+		return jdbc.queryForObject("""
+				SELECT count(*) FROM batch_job_instance WHERE job_name = 'recompute'""", Long.class);
+	}
+
+	private static HttpResponse<String> health(Path log) throws Exception {
+		Matcher matcher = HEALTH_PORT.matcher(Files.readString(log));
+		assertThat(matcher.find()).as("health port in %s", log).isTrue();
+		HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + matcher.group(1) + "/health"))
+			.build();
+		return HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
+	}
+
+	private static Process start(Path log) throws IOException {
+		List<String> command = new ArrayList<>(List.of(
+				Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+				System.getProperty("java.class.path"), HealthScoreApplication.class.getName(), "scheduler",
+				"--spring.datasource.url=" + url(), "--spring.datasource.username=postgres",
+				"--healthscore.scheduler.health-port=0", "--healthscore.scheduler.cron-overrides.nightly=0 * * * * ?"));
+		return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+	}
+
+	private static String url() {
+		return postgres.getJdbcUrl("postgres", "postgres");
+	}
+
+}
