@@ -24,6 +24,12 @@ public final class ContainerEnvironment {
 	/** Key prefix of the archive inside the bucket, without slashes around it. */
 	public static final String ARCHIVE_PREFIX = "HEALTHSCORE_ARCHIVE_PREFIX";
 
+	/**
+	 * Publishes the jobs' Micrometer metrics to CloudWatch
+	 * (healthscore.metrics.cloudwatch-enabled).
+	 */
+	public static final String METRICS_CLOUDWATCH = "HEALTHSCORE_METRICS_CLOUDWATCH_ENABLED";
+
 	/** Name of the container in the task definition, which the schedules override. */
 	public static final String CONTAINER_NAME = "app";
 

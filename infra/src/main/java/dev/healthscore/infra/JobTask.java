@@ -104,12 +104,14 @@ public class JobTask extends Construct {
 					jdbcUrl(this.replica.getDbInstanceEndpointAddress(), this.replica.getDbInstanceEndpointPort(),
 							props.databaseName()),
 					ContainerEnvironment.ARCHIVE_BUCKET, archive.bucket().getBucketName(),
-					ContainerEnvironment.ARCHIVE_PREFIX, archive.prefix())))
+					ContainerEnvironment.ARCHIVE_PREFIX, archive.prefix(), ContainerEnvironment.METRICS_CLOUDWATCH,
+					"true")))
 			.secrets(new TreeMap<>(
 					Map.of(ContainerEnvironment.DB_USERNAME, Secret.fromSecretsManager(secret, "username"),
 							ContainerEnvironment.DB_PASSWORD, Secret.fromSecretsManager(secret, "password"))))
 			.build());
 		grantArchive(archive);
+		grantMetrics();
 	}
 
 	private IDatabaseInstance primary(HealthScoreStackProps props) {
@@ -150,6 +152,9 @@ public class JobTask extends Construct {
 	 * statements are written out rather than taken from {@code bucket.grantReadWrite},
 	 * which would allow listing and reading the whole bucket.
 	 */
+	/** The CloudWatch namespace of the jobs' metrics (the application's default). */
+	static final String METRICS_NAMESPACE = "HealthScore/Jobs";
+
 	private void grantArchive(ArchiveStorage archive) {
 		String prefix = archive.prefix();
 		this.taskDefinition.addToTaskRolePolicy(PolicyStatement.Builder.create()
@@ -171,6 +176,21 @@ public class JobTask extends Construct {
 			.effect(Effect.ALLOW)
 			.actions(List.of("kms:GenerateDataKey", "kms:Decrypt"))
 			.resources(List.of(archive.key().getKeyArn()))
+			.build());
+	}
+
+	/**
+	 * Lets the task publish its job metrics. PutMetricData has no resource-level
+	 * permissions (AWS only accepts "*"), so the statement is limited by namespace
+	 * instead.
+	 */
+	private void grantMetrics() {
+		this.taskDefinition.addToTaskRolePolicy(PolicyStatement.Builder.create()
+			.sid("JobMetrics")
+			.effect(Effect.ALLOW)
+			.actions(List.of("cloudwatch:PutMetricData"))
+			.resources(List.of("*"))
+			.conditions(Map.of("StringEquals", Map.of("cloudwatch:namespace", METRICS_NAMESPACE)))
 			.build());
 	}
 
