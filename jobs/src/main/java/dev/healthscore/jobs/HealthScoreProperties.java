@@ -17,8 +17,11 @@ public record HealthScoreProperties(@DefaultValue Recompute recompute) {
 	 * @param chunkSize users per chunk: read in one block of queries, written in one
 	 * transaction
 	 * @param progressIntervalSeconds how often progress is logged
+	 * @param threads how many user-id ranges are scored in parallel (partitions of the
+	 * step)
 	 */
-	public record Recompute(@DefaultValue("200") int chunkSize, @DefaultValue("5") int progressIntervalSeconds) {
+	public record Recompute(@DefaultValue("200") int chunkSize, @DefaultValue("5") int progressIntervalSeconds,
+			@DefaultValue("2") int threads) {
 
 	}
 

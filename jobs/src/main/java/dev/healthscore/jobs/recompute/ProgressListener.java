@@ -1,87 +1,136 @@
 package dev.healthscore.jobs.recompute;
 
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.ToLongFunction;
 
 import dev.healthscore.io.reading.ScoringWork;
 import dev.healthscore.io.score.ScoredUser;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import org.springframework.batch.core.ExitStatus;
 import org.springframework.batch.core.listener.ChunkListener;
 import org.springframework.batch.core.listener.StepExecutionListener;
 import org.springframework.batch.core.step.StepExecution;
 import org.springframework.batch.infrastructure.item.Chunk;
+import org.springframework.batch.core.scope.context.StepSynchronizationManager;
 
 /**
- * Logs a recompute's progress every few seconds: users and user-days done, readings per
- * second, and an estimate of the time left.
+ * Logs a recompute's progress every few seconds, summed over its parallel partitions:
+ * users and user-days done, readings per second, and an estimate of the time left.
  */
 class ProgressListener implements ChunkListener<ScoringWork, ScoredUser>, StepExecutionListener {
 
 	private static final Logger logger = LoggerFactory.getLogger(ProgressListener.class);
 
-	private final long totalUsers;
+	private final ToLongFunction<StepExecution> totalUsers;
 
 	private final long intervalNanos;
 
-	private long started;
+	private final Map<Long, Progress> byJobExecution = new ConcurrentHashMap<>();
 
-	private long lastLogged;
-
-	private long users;
-
-	private long userDays;
-
-	private long readings;
-
-	private String stepName;
-
-	ProgressListener(long totalUsers, Duration interval) {
+	/**
+	 * Creates a listener.
+	 * @param totalUsers how many users a job execution will score, given one of its steps
+	 */
+	ProgressListener(ToLongFunction<StepExecution> totalUsers, Duration interval) {
 		this.totalUsers = totalUsers;
 		this.intervalNanos = interval.toNanos();
 	}
 
 	@Override
 	public void beforeStep(StepExecution stepExecution) {
-		this.started = System.nanoTime();
-		this.lastLogged = this.started;
-		this.stepName = stepExecution.getJobExecutionId() + "/" + stepExecution.getStepName();
+		this.byJobExecution.computeIfAbsent(stepExecution.getJobExecutionId(),
+				(id) -> new Progress(id, this.totalUsers.applyAsLong(stepExecution)));
 	}
 
 	@Override
 	public void beforeChunk(Chunk<ScoringWork> chunk) {
-		for (ScoringWork work : chunk) {
-			this.readings += work.inputs().readings().size();
+		Progress progress = current();
+		if (progress != null) {
+			long readings = 0;
+			for (ScoringWork work : chunk) {
+				readings += work.inputs().readings().size();
+			}
+			progress.read(readings);
 		}
 	}
 
 	@Override
 	public void afterChunk(Chunk<ScoredUser> chunk) {
-		for (ScoredUser user : chunk) {
-			this.users++;
-			this.userDays += user.result().scores().size();
-		}
-		long now = System.nanoTime();
-		if (now - this.lastLogged >= this.intervalNanos) {
-			this.lastLogged = now;
-			log(now, "progress");
+		Progress progress = current();
+		if (progress != null) {
+			long userDays = 0;
+			for (ScoredUser user : chunk) {
+				userDays += user.result().scores().size();
+			}
+			progress.written(chunk.size(), userDays, this.intervalNanos);
 		}
 	}
 
 	@Override
-	public org.springframework.batch.core.ExitStatus afterStep(StepExecution stepExecution) {
-		log(System.nanoTime(), "done");
+	public ExitStatus afterStep(StepExecution stepExecution) {
+		Progress progress = this.byJobExecution.get(stepExecution.getJobExecutionId());
+		if (progress != null) {
+			progress.log(stepExecution.getStepName() + " " + stepExecution.getStatus());
+		}
 		return null;
 	}
 
-	private void log(long now, String what) {
-		double seconds = Math.max(1e-9, (now - this.started) / 1e9);
-		double usersPerSecond = this.users / seconds;
-		long left = Math.max(0, this.totalUsers - this.users);
-		String eta = (usersPerSecond > 0) ? Math.round(left / usersPerSecond) + " s" : "unknown";
-		logger.info("{} {}: {}/{} users, {} user-days, {} readings in {} s; {} user-days/s, {} readings/s, ETA {}",
-				this.stepName, what, this.users, this.totalUsers, this.userDays, this.readings, Math.round(seconds),
-				Math.round(this.userDays / seconds), Math.round(this.readings / seconds), eta);
+	private Progress current() {
+		var context = StepSynchronizationManager.getContext();
+		return (context != null) ? this.byJobExecution.get(context.getStepExecution().getJobExecutionId()) : null;
+	}
+
+	/** The progress of one job execution, over all its partitions. */
+	private static final class Progress {
+
+		private final long jobExecutionId;
+
+		private final long totalUsers;
+
+		private final long started = System.nanoTime();
+
+		private long lastLogged = this.started;
+
+		private long users;
+
+		private long userDays;
+
+		private long readings;
+
+		Progress(long jobExecutionId, long totalUsers) {
+			this.jobExecutionId = jobExecutionId;
+			this.totalUsers = totalUsers;
+		}
+
+		synchronized void read(long readings) {
+			this.readings += readings;
+		}
+
+		synchronized void written(long users, long userDays, long intervalNanos) {
+			this.users += users;
+			this.userDays += userDays;
+			if (System.nanoTime() - this.lastLogged >= intervalNanos) {
+				log("progress");
+			}
+		}
+
+		synchronized void log(String what) {
+			long now = System.nanoTime();
+			this.lastLogged = now;
+			double seconds = Math.max(1e-9, (now - this.started) / 1e9);
+			double usersPerSecond = this.users / seconds;
+			long left = Math.max(0, this.totalUsers - this.users);
+			String eta = (usersPerSecond > 0) ? Math.round(left / usersPerSecond) + " s" : "unknown";
+			logger.info(
+					"Job execution {} {}: {}/{} users, {} user-days, {} readings in {} s; {} user-days/s, {} readings/s, ETA {}",
+					this.jobExecutionId, what, this.users, this.totalUsers, this.userDays, this.readings,
+					Math.round(seconds), Math.round(this.userDays / seconds), Math.round(this.readings / seconds), eta);
+		}
+
 	}
 
 }

@@ -15,6 +15,7 @@ import dev.healthscore.io.score.ScoredUser;
 import dev.healthscore.jobs.HealthScoreProperties;
 import dev.healthscore.scoring.ScoringAlgorithm;
 
+import org.springframework.batch.core.configuration.annotation.JobScope;
 import org.springframework.batch.core.configuration.annotation.StepScope;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.builder.JobBuilder;
@@ -27,12 +28,15 @@ import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.task.SimpleAsyncTaskExecutor;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.PlatformTransactionManager;
 
 /**
  * The {@code recompute} job: creates the score partitions the range needs, then scores
- * every user (or the listed ones) over a range of local days, a chunk of users at a time.
+ * every user (or the listed ones, or one shard of them) over a range of local days: the
+ * users are split into user-id ranges scored in parallel, each a chunk of users at a time
+ * and restartable on its own.
  */
 @Configuration(proxyBeanMethods = false)
 public class RecomputeJobConfiguration {
@@ -44,7 +48,7 @@ public class RecomputeJobConfiguration {
 	Job recomputeJob(JobRepository jobRepository, Step recomputePartitions, Step recomputeScores) {
 		return new JobBuilder(JOB_NAME, jobRepository)
 			.validator(new DefaultJobParametersValidator(new String[] { "from", "to" },
-					new String[] { "users", "run.id", RecomputeOptions.AS_OF }))
+					new String[] { "users", "run.id", "shard", RecomputeOptions.AS_OF }))
 			.start(recomputePartitions)
 			.next(recomputeScores)
 			.build();
@@ -63,10 +67,24 @@ public class RecomputeJobConfiguration {
 	}
 
 	@Bean
-	Step recomputeScores(JobRepository jobRepository, PlatformTransactionManager transactionManager,
-			UserReadingsItemReader recomputeReader, CompositeItemWriter<ScoredUser> recomputeWriter,
-			ProgressListener recomputeProgress, ScoringProcessor recomputeProcessor, HealthScoreProperties properties) {
+	Step recomputeScores(JobRepository jobRepository, UserRangePartitioner recomputePartitioner,
+			Step recomputeScoresWorker, HealthScoreProperties properties) {
+		int threads = properties.recompute().threads();
+		SimpleAsyncTaskExecutor executor = new SimpleAsyncTaskExecutor("recompute-");
+		executor.setConcurrencyLimit(threads);
 		return new StepBuilder("recomputeScores", jobRepository)
+			.partitioner("recomputeScoresWorker", recomputePartitioner)
+			.step(recomputeScoresWorker)
+			.gridSize(threads)
+			.taskExecutor(executor)
+			.build();
+	}
+
+	@Bean
+	Step recomputeScoresWorker(JobRepository jobRepository, PlatformTransactionManager transactionManager,
+			UserReadingsItemReader recomputeReader, CompositeItemWriter<ScoredUser> recomputeWriter,
+			ScoringProcessor recomputeProcessor, ProgressListener recomputeProgress, HealthScoreProperties properties) {
+		return new StepBuilder("recomputeScoresWorker", jobRepository)
 			.<ScoringWork, ScoredUser>chunk(properties.recompute().chunkSize())
 			.transactionManager(transactionManager)
 			.reader(recomputeReader)
@@ -77,10 +95,21 @@ public class RecomputeJobConfiguration {
 	}
 
 	@Bean
+	@JobScope
+	UserRangePartitioner recomputePartitioner(DataSource dataSource, @Value("#{jobParameters['shard']}") String shard) {
+		Shard parsed = Shard.parse(shard);
+		return new UserRangePartitioner(dataSource, parsed.index(), parsed.count());
+	}
+
+	@Bean
 	@StepScope
 	UserReadingsItemReader recomputeReader(DataSource dataSource, ScoringAlgorithm algorithm,
 			HealthScoreProperties properties, @Value("#{jobParameters['from']}") String from,
-			@Value("#{jobParameters['to']}") String to, @Value("#{jobParameters['users']}") String users) {
+			@Value("#{jobParameters['to']}") String to, @Value("#{jobParameters['users']}") String users,
+			@Value("#{jobParameters['shard']}") String shard,
+			@Value("#{stepExecutionContext['" + UserRangePartitioner.MIN_USER_ID + "']}") Long minUserId,
+			@Value("#{stepExecutionContext['" + UserRangePartitioner.MAX_USER_ID + "']}") Long maxUserId) {
+		Shard parsed = Shard.parse(shard);
 		return UserReadingsItemReader.builder()
 			.name("recomputeReader")
 			.dataSource(dataSource)
@@ -89,6 +118,8 @@ public class RecomputeJobConfiguration {
 			.metrics(algorithm.inputMetrics())
 			.blockSize(properties.recompute().chunkSize())
 			.users(UserIds.parse(users))
+			.userIdRange(minUserId, maxUserId)
+			.shard(parsed.index(), parsed.count())
 			.build();
 	}
 
@@ -110,13 +141,16 @@ public class RecomputeJobConfiguration {
 	}
 
 	@Bean
-	@StepScope
-	ProgressListener recomputeProgress(DataSource dataSource, HealthScoreProperties properties,
-			@Value("#{jobParameters['users']}") String users) {
-		long[] selected = UserIds.parse(users);
-		long total = (selected.length > 0) ? selected.length
-				: new JdbcTemplate(dataSource).queryForObject("SELECT count(*) FROM app_user", Long.class);
-		return new ProgressListener(total, Duration.ofSeconds(properties.recompute().progressIntervalSeconds()));
+	ProgressListener recomputeProgress(DataSource dataSource, HealthScoreProperties properties) {
+		JdbcTemplate jdbc = new JdbcTemplate(dataSource);
+		return new ProgressListener((step) -> {
+			long[] selected = UserIds.parse(step.getJobParameters().getString("users"));
+			if (selected.length > 0) {
+				return selected.length;
+			}
+			long users = jdbc.queryForObject("SELECT count(*) FROM app_user", Long.class);
+			return users / Shard.parse(step.getJobParameters().getString("shard")).count();
+		}, Duration.ofSeconds(properties.recompute().progressIntervalSeconds()));
 	}
 
 }

@@ -28,7 +28,7 @@ public final class RecomputeOptions implements JobOptions {
 
 	@Override
 	public List<String> options() {
-		return List.of("from", "to", "users", ScheduleParameters.DAYS_BACK, ScheduleParameters.SCHEDULED_TIME);
+		return List.of("from", "to", "users", "shard", ScheduleParameters.DAYS_BACK, ScheduleParameters.SCHEDULED_TIME);
 	}
 
 	@Override
@@ -56,7 +56,15 @@ public final class RecomputeOptions implements JobOptions {
 		if (users.length > 0) {
 			parameters.put("users", UserIds.format(users));
 		}
+		addShard(invocation, parameters);
 		return parameters;
+	}
+
+	private static void addShard(Invocation invocation, Map<String, String> parameters) {
+		Shard shard = Shard.parse(invocation.option("shard", null));
+		if (shard.count() > 1) {
+			parameters.put("shard", shard.toString());
+		}
 	}
 
 	/**
@@ -80,6 +88,7 @@ public final class RecomputeOptions implements JobOptions {
 		if (users.length > 0) {
 			parameters.put("users", UserIds.format(users));
 		}
+		addShard(invocation, parameters);
 		return parameters;
 	}
 

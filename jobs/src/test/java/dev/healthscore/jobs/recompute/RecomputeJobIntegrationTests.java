@@ -112,9 +112,11 @@ class RecomputeJobIntegrationTests {
 		long written = count("SELECT count(DISTINCT user_id) FROM health_score");
 		assertThat(written).isBetween(1L, failingUser - 1);
 		assertThat(app("run", "recompute", "--from=" + FIRST, "--to=" + LAST)).isZero();
-		Long resumedAfter = jdbc.queryForObject("""
-				SELECT s.read_count FROM batch_step_execution s
-				WHERE s.step_name = 'recomputeScores' ORDER BY s.step_execution_id DESC LIMIT 1""", Long.class);
+		Long resumedAfter = jdbc.queryForObject(
+				"""
+						SELECT sum(s.read_count) FROM batch_step_execution s
+						WHERE s.step_name LIKE 'recomputeScoresWorker:%' AND s.job_execution_id = (SELECT max(job_execution_id) FROM batch_job_execution)""",
+				Long.class);
 		assertThat(resumedAfter).isLessThan(count("SELECT count(*) FROM app_user"));
 		assertThat(ScoreAssertions.differences(jdbc, FIRST, LAST)).isEmpty();
 	}
@@ -125,6 +127,22 @@ class RecomputeJobIntegrationTests {
 		assertThat(jdbc.queryForList("SELECT DISTINCT user_id FROM health_score ORDER BY 1", Long.class))
 			.isSubsetOf(3L, 5L)
 			.isNotEmpty();
+	}
+
+	@Test
+	void threeShardsInThreeRunsWriteEveryScoreExactlyOnce() {
+		for (int shard = 0; shard < 3; shard++) {
+			assertThat(app("run", "recompute", "--from=" + FIRST, "--to=" + LAST, "--shard=" + shard + "/3")).isZero();
+		}
+		assertThat(count("""
+				SELECT count(*) FROM batch_job_execution e JOIN batch_job_execution_params p USING (job_execution_id)
+				WHERE p.parameter_name = 'shard' AND e.status = 'COMPLETED'""")).isEqualTo(3);
+		Long written = jdbc.queryForObject("""
+				SELECT sum(s.write_count) FROM batch_step_execution s JOIN batch_job_execution_params p
+				  ON p.job_execution_id = s.job_execution_id AND p.parameter_name = 'shard'
+				WHERE s.step_name LIKE 'recomputeScoresWorker:%'""", Long.class);
+		assertThat(written).isEqualTo(count("SELECT count(*) FROM app_user") + 1);
+		assertThat(ScoreAssertions.differences(jdbc, FIRST, LAST)).isEmpty();
 	}
 
 	private static String snapshot() {

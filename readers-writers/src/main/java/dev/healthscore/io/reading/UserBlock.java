@@ -33,7 +33,7 @@ final class UserBlock {
 
 	private static final String USERS_SQL = """
 			SELECT user_id, time_zone, daily_step_goal, deleted_at IS NOT NULL
-			FROM app_user WHERE user_id > ? AND user_id <= ? ORDER BY user_id LIMIT ?""";
+			FROM app_user WHERE user_id > ? AND user_id <= ? %s ORDER BY user_id LIMIT ?""";
 
 	private static final String SELECTED_USERS_SQL = """
 			SELECT user_id, time_zone, daily_step_goal, deleted_at IS NOT NULL
@@ -48,7 +48,7 @@ final class UserBlock {
 			COPY (SELECT user_id, metric, recorded_at, value, source, ingested_at
 			      FROM health_reading
 			      WHERE user_id > %d AND user_id <= %d AND metric = ANY(ARRAY[%s])
-			        AND recorded_at >= '%s'::timestamptz AND recorded_at < '%s'::timestamptz%s)
+			        AND recorded_at >= '%s'::timestamptz AND recorded_at < '%s'::timestamptz%s%s)
 			TO STDOUT (FORMAT binary)""";
 
 	/** The distinct sources seen, so that readings share their source strings. */
@@ -60,8 +60,16 @@ final class UserBlock {
 
 	private final byte[][] metricBytes;
 
-	UserBlock(ReadWindow window) {
+	/**
+	 * {@code AND <user is in this shard>}, or empty: users are spread over shards by id.
+	 */
+	private final String shardFilter;
+
+	UserBlock(ReadWindow window, int shardIndex, int shardCount) {
 		this.window = window;
+		this.shardFilter = (shardCount > 1)
+				? " AND ((user_id %% %d) + %d) %% %d = %d".formatted(shardCount, shardCount, shardCount, shardIndex)
+				: "";
 		this.metricBytes = window.metricBytes();
 	}
 
@@ -108,9 +116,10 @@ final class UserBlock {
 		}
 	}
 
-	private static void loadUsers(Connection connection, long afterUserId, long maxUserId, int size, long[] ids,
+	private void loadUsers(Connection connection, long afterUserId, long maxUserId, int size, long[] ids,
 			Map<Long, UserProfile> profiles) throws SQLException {
-		try (PreparedStatement ps = connection.prepareStatement((ids != null) ? SELECTED_USERS_SQL : USERS_SQL)) {
+		try (PreparedStatement ps = connection
+			.prepareStatement((ids != null) ? SELECTED_USERS_SQL : USERS_SQL.formatted(this.shardFilter))) {
 			if (ids != null) {
 				ps.setArray(1, connection.createArrayOf("int8", Arrays.stream(ids).boxed().toArray()));
 			}
@@ -133,7 +142,7 @@ final class UserBlock {
 		String selected = (ids != null) ? " AND user_id = ANY(ARRAY[%s]::bigint[])"
 			.formatted(Arrays.stream(ids).mapToObj(Long::toString).collect(Collectors.joining(","))) : "";
 		String sql = READINGS_COPY.formatted(afterUserId, upper, this.window.metricList(), this.window.fromInclusive(),
-				this.window.toExclusive(), selected);
+				this.window.toExclusive(), selected, this.shardFilter);
 		TreeMap<Long, List<Reading>> byUser = new TreeMap<>();
 		try (PgBinaryCopyReader copy = new PgBinaryCopyReader(
 				new PGCopyInputStream(connection.unwrap(PGConnection.class), sql))) {

@@ -64,7 +64,8 @@ public class UserReadingsItemReader implements ItemStreamReader<ScoringWork> {
 		this.name = builder.name;
 		this.dataSource = builder.dataSource;
 		this.block = new UserBlock(
-				new UserBlock.ReadWindow(builder.firstDay, builder.lastDay, builder.lookbackDays, builder.metrics));
+				new UserBlock.ReadWindow(builder.firstDay, builder.lastDay, builder.lookbackDays, builder.metrics),
+				builder.shardIndex, builder.shardCount);
 		this.blockSize = builder.blockSize;
 		this.selectedUsers = builder.selectedUsers;
 		this.minUserIdExclusive = builder.minUserIdExclusive;
@@ -209,6 +210,21 @@ public class UserReadingsItemReader implements ItemStreamReader<ScoringWork> {
 
 		private long maxUserIdInclusive = Long.MAX_VALUE;
 
+		private int shardIndex;
+
+		private int shardCount = 1;
+
+		/**
+		 * Restricts reading to shard {@code index} of {@code count}: the users whose id
+		 * modulo {@code count} is {@code index}, so that {@code count} processes share
+		 * all users with no coordination and no overlap.
+		 */
+		public Builder shard(int index, int count) {
+			this.shardIndex = index;
+			this.shardCount = count;
+			return this;
+		}
+
 		/** The name under which the reader keeps its position. */
 		public Builder name(String name) {
 			this.name = name;
@@ -274,6 +290,9 @@ public class UserReadingsItemReader implements ItemStreamReader<ScoringWork> {
 			Assert.isTrue(this.blockSize > 0, () -> "blockSize must be positive, was " + this.blockSize);
 			Assert.isTrue(this.minUserIdExclusive < this.maxUserIdInclusive,
 					() -> "Invalid user id range (%d, %d]".formatted(this.minUserIdExclusive, this.maxUserIdInclusive));
+			Assert.isTrue(this.shardCount > 0 && this.shardIndex >= 0 && this.shardIndex < this.shardCount,
+					() -> "Invalid shard %d/%d, expected 0 <= index < count".formatted(this.shardIndex,
+							this.shardCount));
 			return new UserReadingsItemReader(this);
 		}
 
