@@ -2,7 +2,6 @@ package dev.healthscore.bench;
 
 import java.time.Duration;
 import java.time.LocalDate;
-import java.util.Map;
 
 import dev.healthscore.jobs.HealthScoreApplication;
 
@@ -42,17 +41,6 @@ public final class RecomputeBenchmark {
 			BenchDatabase.CopyResult copy = db.copyOutBinary(inputs);
 			BenchDatabase.CopyResult copyAgain = db.copyOutBinary(inputs);
 			double copySeconds = Math.min(copy.seconds(), copyAgain.seconds());
-			run(db, "run", "recompute", "--from=" + first, "--to=" + last);
-			Map<String, Object> step = jdbc.queryForMap("""
-					SELECT extract(epoch FROM end_time - start_time) AS seconds, read_count, write_count
-					FROM batch_step_execution WHERE step_name = 'recomputeScores'
-					ORDER BY step_execution_id DESC LIMIT 1""");
-			Map<String, Object> job = jdbc.queryForMap("""
-					SELECT extract(epoch FROM end_time - start_time) AS seconds FROM batch_job_execution
-					ORDER BY job_execution_id DESC LIMIT 1""");
-			long userDays = jdbc.queryForObject("SELECT count(*) FROM health_score", Long.class);
-			double stepSeconds = ((Number) step.get("seconds")).doubleValue();
-			double jobSeconds = ((Number) job.get("seconds")).doubleValue();
 			System.out.printf("%nrecompute benchmark (%d cores, heap max %d MiB)%n",
 					Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20);
 			System.out.printf("data:            %,d users x %d days, %,d readings in health_reading%n", users, days,
@@ -60,11 +48,19 @@ public final class RecomputeBenchmark {
 			System.out.printf("input rows:      %,d (scored metrics, range plus 28-day lookback)%n", copy.rows());
 			System.out.printf("COPY binary out: %.2f s and %.2f s (%,.0f rows/s best, %.1f MiB)%n", copy.seconds(),
 					copyAgain.seconds(), copy.rows() / copySeconds, copy.bytes() / 1048576.0);
-			System.out.printf("recompute:       %.2f s scoring step, %.2f s whole job; %,d user-days%n", stepSeconds,
-					jobSeconds, userDays);
-			System.out.printf("                 %,.0f user-days/s, %,.0f readings/s (input rows / job time)%n",
-					userDays / jobSeconds, copy.rows() / jobSeconds);
-			System.out.printf("ratio:           recompute job / COPY = %.2f (target <= 3)%n", jobSeconds / copySeconds);
+			for (String threads : option(args, "threads", "1,2,4").split(",")) {
+				jdbc.execute("TRUNCATE health_score, quarantined_reading");
+				run(db, "run", "recompute", "--from=" + first, "--to=" + last,
+						"--healthscore.recompute.threads=" + threads.trim());
+				double jobSeconds = jdbc.queryForObject("""
+						SELECT extract(epoch FROM end_time - start_time) FROM batch_job_execution
+						ORDER BY job_execution_id DESC LIMIT 1""", Double.class);
+				long userDays = jdbc.queryForObject("SELECT count(*) FROM health_score", Long.class);
+				System.out.printf(
+						"recompute, %s thread(s): %.2f s; %,d user-days, %,.0f user-days/s, %,.0f readings/s; job / COPY = %.2f (target <= 3)%n",
+						threads.trim(), jobSeconds, userDays, userDays / jobSeconds, copy.rows() / jobSeconds,
+						jobSeconds / copySeconds);
+			}
 		}
 	}
 
@@ -72,6 +68,7 @@ public final class RecomputeBenchmark {
 		String[] all = new String[args.length + 2];
 		System.arraycopy(args, 0, all, 0, args.length);
 		System.arraycopy(db.appArguments(), 0, all, args.length, 2);
+		// the benchmark's own --healthscore.* settings pass through the command line
 		long started = System.nanoTime();
 		int exit = HealthScoreApplication.run(all);
 		if (exit != 0) {
@@ -81,9 +78,13 @@ public final class RecomputeBenchmark {
 	}
 
 	private static long option(String[] args, String name, long fallback) {
+		return Long.parseLong(option(args, name, Long.toString(fallback)).replace("_", ""));
+	}
+
+	private static String option(String[] args, String name, String fallback) {
 		for (String arg : args) {
 			if (arg.startsWith("--" + name + "=")) {
-				return Long.parseLong(arg.substring(name.length() + 3).replace("_", ""));
+				return arg.substring(name.length() + 3);
 			}
 		}
 		return fallback;
