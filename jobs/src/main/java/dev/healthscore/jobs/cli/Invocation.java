@@ -8,6 +8,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
+import dev.healthscore.jobs.recompute.UserIds;
+
 /**
  * A parsed command line: the command, its job (for {@code run}) and its
  * {@code --name=value} options.
@@ -93,17 +95,8 @@ public record Invocation(String command, String job, Map<String, String> options
 	/** An optional comma-separated list of user ids, sorted and without duplicates. */
 	public long[] userIds(String name) {
 		String value = this.options.get(name);
-		if (value == null || value.isBlank()) {
-			return new long[0];
-		}
 		try {
-			return Arrays.stream(value.split(","))
-				.map(String::trim)
-				.filter((s) -> !s.isEmpty())
-				.mapToLong(Long::parseLong)
-				.sorted()
-				.distinct()
-				.toArray();
+			return UserIds.parse(value);
 		}
 		catch (NumberFormatException ex) {
 			throw new UsageException("Invalid --%s=%s: expected user ids separated by commas, e.g. --%s=17,42"
