@@ -22,7 +22,8 @@ class CommandLineParserTests {
 	@Test
 	void noArgumentsIsAUsageErrorNamingTheCommands() {
 		assertThatExceptionOfType(UsageException.class).isThrownBy(CommandLineParser::parse)
-			.withMessage("Missing command: expected one of [run, demo, generate]");
+			.withMessage(
+					"Missing command: expected one of [run, demo, generate, scheduler, status, restart, stop, reprocess]");
 	}
 
 	@Test
@@ -51,7 +52,7 @@ class CommandLineParserTests {
 			.isThrownBy(() -> CommandLineParser.parse("run", "recompute", "--form=2025-01-01",
 					"--spring.datasource.url=jdbc:postgresql://db/x"))
 			.withMessage(
-					"Unknown option(s) [form] for 'run recompute'; expected: [--from, --to, --users, --days-back, --scheduled-time]");
+					"Unknown option(s) [form] for 'run recompute'; expected: [--from, --to, --users, --shard, --days-back, --scheduled-time]");
 		assertThat(CommandLineParser
 			.parse("run", "recompute", "--from=2025-01-01", "--to=2025-01-02",
 					"--spring.datasource.url=jdbc:postgresql://db/x")
@@ -84,6 +85,21 @@ class CommandLineParserTests {
 			.isThrownBy(() -> CommandLineParser.parse("run", "recompute", "--from=2025-01-01", "--to=2025-01-02",
 					"--users=7,x"))
 			.withMessage("Invalid --users=7,x: expected user ids separated by commas, e.g. --users=17,42");
+	}
+
+	@Test
+	void restartNeedsANumericExecutionId() {
+		assertThatExceptionOfType(UsageException.class).isThrownBy(() -> CommandLineParser.parse("restart", "last"))
+			.withMessage("Missing execution id for 'restart': expected 'restart <execution-id>' (see 'status')");
+		assertThat(CommandLineParser.parse("stop", "42").options()).containsEntry(CommandLineParser.EXECUTION_ID, "42");
+	}
+
+	@Test
+	void aShardOutsideItsCountIsAUsageError() {
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.parse("run", "recompute", "--from=2025-01-01", "--to=2025-01-02",
+					"--shard=3/3"))
+			.withMessage("Invalid --shard=3/3: expected i/n with 0 <= i < n, e.g. --shard=0/3 for the first of three");
 	}
 
 }
