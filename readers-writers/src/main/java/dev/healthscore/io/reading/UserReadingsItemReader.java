@@ -15,6 +15,7 @@ import java.util.concurrent.Executors;
 
 import javax.sql.DataSource;
 
+import dev.healthscore.io.replica.RecoveryConflicts;
 import dev.healthscore.scoring.Metric;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -143,24 +144,48 @@ public class UserReadingsItemReader implements ItemStreamReader<ScoringWork> {
 	}
 
 	private UserBlock.Loaded load(long afterUserId) {
-		try (Connection connection = this.dataSource.getConnection()) {
-			boolean autoCommit = connection.getAutoCommit();
-			connection.setAutoCommit(false);
-			connection.setReadOnly(true);
-			try {
-				UserBlock.Loaded loaded = this.block.load(connection, afterUserId, this.maxUserIdInclusive,
-						this.blockSize, this.selectedUsers);
-				connection.commit();
-				return loaded;
-			}
-			finally {
-				connection.setReadOnly(false);
-				connection.setAutoCommit(autoCommit);
-			}
+		try {
+			// a replica cancels queries that conflict with replay: the block is read
+			// again
+			return RecoveryConflicts.retry(this.name + ": users after " + afterUserId, () -> loadOnce(afterUserId));
 		}
 		catch (SQLException ex) {
 			throw new ItemStreamException("Could not read the users after " + afterUserId, ex);
 		}
+	}
+
+	private UserBlock.Loaded loadOnce(long afterUserId) throws SQLException {
+		try (Connection connection = this.dataSource.getConnection()) {
+			boolean autoCommit = connection.getAutoCommit();
+			connection.setAutoCommit(false);
+			connection.setReadOnly(true);
+			UserBlock.Loaded loaded;
+			try {
+				loaded = this.block.load(connection, afterUserId, this.maxUserIdInclusive, this.blockSize,
+						this.selectedUsers);
+				connection.commit();
+			}
+			catch (SQLException ex) {
+				// end the failed transaction before restoring the settings (which cannot
+				// change inside it), and let nothing here hide ex: a recovery conflict
+				// must stay recognisable to be retried
+				try {
+					connection.rollback();
+					restore(connection, autoCommit);
+				}
+				catch (SQLException cleanup) {
+					ex.addSuppressed(cleanup);
+				}
+				throw ex;
+			}
+			restore(connection, autoCommit);
+			return loaded;
+		}
+	}
+
+	private static void restore(Connection connection, boolean autoCommit) throws SQLException {
+		connection.setReadOnly(false);
+		connection.setAutoCommit(autoCommit);
 	}
 
 	@Override

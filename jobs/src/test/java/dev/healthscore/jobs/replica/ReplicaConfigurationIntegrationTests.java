@@ -1,0 +1,155 @@
+package dev.healthscore.jobs.replica;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.time.Duration;
+
+import javax.sql.DataSource;
+
+import com.zaxxer.hikari.HikariDataSource;
+import dev.healthscore.io.replica.LagPolicy;
+import dev.healthscore.io.replica.ReadSource;
+import dev.healthscore.io.replica.ReplicaGate;
+import dev.healthscore.jobs.HealthScoreApplication;
+import dev.healthscore.jobs.embedded.EmbeddedPostgresCluster;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.dao.DataAccessException;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.util.unit.DataSize;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+
+/**
+ * The application's two connections: the embedded default's primary and replica, a
+ * configured replica beside Boot's primary, no replica, and a replica that is down.
+ */
+@ExtendWith(OutputCaptureExtension.class)
+class ReplicaConfigurationIntegrationTests {
+
+	private static EmbeddedPostgresCluster cluster;
+
+	@BeforeAll
+	static void startCluster() throws IOException {
+		cluster = EmbeddedPostgresCluster.start();
+	}
+
+	@AfterAll
+	static void closeCluster() {
+		cluster.close();
+	}
+
+	@Test
+	void theEmbeddedDefaultReadsFromItsOwnStreamingReplica() {
+		try (ConfigurableApplicationContext context = run()) {
+			DataSource primary = context.getBean(DataSource.class);
+			DataSource replica = context.getBean(ReplicaConfiguration.REPLICA_DATA_SOURCE, DataSource.class);
+			assertThat(inRecovery(primary)).isFalse();
+			assertThat(inRecovery(replica)).isTrue();
+			assertThat(((HikariDataSource) replica).getPoolName()).isEqualTo("replica");
+			ReadSource source = context.getBean(ReplicaGate.class).readSource();
+			assertThat(source.dataSource()).isSameAs(replica);
+			assertThat(source.fromPrimary()).isFalse();
+		}
+	}
+
+	@Test
+	void aConfiguredReplicaGetsASmallReadOnlyPoolBesideBootsPrimary() {
+		try (ConfigurableApplicationContext context = run(external(),
+				"--healthscore.replica.url=" + cluster.replicaJdbcUrl(), "--healthscore.replica.maximum-pool-size=2",
+				"--healthscore.replica.lag-policy=fail", "--healthscore.replica.max-lag=2s",
+				"--healthscore.replica.max-lag-bytes=16MB")) {
+			HikariDataSource primary = (HikariDataSource) context.getBean(DataSource.class);
+			HikariDataSource replica = context.getBean(ReplicaConfiguration.REPLICA_DATA_SOURCE,
+					HikariDataSource.class);
+			assertThat(primary.getPoolName()).isEqualTo("primary");
+			assertThat(primary.getJdbcUrl()).isEqualTo(cluster.primaryJdbcUrl());
+			assertThat(replica.getJdbcUrl()).isEqualTo(cluster.replicaJdbcUrl());
+			assertThat(replica.getUsername()).isEqualTo(EmbeddedPostgresCluster.USERNAME);
+			assertThat(replica.getMaximumPoolSize()).isEqualTo(2);
+			assertThat(replica.isReadOnly()).isTrue();
+			assertThat(context.getBean(ReplicaProperties.class)).satisfies((properties) -> {
+				assertThat(properties.lagPolicy()).isEqualTo(LagPolicy.FAIL);
+				assertThat(properties.maxLag()).isEqualTo(Duration.ofSeconds(2));
+				assertThat(properties.maxLagBytes()).isEqualTo(DataSize.ofMegabytes(16));
+			});
+			cluster.awaitCaughtUp(Duration.ofSeconds(30));
+			assertThat(context.getBean(ReplicaGate.class).readSource().dataSource()).isSameAs(replica);
+		}
+	}
+
+	@Test
+	void withoutAReplicaEveryRangeIsReadFromThePrimaryAndTheLogSaysSoOnce(CapturedOutput output) {
+		try (ConfigurableApplicationContext context = run(external())) {
+			assertThat(context.containsBean(ReplicaConfiguration.REPLICA_DATA_SOURCE)).isFalse();
+			ReplicaGate gate = context.getBean(ReplicaGate.class);
+			DataSource primary = context.getBean(DataSource.class);
+			assertThat(gate.readSource()).satisfies((source) -> {
+				assertThat(source.dataSource()).isSameAs(primary);
+				assertThat(source.fromPrimary()).isTrue();
+			});
+			assertThat(gate.readSource().fromPrimary()).isTrue();
+			assertThat(output.getOut().split("No replica configured: reading from the primary", -1)).hasSize(2);
+		}
+	}
+
+	@Test
+	void aReplicaThatIsDownDoesNotStopTheApplicationAndItsLagPolicyDecides() throws IOException {
+		String down = "jdbc:postgresql://localhost:%d/postgres".formatted(freePort());
+		try (ConfigurableApplicationContext context = run(external(), "--healthscore.replica.url=" + down,
+				"--healthscore.replica.connection-timeout=300ms", "--healthscore.replica.lag-policy=primary")) {
+			ReadSource source = context.getBean(ReplicaGate.class).readSource();
+			assertThat(source.fromPrimary()).isTrue();
+			assertThat(source.dataSource()).isSameAs(context.getBean(DataSource.class));
+		}
+	}
+
+	@Test
+	void theReplicaPoolRefusesWritesEvenOnAWritableServer() {
+		HikariDataSource pool = ReplicaConfiguration.replicaPool(cluster.primaryJdbcUrl(),
+				EmbeddedPostgresCluster.USERNAME, null,
+				new ReplicaProperties(null, null, null, 1, Duration.ofSeconds(5), LagPolicy.WAIT,
+						Duration.ofSeconds(30), null, Duration.ofMinutes(1), Duration.ofSeconds(1)));
+		try (pool) {
+			assertThatExceptionOfType(DataAccessException.class)
+				.isThrownBy(() -> new JdbcTemplate(pool).execute("CREATE TABLE written (id int)"))
+				.withMessageContaining("cannot execute CREATE TABLE in a read-only transaction");
+		}
+	}
+
+	private static String[] external() {
+		return new String[] { "--spring.datasource.url=" + cluster.primaryJdbcUrl(),
+				"--spring.datasource.username=" + EmbeddedPostgresCluster.USERNAME };
+	}
+
+	private static ConfigurableApplicationContext run(String[] base, String... more) {
+		String[] args = new String[base.length + more.length];
+		System.arraycopy(base, 0, args, 0, base.length);
+		System.arraycopy(more, 0, args, base.length, more.length);
+		return run(args);
+	}
+
+	private static ConfigurableApplicationContext run(String... args) {
+		return new SpringApplicationBuilder(HealthScoreApplication.class).run(args);
+	}
+
+	private static boolean inRecovery(DataSource dataSource) {
+		return new JdbcTemplate(dataSource).queryForObject("SELECT pg_is_in_recovery()", Boolean.class);
+	}
+
+	private static int freePort() throws IOException {
+		try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+			return socket.getLocalPort();
+		}
+	}
+
+}

@@ -1,0 +1,205 @@
+package dev.healthscore.jobs.replica;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import javax.sql.DataSource;
+
+import dev.healthscore.io.replica.LagPolicy;
+import dev.healthscore.io.replica.ReadSource;
+import dev.healthscore.io.replica.ReplicaGate;
+import dev.healthscore.io.replica.ReplicaLag;
+import dev.healthscore.io.replica.ReplicaLagException;
+import dev.healthscore.io.replica.ReplicaLagProbe;
+import dev.healthscore.jobs.embedded.EmbeddedPostgresCluster;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.jdbc.core.JdbcTemplate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The lag probe and the gate's policies against a real streaming replica, slowed down
+ * with an apply delay or stopped.
+ */
+class ReplicaGateIntegrationTests {
+
+	private static final AtomicInteger ids = new AtomicInteger();
+
+	private static EmbeddedPostgresCluster cluster;
+
+	private static DataSource primary;
+
+	private static DataSource replica;
+
+	private static JdbcTemplate primaryJdbc;
+
+	private static JdbcTemplate replicaJdbc;
+
+	private static ReplicaLagProbe probe;
+
+	@BeforeAll
+	static void startCluster() throws IOException {
+		cluster = EmbeddedPostgresCluster.start();
+		primary = cluster.primaryDataSource();
+		replica = cluster.replicaDataSource();
+		primaryJdbc = new JdbcTemplate(primary);
+		replicaJdbc = new JdbcTemplate(replica);
+		probe = new ReplicaLagProbe(primary, replica);
+		primaryJdbc.execute("CREATE TABLE note (id int PRIMARY KEY, body text)");
+	}
+
+	@AfterAll
+	static void closeCluster() {
+		cluster.close();
+	}
+
+	@AfterEach
+	void restoreReplica() throws IOException {
+		cluster.startReplica();
+		cluster.setApplyDelay(Duration.ZERO);
+		cluster.awaitCaughtUp(Duration.ofSeconds(30));
+	}
+
+	@Test
+	void aCaughtUpReplicaHasNoLagThoughItsLastReplayedCommitIsOlderOnAnIdlePrimary() {
+		insertNote();
+		cluster.awaitCaughtUp(Duration.ofSeconds(10));
+		ReplicaLag lag = probe.measure();
+		assertThat(lag.caughtUp()).isTrue();
+		assertThat(lag.bytes()).isZero();
+		assertThat(lag.timeLag()).isZero();
+		assertThat(Duration.between(lag.replayTimestamp(), lag.measuredAt())).isPositive();
+		assertThat(lag.replayedUpTo()).isEqualTo(lag.measuredAt());
+	}
+
+	@Test
+	void whileApplyIsDelayedTheProbeReportsTheWalNotReplayedAndTheAgeOfTheLastReplayedCommit() {
+		Instant replayed = insertNote();
+		cluster.awaitCaughtUp(Duration.ofSeconds(10));
+		cluster.setApplyDelay(Duration.ofHours(1));
+		Instant delayed = insertNote();
+		ReplicaLag lag = probe.measure();
+		assertThat(lag.caughtUp()).isFalse();
+		assertThat(lag.bytes()).isPositive();
+		assertThat(lag.replayTimestamp()).isAfterOrEqualTo(replayed).isBefore(delayed);
+		assertThat(lag.timeLag()).isEqualTo(Duration.between(lag.replayTimestamp(), lag.measuredAt()));
+		assertThat(lag.replayedUpTo()).isEqualTo(lag.replayTimestamp());
+	}
+
+	@Test
+	void failStopsWhileTheReplicaIsBehindAndSaysByHowMuch() {
+		cluster.setApplyDelay(Duration.ofHours(1));
+		insertNote();
+		assertThatExceptionOfType(ReplicaLagException.class)
+			.isThrownBy(() -> gate(LagPolicy.FAIL, Duration.ZERO).build().readSource())
+			.withMessageMatching("Replica is [0-9,]+ ms \\([0-9,]+ bytes of WAL\\) behind the primary, more than the "
+					+ "maximum lag of 0 ms \\(lag policy fail\\): rerun when .*")
+			.satisfies((ex) -> assertThat(ex.lag().bytes()).isPositive());
+	}
+
+	@Test
+	void aReplicaBehindWithinTheMaximumIsReadWithInputsAsOfItsLastReplayedCommit() {
+		Instant replayed = insertNote();
+		cluster.awaitCaughtUp(Duration.ofSeconds(10));
+		cluster.setApplyDelay(Duration.ofHours(1));
+		Instant delayed = insertNote();
+		ReadSource source = gate(LagPolicy.FAIL, Duration.ofHours(1)).build().readSource();
+		assertThat(source.dataSource()).isSameAs(replica);
+		assertThat(source.fromPrimary()).isFalse();
+		assertThat(source.inputsAsOf()).isAfterOrEqualTo(replayed).isBefore(delayed);
+	}
+
+	@Test
+	void primaryReadsTheRangeFromThePrimaryWhileTheReplicaIsBehind() {
+		cluster.setApplyDelay(Duration.ofHours(1));
+		Instant delayed = insertNote();
+		ReadSource source = gate(LagPolicy.PRIMARY, Duration.ZERO).build().readSource();
+		assertThat(source.dataSource()).isSameAs(primary);
+		assertThat(source.fromPrimary()).isTrue();
+		assertThat(source.inputsAsOf()).isAfter(delayed);
+		assertThat(count(new JdbcTemplate(source.dataSource()))).isEqualTo(count(primaryJdbc));
+	}
+
+	@Test
+	void waitReturnsTheReplicaOnceItHasCaughtUpWithInputsAsOfAfterTheDelayedCommit() throws Exception {
+		cluster.setApplyDelay(Duration.ofHours(1));
+		Instant delayed = insertNote();
+		CompletableFuture<ReadSource> waiting = CompletableFuture.supplyAsync(
+				() -> gate(LagPolicy.WAIT, Duration.ZERO).waitTimeout(Duration.ofSeconds(30)).build().readSource());
+		await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(() -> !waiting.isDone());
+		cluster.setApplyDelay(Duration.ZERO);
+		ReadSource source = waiting.get(30, TimeUnit.SECONDS);
+		assertThat(source.dataSource()).isSameAs(replica);
+		assertThat(source.inputsAsOf()).isAfter(delayed);
+		assertThat(count(replicaJdbc)).isEqualTo(count(primaryJdbc));
+	}
+
+	@Test
+	void waitFailsWhenTheReplicaHasNotCaughtUpInTime() {
+		cluster.setApplyDelay(Duration.ofHours(1));
+		insertNote();
+		assertThatExceptionOfType(ReplicaLagException.class)
+			.isThrownBy(
+					() -> gate(LagPolicy.WAIT, Duration.ZERO).waitTimeout(Duration.ofMillis(300)).build().readSource())
+			.withMessageContaining("more than the maximum lag of 0 ms after waiting 300 ms (lag policy wait)");
+	}
+
+	@Test
+	void aStoppedReplicaFailsTheFailPolicyAndThePrimaryPolicyFallsBack() {
+		cluster.stopReplica();
+		assertThatExceptionOfType(ReplicaLagException.class)
+			.isThrownBy(() -> gate(LagPolicy.FAIL, Duration.ofMinutes(1)).build().readSource())
+			.withMessageStartingWith("Replica is unreachable (Cannot query the replica: Connection to localhost:")
+			.withMessageContaining("(lag policy fail)");
+		ReadSource source = gate(LagPolicy.PRIMARY, Duration.ofMinutes(1)).build().readSource();
+		assertThat(source.dataSource()).isSameAs(primary);
+		assertThat(source.fromPrimary()).isTrue();
+	}
+
+	@Test
+	void waitRetriesAStoppedReplicaUntilItIsBack() throws Exception {
+		cluster.stopReplica();
+		CompletableFuture<ReadSource> waiting = CompletableFuture
+			.supplyAsync(() -> gate(LagPolicy.WAIT, Duration.ofMinutes(1)).waitTimeout(Duration.ofSeconds(60))
+				.build()
+				.readSource());
+		await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(() -> !waiting.isDone());
+		cluster.startReplica();
+		ReadSource source = waiting.get(60, TimeUnit.SECONDS);
+		assertThat(source.dataSource()).isSameAs(replica);
+		assertThat(source.fromPrimary()).isFalse();
+	}
+
+	private static ReplicaGate.Builder gate(LagPolicy policy, Duration maxLag) {
+		return ReplicaGate.builder()
+			.primary(primary)
+			.replica(replica)
+			.policy(policy)
+			.maxLag(maxLag)
+			.pollInterval(Duration.ofMillis(50));
+	}
+
+	/** Inserts a note and returns its transaction's start: its commit is later. */
+	private static Instant insertNote() {
+		return primaryJdbc
+			.queryForObject("INSERT INTO note VALUES (?, 'note') RETURNING now()", OffsetDateTime.class,
+					ids.incrementAndGet())
+			.toInstant();
+	}
+
+	private static long count(JdbcTemplate jdbc) {
+		return jdbc.queryForObject("SELECT count(*) FROM note", Long.class);
+	}
+
+}

@@ -1,0 +1,290 @@
+package dev.healthscore.io.replica;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+
+import javax.sql.DataSource;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.util.Assert;
+
+/**
+ * Decides, before a range is read, where to read it from: measures the replica's lag and
+ * applies the {@link LagPolicy} to it, a replica that is down included.
+ * <p>
+ * The {@link ReadSource#inputsAsOf()} it returns is a lower bound of what the read will
+ * see, because replay only moves forward between the decision and the read: when the
+ * replica has replayed all WAL the primary had written, it is the primary's {@code now()}
+ * taken just before that WAL position was read; when the replica is behind (but within
+ * the maximum), it is the commit time of the last transaction the replica replayed
+ * ({@code pg_last_xact_replay_timestamp()}), never the replica's own clock, which runs on
+ * while replay lags; when reading from the primary, the primary's {@code now()}.
+ */
+public final class ReplicaGate {
+
+	/** How long {@link LagPolicy#WAIT} waits unless told otherwise. */
+	public static final Duration WAIT_TIMEOUT_DEFAULT = Duration.ofMinutes(5);
+
+	/** How often {@link LagPolicy#WAIT} measures unless told otherwise. */
+	public static final Duration POLL_INTERVAL_DEFAULT = Duration.ofSeconds(1);
+
+	private static final Logger logger = LoggerFactory.getLogger(ReplicaGate.class);
+
+	private final DataSource primary;
+
+	private final DataSource replica;
+
+	private final Supplier<ReplicaLag> lagSource;
+
+	private final Supplier<Instant> primaryClock;
+
+	private final LagPolicy policy;
+
+	private final LagLimit limit;
+
+	private final Duration waitTimeout;
+
+	private final Duration pollInterval;
+
+	private final Pause pause;
+
+	private final LongSupplier nanoTime;
+
+	private final AtomicBoolean noReplicaLogged = new AtomicBoolean();
+
+	private ReplicaGate(Builder builder, Supplier<ReplicaLag> lagSource, Supplier<Instant> primaryClock) {
+		this.primary = builder.primary;
+		this.replica = builder.replica;
+		this.lagSource = lagSource;
+		this.primaryClock = primaryClock;
+		this.policy = builder.policy;
+		this.limit = new LagLimit(builder.maxLag, builder.maxLagBytes);
+		this.waitTimeout = builder.waitTimeout;
+		this.pollInterval = builder.pollInterval;
+		this.pause = builder.pause;
+		this.nanoTime = builder.nanoTime;
+	}
+
+	/** Starts a builder. */
+	public static Builder builder() {
+		return new Builder();
+	}
+
+	/**
+	 * Measures the replica and decides where to read the next range from.
+	 * @throws ReplicaLagException when the policy is {@link LagPolicy#FAIL} and the
+	 * replica lags too much or is down, or {@link LagPolicy#WAIT} waited in vain
+	 */
+	public ReadSource readSource() {
+		if (this.replica == null) {
+			if (!this.noReplicaLogged.getAndSet(true)) {
+				logger.info("No replica configured: reading from the primary");
+			}
+			return new ReadSource(this.primary, true, this.primaryClock.get());
+		}
+		long started = this.nanoTime.getAsLong();
+		boolean waited = false;
+		while (true) {
+			Observation seen = observe();
+			if (seen.lag() != null && this.limit.admits(seen.lag())) {
+				if (waited) {
+					logger.info("Replica is {} behind the primary after waiting {} ms: reading from it",
+							seen.lag().describe(), millisSince(started));
+				}
+				return new ReadSource(this.replica, false, seen.lag().replayedUpTo());
+			}
+			switch (this.policy) {
+				case FAIL -> throw failure(seen, "(lag policy fail): rerun when the replica has caught up, "
+						+ "or allow more lag, or choose lag policy wait or primary");
+				case PRIMARY -> {
+					return fallBack(seen);
+				}
+				case WAIT -> {
+					waitOrGiveUp(seen, started, waited);
+					waited = true;
+				}
+			}
+		}
+	}
+
+	private Observation observe() {
+		try {
+			return new Observation(this.lagSource.get(), null);
+		}
+		catch (ReplicaUnavailableException ex) {
+			return new Observation(null, ex);
+		}
+	}
+
+	private ReadSource fallBack(Observation seen) {
+		logger.warn("{}: reading this range from the primary (lag policy primary)",
+				seen.describe(this.limit.describe()));
+		return new ReadSource(this.primary, true, this.primaryClock.get());
+	}
+
+	private void waitOrGiveUp(Observation seen, long started, boolean waited) {
+		long remaining = this.waitTimeout.toNanos() - (this.nanoTime.getAsLong() - started);
+		if (remaining <= 0) {
+			throw failure(seen, "after waiting %,d ms (lag policy wait): rerun when the replica has caught up, "
+				.formatted(this.waitTimeout.toMillis()) + "or wait longer, or choose lag policy primary");
+		}
+		if (!waited) {
+			logger.info("{}: waiting up to {} ms for it (lag policy wait)", seen.describe(this.limit.describe()),
+					this.waitTimeout.toMillis());
+		}
+		try {
+			this.pause.pause(Duration.ofNanos(Math.min(remaining, this.pollInterval.toNanos())));
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new ReplicaLagException("Interrupted while waiting for the replica to catch up", seen.lag(),
+					this.policy, ex);
+		}
+	}
+
+	private ReplicaLagException failure(Observation seen, String what) {
+		return new ReplicaLagException(seen.describe(this.limit.describe()) + " " + what, seen.lag(), this.policy,
+				seen.unavailable());
+	}
+
+	private long millisSince(long startedNanos) {
+		return (this.nanoTime.getAsLong() - startedNanos) / 1_000_000;
+	}
+
+	/** One measurement: a lag, or why the replica could not be measured. */
+	private record Observation(ReplicaLag lag, ReplicaUnavailableException unavailable) {
+
+		String describe(String maximum) {
+			if (this.lag == null) {
+				return "Replica is unreachable (%s)".formatted(this.unavailable.getMessage());
+			}
+			return "Replica is %s behind the primary, more than the maximum lag of %s".formatted(this.lag.describe(),
+					maximum);
+		}
+
+	}
+
+	/** Builds a {@link ReplicaGate}, checking every setting in {@link #build()}. */
+	public static final class Builder {
+
+		private DataSource primary;
+
+		private DataSource replica;
+
+		private Supplier<ReplicaLag> lagSource;
+
+		private Supplier<Instant> primaryClock;
+
+		private LagPolicy policy = LagPolicy.WAIT;
+
+		private Duration maxLag;
+
+		private Long maxLagBytes;
+
+		private Duration waitTimeout = WAIT_TIMEOUT_DEFAULT;
+
+		private Duration pollInterval = POLL_INTERVAL_DEFAULT;
+
+		private Pause pause = Pause.SLEEP;
+
+		private LongSupplier nanoTime = System::nanoTime;
+
+		/** Where writes go; read from when the replica is not used. */
+		public Builder primary(DataSource primary) {
+			this.primary = primary;
+			return this;
+		}
+
+		/**
+		 * The replica to read from, measured by a {@link ReplicaLagProbe}; none: every
+		 * range is read from the primary.
+		 */
+		public Builder replica(DataSource replica) {
+			this.replica = replica;
+			return this;
+		}
+
+		/** What to do when the replica lags more than the maximum or is down. */
+		public Builder policy(LagPolicy policy) {
+			this.policy = policy;
+			return this;
+		}
+
+		/** The largest acceptable time lag; {@code null} for none. */
+		public Builder maxLag(Duration maxLag) {
+			this.maxLag = maxLag;
+			return this;
+		}
+
+		/** The largest acceptable lag in WAL bytes; {@code null} for none. */
+		public Builder maxLagBytes(Long maxLagBytes) {
+			this.maxLagBytes = maxLagBytes;
+			return this;
+		}
+
+		/** How long {@link LagPolicy#WAIT} waits for the replica before failing. */
+		public Builder waitTimeout(Duration waitTimeout) {
+			this.waitTimeout = waitTimeout;
+			return this;
+		}
+
+		/** How often {@link LagPolicy#WAIT} measures again. */
+		public Builder pollInterval(Duration pollInterval) {
+			this.pollInterval = pollInterval;
+			return this;
+		}
+
+		Builder lagSource(Supplier<ReplicaLag> lagSource) {
+			this.lagSource = lagSource;
+			return this;
+		}
+
+		Builder primaryClock(Supplier<Instant> primaryClock) {
+			this.primaryClock = primaryClock;
+			return this;
+		}
+
+		Builder pause(Pause pause) {
+			this.pause = pause;
+			return this;
+		}
+
+		Builder nanoTime(LongSupplier nanoTime) {
+			this.nanoTime = nanoTime;
+			return this;
+		}
+
+		/** Builds the gate. */
+		public ReplicaGate build() {
+			Assert.notNull(this.primary, "A primary dataSource is required");
+			Assert.notNull(this.policy, "A lag policy is required");
+			Assert.isTrue(this.replica != null || this.lagSource == null,
+					"A replica dataSource is required with a lag source");
+			Assert.isTrue(this.replica == null || this.maxLag != null || this.maxLagBytes != null,
+					"A maximum lag is required with a replica: maxLag and/or maxLagBytes");
+			Assert.isTrue(this.maxLag == null || !this.maxLag.isNegative(),
+					() -> "maxLag must not be negative, was " + this.maxLag);
+			Assert.isTrue(this.maxLagBytes == null || this.maxLagBytes >= 0,
+					() -> "maxLagBytes must not be negative, was " + this.maxLagBytes);
+			Assert.isTrue(this.waitTimeout != null && !this.waitTimeout.isNegative(),
+					() -> "waitTimeout must not be negative, was " + this.waitTimeout);
+			Assert.isTrue(this.pollInterval != null && this.pollInterval.compareTo(Duration.ZERO) > 0,
+					() -> "pollInterval must be positive, was " + this.pollInterval);
+			Supplier<ReplicaLag> lag = this.lagSource;
+			if (lag == null && this.replica != null) {
+				lag = new ReplicaLagProbe(this.primary, this.replica)::measure;
+			}
+			DataSource clockSource = this.primary;
+			Supplier<Instant> clock = (this.primaryClock != null) ? this.primaryClock
+					: () -> ReplicaLagProbe.now(clockSource);
+			return new ReplicaGate(this, lag, clock);
+		}
+
+	}
+
+}

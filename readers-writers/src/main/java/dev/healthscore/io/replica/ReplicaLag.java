@@ -1,0 +1,49 @@
+package dev.healthscore.io.replica;
+
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * How far a physical replica was behind its primary at one moment.
+ * <p>
+ * Time lag from {@code pg_last_xact_replay_timestamp()} alone misleads: on an idle
+ * primary the last replayed commit is old although nothing is missing. So the WAL
+ * positions decide first: a replica that has replayed at least the WAL the primary had
+ * written when measured is caught up, with no time lag. Only otherwise is the time lag
+ * the age of the last replayed commit, an upper bound of the real lag.
+ *
+ * @param bytes WAL bytes written by the primary and not yet replayed by the replica; 0
+ * when caught up
+ * @param replayTimestamp commit time (primary's clock) of the last transaction the
+ * replica replayed; {@code null} when it has replayed none since it started
+ * @param timeLag zero when caught up, otherwise {@code measuredAt - replayTimestamp};
+ * {@code null} when not caught up and no replayed commit is known
+ * @param caughtUp whether the replica had replayed all WAL the primary had written when
+ * measured
+ * @param measuredAt the primary's clock ({@code now()}) just before its WAL position was
+ * read
+ */
+public record ReplicaLag(long bytes, Instant replayTimestamp, Duration timeLag, boolean caughtUp, Instant measuredAt) {
+
+	/**
+	 * The point up to which everything committed on the primary was visible on the
+	 * replica: {@link #measuredAt()} when caught up, the last replayed commit's time
+	 * otherwise; {@code null} when unknown.
+	 */
+	public Instant replayedUpTo() {
+		return this.caughtUp ? this.measuredAt : this.replayTimestamp;
+	}
+
+	/**
+	 * The lag for a message, with its units, e.g.
+	 * {@code "1,250 ms (4,096 bytes of WAL)"}.
+	 */
+	public String describe() {
+		if (this.caughtUp) {
+			return "caught up";
+		}
+		String time = (this.timeLag != null) ? "%,d ms".formatted(this.timeLag.toMillis()) : "an unknown time";
+		return "%s (%,d bytes of WAL)".formatted(time, this.bytes);
+	}
+
+}

@@ -1,0 +1,117 @@
+package dev.healthscore.io.replica;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+
+import javax.sql.DataSource;
+
+import org.springframework.dao.DataAccessResourceFailureException;
+import org.springframework.util.Assert;
+
+/**
+ * Measures how far a PostgreSQL physical streaming replica is behind its primary: first
+ * the primary's WAL write position, then what the replica has replayed of it. See
+ * {@link ReplicaLag} for how the time lag is derived.
+ * <p>
+ * A server that is not in recovery (a replica URL that names the primary itself) is
+ * reported as caught up.
+ */
+public class ReplicaLagProbe {
+
+	/** now() is the statement's start: taken before the WAL position is read. */
+	private static final String PRIMARY_SQL = "SELECT now(), pg_current_wal_lsn()::text";
+
+	private static final String REPLICA_SQL = """
+			SELECT pg_is_in_recovery(), pg_last_xact_replay_timestamp(),
+			       pg_wal_lsn_diff(?::pg_lsn, pg_last_wal_replay_lsn())""";
+
+	private final DataSource primary;
+
+	private final DataSource replica;
+
+	/** Creates a probe of {@code replica} against {@code primary}. */
+	public ReplicaLagProbe(DataSource primary, DataSource replica) {
+		Assert.notNull(primary, "A primary dataSource is required");
+		Assert.notNull(replica, "A replica dataSource is required");
+		this.primary = primary;
+		this.replica = replica;
+	}
+
+	/**
+	 * Measures the lag now.
+	 * @throws ReplicaUnavailableException when the replica cannot be queried
+	 * @throws DataAccessResourceFailureException when the primary cannot be queried
+	 */
+	public ReplicaLag measure() {
+		Instant measuredAt;
+		String primaryLsn;
+		try (Connection connection = this.primary.getConnection();
+				PreparedStatement ps = connection.prepareStatement(PRIMARY_SQL);
+				ResultSet rs = ps.executeQuery()) {
+			rs.next();
+			measuredAt = rs.getObject(1, OffsetDateTime.class).toInstant();
+			primaryLsn = rs.getString(2);
+		}
+		catch (SQLException ex) {
+			throw new DataAccessResourceFailureException(
+					"Cannot read the primary's WAL position to measure the replica's lag: " + ex.getMessage(), ex);
+		}
+		return measureReplica(measuredAt, primaryLsn);
+	}
+
+	private ReplicaLag measureReplica(Instant measuredAt, String primaryLsn) {
+		try (Connection connection = this.replica.getConnection();
+				PreparedStatement ps = connection.prepareStatement(REPLICA_SQL)) {
+			ps.setString(1, primaryLsn);
+			try (ResultSet rs = ps.executeQuery()) {
+				rs.next();
+				boolean inRecovery = rs.getBoolean(1);
+				OffsetDateTime replayed = rs.getObject(2, OffsetDateTime.class);
+				Instant replayTimestamp = (replayed != null) ? replayed.toInstant() : null;
+				long behind = rs.getLong(3);
+				if (!inRecovery || behind <= 0) {
+					return new ReplicaLag(0, replayTimestamp, Duration.ZERO, true, measuredAt);
+				}
+				return new ReplicaLag(behind, replayTimestamp, timeLag(replayTimestamp, measuredAt), false, measuredAt);
+			}
+		}
+		catch (SQLException ex) {
+			throw new ReplicaUnavailableException("Cannot query the replica: " + ex.getMessage(), ex);
+		}
+	}
+
+	private static Duration timeLag(Instant replayTimestamp, Instant measuredAt) {
+		if (replayTimestamp == null) {
+			return null;
+		}
+		Duration lag = Duration.between(replayTimestamp, measuredAt);
+		return lag.isNegative() ? Duration.ZERO : lag;
+	}
+
+	/**
+	 * The primary's clock ({@code now()}): everything committed before it is visible to
+	 * reads on the primary that start later.
+	 * @throws DataAccessResourceFailureException when the primary cannot be queried
+	 */
+	public Instant primaryNow() {
+		return now(this.primary);
+	}
+
+	static Instant now(DataSource primary) {
+		try (Connection connection = primary.getConnection();
+				PreparedStatement ps = connection.prepareStatement("SELECT now()");
+				ResultSet rs = ps.executeQuery()) {
+			rs.next();
+			return rs.getObject(1, OffsetDateTime.class).toInstant();
+		}
+		catch (SQLException ex) {
+			throw new DataAccessResourceFailureException("Cannot read the primary's clock: " + ex.getMessage(), ex);
+		}
+	}
+
+}

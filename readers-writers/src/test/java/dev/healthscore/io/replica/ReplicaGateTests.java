@@ -1,0 +1,202 @@
+package dev.healthscore.io.replica;
+
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.function.Supplier;
+
+import javax.sql.DataSource;
+
+import org.junit.jupiter.api.Test;
+
+import org.springframework.jdbc.datasource.SimpleDriverDataSource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+
+/** The gate's decisions, on scripted measurements and a simulated clock. */
+class ReplicaGateTests {
+
+	private static final Instant NOW = Instant.parse("2025-03-01T02:00:00Z");
+
+	private static final Instant PRIMARY_NOW = NOW.plusMillis(5);
+
+	private final DataSource primary = new SimpleDriverDataSource();
+
+	private final DataSource replica = new SimpleDriverDataSource();
+
+	private final Deque<Supplier<ReplicaLag>> measurements = new ArrayDeque<>();
+
+	private final List<Duration> pauses = new ArrayList<>();
+
+	private long nanos;
+
+	@Test
+	void aCaughtUpReplicaIsReadWithInputsAsOfThePrimaryClockAtMeasurement() {
+		script(caughtUp());
+		ReadSource source = gate(LagPolicy.FAIL).build().readSource();
+		assertThat(source).isEqualTo(new ReadSource(this.replica, false, NOW));
+	}
+
+	@Test
+	void aReplicaBehindButWithinTheMaximumIsReadWithInputsAsOfItsLastReplayedCommit() {
+		script(behind(Duration.ofSeconds(3), 8192));
+		ReadSource source = gate(LagPolicy.FAIL).maxLagBytes(8192L).build().readSource();
+		assertThat(source).isEqualTo(new ReadSource(this.replica, false, NOW.minusSeconds(3)));
+	}
+
+	@Test
+	void failStopsWithTheMeasuredLagTheMaximumAndWhatToDo() {
+		script(behind(Duration.ofMillis(12_500), 1_048_576));
+		assertThatExceptionOfType(ReplicaLagException.class).isThrownBy(() -> gate(LagPolicy.FAIL).build().readSource())
+			.withMessage("Replica is 12,500 ms (1,048,576 bytes of WAL) behind the primary, more than the maximum lag "
+					+ "of 10,000 ms (lag policy fail): rerun when the replica has caught up, or allow more lag, "
+					+ "or choose lag policy wait or primary")
+			.satisfies((ex) -> assertThat(ex.lag().bytes()).isEqualTo(1_048_576))
+			.satisfies((ex) -> assertThat(ex.policy()).isEqualTo(LagPolicy.FAIL));
+	}
+
+	@Test
+	void failStopsWhenTheWalLagExceedsItsMaximumEvenIfTheTimeLagIsSmall() {
+		script(behind(Duration.ofMillis(100), 20_000_000));
+		assertThatExceptionOfType(ReplicaLagException.class)
+			.isThrownBy(() -> gate(LagPolicy.FAIL).maxLagBytes(16_000_000L).build().readSource())
+			.withMessageStartingWith("Replica is 100 ms (20,000,000 bytes of WAL) behind the primary, more than the "
+					+ "maximum lag of 10,000 ms and 16,000,000 bytes of WAL (lag policy fail)");
+	}
+
+	@Test
+	void anUnknownTimeLagIsNeverWithinTheMaximumBecauseInputsAsOfWouldBeUnknown() {
+		script(() -> new ReplicaLag(10, null, null, false, NOW));
+		assertThatExceptionOfType(ReplicaLagException.class)
+			.isThrownBy(() -> gate(LagPolicy.FAIL).maxLag(null).maxLagBytes(1_000L).build().readSource())
+			.withMessageStartingWith("Replica is an unknown time (10 bytes of WAL) behind the primary");
+	}
+
+	@Test
+	void failStopsWhenTheReplicaIsDownAndSaysWhy() {
+		script(down());
+		assertThatExceptionOfType(ReplicaLagException.class).isThrownBy(() -> gate(LagPolicy.FAIL).build().readSource())
+			.withMessage("Replica is unreachable (Cannot query the replica: Connection refused) (lag policy fail): "
+					+ "rerun when the replica has caught up, or allow more lag, or choose lag policy wait or primary")
+			.withCauseInstanceOf(ReplicaUnavailableException.class)
+			.satisfies((ex) -> assertThat(ex.lag()).isNull());
+	}
+
+	@Test
+	void primaryReadsTheRangeFromThePrimaryAndSaysSo() {
+		script(behind(Duration.ofMinutes(5), 4096));
+		ReadSource source = gate(LagPolicy.PRIMARY).build().readSource();
+		assertThat(source).isEqualTo(new ReadSource(this.primary, true, PRIMARY_NOW));
+	}
+
+	@Test
+	void primaryFallsBackWhenTheReplicaIsDown() {
+		script(down());
+		assertThat(gate(LagPolicy.PRIMARY).build().readSource())
+			.isEqualTo(new ReadSource(this.primary, true, PRIMARY_NOW));
+	}
+
+	@Test
+	void waitMeasuresEveryPollIntervalUntilTheReplicaIsWithinTheMaximum() {
+		script(down(), behind(Duration.ofSeconds(40), 10), behind(Duration.ofSeconds(20), 10), caughtUp());
+		ReadSource source = gate(LagPolicy.WAIT).build().readSource();
+		assertThat(source).isEqualTo(new ReadSource(this.replica, false, NOW));
+		assertThat(this.pauses).containsExactly(Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1));
+	}
+
+	@Test
+	void waitGivesUpAfterItsTimeoutWithTheLastLag() {
+		for (int i = 0; i < 10; i++) {
+			script(behind(Duration.ofSeconds(40), 10));
+		}
+		assertThatExceptionOfType(ReplicaLagException.class)
+			.isThrownBy(() -> gate(LagPolicy.WAIT).waitTimeout(Duration.ofMillis(2500)).build().readSource())
+			.withMessage("Replica is 40,000 ms (10 bytes of WAL) behind the primary, more than the maximum lag of "
+					+ "10,000 ms after waiting 2,500 ms (lag policy wait): rerun when the replica has caught up, "
+					+ "or wait longer, or choose lag policy primary");
+		assertThat(this.pauses).containsExactly(Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofMillis(500));
+	}
+
+	@Test
+	void waitGivesUpOnAReplicaThatStaysDown() {
+		for (int i = 0; i < 10; i++) {
+			script(down());
+		}
+		assertThatExceptionOfType(ReplicaLagException.class)
+			.isThrownBy(() -> gate(LagPolicy.WAIT).waitTimeout(Duration.ofSeconds(2)).build().readSource())
+			.withMessageStartingWith(
+					"Replica is unreachable (Cannot query the replica: Connection refused) after waiting 2,000 ms");
+	}
+
+	@Test
+	void withoutAReplicaEveryRangeIsReadFromThePrimary() {
+		ReplicaGate gate = ReplicaGate.builder().primary(this.primary).primaryClock(() -> PRIMARY_NOW).build();
+		assertThat(gate.readSource()).isEqualTo(new ReadSource(this.primary, true, PRIMARY_NOW));
+		assertThat(gate.readSource()).isEqualTo(new ReadSource(this.primary, true, PRIMARY_NOW));
+	}
+
+	@Test
+	void buildRequiresAMaximumLagWithAReplica() {
+		assertThatIllegalArgumentException()
+			.isThrownBy(() -> ReplicaGate.builder().primary(this.primary).replica(this.replica).build())
+			.withMessage("A maximum lag is required with a replica: maxLag and/or maxLagBytes");
+	}
+
+	@Test
+	void buildChecksItsSettingsWithTheValues() {
+		assertThatIllegalArgumentException().isThrownBy(() -> ReplicaGate.builder().build())
+			.withMessage("A primary dataSource is required");
+		assertThatIllegalArgumentException()
+			.isThrownBy(() -> gate(LagPolicy.WAIT).maxLag(Duration.ofSeconds(-1)).build())
+			.withMessage("maxLag must not be negative, was PT-1S");
+		assertThatIllegalArgumentException().isThrownBy(() -> gate(LagPolicy.WAIT).maxLagBytes(-1L).build())
+			.withMessage("maxLagBytes must not be negative, was -1");
+		assertThatIllegalArgumentException().isThrownBy(() -> gate(LagPolicy.WAIT).pollInterval(Duration.ZERO).build())
+			.withMessage("pollInterval must be positive, was PT0S");
+		assertThatIllegalArgumentException()
+			.isThrownBy(() -> gate(LagPolicy.WAIT).waitTimeout(Duration.ofMillis(-5)).build())
+			.withMessage("waitTimeout must not be negative, was PT-0.005S");
+	}
+
+	private ReplicaGate.Builder gate(LagPolicy policy) {
+		return ReplicaGate.builder()
+			.primary(this.primary)
+			.replica(this.replica)
+			.policy(policy)
+			.maxLag(Duration.ofSeconds(10))
+			.lagSource(() -> this.measurements.remove().get())
+			.primaryClock(() -> PRIMARY_NOW)
+			.pause((duration) -> {
+				this.pauses.add(duration);
+				this.nanos += duration.toNanos();
+			})
+			.nanoTime(() -> this.nanos);
+	}
+
+	@SafeVarargs
+	private void script(Supplier<ReplicaLag>... lags) {
+		this.measurements.addAll(List.of(lags));
+	}
+
+	private static Supplier<ReplicaLag> caughtUp() {
+		return () -> new ReplicaLag(0, NOW.minusSeconds(3600), Duration.ZERO, true, NOW);
+	}
+
+	private static Supplier<ReplicaLag> behind(Duration lag, long bytes) {
+		return () -> new ReplicaLag(bytes, NOW.minus(lag), lag, false, NOW);
+	}
+
+	private static Supplier<ReplicaLag> down() {
+		return () -> {
+			throw new ReplicaUnavailableException("Cannot query the replica: Connection refused",
+					new SQLException("Connection refused", "08001"));
+		};
+	}
+
+}
