@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
+import dev.healthscore.io.replica.ReplicaLagException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -157,11 +158,23 @@ public class JobRunner {
 	}
 
 	private static ExitCode exitCode(JobExecution execution) {
+		if (execution.getAllFailureExceptions().stream().anyMatch(JobRunner::isReplicaLag)) {
+			return ExitCode.REPLICA_LAGGING;
+		}
 		return switch (execution.getStatus()) {
 			case COMPLETED -> ExitCode.COMPLETED;
 			case STOPPED, STOPPING -> ExitCode.STOPPED;
 			default -> ExitCode.FAILED;
 		};
+	}
+
+	private static boolean isReplicaLag(Throwable failure) {
+		for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+			if (cause instanceof ReplicaLagException) {
+				return true;
+			}
+		}
+		return false;
 	}
 
 	/**

@@ -9,6 +9,7 @@ import javax.sql.DataSource;
 import dev.healthscore.io.jdbc.MonthlyPartitions;
 import dev.healthscore.io.reading.ScoringWork;
 import dev.healthscore.io.reading.UserReadingsItemReader;
+import dev.healthscore.io.replica.ReplicaGate;
 import dev.healthscore.io.score.HealthScoreItemWriter;
 import dev.healthscore.io.score.QuarantineItemWriter;
 import dev.healthscore.io.score.ScoredUser;
@@ -103,7 +104,7 @@ public class RecomputeJobConfiguration {
 
 	@Bean
 	@StepScope
-	UserReadingsItemReader recomputeReader(DataSource dataSource, ScoringAlgorithm algorithm,
+	UserReadingsItemReader recomputeReader(ReplicaGate replicaGate, ScoringAlgorithm algorithm,
 			HealthScoreProperties properties, @Value("#{jobParameters['from']}") String from,
 			@Value("#{jobParameters['to']}") String to, @Value("#{jobParameters['users']}") String users,
 			@Value("#{jobParameters['shard']}") String shard,
@@ -112,7 +113,9 @@ public class RecomputeJobConfiguration {
 		Shard parsed = Shard.parse(shard);
 		return UserReadingsItemReader.builder()
 			.name("recomputeReader")
-			.dataSource(dataSource)
+			// every block checks the replica's lag first, then reads where the lag policy
+			// says
+			.readSource(replicaGate::readSource)
 			.days(LocalDate.parse(from), LocalDate.parse(to))
 			.lookbackDays(algorithm.lookbackDays())
 			.metrics(algorithm.inputMetrics())

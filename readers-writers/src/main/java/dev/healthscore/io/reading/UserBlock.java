@@ -77,11 +77,13 @@ final class UserBlock {
 	 * Loads the next block of users after {@code afterUserId}, up to {@code maxUserId}.
 	 * @param selected when not {@code null}, the sorted user ids to restrict the block to
 	 * (those greater than {@code afterUserId}, at most {@code size} of them)
+	 * @param inputsAsOf the point the connection's data is complete to, or {@code null}
+	 * for the start of the read transaction (on a primary)
 	 * @return the users' work in user id order, and whether no users are left after it
 	 */
-	Loaded load(Connection connection, long afterUserId, long maxUserId, int size, long[] selected)
+	Loaded load(Connection connection, long afterUserId, long maxUserId, int size, long[] selected, Instant inputsAsOf)
 			throws SQLException {
-		Instant asOf = transactionStart(connection);
+		Instant asOf = (inputsAsOf != null) ? inputsAsOf : transactionStart(connection);
 		TreeMap<Long, UserProfile> profiles = new TreeMap<>();
 		long[] ids = (selected != null) ? nextSelected(selected, afterUserId, maxUserId, size) : null;
 		if (ids != null && ids.length == 0) {

@@ -12,9 +12,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 import javax.sql.DataSource;
 
+import dev.healthscore.io.replica.ReadSource;
 import dev.healthscore.io.replica.RecoveryConflicts;
 import dev.healthscore.scoring.Metric;
 import org.slf4j.Logger;
@@ -38,6 +41,14 @@ public class UserReadingsItemReader implements ItemStreamReader<ScoringWork> {
 	private final String name;
 
 	private final DataSource dataSource;
+
+	private final Supplier<ReadSource> readSource;
+
+	/**
+	 * Blocks read from the primary because the replica lagged or was down (lag policy
+	 * primary).
+	 */
+	private final AtomicLong blocksFromPrimary = new AtomicLong();
 
 	private final UserBlock block;
 
@@ -64,6 +75,7 @@ public class UserReadingsItemReader implements ItemStreamReader<ScoringWork> {
 	UserReadingsItemReader(Builder builder) {
 		this.name = builder.name;
 		this.dataSource = builder.dataSource;
+		this.readSource = builder.readSource;
 		this.block = new UserBlock(
 				new UserBlock.ReadWindow(builder.firstDay, builder.lastDay, builder.lookbackDays, builder.metrics),
 				builder.shardIndex, builder.shardCount);
@@ -150,19 +162,47 @@ public class UserReadingsItemReader implements ItemStreamReader<ScoringWork> {
 			return RecoveryConflicts.retry(this.name + ": users after " + afterUserId, () -> loadOnce(afterUserId));
 		}
 		catch (SQLException ex) {
+			if (this.readSource != null && isConnectionFailure(ex)) {
+				// the replica went away mid-block: nothing of the block was used; ask the
+				// read source again, so the lag policy decides (wait, fail or primary)
+				logger.warn("{}: lost the connection reading the users after {} ({}); asking the lag policy again",
+						this.name, afterUserId, ex.getMessage());
+				try {
+					return loadOnce(afterUserId);
+				}
+				catch (SQLException again) {
+					again.addSuppressed(ex);
+					throw new ItemStreamException("Could not read the users after " + afterUserId, again);
+				}
+			}
 			throw new ItemStreamException("Could not read the users after " + afterUserId, ex);
 		}
 	}
 
+	private static boolean isConnectionFailure(SQLException ex) {
+		for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
+			if (cause instanceof SQLException sql && sql.getSQLState() != null
+					&& (sql.getSQLState().startsWith("08") || sql.getSQLState().equals("57P01"))) {
+				return true;
+			}
+		}
+		return false;
+	}
+
 	private UserBlock.Loaded loadOnce(long afterUserId) throws SQLException {
-		try (Connection connection = this.dataSource.getConnection()) {
+		ReadSource source = (this.readSource != null) ? this.readSource.get() : null;
+		if (source != null && source.fromPrimary()) {
+			this.blocksFromPrimary.incrementAndGet();
+		}
+		DataSource from = (source != null) ? source.dataSource() : this.dataSource;
+		try (Connection connection = from.getConnection()) {
 			boolean autoCommit = connection.getAutoCommit();
 			connection.setAutoCommit(false);
 			connection.setReadOnly(true);
 			UserBlock.Loaded loaded;
 			try {
 				loaded = this.block.load(connection, afterUserId, this.maxUserIdInclusive, this.blockSize,
-						this.selectedUsers);
+						this.selectedUsers, (source != null) ? source.inputsAsOf() : null);
 				connection.commit();
 			}
 			catch (SQLException ex) {
@@ -191,6 +231,7 @@ public class UserReadingsItemReader implements ItemStreamReader<ScoringWork> {
 	@Override
 	public void update(ExecutionContext executionContext) {
 		executionContext.putLong(key("lastUserId"), this.lastReadUserId);
+		executionContext.putLong(key("blocksFromPrimary"), this.blocksFromPrimary.get());
 	}
 
 	@Override
@@ -218,6 +259,8 @@ public class UserReadingsItemReader implements ItemStreamReader<ScoringWork> {
 		private String name;
 
 		private DataSource dataSource;
+
+		private Supplier<ReadSource> readSource;
 
 		private LocalDate firstDay;
 
@@ -259,6 +302,16 @@ public class UserReadingsItemReader implements ItemStreamReader<ScoringWork> {
 		/** Where readings and users are read from. */
 		public Builder dataSource(DataSource dataSource) {
 			this.dataSource = dataSource;
+			return this;
+		}
+
+		/**
+		 * Where each block is read from, asked before every block (e.g. a replica, after
+		 * a lag check), and the point its inputs are complete to; replaces
+		 * {@link #dataSource}.
+		 */
+		public Builder readSource(Supplier<ReadSource> readSource) {
+			this.readSource = readSource;
 			return this;
 		}
 
@@ -306,7 +359,8 @@ public class UserReadingsItemReader implements ItemStreamReader<ScoringWork> {
 		/** Builds the reader. */
 		public UserReadingsItemReader build() {
 			Assert.hasText(this.name, "A name is required to keep the reader's position");
-			Assert.notNull(this.dataSource, "A dataSource is required");
+			Assert.isTrue(this.dataSource != null || this.readSource != null,
+					"A dataSource or a readSource is required");
 			Assert.notNull(this.firstDay, "The days to score are required");
 			Assert.isTrue(!this.lastDay.isBefore(this.firstDay),
 					() -> "Invalid day range, last day is before first: %s..%s".formatted(this.firstDay, this.lastDay));

@@ -1,0 +1,222 @@
+package dev.healthscore.jobs.recompute;
+
+import java.io.ByteArrayInputStream;
+import java.io.ObjectInputStream;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import dev.healthscore.jobs.HealthScoreApplication;
+import dev.healthscore.jobs.ScoreAssertions;
+import dev.healthscore.jobs.embedded.EmbeddedPostgresCluster;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * {@code recompute} on a primary and a real streaming replica: it reads the replica,
+ * follows the lag policy when the replica lags, records the replayed point as
+ * {@code inputs_as_of}, and survives a real recovery conflict with correct scores.
+ */
+@ExtendWith(OutputCaptureExtension.class)
+class RecomputeFromReplicaIntegrationTests {
+
+	private static final LocalDate FIRST = LocalDate.parse("2025-02-01");
+
+	private static final LocalDate LAST = LocalDate.parse("2025-02-20");
+
+	private static EmbeddedPostgresCluster cluster;
+
+	private static JdbcTemplate primary;
+
+	private static JdbcTemplate replica;
+
+	@BeforeAll
+	static void generate() throws Exception {
+		cluster = EmbeddedPostgresCluster.start();
+		primary = new JdbcTemplate(cluster.primaryDataSource());
+		replica = new JdbcTemplate(cluster.replicaDataSource());
+		assertThat(app("generate", "--users=60", "--days=20", "--end=" + LAST)).isZero();
+		replica.execute("ALTER SYSTEM SET max_standby_streaming_delay = '100ms'");
+		replica.execute("SELECT pg_reload_conf()");
+		cluster.awaitCaughtUp(Duration.ofSeconds(30));
+	}
+
+	@AfterAll
+	static void stop() {
+		cluster.close();
+	}
+
+	@AfterEach
+	void noDelay() {
+		applyDelay(Duration.ZERO);
+		cluster.awaitCaughtUp(Duration.ofSeconds(30));
+	}
+
+	/**
+	 * Sets the replica's apply delay; the test's own query can lose a recovery conflict
+	 * too.
+	 */
+	private static void applyDelay(Duration delay) {
+		await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
+			cluster.setApplyDelay(delay);
+			return true;
+		});
+	}
+
+	@Test
+	void aLaggingReplicaWithinTheMaximumIsReadAndTheScoreSaysWhatItSaw() {
+		assertThat(app("run", "recompute", "--from=" + FIRST, "--to=" + LAST)).isZero();
+		applyDelay(Duration.ofSeconds(30));
+		primary.update("""
+				INSERT INTO health_reading (user_id, metric, recorded_at, value, source, ingested_at)
+				VALUES (1, 'steps', ?::date + time '12:00' AT TIME ZONE 'UTC', 49999, 'scale', now())""", LAST);
+		assertThat(app("run", "recompute", "--from=" + LAST, "--to=" + LAST, "--users=1",
+				"--healthscore.replica.max-lag=10m"))
+			.isZero();
+		assertThat(primary.queryForObject("""
+				SELECT bool_and(s.inputs_as_of < r.ingested_at) FROM health_score s, health_reading r
+				WHERE s.user_id = 1 AND r.user_id = 1 AND r.source = 'scale'""", Boolean.class)).isTrue();
+	}
+
+	@Test
+	void underTheFailPolicyALaggingReplicaStopsTheJobWithExitCodeFour() {
+		applyDelay(Duration.ofSeconds(30));
+		primary.execute("SELECT txid_current()");
+		await().atMost(Duration.ofSeconds(10)).until(() -> !caughtUp());
+		assertThat(app("run", "recompute", "--from=" + FIRST, "--to=" + LAST, "--users=2",
+				"--healthscore.replica.lag-policy=fail", "--healthscore.replica.max-lag=1s",
+				"--healthscore.replica.max-lag-bytes=0"))
+			.isEqualTo(4);
+	}
+
+	@Test
+	void underThePrimaryPolicyALaggingReplicaIsBypassedAndThatIsRecorded() throws Exception {
+		applyDelay(Duration.ofSeconds(30));
+		primary.execute("SELECT txid_current()");
+		await().atMost(Duration.ofSeconds(10)).until(() -> !caughtUp());
+		assertThat(app("run", "recompute", "--from=" + FIRST, "--to=" + LAST, "--users=3",
+				"--healthscore.replica.lag-policy=primary", "--healthscore.replica.max-lag=1s",
+				"--healthscore.replica.max-lag-bytes=0"))
+			.isZero();
+		assertThat(blocksFromPrimary()).isPositive();
+	}
+
+	@Test
+	void aRecoveryConflictCancellingABlockIsRetriedAndTheScoresAreCorrect(CapturedOutput output) throws Exception {
+		primary.execute("TRUNCATE health_score");
+		try (Connection readings = cluster.primaryDataSource().getConnection();
+				Connection users = cluster.primaryDataSource().getConnection()) {
+			// replay takes the readings' lock: the job's first block waits for it on the
+			// replica, holding its lock on app_user, which replay then needs too: replay
+			// cancels the block after max_standby_streaming_delay
+			lockOnPrimary(readings, "health_reading");
+			CompletableFuture<Integer> job = CompletableFuture
+				.supplyAsync(() -> app("run", "recompute", "--from=" + FIRST, "--to=" + LAST));
+			await().atMost(Duration.ofSeconds(60))
+				.until(() -> replica.queryForObject(
+						"SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'COPY%'",
+						Long.class) > 0);
+			lockOnPrimary(users, "app_user");
+			await().atMost(Duration.ofSeconds(30))
+				.until(() -> output.getOut()
+					.contains("cancelled by a recovery conflict on the replica (attempt 1 of 4)"));
+			readings.rollback();
+			users.rollback();
+			assertThat(job.get(120, TimeUnit.SECONDS)).isZero();
+		}
+		assertThat(ScoreAssertions.differences(primary, FIRST, LAST)).isEmpty();
+	}
+
+	@Test
+	void aReplicaThatGoesAwayMidJobIsReplacedByThePrimaryUnderThePrimaryPolicy() throws Exception {
+		primary.execute("TRUNCATE health_score");
+		primary.execute("""
+				CREATE FUNCTION slow_down() RETURNS trigger LANGUAGE plpgsql AS $$
+				BEGIN PERFORM pg_sleep(0.2); RETURN NULL; END $$""");
+		primary.execute(
+				"CREATE TRIGGER slow_down AFTER INSERT ON health_score FOR EACH STATEMENT EXECUTE FUNCTION slow_down()");
+		try {
+			CompletableFuture<Integer> job = CompletableFuture
+				.supplyAsync(() -> app("run", "recompute", "--from=" + FIRST, "--to=" + LAST,
+						"--healthscore.replica.lag-policy=primary", "--healthscore.recompute.chunk-size=5"));
+			await().atMost(Duration.ofSeconds(60))
+				.until(() -> primary.queryForObject("SELECT count(*) FROM health_score", Long.class) > 0);
+			cluster.stopReplica();
+			assertThat(job.get(120, TimeUnit.SECONDS)).isZero();
+			assertThat(blocksFromPrimary()).isPositive();
+		}
+		finally {
+			primary.execute("DROP TRIGGER slow_down ON health_score");
+			primary.execute("DROP FUNCTION slow_down()");
+			cluster.startReplica();
+		}
+		assertThat(ScoreAssertions.differences(primary, FIRST, LAST)).isEmpty();
+	}
+
+	/**
+	 * Blocks the last execution read from the primary, from its steps' execution
+	 * contexts.
+	 */
+	private static long blocksFromPrimary() throws Exception {
+		List<String> contexts = primary.queryForList("""
+				SELECT short_context FROM batch_step_execution_context c
+				JOIN batch_step_execution s USING (step_execution_id)
+				WHERE s.step_name LIKE 'recomputeScoresWorker:%'
+				  AND s.job_execution_id = (SELECT max(job_execution_id) FROM batch_job_execution)""", String.class);
+		long fromPrimary = 0;
+		for (String context : contexts) {
+			try (ObjectInputStream in = new ObjectInputStream(
+					new ByteArrayInputStream(Base64.getDecoder().decode(context)))) {
+				Object blocks = ((Map<?, ?>) in.readObject()).get("recomputeReader.blocksFromPrimary");
+				fromPrimary += (blocks != null) ? ((Number) blocks).longValue() : 0;
+			}
+		}
+		return fromPrimary;
+	}
+
+	private static boolean caughtUp() {
+		return primary.queryForObject("SELECT pg_current_wal_lsn()::text", String.class)
+			.equals(replica.queryForObject("SELECT pg_last_wal_replay_lsn()::text", String.class));
+	}
+
+	private static void lockOnPrimary(Connection connection, String table) throws SQLException {
+		connection.setAutoCommit(false);
+		try (Statement statement = connection.createStatement()) {
+			statement.execute("LOCK TABLE " + table + " IN ACCESS EXCLUSIVE MODE");
+		}
+		primary.queryForObject("SELECT txid_current()", Long.class);
+		await().atMost(Duration.ofSeconds(10)).until(() -> replica.queryForObject("""
+				SELECT count(*) FROM pg_locks
+				WHERE relation = ?::regclass AND mode = 'AccessExclusiveLock' AND granted""", Long.class, table) > 0);
+	}
+
+	private static int app(String... args) {
+		List<String> all = new ArrayList<>(List.of(args));
+		boolean chunkSizeGiven = all.stream().anyMatch((arg) -> arg.startsWith("--healthscore.recompute.chunk-size="));
+		all.addAll(List.of("--spring.datasource.url=" + cluster.primaryJdbcUrl(),
+				"--spring.datasource.username=postgres", "--healthscore.replica.url=" + cluster.replicaJdbcUrl()));
+		if (!chunkSizeGiven) {
+			all.add("--healthscore.recompute.chunk-size=20");
+		}
+		return HealthScoreApplication.run(all.toArray(String[]::new));
+	}
+
+}
