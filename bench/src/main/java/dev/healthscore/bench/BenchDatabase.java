@@ -7,44 +7,46 @@ import java.sql.SQLException;
 
 import javax.sql.DataSource;
 
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import dev.healthscore.jobs.embedded.EmbeddedPostgresCluster;
 import org.postgresql.PGConnection;
 
 /**
- * The PostgreSQL a benchmark runs on: an embedded server from the Maven-provided
- * binaries, with the settings of the application's embedded default.
+ * The PostgreSQL a benchmark runs on: the application's embedded default, a primary and a
+ * streaming replica started from the Maven-provided binaries with the same settings.
  */
 final class BenchDatabase implements AutoCloseable {
 
-	private final EmbeddedPostgres postgres;
+	private final EmbeddedPostgresCluster cluster;
 
-	private BenchDatabase(EmbeddedPostgres postgres) {
-		this.postgres = postgres;
+	private BenchDatabase(EmbeddedPostgresCluster cluster) {
+		this.cluster = cluster;
 	}
 
 	static BenchDatabase start() throws IOException {
-		return new BenchDatabase(EmbeddedPostgres.builder()
-			.setServerConfig("fsync", "off")
-			.setServerConfig("synchronous_commit", "off")
-			.setServerConfig("full_page_writes", "off")
-			.setServerConfig("shared_buffers", "512MB")
-			.setServerConfig("max_wal_size", "4GB")
-			.setServerConfig("work_mem", "32MB")
-			.setServerConfig("maintenance_work_mem", "256MB")
-			.start());
-	}
-
-	String url() {
-		return this.postgres.getJdbcUrl("postgres", "postgres");
+		return new BenchDatabase(EmbeddedPostgresCluster.start());
 	}
 
 	DataSource dataSource() {
-		return this.postgres.getPostgresDatabase();
+		return this.cluster.primaryDataSource();
 	}
 
-	/** The arguments that point the application at this database. */
+	DataSource replicaDataSource() {
+		return this.cluster.replicaDataSource();
+	}
+
+	/**
+	 * The arguments that point the application at the primary alone (reads from the
+	 * primary).
+	 */
 	String[] appArguments() {
-		return new String[] { "--spring.datasource.url=" + url(), "--spring.datasource.username=postgres" };
+		return new String[] { "--spring.datasource.url=" + this.cluster.primaryJdbcUrl(),
+				"--spring.datasource.username=postgres" };
+	}
+
+	/** The arguments that point the application at the primary and its replica. */
+	String[] appArgumentsWithReplica() {
+		return new String[] { "--spring.datasource.url=" + this.cluster.primaryJdbcUrl(),
+				"--spring.datasource.username=postgres", "--healthscore.replica.url=" + this.cluster.replicaJdbcUrl() };
 	}
 
 	/** Runs {@code COPY (query) TO STDOUT (FORMAT binary)}, discarding the bytes. */
@@ -60,8 +62,8 @@ final class BenchDatabase implements AutoCloseable {
 	}
 
 	@Override
-	public void close() throws IOException {
-		this.postgres.close();
+	public void close() {
+		this.cluster.close();
 	}
 
 	/** What a COPY out transferred and how long it took. */

@@ -3,6 +3,7 @@ package dev.healthscore.bench;
 import java.time.Duration;
 import java.time.LocalDate;
 
+import dev.healthscore.io.replica.ReplicaLagProbe;
 import dev.healthscore.jobs.HealthScoreApplication;
 
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -49,25 +50,38 @@ public final class RecomputeBenchmark {
 			System.out.printf("COPY binary out: %.2f s and %.2f s (%,.0f rows/s best, %.1f MiB)%n", copy.seconds(),
 					copyAgain.seconds(), copy.rows() / copySeconds, copy.bytes() / 1048576.0);
 			for (String threads : option(args, "threads", "1,2,4").split(",")) {
-				jdbc.execute("TRUNCATE health_score, quarantined_reading");
-				run(db, "run", "recompute", "--from=" + first, "--to=" + last,
-						"--healthscore.recompute.threads=" + threads.trim());
-				double jobSeconds = jdbc.queryForObject("""
-						SELECT extract(epoch FROM end_time - start_time) FROM batch_job_execution
-						ORDER BY job_execution_id DESC LIMIT 1""", Double.class);
-				long userDays = jdbc.queryForObject("SELECT count(*) FROM health_score", Long.class);
-				System.out.printf(
-						"recompute, %s thread(s): %.2f s; %,d user-days, %,.0f user-days/s, %,.0f readings/s; job / COPY = %.2f (target <= 3)%n",
-						threads.trim(), jobSeconds, userDays, userDays / jobSeconds, copy.rows() / jobSeconds,
-						jobSeconds / copySeconds);
+				recompute(db, jdbc, "replica", threads.trim(), first, last, copy.rows(), copySeconds);
 			}
+			recompute(db, jdbc, "primary", "2", first, last, copy.rows(), copySeconds);
+		}
+	}
+
+	private static void recompute(BenchDatabase db, JdbcTemplate jdbc, String source, String threads, LocalDate first,
+			LocalDate last, long inputRows, double copySeconds) {
+		jdbc.execute("TRUNCATE health_score, quarantined_reading");
+		String[] database = source.equals("replica") ? db.appArgumentsWithReplica() : db.appArguments();
+		try (LagSampler lag = new LagSampler(new ReplicaLagProbe(db.dataSource(), db.replicaDataSource()))) {
+			run(database, "run", "recompute", "--from=" + first, "--to=" + last,
+					"--healthscore.recompute.threads=" + threads);
+			double jobSeconds = jdbc.queryForObject("""
+					SELECT extract(epoch FROM end_time - start_time) FROM batch_job_execution
+					ORDER BY job_execution_id DESC LIMIT 1""", Double.class);
+			long userDays = jdbc.queryForObject("SELECT count(*) FROM health_score", Long.class);
+			System.out.printf(
+					"recompute from the %s, %s thread(s): %.2f s; %,d user-days, %,.0f user-days/s, %,.0f readings/s; job / COPY = %.2f (target <= 3); replica lag during the run: %s%n",
+					source, threads, jobSeconds, userDays, userDays / jobSeconds, inputRows / jobSeconds,
+					jobSeconds / copySeconds, lag.summary());
 		}
 	}
 
 	private static void run(BenchDatabase db, String... args) {
-		String[] all = new String[args.length + 2];
+		run(db.appArguments(), args);
+	}
+
+	private static void run(String[] database, String... args) {
+		String[] all = new String[args.length + database.length];
 		System.arraycopy(args, 0, all, 0, args.length);
-		System.arraycopy(db.appArguments(), 0, all, args.length, 2);
+		System.arraycopy(database, 0, all, args.length, database.length);
 		// the benchmark's own --healthscore.* settings pass through the command line
 		long started = System.nanoTime();
 		int exit = HealthScoreApplication.run(all);
