@@ -1,5 +1,7 @@
 package dev.healthscore.jobs;
 
+import java.util.Map;
+
 import dev.healthscore.jobs.cli.CommandLineParser;
 import dev.healthscore.jobs.cli.ExitCode;
 import dev.healthscore.jobs.cli.Invocation;
@@ -27,6 +29,14 @@ public class HealthScoreApplication {
 	 * starts.
 	 */
 	public static int run(String... args) {
+		return run(Map.of(), args);
+	}
+
+	/**
+	 * As {@link #run(String...)}, with beans registered before the context starts: how
+	 * tests and benchmarks give a {@code Clock} or an {@code ArchiveStepListener}.
+	 */
+	public static int run(Map<String, Object> beans, String... args) {
 		Invocation invocation;
 		try {
 			invocation = CommandLineParser.parse(args);
@@ -37,7 +47,10 @@ public class HealthScoreApplication {
 			return ExitCode.USAGE.code();
 		}
 		SpringApplication application = new SpringApplication(HealthScoreApplication.class);
-		application.addInitializers((context) -> context.getBeanFactory().registerSingleton("invocation", invocation));
+		application.addInitializers((context) -> {
+			context.getBeanFactory().registerSingleton("invocation", invocation);
+			beans.forEach(context.getBeanFactory()::registerSingleton);
+		});
 		ConfigurableApplicationContext context = application.run(args);
 		return SpringApplication.exit(context);
 	}

@@ -4,13 +4,17 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import dev.healthscore.jobs.archive.ArchiveOptions;
+import dev.healthscore.jobs.archive.RestoreOptions;
+import dev.healthscore.jobs.partitions.PartitionsOptions;
 import dev.healthscore.jobs.recompute.RecomputeOptions;
 
 /** Parses {@code <command> [job] [--name=value ...]} into an {@link Invocation}. */
 public final class CommandLineParser {
 
 	/** The jobs {@code run} knows: add a job's {@link JobOptions} here. */
-	public static final List<JobOptions> JOBS = List.of(new RecomputeOptions());
+	public static final List<JobOptions> JOBS = List.of(new RecomputeOptions(), new ArchiveOptions(),
+			new RestoreOptions(), new PartitionsOptions());
 
 	/** The commands the application knows. */
 	public static final List<String> COMMANDS = List.of("run", "demo", "generate");

@@ -11,6 +11,7 @@ import javax.sql.DataSource;
 import dev.healthscore.io.synthetic.GenerationSummary;
 import dev.healthscore.io.synthetic.SyntheticDataGenerator;
 import dev.healthscore.io.synthetic.SyntheticDataSpec;
+import dev.healthscore.jobs.demo.DemoArchive;
 import dev.healthscore.jobs.demo.DemoReport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,15 +42,18 @@ public class CommandRunner implements ApplicationRunner, ExitCodeGenerator {
 
 	private final Clock clock;
 
+	private final DemoArchive demoArchive;
+
 	private ExitCode exitCode = ExitCode.COMPLETED;
 
 	public CommandRunner(ObjectProvider<Invocation> invocation, JobRunner jobRunner, Map<String, Job> jobs,
-			DataSource dataSource, ObjectProvider<Clock> clock) {
+			DataSource dataSource, ObjectProvider<Clock> clock, DemoArchive demoArchive) {
 		this.invocation = invocation;
 		this.jobRunner = jobRunner;
 		this.jobs = jobs;
 		this.dataSource = dataSource;
 		this.clock = clock.getIfAvailable(Clock::systemUTC);
+		this.demoArchive = demoArchive;
 	}
 
 	@Override
@@ -104,7 +108,12 @@ public class CommandRunner implements ApplicationRunner, ExitCodeGenerator {
 		long recomputeNanos = System.nanoTime() - recomputeStarted;
 		DemoReport report = DemoReport.query(this.dataSource, spec.firstDay(), spec.lastDay());
 		System.out.println(report.format(generated, outcome, recomputeNanos, System.nanoTime() - started));
-		return outcome.exitCode();
+		if (outcome.exitCode() != ExitCode.COMPLETED) {
+			return outcome.exitCode();
+		}
+		DemoArchive.Result archived = this.demoArchive.run(job("archive"), spec.firstDay(), spec.lastDay());
+		System.out.println(archived.text());
+		return archived.exitCode();
 	}
 
 	private SyntheticDataSpec spec(Invocation command, int defaultUsers, int defaultDays) {
