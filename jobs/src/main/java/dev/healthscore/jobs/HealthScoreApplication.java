@@ -1,5 +1,7 @@
 package dev.healthscore.jobs;
 
+import java.util.Map;
+
 import dev.healthscore.jobs.cli.CommandLineParser;
 import dev.healthscore.jobs.cli.ExitCode;
 import dev.healthscore.jobs.cli.GracefulShutdown;
@@ -23,7 +25,7 @@ public class HealthScoreApplication {
 		GracefulShutdown shutdown = new GracefulShutdown().register();
 		int exitCode = ExitCode.FAILED.code();
 		try {
-			exitCode = run(shutdown, args);
+			exitCode = run(shutdown, Map.of(), args);
 		}
 		finally {
 			if (!shutdown.finished(exitCode)) {
@@ -38,10 +40,18 @@ public class HealthScoreApplication {
 	 * starts.
 	 */
 	public static int run(String... args) {
-		return run(null, args);
+		return run(null, Map.of(), args);
 	}
 
-	private static int run(GracefulShutdown shutdown, String... args) {
+	/**
+	 * As {@link #run(String...)}, with beans registered before the context starts: how
+	 * tests and benchmarks give a {@code Clock} or an {@code ArchiveStepListener}.
+	 */
+	public static int run(Map<String, Object> beans, String... args) {
+		return run(null, beans, args);
+	}
+
+	private static int run(GracefulShutdown shutdown, Map<String, Object> beans, String... args) {
 		Invocation invocation;
 		try {
 			invocation = CommandLineParser.parse(args);
@@ -52,7 +62,10 @@ public class HealthScoreApplication {
 			return ExitCode.USAGE.code();
 		}
 		SpringApplication application = new SpringApplication(HealthScoreApplication.class);
-		application.addInitializers((context) -> context.getBeanFactory().registerSingleton("invocation", invocation));
+		application.addInitializers((context) -> {
+			context.getBeanFactory().registerSingleton("invocation", invocation);
+			beans.forEach(context.getBeanFactory()::registerSingleton);
+		});
 		if (shutdown != null) {
 			// our hook stops a running job gracefully; Spring Boot's would close the pool
 			// under it

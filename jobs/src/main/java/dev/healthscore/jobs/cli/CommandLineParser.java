@@ -4,6 +4,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import dev.healthscore.jobs.archive.ArchiveOptions;
+import dev.healthscore.jobs.archive.RestoreOptions;
+import dev.healthscore.jobs.partitions.PartitionsOptions;
 import dev.healthscore.jobs.recompute.RecomputeOptions;
 import dev.healthscore.schedules.ScheduleDefinition;
 import dev.healthscore.schedules.ScheduleParameters;
@@ -13,7 +16,8 @@ import dev.healthscore.schedules.Schedules;
 public final class CommandLineParser {
 
 	/** The jobs {@code run} knows: add a job's {@link JobOptions} here. */
-	public static final List<JobOptions> JOBS = List.of(new RecomputeOptions());
+	public static final List<JobOptions> JOBS = List.of(new RecomputeOptions(), new ArchiveOptions(),
+			new RestoreOptions(), new PartitionsOptions());
 
 	/** The commands the application knows. */
 	public static final List<String> COMMANDS = List.of("run", "demo", "generate", "scheduler", "status", "restart",
@@ -102,7 +106,12 @@ public final class CommandLineParser {
 					return;
 				}
 				JobOptions job = jobOptions(invocation.job());
-				invocation.onlyOptions(job.options().toArray(String[]::new));
+				// every job accepts the scheduled time that schedules pass; relative
+				// options use it
+				List<String> allowed = new java.util.ArrayList<>(job.options());
+				allowed.add(ScheduleParameters.SCHEDULED_TIME);
+				invocation.onlyOptions(allowed.stream().distinct().toArray(String[]::new));
+				invocation.instant(ScheduleParameters.SCHEDULED_TIME, null);
 				job.parameters(invocation);
 			}
 			case "generate", "demo" -> {

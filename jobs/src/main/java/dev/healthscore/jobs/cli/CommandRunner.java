@@ -11,6 +11,7 @@ import javax.sql.DataSource;
 import dev.healthscore.io.synthetic.GenerationSummary;
 import dev.healthscore.io.synthetic.SyntheticDataGenerator;
 import dev.healthscore.io.synthetic.SyntheticDataSpec;
+import dev.healthscore.jobs.demo.DemoArchive;
 import dev.healthscore.jobs.demo.DemoReport;
 import dev.healthscore.jobs.ops.OperationsCommand;
 import dev.healthscore.jobs.ops.ReprocessCommand;
@@ -53,11 +54,14 @@ public class CommandRunner implements ApplicationRunner, ExitCodeGenerator {
 
 	private final ObjectProvider<ReprocessCommand> reprocess;
 
+	private final DemoArchive demoArchive;
+
 	private ExitCode exitCode = ExitCode.COMPLETED;
 
 	public CommandRunner(ObjectProvider<Invocation> invocation, JobRunner jobRunner, DataSource dataSource,
 			ObjectProvider<Clock> clock, InProcessJobLauncher launcher, ObjectProvider<SchedulerCommand> scheduler,
-			ObjectProvider<OperationsCommand> operations, ObjectProvider<ReprocessCommand> reprocess) {
+			ObjectProvider<OperationsCommand> operations, ObjectProvider<ReprocessCommand> reprocess,
+			DemoArchive demoArchive) {
 		this.invocation = invocation;
 		this.jobRunner = jobRunner;
 		this.dataSource = dataSource;
@@ -66,6 +70,7 @@ public class CommandRunner implements ApplicationRunner, ExitCodeGenerator {
 		this.scheduler = scheduler;
 		this.operations = operations;
 		this.reprocess = reprocess;
+		this.demoArchive = demoArchive;
 	}
 
 	@Override
@@ -136,7 +141,13 @@ public class CommandRunner implements ApplicationRunner, ExitCodeGenerator {
 		long recomputeNanos = System.nanoTime() - recomputeStarted;
 		DemoReport report = DemoReport.query(this.dataSource, spec.firstDay(), spec.lastDay());
 		System.out.println(report.format(generated, outcome, recomputeNanos, System.nanoTime() - started));
-		return outcome.exitCode();
+		if (outcome.exitCode() != ExitCode.COMPLETED) {
+			return outcome.exitCode();
+		}
+		DemoArchive.Result archived = this.demoArchive.run(this.launcher.job("archive"), spec.firstDay(),
+				spec.lastDay());
+		System.out.println(archived.text());
+		return archived.exitCode();
 	}
 
 	private SyntheticDataSpec spec(Invocation command, int defaultUsers, int defaultDays) {

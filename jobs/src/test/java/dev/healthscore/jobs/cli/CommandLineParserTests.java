@@ -29,7 +29,8 @@ class CommandLineParserTests {
 	@Test
 	void anUnknownJobIsAUsageErrorNamingTheJobs() {
 		assertThatExceptionOfType(UsageException.class).isThrownBy(() -> CommandLineParser.parse("run", "recompote"))
-			.withMessage("Unknown job 'recompote': expected one of [recompute], or a chain: [nightly]");
+			.withMessage(
+					"Unknown job 'recompote': expected one of [recompute, archive, restore, partitions], or a chain: [nightly]");
 	}
 
 	@Test

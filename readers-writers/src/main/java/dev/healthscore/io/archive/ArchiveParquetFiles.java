@@ -41,14 +41,23 @@ final class ArchiveParquetFiles {
 	 */
 	static ParquetWriter<Object[]> newWriter(OutputFile file, ArchiveTable table, ArchiveSettings settings,
 			Map<String, String> metadata) throws IOException {
-		return new Builder(file, new ArchiveWriteSupport(table, metadata)).withConf(new PlainParquetConfiguration())
+		Builder builder = new Builder(file, new ArchiveWriteSupport(table, metadata))
+			.withConf(new PlainParquetConfiguration())
 			.withCodecFactory(new PlainCodecFactory())
 			.withCompressionCodec(settings.compression().codec())
 			.withRowGroupSize(settings.rowGroupSize())
 			.withPageSize(PAGE_SIZE)
 			.withDictionaryEncoding(true)
-			.withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
-			.build();
+			.withWriteMode(ParquetFileWriter.Mode.OVERWRITE);
+		for (ArchiveColumn column : table.columns()) {
+			if (column.type() == ArchiveColumn.Type.TIMESTAMPTZ) {
+				// nearly every timestamp is distinct: a dictionary costs CPU until it
+				// overflows in each row group, and saves nothing
+				builder.withDictionaryEncoding(column.name(), false)
+					.withDictionaryEncoding(column.name() + ArchiveColumn.MICROS_SUFFIX, false);
+			}
+		}
+		return builder.build();
 	}
 
 	/**

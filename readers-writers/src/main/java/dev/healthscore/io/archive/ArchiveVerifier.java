@@ -6,6 +6,8 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -43,9 +45,28 @@ public final class ArchiveVerifier {
 	 * @return the verification, whose {@code expected} is the source's
 	 */
 	public ArchiveVerification verify(Connection connection, ArchiveManifest manifest) throws SQLException {
-		ContentChecksum source = ChecksumSql.compute(connection, manifest.archiveTable(), manifest.sourcePartition());
+		// PostgreSQL computes its checksum while this thread reads the objects back
+		CompletableFuture<ContentChecksum> sourceChecksum = CompletableFuture.supplyAsync(() -> {
+			try {
+				return ChecksumSql.compute(connection, manifest.archiveTable(), manifest.sourcePartition());
+			}
+			catch (SQLException ex) {
+				throw new CompletionException(ex);
+			}
+		}, (task) -> {
+			Thread thread = new Thread(task, "archive-source-checksum");
+			thread.setDaemon(true);
+			thread.start();
+		});
 		List<String> problems = new ArrayList<>();
-		ContentChecksum archived = readBack(manifest, problems);
+		ContentChecksum archived;
+		try {
+			archived = readBack(manifest, problems);
+		}
+		finally {
+			source(sourceChecksum); // the connection is free again only then
+		}
+		ContentChecksum source = source(sourceChecksum);
 		if (!source.equals(manifest.contentChecksum())) {
 			problems.add("Manifest differs from source " + manifest.sourcePartition() + ": manifest has "
 					+ manifest.contentChecksum() + ", source has " + source);
@@ -58,6 +79,18 @@ public final class ArchiveVerifier {
 		logger.info("Verified {} against {}: {}", manifest.location(), manifest.sourcePartition(),
 				verification.matches() ? "match, " + source : verification.problems());
 		return verification;
+	}
+
+	private static ContentChecksum source(CompletableFuture<ContentChecksum> checksum) throws SQLException {
+		try {
+			return checksum.join();
+		}
+		catch (CompletionException ex) {
+			if (ex.getCause() instanceof SQLException sql) {
+				throw sql;
+			}
+			throw ex;
+		}
 	}
 
 	/**

@@ -22,12 +22,19 @@ final class ArchiveWriteSupport extends WriteSupport<Object[]> {
 
 	private final Map<String, String> metadata;
 
+	/** The {@code *_micros} field names, by column index (null for other types). */
+	private final String[] microsNames;
+
 	private RecordConsumer consumer;
 
 	ArchiveWriteSupport(ArchiveTable table, Map<String, String> metadata) {
 		this.columns = table.columns();
 		this.schema = ArchiveParquetSchema.of(table);
 		this.metadata = Map.copyOf(metadata);
+		this.microsNames = this.columns.stream()
+			.map((column) -> (column.type() == ArchiveColumn.Type.TIMESTAMPTZ)
+					? column.name() + ArchiveColumn.MICROS_SUFFIX : null)
+			.toArray(String[]::new);
 	}
 
 	@Override
@@ -56,7 +63,7 @@ final class ArchiveWriteSupport extends WriteSupport<Object[]> {
 				if (value != null) {
 					long micros = (Long) value;
 					writeLong(field, column.name(), Math.floorDiv(micros, 1000L));
-					writeLong(field + 1, column.name() + ArchiveColumn.MICROS_SUFFIX, micros);
+					writeLong(field + 1, this.microsNames[i], micros);
 				}
 				field += 2;
 				continue;

@@ -1,7 +1,6 @@
 package dev.healthscore.io.archive;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -92,39 +91,20 @@ public final class PartitionExporter {
 		Map<String, String> metadata = Map.of("healthscore.table", table.tableName(), "healthscore.source_partition",
 				relation, "healthscore.job_execution_id", String.valueOf(jobExecutionId));
 		PGCopyInputStream copy = new PGCopyInputStream(connection.unwrap(PGConnection.class), sql);
-		try {
-			// the writer is closed (its upload aborted) before the COPY is drained
-			try (RollingArchiveWriter writer = new RollingArchiveWriter(this.s3, this.settings, table, month,
-					metadata)) {
-				PgBinaryCopy.Reader rows = new PgBinaryCopy.Reader(copy, table);
-				for (Object[] row = rows.next(); row != null; row = rows.next()) {
-					writer.write(row);
+		try (CopyRowReader rows = new CopyRowReader(copy, table);
+				RollingArchiveWriter writer = new RollingArchiveWriter(this.s3, this.settings, table, month,
+						metadata)) {
+			// closed in reverse order: the writer (its upload aborted) before the reader,
+			// which drains the COPY
+			for (CopyRowReader.Batch batch = rows.next(); batch != null; batch = rows.next()) {
+				for (int i = 0; i < batch.size(); i++) {
+					writer.write(batch.row(i), batch.hash(i));
 				}
-				return writer.finish();
 			}
-		}
-		catch (IOException | RuntimeException ex) {
-			drain(copy, ex);
-			throw ex;
+			return writer.finish();
 		}
 		finally {
 			copy.close();
-		}
-	}
-
-	/**
-	 * Reads what is left of a failed COPY. Cancelling it instead would be racy: pgjdbc
-	 * cancels out of band, and a cancel that arrives after the server sent its last row
-	 * kills the connection's next statement.
-	 */
-	private static void drain(PGCopyInputStream copy, Exception failure) {
-		try {
-			if (copy.isActive()) {
-				copy.transferTo(OutputStream.nullOutputStream());
-			}
-		}
-		catch (IOException | RuntimeException ex) {
-			failure.addSuppressed(ex);
 		}
 	}
 

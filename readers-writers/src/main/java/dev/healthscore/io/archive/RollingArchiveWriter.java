@@ -59,12 +59,17 @@ final class RollingArchiveWriter implements AutoCloseable {
 		this.metadata = metadata;
 	}
 
-	void write(Object[] row) throws IOException {
+	/**
+	 * Writes a row.
+	 * @param row the row
+	 * @param hash its {@link RowChecksum#hash}
+	 */
+	void write(Object[] row, long hash) throws IOException {
 		if (this.writer == null) {
 			openNextFile();
 		}
 		this.writer.write(row);
-		this.checksum.add(row);
+		this.checksum.addHash(hash);
 		this.rowsInFile++;
 		if (this.rowsInFile % SIZE_CHECK_INTERVAL == 0 && this.writer.getDataSize() >= this.settings.targetFileSize()) {
 			closeFile();

@@ -1,9 +1,10 @@
 package dev.healthscore.io.archive;
 
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.security.DigestException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -21,11 +22,17 @@ import java.util.List;
  */
 public final class RowChecksum {
 
+	private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+
 	private final List<ArchiveColumn> columns;
 
 	private final MessageDigest md5;
 
-	private final StringBuilder text = new StringBuilder(128);
+	private final byte[] digest = new byte[16];
+
+	private byte[] text = new byte[256];
+
+	private int length;
 
 	private long rows;
 
@@ -50,11 +57,39 @@ public final class RowChecksum {
 	 * @param row the row's values in column order
 	 */
 	public void add(Object[] row) {
-		this.text.setLength(0);
-		appendCanonicalText(this.text, this.columns, row);
-		byte[] digest = this.md5.digest(this.text.toString().getBytes(StandardCharsets.UTF_8));
-		this.sum += ByteBuffer.wrap(digest, 0, 8).getLong();
+		addHash(hash(row));
+	}
+
+	/**
+	 * Adds a row by its {@link #hash}, computed elsewhere (another thread's
+	 * {@code RowChecksum} of the same table).
+	 * @param hash the row's hash
+	 */
+	public void addHash(long hash) {
+		this.sum += hash;
 		this.rows++;
+	}
+
+	/**
+	 * Returns a row's hash without adding it: the first 8 bytes of the MD5 of its
+	 * canonical text, big-endian.
+	 * @param row the row's values in column order
+	 * @return the hash
+	 */
+	public long hash(Object[] row) {
+		encode(row);
+		this.md5.update(this.text, 0, this.length);
+		try {
+			this.md5.digest(this.digest, 0, 16);
+		}
+		catch (DigestException ex) {
+			throw new IllegalStateException("Cannot compute MD5", ex);
+		}
+		long hash = 0;
+		for (int i = 0; i < 8; i++) {
+			hash = (hash << 8) | (this.digest[i] & 0xff);
+		}
+		return hash;
 	}
 
 	/**
@@ -72,39 +107,99 @@ public final class RowChecksum {
 	 * @return the canonical text
 	 */
 	public static String canonicalText(ArchiveTable table, Object[] row) {
-		StringBuilder text = new StringBuilder();
-		appendCanonicalText(text, table.columns(), row);
-		return text.toString();
+		RowChecksum checksum = new RowChecksum(table);
+		checksum.encode(row);
+		return new String(checksum.text, 0, checksum.length, StandardCharsets.UTF_8);
 	}
 
-	private static void appendCanonicalText(StringBuilder text, List<ArchiveColumn> columns, Object[] row) {
-		for (int i = 0; i < columns.size(); i++) {
+	/** Writes a row's canonical text, UTF-8, into {@link #text}. */
+	private void encode(Object[] row) {
+		this.length = 0;
+		for (int i = 0; i < this.columns.size(); i++) {
 			if (i > 0) {
-				text.append('|');
+				put((byte) '|');
 			}
-			appendField(text, columns.get(i).type(), row[i]);
+			Object value = row[i];
+			if (value == null) {
+				put((byte) 'N');
+				continue;
+			}
+			switch (this.columns.get(i).type()) {
+				case BIGINT, SMALLINT, INTEGER, TIMESTAMPTZ, DATE -> putDecimal(((Number) value).longValue());
+				case TEXT -> putText((String) value);
+				case FLOAT8 -> putHex(Double.doubleToRawLongBits((Double) value), 16);
+				case FLOAT4 -> putHex(Float.floatToRawIntBits((Float) value) & 0xffffffffL, 8);
+			}
 		}
 	}
 
-	private static void appendField(StringBuilder text, ArchiveColumn.Type type, Object value) {
-		if (value == null) {
-			text.append('N');
+	private void putText(String value) {
+		int chars = value.length();
+		boolean ascii = true;
+		for (int i = 0; i < chars && ascii; i++) {
+			ascii = value.charAt(i) < 0x80;
+		}
+		if (ascii) {
+			putDecimal(chars);
+			put((byte) ':');
+			ensure(chars);
+			for (int i = 0; i < chars; i++) {
+				this.text[this.length++] = (byte) value.charAt(i);
+			}
 			return;
 		}
-		switch (type) {
-			case BIGINT, SMALLINT, INTEGER, TIMESTAMPTZ, DATE -> text.append(value);
-			case TEXT -> {
-				String string = (String) value;
-				text.append(string.getBytes(StandardCharsets.UTF_8).length).append(':').append(string);
-			}
-			case FLOAT8 -> text.append(hex(Double.doubleToRawLongBits((Double) value), 16));
-			case FLOAT4 -> text.append(hex(Float.floatToRawIntBits((Float) value) & 0xffffffffL, 8));
+		byte[] utf8 = value.getBytes(StandardCharsets.UTF_8);
+		putDecimal(utf8.length);
+		put((byte) ':');
+		ensure(utf8.length);
+		System.arraycopy(utf8, 0, this.text, this.length, utf8.length);
+		this.length += utf8.length;
+	}
+
+	private void putDecimal(long value) {
+		if (value == Long.MIN_VALUE) {
+			putAscii(Long.toString(value));
+			return;
+		}
+		ensure(20);
+		if (value < 0) {
+			this.text[this.length++] = '-';
+			value = -value;
+		}
+		int digits = 1;
+		for (long rest = value / 10; rest != 0; rest /= 10) {
+			digits++;
+		}
+		for (int i = this.length + digits - 1; i >= this.length; i--) {
+			this.text[i] = (byte) ('0' + (value % 10));
+			value /= 10;
+		}
+		this.length += digits;
+	}
+
+	private void putHex(long bits, int digits) {
+		ensure(digits);
+		for (int i = digits - 1; i >= 0; i--) {
+			this.text[this.length++] = HEX[(int) (bits >>> (4 * i)) & 0xf];
 		}
 	}
 
-	private static String hex(long bits, int digits) {
-		String hex = Long.toHexString(bits);
-		return "0".repeat(digits - hex.length()) + hex;
+	private void putAscii(String ascii) {
+		ensure(ascii.length());
+		for (int i = 0; i < ascii.length(); i++) {
+			this.text[this.length++] = (byte) ascii.charAt(i);
+		}
+	}
+
+	private void put(byte b) {
+		ensure(1);
+		this.text[this.length++] = b;
+	}
+
+	private void ensure(int more) {
+		if (this.length + more > this.text.length) {
+			this.text = Arrays.copyOf(this.text, Math.max(this.text.length * 2, this.length + more));
+		}
 	}
 
 }

@@ -18,6 +18,12 @@
  * the manifest.</li>
  * </ol>
  *
+ * The job records each step of each month in the
+ * {@link dev.healthscore.io.archive.ArchiveLedger}
+ * ({@link dev.healthscore.io.archive.ArchiveState}), with compare-and-set moves, and
+ * detaches, drops and re-attaches partitions with
+ * {@link dev.healthscore.io.archive.ArchivePartitions}.
+ *
  * Timestamps are written twice, in milliseconds for Athena and in exact microseconds for
  * restore; see {@code sql/athena/README.md}.
  */

@@ -1,0 +1,206 @@
+package dev.healthscore.bench;
+
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.YearMonth;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import dev.healthscore.io.archive.ArchiveLayout;
+import dev.healthscore.io.archive.ArchiveManifest;
+import dev.healthscore.io.archive.ArchiveManifest.ArchiveFile;
+import dev.healthscore.io.archive.ArchiveManifests;
+import dev.healthscore.io.archive.ArchiveState;
+import dev.healthscore.io.archive.ArchiveTable;
+import dev.healthscore.io.s3.EmbeddedS3Server;
+import dev.healthscore.jobs.HealthScoreApplication;
+import dev.healthscore.jobs.archive.ArchiveStepListener;
+import software.amazon.awssdk.services.s3.S3Client;
+
+import org.springframework.jdbc.core.JdbcTemplate;
+
+/**
+ * Generates a month of about N readings, then times the {@code archive} job over it
+ * (export to Parquet in S3, read-back verification, detach) next to, in the same run, a
+ * binary {@code COPY} of the same partition out of PostgreSQL and DuckDB writing the same
+ * rows to Parquet. S3 is the in-process server keeping objects on local disk.
+ */
+public final class ArchiveBenchmark {
+
+	/** Readings per user-day of the synthetic data (see RecomputeBenchmark). */
+	private static final double READINGS_PER_USER_DAY = 40.1;
+
+	private static final YearMonth MONTH = YearMonth.of(2025, 1);
+
+	private static final String PARTITION = ArchiveTable.HEALTH_READING.partitionName(MONTH);
+
+	private static final String BUCKET = "bench";
+
+	private ArchiveBenchmark() {
+	}
+
+	public static void main(String[] args) throws Exception {
+		long target = option(args, "rows", 10_000_000);
+		int users = (int) Math.ceil(target / (MONTH.lengthOfMonth() * READINGS_PER_USER_DAY));
+		Path work = Files.createTempDirectory("healthscore-archive-bench");
+		try (BenchDatabase db = BenchDatabase.start();
+				EmbeddedS3Server s3 = EmbeddedS3Server.onDisk(work.resolve("s3"));
+				S3Client client = s3.newClient()) {
+			s3.createBucket(BUCKET);
+			// the SDK's default credentials chain reads these (a task role in production)
+			System.setProperty("aws.accessKeyId", s3.accessKey());
+			System.setProperty("aws.secretAccessKey", s3.secretKey());
+			double load = loadAverage();
+			run(db, s3, Map.of(), "generate", "--users=" + users, "--days=" + MONTH.lengthOfMonth(), "--seed=1",
+					"--end=" + MONTH.atEndOfMonth());
+			JdbcTemplate jdbc = new JdbcTemplate(db.dataSource());
+			jdbc.execute("VACUUM ANALYZE");
+			long rows = jdbc.queryForObject("SELECT count(*) FROM " + PARTITION, Long.class);
+			BenchDatabase.CopyResult copy = best(db.copyOutBinary("SELECT * FROM " + PARTITION),
+					db.copyOutBinary("SELECT * FROM " + PARTITION));
+			BenchDatabase.CopyResult sorted = db.copyOutBinary("SELECT " + ArchiveTable.HEALTH_READING.columnList()
+					+ " FROM " + PARTITION + " ORDER BY " + ArchiveTable.HEALTH_READING.orderBy());
+			StepTimes steps = new StepTimes(ArchiveTable.HEALTH_READING, MONTH);
+			HeapSampler heap = HeapSampler.start();
+			double jobSeconds = run(db, s3, Map.of("archiveStepListener", steps), "run", "archive",
+					"--before=" + MONTH.plusMonths(1));
+			HeapSampler.Peak peak = heap.stop();
+			ArchiveManifest manifest = new ArchiveManifests(client, new ArchiveLayout(BUCKET, ""))
+				.read(ArchiveTable.HEALTH_READING, MONTH);
+			DuckDbWrite duck = duckDbWrite(client, manifest, work.resolve("duckdb"));
+			new ArchiveReport(users, rows, load, copy, sorted, jobSeconds, steps, peak, manifest, duck).print();
+		}
+		finally {
+			delete(work);
+		}
+	}
+
+	/**
+	 * Loads the archived rows into DuckDB (untimed apart), then times DuckDB's own
+	 * Parquet writer on them: same rows, same eight columns, zstd.
+	 */
+	private static DuckDbWrite duckDbWrite(S3Client s3, ArchiveManifest manifest, Path folder) throws Exception {
+		Files.createDirectories(folder);
+		for (ArchiveFile file : manifest.files()) {
+			Path target = folder.resolve(file.key().substring(file.key().lastIndexOf('/') + 1));
+			s3.getObject((request) -> request.bucket(BUCKET).key(file.key()), target);
+		}
+		Path out = folder.resolve("duckdb.parquet");
+		try (Connection connection = DriverManager.getConnection("jdbc:duckdb:");
+				Statement statement = connection.createStatement()) {
+			long started = System.nanoTime();
+			statement.execute("CREATE TABLE r AS SELECT * FROM read_parquet('" + folder + "/part-*.parquet')");
+			double loadSeconds = (System.nanoTime() - started) / 1e9;
+			long rows;
+			try (ResultSet result = statement.executeQuery("SELECT count(*) FROM r")) {
+				result.next();
+				rows = result.getLong(1);
+			}
+			started = System.nanoTime();
+			statement.execute("COPY r TO '" + out + "' (FORMAT parquet, COMPRESSION zstd)");
+			double writeSeconds = (System.nanoTime() - started) / 1e9;
+			return new DuckDbWrite(rows, loadSeconds, writeSeconds, Files.size(out));
+		}
+	}
+
+	private static double run(BenchDatabase db, EmbeddedS3Server s3, Map<String, Object> beans, String... args) {
+		List<String> all = new ArrayList<>(List.of(args));
+		all.addAll(List.of(db.appArguments()));
+		all.add("--healthscore.archive.endpoint=" + s3.endpoint());
+		all.add("--healthscore.archive.region=" + s3.region().id());
+		all.add("--healthscore.archive.bucket=" + BUCKET);
+		long started = System.nanoTime();
+		int exit = HealthScoreApplication.run(beans, all.toArray(String[]::new));
+		if (exit != 0) {
+			throw new IllegalStateException("'%s' exited with %d".formatted(String.join(" ", args), exit));
+		}
+		double seconds = (System.nanoTime() - started) / 1e9;
+		System.out.printf("%s took %.1f s%n", args[0].equals("run") ? args[1] : args[0], seconds);
+		return seconds;
+	}
+
+	private static BenchDatabase.CopyResult best(BenchDatabase.CopyResult first, BenchDatabase.CopyResult second) {
+		return (first.seconds() <= second.seconds()) ? first : second;
+	}
+
+	private static double loadAverage() {
+		try {
+			return Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
+		}
+		catch (Exception ex) {
+			return Double.NaN;
+		}
+	}
+
+	private static void delete(Path folder) throws Exception {
+		try (Stream<Path> paths = Files.walk(folder)) {
+			for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+				Files.delete(path);
+			}
+		}
+	}
+
+	private static long option(String[] args, String name, long fallback) {
+		for (String arg : args) {
+			if (arg.startsWith("--" + name + "=")) {
+				return Long.parseLong(arg.substring(name.length() + 3).replace("_", ""));
+			}
+		}
+		return fallback;
+	}
+
+	/** What DuckDB's Parquet writer did with the same rows. */
+	record DuckDbWrite(long rows, double loadSeconds, double writeSeconds, long bytes) {
+
+	}
+
+	/** When the benchmarked month reached each ledger state. */
+	static final class StepTimes implements ArchiveStepListener {
+
+		private final ArchiveTable table;
+
+		private final YearMonth month;
+
+		private final Map<ArchiveState, Long> nanos = new EnumMap<>(ArchiveState.class);
+
+		private final Map<ArchiveState, Long> cpuNanos = new EnumMap<>(ArchiveState.class);
+
+		StepTimes(ArchiveTable table, YearMonth month) {
+			this.table = table;
+			this.month = month;
+		}
+
+		@Override
+		public void reached(ArchiveTable table, YearMonth month, ArchiveState state) {
+			if (table == this.table && month.equals(this.month)) {
+				this.nanos.put(state, System.nanoTime());
+				this.cpuNanos.put(state, processCpuNanos());
+			}
+		}
+
+		double seconds(ArchiveState from, ArchiveState to) {
+			return (this.nanos.get(to) - this.nanos.get(from)) / 1e9;
+		}
+
+		/** CPU time of this JVM, all threads, between two states. */
+		double cpuSeconds(ArchiveState from, ArchiveState to) {
+			return (this.cpuNanos.get(to) - this.cpuNanos.get(from)) / 1e9;
+		}
+
+		private static long processCpuNanos() {
+			return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+				.getProcessCpuTime();
+		}
+
+	}
+
+}

@@ -1,0 +1,76 @@
+package dev.healthscore.bench;
+
+import java.util.stream.Collectors;
+
+import dev.healthscore.io.archive.ArchiveManifest;
+import dev.healthscore.io.archive.ArchiveState;
+
+/**
+ * The numbers the archive benchmark prints.
+ *
+ * @param users the generated users
+ * @param rows the rows of the benchmarked partition
+ * @param loadAverage the machine's load average when the benchmark started
+ * @param copy the best of two binary COPYs of the partition as stored
+ * @param sorted a binary COPY of the partition in the archive's sort order
+ * @param jobSeconds the whole archive job, application start included
+ * @param steps when the month reached each ledger state
+ * @param heap the heap's peaks during the job
+ * @param manifest the month's manifest
+ * @param duck DuckDB writing the same rows
+ */
+record ArchiveReport(int users, long rows, double loadAverage, BenchDatabase.CopyResult copy,
+		BenchDatabase.CopyResult sorted, double jobSeconds, ArchiveBenchmark.StepTimes steps, HeapSampler.Peak heap,
+		ArchiveManifest manifest, ArchiveBenchmark.DuckDbWrite duck) {
+
+	private static final double MIB = 1024 * 1024;
+
+	void print() {
+		double export = this.steps.seconds(ArchiveState.EXPORTING, ArchiveState.EXPORTED);
+		double verify = this.steps.seconds(ArchiveState.EXPORTED, ArchiveState.VERIFIED);
+		double detach = this.steps.seconds(ArchiveState.VERIFIED, ArchiveState.DETACHED);
+		double duckRows = this.duck.rows() / this.duck.writeSeconds();
+		System.out.printf("%narchive benchmark (%d cores, heap max %,d MiB, load average %.1f at start)%n",
+				Runtime.getRuntime().availableProcessors(), this.heap.max() >> 20, this.loadAverage);
+		System.out.printf("data:             %,d users x 31 days; %s holds %,d rows%n", this.users,
+				this.manifest.sourcePartition(), this.rows);
+		System.out.printf(
+				"COPY binary out:  %.2f s best of 2 (%,.0f rows/s, %.1f MiB at %.1f MiB/s), the partition as stored%n",
+				this.copy.seconds(), this.copy.rows() / this.copy.seconds(), this.copy.bytes() / MIB,
+				this.copy.bytes() / MIB / this.copy.seconds());
+		System.out.printf("COPY sorted out:  %.2f s (%,.0f rows/s) in the archive's order (%s)%n",
+				this.sorted.seconds(), this.sorted.rows() / this.sorted.seconds(),
+				"user_id, recorded_at, metric, source");
+		System.out.printf(
+				"archive export:   %.2f s, %,.0f rows/s, %.1f MiB/s of Parquet (%.1f MiB/s of COPY input);"
+						+ " %.2f s CPU of this JVM%n",
+				export, this.manifest.rows() / export, this.manifest.bytes() / MIB / export,
+				this.copy.bytes() / MIB / export, this.steps.cpuSeconds(ArchiveState.EXPORTING, ArchiveState.EXPORTED));
+		System.out.printf("  files:          %d, %.1f MiB in all, %s compression: %s%n", this.manifest.files().size(),
+				this.manifest.bytes() / MIB, this.manifest.compression(),
+				this.manifest.files()
+					.stream()
+					.map((file) -> "%.1f MiB".formatted(file.bytes() / MIB))
+					.collect(Collectors.joining(", ")));
+		System.out.printf(
+				"archive verify:   %.2f s, %,.0f rows/s (read back from S3, checksum by SQL meanwhile);"
+						+ " %.2f s CPU of this JVM%n",
+				verify, this.manifest.rows() / verify,
+				this.steps.cpuSeconds(ArchiveState.EXPORTED, ArchiveState.VERIFIED));
+		System.out.printf("archive detach:   %.3f s (concurrently)%n", detach);
+		System.out.printf("archive job:      %.1f s whole run (application start, app_user snapshot, spill-over month"
+				+ " 2024-12)%n", this.jobSeconds);
+		System.out.printf("peak heap:        %,d MiB sampled every 10 ms (sum of pool peaks %,d MiB)%n",
+				this.heap.sampled() >> 20, this.heap.poolPeaks() >> 20);
+		System.out.printf(
+				"DuckDB:           wrote the same %,d rows to Parquet (zstd) in %.2f s: %,.0f rows/s, %.1f MiB"
+						+ " at %.1f MiB/s (loading them from our files took %.2f s)%n",
+				this.duck.rows(), this.duck.writeSeconds(), duckRows, this.duck.bytes() / MIB,
+				this.duck.bytes() / MIB / this.duck.writeSeconds(), this.duck.loadSeconds());
+		System.out.printf("ratios:           export / COPY = %.2f (target <= 2); export + verify / COPY = %.2f%n",
+				export / this.copy.seconds(), (export + verify) / this.copy.seconds());
+		System.out.printf("                  export rows/s / DuckDB rows/s = %.2f (target >= 0.5)%n",
+				(this.manifest.rows() / export) / duckRows);
+	}
+
+}

@@ -1,0 +1,84 @@
+package dev.healthscore.jobs.archive;
+
+import java.time.Clock;
+
+import javax.sql.DataSource;
+
+import dev.healthscore.io.archive.ArchiveSettings;
+import software.amazon.awssdk.services.s3.S3Client;
+
+import org.springframework.batch.core.configuration.annotation.StepScope;
+import org.springframework.batch.core.job.Job;
+import org.springframework.batch.core.job.builder.JobBuilder;
+import org.springframework.batch.core.job.parameters.DefaultJobParametersValidator;
+import org.springframework.batch.core.repository.JobRepository;
+import org.springframework.batch.core.step.Step;
+import org.springframework.batch.core.step.builder.StepBuilder;
+import org.springframework.batch.core.step.tasklet.Tasklet;
+import org.springframework.batch.infrastructure.support.transaction.ResourcelessTransactionManager;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * The {@code archive} job: replaces the {@code app_user} snapshot, then moves every month
+ * older than the hot window (or {@code --before}) of {@code health_reading} and
+ * {@code health_score} to S3, verified, detached, and dropped after the grace period.
+ */
+@Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties(ArchiveProperties.class)
+public class ArchiveJobConfiguration {
+
+	/** The job's name, as given to {@code run}. */
+	public static final String JOB_NAME = "archive";
+
+	@Bean
+	Job archiveJob(JobRepository jobRepository, Step archiveUsers, Step archivePartitions) {
+		return new JobBuilder(JOB_NAME, jobRepository)
+			.validator(new DefaultJobParametersValidator(new String[0], new String[] { "before", "run.id" }))
+			.start(archiveUsers)
+			.next(archivePartitions)
+			.build();
+	}
+
+	// the tasklets manage their own connections and transactions; the step's transaction
+	// would only hold a connection idle for the length of an export
+	@Bean
+	Step archiveUsers(JobRepository jobRepository, Tasklet archiveUsersTasklet) {
+		return new StepBuilder("archiveUsers", jobRepository)
+			.tasklet(archiveUsersTasklet, new ResourcelessTransactionManager())
+			.build();
+	}
+
+	@Bean
+	Step archivePartitions(JobRepository jobRepository, Tasklet archivePartitionsTasklet) {
+		return new StepBuilder("archivePartitions", jobRepository)
+			.tasklet(archivePartitionsTasklet, new ResourcelessTransactionManager())
+			.build();
+	}
+
+	@Bean
+	@StepScope
+	Tasklet archiveUsersTasklet(DataSource dataSource, S3Client archiveS3Client, ArchiveSettings archiveSettings) {
+		return new SnapshotTasklet(dataSource, archiveS3Client, archiveSettings);
+	}
+
+	@Bean
+	@StepScope
+	Tasklet archivePartitionsTasklet(DataSource dataSource, S3Client archiveS3Client, ArchiveSettings archiveSettings,
+			ArchiveProperties properties, ObjectProvider<Clock> clock, ObjectProvider<ArchiveStepListener> listener,
+			@Value("#{jobParameters['before']}") String before) {
+		Clock now = clock.getIfAvailable(Clock::systemUTC);
+		MonthArchiver archiver = new MonthArchiver(dataSource, archiveS3Client, archiveSettings, now,
+				properties.gracePeriod(), listener.getIfAvailable(() -> ArchiveStepListener.NONE));
+		return new ArchiveTasklet(dataSource, archiver, before, now, properties.hotMonths());
+	}
+
+	@Bean
+	ArchiveSettings archiveSettings(ArchiveProperties properties) {
+		return properties.settings();
+	}
+
+}

@@ -1,0 +1,113 @@
+package dev.healthscore.jobs.archive;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+import dev.healthscore.io.archive.ArchiveLedger;
+import dev.healthscore.io.archive.ArchiveLedgerEntry;
+import dev.healthscore.io.archive.ArchivePartitions;
+import dev.healthscore.io.archive.ArchiveTable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Which table months an archive run works on: every attached partition older than the
+ * cut-off month that the ledger has not seen, and every month the ledger holds in an
+ * archiving state, whatever its age, so that an interrupted month resumes.
+ */
+final class ArchivePlan {
+
+	/** The partitioned tables the archive moves, in the order it moves them. */
+	static final List<ArchiveTable> TABLES = List.of(ArchiveTable.HEALTH_READING, ArchiveTable.HEALTH_SCORE);
+
+	private static final Logger logger = LoggerFactory.getLogger(ArchivePlan.class);
+
+	private ArchivePlan() {
+	}
+
+	/**
+	 * Returns the first month that stays in PostgreSQL.
+	 * @param before the {@code --before} month, or null for the hot window
+	 * @param clock the clock
+	 * @param hotMonths complete months kept before the current one
+	 * @return the cut-off: months before it are archived
+	 */
+	static YearMonth cutOff(String before, Clock clock, int hotMonths) {
+		YearMonth current = YearMonth.now(clock.withZone(ZoneOffset.UTC));
+		YearMonth cutOff = (before != null) ? YearMonth.parse(before) : current.minusMonths(hotMonths);
+		if (cutOff.isAfter(current)) {
+			throw new IllegalArgumentException("Invalid --before=" + before + ": it is after the current month "
+					+ current + ", whose partition is still being written");
+		}
+		return cutOff;
+	}
+
+	/**
+	 * Lists the months to work on, by month then table.
+	 * @param connection the connection
+	 * @param cutOff months before it are archived
+	 * @param jobExecutionId the job execution, for the log
+	 * @return the table months
+	 */
+	static List<TableMonth> plan(Connection connection, YearMonth cutOff, long jobExecutionId) throws SQLException {
+		Map<TableMonth, ArchiveLedgerEntry> ledger = new ArchiveLedger().entries(connection)
+			.stream()
+			.collect(Collectors.toMap((entry) -> new TableMonth(entry.table(), entry.month()), Function.identity()));
+		TreeSet<TableMonth> plan = new TreeSet<>();
+		ledger.values()
+			.stream()
+			.filter((entry) -> entry.state().archiving())
+			.forEach((entry) -> plan.add(new TableMonth(entry.table(), entry.month())));
+		ArchivePartitions partitions = new ArchivePartitions();
+		for (ArchiveTable table : TABLES) {
+			for (YearMonth month : partitions.attachedMonths(connection, table)) {
+				TableMonth candidate = new TableMonth(table, month);
+				ArchiveLedgerEntry entry = ledger.get(candidate);
+				if (month.isBefore(cutOff) && entry != null && !entry.state().archiving()) {
+					logger.warn(
+							"Job execution {}: skipped {}: attached although the ledger says {};"
+									+ " delete its ledger row to archive it again",
+							jobExecutionId, table.partitionName(month), entry.state());
+				}
+				else if (month.isBefore(cutOff)) {
+					plan.add(candidate);
+				}
+			}
+		}
+		logger.info("Job execution {}: archiving months before {}: {}", jobExecutionId, cutOff, plan);
+		return List.copyOf(plan);
+	}
+
+	/**
+	 * One month of one table.
+	 *
+	 * @param table the table
+	 * @param month the month
+	 */
+	record TableMonth(ArchiveTable table, YearMonth month) implements Comparable<TableMonth> {
+
+		private static final Comparator<TableMonth> ORDER = Comparator.comparing(TableMonth::month)
+			.thenComparing(TableMonth::table);
+
+		@Override
+		public int compareTo(TableMonth other) {
+			return ORDER.compare(this, other);
+		}
+
+		@Override
+		public String toString() {
+			return this.table.tableName() + " " + this.month;
+		}
+
+	}
+
+}

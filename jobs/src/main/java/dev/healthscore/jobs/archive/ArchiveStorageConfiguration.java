@@ -1,0 +1,47 @@
+package dev.healthscore.jobs.archive;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3ClientBuilder;
+
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Lazy;
+
+/**
+ * The S3 client of a configured archive: AWS with the SDK's default credentials (the
+ * task's IAM role; never keys in configuration) and region lookup, or an S3-compatible
+ * endpoint. Created only when a job needs it.
+ */
+@Configuration(proxyBeanMethods = false)
+@Conditional(ArchiveStorageConfiguredCondition.class)
+public class ArchiveStorageConfiguration {
+
+	private static final Logger logger = LoggerFactory.getLogger(ArchiveStorageConfiguration.class);
+
+	@Bean(destroyMethod = "close")
+	@Lazy
+	S3Client archiveS3Client(ArchiveProperties properties) {
+		S3ClientBuilder builder = S3Client.builder();
+		if (properties.region() != null) {
+			builder.region(Region.of(properties.region()));
+		}
+		if (properties.endpoint() != null) {
+			// compatible servers use path-style addressing and rarely implement the SDK's
+			// trailing checksums
+			builder.endpointOverride(properties.endpoint())
+				.forcePathStyle(true)
+				.requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+				.responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
+		}
+		logger.info("Archive in s3://{}/{} ({})", properties.bucket(), properties.prefix(),
+				(properties.endpoint() != null) ? properties.endpoint() : "AWS");
+		return builder.build();
+	}
+
+}

@@ -1,0 +1,75 @@
+package dev.healthscore.jobs.archive;
+
+import java.sql.Connection;
+import java.time.Clock;
+import java.time.YearMonth;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+import javax.sql.DataSource;
+
+import dev.healthscore.io.archive.ArchiveState;
+import dev.healthscore.jobs.archive.ArchivePlan.TableMonth;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.batch.core.scope.context.ChunkContext;
+import org.springframework.batch.core.step.StepContribution;
+import org.springframework.batch.core.step.tasklet.Tasklet;
+import org.springframework.batch.infrastructure.repeat.RepeatStatus;
+
+/**
+ * The {@code archivePartitions} step: plans the table months at its first call, then
+ * takes one month per call as far as it can go, so that the step commits once per month
+ * and a stop request takes effect between months. A restarted step plans again from the
+ * ledger.
+ */
+final class ArchiveTasklet implements Tasklet {
+
+	private static final Logger logger = LoggerFactory.getLogger(ArchiveTasklet.class);
+
+	private final DataSource dataSource;
+
+	private final MonthArchiver archiver;
+
+	private final YearMonth cutOff;
+
+	private final Map<ArchiveState, Integer> reached = new EnumMap<>(ArchiveState.class);
+
+	private List<TableMonth> plan;
+
+	private int next;
+
+	ArchiveTasklet(DataSource dataSource, MonthArchiver archiver, String before, Clock clock, int hotMonths) {
+		this.dataSource = dataSource;
+		this.archiver = archiver;
+		this.cutOff = ArchivePlan.cutOff(before, clock, hotMonths);
+	}
+
+	@Override
+	public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) throws Exception {
+		long jobExecutionId = contribution.getStepExecution().getJobExecutionId();
+		if (this.plan == null) {
+			try (Connection connection = this.dataSource.getConnection()) {
+				this.plan = ArchivePlan.plan(connection, this.cutOff, jobExecutionId);
+			}
+		}
+		if (this.next < this.plan.size()) {
+			TableMonth month = this.plan.get(this.next++);
+			contribution.incrementReadCount();
+			ArchiveState state = this.archiver.archive(month.table(), month.month(), jobExecutionId);
+			if (state != null) {
+				this.reached.merge(state, 1, Integer::sum);
+				contribution.incrementWriteCount(1);
+			}
+		}
+		if (this.next < this.plan.size()) {
+			return RepeatStatus.CONTINUABLE;
+		}
+		logger.info("Job execution {}: archive of {} table months before {} done, states reached: {}", jobExecutionId,
+				this.plan.size(), this.cutOff, this.reached);
+		return RepeatStatus.FINISHED;
+	}
+
+}

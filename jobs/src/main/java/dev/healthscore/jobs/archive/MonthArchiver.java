@@ -1,0 +1,239 @@
+package dev.healthscore.jobs.archive;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.YearMonth;
+import java.util.ArrayList;
+import java.util.List;
+
+import javax.sql.DataSource;
+
+import dev.healthscore.io.archive.ArchiveLedger;
+import dev.healthscore.io.archive.ArchiveLedgerEntry;
+import dev.healthscore.io.archive.ArchiveManifest;
+import dev.healthscore.io.archive.ArchiveManifests;
+import dev.healthscore.io.archive.ArchivePartitions;
+import dev.healthscore.io.archive.ArchiveSettings;
+import dev.healthscore.io.archive.ArchiveState;
+import dev.healthscore.io.archive.ArchiveTable;
+import dev.healthscore.io.archive.ArchiveVerifier;
+import dev.healthscore.io.archive.PartitionExporter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * Moves one table month through the archive's states, starting from the state the ledger
+ * holds, so that a run that stopped after any step resumes with the next one: export to
+ * S3, read back and compare, detach, and after the grace period compare once more and
+ * drop.
+ */
+final class MonthArchiver {
+
+	private static final Logger logger = LoggerFactory.getLogger(MonthArchiver.class);
+
+	private final DataSource dataSource;
+
+	private final ArchiveSettings settings;
+
+	private final PartitionExporter exporter;
+
+	private final ArchiveVerifier verifier;
+
+	private final ArchiveManifests manifests;
+
+	private final ArchiveLedger ledger = new ArchiveLedger();
+
+	private final ArchivePartitions partitions = new ArchivePartitions();
+
+	private final Clock clock;
+
+	private final Duration gracePeriod;
+
+	private final ArchiveStepListener listener;
+
+	MonthArchiver(DataSource dataSource, S3Client s3, ArchiveSettings settings, Clock clock, Duration gracePeriod,
+			ArchiveStepListener listener) {
+		this.dataSource = dataSource;
+		this.settings = settings;
+		this.exporter = new PartitionExporter(s3, settings);
+		this.verifier = new ArchiveVerifier(s3);
+		this.manifests = new ArchiveManifests(s3, settings.layout());
+		this.clock = clock;
+		this.gracePeriod = gracePeriod;
+		this.listener = listener;
+	}
+
+	/**
+	 * Takes a month as far as it can go in this run: to {@code DROPPED}, or to
+	 * {@code DETACHED} while the grace period lasts.
+	 * @param table the table
+	 * @param month the month
+	 * @param jobExecutionId the job execution
+	 * @return the state reached, or null when another run holds the month
+	 */
+	ArchiveState archive(ArchiveTable table, YearMonth month, long jobExecutionId) throws Exception {
+		try (Connection connection = this.dataSource.getConnection()) {
+			connection.setAutoCommit(true);
+			if (!this.ledger.tryLock(connection, table, month)) {
+				logger.warn("Job execution {}: skipped {} {}: another run is working on it", jobExecutionId,
+						table.tableName(), month);
+				return null;
+			}
+			Month work = new Month(connection, table, month, jobExecutionId);
+			try {
+				return advance(work);
+			}
+			catch (Exception ex) {
+				recordFailure(work, ex);
+				throw ex;
+			}
+			finally {
+				unlock(work);
+			}
+		}
+	}
+
+	private ArchiveState advance(Month work) throws Exception {
+		if (this.ledger.begin(work.connection, work.table, work.month, work.jobExecutionId)) {
+			this.listener.reached(work.table, work.month, ArchiveState.EXPORTING);
+		}
+		ArchiveLedgerEntry entry = entry(work);
+		while (entry.state().archiving()) {
+			ArchiveState next = switch (entry.state()) {
+				case EXPORTING -> export(work);
+				case EXPORTED -> verify(work, entry);
+				case VERIFIED -> detach(work);
+				case DETACHED -> dropAfterGracePeriod(work, entry);
+				default -> throw new IllegalStateException("Cannot archive from state " + entry.state());
+			};
+			if (next == null) {
+				break;
+			}
+			this.listener.reached(work.table, work.month, next);
+			entry = entry(work);
+		}
+		return entry.state();
+	}
+
+	private ArchiveState export(Month work) throws Exception {
+		ArchiveManifest manifest = this.exporter.export(work.connection, work.table, work.month, work.jobExecutionId);
+		this.ledger.exported(work.connection, manifest, work.jobExecutionId);
+		return ArchiveState.EXPORTED;
+	}
+
+	private ArchiveState verify(Month work, ArchiveLedgerEntry entry) throws Exception {
+		List<String> problems = readBack(work, entry);
+		if (!problems.isEmpty()) {
+			exportAgain(work, ArchiveState.EXPORTED, problems);
+		}
+		this.ledger.move(work.connection, work.table, work.month, ArchiveState.EXPORTED, ArchiveState.VERIFIED, now(),
+				work.jobExecutionId);
+		return ArchiveState.VERIFIED;
+	}
+
+	private ArchiveState detach(Month work) throws Exception {
+		switch (this.partitions.status(work.connection, work.table, work.month)) {
+			case ATTACHED -> this.partitions.detach(work.connection, work.table, work.month);
+			case DETACH_PENDING -> this.partitions.finishDetach(work.connection, work.table, work.month);
+			case DETACHED ->
+				logger.info("Job execution {}: {} was already detached", work.jobExecutionId, work.partition());
+			case MISSING -> throw new IllegalStateException(
+					"Cannot detach " + work.partition() + ": it does not exist, yet the ledger says VERIFIED");
+		}
+		this.ledger.move(work.connection, work.table, work.month, ArchiveState.VERIFIED, ArchiveState.DETACHED, now(),
+				work.jobExecutionId);
+		return ArchiveState.DETACHED;
+	}
+
+	private ArchiveState dropAfterGracePeriod(Month work, ArchiveLedgerEntry entry) throws Exception {
+		Instant due = entry.detachedAt().plus(this.gracePeriod);
+		if (now().isBefore(due)) {
+			logger.info("Job execution {}: keeping {} detached until {} (grace period {})", work.jobExecutionId,
+					work.partition(), due, this.gracePeriod);
+			return null;
+		}
+		ArchivePartitions.Status status = this.partitions.status(work.connection, work.table, work.month);
+		if (status != ArchivePartitions.Status.DETACHED) {
+			throw new IllegalStateException("Cannot drop " + work.partition() + ": it is " + status
+					+ ", yet the ledger says DETACHED; restore or fix it by hand");
+		}
+		// S3 objects can change in the grace period too: compare once more before
+		// dropping
+		List<String> problems = readBack(work, entry);
+		if (!problems.isEmpty()) {
+			exportAgain(work, ArchiveState.DETACHED, problems);
+		}
+		Transactions.inTransaction(work.connection, () -> {
+			this.partitions.drop(work.connection, work.table, work.month);
+			this.ledger.move(work.connection, work.table, work.month, ArchiveState.DETACHED, ArchiveState.DROPPED,
+					now(), work.jobExecutionId);
+		});
+		return ArchiveState.DROPPED;
+	}
+
+	/**
+	 * Reads the month back from S3 and compares it with the partition (by SQL) and with
+	 * what the ledger recorded at export.
+	 */
+	private List<String> readBack(Month work, ArchiveLedgerEntry entry) throws SQLException {
+		ArchiveManifest manifest = this.manifests.read(work.table, work.month);
+		if (manifest == null) {
+			return List.of("Missing manifest " + this.settings.layout().manifest(work.table, work.month).uri());
+		}
+		List<String> problems = new ArrayList<>(this.verifier.verify(work.connection, manifest).problems());
+		if (!manifest.contentChecksum().equals(entry.contentChecksum())) {
+			problems.add("Manifest holds " + manifest.contentChecksum() + ", the ledger recorded "
+					+ entry.contentChecksum());
+		}
+		return problems;
+	}
+
+	private void exportAgain(Month work, ArchiveState from, List<String> problems) throws SQLException {
+		String reason = String.join("; ", problems);
+		this.ledger.exportAgain(work.connection, work.table, work.month, from, reason);
+		throw new IllegalStateException("Archive of " + work.partition()
+				+ " does not match its source; it will be exported again on the next run: " + reason);
+	}
+
+	private ArchiveLedgerEntry entry(Month work) throws SQLException {
+		return this.ledger.find(work.connection, work.table, work.month);
+	}
+
+	private void recordFailure(Month work, Exception failure) {
+		try {
+			this.ledger.failed(work.connection, work.table, work.month, String.valueOf(failure.getMessage()));
+		}
+		catch (SQLException | RuntimeException ex) {
+			failure.addSuppressed(ex);
+		}
+	}
+
+	private void unlock(Month work) {
+		try {
+			this.ledger.unlock(work.connection, work.table, work.month);
+		}
+		catch (SQLException ex) {
+			// the lock ends with the session; the pool closes a broken connection
+			logger.warn("Job execution {}: cannot release the lock of {}: {}", work.jobExecutionId, work.partition(),
+					ex.getMessage());
+		}
+	}
+
+	private Instant now() {
+		return this.clock.instant();
+	}
+
+	/** A month being worked on, with the connection that holds its lock. */
+	private record Month(Connection connection, ArchiveTable table, YearMonth month, long jobExecutionId) {
+
+		String partition() {
+			return this.table.partitionName(this.month);
+		}
+
+	}
+
+}

@@ -1,0 +1,171 @@
+package dev.healthscore.jobs.archive;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.YearMonth;
+
+import javax.sql.DataSource;
+
+import dev.healthscore.io.archive.ArchiveLedger;
+import dev.healthscore.io.archive.ArchiveLedgerEntry;
+import dev.healthscore.io.archive.ArchiveManifest;
+import dev.healthscore.io.archive.ArchiveManifests;
+import dev.healthscore.io.archive.ArchivePartitions;
+import dev.healthscore.io.archive.ArchiveSettings;
+import dev.healthscore.io.archive.ArchiveState;
+import dev.healthscore.io.archive.ArchiveTable;
+import dev.healthscore.io.archive.ArchiveVerification;
+import dev.healthscore.io.archive.ChecksumSql;
+import dev.healthscore.io.archive.ContentChecksum;
+import dev.healthscore.io.archive.PartitionRestorer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * Brings an archived month back into PostgreSQL: a partition still detached is checked
+ * against the archive's checksum and re-attached; a dropped one is loaded from S3 into a
+ * new table, checked, and attached, all in one transaction. A run that stopped resumes
+ * from what it finds.
+ */
+final class MonthRestorer {
+
+	private static final Logger logger = LoggerFactory.getLogger(MonthRestorer.class);
+
+	private final DataSource dataSource;
+
+	private final ArchiveManifests manifests;
+
+	private final PartitionRestorer restorer;
+
+	private final ArchiveLedger ledger = new ArchiveLedger();
+
+	private final ArchivePartitions partitions = new ArchivePartitions();
+
+	private final Clock clock;
+
+	private final ArchiveStepListener listener;
+
+	MonthRestorer(DataSource dataSource, S3Client s3, ArchiveSettings settings, Clock clock,
+			ArchiveStepListener listener) {
+		this.dataSource = dataSource;
+		this.manifests = new ArchiveManifests(s3, settings.layout());
+		this.restorer = new PartitionRestorer(s3);
+		this.clock = clock;
+		this.listener = listener;
+	}
+
+	/**
+	 * Restores a month, or does nothing when it is restored already.
+	 * @param table the table
+	 * @param month the month
+	 * @param jobExecutionId the job execution
+	 * @return the rows the restored partition holds
+	 */
+	long restore(ArchiveTable table, YearMonth month, long jobExecutionId) throws Exception {
+		String partition = table.partitionName(month);
+		try (Connection connection = this.dataSource.getConnection()) {
+			connection.setAutoCommit(true);
+			if (!this.ledger.tryLock(connection, table, month)) {
+				throw new IllegalStateException("Cannot restore " + partition + ": another run is working on it");
+			}
+			try {
+				ArchiveLedgerEntry entry = start(connection, table, month, jobExecutionId);
+				if (entry.state() == ArchiveState.RESTORED) {
+					logger.info("Job execution {}: {} was restored already, at {}", jobExecutionId, partition,
+							entry.restoredAt());
+					return entry.rowCount();
+				}
+				ArchiveManifest manifest = manifest(entry);
+				bringBack(connection, manifest, jobExecutionId);
+				this.listener.reached(table, month, ArchiveState.RESTORED);
+				return manifest.rows();
+			}
+			finally {
+				this.ledger.unlock(connection, table, month);
+			}
+		}
+	}
+
+	private ArchiveLedgerEntry start(Connection connection, ArchiveTable table, YearMonth month, long jobExecutionId)
+			throws SQLException {
+		ArchiveLedgerEntry entry = this.ledger.find(connection, table, month);
+		if (entry == null) {
+			throw new IllegalStateException(
+					"Cannot restore " + table.partitionName(month) + ": the archive ledger has no entry for it");
+		}
+		if (entry.state() == ArchiveState.DETACHED || entry.state() == ArchiveState.DROPPED) {
+			this.ledger.move(connection, table, month, entry.state(), ArchiveState.RESTORING, this.clock.instant(),
+					jobExecutionId);
+			this.listener.reached(table, month, ArchiveState.RESTORING);
+			return this.ledger.find(connection, table, month);
+		}
+		if (entry.state() != ArchiveState.RESTORING && entry.state() != ArchiveState.RESTORED) {
+			throw new IllegalStateException("Cannot restore " + table.partitionName(month)
+					+ ": it is not archived yet, the ledger says " + entry.state() + " and the partition is attached");
+		}
+		return entry;
+	}
+
+	private ArchiveManifest manifest(ArchiveLedgerEntry entry) {
+		ArchiveManifest manifest = this.manifests.read(entry.table(), entry.month());
+		if (manifest == null) {
+			throw new IllegalStateException(
+					"Cannot restore " + entry.partitionName() + ": no manifest in " + entry.s3Uri());
+		}
+		if (!manifest.contentChecksum().equals(entry.contentChecksum())) {
+			throw new IllegalStateException("Cannot restore " + entry.partitionName() + ": its manifest holds "
+					+ manifest.contentChecksum() + ", the ledger recorded " + entry.contentChecksum());
+		}
+		return manifest;
+	}
+
+	private void bringBack(Connection connection, ArchiveManifest manifest, long jobExecutionId) throws Exception {
+		ArchiveTable table = manifest.archiveTable();
+		YearMonth month = manifest.yearMonth();
+		ArchivePartitions.Status status = this.partitions.status(connection, table, month);
+		if (status == ArchivePartitions.Status.DETACH_PENDING) {
+			this.partitions.finishDetach(connection, table, month);
+			status = ArchivePartitions.Status.DETACHED;
+		}
+		logger.info("Job execution {}: restoring {} from {} ({}), partition {}", jobExecutionId,
+				table.partitionName(month), manifest.location(), manifest.contentChecksum(), status);
+		ArchivePartitions.Status found = status;
+		Transactions.inTransaction(connection, () -> {
+			switch (found) {
+				case ATTACHED -> checkContent(connection, manifest);
+				case DETACHED -> {
+					checkContent(connection, manifest);
+					this.partitions.attach(connection, table, month);
+				}
+				case MISSING -> load(connection, manifest);
+				default -> throw new IllegalStateException("Unexpected partition status " + found);
+			}
+			this.ledger.move(connection, table, month, ArchiveState.RESTORING, ArchiveState.RESTORED,
+					this.clock.instant(), jobExecutionId);
+		});
+	}
+
+	private void load(Connection connection, ArchiveManifest manifest) throws Exception {
+		ArchiveTable table = manifest.archiveTable();
+		YearMonth month = manifest.yearMonth();
+		this.partitions.createDetached(connection, table, month);
+		ArchiveVerification verification = this.restorer.restore(connection, manifest, table.partitionName(month));
+		if (!verification.matches()) {
+			throw new IllegalStateException("Cannot restore " + table.partitionName(month)
+					+ ": the loaded rows differ from the archive: " + verification.problems());
+		}
+		this.partitions.attach(connection, table, month);
+	}
+
+	private static void checkContent(Connection connection, ArchiveManifest manifest) throws SQLException {
+		ContentChecksum actual = ChecksumSql.compute(connection, manifest.archiveTable(), manifest.sourcePartition());
+		if (!actual.equals(manifest.contentChecksum())) {
+			throw new IllegalStateException("Cannot restore " + manifest.sourcePartition() + ": the table holds "
+					+ actual + ", the archive " + manifest.contentChecksum()
+					+ "; drop the table to restore it from S3, or attach it by hand");
+		}
+	}
+
+}

@@ -1,0 +1,47 @@
+package dev.healthscore.jobs.archive;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import dev.healthscore.jobs.cli.Invocation;
+import dev.healthscore.jobs.cli.JobOptions;
+import dev.healthscore.jobs.cli.UsageException;
+
+/** {@code run restore --table=health_reading|health_score --month=YYYY-MM}. */
+public final class RestoreOptions implements JobOptions {
+
+	@Override
+	public String name() {
+		return RestoreJobConfiguration.JOB_NAME;
+	}
+
+	@Override
+	public List<String> options() {
+		return List.of("table", "month");
+	}
+
+	@Override
+	public String usage() {
+		return """
+				run restore --table=health_reading|health_score --month=YYYY-MM
+				    load an archived month back from S3 into PostgreSQL, verified, and attach it""";
+	}
+
+	@Override
+	public Map<String, String> parameters(Invocation invocation) {
+		List<String> tables = ArchivePlan.TABLES.stream().map((table) -> table.tableName()).toList();
+		String table = invocation.option("table", null);
+		if (table == null) {
+			throw new UsageException("Missing --table=%s for 'run restore'".formatted(String.join("|", tables)));
+		}
+		if (!tables.contains(table)) {
+			throw new UsageException("Invalid --table=%s: expected one of %s".formatted(table, tables));
+		}
+		Map<String, String> parameters = new LinkedHashMap<>();
+		parameters.put("table", table);
+		parameters.put("month", ArchiveOptions.month(invocation, "month").toString());
+		return parameters;
+	}
+
+}

@@ -1,0 +1,87 @@
+package dev.healthscore.jobs.partitions;
+
+import java.time.Clock;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+
+import javax.sql.DataSource;
+
+import dev.healthscore.io.jdbc.MonthlyPartitions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.batch.core.configuration.annotation.StepScope;
+import org.springframework.batch.core.job.Job;
+import org.springframework.batch.core.job.builder.JobBuilder;
+import org.springframework.batch.core.job.parameters.DefaultJobParametersValidator;
+import org.springframework.batch.core.repository.JobRepository;
+import org.springframework.batch.core.step.Step;
+import org.springframework.batch.core.step.builder.StepBuilder;
+import org.springframework.batch.core.step.tasklet.Tasklet;
+import org.springframework.batch.infrastructure.repeat.RepeatStatus;
+import org.springframework.batch.infrastructure.support.transaction.ResourcelessTransactionManager;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * The {@code partitions} job: creates the monthly partitions of {@code health_reading}
+ * and {@code health_score} from the current month (UTC) to some months ahead, those that
+ * are missing only, so that running it again changes nothing.
+ */
+@Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties(PartitionsProperties.class)
+public class PartitionsJobConfiguration {
+
+	/** The job's name, as given to {@code run}. */
+	public static final String JOB_NAME = "partitions";
+
+	private static final Logger logger = LoggerFactory.getLogger(PartitionsJobConfiguration.class);
+
+	private static final List<String> TABLES = List.of("health_reading", "health_score");
+
+	@Bean
+	Job partitionsJob(JobRepository jobRepository, Step createPartitions) {
+		return new JobBuilder(JOB_NAME, jobRepository)
+			.validator(new DefaultJobParametersValidator(new String[0], new String[] { "months-ahead", "run.id" }))
+			.start(createPartitions)
+			.build();
+	}
+
+	@Bean
+	Step createPartitions(JobRepository jobRepository, Tasklet createPartitionsTasklet) {
+		// each partition is created in its own statement by the database function
+		return new StepBuilder("createPartitions", jobRepository)
+			.tasklet(createPartitionsTasklet, new ResourcelessTransactionManager())
+			.build();
+	}
+
+	@Bean
+	@StepScope
+	Tasklet createPartitionsTasklet(DataSource dataSource, PartitionsProperties properties, ObjectProvider<Clock> clock,
+			@Value("#{jobParameters['months-ahead']}") String monthsAhead) {
+		int ahead = (monthsAhead != null) ? Integer.parseInt(monthsAhead) : properties.monthsAhead();
+		YearMonth first = YearMonth.now(clock.getIfAvailable(Clock::systemUTC).withZone(ZoneOffset.UTC));
+		YearMonth last = first.plusMonths(ahead);
+		MonthlyPartitions partitions = new MonthlyPartitions(dataSource);
+		return (contribution, chunkContext) -> {
+			for (String table : TABLES) {
+				int created = partitions.ensure(table, first, last);
+				contribution.incrementWriteCount(created);
+				logger.info("Job execution {}: {} partitions of {} for {}..{}: {} created",
+						contribution.getStepExecution().getJobExecutionId(), months(first, last), table, first, last,
+						created);
+			}
+			return RepeatStatus.FINISHED;
+		};
+	}
+
+	private static long months(YearMonth first, YearMonth last) {
+		return first.until(last, ChronoUnit.MONTHS) + 1;
+	}
+
+}

@@ -1,0 +1,37 @@
+package dev.healthscore.jobs.partitions;
+
+import java.util.List;
+import java.util.Map;
+
+import dev.healthscore.jobs.cli.Invocation;
+import dev.healthscore.jobs.cli.JobOptions;
+
+/** {@code run partitions [--months-ahead=N]}. */
+public final class PartitionsOptions implements JobOptions {
+
+	@Override
+	public String name() {
+		return PartitionsJobConfiguration.JOB_NAME;
+	}
+
+	@Override
+	public List<String> options() {
+		return List.of("months-ahead");
+	}
+
+	@Override
+	public String usage() {
+		return """
+				run partitions [--months-ahead=N]
+				    create the monthly partitions of the current month and N months ahead (default 3), if missing""";
+	}
+
+	@Override
+	public Map<String, String> parameters(Invocation invocation) {
+		if (!invocation.has("months-ahead")) {
+			return Map.of();
+		}
+		return Map.of("months-ahead", String.valueOf(invocation.positiveInt("months-ahead", 1)));
+	}
+
+}

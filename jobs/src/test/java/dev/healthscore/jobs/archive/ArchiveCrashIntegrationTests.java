@@ -1,0 +1,90 @@
+package dev.healthscore.jobs.archive;
+
+import java.time.Duration;
+import java.util.Map;
+
+import dev.healthscore.io.archive.ArchiveState;
+import dev.healthscore.io.archive.ContentChecksum;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import org.springframework.jdbc.core.JdbcTemplate;
+
+import static dev.healthscore.jobs.archive.ArchiveJobIntegrationTests.assertLedgerHolds;
+import static dev.healthscore.jobs.archive.ArchiveJobIntegrationTests.attached;
+import static dev.healthscore.jobs.archive.ArchiveJobIntegrationTests.names;
+import static dev.healthscore.jobs.archive.ArchiveJobIntegrationTests.states;
+import static dev.healthscore.jobs.archive.ArchiveTestServers.BUCKET;
+import static dev.healthscore.jobs.archive.ArchiveTestServers.NOW;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * An archive run that crashes right after each state of the ledger, or finds its S3 copy
+ * damaged, is resumed by the next run without losing rows and without leaving duplicate
+ * or stray objects.
+ */
+class ArchiveCrashIntegrationTests {
+
+	private static ArchiveTestServers servers;
+
+	@BeforeAll
+	static void start() throws Exception {
+		servers = ArchiveTestServers.start(12);
+	}
+
+	@AfterAll
+	static void stop() throws Exception {
+		servers.close();
+	}
+
+	@ParameterizedTest
+	@EnumSource(names = { "EXPORTING", "EXPORTED", "VERIFIED", "DETACHED", "DROPPED" })
+	void aRunThatCrashedAfterAStateIsResumedByTheNextRun(ArchiveState state) {
+		String database = "crash_" + state.name().toLowerCase();
+		JdbcTemplate jdbc = servers.database(database);
+		Map<String, ContentChecksum> source = ArchiveTestServers.checksums(jdbc);
+		assertThat(servers.app(database, NOW, ArchiveTestServers.crashAfter(state), "run", "archive",
+				"--healthscore.archive.grace-period=0s"))
+			.isEqualTo(1);
+		assertThat(jdbc.queryForObject("SELECT state FROM archive_ledger WHERE last_error LIKE 'Injected crash%'",
+				String.class))
+			.isEqualTo(state.name());
+		assertThat(servers.app(database, NOW, null, "run", "archive", "--healthscore.archive.grace-period=0s"))
+			.isZero();
+		assertThat(jdbc.queryForObject("SELECT count(*) FROM batch_job_execution e JOIN batch_job_instance i"
+				+ " USING (job_instance_id) WHERE i.job_name = 'archive'", Long.class))
+			.as("the second run restarts the failed execution")
+			.isEqualTo(2);
+		assertThat(states(jdbc)).containsOnly("DROPPED").hasSize(4);
+		assertThat(attached(jdbc)).doesNotContainAnyElementsOf(names());
+		assertLedgerHolds(jdbc, source);
+		assertThat(servers.objects(database)).isEqualTo(servers.expectedObjects(database));
+		assertThat(servers.noUnfinishedUploads()).isTrue();
+	}
+
+	@Test
+	void anObjectLostInTheGracePeriodStopsTheDropAndTheMonthIsExportedAgainFromTheDetachedTable() {
+		JdbcTemplate jdbc = servers.database("lost");
+		Map<String, ContentChecksum> source = ArchiveTestServers.checksums(jdbc);
+		assertThat(servers.app("lost", NOW, null, "run", "archive")).isZero();
+		String lost = "lost/health_reading/month=2025-01/part-00001.parquet";
+		servers.s3().deleteObject((request) -> request.bucket(BUCKET).key(lost));
+		assertThat(servers.app("lost", NOW.plus(Duration.ofDays(8)), null, "run", "archive")).isEqualTo(1);
+		assertThat(jdbc.queryForMap("SELECT state, last_error FROM archive_ledger WHERE partition_name = ?",
+				"health_reading_2025_01"))
+			.containsEntry("state", "EXPORTING")
+			.hasEntrySatisfying("last_error",
+					(error) -> assertThat((String) error).contains("Missing object: s3://" + BUCKET + "/" + lost));
+		assertThat(ArchiveJobIntegrationTests.count(jdbc, "health_reading_2025_01")).isPositive();
+		assertThat(servers.app("lost", NOW.plus(Duration.ofDays(8)), null, "run", "archive",
+				"--healthscore.archive.grace-period=0s"))
+			.isZero();
+		assertThat(states(jdbc)).containsOnly("DROPPED").hasSize(4);
+		assertLedgerHolds(jdbc, source);
+		assertThat(servers.objects("lost")).contains(lost).isEqualTo(servers.expectedObjects("lost"));
+	}
+
+}

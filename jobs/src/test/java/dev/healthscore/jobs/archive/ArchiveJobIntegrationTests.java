@@ -1,0 +1,169 @@
+package dev.healthscore.jobs.archive;
+
+import java.nio.file.Path;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import dev.healthscore.io.archive.ContentChecksum;
+import dev.healthscore.jobs.archive.ArchiveTestServers.Partition;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+import static dev.healthscore.jobs.archive.ArchiveTestServers.ARCHIVED;
+import static dev.healthscore.jobs.archive.ArchiveTestServers.BUCKET;
+import static dev.healthscore.jobs.archive.ArchiveTestServers.NOW;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The archive, restore and partitions jobs run from the command line against a real
+ * PostgreSQL and an in-process S3 server: a month's whole life from archive to drop to
+ * restore, the example queries on the job's own output, and partitions made ahead.
+ */
+@ExtendWith(OutputCaptureExtension.class)
+class ArchiveJobIntegrationTests {
+
+	private static ArchiveTestServers servers;
+
+	// 42 users, so that the example queries about user 42 have answers
+	@BeforeAll
+	static void start() throws Exception {
+		servers = ArchiveTestServers.start(42);
+	}
+
+	@AfterAll
+	static void stop() throws Exception {
+		servers.close();
+	}
+
+	@Test
+	void oldMonthsAreArchivedVerifiedDetachedThenDroppedAfterTheGracePeriodAndRestoredExactly(@TempDir Path download)
+			throws Exception {
+		JdbcTemplate jdbc = servers.database("lifecycle");
+		Map<String, ContentChecksum> source = ArchiveTestServers.checksums(jdbc);
+		var expectedAnswers = AthenaQueries.onPostgres(jdbc.getDataSource(), "2025-02-01");
+		assertThat(servers.app("lifecycle", NOW, null, "run", "archive")).isZero();
+		assertThat(states(jdbc)).containsOnly("DETACHED").hasSize(4);
+		assertThat(attached(jdbc)).doesNotContainAnyElementsOf(names()).contains("health_reading_2025_02");
+		assertThat(count(jdbc, "health_reading_2024_12")).isPositive();
+		assertLedgerHolds(jdbc, source);
+		Set<String> objects = servers.objects("lifecycle");
+		assertThat(objects).isEqualTo(servers.expectedObjects("lifecycle"));
+		assertThat(objects).filteredOn((key) -> key.contains("health_reading/month=2025-01/part-"))
+			.hasSizeGreaterThan(1);
+		AthenaQueries.assertSameAnswers(AthenaQueries.onDuckDb(servers.s3(), BUCKET, "lifecycle", download),
+				expectedAnswers);
+		assertThat(expectedAnswers.get("readings_per_metric_per_month.sql")).hasSize(10);
+
+		assertThat(servers.app("lifecycle", NOW.plus(Duration.ofDays(6)), null, "run", "archive")).isZero();
+		assertThat(states(jdbc)).containsOnly("DETACHED");
+		assertThat(servers.app("lifecycle", NOW.plus(Duration.ofDays(8)), null, "run", "archive")).isZero();
+		assertThat(states(jdbc)).containsOnly("DROPPED").hasSize(4);
+		assertThat(jdbc.queryForList("SELECT to_regclass(?)::text", String.class, "health_reading_2025_01"))
+			.containsOnlyNulls();
+		assertThat(servers.objects("lifecycle")).isEqualTo(objects);
+		assertThat(servers.noUnfinishedUploads()).isTrue();
+
+		assertThat(servers.app("lifecycle", NOW.plus(Duration.ofDays(9)), null, "run", "restore",
+				"--table=health_reading", "--month=2025-01"))
+			.isZero();
+		assertRestoredExactly(jdbc, ARCHIVED.get(1));
+		assertThat(servers.app("lifecycle", NOW.plus(Duration.ofDays(9)), null, "run", "restore",
+				"--table=health_reading", "--month=2025-01"))
+			.isZero();
+		assertThat(servers.app("lifecycle", NOW.plus(Duration.ofDays(9)), null, "run", "archive")).isZero();
+		assertThat(states(jdbc)).containsExactly("DROPPED", "RESTORED", "DROPPED", "DROPPED");
+		assertRestoredExactly(jdbc, ARCHIVED.get(1));
+	}
+
+	@Test
+	void aDetachedMonthIsCheckedAndReattachedWhileANeverArchivedOneIsRefused(CapturedOutput output) {
+		JdbcTemplate jdbc = servers.database("reattach");
+		assertThat(servers.app("reattach", NOW, null, "run", "archive", "--before=2025-01")).isZero();
+		assertThat(states(jdbc)).containsOnly("DETACHED").hasSize(2);
+		assertThat(servers.app("reattach", NOW, null, "run", "restore", "--table=health_score", "--month=2024-12"))
+			.isZero();
+		assertRestoredExactly(jdbc, ARCHIVED.get(2));
+		assertThat(jdbc
+			.queryForObject("SELECT restored_at FROM archive_ledger WHERE partition_name = ?", Timestamp.class,
+					"health_score_2024_12")
+			.toInstant()).isEqualTo(NOW);
+		assertThat(servers.app("reattach", NOW, null, "run", "restore", "--table=health_score", "--month=2025-01"))
+			.isEqualTo(1);
+		assertThat(output).contains("Cannot restore health_score_2025_01: the archive ledger has no entry for it");
+	}
+
+	@Test
+	void thePartitionsJobCreatesMonthsAheadOnlyOnce() {
+		JdbcTemplate jdbc = servers.database("ahead");
+		int before = attached(jdbc).size();
+		assertThat(servers.app("ahead", NOW, null, "run", "partitions", "--months-ahead=2")).isZero();
+		assertThat(attached(jdbc)).hasSize(before + 6)
+			.contains("health_reading_2026_03", "health_reading_2026_05", "health_score_2026_05");
+		assertThat(servers.app("ahead", NOW, null, "run", "partitions", "--months-ahead=2")).isZero();
+		assertThat(attached(jdbc)).hasSize(before + 6);
+		assertThat(servers.app("ahead", NOW, null, "run", "partitions")).isZero();
+		assertThat(attached(jdbc)).hasSize(before + 8)
+			.contains("health_score_2026_06")
+			.doesNotContain("health_score_2026_07");
+	}
+
+	static void assertRestoredExactly(JdbcTemplate jdbc, Partition partition) {
+		String columns = (partition.table().tableName().equals("health_reading"))
+				? "user_id, metric, recorded_at, float8send(value), source, ingested_at"
+				: "user_id, score_date, score, activity_score, sleep_score, heart_score, float4send(completeness),"
+						+ " algorithm_version, inputs_as_of, computed_at";
+		String original = "original_" + partition.name();
+		String parent = partition.table().tableName();
+		String range = (parent.equals("health_reading"))
+				? "recorded_at >= '%s-01 00:00:00+00'".formatted(partition.month())
+						+ " AND recorded_at < '%s-01 00:00:00+00'".formatted(partition.month().plusMonths(1))
+				: "score_date >= '%s-01' AND score_date < '%s-01'".formatted(partition.month(),
+						partition.month().plusMonths(1));
+		String restored = "(SELECT * FROM " + parent + " WHERE " + range + ") r";
+		assertThat(count(jdbc, original)).isPositive();
+		assertThat(jdbc.queryForObject("SELECT count(*) FROM ((SELECT " + columns + " FROM " + original
+				+ " EXCEPT ALL SELECT " + columns + " FROM " + restored + ") UNION ALL (SELECT " + columns + " FROM "
+				+ restored + " EXCEPT ALL SELECT " + columns + " FROM " + original + ")) d", Long.class))
+			.isZero();
+	}
+
+	static void assertLedgerHolds(JdbcTemplate jdbc, Map<String, ContentChecksum> source) {
+		for (Partition partition : ARCHIVED) {
+			Map<String, Object> row = jdbc.queryForMap(
+					"SELECT row_count, checksum FROM archive_ledger WHERE partition_name = ?", partition.name());
+			assertThat(ContentChecksum.of((Long) row.get("row_count"), (String) row.get("checksum")))
+				.as(partition.name())
+				.isEqualTo(source.get(partition.name()));
+		}
+	}
+
+	static List<String> states(JdbcTemplate jdbc) {
+		return jdbc.queryForList("SELECT state FROM archive_ledger ORDER BY table_name, month", String.class);
+	}
+
+	static List<String> attached(JdbcTemplate jdbc) {
+		return jdbc.queryForList(
+				"SELECT c.relname::text FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
+						+ " WHERE i.inhparent IN ('health_reading'::regclass, 'health_score'::regclass) ORDER BY 1",
+				String.class);
+	}
+
+	static List<String> names() {
+		return ARCHIVED.stream().map(Partition::name).toList();
+	}
+
+	static long count(JdbcTemplate jdbc, String table) {
+		return jdbc.queryForObject("SELECT count(*) FROM " + table, Long.class);
+	}
+
+}

@@ -1,0 +1,75 @@
+package dev.healthscore.jobs.archive;
+
+import java.time.YearMonth;
+import java.time.ZoneOffset;
+import java.util.Map;
+
+import dev.healthscore.jobs.cli.CommandLineParser;
+import dev.healthscore.jobs.cli.Invocation;
+import dev.healthscore.jobs.cli.UsageException;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+
+class ArchiveOptionsTests {
+
+	@Test
+	void archiveTakesAnOptionalBeforeMonth() {
+		assertThat(parameters("run", "archive")).isEmpty();
+		assertThat(parameters("run", "archive", "--before=2025-03")).containsExactly(Map.entry("before", "2025-03"));
+	}
+
+	@Test
+	void aBeforeMonthThatIsNotAMonthSaysWhatIsExpected() {
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.parse("run", "archive", "--before=2025-3"))
+			.withMessage("Invalid --before=2025-3: expected a month as YYYY-MM");
+	}
+
+	@Test
+	void aBeforeMonthAfterTheCurrentOneIsRefused() {
+		YearMonth next = YearMonth.now(ZoneOffset.UTC).plusMonths(1);
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.parse("run", "archive", "--before=" + next))
+			.withMessage(
+					"Invalid --before=%s: it is after the current month %s, whose partition is still being written",
+					next, next.minusMonths(1));
+	}
+
+	@Test
+	void restoreNeedsAnArchivedTableAndAMonth() {
+		assertThat(parameters("run", "restore", "--table=health_score", "--month=2025-01"))
+			.containsExactly(Map.entry("table", "health_score"), Map.entry("month", "2025-01"));
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.parse("run", "restore", "--month=2025-01"))
+			.withMessage("Missing --table=health_reading|health_score for 'run restore'");
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.parse("run", "restore", "--table=app_user", "--month=2025-01"))
+			.withMessage("Invalid --table=app_user: expected one of [health_reading, health_score]");
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.parse("run", "restore", "--table=health_score"))
+			.withMessage("Missing --month=YYYY-MM for 'run restore'");
+	}
+
+	@Test
+	void partitionsTakesAPositiveMonthsAhead() {
+		assertThat(parameters("run", "partitions")).isEmpty();
+		assertThat(parameters("run", "partitions", "--months-ahead=6")).containsEntry("months-ahead", "6");
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.parse("run", "partitions", "--months-ahead=0"))
+			.withMessage("Invalid --months-ahead=0: expected a positive whole number");
+	}
+
+	@Test
+	void usageListsTheArchiveJobs() {
+		assertThat(CommandLineParser.USAGE).contains("run archive [--before=YYYY-MM]",
+				"run restore --table=health_reading|health_score --month=YYYY-MM", "run partitions [--months-ahead=N]");
+	}
+
+	private static Map<String, String> parameters(String... args) {
+		Invocation invocation = CommandLineParser.parse(args);
+		return CommandLineParser.jobOptions(invocation.job()).parameters(invocation);
+	}
+
+}

@@ -1,0 +1,68 @@
+package dev.healthscore.jobs.archive;
+
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
+
+import dev.healthscore.io.archive.ArchiveSettings;
+import dev.healthscore.io.s3.ServerSideEncryption;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.util.unit.DataSize;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+
+class ArchivePropertiesTests {
+
+	private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-03-31T23:59:59Z"), ZoneOffset.UTC);
+
+	@Test
+	void unsetPropertiesTakeTheNamedDefaultsAndTheEmbeddedBucket() {
+		ArchiveProperties properties = properties(null, null, null);
+		assertThat(properties.storageConfigured()).isFalse();
+		assertThat(properties.hotMonths()).isEqualTo(ArchiveProperties.HOT_MONTHS_DEFAULT).isEqualTo(13);
+		assertThat(properties.gracePeriod()).isEqualTo(Duration.ofDays(7));
+		ArchiveSettings settings = properties.settings();
+		assertThat(settings.bucket()).isEqualTo(ArchiveProperties.EMBEDDED_BUCKET);
+		assertThat(settings.prefix()).isEmpty();
+		assertThat(settings.targetFileSize()).isEqualTo(ArchiveSettings.TARGET_FILE_SIZE_DEFAULT);
+		assertThat(settings.compression()).isEqualTo(ArchiveSettings.Compression.ZSTD);
+		assertThat(settings.encryption()).isEqualTo(ServerSideEncryption.BUCKET_DEFAULT);
+	}
+
+	@Test
+	void kmsEncryptionCarriesItsKey() {
+		ArchiveProperties properties = new ArchiveProperties("bucket", "archive", null, null, DataSize.ofMegabytes(128),
+				null, null, ArchiveSettings.Compression.SNAPPY, ServerSideEncryption.Mode.SSE_KMS, "alias/archive",
+				null, null);
+		assertThat(properties.storageConfigured()).isTrue();
+		assertThat(properties.settings().encryption()).isEqualTo(ServerSideEncryption.kms("alias/archive"));
+		assertThat(properties.settings().targetFileSize()).isEqualTo(128L * 1024 * 1024);
+	}
+
+	@Test
+	void anEndpointWithoutABucketIsRefused() {
+		assertThatIllegalArgumentException().isThrownBy(() -> properties(null, URI.create("http://127.0.0.1:9000"), 13))
+			.withMessage("Missing healthscore.archive.bucket: it is required with"
+					+ " healthscore.archive.endpoint=http://127.0.0.1:9000");
+	}
+
+	@Test
+	void theHotWindowKeepsThatManyCompleteMonthsBeforeTheCurrentOne() {
+		assertThat(ArchivePlan.cutOff(null, CLOCK, 13)).isEqualTo(YearMonth.of(2025, 2));
+		assertThat(ArchivePlan.cutOff(null, CLOCK, 0)).isEqualTo(YearMonth.of(2026, 3));
+		assertThat(ArchivePlan.cutOff("2024-07", CLOCK, 13)).isEqualTo(YearMonth.of(2024, 7));
+		assertThatIllegalArgumentException().isThrownBy(() -> ArchivePlan.cutOff("2026-04", CLOCK, 13))
+			.withMessage("Invalid --before=2026-04: it is after the current month 2026-03,"
+					+ " whose partition is still being written");
+	}
+
+	private static ArchiveProperties properties(String bucket, URI endpoint, Integer hotMonths) {
+		return new ArchiveProperties(bucket, null, endpoint, null, null, null, null, null, null, null, hotMonths, null);
+	}
+
+}

@@ -1,0 +1,49 @@
+package dev.healthscore.jobs.demo;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
+import java.util.Map;
+
+import dev.healthscore.jobs.HealthScoreApplication;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The demo on the embedded default: its own PostgreSQL and in-process S3 server, started
+ * because nothing is configured.
+ */
+@ExtendWith(OutputCaptureExtension.class)
+class DemoIntegrationTests {
+
+	@Test
+	void theDemoEndsByArchivingItsOldestCompleteMonthAndQueryingIt(CapturedOutput output) {
+		Clock clock = Clock.fixed(Instant.parse("2026-03-15T08:00:00Z"), ZoneOffset.UTC);
+		assertThat(HealthScoreApplication.run(Map.of("clock", clock), "demo", "--users=15", "--days=45")).isZero();
+		assertThat(output.getOut()).contains("Embedded S3 server")
+			.contains("archive:          run archive --before=2026-03: the data (2026-01-29..2026-03-14)")
+			.contains("its oldest complete month 2026-02")
+			.contains("COMPLETED in")
+			.containsPattern("health_reading  2026-02: +[0-9,]+ rows, 1 file\\(s\\), +[0-9.]+ MiB, DETACHED")
+			.contains("Athena-style query over s3://healthscore-archive/health_reading/month=2026-02/")
+			.containsPattern("steps +[0-9,]+ +15 ");
+	}
+
+	@Test
+	void theMonthToArchiveIsTheOldestCompleteOneOrElseTheFirst() {
+		assertThat(DemoArchive.monthToArchive(LocalDate.parse("2026-01-29"), LocalDate.parse("2026-03-14")))
+			.isEqualTo(YearMonth.of(2026, 2));
+		assertThat(DemoArchive.monthToArchive(LocalDate.parse("2026-02-01"), LocalDate.parse("2026-03-14")))
+			.isEqualTo(YearMonth.of(2026, 2));
+		assertThat(DemoArchive.monthToArchive(LocalDate.parse("2026-07-02"), LocalDate.parse("2026-08-30")))
+			.isEqualTo(YearMonth.of(2026, 7));
+	}
+
+}

@@ -1,0 +1,253 @@
+package dev.healthscore.io.archive;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The archive ledger ({@code archive_ledger}): one row per table month with its
+ * {@link ArchiveState}. Every move is a compare-and-set ({@code UPDATE … WHERE state =
+ * expected}), so two runs can never both advance a month; a session-level advisory lock
+ * per month keeps a second run from even starting on it. Statements run on the given
+ * connection, in its transaction if it has one, so a move can commit together with the
+ * DDL it records.
+ */
+public final class ArchiveLedger {
+
+	/** First key of the advisory locks, "HSA" and the table's ordinal. */
+	private static final int LOCK_NAMESPACE = 0x48534100;
+
+	private static final String COLUMNS = "table_name, month, partition_name, state, s3_uri, file_count, row_count,"
+			+ " checksum, bytes, job_execution_id, started_at, updated_at, verified_at, detached_at, dropped_at,"
+			+ " restored_at, last_error";
+
+	/**
+	 * Returns a month's entry.
+	 * @param connection the connection
+	 * @param table the table
+	 * @param month the month
+	 * @return the entry, or null when the month was never archived
+	 */
+	public ArchiveLedgerEntry find(Connection connection, ArchiveTable table, YearMonth month) throws SQLException {
+		List<ArchiveLedgerEntry> entries = query(connection,
+				"SELECT " + COLUMNS + " FROM archive_ledger WHERE table_name = ? AND month = ?", table.tableName(),
+				month.atDay(1));
+		return entries.isEmpty() ? null : entries.get(0);
+	}
+
+	/**
+	 * Returns every entry, by month then table.
+	 * @param connection the connection
+	 * @return the entries
+	 */
+	public List<ArchiveLedgerEntry> entries(Connection connection) throws SQLException {
+		return query(connection, "SELECT " + COLUMNS + " FROM archive_ledger ORDER BY month, table_name");
+	}
+
+	/**
+	 * Records that a month's export starts, in state {@link ArchiveState#EXPORTING}.
+	 * @param connection the connection
+	 * @param table the table
+	 * @param month the month
+	 * @param jobExecutionId the job execution
+	 * @return true when this call created the entry, false when it already existed
+	 */
+	public boolean begin(Connection connection, ArchiveTable table, YearMonth month, Long jobExecutionId)
+			throws SQLException {
+		return update(connection,
+				"INSERT INTO archive_ledger (table_name, month, partition_name, state,"
+						+ " job_execution_id) VALUES (?, ?, ?, ?, ?) ON CONFLICT (table_name, month) DO NOTHING",
+				table.tableName(), month.atDay(1), table.partitionName(month), ArchiveState.EXPORTING.name(),
+				jobExecutionId) == 1;
+	}
+
+	/**
+	 * Moves a month from {@link ArchiveState#EXPORTING} to {@link ArchiveState#EXPORTED},
+	 * recording what the manifest says was written.
+	 * @param connection the connection
+	 * @param manifest the export's manifest
+	 * @param jobExecutionId the job execution
+	 */
+	public void exported(Connection connection, ArchiveManifest manifest, Long jobExecutionId) throws SQLException {
+		ArchiveTable table = manifest.archiveTable();
+		YearMonth month = manifest.yearMonth();
+		int updated = update(connection,
+				"UPDATE archive_ledger SET state = ?, s3_uri = ?, file_count = ?, row_count = ?, checksum = ?,"
+						+ " bytes = ?, job_execution_id = ?, last_error = NULL, updated_at = now()"
+						+ " WHERE table_name = ? AND month = ? AND state = ?",
+				ArchiveState.EXPORTED.name(), manifest.location(), manifest.files().size(), manifest.rows(),
+				manifest.checksum(), manifest.bytes(), jobExecutionId, table.tableName(), month.atDay(1),
+				ArchiveState.EXPORTING.name());
+		checkMoved(connection, updated, table, month, ArchiveState.EXPORTING, ArchiveState.EXPORTED);
+	}
+
+	/**
+	 * Moves a month from one state to the next, stamping the new state's time column
+	 * ({@code verified_at}, {@code detached_at}, {@code dropped_at} or
+	 * {@code restored_at}) and clearing the last error.
+	 * @param connection the connection
+	 * @param table the table
+	 * @param month the month
+	 * @param from the state the month must be in
+	 * @param to the state to move it to
+	 * @param at the time of the move
+	 * @param jobExecutionId the job execution
+	 * @throws IllegalStateException when the month is not in {@code from}: another run
+	 * moved it
+	 */
+	public void move(Connection connection, ArchiveTable table, YearMonth month, ArchiveState from, ArchiveState to,
+			Instant at, Long jobExecutionId) throws SQLException {
+		checkEdge(from, to);
+		String stamp = switch (to) {
+			case VERIFIED -> "verified_at";
+			case DETACHED -> "detached_at";
+			case DROPPED -> "dropped_at";
+			case RESTORED -> "restored_at";
+			default -> null;
+		};
+		List<Object> values = new ArrayList<>(List.of(to.name(), jobExecutionId));
+		if (stamp != null) {
+			values.add(at.atOffset(ZoneOffset.UTC));
+		}
+		values.addAll(List.of(table.tableName(), month.atDay(1), from.name()));
+		int updated = update(connection,
+				"UPDATE archive_ledger SET state = ?, job_execution_id = ?, last_error = NULL, updated_at = now()"
+						+ ((stamp != null) ? ", " + stamp + " = ?" : "")
+						+ " WHERE table_name = ? AND month = ? AND state = ?",
+				values.toArray());
+		checkMoved(connection, updated, table, month, from, to);
+	}
+
+	/**
+	 * Sends a month back to {@link ArchiveState#EXPORTING} because its copy no longer
+	 * matches, keeping the reason as the last error.
+	 * @param connection the connection
+	 * @param table the table
+	 * @param month the month
+	 * @param from the state the month must be in
+	 * @param reason what did not match
+	 */
+	public void exportAgain(Connection connection, ArchiveTable table, YearMonth month, ArchiveState from,
+			String reason) throws SQLException {
+		checkEdge(from, ArchiveState.EXPORTING);
+		int updated = update(connection,
+				"UPDATE archive_ledger SET state = ?, last_error = ?, updated_at = now()"
+						+ " WHERE table_name = ? AND month = ? AND state = ?",
+				ArchiveState.EXPORTING.name(), reason, table.tableName(), month.atDay(1), from.name());
+		checkMoved(connection, updated, table, month, from, ArchiveState.EXPORTING);
+	}
+
+	/**
+	 * Records a failure without changing the state.
+	 * @param connection the connection
+	 * @param table the table
+	 * @param month the month
+	 * @param error what failed
+	 */
+	public void failed(Connection connection, ArchiveTable table, YearMonth month, String error) throws SQLException {
+		update(connection,
+				"UPDATE archive_ledger SET last_error = ?, updated_at = now() WHERE table_name = ? AND month = ?",
+				error, table.tableName(), month.atDay(1));
+	}
+
+	/**
+	 * Takes the month's session-level advisory lock if no other session holds it.
+	 * @param connection the connection that will hold the lock until {@link #unlock
+	 * unlocked} or closed
+	 * @param table the table
+	 * @param month the month
+	 * @return true when the lock was taken
+	 */
+	public boolean tryLock(Connection connection, ArchiveTable table, YearMonth month) throws SQLException {
+		return advisory(connection, "pg_try_advisory_lock", table, month);
+	}
+
+	/**
+	 * Releases the lock taken by {@link #tryLock}.
+	 * @param connection the connection holding the lock
+	 * @param table the table
+	 * @param month the month
+	 */
+	public void unlock(Connection connection, ArchiveTable table, YearMonth month) throws SQLException {
+		advisory(connection, "pg_advisory_unlock", table, month);
+	}
+
+	private static boolean advisory(Connection connection, String function, ArchiveTable table, YearMonth month)
+			throws SQLException {
+		try (PreparedStatement statement = connection.prepareStatement("SELECT " + function + "(?, ?)")) {
+			statement.setInt(1, LOCK_NAMESPACE + table.ordinal());
+			statement.setInt(2, month.getYear() * 12 + month.getMonthValue() - 1);
+			try (ResultSet result = statement.executeQuery()) {
+				result.next();
+				return result.getBoolean(1);
+			}
+		}
+	}
+
+	private static void checkEdge(ArchiveState from, ArchiveState to) {
+		if (!from.canMoveTo(to)) {
+			throw new IllegalArgumentException("Invalid archive state move: " + from + " to " + to);
+		}
+	}
+
+	private void checkMoved(Connection connection, int updated, ArchiveTable table, YearMonth month, ArchiveState from,
+			ArchiveState to) throws SQLException {
+		if (updated != 1) {
+			ArchiveLedgerEntry entry = find(connection, table, month);
+			throw new IllegalStateException("Cannot move " + table.tableName() + " " + month + " from " + from + " to "
+					+ to + ": the ledger says " + ((entry != null) ? entry.state() : "nothing")
+					+ " (another run moved it)");
+		}
+	}
+
+	private static int update(Connection connection, String sql, Object... values) throws SQLException {
+		try (PreparedStatement statement = prepare(connection, sql, values)) {
+			return statement.executeUpdate();
+		}
+	}
+
+	private static List<ArchiveLedgerEntry> query(Connection connection, String sql, Object... values)
+			throws SQLException {
+		List<ArchiveLedgerEntry> entries = new ArrayList<>();
+		try (PreparedStatement statement = prepare(connection, sql, values);
+				ResultSet result = statement.executeQuery()) {
+			while (result.next()) {
+				entries.add(entry(result));
+			}
+		}
+		return entries;
+	}
+
+	private static PreparedStatement prepare(Connection connection, String sql, Object... values) throws SQLException {
+		PreparedStatement statement = connection.prepareStatement(sql);
+		for (int i = 0; i < values.length; i++) {
+			statement.setObject(i + 1, values[i]);
+		}
+		return statement;
+	}
+
+	private static ArchiveLedgerEntry entry(ResultSet result) throws SQLException {
+		return new ArchiveLedgerEntry(ArchiveTable.of(result.getString("table_name")),
+				YearMonth.from(result.getObject("month", LocalDate.class)), result.getString("partition_name"),
+				ArchiveState.valueOf(result.getString("state")), result.getString("s3_uri"),
+				result.getObject("file_count", Integer.class), result.getObject("row_count", Long.class),
+				result.getString("checksum"), result.getObject("bytes", Long.class),
+				result.getObject("job_execution_id", Long.class), instant(result, "started_at"),
+				instant(result, "updated_at"), instant(result, "verified_at"), instant(result, "detached_at"),
+				instant(result, "dropped_at"), instant(result, "restored_at"), result.getString("last_error"));
+	}
+
+	private static Instant instant(ResultSet result, String column) throws SQLException {
+		OffsetDateTime time = result.getObject(column, OffsetDateTime.class);
+		return (time != null) ? time.toInstant() : null;
+	}
+
+}

@@ -1,0 +1,205 @@
+package dev.healthscore.io.archive;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.YearMonth;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The DDL the archive runs on monthly partitions: where a partition stands, detaching
+ * (concurrently where PostgreSQL allows it), finishing an interrupted detach, dropping,
+ * and creating and attaching a partition to restore into.
+ */
+public final class ArchivePartitions {
+
+	private static final Logger logger = LoggerFactory.getLogger(ArchivePartitions.class);
+
+	/** Where a month's partition stands. */
+	public enum Status {
+
+		/** Attached to its parent table. */
+		ATTACHED,
+
+		/**
+		 * Attached, but a {@code DETACH … CONCURRENTLY} was interrupted: only
+		 * {@code FINALIZE} can complete it.
+		 */
+		DETACH_PENDING,
+
+		/** A table of its own, no longer part of the parent. */
+		DETACHED,
+
+		/** No such table. */
+		MISSING
+
+	}
+
+	/**
+	 * Returns where a month's partition stands.
+	 * @param connection the connection
+	 * @param table the partitioned table
+	 * @param month the month
+	 * @return the status
+	 */
+	public Status status(Connection connection, ArchiveTable table, YearMonth month) throws SQLException {
+		String sql = "SELECT to_regclass(?) IS NOT NULL, (SELECT i.inhdetachpending FROM pg_inherits i"
+				+ " WHERE i.inhrelid = to_regclass(?) AND i.inhparent = to_regclass(?))";
+		String partition = table.partitionName(month);
+		try (PreparedStatement statement = connection.prepareStatement(sql)) {
+			statement.setString(1, partition);
+			statement.setString(2, partition);
+			statement.setString(3, table.tableName());
+			try (ResultSet result = statement.executeQuery()) {
+				result.next();
+				boolean exists = result.getBoolean(1);
+				Boolean pending = (Boolean) result.getObject(2);
+				if (!exists) {
+					return Status.MISSING;
+				}
+				return (pending == null) ? Status.DETACHED : (pending ? Status.DETACH_PENDING : Status.ATTACHED);
+			}
+		}
+	}
+
+	/**
+	 * Returns the months whose partitions are attached, in order.
+	 * @param connection the connection
+	 * @param table the partitioned table
+	 * @return the months
+	 */
+	public List<YearMonth> attachedMonths(Connection connection, ArchiveTable table) throws SQLException {
+		Pattern name = Pattern.compile(Pattern.quote(table.tableName()) + "_(\\d{4})_(\\d{2})");
+		List<YearMonth> months = new ArrayList<>();
+		String sql = "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
+				+ " WHERE i.inhparent = to_regclass(?) AND NOT i.inhdetachpending ORDER BY c.relname";
+		try (PreparedStatement statement = connection.prepareStatement(sql)) {
+			statement.setString(1, table.tableName());
+			try (ResultSet result = statement.executeQuery()) {
+				while (result.next()) {
+					Matcher matcher = name.matcher(result.getString(1));
+					if (matcher.matches()) {
+						months
+							.add(YearMonth.of(Integer.parseInt(matcher.group(1)), Integer.parseInt(matcher.group(2))));
+					}
+				}
+			}
+		}
+		return months;
+	}
+
+	/**
+	 * Detaches a month's partition: {@code CONCURRENTLY} on an autocommit connection when
+	 * the parent has no default partition (PostgreSQL allows it only then), otherwise a
+	 * plain {@code DETACH} in the connection's transaction.
+	 * @param connection the connection
+	 * @param table the partitioned table
+	 * @param month the month
+	 * @return true when it was detached concurrently
+	 */
+	public boolean detach(Connection connection, ArchiveTable table, YearMonth month) throws SQLException {
+		boolean concurrently = connection.getAutoCommit() && !hasDefaultPartition(connection, table);
+		String sql = "ALTER TABLE " + table.tableName() + " DETACH PARTITION " + table.partitionName(month)
+				+ (concurrently ? " CONCURRENTLY" : "");
+		long started = System.nanoTime();
+		execute(connection, sql);
+		logger.info("Detached {}{} in {} ms", table.partitionName(month), concurrently ? " concurrently" : "",
+				(System.nanoTime() - started) / 1_000_000);
+		return concurrently;
+	}
+
+	/**
+	 * Completes a detach that was interrupted ({@link Status#DETACH_PENDING}); needs an
+	 * autocommit connection.
+	 * @param connection the connection
+	 * @param table the partitioned table
+	 * @param month the month
+	 */
+	public void finishDetach(Connection connection, ArchiveTable table, YearMonth month) throws SQLException {
+		execute(connection,
+				"ALTER TABLE " + table.tableName() + " DETACH PARTITION " + table.partitionName(month) + " FINALIZE");
+		logger.info("Finished the interrupted detach of {}", table.partitionName(month));
+	}
+
+	/**
+	 * Drops a month's partition, which should be detached.
+	 * @param connection the connection
+	 * @param table the partitioned table
+	 * @param month the month
+	 */
+	public void drop(Connection connection, ArchiveTable table, YearMonth month) throws SQLException {
+		execute(connection, "DROP TABLE " + table.partitionName(month));
+		logger.info("Dropped {}", table.partitionName(month));
+	}
+
+	/**
+	 * Creates an empty table with the parent's columns and defaults, named as the month's
+	 * partition but not attached, to load a month into before attaching it.
+	 * @param connection the connection
+	 * @param table the partitioned table
+	 * @param month the month
+	 */
+	public void createDetached(Connection connection, ArchiveTable table, YearMonth month) throws SQLException {
+		execute(connection, "CREATE TABLE " + table.partitionName(month) + " (LIKE " + table.tableName()
+				+ " INCLUDING DEFAULTS INCLUDING CONSTRAINTS)");
+	}
+
+	/**
+	 * Attaches a table as the month's partition, with the bounds
+	 * {@code healthscore_ensure_partitions} gives: UTC month starts for
+	 * {@code timestamptz} keys, first days of months for {@code date} keys. PostgreSQL
+	 * checks every row against the bounds and builds the parent's indexes on it.
+	 * @param connection the connection
+	 * @param table the partitioned table
+	 * @param month the month
+	 */
+	public void attach(Connection connection, ArchiveTable table, YearMonth month) throws SQLException {
+		boolean timestamps = !"date".equals(partitionKeyType(connection, table));
+		String suffix = timestamps ? " 00:00:00+00" : "";
+		execute(connection,
+				"ALTER TABLE " + table.tableName() + " ATTACH PARTITION " + table.partitionName(month)
+						+ " FOR VALUES FROM ('" + month.atDay(1) + suffix + "') TO ('" + month.plusMonths(1).atDay(1)
+						+ suffix + "')");
+		logger.info("Attached {}", table.partitionName(month));
+	}
+
+	private static String partitionKeyType(Connection connection, ArchiveTable table) throws SQLException {
+		String sql = "SELECT format_type(a.atttypid, a.atttypmod) FROM pg_partitioned_table p"
+				+ " JOIN pg_attribute a ON a.attrelid = p.partrelid AND a.attnum = p.partattrs[0]"
+				+ " WHERE p.partrelid = to_regclass(?)";
+		try (PreparedStatement statement = connection.prepareStatement(sql)) {
+			statement.setString(1, table.tableName());
+			try (ResultSet result = statement.executeQuery()) {
+				if (!result.next()) {
+					throw new IllegalStateException("Cannot attach to " + table.tableName() + ": not partitioned");
+				}
+				return result.getString(1);
+			}
+		}
+	}
+
+	private static boolean hasDefaultPartition(Connection connection, ArchiveTable table) throws SQLException {
+		try (PreparedStatement statement = connection
+			.prepareStatement("SELECT partdefid <> 0 FROM pg_partitioned_table WHERE partrelid = to_regclass(?)")) {
+			statement.setString(1, table.tableName());
+			try (ResultSet result = statement.executeQuery()) {
+				return result.next() && result.getBoolean(1);
+			}
+		}
+	}
+
+	private static void execute(Connection connection, String sql) throws SQLException {
+		try (Statement statement = connection.createStatement()) {
+			statement.execute(sql);
+		}
+	}
+
+}

@@ -1,0 +1,181 @@
+package dev.healthscore.io.archive;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.io.OutputStream;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import org.postgresql.copy.PGCopyInputStream;
+
+/**
+ * Decodes the rows of a binary {@code COPY} and computes their checksum hashes on a
+ * thread of its own, handing them over in batches, so that reading PostgreSQL's output
+ * and encoding Parquet run on two cores. Closing it before the end stops the hand-over;
+ * the thread then reads what is left of the {@code COPY} (cancelling instead would be
+ * racy, see {@link PartitionExporter}), so the connection stays usable.
+ */
+final class CopyRowReader implements AutoCloseable {
+
+	private static final int BATCH_ROWS = 1024;
+
+	private static final int QUEUED_BATCHES = 8;
+
+	private static final Batch END = new Batch(new Object[0][], new long[0], 0);
+
+	private final BlockingQueue<Batch> queue = new ArrayBlockingQueue<>(QUEUED_BATCHES);
+
+	private final Thread thread;
+
+	private volatile boolean closed;
+
+	private volatile Throwable failure;
+
+	private boolean ended;
+
+	CopyRowReader(PGCopyInputStream copy, ArchiveTable table) {
+		this.thread = new Thread(() -> run(copy, table), "archive-copy-reader");
+		this.thread.setDaemon(true);
+		this.thread.start();
+	}
+
+	/**
+	 * Returns the next batch of rows.
+	 * @return the batch, or null after the last row
+	 */
+	Batch next() throws IOException {
+		if (this.ended) {
+			return null;
+		}
+		Batch batch;
+		try {
+			batch = this.queue.take();
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new InterruptedIOException("Interrupted while reading COPY rows");
+		}
+		if (batch != END) {
+			return batch;
+		}
+		this.ended = true;
+		Throwable cause = this.failure;
+		if (cause instanceof IOException io) {
+			throw io;
+		}
+		if (cause instanceof RuntimeException runtime) {
+			throw runtime;
+		}
+		if (cause != null) {
+			throw new IOException("Cannot read COPY rows: " + cause, cause);
+		}
+		return null;
+	}
+
+	/**
+	 * Stops the hand-over and waits until the thread has read the rest of the
+	 * {@code COPY}. Safe to call twice.
+	 */
+	@Override
+	public void close() {
+		this.closed = true;
+		this.queue.clear();
+		boolean interrupted = false;
+		while (this.thread.isAlive()) {
+			try {
+				this.thread.join();
+			}
+			catch (InterruptedException ex) {
+				interrupted = true;
+			}
+		}
+		if (interrupted) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
+	private void run(PGCopyInputStream copy, ArchiveTable table) {
+		try {
+			PgBinaryCopy.Reader rows = new PgBinaryCopy.Reader(copy, table);
+			RowChecksum checksum = new RowChecksum(table);
+			Batch batch = new Batch(new Object[BATCH_ROWS][], new long[BATCH_ROWS], 0);
+			for (Object[] row = rows.next(); row != null && !this.closed; row = rows.next()) {
+				batch.rows[batch.size] = row;
+				batch.hashes[batch.size] = checksum.hash(row);
+				if (++batch.size == BATCH_ROWS) {
+					hand(batch);
+					batch = new Batch(new Object[BATCH_ROWS][], new long[BATCH_ROWS], 0);
+				}
+			}
+			if (batch.size > 0) {
+				hand(batch);
+			}
+		}
+		catch (Throwable ex) {
+			this.failure = ex;
+		}
+		finally {
+			drain(copy);
+			hand(END);
+		}
+	}
+
+	private void hand(Batch batch) {
+		try {
+			while (!this.closed && !this.queue.offer(batch, 100, TimeUnit.MILLISECONDS)) {
+				// the consumer is busy: wait, unless it closes meanwhile
+			}
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			this.closed = true;
+		}
+	}
+
+	private void drain(PGCopyInputStream copy) {
+		try {
+			if (copy.isActive()) {
+				copy.transferTo(OutputStream.nullOutputStream());
+			}
+		}
+		catch (IOException | RuntimeException ex) {
+			if (this.failure != null) {
+				this.failure.addSuppressed(ex);
+			}
+			else {
+				this.failure = ex;
+			}
+		}
+	}
+
+	/** Rows in COPY order with their checksum hashes; {@code size} of them are set. */
+	static final class Batch {
+
+		private final Object[][] rows;
+
+		private final long[] hashes;
+
+		private int size;
+
+		private Batch(Object[][] rows, long[] hashes, int size) {
+			this.rows = rows;
+			this.hashes = hashes;
+			this.size = size;
+		}
+
+		int size() {
+			return this.size;
+		}
+
+		Object[] row(int index) {
+			return this.rows[index];
+		}
+
+		long hash(int index) {
+			return this.hashes[index];
+		}
+
+	}
+
+}
