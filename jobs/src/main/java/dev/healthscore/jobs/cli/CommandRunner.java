@@ -112,7 +112,10 @@ public class CommandRunner implements ApplicationRunner, ExitCodeGenerator {
 			};
 		}
 		Map<String, String> parameters = CommandLineParser.jobOptions(command.job()).parameters(command);
-		JobRunner.Outcome outcome = this.jobRunner.run(this.launcher.job(command.job()), parameters);
+		// shards of one job run side by side (n ECS tasks): each holds the guard of its
+		// shard
+		JobRunner.Outcome outcome = this.jobRunner.run(this.launcher.job(command.job()), parameters,
+				parameters.getOrDefault("shard", "all"));
 		if (outcome.execution() != null) {
 			logger.info("{} execution {} ended {} ({}); exit code {}", command.job(), outcome.execution().getId(),
 					outcome.execution().getStatus(), outcome.execution().getExitStatus().getExitCode(),

@@ -34,8 +34,10 @@ public final class RecomputeOptions implements JobOptions {
 	@Override
 	public String usage() {
 		return """
-				run recompute --from=YYYY-MM-DD --to=YYYY-MM-DD [--users=ID,ID,...]
-				    recompute the scores of a range of local days (all users, or the listed ones)""";
+				run recompute --from=YYYY-MM-DD --to=YYYY-MM-DD [--users=ID,ID,...] [--shard=i/n]
+				    recompute the scores of a range of local days (all users, the listed ones, or shard i of n)
+				run recompute --days-back=N [--scheduled-time=INSTANT]
+				    recompute the last N days that have ended in each user's time zone (the nightly run)""";
 	}
 
 	@Override

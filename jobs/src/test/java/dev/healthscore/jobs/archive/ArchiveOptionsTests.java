@@ -63,7 +63,7 @@ class ArchiveOptionsTests {
 
 	@Test
 	void usageListsTheArchiveJobs() {
-		assertThat(CommandLineParser.USAGE).contains("run archive [--before=YYYY-MM]",
+		assertThat(CommandLineParser.USAGE).contains("run archive [--before=YYYY-MM | --hot-months=N",
 				"run restore --table=health_reading|health_score --month=YYYY-MM", "run partitions [--months-ahead=N]");
 	}
 

@@ -97,6 +97,30 @@ class JobProcessIntegrationTests {
 		}
 	}
 
+	@Test
+	void threeShardProcessesAtOnceScoreEveryUserExactlyOnce(@TempDir Path dir) throws Exception {
+		jdbc.execute("TRUNCATE health_score");
+		List<Process> shards = new ArrayList<>();
+		for (int shard = 0; shard < 3; shard++) {
+			Path shardDir = Files.createDirectories(dir.resolve("shard" + shard));
+			shards
+				.add(start(shardDir, "run", "recompute", "--from=" + FIRST, "--to=" + LAST, "--shard=" + shard + "/3"));
+		}
+		for (Process shard : shards) {
+			assertThat(shard.waitFor(120, TimeUnit.SECONDS)).isTrue();
+			assertThat(shard.exitValue()).isZero();
+		}
+		Long usersScored = jdbc.queryForObject(
+				"""
+						SELECT sum(s.write_count) FROM batch_step_execution s
+						JOIN batch_job_execution_params p ON p.job_execution_id = s.job_execution_id AND p.parameter_name = 'shard'
+						WHERE s.step_name LIKE 'recomputeScoresWorker:%'""",
+				Long.class);
+		assertThat(usersScored).isEqualTo(count("""
+				SELECT count(*) FROM (SELECT user_id FROM app_user UNION SELECT user_id FROM health_reading) u"""));
+		assertThat(ScoreAssertions.differences(jdbc, FIRST, LAST)).isEmpty();
+	}
+
 	private static Process start(Path dir, String... args) throws IOException {
 		List<String> command = new ArrayList<>(
 				List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
