@@ -68,6 +68,7 @@ class JobProcessIntegrationTests {
 
 	@Test
 	void sigtermStopsTheJobAfterItsChunkExitsFiveAndTheSameCommandResumesIt(@TempDir Path dir) throws Exception {
+		jdbc.execute("TRUNCATE health_score");
 		Process process = start(dir, "run", "recompute", "--from=" + FIRST, "--to=" + LAST);
 		await().atMost(Duration.ofSeconds(60)).until(() -> count("SELECT count(*) FROM health_score") > 0);
 		process.destroy();
