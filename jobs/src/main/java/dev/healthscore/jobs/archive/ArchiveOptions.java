@@ -1,8 +1,10 @@
 package dev.healthscore.jobs.archive;
 
+import java.time.Instant;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -10,8 +12,11 @@ import dev.healthscore.jobs.cli.Invocation;
 import dev.healthscore.jobs.cli.JobOptions;
 import dev.healthscore.jobs.cli.UsageException;
 
-/** {@code run archive [--before=YYYY-MM]}. */
+/** {@code run archive [--before=YYYY-MM | --hot-months=N] [--scheduled-time=instant]}. */
 public final class ArchiveOptions implements JobOptions {
+
+	/** The parameter schedules add to every run (ScheduleParameters.SCHEDULED_TIME). */
+	public static final String SCHEDULED_TIME = "scheduled-time";
 
 	@Override
 	public String name() {
@@ -20,29 +25,62 @@ public final class ArchiveOptions implements JobOptions {
 
 	@Override
 	public List<String> options() {
-		return List.of("before");
+		return List.of("before", "hot-months", "scheduled-time");
 	}
 
 	@Override
 	public String usage() {
 		return """
-				run archive [--before=YYYY-MM]
+				run archive [--before=YYYY-MM | --hot-months=N]
 				    move every month older than the hot window (or before --before) to S3: verify, detach, drop later""";
 	}
 
 	@Override
 	public Map<String, String> parameters(Invocation invocation) {
-		if (!invocation.has("before")) {
-			return Map.of();
+		Map<String, String> parameters = new LinkedHashMap<>();
+		Instant scheduled = scheduledTime(invocation, parameters);
+		if (invocation.has("before") && invocation.has("hot-months")) {
+			throw new UsageException("Give either --before=YYYY-MM or --hot-months=N to 'run archive', not both");
 		}
-		YearMonth before = month(invocation, "before");
-		YearMonth current = YearMonth.now(ZoneOffset.UTC);
-		if (before.isAfter(current)) {
-			throw new UsageException("Invalid --before=%s: it is after the current month %s, whose partition is still"
-				.concat(" being written")
-				.formatted(before, current));
+		if (invocation.has("hot-months")) {
+			parameters.put("hot-months", String.valueOf(invocation.positiveInt("hot-months", 1)));
 		}
-		return Map.of("before", before.toString());
+		if (invocation.has("before")) {
+			YearMonth before = month(invocation, "before");
+			YearMonth current = YearMonth
+				.from(((scheduled != null) ? scheduled : Instant.now()).atOffset(ZoneOffset.UTC));
+			if (before.isAfter(current)) {
+				throw new UsageException(
+						"Invalid --before=%s: it is after the current month %s, whose partition is still"
+							.concat(" being written")
+							.formatted(before, current));
+			}
+			parameters.put("before", before.toString());
+		}
+		return parameters;
+	}
+
+	/**
+	 * Reads the optional {@code --scheduled-time} that schedules add to every run: the
+	 * instant a run's relative parameters are resolved against, instead of the clock.
+	 * @param invocation the command line
+	 * @param parameters receives it as the {@code scheduled-time} parameter
+	 * @return the instant, or null
+	 */
+	public static Instant scheduledTime(Invocation invocation, Map<String, String> parameters) {
+		String value = invocation.option(SCHEDULED_TIME, null);
+		if (value == null) {
+			return null;
+		}
+		try {
+			Instant instant = Instant.parse(value);
+			parameters.put(SCHEDULED_TIME, instant.toString());
+			return instant;
+		}
+		catch (DateTimeParseException ex) {
+			throw new UsageException("Invalid --%s=%s: expected an ISO-8601 instant such as 2026-03-02T05:00:00Z"
+				.formatted(SCHEDULED_TIME, value));
+		}
 	}
 
 	/**
