@@ -1,6 +1,8 @@
 package dev.healthscore.jobs.archive;
 
 import java.time.Clock;
+import java.time.Instant;
+import java.time.YearMonth;
 
 import javax.sql.DataSource;
 
@@ -37,7 +39,8 @@ public class ArchiveJobConfiguration {
 	@Bean
 	Job archiveJob(JobRepository jobRepository, Step archiveUsers, Step archivePartitions) {
 		return new JobBuilder(JOB_NAME, jobRepository)
-			.validator(new DefaultJobParametersValidator(new String[0], new String[] { "before", "run.id" }))
+			.validator(new DefaultJobParametersValidator(new String[0],
+					new String[] { "before", "hot-months", "scheduled-time", "run.id" }))
 			.start(archiveUsers)
 			.next(archivePartitions)
 			.build();
@@ -69,11 +72,18 @@ public class ArchiveJobConfiguration {
 	@StepScope
 	Tasklet archivePartitionsTasklet(DataSource dataSource, S3Client archiveS3Client, ArchiveSettings archiveSettings,
 			ArchiveProperties properties, ObjectProvider<Clock> clock, ObjectProvider<ArchiveStepListener> listener,
-			@Value("#{jobParameters['before']}") String before) {
+			@Value("#{jobParameters['before']}") String before,
+			@Value("#{jobParameters['hot-months']}") String hotMonths,
+			@Value("#{jobParameters['scheduled-time']}") String scheduledTime) {
 		Clock now = clock.getIfAvailable(Clock::systemUTC);
 		MonthArchiver archiver = new MonthArchiver(dataSource, archiveS3Client, archiveSettings, now,
 				properties.gracePeriod(), listener.getIfAvailable(() -> ArchiveStepListener.NONE));
-		return new ArchiveTasklet(dataSource, archiver, before, now, properties.hotMonths());
+		// a scheduled run resolves its window against its scheduled time, so a late or
+		// retried run archives what the run on time would have
+		YearMonth cutOff = ArchivePlan.cutOff(before,
+				(hotMonths != null) ? Integer.parseInt(hotMonths) : properties.hotMonths(),
+				(scheduledTime != null) ? Instant.parse(scheduledTime) : now.instant());
+		return new ArchiveTasklet(dataSource, archiver, cutOff);
 	}
 
 	@Bean

@@ -4,16 +4,19 @@ import java.time.Instant;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 import dev.healthscore.jobs.cli.Invocation;
 import dev.healthscore.jobs.cli.JobOptions;
 import dev.healthscore.jobs.cli.UsageException;
-import dev.healthscore.schedules.ScheduleParameters;
 
-/** {@code run archive [--before=YYYY-MM]}. */
+/** {@code run archive [--before=YYYY-MM | --hot-months=N] [--scheduled-time=instant]}. */
 public final class ArchiveOptions implements JobOptions {
+
+	/** The parameter schedules add to every run (ScheduleParameters.SCHEDULED_TIME). */
+	public static final String SCHEDULED_TIME = "scheduled-time";
 
 	@Override
 	public String name() {
@@ -22,39 +25,62 @@ public final class ArchiveOptions implements JobOptions {
 
 	@Override
 	public List<String> options() {
-		return List.of("before", ScheduleParameters.HOT_MONTHS, ScheduleParameters.SCHEDULED_TIME);
+		return List.of("before", "hot-months", "scheduled-time");
 	}
 
 	@Override
 	public String usage() {
 		return """
-				run archive [--before=YYYY-MM | --hot-months=N [--scheduled-time=INSTANT]]
+				run archive [--before=YYYY-MM | --hot-months=N]
 				    move every month older than the hot window (or before --before) to S3: verify, detach, drop later""";
 	}
 
 	@Override
 	public Map<String, String> parameters(Invocation invocation) {
-		if (invocation.has(ScheduleParameters.HOT_MONTHS)) {
-			if (invocation.has("before")) {
-				throw new UsageException("Cannot combine --before with --hot-months: give one or the other");
+		Map<String, String> parameters = new LinkedHashMap<>();
+		Instant scheduled = scheduledTime(invocation, parameters);
+		if (invocation.has("before") && invocation.has("hot-months")) {
+			throw new UsageException("Give either --before=YYYY-MM or --hot-months=N to 'run archive', not both");
+		}
+		if (invocation.has("hot-months")) {
+			parameters.put("hot-months", String.valueOf(invocation.positiveInt("hot-months", 1)));
+		}
+		if (invocation.has("before")) {
+			YearMonth before = month(invocation, "before");
+			YearMonth current = YearMonth
+				.from(((scheduled != null) ? scheduled : Instant.now()).atOffset(ZoneOffset.UTC));
+			if (before.isAfter(current)) {
+				throw new UsageException(
+						"Invalid --before=%s: it is after the current month %s, whose partition is still"
+							.concat(" being written")
+							.formatted(before, current));
 			}
-			// the schedule's form: the hot window counted back from the scheduled time's
-			// month
-			Instant scheduled = invocation.instant(ScheduleParameters.SCHEDULED_TIME, Instant.now());
-			int hot = invocation.positiveInt(ScheduleParameters.HOT_MONTHS, 13);
-			return Map.of("before", YearMonth.from(scheduled.atOffset(ZoneOffset.UTC)).minusMonths(hot).toString());
+			parameters.put("before", before.toString());
 		}
-		if (!invocation.has("before")) {
-			return Map.of();
+		return parameters;
+	}
+
+	/**
+	 * Reads the optional {@code --scheduled-time} that schedules add to every run: the
+	 * instant a run's relative parameters are resolved against, instead of the clock.
+	 * @param invocation the command line
+	 * @param parameters receives it as the {@code scheduled-time} parameter
+	 * @return the instant, or null
+	 */
+	public static Instant scheduledTime(Invocation invocation, Map<String, String> parameters) {
+		String value = invocation.option(SCHEDULED_TIME, null);
+		if (value == null) {
+			return null;
 		}
-		YearMonth before = month(invocation, "before");
-		YearMonth current = YearMonth.now(ZoneOffset.UTC);
-		if (before.isAfter(current)) {
-			throw new UsageException("Invalid --before=%s: it is after the current month %s, whose partition is still"
-				.concat(" being written")
-				.formatted(before, current));
+		try {
+			Instant instant = Instant.parse(value);
+			parameters.put(SCHEDULED_TIME, instant.toString());
+			return instant;
 		}
-		return Map.of("before", before.toString());
+		catch (DateTimeParseException ex) {
+			throw new UsageException("Invalid --%s=%s: expected an ISO-8601 instant such as 2026-03-02T05:00:00Z"
+				.formatted(SCHEDULED_TIME, value));
+		}
 	}
 
 	/**

@@ -2,7 +2,7 @@ package dev.healthscore.jobs.archive;
 
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.time.Clock;
+import java.time.Instant;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.util.Comparator;
@@ -37,12 +37,12 @@ final class ArchivePlan {
 	/**
 	 * Returns the first month that stays in PostgreSQL.
 	 * @param before the {@code --before} month, or null for the hot window
-	 * @param clock the clock
 	 * @param hotMonths complete months kept before the current one
+	 * @param now the run's scheduled time, or the clock's time
 	 * @return the cut-off: months before it are archived
 	 */
-	static YearMonth cutOff(String before, Clock clock, int hotMonths) {
-		YearMonth current = YearMonth.now(clock.withZone(ZoneOffset.UTC));
+	static YearMonth cutOff(String before, int hotMonths, Instant now) {
+		YearMonth current = YearMonth.from(now.atOffset(ZoneOffset.UTC));
 		YearMonth cutOff = (before != null) ? YearMonth.parse(before) : current.minusMonths(hotMonths);
 		if (cutOff.isAfter(current)) {
 			throw new IllegalArgumentException("Invalid --before=" + before + ": it is after the current month "

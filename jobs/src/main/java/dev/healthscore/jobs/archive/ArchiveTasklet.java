@@ -1,7 +1,6 @@
 package dev.healthscore.jobs.archive;
 
 import java.sql.Connection;
-import java.time.Clock;
 import java.time.YearMonth;
 import java.util.EnumMap;
 import java.util.List;
@@ -41,10 +40,10 @@ final class ArchiveTasklet implements Tasklet {
 
 	private int next;
 
-	ArchiveTasklet(DataSource dataSource, MonthArchiver archiver, String before, Clock clock, int hotMonths) {
+	ArchiveTasklet(DataSource dataSource, MonthArchiver archiver, YearMonth cutOff) {
 		this.dataSource = dataSource;
 		this.archiver = archiver;
-		this.cutOff = ArchivePlan.cutOff(before, clock, hotMonths);
+		this.cutOff = cutOff;
 	}
 
 	@Override

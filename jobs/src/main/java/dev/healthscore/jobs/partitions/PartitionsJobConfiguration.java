@@ -1,6 +1,7 @@
 package dev.healthscore.jobs.partitions;
 
 import java.time.Clock;
+import java.time.Instant;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
@@ -47,7 +48,8 @@ public class PartitionsJobConfiguration {
 	@Bean
 	Job partitionsJob(JobRepository jobRepository, Step createPartitions) {
 		return new JobBuilder(JOB_NAME, jobRepository)
-			.validator(new DefaultJobParametersValidator(new String[0], new String[] { "months-ahead", "run.id" }))
+			.validator(new DefaultJobParametersValidator(new String[0],
+					new String[] { "months-ahead", "scheduled-time", "run.id" }))
 			.start(createPartitions)
 			.build();
 	}
@@ -63,9 +65,12 @@ public class PartitionsJobConfiguration {
 	@Bean
 	@StepScope
 	Tasklet createPartitionsTasklet(DataSource dataSource, PartitionsProperties properties, ObjectProvider<Clock> clock,
-			@Value("#{jobParameters['months-ahead']}") String monthsAhead) {
+			@Value("#{jobParameters['months-ahead']}") String monthsAhead,
+			@Value("#{jobParameters['scheduled-time']}") String scheduledTime) {
 		int ahead = (monthsAhead != null) ? Integer.parseInt(monthsAhead) : properties.monthsAhead();
-		YearMonth first = YearMonth.now(clock.getIfAvailable(Clock::systemUTC).withZone(ZoneOffset.UTC));
+		Instant now = (scheduledTime != null) ? Instant.parse(scheduledTime)
+				: clock.getIfAvailable(Clock::systemUTC).instant();
+		YearMonth first = YearMonth.from(now.atOffset(ZoneOffset.UTC));
 		YearMonth last = first.plusMonths(ahead);
 		MonthlyPartitions partitions = new MonthlyPartitions(dataSource);
 		return (contribution, chunkContext) -> {

@@ -1,12 +1,14 @@
 package dev.healthscore.jobs.partitions;
 
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import dev.healthscore.jobs.archive.ArchiveOptions;
 import dev.healthscore.jobs.cli.Invocation;
 import dev.healthscore.jobs.cli.JobOptions;
 
-/** {@code run partitions [--months-ahead=N]}. */
+/** {@code run partitions [--months-ahead=N] [--scheduled-time=instant]}. */
 public final class PartitionsOptions implements JobOptions {
 
 	@Override
@@ -16,7 +18,7 @@ public final class PartitionsOptions implements JobOptions {
 
 	@Override
 	public List<String> options() {
-		return List.of("months-ahead");
+		return List.of("months-ahead", ArchiveOptions.SCHEDULED_TIME);
 	}
 
 	@Override
@@ -28,10 +30,12 @@ public final class PartitionsOptions implements JobOptions {
 
 	@Override
 	public Map<String, String> parameters(Invocation invocation) {
-		if (!invocation.has("months-ahead")) {
-			return Map.of();
+		Map<String, String> parameters = new LinkedHashMap<>();
+		ArchiveOptions.scheduledTime(invocation, parameters);
+		if (invocation.has("months-ahead")) {
+			parameters.put("months-ahead", String.valueOf(invocation.positiveInt("months-ahead", 1)));
 		}
-		return Map.of("months-ahead", String.valueOf(invocation.positiveInt("months-ahead", 1)));
+		return parameters;
 	}
 
 }

@@ -115,6 +115,13 @@ class ArchiveJobIntegrationTests {
 		assertThat(attached(jdbc)).hasSize(before + 8)
 			.contains("health_score_2026_06")
 			.doesNotContain("health_score_2026_07");
+		// a scheduled run counts from its scheduled time, not from the clock
+		assertThat(servers.app("ahead", NOW, null, "run", "partitions", "--months-ahead=3",
+				"--scheduled-time=2026-05-01T01:30:00Z"))
+			.isZero();
+		assertThat(attached(jdbc)).hasSize(before + 12)
+			.contains("health_reading_2026_08")
+			.doesNotContain("health_reading_2026_09");
 	}
 
 	static void assertRestoredExactly(JdbcTemplate jdbc, Partition partition) {

@@ -21,6 +21,23 @@ class ArchiveOptionsTests {
 	}
 
 	@Test
+	void scheduledRunsGiveTheHotWindowAndTheirScheduledTime() {
+		assertThat(parameters("run", "archive", "--hot-months=13", "--scheduled-time=2026-03-02T05:00:00Z"))
+			.containsEntry("hot-months", "13")
+			.containsEntry("scheduled-time", "2026-03-02T05:00:00Z");
+		assertThat(parameters("run", "partitions", "--months-ahead=3", "--scheduled-time=2026-03-02T01:30:00Z"))
+			.containsEntry("months-ahead", "3")
+			.containsEntry("scheduled-time", "2026-03-02T01:30:00Z");
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.parse("run", "archive", "--hot-months=13", "--before=2025-01"))
+			.withMessage("Give either --before=YYYY-MM or --hot-months=N to 'run archive', not both");
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.parse("run", "partitions", "--scheduled-time=2026-03-02"))
+			.withMessage(
+					"Invalid --scheduled-time=2026-03-02: expected an ISO-8601 instant such as 2026-03-02T05:00:00Z");
+	}
+
+	@Test
 	void aBeforeMonthThatIsNotAMonthSaysWhatIsExpected() {
 		assertThatExceptionOfType(UsageException.class)
 			.isThrownBy(() -> CommandLineParser.parse("run", "archive", "--before=2025-3"))
@@ -63,7 +80,7 @@ class ArchiveOptionsTests {
 
 	@Test
 	void usageListsTheArchiveJobs() {
-		assertThat(CommandLineParser.USAGE).contains("run archive [--before=YYYY-MM | --hot-months=N",
+		assertThat(CommandLineParser.USAGE).contains("run archive [--before=YYYY-MM | --hot-months=N]",
 				"run restore --table=health_reading|health_score --month=YYYY-MM", "run partitions [--months-ahead=N]");
 	}
 

@@ -1,11 +1,9 @@
 package dev.healthscore.jobs.archive;
 
 import java.net.URI;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.YearMonth;
-import java.time.ZoneOffset;
 
 import dev.healthscore.io.archive.ArchiveSettings;
 import dev.healthscore.io.s3.ServerSideEncryption;
@@ -17,8 +15,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
 class ArchivePropertiesTests {
-
-	private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-03-31T23:59:59Z"), ZoneOffset.UTC);
 
 	@Test
 	void unsetPropertiesTakeTheNamedDefaultsAndTheEmbeddedBucket() {
@@ -53,10 +49,13 @@ class ArchivePropertiesTests {
 
 	@Test
 	void theHotWindowKeepsThatManyCompleteMonthsBeforeTheCurrentOne() {
-		assertThat(ArchivePlan.cutOff(null, CLOCK, 13)).isEqualTo(YearMonth.of(2025, 2));
-		assertThat(ArchivePlan.cutOff(null, CLOCK, 0)).isEqualTo(YearMonth.of(2026, 3));
-		assertThat(ArchivePlan.cutOff("2024-07", CLOCK, 13)).isEqualTo(YearMonth.of(2024, 7));
-		assertThatIllegalArgumentException().isThrownBy(() -> ArchivePlan.cutOff("2026-04", CLOCK, 13))
+		Instant now = Instant.parse("2026-03-31T23:59:59Z");
+		assertThat(ArchivePlan.cutOff(null, 13, now)).isEqualTo(YearMonth.of(2025, 2));
+		assertThat(ArchivePlan.cutOff(null, 0, now)).isEqualTo(YearMonth.of(2026, 3));
+		assertThat(ArchivePlan.cutOff("2024-07", 13, now)).isEqualTo(YearMonth.of(2024, 7));
+		assertThat(ArchivePlan.cutOff(null, 13, Instant.parse("2026-04-01T00:00:00Z")))
+			.isEqualTo(YearMonth.of(2025, 3));
+		assertThatIllegalArgumentException().isThrownBy(() -> ArchivePlan.cutOff("2026-04", 13, now))
 			.withMessage("Invalid --before=2026-04: it is after the current month 2026-03,"
 					+ " whose partition is still being written");
 	}

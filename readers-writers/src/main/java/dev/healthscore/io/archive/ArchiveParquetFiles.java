@@ -50,6 +50,9 @@ final class ArchiveParquetFiles {
 			.withDictionaryEncoding(true)
 			.withWriteMode(ParquetFileWriter.Mode.OVERWRITE);
 		for (ArchiveColumn column : table.columns()) {
+			if (column.type() == ArchiveColumn.Type.FLOAT8) {
+				builder.withDictionaryEncoding(column.name(), false);
+			}
 			if (column.type() == ArchiveColumn.Type.TIMESTAMPTZ) {
 				// nearly every timestamp is distinct: a dictionary costs CPU until it
 				// overflows in each row group, and saves nothing
