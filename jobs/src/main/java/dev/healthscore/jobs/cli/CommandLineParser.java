@@ -5,12 +5,13 @@ import java.util.List;
 import java.util.Map;
 
 import dev.healthscore.jobs.recompute.RecomputeOptions;
+import dev.healthscore.jobs.reconcile.ReconcileOptions;
 
 /** Parses {@code <command> [job] [--name=value ...]} into an {@link Invocation}. */
 public final class CommandLineParser {
 
 	/** The jobs {@code run} knows: add a job's {@link JobOptions} here. */
-	public static final List<JobOptions> JOBS = List.of(new RecomputeOptions());
+	public static final List<JobOptions> JOBS = List.of(new RecomputeOptions(), new ReconcileOptions());
 
 	/** The commands the application knows. */
 	public static final List<String> COMMANDS = List.of("run", "demo", "generate");

@@ -28,7 +28,7 @@ class CommandLineParserTests {
 	@Test
 	void anUnknownJobIsAUsageErrorNamingTheJobs() {
 		assertThatExceptionOfType(UsageException.class).isThrownBy(() -> CommandLineParser.parse("run", "recompote"))
-			.withMessage("Unknown job 'recompote': expected one of [recompute]");
+			.withMessage("Unknown job 'recompote': expected one of [recompute, reconcile]");
 	}
 
 	@Test
