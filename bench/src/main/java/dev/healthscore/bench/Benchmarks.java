@@ -2,20 +2,27 @@ package dev.healthscore.bench;
 
 import java.util.Arrays;
 
-/** Runs one benchmark by name: {@code recompute}. */
+/** Runs one benchmark by name: {@code recompute} or {@code reconcile}. */
 public final class Benchmarks {
+
+	private static final String USAGE = """
+			Usage: java -jar bench/target/healthscore-bench.jar recompute [--readings=N] [--days=D]
+			       java -jar bench/target/healthscore-bench.jar reconcile [--readings=N] [--days=D] [--late-per-mille=M]""";
 
 	private Benchmarks() {
 	}
 
 	public static void main(String[] args) throws Exception {
-		if (args.length == 0 || !args[0].equals("recompute")) {
-			System.err
-				.println("Usage: java -jar bench/target/healthscore-bench.jar recompute [--readings=N] [--days=D]");
-			System.exit(2);
+		String name = (args.length > 0) ? args[0] : "";
+		String[] rest = Arrays.copyOfRange(args, Math.min(1, args.length), args.length);
+		switch (name) {
+			case "recompute" -> RecomputeBenchmark.main(rest);
+			case "reconcile" -> ReconcileBenchmark.main(rest);
+			default -> {
+				System.err.println(USAGE);
+				System.exit(2);
+			}
 		}
-		String[] rest = Arrays.copyOfRange(args, 1, args.length);
-		RecomputeBenchmark.main(rest);
 	}
 
 }

@@ -88,7 +88,7 @@ class ReconcileJobIntegrationTests {
 		this.scenario.lateReading(user(2), "sleep_minutes", DAY.minusDays(5), "07:30", 900);
 		this.scenario.lateReading(user(3), "heart_rate", DAY, "10:00", 99);
 		this.scenario.lateReading(user(4), "steps", DAY, "13:00", Double.NaN);
-		long heartUser = this.scenario.restingHeartRateUser(this.users.subList(0, 10));
+		long heartUser = this.scenario.restingHeartRateUser(this.users.subList(0, 12));
 		LocalDate heartDay = LAST.minusDays(20);
 		this.scenario.lateReading(heartUser, "resting_heart_rate", heartDay, "06:00", 26);
 		assertThat(this.scenario.deleteReadings(user(5), "steps", DAY.minusDays(1))).isPositive();
@@ -96,6 +96,8 @@ class ReconcileJobIntegrationTests {
 		this.scenario.newUser(NEW_USER, LAST.minusDays(1), LAST);
 		this.scenario.softDelete(user(7));
 		this.scenario.hardDelete(user(8));
+		this.scenario.changeStepGoal(user(10), 20_000);
+		assertThat(this.scenario.changeValues(user(11), "steps", DAY.minusDays(4), 2.0)).isPositive();
 		this.scenario.snapshotScores();
 		Path report = dir.resolve("reports/first.json");
 		assertThat(reconcile("--report=" + report)).isZero();
@@ -106,8 +108,10 @@ class ReconcileJobIntegrationTests {
 		assertThat(this.scenario.corrections(job)).isEqualTo(changed);
 		JsonNode json = read(report);
 		assertThat(json.get("corrected").asLong()).isEqualTo(changed.size());
+		assertThat(fieldNames(json.get("suspectsByReason"))).containsExactlyInAnyOrder("late_data", "deleted_input",
+				"changed_input", "user_deleted", "user_changed");
 		assertThat(fieldNames(json.get("correctionsByReason"))).contains("late_data", "deleted_input", "missing_score",
-				"orphan_score", "user_deleted");
+				"orphan_score", "user_deleted", "user_changed");
 		assertThat(this.scenario.correctedDays(job, user(0))).isSubsetOf(DAY);
 		assertThat(this.scenario.correctedDays(job, user(2))).containsExactly(DAY.minusDays(5));
 		assertThat(this.scenario.correctedDays(job, user(3))).isEmpty();
@@ -167,6 +171,37 @@ class ReconcileJobIntegrationTests {
 		Path again = dir.resolve("again.json");
 		assertThat(reconcile("--full", "--report=" + again)).isZero();
 		assertThat(read(again).get("suspects").asLong()).isZero();
+	}
+
+	@Test
+	void aFailedRunRestartedResumesWhereItStoppedAndAuditsEachCorrectionOnce() {
+		for (int i = 0; i < 40; i++) {
+			this.scenario.lateReading(user(i), "sleep_minutes", DAY, "07:30", 1000);
+		}
+		this.scenario.snapshotScores();
+		jdbc.execute("""
+				CREATE FUNCTION fail_for_user() RETURNS trigger LANGUAGE plpgsql AS $$
+				BEGIN
+					IF NEW.user_id = %d THEN RAISE EXCEPTION 'injected failure for user %%', NEW.user_id; END IF;
+					RETURN NEW;
+				END $$""".formatted(user(35)));
+		jdbc.execute("CREATE TRIGGER fail_for_user BEFORE INSERT ON score_correction "
+				+ "FOR EACH ROW EXECUTE FUNCTION fail_for_user()");
+		try {
+			assertThat(reconcile()).isEqualTo(1);
+		}
+		finally {
+			jdbc.execute("DROP TRIGGER fail_for_user ON score_correction");
+			jdbc.execute("DROP FUNCTION fail_for_user()");
+		}
+		long audited = this.scenario.count("SELECT count(*) FROM score_correction");
+		assertThat(audited).isBetween(1L, 39L);
+		assertThat(reconcile()).isZero();
+		assertThat(ScoreAssertions.differences(jdbc, FIRST, LAST)).isEmpty();
+		assertThat(this.scenario.count("SELECT count(DISTINCT job_execution_id) FROM score_correction")).isEqualTo(2);
+		assertThat(
+				jdbc.queryForList("SELECT user_id || '|' || score_date FROM score_correction ORDER BY 1", String.class))
+			.isEqualTo(this.scenario.changedRows());
 	}
 
 	@Test

@@ -102,6 +102,18 @@ final class ReconcileScenario {
 		}
 	}
 
+	/** Multiplies a metric's values of a local day of the user, in place. */
+	int changeValues(long user, String metric, LocalDate day, double factor) {
+		return this.jdbc.update("""
+				UPDATE health_reading r SET value = r.value * ? FROM app_user u
+				WHERE u.user_id = r.user_id AND r.user_id = ? AND r.metric = ?
+				  AND (r.recorded_at AT TIME ZONE u.time_zone)::date = ?""", factor, user, metric, day);
+	}
+
+	void changeStepGoal(long user, int goal) {
+		this.jdbc.update("UPDATE app_user SET daily_step_goal = ? WHERE user_id = ?", goal, user);
+	}
+
 	void softDelete(long user) {
 		this.jdbc.update("UPDATE app_user SET deleted_at = now() WHERE user_id = ?", user);
 	}

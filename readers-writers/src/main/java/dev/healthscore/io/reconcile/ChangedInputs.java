@@ -136,8 +136,10 @@ public class ChangedInputs {
 			return new ChangeWindow(null, "no reconcile checkpoint and no score in the range: every reading counts");
 		}
 		long dayCount = ChronoUnit.DAYS.between(first, last) + 1;
-		String basis = "checkpoints cover %d of %d days (oldest %s), the other days' oldest inputs_as_of is %s, less the ingest margin %s"
-			.formatted(dayCount - uncovered.size(), dayCount, covered, oldestInputs, this.margin);
+		String basis = "%d of %d days covered by reconcile checkpoints%s%s, less the ingest margin %s".formatted(
+				dayCount - uncovered.size(), dayCount, (covered != null) ? " (oldest " + covered + ")" : "",
+				(oldestInputs != null) ? "; the oldest inputs_as_of of the others is " + oldestInputs : "",
+				this.margin);
 		return new ChangeWindow(from.minus(this.margin), basis);
 	}
 

@@ -59,9 +59,8 @@ final class FingerprintSql {
 	/** Rows per range: {@code :bounds} are the ranges' lower ends, in order. */
 	private static final String CHECKSUMS = """
 			SELECT width_bucket(x.user_id, ARRAY[:bounds]::bigint[]) AS bucket, count(*) AS rows,
-			       healthscore_wrap64(sum(healthscore_md5_64(x.user_id || '|' || (x.day - DATE '1970-01-01') || '|'
-			           || coalesce(x.input_count::text, 'N') || '|' || coalesce(x.input_hash::text, 'N')
-			           || CASE WHEN x.sealed THEN '' ELSE '|unsealed' END))) AS digest
+			       healthscore_wrap64(sum(hash_record_extended(ROW(x.user_id, x.day, x.input_count, x.input_hash,
+			           x.sealed), 0))) AS digest
 			FROM (%s) x
 			GROUP BY 1""";
 

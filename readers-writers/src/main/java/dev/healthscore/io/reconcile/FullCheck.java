@@ -1,5 +1,6 @@
 package dev.healthscore.io.reconcile;
 
+import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -8,6 +9,9 @@ import java.util.Map;
 
 import javax.sql.DataSource;
 
+import dev.healthscore.io.score.InputHashes;
+import dev.healthscore.scoring.Metric;
+import dev.healthscore.scoring.Reading;
 import dev.healthscore.scoring.ScoringAlgorithm;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -70,6 +74,7 @@ public class FullCheck {
 	 * the job instance.
 	 */
 	public Result run(long jobInstanceId, LocalDate first, LocalDate last) {
+		checkHashesAgree();
 		List<UserRange> segments = segments(first, last);
 		if (segments.isEmpty()) {
 			return new Result(0, 0, 0, 0, 0);
@@ -88,6 +93,27 @@ public class FullCheck {
 				first, last, segments.size(), found.rangesCompared(), found.comparisons(), found.levels(),
 				found.leaves().size(), this.leafWidth, suspects);
 		return new Result(segments.size(), found.rangesCompared(), found.levels(), found.leaves().size(), suspects);
+	}
+
+	/**
+	 * Fails unless the database hashes a reading as this JVM does: fingerprints written
+	 * by Java are compared with fingerprints computed in SQL.
+	 */
+	private void checkHashesAgree() {
+		Reading probe = new Reading(1, Metric.SLEEP_MINUTES, Instant.parse("2025-01-02T03:04:05.678901Z"), 437.25,
+				"probe ⌚", null);
+		Long database = this.jdbc.queryForObject("SELECT healthscore_reading_hash(:metric, :at, :source, :value)",
+				new MapSqlParameterSource().addValue("metric", probe.metric().columnValue())
+					.addValue("at", ChangedInputs.utc(probe.recordedAt()))
+					.addValue("source", probe.source())
+					.addValue("value", probe.value()),
+				Long.class);
+		long java = new InputHashes().reading(probe);
+		if (database == null || database != java) {
+			throw new IllegalStateException(("Cannot compare fingerprints: the database hashes a reading to %s and "
+					+ "this JVM to %d (a big-endian server?)")
+				.formatted(database, java));
+		}
 	}
 
 	/** Contiguous segments covering every user id that has a user or a score. */

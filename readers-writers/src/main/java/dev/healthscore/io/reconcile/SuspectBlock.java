@@ -8,6 +8,7 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneId;
+import java.time.zone.ZoneRules;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -24,6 +25,8 @@ import dev.healthscore.scoring.ScoreInputs;
 import dev.healthscore.scoring.UserProfile;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.PGCopyInputStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Loads the suspects of one block of users and the readings needed to score them again,
@@ -31,6 +34,10 @@ import org.postgresql.copy.PGCopyInputStream;
  * lookback days' readings of the lookback metrics only.
  */
 final class SuspectBlock {
+
+	private static final Logger logger = LoggerFactory.getLogger(SuspectBlock.class);
+
+	private static final long SECONDS_PER_DAY = 86_400;
 
 	private static final String SUSPECTS_SQL = """
 			SELECT user_id, score_date, reasons FROM reconcile_suspect
@@ -43,13 +50,18 @@ final class SuspectBlock {
 			SELECT user_id, time_zone, daily_step_goal, deleted_at IS NOT NULL
 			FROM app_user WHERE user_id = ANY(?)""";
 
-	/** COPY takes no bind parameters: the windows are literals of typed values only. */
+	/**
+	 * COPY takes no bind parameters: the windows are literals of typed values only. Each
+	 * window is one index range scan (LATERAL, kept from being flattened by OFFSET 0):
+	 * joined as a set, the planner takes a few thousand windows for a reason to sort the
+	 * whole table.
+	 */
 	private static final String READINGS_COPY = """
 			COPY (SELECT r.user_id, r.metric, r.recorded_at, r.value, r.source, r.ingested_at
 			      FROM unnest('%s'::bigint[], '%s'::text[], '%s'::timestamptz[], '%s'::timestamptz[]) AS w(u, m, lo, hi)
-			      JOIN health_reading r
-			        ON r.user_id = w.u AND r.metric = w.m AND r.recorded_at >= w.lo AND r.recorded_at < w.hi
-			      WHERE r.recorded_at >= '%s'::timestamptz AND r.recorded_at < '%s'::timestamptz)
+			      CROSS JOIN LATERAL (SELECT * FROM health_reading h
+			                          WHERE h.user_id = w.u AND h.metric = w.m AND h.recorded_at >= w.lo
+			                            AND h.recorded_at < w.hi OFFSET 0) AS r)
 			TO STDOUT (FORMAT binary)""";
 
 	private final long jobInstanceId;
@@ -88,10 +100,17 @@ final class SuspectBlock {
 				addWindows(windows, user, days.keySet());
 			}
 		});
+		long started = System.nanoTime();
 		Map<Long, List<Reading>> readings = windows.isEmpty() ? Map.of() : loadReadings(connection, windows);
+		long read = System.nanoTime();
 		List<ReconcileWork> work = new ArrayList<>(suspects.size());
 		suspects.forEach((userId, days) -> work
 			.add(work(userId, profiles.get(userId), days, readings.getOrDefault(userId, List.of()), asOf)));
+		if (logger.isDebugEnabled()) {
+			logger.debug("{} users after {}: {} windows, {} readings in {} ms, split in {} ms", suspects.size(),
+					afterUserId, windows.size(), readings.values().stream().mapToInt(List::size).sum(),
+					(read - started) / 1_000_000, (System.nanoTime() - read) / 1_000_000);
+		}
 		return new Loaded(work, suspects.size() < size);
 	}
 
@@ -112,24 +131,35 @@ final class SuspectBlock {
 
 	private ReconcileWork work(long userId, UserProfile user, SortedMap<LocalDate, List<String>> days,
 			List<Reading> readings, Instant asOf) {
+		boolean live = user != null && !user.deleted();
+		long[] localDays = live ? localDays(readings, user) : new long[0];
 		List<ScoreInputs> inputs = new ArrayList<>();
 		for (LocalDate[] run : DayRuns.of(days.keySet())) {
+			long first = run[0].toEpochDay();
+			long last = run[1].toEpochDay();
 			List<Reading> runReadings = new ArrayList<>();
-			if (user != null && !user.deleted()) {
-				LocalDate lookbackFrom = run[0].minusDays(this.lookbackDays);
-				for (Reading reading : readings) {
-					LocalDate day = LocalDate.ofInstant(reading.recordedAt(), user.timeZone());
-					boolean inRun = !day.isBefore(run[0]) && !day.isAfter(run[1]);
-					boolean inLookback = !day.isBefore(lookbackFrom) && day.isBefore(run[0])
-							&& this.lookbackMetrics.contains(reading.metric());
-					if (inRun || inLookback) {
-						runReadings.add(reading);
-					}
+			for (int i = 0; i < localDays.length; i++) {
+				Reading reading = readings.get(i);
+				boolean inRun = localDays[i] >= first && localDays[i] <= last;
+				boolean inLookback = localDays[i] >= first - this.lookbackDays && localDays[i] < first
+						&& this.lookbackMetrics.contains(reading.metric());
+				if (inRun || inLookback) {
+					runReadings.add(reading);
 				}
 			}
 			inputs.add(new ScoreInputs(userId, user, run[0], run[1], runReadings));
 		}
 		return new ReconcileWork(userId, user, inputs, days, asOf);
+	}
+
+	private static long[] localDays(List<Reading> readings, UserProfile user) {
+		ZoneRules zone = user.timeZone().getRules();
+		long[] days = new long[readings.size()];
+		for (int i = 0; i < days.length; i++) {
+			Instant at = readings.get(i).recordedAt();
+			days[i] = Math.floorDiv(at.getEpochSecond() + zone.getOffset(at).getTotalSeconds(), SECONDS_PER_DAY);
+		}
+		return days;
 	}
 
 	private SortedMap<Long, SortedMap<LocalDate, List<String>>> loadSuspects(Connection connection, long afterUserId,
@@ -167,8 +197,7 @@ final class SuspectBlock {
 	}
 
 	private Map<Long, List<Reading>> loadReadings(Connection connection, Windows windows) throws SQLException {
-		String sql = READINGS_COPY.formatted(windows.users(), windows.metrics(), windows.lows(), windows.highs(),
-				windows.earliest(), windows.latest());
+		String sql = READINGS_COPY.formatted(windows.users(), windows.metrics(), windows.lows(), windows.highs());
 		Map<Long, List<Reading>> byUser = new HashMap<>();
 		try (PgBinaryCopyReader copy = new PgBinaryCopyReader(
 				new PGCopyInputStream(connection.unwrap(PGConnection.class), sql))) {

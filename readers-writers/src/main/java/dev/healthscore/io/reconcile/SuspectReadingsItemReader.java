@@ -4,6 +4,10 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 import javax.sql.DataSource;
 
@@ -19,8 +23,9 @@ import org.springframework.util.Assert;
 /**
  * Reads one {@link ReconcileWork} per user with suspects of a reconcile run, in user id
  * order, by keyset over blocks of users. Only the suspect days and their lookback are
- * read, so the cost follows the number of suspects, not the size of the range.
- * Restartable: the last user handed out is kept in the {@link ExecutionContext}.
+ * read, so the cost follows the number of suspects, not the size of the range. The next
+ * block is read while the current one is scored and written. Restartable: the last user
+ * handed out is kept in the {@link ExecutionContext}.
  */
 public class SuspectReadingsItemReader implements ItemStreamReader<ReconcileWork> {
 
@@ -38,7 +43,13 @@ public class SuspectReadingsItemReader implements ItemStreamReader<ReconcileWork
 
 	private long lastReadUserId;
 
+	private long lastLoadedUserId;
+
 	private boolean exhausted;
+
+	private ExecutorService readAheadExecutor;
+
+	private CompletableFuture<SuspectBlock.Loaded> readAhead;
 
 	/**
 	 * Creates a reader.
@@ -64,8 +75,15 @@ public class SuspectReadingsItemReader implements ItemStreamReader<ReconcileWork
 	@Override
 	public void open(ExecutionContext executionContext) {
 		this.lastReadUserId = executionContext.getLong(key(), Long.MIN_VALUE);
+		this.lastLoadedUserId = this.lastReadUserId;
 		this.buffer.clear();
 		this.exhausted = false;
+		this.readAhead = null;
+		this.readAheadExecutor = Executors.newSingleThreadExecutor((task) -> {
+			Thread thread = new Thread(task, this.name + "-read-ahead");
+			thread.setDaemon(true);
+			return thread;
+		});
 		if (this.lastReadUserId != Long.MIN_VALUE) {
 			logger.info("{}: resuming after user {}", this.name, this.lastReadUserId);
 		}
@@ -74,16 +92,43 @@ public class SuspectReadingsItemReader implements ItemStreamReader<ReconcileWork
 	@Override
 	public ReconcileWork read() {
 		if (this.buffer.isEmpty() && !this.exhausted) {
-			long after = this.lastReadUserId;
-			SuspectBlock.Loaded loaded = load(after);
-			this.buffer.addAll(loaded.work());
-			this.exhausted = loaded.last();
+			loadNextBlock();
 		}
 		ReconcileWork next = this.buffer.poll();
 		if (next != null) {
 			this.lastReadUserId = next.userId();
 		}
 		return next;
+	}
+
+	private void loadNextBlock() {
+		SuspectBlock.Loaded loaded = (this.readAhead != null) ? awaitReadAhead() : load(this.lastLoadedUserId);
+		this.buffer.addAll(loaded.work());
+		this.exhausted = loaded.last();
+		if (!loaded.work().isEmpty()) {
+			this.lastLoadedUserId = loaded.work().get(loaded.work().size() - 1).userId();
+		}
+		if (!this.exhausted) {
+			// read the next block while this one is scored and written: database and JVM
+			// overlap
+			long after = this.lastLoadedUserId;
+			this.readAhead = CompletableFuture.supplyAsync(() -> load(after), this.readAheadExecutor);
+		}
+	}
+
+	private SuspectBlock.Loaded awaitReadAhead() {
+		try {
+			return this.readAhead.join();
+		}
+		catch (CompletionException ex) {
+			if (ex.getCause() instanceof RuntimeException runtime) {
+				throw runtime;
+			}
+			throw ex;
+		}
+		finally {
+			this.readAhead = null;
+		}
 	}
 
 	private SuspectBlock.Loaded load(long afterUserId) {
@@ -114,6 +159,13 @@ public class SuspectReadingsItemReader implements ItemStreamReader<ReconcileWork
 	@Override
 	public void close() {
 		this.buffer.clear();
+		if (this.readAhead != null) {
+			this.readAhead.cancel(true);
+			this.readAhead = null;
+		}
+		if (this.readAheadExecutor != null) {
+			this.readAheadExecutor.shutdownNow();
+		}
 	}
 
 	private String key() {

@@ -53,14 +53,6 @@ final class Windows {
 		return literal(this.highs.stream().map(Instant::toString).toList());
 	}
 
-	Instant earliest() {
-		return this.lows.stream().min(Instant::compareTo).orElseThrow();
-	}
-
-	Instant latest() {
-		return this.highs.stream().max(Instant::compareTo).orElseThrow();
-	}
-
 	private static String literal(List<String> values) {
 		return values.stream().collect(Collectors.joining(",", "{", "}"));
 	}

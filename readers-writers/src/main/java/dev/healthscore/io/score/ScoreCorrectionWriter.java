@@ -13,6 +13,9 @@ import java.util.Map;
 
 import javax.sql.DataSource;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import org.springframework.batch.infrastructure.item.Chunk;
 import org.springframework.batch.infrastructure.item.ExecutionContext;
 import org.springframework.batch.infrastructure.item.ItemStreamWriter;
@@ -28,11 +31,19 @@ import org.springframework.util.Assert;
  */
 public class ScoreCorrectionWriter implements ItemStreamWriter<ReconciledUser> {
 
+	private static final Logger logger = LoggerFactory.getLogger(ScoreCorrectionWriter.class);
+
+	/**
+	 * One primary key lookup per suspect (LATERAL, kept from being flattened by OFFSET
+	 * 0), locked when applying: joined as a set, the planner may scan the whole range.
+	 */
 	private static final String LOAD_SQL = """
 			SELECT s.user_id, s.score_date, s.score, s.activity_score, s.sleep_score, s.heart_score,
 			       s.completeness, s.algorithm_version, s.input_count, s.input_hash
-			FROM health_score s JOIN unnest(?::bigint[], ?::date[]) AS k(u, d) ON s.user_id = k.u AND s.score_date = k.d
-			WHERE s.score_date BETWEEN ? AND ?""";
+			FROM unnest(?::bigint[], ?::date[]) AS k(u, d)
+			CROSS JOIN LATERAL (SELECT * FROM health_score h
+			                    WHERE h.user_id = k.u AND h.score_date = k.d AND h.score_date BETWEEN ? AND ?
+			                    OFFSET 0%s) AS s""";
 
 	private static final String DELETE_SQL = """
 			DELETE FROM health_score s USING unnest(?::bigint[], ?::date[]) AS k(u, d)
@@ -81,15 +92,21 @@ public class ScoreCorrectionWriter implements ItemStreamWriter<ReconciledUser> {
 	public void write(Chunk<? extends ReconciledUser> chunk) throws Exception {
 		Connection connection = DataSourceUtils.getConnection(this.dataSource);
 		try {
+			long started = System.nanoTime();
 			Map<Long, Map<LocalDate, StoredScore>> stored = load(connection, chunk);
 			List<ScoreChange> changes = new ArrayList<>();
 			for (ReconciledUser user : chunk) {
 				changes.addAll(ScoreDiff.diff(user, stored.getOrDefault(user.userId(), Map.of())));
 			}
+			long compared = System.nanoTime();
 			if (this.mode == Mode.APPLY) {
 				apply(connection, chunk, changes);
 			}
 			changes.forEach(this.tally::add);
+			if (logger.isDebugEnabled()) {
+				logger.debug("{} users, {} suspects: loaded and compared in {} ms, written in {} ms", chunk.size(),
+						changes.size(), (compared - started) / 1_000_000, (System.nanoTime() - compared) / 1_000_000);
+			}
 		}
 		finally {
 			DataSourceUtils.releaseConnection(connection, this.dataSource);
@@ -141,7 +158,7 @@ public class ScoreCorrectionWriter implements ItemStreamWriter<ReconciledUser> {
 			}
 		}
 		Map<Long, Map<LocalDate, StoredScore>> stored = new HashMap<>();
-		String sql = (this.mode == Mode.APPLY) ? LOAD_SQL + " FOR UPDATE OF s" : LOAD_SQL;
+		String sql = LOAD_SQL.formatted((this.mode == Mode.APPLY) ? " FOR UPDATE" : "");
 		try (PreparedStatement ps = connection.prepareStatement(sql)) {
 			bindKeys(connection, ps, users, days);
 			try (ResultSet rs = ps.executeQuery()) {

@@ -21,7 +21,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * {@link InputHashes} and the database functions of migration V3 hash the same inputs to
- * the same numbers, edge values included.
+ * the same numbers: PostgreSQL's Jenkins hash ported to Java, every tail length and edge
+ * value included.
  */
 class InputHashesIntegrationTests {
 
@@ -54,12 +55,13 @@ class InputHashesIntegrationTests {
 				reading(Metric.ACTIVE_MINUTES, "2024-12-31T23:59:59.999999Z", 1e-300, "watch"),
 				reading(Metric.SLEEP_MINUTES, "2025-06-30T07:12:34.567891Z", 437.25, "Ünïcode ⌚ band"),
 				reading(Metric.RESTING_HEART_RATE, "1969-12-31T23:59:59.5Z", 61.0, ""),
-				reading(Metric.RESTING_HEART_RATE, "2038-01-19T03:14:08Z", 0.1 + 0.2, "it's"));
+				reading(Metric.RESTING_HEART_RATE, "2038-01-19T03:14:08Z", 0.1 + 0.2, "it's"),
+				reading(Metric.HEART_RATE, "1999-12-31T23:59:59.999999Z", -1e308, "before the epoch of 2000"),
+				reading(Metric.STEPS, "2025-01-01T00:00:00Z", Double.NaN, "nan"),
+				reading(Metric.STEPS, "2025-01-01T00:00:00Z", Double.POSITIVE_INFINITY, "inf"));
 		long sum = 0;
 		for (Reading reading : readings) {
-			long expected = jdbc.queryForObject("SELECT healthscore_reading_hash(?, ?, ?, ?)", Long.class,
-					reading.metric().columnValue(), Timestamp.from(reading.recordedAt()), reading.source(),
-					reading.value());
+			long expected = databaseHash(reading);
 			assertThat(this.hashes.reading(reading)).as(reading.toString()).isEqualTo(expected);
 			sum += expected;
 		}
@@ -69,12 +71,28 @@ class InputHashesIntegrationTests {
 	}
 
 	@Test
+	void textsOfEveryLengthHashAsTheDatabaseHashesThem() {
+		StringBuilder source = new StringBuilder();
+		for (int length = 0; length <= 40; length++) {
+			Reading reading = reading(Metric.STEPS, "2025-03-01T12:00:00Z", length * 100.25, source.toString());
+			assertThat(this.hashes.reading(reading)).as("source of %d chars", length).isEqualTo(databaseHash(reading));
+			source.append((length % 7 == 3) ? "é" : "s");
+		}
+	}
+
+	@Test
 	void profileHashesAgreeWithTheDatabase() {
 		for (String zone : List.of("UTC", "America/St_Johns", "Asia/Kathmandu", "Pacific/Chatham")) {
 			UserProfile user = new UserProfile(1, ZoneId.of(zone), 7500, false);
 			assertThat(this.hashes.profile(user))
 				.isEqualTo(jdbc.queryForObject("SELECT healthscore_profile_hash(?, ?)", Long.class, 7500, zone));
 		}
+	}
+
+	private static long databaseHash(Reading reading) {
+		return jdbc.queryForObject("SELECT healthscore_reading_hash(?, ?, ?, ?)", Long.class,
+				reading.metric().columnValue(), Timestamp.from(reading.recordedAt()), reading.source(),
+				reading.value());
 	}
 
 	private static Reading reading(Metric metric, String recordedAt, double value, String source) {
