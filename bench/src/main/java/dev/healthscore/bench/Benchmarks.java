@@ -7,7 +7,7 @@ public final class Benchmarks {
 
 	private static final String USAGE = """
 			Usage: java -jar bench/target/healthscore-bench.jar recompute [--readings=N] [--days=D]
-			       java -jar bench/target/healthscore-bench.jar reconcile [--readings=N] [--days=D] [--late-per-mille=M]""";
+			       java -jar bench/target/healthscore-bench.jar reconcile [--readings=N] [--days=D]""";
 
 	private Benchmarks() {
 	}
