@@ -2,8 +2,15 @@ package dev.healthscore.bench;
 
 import java.util.Arrays;
 
-/** Runs one benchmark by name: {@code recompute} or {@code archive}. */
+/**
+ * Runs one benchmark by name: {@code recompute}, {@code reconcile} or {@code archive}.
+ */
 public final class Benchmarks {
+
+	private static final String USAGE = """
+			Usage: java -jar bench/target/healthscore-bench.jar recompute [--readings=N] [--days=D]
+			       java -jar bench/target/healthscore-bench.jar reconcile [--readings=N] [--days=D]
+			       java -jar bench/target/healthscore-bench.jar archive [--rows=N]""";
 
 	private Benchmarks() {
 	}
@@ -13,11 +20,10 @@ public final class Benchmarks {
 		String[] rest = Arrays.copyOfRange(args, Math.min(1, args.length), args.length);
 		switch (name) {
 			case "recompute" -> RecomputeBenchmark.main(rest);
+			case "reconcile" -> ReconcileBenchmark.main(rest);
 			case "archive" -> ArchiveBenchmark.main(rest);
 			default -> {
-				System.err
-					.println("Usage: java -jar bench/target/healthscore-bench.jar recompute [--readings=N] [--days=D]");
-				System.err.println("       java -jar bench/target/healthscore-bench.jar archive [--rows=N]");
+				System.err.println(USAGE);
 				System.exit(2);
 			}
 		}

@@ -12,7 +12,8 @@ import java.util.List;
  * @param lastDay the last local day to score, inclusive
  * @param readings the user's readings of the scored metrics whose local day lies in
  * {@code firstDay - lookbackDays .. lastDay}, in any order; readings outside that window
- * are ignored
+ * are ignored. Readings of the lookback days before {@code firstDay} may be limited to
+ * the algorithm's {@link ScoringAlgorithm#lookbackMetrics() lookback metrics}
  */
 public record ScoreInputs(long userId, UserProfile user, LocalDate firstDay, LocalDate lastDay,
 		List<Reading> readings) {

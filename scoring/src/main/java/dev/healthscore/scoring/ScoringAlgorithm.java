@@ -21,6 +21,16 @@ public interface ScoringAlgorithm {
 	Set<Metric> inputMetrics();
 
 	/**
+	 * The input metrics whose readings of the lookback days (before a scored day) can
+	 * change that day's score (version 1: resting heart rate, for the baseline). Callers
+	 * that score a few days may give only these metrics' readings for the lookback days;
+	 * the scores must not change. Defaults to every input metric.
+	 */
+	default Set<Metric> lookbackMetrics() {
+		return inputMetrics();
+	}
+
+	/**
 	 * Scores one user over a range of days.
 	 * @param inputs the user, the day range and the readings of its lookback window
 	 * @return the scores of the days in range and the rejected readings

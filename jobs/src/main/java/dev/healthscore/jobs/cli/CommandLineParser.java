@@ -8,6 +8,7 @@ import dev.healthscore.jobs.archive.ArchiveOptions;
 import dev.healthscore.jobs.archive.RestoreOptions;
 import dev.healthscore.jobs.partitions.PartitionsOptions;
 import dev.healthscore.jobs.recompute.RecomputeOptions;
+import dev.healthscore.jobs.reconcile.ReconcileOptions;
 import dev.healthscore.schedules.ScheduleDefinition;
 import dev.healthscore.schedules.ScheduleParameters;
 import dev.healthscore.schedules.Schedules;
@@ -16,8 +17,8 @@ import dev.healthscore.schedules.Schedules;
 public final class CommandLineParser {
 
 	/** The jobs {@code run} knows: add a job's {@link JobOptions} here. */
-	public static final List<JobOptions> JOBS = List.of(new RecomputeOptions(), new ArchiveOptions(),
-			new RestoreOptions(), new PartitionsOptions());
+	public static final List<JobOptions> JOBS = List.of(new RecomputeOptions(), new ReconcileOptions(),
+			new ArchiveOptions(), new RestoreOptions(), new PartitionsOptions());
 
 	/** The commands the application knows. */
 	public static final List<String> COMMANDS = List.of("run", "demo", "generate", "scheduler", "status", "restart",

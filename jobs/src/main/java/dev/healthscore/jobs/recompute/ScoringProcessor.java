@@ -5,6 +5,8 @@ import java.time.ZoneId;
 import java.util.List;
 
 import dev.healthscore.io.reading.ScoringWork;
+import dev.healthscore.io.score.InputFingerprints;
+import dev.healthscore.io.score.InputHashes;
 import dev.healthscore.io.score.ScoredUser;
 import dev.healthscore.schedules.ScoreDateWindow;
 import dev.healthscore.scoring.DailyScore;
@@ -13,10 +15,15 @@ import dev.healthscore.scoring.UserScores;
 
 import org.springframework.batch.infrastructure.item.ItemProcessor;
 
-/** Scores one user's inputs with the configured algorithm version. */
+/**
+ * Scores one user's inputs with the configured algorithm version, and fingerprints the
+ * inputs of each score so that reconcile can tell when they change.
+ */
 class ScoringProcessor implements ItemProcessor<ScoringWork, ScoredUser> {
 
 	private final ScoringAlgorithm algorithm;
+
+	private final InputHashes hashes = new InputHashes();
 
 	private final Instant asOf;
 
@@ -41,7 +48,8 @@ class ScoringProcessor implements ItemProcessor<ScoringWork, ScoredUser> {
 				.toList();
 			scores = new UserScores(scores.userId(), ended, scores.rejections());
 		}
-		return new ScoredUser(scores, work.inputsAsOf());
+		return new ScoredUser(scores, work.inputsAsOf(),
+				InputFingerprints.of(this.algorithm, work.inputs(), scores, this.hashes));
 	}
 
 }

@@ -30,7 +30,7 @@ class CommandLineParserTests {
 	void anUnknownJobIsAUsageErrorNamingTheJobs() {
 		assertThatExceptionOfType(UsageException.class).isThrownBy(() -> CommandLineParser.parse("run", "recompote"))
 			.withMessage(
-					"Unknown job 'recompote': expected one of [recompute, archive, restore, partitions], or a chain: [nightly]");
+					"Unknown job 'recompote': expected one of [recompute, reconcile, archive, restore, partitions], or a chain: [nightly]");
 	}
 
 	@Test

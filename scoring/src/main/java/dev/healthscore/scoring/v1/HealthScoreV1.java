@@ -51,6 +51,13 @@ public final class HealthScoreV1 implements ScoringAlgorithm {
 	public static final Set<Metric> INPUT_METRICS = Collections.unmodifiableSet(
 			EnumSet.of(Metric.STEPS, Metric.ACTIVE_MINUTES, Metric.SLEEP_MINUTES, Metric.RESTING_HEART_RATE));
 
+	/**
+	 * The metrics whose readings of earlier days change a day's score: the resting heart
+	 * rate, through the heart baseline.
+	 */
+	public static final Set<Metric> LOOKBACK_METRICS = Collections
+		.unmodifiableSet(EnumSet.of(Metric.RESTING_HEART_RATE));
+
 	static final double ACTIVITY_WEIGHT = 0.40;
 
 	static final double SLEEP_WEIGHT = 0.35;
@@ -72,6 +79,11 @@ public final class HealthScoreV1 implements ScoringAlgorithm {
 	@Override
 	public Set<Metric> inputMetrics() {
 		return INPUT_METRICS;
+	}
+
+	@Override
+	public Set<Metric> lookbackMetrics() {
+		return LOOKBACK_METRICS;
 	}
 
 	@Override

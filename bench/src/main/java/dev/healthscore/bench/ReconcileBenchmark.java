@@ -1,0 +1,151 @@
+package dev.healthscore.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDate;
+
+import dev.healthscore.jobs.HealthScoreApplication;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import org.springframework.jdbc.core.JdbcTemplate;
+
+/**
+ * Generates about N readings and holds back two sets of 0.1% of them: a random sample of
+ * readings, and a random sample of device-days (every reading of one metric from one
+ * source on one UTC day, as when a device syncs a day late). Times a full
+ * {@code recompute}, then lets each set arrive and times an incremental {@code reconcile}
+ * after each, then a {@code reconcile --full}, on the same embedded PostgreSQL in the
+ * same run. The ingest margin is 0 s: every insert has committed before the next run
+ * starts, and the second run must not look again at the first set.
+ */
+public final class ReconcileBenchmark {
+
+	/**
+	 * Readings per user-day of the synthetic data, measured: 9,033,717 / (2,500 × 90).
+	 */
+	private static final double READINGS_PER_USER_DAY = 40.1;
+
+	private static final JsonMapper JSON = JsonMapper.builder().build();
+
+	private static final String NO_MARGIN = "--healthscore.reconcile.ingest-margin=0s";
+
+	private ReconcileBenchmark() {
+	}
+
+	public static void main(String[] args) throws Exception {
+		long target = option(args, "readings", 10_000_000);
+		int days = (int) option(args, "days", 90);
+		int users = (int) Math.ceil(target / (days * READINGS_PER_USER_DAY));
+		LocalDate last = LocalDate.parse("2025-06-30");
+		String from = "--from=" + last.minusDays(days - 1L);
+		String to = "--to=" + last;
+		Path reports = Files.createTempDirectory("reconcile-bench");
+		try (BenchDatabase db = BenchDatabase.start()) {
+			JdbcTemplate jdbc = new JdbcTemplate(db.dataSource());
+			run(db, "generate", "--users=" + users, "--days=" + days, "--seed=1", "--end=" + last);
+			long readings = jdbc.queryForObject("SELECT count(*) FROM health_reading", Long.class);
+			holdBack(jdbc);
+			jdbc.execute("VACUUM ANALYZE");
+			run(db, "run", "recompute", from, to);
+			double recompute = lastJobSeconds(jdbc);
+			long scores = jdbc.queryForObject("SELECT count(*) FROM health_score", Long.class);
+			System.out.printf("%nreconcile benchmark (%d cores, heap max %d MiB)%n",
+					Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20);
+			System.out.printf("data:             %,d users x %d days, %,d readings, %,d score rows%n", users, days,
+					readings, scores);
+			System.out.printf("recompute:        %.2f s (job)%n", recompute);
+			for (String set : new String[] { "held_back_readings", "held_back_device_days" }) {
+				String arrived = arrive(jdbc, set);
+				Path report = reports.resolve(set + ".json");
+				run(db, "run", "reconcile", from, to, "--report=" + report, NO_MARGIN);
+				double seconds = lastJobSeconds(jdbc);
+				JsonNode json = JSON.readTree(report.toFile());
+				System.out.printf("late %s: %s%n", set.substring("held_back_".length()).replace('_', '-'), arrived);
+				System.out.printf(
+						"  reconcile:      %.2f s (job; detection %.2f s): %,d suspect rows %s, %,d corrected,"
+								+ " %,d fingerprints refreshed%n",
+						seconds, json.get("detectSeconds").asDouble(), json.get("suspects").asLong(),
+						json.get("suspectsByReason"), json.get("corrected").asLong(), json.get("refreshed").asLong());
+				System.out.printf("  ratio:          reconcile / recompute = %.1f%% (target <= 5%%)%n",
+						100 * seconds / recompute);
+			}
+			Path fullReport = reports.resolve("full.json");
+			run(db, "run", "reconcile", from, to, "--full", "--report=" + fullReport, NO_MARGIN);
+			double full = lastJobSeconds(jdbc);
+			JsonNode json = JSON.readTree(fullReport.toFile());
+			System.out.printf(
+					"reconcile --full: %.2f s (job; detection %.2f s, %s): %,d suspect rows, %,d corrected;"
+							+ " --full / recompute = %.1f%%%n",
+					full, json.get("detectSeconds").asDouble(), json.get("fullCheck"), json.get("suspects").asLong(),
+					json.get("corrected").asLong(), 100 * full / recompute);
+			System.out.printf("reports:          %s%n", reports);
+		}
+	}
+
+	/** Moves the two samples aside, as if they had not arrived yet. */
+	private static void holdBack(JdbcTemplate jdbc) {
+		jdbc.execute("""
+				CREATE TABLE held_back_readings AS
+				SELECT * FROM health_reading TABLESAMPLE BERNOULLI (0.1) REPEATABLE (7)""");
+		jdbc.execute(
+				"""
+						CREATE TABLE held_back_device_days AS
+						SELECT r.* FROM health_reading r
+						WHERE abs(hashtextextended(r.user_id || '/' || r.metric || '/' || r.source || '/'
+						                           || (r.recorded_at AT TIME ZONE 'UTC')::date, 7)) % 1000 = 0
+						  AND NOT EXISTS (SELECT 1 FROM held_back_readings h WHERE h.user_id = r.user_id
+						                  AND h.metric = r.metric AND h.recorded_at = r.recorded_at AND h.source = r.source)""");
+		for (String set : new String[] { "held_back_readings", "held_back_device_days" }) {
+			jdbc.update("""
+					DELETE FROM health_reading r USING %s h
+					WHERE r.user_id = h.user_id AND r.metric = h.metric AND r.recorded_at = h.recorded_at
+					  AND r.source = h.source""".formatted(set));
+		}
+		// they never arrived: not deletions for reconcile to find
+		jdbc.execute("TRUNCATE score_input_change");
+	}
+
+	/** Inserts a held-back set, ingested now; returns what arrived. */
+	private static String arrive(JdbcTemplate jdbc, String set) {
+		long rows = jdbc.update("""
+				INSERT INTO health_reading (user_id, metric, recorded_at, value, source)
+				SELECT user_id, metric, recorded_at, value, source FROM %s""".formatted(set));
+		return "%,d readings (%s), %,d user-days".formatted(rows, jdbc.queryForObject("""
+				SELECT string_agg(metric || ' ' || n, ', ' ORDER BY metric)
+				FROM (SELECT metric, count(*) AS n FROM %s GROUP BY metric) m""".formatted(set), String.class),
+				jdbc.queryForObject(
+						"SELECT count(DISTINCT (user_id, (recorded_at AT TIME ZONE 'UTC')::date)) FROM " + set,
+						Long.class));
+	}
+
+	private static double lastJobSeconds(JdbcTemplate jdbc) {
+		return jdbc.queryForObject("""
+				SELECT extract(epoch FROM end_time - start_time) FROM batch_job_execution
+				ORDER BY job_execution_id DESC LIMIT 1""", Double.class);
+	}
+
+	private static void run(BenchDatabase db, String... args) {
+		String[] all = new String[args.length + 2];
+		System.arraycopy(args, 0, all, 0, args.length);
+		System.arraycopy(db.appArguments(), 0, all, args.length, 2);
+		long started = System.nanoTime();
+		int exit = HealthScoreApplication.run(all);
+		if (exit != 0) {
+			throw new IllegalStateException("'%s' exited with %d".formatted(String.join(" ", args), exit));
+		}
+		System.out.printf("%s %s took %s%n", args[0], (args.length > 1) ? args[1] : "",
+				Duration.ofNanos(System.nanoTime() - started));
+	}
+
+	private static long option(String[] args, String name, long fallback) {
+		for (String arg : args) {
+			if (arg.startsWith("--" + name + "=")) {
+				return Long.parseLong(arg.substring(name.length() + 3).replace("_", ""));
+			}
+		}
+		return fallback;
+	}
+
+}

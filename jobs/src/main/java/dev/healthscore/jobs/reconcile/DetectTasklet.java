@@ -1,0 +1,95 @@
+package dev.healthscore.jobs.reconcile;
+
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.Map;
+import java.util.TreeMap;
+
+import javax.sql.DataSource;
+
+import dev.healthscore.io.reconcile.ChangeWindow;
+import dev.healthscore.io.reconcile.ChangedInputs;
+import dev.healthscore.io.reconcile.FullCheck;
+import dev.healthscore.scoring.ScoringAlgorithm;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.batch.core.job.JobExecution;
+import org.springframework.batch.core.step.StepContribution;
+import org.springframework.batch.core.step.tasklet.Tasklet;
+import org.springframework.batch.core.scope.context.ChunkContext;
+import org.springframework.batch.infrastructure.repeat.RepeatStatus;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.RowCallbackHandler;
+
+/**
+ * Finds the suspect (user, day) rows of a reconcile run and records them in
+ * {@code reconcile_suspect}: what changed since the last reconcile of the range, and with
+ * {@code --full} every row whose fingerprint or seal differs, and with
+ * {@code --upgrade-version} every row of an older algorithm version. Runs in one
+ * transaction, so that a failure leaves no half set of suspects.
+ */
+class DetectTasklet implements Tasklet {
+
+	private static final Logger logger = LoggerFactory.getLogger(DetectTasklet.class);
+
+	private final JdbcTemplate jdbc;
+
+	private final ChangedInputs changedInputs;
+
+	private final FullCheck fullCheck;
+
+	private final ReconcileProperties properties;
+
+	DetectTasklet(DataSource dataSource, ScoringAlgorithm algorithm, ReconcileProperties properties) {
+		this.jdbc = new JdbcTemplate(dataSource);
+		this.changedInputs = new ChangedInputs(dataSource, algorithm, properties.ingestMargin());
+		this.fullCheck = new FullCheck(dataSource, algorithm, properties.segmentUsers(), properties.leafWidth());
+		this.properties = properties;
+	}
+
+	@Override
+	public RepeatStatus execute(StepContribution contribution, ChunkContext context) {
+		long started = System.nanoTime();
+		ReconcileParameters run = ReconcileParameters.of(context.getStepContext().getJobParameters());
+		JobExecution job = context.getStepContext().getStepExecution().getJobExecution();
+		long instance = job.getJobInstanceId();
+		Instant asOf = this.jdbc.queryForObject("SELECT now()", Timestamp.class).toInstant();
+		this.jdbc.update("DELETE FROM reconcile_suspect WHERE job_instance_id = ?", instance);
+		ChangeWindow window = this.changedInputs.window(run.from(), run.to());
+		logger.info("{} reconcile {}..{} ({}{}): changes after {}: {}", job.getId(), run.from(), run.to(), run.mode(),
+				run.dryRun() ? ", dry run" : "", window.changesAfter(), window.basis());
+		warnWhenChangesMayBePruned(window, asOf);
+		this.changedInputs.findSuspects(instance, run.from(), run.to(), window);
+		FullCheck.Result full = run.full() ? this.fullCheck.run(instance, run.from(), run.to()) : null;
+		if (run.upgradeVersion()) {
+			this.changedInputs.findOldVersions(instance, run.from(), run.to());
+		}
+		Map<String, Long> byReason = new TreeMap<>();
+		this.jdbc.query("""
+				SELECT r, count(*) FROM reconcile_suspect, unnest(reasons) AS r
+				WHERE job_instance_id = ? GROUP BY r""",
+				(RowCallbackHandler) (rs) -> byReason.put(rs.getString(1), rs.getLong(2)), instance);
+		long suspects = this.jdbc.queryForObject("SELECT count(*) FROM reconcile_suspect WHERE job_instance_id = ?",
+				Long.class, instance);
+		double seconds = (System.nanoTime() - started) / 1e9;
+		DetectionSummary summary = new DetectionSummary(asOf.toString(),
+				(window.changesAfter() != null) ? window.changesAfter().toString() : null, window.basis(), suspects,
+				byReason, full, seconds);
+		job.getExecutionContext().putString(DetectionSummary.KEY, summary.toJson());
+		logger.info("{} reconcile {}..{}: {} suspect rows {} in {} ms", job.getId(), run.from(), run.to(), suspects,
+				byReason, Math.round(seconds * 1000));
+		return RepeatStatus.FINISHED;
+	}
+
+	private void warnWhenChangesMayBePruned(ChangeWindow window, Instant asOf) {
+		Instant kept = asOf.minus(this.properties.changeLogRetention());
+		if (window.changesAfter() != null && window.changesAfter().isBefore(kept)) {
+			logger.warn(
+					"Deleted readings before {} may be missed: score_input_change keeps {} of changes and this "
+							+ "range needs them since {}; run reconcile --full for it",
+					kept, this.properties.changeLogRetention(), window.changesAfter());
+		}
+	}
+
+}

@@ -1,0 +1,88 @@
+package dev.healthscore.jobs.reconcile;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDateTime;
+
+import javax.sql.DataSource;
+
+import dev.healthscore.io.score.CorrectionTally;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.json.JsonMapper;
+
+import org.springframework.batch.core.job.JobExecution;
+import org.springframework.batch.core.scope.context.ChunkContext;
+import org.springframework.batch.core.step.StepContribution;
+import org.springframework.batch.core.step.tasklet.Tasklet;
+import org.springframework.batch.infrastructure.repeat.RepeatStatus;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+/**
+ * Ends a reconcile run: records its checkpoint (unless dry), drops its suspects, prunes
+ * the change log past its retention, and reports, to the log and to the JSON file of
+ * {@code --report}.
+ */
+class FinishTasklet implements Tasklet {
+
+	private static final Logger logger = LoggerFactory.getLogger(FinishTasklet.class);
+
+	private static final JsonMapper JSON = JsonMapper.builder().build();
+
+	private final JdbcTemplate jdbc;
+
+	private final ReconcileProperties properties;
+
+	FinishTasklet(DataSource dataSource, ReconcileProperties properties) {
+		this.jdbc = new JdbcTemplate(dataSource);
+		this.properties = properties;
+	}
+
+	@Override
+	public RepeatStatus execute(StepContribution contribution, ChunkContext context) {
+		ReconcileParameters run = ReconcileParameters.of(context.getStepContext().getJobParameters());
+		JobExecution job = context.getStepContext().getStepExecution().getJobExecution();
+		DetectionSummary detection = DetectionSummary
+			.fromJson(job.getExecutionContext().getString(DetectionSummary.KEY, null));
+		CorrectionTally tally = CorrectionTally
+			.decode(job.getExecutionContext().getString(ReconcileJobConfiguration.TALLY_KEY, null));
+		if (!run.dryRun()) {
+			this.jdbc.update("""
+					INSERT INTO reconcile_checkpoint (job_execution_id, first_day, last_day, changes_as_of, full_check)
+					VALUES (?, ?, ?, ?, ?)""", job.getId(), run.from(), run.to(),
+					Timestamp.from(Instant.parse(detection.asOf())), run.full());
+			int pruned = this.jdbc.update("DELETE FROM score_input_change WHERE changed_at < ?",
+					Timestamp.from(Instant.parse(detection.asOf()).minus(this.properties.changeLogRetention())));
+			logger.debug("{} pruned {} logged changes older than {}", job.getId(), pruned,
+					this.properties.changeLogRetention());
+		}
+		this.jdbc.update("DELETE FROM reconcile_suspect WHERE job_instance_id = ?", job.getJobInstanceId());
+		double seconds = Duration.between(job.getStartTime(), LocalDateTime.now()).toNanos() / 1e9;
+		ReconcileReport report = ReconcileReport.of(job.getId(), run, detection, tally, seconds);
+		report.lines().forEach(logger::info);
+		if (run.report() != null) {
+			write(report, Path.of(run.report()));
+		}
+		return RepeatStatus.FINISHED;
+	}
+
+	private static void write(ReconcileReport report, Path file) {
+		try {
+			Path parent = file.toAbsolutePath().getParent();
+			if (parent != null) {
+				Files.createDirectories(parent);
+			}
+			JSON.writerWithDefaultPrettyPrinter().writeValue(file, report);
+			logger.info("Report written to {}", file);
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException("Cannot write the reconcile report to " + file, ex);
+		}
+	}
+
+}

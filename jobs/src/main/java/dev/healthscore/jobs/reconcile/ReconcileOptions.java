@@ -1,0 +1,76 @@
+package dev.healthscore.jobs.reconcile;
+
+import java.time.LocalDate;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import dev.healthscore.jobs.cli.Invocation;
+import dev.healthscore.jobs.cli.JobOptions;
+import dev.healthscore.jobs.cli.UsageException;
+
+/**
+ * {@code run reconcile --from=YYYY-MM-DD --to=YYYY-MM-DD [--full] [--dry-run] [--upgrade-version] [--report=path.json]}.
+ */
+public final class ReconcileOptions implements JobOptions {
+
+	/** The flags, as options and as job parameters (set to {@code true} when given). */
+	static final List<String> FLAGS = List.of(ReconcileParameters.FULL, ReconcileParameters.DRY_RUN,
+			ReconcileParameters.UPGRADE_VERSION);
+
+	@Override
+	public String name() {
+		return ReconcileJobConfiguration.JOB_NAME;
+	}
+
+	@Override
+	public List<String> options() {
+		return List.of("from", "to", ReconcileParameters.FULL, ReconcileParameters.DRY_RUN,
+				ReconcileParameters.UPGRADE_VERSION, ReconcileParameters.REPORT);
+	}
+
+	@Override
+	public String usage() {
+		return """
+				run reconcile --from=YYYY-MM-DD --to=YYYY-MM-DD [--full] [--dry-run] [--upgrade-version] [--report=FILE.json]
+				    find and correct every inaccurate score of a range of local days, auditing each correction:
+				    incremental (what changed since the last reconcile) unless --full (checksums of everything);
+				    --upgrade-version also rescores rows of older algorithm versions; --dry-run writes nothing""";
+	}
+
+	@Override
+	public Map<String, String> parameters(Invocation invocation) {
+		LocalDate from = invocation.date("from");
+		LocalDate to = invocation.date("to");
+		if (to.isBefore(from)) {
+			throw new UsageException(
+					"Invalid range --from=%s --to=%s: --to must not be before --from".formatted(from, to));
+		}
+		Map<String, String> parameters = new LinkedHashMap<>();
+		parameters.put("from", from.toString());
+		parameters.put("to", to.toString());
+		for (String flag : FLAGS) {
+			if (flag(invocation, flag)) {
+				parameters.put(flag, "true");
+			}
+		}
+		if (invocation.has(ReconcileParameters.REPORT)) {
+			String report = invocation.option(ReconcileParameters.REPORT, "");
+			if (report.isBlank() || report.equals("true")) {
+				throw new UsageException("Missing file name in --report: expected --report=FILE.json");
+			}
+			parameters.put(ReconcileParameters.REPORT, report);
+		}
+		return parameters;
+	}
+
+	private static boolean flag(Invocation invocation, String name) {
+		String value = invocation.option(name, "false");
+		if (!value.equals("true") && !value.equals("false")) {
+			throw new UsageException(
+					"Invalid --%s=%s: expected --%s alone, or =true or =false".formatted(name, value, name));
+		}
+		return Boolean.parseBoolean(value);
+	}
+
+}

@@ -1,0 +1,27 @@
+package dev.healthscore.jobs.reconcile;
+
+import java.time.Duration;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * Settings of the {@code reconcile} job ({@code healthscore.reconcile.*}).
+ *
+ * @param chunkSize users per chunk: read in one block of queries, corrected in one
+ * transaction
+ * @param ingestMargin how long after its timestamp ({@code ingested_at}, the trigger's
+ * {@code changed_at}: transaction starts) a change may commit; changes are looked for
+ * from the last checkpoint less this margin
+ * @param segmentUsers about how many users one top-level segment of {@code --full} holds
+ * @param leafWidth how many user ids wide a differing range of {@code --full} gets before
+ * its rows are compared one by one
+ * @param changeLogRetention how long {@code score_input_change} keeps a change; a range
+ * not reconciled for longer needs {@code --full}
+ */
+@ConfigurationProperties("healthscore.reconcile")
+public record ReconcileProperties(@DefaultValue("200") int chunkSize, @DefaultValue("10m") Duration ingestMargin,
+		@DefaultValue("1000") int segmentUsers, @DefaultValue("16") long leafWidth,
+		@DefaultValue("60d") Duration changeLogRetention) {
+
+}

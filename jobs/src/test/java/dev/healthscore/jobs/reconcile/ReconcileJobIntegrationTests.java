@@ -1,0 +1,252 @@
+package dev.healthscore.jobs.reconcile;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import com.zaxxer.hikari.HikariDataSource;
+import dev.healthscore.jobs.HealthScoreApplication;
+import dev.healthscore.jobs.ScoreAssertions;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import org.springframework.jdbc.core.JdbcTemplate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Runs the real command line against a real PostgreSQL: a generated data set scored by
+ * {@code recompute} is made inaccurate in every way the issue lists, then reconciled, and
+ * every score is checked against an independent SQL computation of the definition.
+ */
+class ReconcileJobIntegrationTests {
+
+	private static final LocalDate LAST = LocalDate.parse("2025-03-10");
+
+	private static final LocalDate FIRST = LAST.minusDays(39);
+
+	private static final LocalDate DAY = LAST.minusDays(10);
+
+	private static final long NEW_USER = 5001;
+
+	private static final List<String> BASELINE = List.of("health_reading", "app_user", "health_score",
+			"quarantined_reading");
+
+	private static EmbeddedPostgres postgres;
+
+	private static HikariDataSource dataSource;
+
+	private static JdbcTemplate jdbc;
+
+	private final ReconcileScenario scenario = new ReconcileScenario(dataSource);
+
+	private List<Long> users;
+
+	@BeforeAll
+	static void generateAndRecompute() throws IOException {
+		postgres = EmbeddedPostgres.builder().setServerConfig("fsync", "off").start();
+		dataSource = new HikariDataSource();
+		dataSource.setJdbcUrl(postgres.getJdbcUrl("postgres", "postgres"));
+		dataSource.setUsername("postgres");
+		jdbc = new JdbcTemplate(dataSource);
+		assertThat(app("generate", "--users=80", "--days=45", "--seed=11", "--end=" + LAST)).isZero();
+		assertThat(app("run", "recompute", "--from=" + FIRST, "--to=" + LAST)).isZero();
+		for (String table : BASELINE) {
+			jdbc.execute("CREATE TABLE baseline_%s AS SELECT * FROM %s".formatted(table, table));
+		}
+	}
+
+	@AfterAll
+	static void stop() throws IOException {
+		dataSource.close();
+		postgres.close();
+	}
+
+	@BeforeEach
+	void restoreTheScoredDataSet() {
+		jdbc.execute("TRUNCATE health_reading, app_user, health_score, quarantined_reading, score_correction, "
+				+ "reconcile_checkpoint, score_input_change, reconcile_suspect");
+		for (String table : BASELINE) {
+			jdbc.execute("INSERT INTO %s SELECT * FROM baseline_%s".formatted(table, table));
+		}
+		this.users = this.scenario.liveUsers();
+	}
+
+	@Test
+	void reconcileCorrectsEveryKindOfInaccuracyAuditsEachOnceAndThenFindsNothing(@TempDir Path dir) {
+		this.scenario.lateReading(user(0), "steps", DAY, "12:00", 30_000);
+		this.scenario.lateReading(user(1), "active_minutes", DAY.minusDays(3), "09:00", 200);
+		this.scenario.lateReading(user(2), "sleep_minutes", DAY.minusDays(5), "07:30", 900);
+		this.scenario.lateReading(user(3), "heart_rate", DAY, "10:00", 99);
+		this.scenario.lateReading(user(4), "steps", DAY, "13:00", Double.NaN);
+		long heartUser = this.scenario.restingHeartRateUser(this.users.subList(0, 12));
+		LocalDate heartDay = LAST.minusDays(20);
+		this.scenario.lateReading(heartUser, "resting_heart_rate", heartDay, "06:00", 26);
+		assertThat(this.scenario.deleteReadings(user(5), "steps", DAY.minusDays(1))).isPositive();
+		assertThat(this.scenario.deleteDay(user(6), DAY.minusDays(2))).isPositive();
+		this.scenario.newUser(NEW_USER, LAST.minusDays(1), LAST);
+		this.scenario.softDelete(user(7));
+		this.scenario.hardDelete(user(8));
+		this.scenario.changeStepGoal(user(10), 20_000);
+		assertThat(this.scenario.changeValues(user(11), "steps", DAY.minusDays(4), 2.0)).isPositive();
+		this.scenario.snapshotScores();
+		Path report = dir.resolve("reports/first.json");
+		assertThat(reconcile("--report=" + report)).isZero();
+		assertThat(ScoreAssertions.differences(jdbc, FIRST, LAST)).isEmpty();
+		long job = this.scenario.lastReconcile();
+		List<String> changed = this.scenario.changedRows();
+		assertThat(changed).hasSizeGreaterThan(2 * 40);
+		assertThat(this.scenario.corrections(job)).isEqualTo(changed);
+		JsonNode json = read(report);
+		assertThat(json.get("corrected").asLong()).isEqualTo(changed.size());
+		assertThat(fieldNames(json.get("suspectsByReason"))).containsExactlyInAnyOrder("late_data", "deleted_input",
+				"changed_input", "user_deleted", "user_changed");
+		assertThat(fieldNames(json.get("correctionsByReason"))).contains("late_data", "deleted_input", "missing_score",
+				"orphan_score", "user_deleted", "user_changed");
+		assertThat(this.scenario.correctedDays(job, user(0))).isSubsetOf(DAY);
+		assertThat(this.scenario.correctedDays(job, user(2))).containsExactly(DAY.minusDays(5));
+		assertThat(this.scenario.correctedDays(job, user(3))).isEmpty();
+		assertThat(this.scenario.correctedDays(job, heartUser))
+			.allMatch((day) -> !day.isBefore(heartDay) && !day.isAfter(heartDay.plusDays(28)))
+			.anyMatch((day) -> day.isAfter(heartDay));
+		assertThat(this.scenario.count("SELECT count(*) FROM quarantined_reading WHERE source = 'late-band'")).isOne();
+		Path second = dir.resolve("second.json");
+		assertThat(reconcile("--report=" + second)).isZero();
+		assertThat(read(second).get("corrected").asLong()).isZero();
+		assertThat(read(second).get("refreshed").asLong()).isZero();
+		assertThat(this.scenario.count("SELECT count(*) FROM score_correction")).isEqualTo(changed.size());
+	}
+
+	@Test
+	void dryRunReportsWhatItWouldCorrectAndLeavesEveryTableByteIdentical(@TempDir Path dir) {
+		this.scenario.lateReading(user(2), "sleep_minutes", DAY, "07:30", 900);
+		this.scenario.deleteDay(user(6), DAY.minusDays(2));
+		this.scenario.softDelete(user(7));
+		Map<String, String> before = this.scenario.digests();
+		Path report = dir.resolve("dry.json");
+		assertThat(reconcile("--dry-run", "--full", "--upgrade-version", "--report=" + report)).isZero();
+		assertThat(this.scenario.digests()).isEqualTo(before);
+		JsonNode json = read(report);
+		assertThat(json.get("dryRun").asBoolean()).isTrue();
+		long wouldCorrect = json.get("corrected").asLong();
+		assertThat(wouldCorrect).isGreaterThan(40);
+		assertThat(ScoreAssertions.differences(jdbc, FIRST, LAST)).isNotEmpty();
+		assertThat(reconcile()).isZero();
+		assertThat(ScoreAssertions.differences(jdbc, FIRST, LAST)).isEmpty();
+		assertThat(this.scenario.count("SELECT count(*) FROM score_correction")).isEqualTo(wouldCorrect);
+	}
+
+	@Test
+	void fullFindsATamperedScoreAndADeletionTheChangeLogMissed(@TempDir Path dir) throws Exception {
+		Path clean = dir.resolve("clean.json");
+		assertThat(reconcile("--full", "--report=" + clean)).isZero();
+		assertThat(read(clean).get("suspects").asLong()).isZero();
+		jdbc.update(
+				"""
+						UPDATE health_score SET score = score + 1 WHERE (user_id, score_date) =
+						  (SELECT user_id, score_date FROM health_score WHERE user_id = ? AND score < 100 ORDER BY score_date LIMIT 1)""",
+				user(0));
+		long watchUser = this.scenario.restingHeartRateUser(List.of(user(0)));
+		assertThat(this.scenario.deleteReadingsUnlogged(watchUser, "steps", DAY)).isPositive();
+		Path incremental = dir.resolve("incremental.json");
+		assertThat(reconcile("--report=" + incremental)).isZero();
+		assertThat(read(incremental).get("suspects").asLong()).isZero();
+		assertThat(ScoreAssertions.differences(jdbc, FIRST, LAST)).hasSize(2);
+		Path full = dir.resolve("full.json");
+		assertThat(reconcile("--full", "--report=" + full)).isZero();
+		assertThat(ScoreAssertions.differences(jdbc, FIRST, LAST)).isEmpty();
+		JsonNode json = read(full);
+		assertThat(fieldNames(json.get("suspectsByReason"))).containsExactly("inputs_changed", "tampered");
+		assertThat(json.get("corrected").asLong()).isEqualTo(2);
+		assertThat(json.get("fullCheck").get("differingRanges").asInt()).isBetween(1, 2);
+		Path again = dir.resolve("again.json");
+		assertThat(reconcile("--full", "--report=" + again)).isZero();
+		assertThat(read(again).get("suspects").asLong()).isZero();
+	}
+
+	@Test
+	void aFailedRunRestartedResumesWhereItStoppedAndAuditsEachCorrectionOnce() {
+		for (int i = 0; i < 40; i++) {
+			this.scenario.lateReading(user(i), "sleep_minutes", DAY, "07:30", 1000);
+		}
+		this.scenario.snapshotScores();
+		jdbc.execute("""
+				CREATE FUNCTION fail_for_user() RETURNS trigger LANGUAGE plpgsql AS $$
+				BEGIN
+					IF NEW.user_id = %d THEN RAISE EXCEPTION 'injected failure for user %%', NEW.user_id; END IF;
+					RETURN NEW;
+				END $$""".formatted(user(35)));
+		jdbc.execute("CREATE TRIGGER fail_for_user BEFORE INSERT ON score_correction "
+				+ "FOR EACH ROW EXECUTE FUNCTION fail_for_user()");
+		try {
+			assertThat(reconcile()).isEqualTo(1);
+		}
+		finally {
+			jdbc.execute("DROP TRIGGER fail_for_user ON score_correction");
+			jdbc.execute("DROP FUNCTION fail_for_user()");
+		}
+		long audited = this.scenario.count("SELECT count(*) FROM score_correction");
+		assertThat(audited).isBetween(1L, 39L);
+		assertThat(reconcile()).isZero();
+		assertThat(ScoreAssertions.differences(jdbc, FIRST, LAST)).isEmpty();
+		assertThat(this.scenario.count("SELECT count(DISTINCT job_execution_id) FROM score_correction")).isEqualTo(2);
+		assertThat(
+				jdbc.queryForList("SELECT user_id || '|' || score_date FROM score_correction ORDER BY 1", String.class))
+			.isEqualTo(this.scenario.changedRows());
+	}
+
+	@Test
+	void upgradeVersionRescoresRowsOfAnOlderVersionOnlyWhenAsked() {
+		int rows = jdbc.update("UPDATE health_score SET algorithm_version = 0 WHERE user_id = ?", user(0));
+		assertThat(rows).isGreaterThan(30);
+		assertThat(reconcile()).isZero();
+		assertThat(this.scenario.count("SELECT count(*) FROM health_score WHERE algorithm_version = 0"))
+			.isEqualTo(rows);
+		assertThat(reconcile("--upgrade-version")).isZero();
+		assertThat(this.scenario.count("SELECT count(*) FROM health_score WHERE algorithm_version = 0")).isZero();
+		assertThat(this.scenario.count("""
+				SELECT count(*) FROM score_correction
+				WHERE old_algorithm_version = 0 AND new_algorithm_version = 1 AND reasons = ARRAY['old_version']
+				  AND old_score IS NOT DISTINCT FROM new_score""")).isEqualTo(rows);
+	}
+
+	private long user(int index) {
+		return this.users.get(index);
+	}
+
+	private static int reconcile(String... options) {
+		List<String> args = new ArrayList<>(List.of("run", "reconcile", "--from=" + FIRST, "--to=" + LAST));
+		args.addAll(List.of(options));
+		return app(args.toArray(String[]::new));
+	}
+
+	private static JsonNode read(Path report) {
+		return JsonMapper.builder().build().readTree(report.toFile());
+	}
+
+	private static List<String> fieldNames(JsonNode node) {
+		List<String> names = new ArrayList<>(node.propertyNames());
+		return names;
+	}
+
+	static int app(String... args) {
+		List<String> all = new ArrayList<>(List.of(args));
+		all.add("--spring.datasource.url=" + postgres.getJdbcUrl("postgres", "postgres"));
+		all.add("--spring.datasource.username=postgres");
+		all.add("--healthscore.recompute.chunk-size=25");
+		all.add("--healthscore.reconcile.chunk-size=25");
+		all.add("--healthscore.reconcile.segment-users=20");
+		all.add("--healthscore.reconcile.leaf-width=4");
+		return HealthScoreApplication.run(all.toArray(String[]::new));
+	}
+
+}

@@ -1,0 +1,60 @@
+package dev.healthscore.jobs.reconcile;
+
+import java.util.Map;
+
+import dev.healthscore.jobs.cli.CommandLineParser;
+import dev.healthscore.jobs.cli.Invocation;
+import dev.healthscore.jobs.cli.UsageException;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+
+/** The command line of {@code run reconcile}. */
+class ReconcileOptionsTests {
+
+	private final ReconcileOptions options = new ReconcileOptions();
+
+	@Test
+	void flagsBecomeTrueParametersAndAbsentFlagsNone() {
+		Invocation invocation = CommandLineParser.parse("run", "reconcile", "--from=2025-01-01", "--to=2025-01-31",
+				"--full", "--dry-run=true", "--upgrade-version=false", "--report=out/report.json");
+		assertThat(this.options.parameters(invocation)).containsExactly(Map.entry("from", "2025-01-01"),
+				Map.entry("to", "2025-01-31"), Map.entry("full", "true"), Map.entry("dry-run", "true"),
+				Map.entry("report", "out/report.json"));
+	}
+
+	@Test
+	void theDefaultIsAnIncrementalRunThatWrites() {
+		Invocation invocation = CommandLineParser.parse("run", "reconcile", "--from=2025-01-01", "--to=2025-01-01");
+		assertThat(this.options.parameters(invocation)).containsOnlyKeys("from", "to");
+	}
+
+	@Test
+	void aFlagWithAnotherValueIsAUsageError() {
+		assertThatExceptionOfType(UsageException.class).isThrownBy(
+				() -> CommandLineParser.parse("run", "reconcile", "--from=2025-01-01", "--to=2025-01-31", "--full=yes"))
+			.withMessage("Invalid --full=yes: expected --full alone, or =true or =false");
+	}
+
+	@Test
+	void aReportWithoutAFileIsAUsageError() {
+		assertThatExceptionOfType(UsageException.class).isThrownBy(
+				() -> CommandLineParser.parse("run", "reconcile", "--from=2025-01-01", "--to=2025-01-31", "--report"))
+			.withMessage("Missing file name in --report: expected --report=FILE.json");
+	}
+
+	@Test
+	void anUnknownOptionNamesTheOptionsOfReconcile() {
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.parse("run", "reconcile", "--from=2025-01-01", "--to=2025-01-31",
+					"--days-back=30"))
+			.withMessageStartingWith("Unknown option(s) [days-back] for 'run reconcile'");
+	}
+
+	@Test
+	void theUsageShowsTheReconcileCommand() {
+		assertThat(CommandLineParser.USAGE).contains("run reconcile --from=YYYY-MM-DD --to=YYYY-MM-DD [--full]");
+	}
+
+}

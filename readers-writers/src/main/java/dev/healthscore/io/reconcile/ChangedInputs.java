@@ -1,0 +1,200 @@
+package dev.healthscore.io.reconcile;
+
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import javax.sql.DataSource;
+
+import dev.healthscore.scoring.Metric;
+import dev.healthscore.scoring.ScoringAlgorithm;
+
+import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
+import org.springframework.util.Assert;
+
+/**
+ * Finds, at a cost proportional to what changed, the (user, day) rows whose inputs
+ * changed since the last reconcile of their days, and records them as suspects with their
+ * reasons.
+ * <p>
+ * The changes are the readings ingested after that point ({@code late_data}, through the
+ * index on {@code ingested_at}), the deleted and updated readings and the changed and
+ * deleted users logged by the triggers in {@code score_input_change}. A reading change
+ * makes its local day suspect, and for a lookback metric the next {@code lookbackDays}
+ * days that have a row; it is skipped for a row computed after it (its
+ * {@code inputs_as_of}, less the margin, is later). A user change makes every day of the
+ * range suspect.
+ * <p>
+ * The point is the latest {@code reconcile_checkpoint} covering each day of the range,
+ * or, for days no reconcile covered yet, the oldest {@code inputs_as_of} of their rows;
+ * the oldest over the range counts. Timestamps are the writers' transaction starts, not
+ * commit times, so the ingest margin is subtracted: a change committed up to that long
+ * after it was stamped is still found.
+ */
+public class ChangedInputs {
+
+	private static final String COVERAGE_SQL = """
+			SELECT d.day::date AS day, (SELECT max(c.changes_as_of) FROM reconcile_checkpoint c
+			                            WHERE d.day::date BETWEEN c.first_day AND c.last_day) AS as_of
+			FROM generate_series(CAST(:first AS date), CAST(:last AS date), interval '1 day') AS d(day)""";
+
+	private static final String OLDEST_INPUTS_SQL = """
+			SELECT min(inputs_as_of) FROM health_score WHERE score_date IN (:days)""";
+
+	private static final String SUSPECTS_SQL = """
+			INSERT INTO reconcile_suspect (job_instance_id, user_id, score_date, reasons)
+			SELECT :instance, f.user_id, f.day, array_agg(DISTINCT f.reason ORDER BY f.reason)
+			FROM (
+			  SELECT a.user_id, a.day, a.reason
+			  FROM (
+			    SELECT e.user_id, (e.recorded_at AT TIME ZONE u.time_zone)::date + k.k AS day, k.k, e.event_at, e.reason
+			    FROM (
+			      SELECT r.user_id, r.metric, r.recorded_at, r.ingested_at AS event_at, 'late_data' AS reason
+			      FROM health_reading r
+			      WHERE r.ingested_at > :since AND r.metric IN (:inputs)
+			        AND r.recorded_at >= :readFrom AND r.recorded_at < :readTo
+			      UNION ALL
+			      SELECT c.user_id, c.metric, c.recorded_at, c.changed_at, c.change
+			      FROM score_input_change c
+			      WHERE c.changed_at > :since AND c.metric IN (:inputs)
+			        AND c.recorded_at >= :readFrom AND c.recorded_at < :readTo
+			    ) e
+			    JOIN app_user u ON u.user_id = e.user_id
+			    CROSS JOIN LATERAL generate_series(0, CASE WHEN e.metric IN (:lookbacks) THEN :lookbackDays ELSE 0 END)
+			         AS k(k)
+			  ) a
+			  LEFT JOIN health_score s ON s.user_id = a.user_id AND s.score_date = a.day
+			                           AND s.score_date BETWEEN :first AND :last
+			  WHERE a.day BETWEEN :first AND :last
+			    AND CASE WHEN s.user_id IS NULL THEN a.k = 0
+			             ELSE s.inputs_as_of < a.event_at + :marginSeconds * interval '1 second' END
+			  UNION ALL
+			  SELECT c.user_id, d.day::date, c.change
+			  FROM score_input_change c
+			  CROSS JOIN generate_series(CAST(:first AS date), CAST(:last AS date), interval '1 day') AS d(day)
+			  WHERE c.changed_at > :since AND c.metric IS NULL
+			) f
+			GROUP BY f.user_id, f.day
+			ON CONFLICT (job_instance_id, user_id, score_date) DO UPDATE
+			SET reasons = ARRAY(SELECT DISTINCT r FROM unnest(reconcile_suspect.reasons || excluded.reasons) AS r ORDER BY r)""";
+
+	private static final String OLD_VERSION_SQL = """
+			INSERT INTO reconcile_suspect (job_instance_id, user_id, score_date, reasons)
+			SELECT :instance, user_id, score_date, ARRAY['old_version'] FROM health_score
+			WHERE score_date BETWEEN :first AND :last AND algorithm_version < :version
+			ON CONFLICT (job_instance_id, user_id, score_date) DO UPDATE
+			SET reasons = ARRAY(SELECT DISTINCT r FROM unnest(reconcile_suspect.reasons || excluded.reasons) AS r ORDER BY r)""";
+
+	private final NamedParameterJdbcTemplate jdbc;
+
+	private final ScoringAlgorithm algorithm;
+
+	private final Duration margin;
+
+	/**
+	 * Creates a finder.
+	 * @param dataSource the primary database
+	 * @param algorithm the current algorithm: its input metrics, lookback and version
+	 * @param margin how long after its timestamp a change may commit
+	 */
+	public ChangedInputs(DataSource dataSource, ScoringAlgorithm algorithm, Duration margin) {
+		Assert.notNull(dataSource, "A dataSource is required");
+		Assert.notNull(algorithm, "An algorithm is required");
+		Assert.isTrue(margin != null && !margin.isNegative(), () -> "Invalid ingest margin: " + margin);
+		this.jdbc = new NamedParameterJdbcTemplate(dataSource);
+		this.algorithm = algorithm;
+		this.margin = margin;
+	}
+
+	/** Finds from when changes matter to the days {@code first..last}. */
+	public ChangeWindow window(LocalDate first, LocalDate last) {
+		MapSqlParameterSource days = new MapSqlParameterSource().addValue("first", first).addValue("last", last);
+		Instant covered = null;
+		List<LocalDate> uncovered = new ArrayList<>();
+		for (Map<String, Object> row : this.jdbc.queryForList(COVERAGE_SQL, days)) {
+			Timestamp asOf = (Timestamp) row.get("as_of");
+			if (asOf == null) {
+				uncovered.add(((java.sql.Date) row.get("day")).toLocalDate());
+			}
+			else if (covered == null || asOf.toInstant().isBefore(covered)) {
+				covered = asOf.toInstant();
+			}
+		}
+		Timestamp oldest = uncovered.isEmpty() ? null : this.jdbc.queryForObject(OLDEST_INPUTS_SQL,
+				new MapSqlParameterSource("days", uncovered), Timestamp.class);
+		Instant oldestInputs = (oldest != null) ? oldest.toInstant() : null;
+		Instant from = earliest(covered, oldestInputs);
+		if (from == null) {
+			return new ChangeWindow(null, "no reconcile checkpoint and no score in the range: every reading counts");
+		}
+		long dayCount = ChronoUnit.DAYS.between(first, last) + 1;
+		String basis = "%d of %d days covered by reconcile checkpoints%s%s, less the ingest margin %s".formatted(
+				dayCount - uncovered.size(), dayCount, (covered != null) ? " (oldest " + covered + ")" : "",
+				(oldestInputs != null) ? "; the oldest inputs_as_of of the others is " + oldestInputs : "",
+				this.margin);
+		return new ChangeWindow(from.minus(this.margin), basis);
+	}
+
+	private static Instant earliest(Instant a, Instant b) {
+		if (a == null || b == null) {
+			return (a != null) ? a : b;
+		}
+		return a.isBefore(b) ? a : b;
+	}
+
+	/**
+	 * Records as suspects the rows of {@code first..last} whose inputs changed within the
+	 * window.
+	 * @return how many suspect rows were inserted or updated
+	 */
+	public int findSuspects(long jobInstanceId, LocalDate first, LocalDate last, ChangeWindow window) {
+		Instant since = (window.changesAfter() != null) ? window.changesAfter() : Instant.EPOCH;
+		MapSqlParameterSource parameters = new MapSqlParameterSource().addValue("instance", jobInstanceId)
+			.addValue("since", utc(since))
+			.addValue("inputs", names(this.algorithm.inputMetrics()))
+			.addValue("lookbacks", names(this.algorithm.lookbackMetrics()))
+			.addValue("lookbackDays", this.algorithm.lookbackDays())
+			.addValue("readFrom", utc(first.minusDays(this.algorithm.lookbackDays() + 1L)))
+			.addValue("readTo", utc(last.plusDays(2)))
+			.addValue("first", first)
+			.addValue("last", last)
+			.addValue("marginSeconds", this.margin.toSeconds());
+		return this.jdbc.update(SUSPECTS_SQL, parameters);
+	}
+
+	/**
+	 * Records as suspects the rows of {@code first..last} computed by a version older
+	 * than the current one.
+	 * @return how many suspect rows were inserted or updated
+	 */
+	public int findOldVersions(long jobInstanceId, LocalDate first, LocalDate last) {
+		return this.jdbc.update(OLD_VERSION_SQL,
+				new MapSqlParameterSource().addValue("instance", jobInstanceId)
+					.addValue("first", first)
+					.addValue("last", last)
+					.addValue("version", this.algorithm.version()));
+	}
+
+	static List<String> names(Iterable<Metric> metrics) {
+		List<String> names = new ArrayList<>();
+		metrics.forEach((metric) -> names.add(metric.columnValue()));
+		return names;
+	}
+
+	static OffsetDateTime utc(Instant instant) {
+		return instant.atOffset(ZoneOffset.UTC);
+	}
+
+	static OffsetDateTime utc(LocalDate day) {
+		return day.atStartOfDay().atOffset(ZoneOffset.UTC);
+	}
+
+}

@@ -1,0 +1,179 @@
+package dev.healthscore.io.reconcile;
+
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import javax.sql.DataSource;
+
+import dev.healthscore.io.score.InputHashes;
+import dev.healthscore.scoring.Metric;
+import dev.healthscore.scoring.Reading;
+import dev.healthscore.scoring.ScoringAlgorithm;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
+import org.springframework.util.Assert;
+
+/**
+ * Verifies every score of a day range against its current inputs without scoring: the
+ * users are cut into segments of about {@code segmentUsers} users; each segment's
+ * fingerprints as they should be (computed in SQL from the readings) and as stored are
+ * reduced to one checksum each; only segments that differ are bisected, down to ranges of
+ * {@code leafWidth} user ids, whose differing rows become suspects (missing, orphan,
+ * inputs changed, tampered, no fingerprint).
+ */
+public class FullCheck {
+
+	private static final Logger logger = LoggerFactory.getLogger(FullCheck.class);
+
+	private static final String BOUNDS_SQL = """
+			SELECT user_id FROM (SELECT user_id, row_number() OVER (ORDER BY user_id) AS n FROM app_user) numbered
+			WHERE n %% %d = 1 ORDER BY user_id""";
+
+	private static final String SPAN_SQL = """
+			SELECT least((SELECT min(user_id) FROM app_user),
+			             (SELECT min(user_id) FROM health_score WHERE score_date BETWEEN :first AND :last)),
+			       greatest((SELECT max(user_id) FROM app_user),
+			                (SELECT max(user_id) FROM health_score WHERE score_date BETWEEN :first AND :last))""";
+
+	private final NamedParameterJdbcTemplate jdbc;
+
+	private final FingerprintSql sql;
+
+	private final int lookbackDays;
+
+	private final int segmentUsers;
+
+	private final long leafWidth;
+
+	/**
+	 * Creates a full check.
+	 * @param dataSource the database
+	 * @param algorithm the current algorithm: its metrics and lookback
+	 * @param segmentUsers about how many users a top-level segment holds
+	 * @param leafWidth how many user ids wide a range is when it stops being bisected
+	 */
+	public FullCheck(DataSource dataSource, ScoringAlgorithm algorithm, int segmentUsers, long leafWidth) {
+		Assert.notNull(dataSource, "A dataSource is required");
+		Assert.isTrue(segmentUsers > 0, () -> "segmentUsers must be positive, was " + segmentUsers);
+		this.jdbc = new NamedParameterJdbcTemplate(dataSource);
+		this.sql = new FingerprintSql(algorithm);
+		this.lookbackDays = algorithm.lookbackDays();
+		this.segmentUsers = segmentUsers;
+		this.leafWidth = leafWidth;
+	}
+
+	/**
+	 * Checks the days {@code first..last} and records the differing rows as suspects of
+	 * the job instance.
+	 */
+	public Result run(long jobInstanceId, LocalDate first, LocalDate last) {
+		checkHashesAgree();
+		List<UserRange> segments = segments(first, last);
+		if (segments.isEmpty()) {
+			return new Result(0, 0, 0, 0, 0);
+		}
+		Bisection.Result found = new Bisection((ranges) -> checksums(this.sql.expected(), ranges, first, last),
+				(ranges) -> checksums(this.sql.stored(), ranges, first, last), this.leafWidth)
+			.run(segments);
+		int suspects = 0;
+		for (UserRange leaf : found.leaves()) {
+			suspects += this.jdbc.update(this.sql.leafSuspects(),
+					parameters(leaf.from(), leaf.to(), first, last).addValue("instance", jobInstanceId));
+		}
+		logger.info(
+				"Full check of {}..{}: {} segments, {} ranges compared in {} comparisons over {} levels; "
+						+ "{} differing ranges of at most {} user ids, {} suspect rows",
+				first, last, segments.size(), found.rangesCompared(), found.comparisons(), found.levels(),
+				found.leaves().size(), this.leafWidth, suspects);
+		return new Result(segments.size(), found.rangesCompared(), found.levels(), found.leaves().size(), suspects);
+	}
+
+	/**
+	 * Fails unless the database hashes a reading as this JVM does: fingerprints written
+	 * by Java are compared with fingerprints computed in SQL.
+	 */
+	private void checkHashesAgree() {
+		Reading probe = new Reading(1, Metric.SLEEP_MINUTES, Instant.parse("2025-01-02T03:04:05.678901Z"), 437.25,
+				"probe ⌚", null);
+		Long database = this.jdbc.queryForObject("SELECT healthscore_reading_hash(:metric, :at, :source, :value)",
+				new MapSqlParameterSource().addValue("metric", probe.metric().columnValue())
+					.addValue("at", ChangedInputs.utc(probe.recordedAt()))
+					.addValue("source", probe.source())
+					.addValue("value", probe.value()),
+				Long.class);
+		long java = new InputHashes().reading(probe);
+		if (database == null || database != java) {
+			throw new IllegalStateException(("Cannot compare fingerprints: the database hashes a reading to %s and "
+					+ "this JVM to %d (a big-endian server?)")
+				.formatted(database, java));
+		}
+	}
+
+	/** Contiguous segments covering every user id that has a user or a score. */
+	List<UserRange> segments(LocalDate first, LocalDate last) {
+		Map<String, Object> span = this.jdbc.queryForMap(SPAN_SQL,
+				new MapSqlParameterSource().addValue("first", first).addValue("last", last));
+		Number min = (Number) span.get("least");
+		Number max = (Number) span.get("greatest");
+		if (min == null || max == null) {
+			return List.of();
+		}
+		List<Long> bounds = new ArrayList<>(
+				this.jdbc.getJdbcTemplate().queryForList(BOUNDS_SQL.formatted(this.segmentUsers), Long.class));
+		bounds.removeIf((bound) -> bound <= min.longValue());
+		bounds.add(0, min.longValue());
+		List<UserRange> segments = new ArrayList<>();
+		for (int i = 0; i < bounds.size(); i++) {
+			long to = (i + 1 < bounds.size()) ? bounds.get(i + 1) : max.longValue() + 1;
+			segments.add(new UserRange(bounds.get(i), to));
+		}
+		return segments;
+	}
+
+	private List<RangeChecksum> checksums(String rows, List<UserRange> ranges, LocalDate first, LocalDate last) {
+		List<Long> bounds = ranges.stream().map(UserRange::from).toList();
+		MapSqlParameterSource parameters = parameters(ranges.get(0).from(), ranges.get(ranges.size() - 1).to(), first,
+				last)
+			.addValue("bounds", bounds);
+		Map<Integer, RangeChecksum> byBucket = new HashMap<>();
+		this.jdbc.query(this.sql.checksums(rows), parameters, (rs) -> {
+			byBucket.put(rs.getInt("bucket"), new RangeChecksum(rs.getLong("rows"), rs.getLong("digest")));
+		});
+		List<RangeChecksum> checksums = new ArrayList<>(ranges.size());
+		for (int i = 1; i <= ranges.size(); i++) {
+			checksums.add(byBucket.getOrDefault(i, RangeChecksum.EMPTY));
+		}
+		return checksums;
+	}
+
+	private MapSqlParameterSource parameters(long lo, long hi, LocalDate first, LocalDate last) {
+		return new MapSqlParameterSource().addValue("lo", lo)
+			.addValue("hi", hi)
+			.addValue("first", first)
+			.addValue("last", last)
+			.addValue("lookbackFrom", first.minusDays(this.lookbackDays))
+			.addValue("readFrom", ChangedInputs.utc(first.minusDays(this.lookbackDays + 1L)))
+			.addValue("readTo", ChangedInputs.utc(last.plusDays(2)));
+	}
+
+	/**
+	 * What a full check did.
+	 *
+	 * @param segments how many top-level segments were compared
+	 * @param rangesCompared how many ranges were compared, the segments included
+	 * @param levels how deep the bisection went
+	 * @param differingRanges how many narrow ranges differed
+	 * @param suspects how many suspect rows they held
+	 */
+	public record Result(int segments, int rangesCompared, int levels, int differingRanges, int suspects) {
+
+	}
+
+}

@@ -1,0 +1,229 @@
+package dev.healthscore.io.reconcile;
+
+import java.io.IOException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import java.time.zone.ZoneRules;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+import dev.healthscore.io.jdbc.PgBinaryCopyReader;
+import dev.healthscore.scoring.Metric;
+import dev.healthscore.scoring.Reading;
+import dev.healthscore.scoring.ScoreInputs;
+import dev.healthscore.scoring.UserProfile;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.PGCopyInputStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Loads the suspects of one block of users and the readings needed to score them again,
+ * in one read-only transaction: the suspect days' readings of every input metric, and the
+ * lookback days' readings of the lookback metrics only.
+ */
+final class SuspectBlock {
+
+	private static final Logger logger = LoggerFactory.getLogger(SuspectBlock.class);
+
+	private static final long SECONDS_PER_DAY = 86_400;
+
+	private static final String SUSPECTS_SQL = """
+			SELECT user_id, score_date, reasons FROM reconcile_suspect
+			WHERE job_instance_id = ? AND user_id > ? AND user_id <= (
+			  SELECT max(user_id) FROM (SELECT DISTINCT user_id FROM reconcile_suspect
+			                            WHERE job_instance_id = ? AND user_id > ? ORDER BY user_id LIMIT ?) AS next)
+			ORDER BY user_id, score_date""";
+
+	private static final String USERS_SQL = """
+			SELECT user_id, time_zone, daily_step_goal, deleted_at IS NOT NULL
+			FROM app_user WHERE user_id = ANY(?)""";
+
+	/**
+	 * COPY takes no bind parameters: the windows are literals of typed values only. Each
+	 * window is one index range scan (LATERAL, kept from being flattened by OFFSET 0):
+	 * joined as a set, the planner takes a few thousand windows for a reason to sort the
+	 * whole table.
+	 */
+	private static final String READINGS_COPY = """
+			COPY (SELECT r.user_id, r.metric, r.recorded_at, r.value, r.source, r.ingested_at
+			      FROM unnest('%s'::bigint[], '%s'::text[], '%s'::timestamptz[], '%s'::timestamptz[]) AS w(u, m, lo, hi)
+			      CROSS JOIN LATERAL (SELECT * FROM health_reading h
+			                          WHERE h.user_id = w.u AND h.metric = w.m AND h.recorded_at >= w.lo
+			                            AND h.recorded_at < w.hi OFFSET 0) AS r)
+			TO STDOUT (FORMAT binary)""";
+
+	private final long jobInstanceId;
+
+	private final int lookbackDays;
+
+	private final Set<Metric> lookbackMetrics;
+
+	private final Metric[] inputMetrics;
+
+	private final ReadingCopyDecoder decoder;
+
+	SuspectBlock(long jobInstanceId, int lookbackDays, Set<Metric> inputMetrics, Set<Metric> lookbackMetrics) {
+		this.jobInstanceId = jobInstanceId;
+		this.lookbackDays = lookbackDays;
+		this.lookbackMetrics = lookbackMetrics;
+		this.inputMetrics = inputMetrics.toArray(Metric[]::new);
+		this.decoder = new ReadingCopyDecoder(this.inputMetrics);
+	}
+
+	/**
+	 * Loads the next {@code size} users with suspects after {@code afterUserId}.
+	 * @return their work in user id order, and whether no users are left after it
+	 */
+	Loaded load(Connection connection, long afterUserId, int size) throws SQLException {
+		Instant asOf = transactionStart(connection);
+		SortedMap<Long, SortedMap<LocalDate, List<String>>> suspects = loadSuspects(connection, afterUserId, size);
+		if (suspects.isEmpty()) {
+			return new Loaded(List.of(), true);
+		}
+		Map<Long, UserProfile> profiles = loadUsers(connection, suspects.keySet());
+		Windows windows = new Windows();
+		suspects.forEach((userId, days) -> {
+			UserProfile user = profiles.get(userId);
+			if (user != null && !user.deleted()) {
+				addWindows(windows, user, days.keySet());
+			}
+		});
+		long started = System.nanoTime();
+		Map<Long, List<Reading>> readings = windows.isEmpty() ? Map.of() : loadReadings(connection, windows);
+		long read = System.nanoTime();
+		List<ReconcileWork> work = new ArrayList<>(suspects.size());
+		suspects.forEach((userId, days) -> work
+			.add(work(userId, profiles.get(userId), days, readings.getOrDefault(userId, List.of()), asOf)));
+		if (logger.isDebugEnabled()) {
+			logger.debug("{} users after {}: {} windows, {} readings in {} ms, split in {} ms", suspects.size(),
+					afterUserId, windows.size(), readings.values().stream().mapToInt(List::size).sum(),
+					(read - started) / 1_000_000, (System.nanoTime() - read) / 1_000_000);
+		}
+		return new Loaded(work, suspects.size() < size);
+	}
+
+	private void addWindows(Windows windows, UserProfile user, Set<LocalDate> days) {
+		List<LocalDate[]> runs = DayRuns.of(days);
+		for (Metric metric : this.inputMetrics) {
+			int before = this.lookbackMetrics.contains(metric) ? this.lookbackDays : 0;
+			List<LocalDate[]> ranges = new ArrayList<>();
+			for (LocalDate[] run : runs) {
+				ranges.add(new LocalDate[] { run[0].minusDays(before), run[1] });
+			}
+			for (LocalDate[] range : DayRuns.merge(ranges)) {
+				windows.add(user.userId(), metric, range[0].atStartOfDay(user.timeZone()).toInstant(),
+						range[1].plusDays(1).atStartOfDay(user.timeZone()).toInstant());
+			}
+		}
+	}
+
+	private ReconcileWork work(long userId, UserProfile user, SortedMap<LocalDate, List<String>> days,
+			List<Reading> readings, Instant asOf) {
+		boolean live = user != null && !user.deleted();
+		long[] localDays = live ? localDays(readings, user) : new long[0];
+		List<ScoreInputs> inputs = new ArrayList<>();
+		for (LocalDate[] run : DayRuns.of(days.keySet())) {
+			long first = run[0].toEpochDay();
+			long last = run[1].toEpochDay();
+			List<Reading> runReadings = new ArrayList<>();
+			for (int i = 0; i < localDays.length; i++) {
+				Reading reading = readings.get(i);
+				boolean inRun = localDays[i] >= first && localDays[i] <= last;
+				boolean inLookback = localDays[i] >= first - this.lookbackDays && localDays[i] < first
+						&& this.lookbackMetrics.contains(reading.metric());
+				if (inRun || inLookback) {
+					runReadings.add(reading);
+				}
+			}
+			inputs.add(new ScoreInputs(userId, user, run[0], run[1], runReadings));
+		}
+		return new ReconcileWork(userId, user, inputs, days, asOf);
+	}
+
+	private static long[] localDays(List<Reading> readings, UserProfile user) {
+		ZoneRules zone = user.timeZone().getRules();
+		long[] days = new long[readings.size()];
+		for (int i = 0; i < days.length; i++) {
+			Instant at = readings.get(i).recordedAt();
+			days[i] = Math.floorDiv(at.getEpochSecond() + zone.getOffset(at).getTotalSeconds(), SECONDS_PER_DAY);
+		}
+		return days;
+	}
+
+	private SortedMap<Long, SortedMap<LocalDate, List<String>>> loadSuspects(Connection connection, long afterUserId,
+			int size) throws SQLException {
+		SortedMap<Long, SortedMap<LocalDate, List<String>>> suspects = new TreeMap<>();
+		try (PreparedStatement ps = connection.prepareStatement(SUSPECTS_SQL)) {
+			ps.setLong(1, this.jobInstanceId);
+			ps.setLong(2, afterUserId);
+			ps.setLong(3, this.jobInstanceId);
+			ps.setLong(4, afterUserId);
+			ps.setInt(5, size);
+			try (ResultSet rs = ps.executeQuery()) {
+				while (rs.next()) {
+					List<String> reasons = Arrays.asList((String[]) rs.getArray(3).getArray());
+					suspects.computeIfAbsent(rs.getLong(1), (id) -> new TreeMap<>())
+						.put(rs.getObject(2, LocalDate.class), List.copyOf(reasons));
+				}
+			}
+		}
+		return suspects;
+	}
+
+	private static Map<Long, UserProfile> loadUsers(Connection connection, Set<Long> ids) throws SQLException {
+		Map<Long, UserProfile> profiles = new HashMap<>();
+		try (PreparedStatement ps = connection.prepareStatement(USERS_SQL)) {
+			ps.setArray(1, connection.createArrayOf("int8", ids.toArray()));
+			try (ResultSet rs = ps.executeQuery()) {
+				while (rs.next()) {
+					long id = rs.getLong(1);
+					profiles.put(id, new UserProfile(id, ZoneId.of(rs.getString(2)), rs.getInt(3), rs.getBoolean(4)));
+				}
+			}
+		}
+		return profiles;
+	}
+
+	private Map<Long, List<Reading>> loadReadings(Connection connection, Windows windows) throws SQLException {
+		String sql = READINGS_COPY.formatted(windows.users(), windows.metrics(), windows.lows(), windows.highs());
+		Map<Long, List<Reading>> byUser = new HashMap<>();
+		try (PgBinaryCopyReader copy = new PgBinaryCopyReader(
+				new PGCopyInputStream(connection.unwrap(PGConnection.class), sql))) {
+			while (copy.nextRow() >= 0) {
+				long userId = copy.int8();
+				byUser.computeIfAbsent(userId, (id) -> new ArrayList<>()).add(this.decoder.reading(copy, userId));
+			}
+		}
+		catch (IOException ex) {
+			throw new SQLException(
+					"Cannot read the readings of %d suspect windows: %s".formatted(windows.size(), ex.getMessage()),
+					ex);
+		}
+		return byUser;
+	}
+
+	private static Instant transactionStart(Connection connection) throws SQLException {
+		try (PreparedStatement ps = connection.prepareStatement("SELECT now()"); ResultSet rs = ps.executeQuery()) {
+			rs.next();
+			return rs.getTimestamp(1).toInstant();
+		}
+	}
+
+	/** A loaded block: the users' work, and whether it was the last block. */
+	record Loaded(List<ReconcileWork> work, boolean last) {
+
+	}
+
+}
