@@ -1,5 +1,6 @@
 package dev.healthscore.jobs.reconcile;
 
+import java.time.Instant;
 import java.time.LocalDate;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -8,6 +9,8 @@ import java.util.Map;
 import dev.healthscore.jobs.cli.Invocation;
 import dev.healthscore.jobs.cli.JobOptions;
 import dev.healthscore.jobs.cli.UsageException;
+import dev.healthscore.schedules.ScheduleParameters;
+import dev.healthscore.schedules.ScoreDateWindow;
 
 /**
  * {@code run reconcile --from=YYYY-MM-DD --to=YYYY-MM-DD [--full] [--dry-run] [--upgrade-version] [--report=path.json]}.
@@ -25,8 +28,8 @@ public final class ReconcileOptions implements JobOptions {
 
 	@Override
 	public List<String> options() {
-		return List.of("from", "to", ReconcileParameters.FULL, ReconcileParameters.DRY_RUN,
-				ReconcileParameters.UPGRADE_VERSION, ReconcileParameters.REPORT);
+		return List.of("from", "to", ScheduleParameters.DAYS_BACK, ReconcileParameters.FULL,
+				ReconcileParameters.DRY_RUN, ReconcileParameters.UPGRADE_VERSION, ReconcileParameters.REPORT);
 	}
 
 	@Override
@@ -35,13 +38,28 @@ public final class ReconcileOptions implements JobOptions {
 				run reconcile --from=YYYY-MM-DD --to=YYYY-MM-DD [--full] [--dry-run] [--upgrade-version] [--report=FILE.json]
 				    find and correct every inaccurate score of a range of local days, auditing each correction:
 				    incremental (what changed since the last reconcile) unless --full (checksums of everything);
-				    --upgrade-version also rescores rows of older algorithm versions; --dry-run writes nothing""";
+				    --upgrade-version also rescores rows of older algorithm versions; --dry-run writes nothing
+				run reconcile --days-back=N [--scheduled-time=INSTANT] [...]
+				    the same over the last N days before the scheduled time (the nightly run)""";
 	}
 
 	@Override
 	public Map<String, String> parameters(Invocation invocation) {
-		LocalDate from = invocation.date("from");
-		LocalDate to = invocation.date("to");
+		LocalDate from;
+		LocalDate to;
+		if (invocation.has(ScheduleParameters.DAYS_BACK)) {
+			if (invocation.has("from") || invocation.has("to")) {
+				throw new UsageException("Cannot combine --days-back with --from/--to: give one or the other");
+			}
+			ScoreDateWindow window = ScoreDateWindow.daysBack(invocation.positiveInt(ScheduleParameters.DAYS_BACK, 1),
+					invocation.instant(ScheduleParameters.SCHEDULED_TIME, Instant.now()));
+			from = window.from();
+			to = window.to();
+		}
+		else {
+			from = invocation.date("from");
+			to = invocation.date("to");
+		}
 		if (to.isBefore(from)) {
 			throw new UsageException(
 					"Invalid range --from=%s --to=%s: --to must not be before --from".formatted(from, to));
