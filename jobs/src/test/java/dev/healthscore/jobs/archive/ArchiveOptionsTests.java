@@ -34,7 +34,7 @@ class ArchiveOptionsTests {
 		assertThatExceptionOfType(UsageException.class)
 			.isThrownBy(() -> CommandLineParser.parse("run", "partitions", "--scheduled-time=2026-03-02"))
 			.withMessage(
-					"Invalid --scheduled-time=2026-03-02: expected an ISO-8601 instant such as 2026-03-02T05:00:00Z");
+					"Invalid --scheduled-time=2026-03-02: expected an ISO-8601 instant such as 2025-01-31T02:00:00Z");
 	}
 
 	@Test

@@ -48,8 +48,16 @@ class ReconcileOptionsTests {
 	void anUnknownOptionNamesTheOptionsOfReconcile() {
 		assertThatExceptionOfType(UsageException.class)
 			.isThrownBy(() -> CommandLineParser.parse("run", "reconcile", "--from=2025-01-01", "--to=2025-01-31",
-					"--days-back=30"))
-			.withMessageStartingWith("Unknown option(s) [days-back] for 'run reconcile'");
+					"--dayz-back=30"))
+			.withMessageStartingWith("Unknown option(s) [dayz-back] for 'run reconcile'");
+	}
+
+	@Test
+	void theNightlyDaysBackResolvesAgainstTheScheduledTime() {
+		Invocation invocation = CommandLineParser.parse("run", "reconcile", "--days-back=30",
+				"--scheduled-time=2025-03-31T02:00:00Z");
+		assertThat(CommandLineParser.jobOptions("reconcile").parameters(invocation)).containsEntry("from", "2025-03-01")
+			.containsEntry("to", "2025-03-30");
 	}
 
 	@Test
