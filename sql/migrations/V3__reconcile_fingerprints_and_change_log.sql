@@ -55,6 +55,8 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 $$;
 
 -- Late readings: those ingested after a given time, found without reading the others.
+-- On a large existing table, build each partition's index CONCURRENTLY first and this
+-- statement only attaches them instead of locking writes while it builds.
 CREATE INDEX health_reading_ingested_at_idx ON health_reading (ingested_at);
 
 -- Changes of score inputs that leave no trace in health_reading or app_user: deleted or

@@ -9,7 +9,10 @@ import org.springframework.util.Assert;
  * Finds the narrow user ranges where two sides disagree, as data-diff does: compares the
  * checksums of contiguous ranges and splits only the ranges that differ, until they are
  * at most {@code leafWidth} user ids wide. With k differing users among n, it compares
- * about {@code 2 k log2(n / leafWidth)} ranges instead of reading every row twice.
+ * about {@code 2 k log2(n / leafWidth)} ranges instead of reading every row twice. A
+ * range whose two halves both differ is not split further but returned whole: its
+ * differences are spread, and another level would read its rows again for little
+ * narrowing.
  */
 public final class Bisection {
 
@@ -37,21 +40,36 @@ public final class Bisection {
 	/**
 	 * Compares the segments, then the halves of every differing one, and so on.
 	 * @param segments contiguous ranges in user id order
-	 * @return the differing ranges at most {@code leafWidth} wide, in user id order, and
-	 * what it took to find them
+	 * @return the differing ranges, at most {@code leafWidth} wide unless both their
+	 * halves differ, in user id order, and what it took to find them
 	 */
 	public Result run(List<UserRange> segments) {
 		checkContiguous(segments);
 		List<UserRange> leaves = new ArrayList<>();
 		List<UserRange> differing = new ArrayList<>();
-		int compared = compare(segments, leaves, differing);
+		for (UserRange segment : differing(segments)) {
+			((segment.width() <= this.leafWidth) ? leaves : differing).add(segment);
+		}
+		int compared = segments.size();
 		int comparisons = 1;
 		int levels = 1;
 		while (!differing.isEmpty()) {
 			List<UserRange> next = new ArrayList<>();
 			for (UserRange parent : differing) {
-				compared += compare(parent.halves(), leaves, next);
+				List<UserRange> halves = parent.halves();
+				List<UserRange> differingHalves = differing(halves);
+				compared += 2;
 				comparisons++;
+				if (differingHalves.size() == 2) {
+					// the differences are spread: halving again would read the same rows
+					// again for little narrowing, so the parent is compared row by row
+					leaves.add(parent);
+				}
+				else {
+					for (UserRange half : differingHalves) {
+						((half.width() <= this.leafWidth) ? leaves : next).add(half);
+					}
+				}
 			}
 			differing = next;
 			levels++;
@@ -60,19 +78,19 @@ public final class Bisection {
 		return new Result(leaves, compared, comparisons, levels);
 	}
 
-	private int compare(List<UserRange> ranges, List<UserRange> leaves, List<UserRange> differing) {
+	private List<UserRange> differing(List<UserRange> ranges) {
 		List<RangeChecksum> left = this.expected.checksums(ranges);
 		List<RangeChecksum> right = this.actual.checksums(ranges);
 		Assert.state(left.size() == ranges.size() && right.size() == ranges.size(),
 				() -> "Expected one checksum per range, got %d and %d for %d ranges".formatted(left.size(),
 						right.size(), ranges.size()));
+		List<UserRange> differing = new ArrayList<>();
 		for (int i = 0; i < ranges.size(); i++) {
 			if (!left.get(i).equals(right.get(i))) {
-				UserRange range = ranges.get(i);
-				((range.width() <= this.leafWidth) ? leaves : differing).add(range);
+				differing.add(ranges.get(i));
 			}
 		}
-		return ranges.size();
+		return differing;
 	}
 
 	private static void checkContiguous(List<UserRange> segments) {
@@ -101,7 +119,8 @@ public final class Bisection {
 	/**
 	 * What a bisection found.
 	 *
-	 * @param leaves the differing ranges, each at most {@code leafWidth} wide
+	 * @param leaves the differing ranges, each at most {@code leafWidth} wide or with
+	 * both halves differing
 	 * @param rangesCompared how many ranges had their checksums compared
 	 * @param comparisons how many calls each side answered
 	 * @param levels how many levels deep the bisection went

@@ -59,6 +59,19 @@ class BisectionTests {
 	}
 
 	@Test
+	void aRangeWhoseHalvesBothDifferIsReturnedWholeInsteadOfReadAgainLevelAfterLevel() {
+		Map<Long, Long> changed = new TreeMap<>(rows(1000));
+		changed.put(10L, -1L);
+		changed.put(990L, -1L);
+		CountingSide expected = new CountingSide(rows(1000));
+		Bisection.Result result = new Bisection(expected, new CountingSide(changed), 1)
+			.run(List.of(new UserRange(0, 1000)));
+		assertThat(result.leaves()).containsExactly(new UserRange(0, 1000));
+		assertThat(result.comparisons()).isEqualTo(2);
+		assertThat(expected.rangesAsked).isEqualTo(3);
+	}
+
+	@Test
 	void aRangeAlreadyNarrowEnoughIsALeafAtOnce() {
 		Map<Long, Long> changed = new TreeMap<>(rows(100));
 		changed.put(3L, 42L);
