@@ -1,7 +1,6 @@
 package dev.healthscore.io.reading;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -51,14 +50,9 @@ final class UserBlock {
 			        AND recorded_at >= '%s'::timestamptz AND recorded_at < '%s'::timestamptz%s%s)
 			TO STDOUT (FORMAT binary)""";
 
-	/** The distinct sources seen, so that readings share their source strings. */
-	private String[] sources = new String[0];
-
-	private byte[][] sourceBytes = new byte[0][];
+	private final ReadingCopyDecoder decoder;
 
 	private final ReadWindow window;
-
-	private final byte[][] metricBytes;
 
 	/**
 	 * {@code AND <user is in this shard>}, or empty: users are spread over shards by id.
@@ -70,7 +64,7 @@ final class UserBlock {
 		this.shardFilter = (shardCount > 1)
 				? " AND ((user_id %% %d) + %d) %% %d = %d".formatted(shardCount, shardCount, shardCount, shardIndex)
 				: "";
-		this.metricBytes = window.metricBytes();
+		this.decoder = new ReadingCopyDecoder(window.metrics());
 	}
 
 	/**
@@ -156,7 +150,7 @@ final class UserBlock {
 					current = byUser.computeIfAbsent(userId, (id) -> new ArrayList<>());
 					currentUser = userId;
 				}
-				current.add(reading(copy, userId));
+				current.add(this.decoder.reading(copy, userId));
 			}
 		}
 		catch (IOException ex) {
@@ -164,34 +158,6 @@ final class UserBlock {
 					"Cannot read readings of users (%d, %d]: %s".formatted(afterUserId, upper, ex.getMessage()), ex);
 		}
 		return byUser;
-	}
-
-	private Reading reading(PgBinaryCopyReader copy, long userId) throws IOException {
-		int metric = copy.text(this.metricBytes);
-		if (metric < 0) {
-			throw new IOException("Unexpected metric read: " + copy.lastText());
-		}
-		Instant recorded = instant(copy.timestampMicros());
-		double value = copy.nextIsNull() ? Double.NaN : copy.float8();
-		int source = copy.text(this.sourceBytes);
-		if (source < 0) {
-			source = addSource(copy.lastText());
-		}
-		Instant ingested = instant(copy.timestampMicros());
-		return new Reading(userId, this.window.metrics()[metric], recorded, value, this.sources[source], ingested);
-	}
-
-	private int addSource(String source) {
-		this.sources = Arrays.copyOf(this.sources, this.sources.length + 1);
-		this.sourceBytes = Arrays.copyOf(this.sourceBytes, this.sourceBytes.length + 1);
-		this.sources[this.sources.length - 1] = source;
-		this.sourceBytes[this.sourceBytes.length - 1] = source.getBytes(StandardCharsets.UTF_8);
-		return this.sources.length - 1;
-	}
-
-	private static Instant instant(long epochMicros) {
-		return Instant.ofEpochSecond(Math.floorDiv(epochMicros, 1_000_000L),
-				Math.floorMod(epochMicros, 1_000_000L) * 1_000L);
 	}
 
 	/** A loaded block: the users' work, and whether it was the last block. */
@@ -216,14 +182,6 @@ final class UserBlock {
 
 		String metricList() {
 			return Arrays.stream(this.metrics).map((m) -> "'" + m.columnValue() + "'").collect(Collectors.joining(","));
-		}
-
-		byte[][] metricBytes() {
-			byte[][] bytes = new byte[this.metrics.length][];
-			for (int i = 0; i < bytes.length; i++) {
-				bytes[i] = this.metrics[i].columnValue().getBytes(StandardCharsets.UTF_8);
-			}
-			return bytes;
 		}
 
 	}

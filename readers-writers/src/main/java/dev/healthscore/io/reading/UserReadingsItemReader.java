@@ -1,6 +1,5 @@
 package dev.healthscore.io.reading;
 
-import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.LocalDate;
 import java.util.ArrayDeque;
@@ -17,6 +16,7 @@ import java.util.function.Supplier;
 
 import javax.sql.DataSource;
 
+import dev.healthscore.io.jdbc.ReadOnlyTransaction;
 import dev.healthscore.io.replica.ReadSource;
 import dev.healthscore.io.replica.RecoveryConflicts;
 import dev.healthscore.scoring.Metric;
@@ -195,37 +195,9 @@ public class UserReadingsItemReader implements ItemStreamReader<ScoringWork> {
 			this.blocksFromPrimary.incrementAndGet();
 		}
 		DataSource from = (source != null) ? source.dataSource() : this.dataSource;
-		try (Connection connection = from.getConnection()) {
-			boolean autoCommit = connection.getAutoCommit();
-			connection.setAutoCommit(false);
-			connection.setReadOnly(true);
-			UserBlock.Loaded loaded;
-			try {
-				loaded = this.block.load(connection, afterUserId, this.maxUserIdInclusive, this.blockSize,
-						this.selectedUsers, (source != null) ? source.inputsAsOf() : null);
-				connection.commit();
-			}
-			catch (SQLException ex) {
-				// end the failed transaction before restoring the settings (which cannot
-				// change inside it), and let nothing here hide ex: a recovery conflict
-				// must stay recognisable to be retried
-				try {
-					connection.rollback();
-					restore(connection, autoCommit);
-				}
-				catch (SQLException cleanup) {
-					ex.addSuppressed(cleanup);
-				}
-				throw ex;
-			}
-			restore(connection, autoCommit);
-			return loaded;
-		}
-	}
-
-	private static void restore(Connection connection, boolean autoCommit) throws SQLException {
-		connection.setReadOnly(false);
-		connection.setAutoCommit(autoCommit);
+		return ReadOnlyTransaction.run(from,
+				(connection) -> this.block.load(connection, afterUserId, this.maxUserIdInclusive, this.blockSize,
+						this.selectedUsers, (source != null) ? source.inputsAsOf() : null));
 	}
 
 	@Override

@@ -19,6 +19,7 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 
 import dev.healthscore.io.jdbc.PgBinaryCopyReader;
+import dev.healthscore.io.reading.ReadingCopyDecoder;
 import dev.healthscore.scoring.Metric;
 import dev.healthscore.scoring.Reading;
 import dev.healthscore.scoring.ScoreInputs;

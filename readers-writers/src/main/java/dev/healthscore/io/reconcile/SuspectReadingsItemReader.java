@@ -1,6 +1,5 @@
 package dev.healthscore.io.reconcile;
 
-import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -12,6 +11,7 @@ import java.util.concurrent.Executors;
 import javax.sql.DataSource;
 
 import dev.healthscore.scoring.ScoringAlgorithm;
+import dev.healthscore.io.jdbc.ReadOnlyTransaction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -132,19 +132,9 @@ public class SuspectReadingsItemReader implements ItemStreamReader<ReconcileWork
 	}
 
 	private SuspectBlock.Loaded load(long afterUserId) {
-		try (Connection connection = this.dataSource.getConnection()) {
-			boolean autoCommit = connection.getAutoCommit();
-			connection.setAutoCommit(false);
-			connection.setReadOnly(true);
-			try {
-				SuspectBlock.Loaded loaded = this.block.load(connection, afterUserId, this.blockSize);
-				connection.commit();
-				return loaded;
-			}
-			finally {
-				connection.setReadOnly(false);
-				connection.setAutoCommit(autoCommit);
-			}
+		try {
+			return ReadOnlyTransaction.run(this.dataSource,
+					(connection) -> this.block.load(connection, afterUserId, this.blockSize));
 		}
 		catch (SQLException ex) {
 			throw new ItemStreamException("Could not read the suspects of the users after " + afterUserId, ex);

@@ -1,4 +1,4 @@
-package dev.healthscore.io.reconcile;
+package dev.healthscore.io.reading;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -13,7 +13,7 @@ import dev.healthscore.scoring.Reading;
  * Decodes rows {@code (user_id, metric, recorded_at, value, source, ingested_at)} of a
  * binary {@code COPY} into readings, sharing metric and source strings.
  */
-final class ReadingCopyDecoder {
+public final class ReadingCopyDecoder {
 
 	private final Metric[] metrics;
 
@@ -23,7 +23,10 @@ final class ReadingCopyDecoder {
 
 	private byte[][] sourceBytes = new byte[0][];
 
-	ReadingCopyDecoder(Metric[] metrics) {
+	/**
+	 * Creates a decoder of readings of these metrics; any other metric fails the read.
+	 */
+	public ReadingCopyDecoder(Metric[] metrics) {
 		this.metrics = metrics;
 		this.metricBytes = new byte[metrics.length][];
 		for (int i = 0; i < metrics.length; i++) {
@@ -32,7 +35,7 @@ final class ReadingCopyDecoder {
 	}
 
 	/** Decodes the rest of the current row, whose user id was read. */
-	Reading reading(PgBinaryCopyReader copy, long userId) throws IOException {
+	public Reading reading(PgBinaryCopyReader copy, long userId) throws IOException {
 		int metric = copy.text(this.metricBytes);
 		if (metric < 0) {
 			throw new IOException("Unexpected metric read: " + copy.lastText());
