@@ -5,12 +5,8 @@ import java.util.Map;
 
 import org.apache.parquet.ParquetReadOptions;
 import org.apache.parquet.column.page.PageReadStore;
-import org.apache.parquet.conf.ParquetConfiguration;
 import org.apache.parquet.conf.PlainParquetConfiguration;
 import org.apache.parquet.hadoop.ParquetFileReader;
-import org.apache.parquet.hadoop.ParquetFileWriter;
-import org.apache.parquet.hadoop.ParquetWriter;
-import org.apache.parquet.hadoop.api.WriteSupport;
 import org.apache.parquet.io.ColumnIOFactory;
 import org.apache.parquet.io.InputFile;
 import org.apache.parquet.io.MessageColumnIO;
@@ -25,9 +21,6 @@ import org.apache.parquet.schema.MessageType;
  */
 final class ArchiveParquetFiles {
 
-	/** Page size: 1 MiB, parquet-java's default, small enough for page-index pruning. */
-	private static final int PAGE_SIZE = 1024 * 1024;
-
 	private ArchiveParquetFiles() {
 	}
 
@@ -39,28 +32,9 @@ final class ArchiveParquetFiles {
 	 * @param metadata key-value metadata stored in the footer
 	 * @return the writer
 	 */
-	static ParquetWriter<Object[]> newWriter(OutputFile file, ArchiveTable table, ArchiveSettings settings,
+	static ArchiveParquetWriter newWriter(OutputFile file, ArchiveTable table, ArchiveSettings settings,
 			Map<String, String> metadata) throws IOException {
-		Builder builder = new Builder(file, new ArchiveWriteSupport(table, metadata))
-			.withConf(new PlainParquetConfiguration())
-			.withCodecFactory(new PlainCodecFactory())
-			.withCompressionCodec(settings.compression().codec())
-			.withRowGroupSize(settings.rowGroupSize())
-			.withPageSize(PAGE_SIZE)
-			.withDictionaryEncoding(true)
-			.withWriteMode(ParquetFileWriter.Mode.OVERWRITE);
-		for (ArchiveColumn column : table.columns()) {
-			if (column.type() == ArchiveColumn.Type.FLOAT8) {
-				builder.withDictionaryEncoding(column.name(), false);
-			}
-			if (column.type() == ArchiveColumn.Type.TIMESTAMPTZ) {
-				// nearly every timestamp is distinct: a dictionary costs CPU until it
-				// overflows in each row group, and saves nothing
-				builder.withDictionaryEncoding(column.name(), false)
-					.withDictionaryEncoding(column.name() + ArchiveColumn.MICROS_SUFFIX, false);
-			}
-		}
-		return builder.build();
+		return new ArchiveParquetWriter(file, table, settings, metadata);
 	}
 
 	/**
@@ -101,32 +75,6 @@ final class ArchiveParquetFiles {
 	interface RowSink {
 
 		void accept(Object[] row) throws IOException;
-
-	}
-
-	private static final class Builder extends ParquetWriter.Builder<Object[], Builder> {
-
-		private final ArchiveWriteSupport writeSupport;
-
-		Builder(OutputFile file, ArchiveWriteSupport writeSupport) {
-			super(file);
-			this.writeSupport = writeSupport;
-		}
-
-		@Override
-		protected Builder self() {
-			return this;
-		}
-
-		@Override
-		protected WriteSupport<Object[]> getWriteSupport(org.apache.hadoop.conf.Configuration configuration) {
-			return this.writeSupport;
-		}
-
-		@Override
-		protected WriteSupport<Object[]> getWriteSupport(ParquetConfiguration configuration) {
-			return this.writeSupport;
-		}
 
 	}
 

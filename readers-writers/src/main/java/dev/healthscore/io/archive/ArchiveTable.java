@@ -2,6 +2,7 @@ package dev.healthscore.io.archive;
 
 import java.time.YearMonth;
 import java.time.format.DateTimeFormatter;
+import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -85,6 +86,54 @@ public enum ArchiveTable {
 	 */
 	public String orderBy() {
 		return this.orderBy;
+	}
+
+	/**
+	 * Returns the leading column of {@link #orderBy()}, {@code user_id}. The exporter
+	 * asks PostgreSQL for rows in this order only, which the primary key's index gives
+	 * without a sort where the partition's rows are clustered by user, and sorts each
+	 * user's rows by {@link #rowOrder()} itself: one user's month at a time, in memory.
+	 * @return the column name
+	 */
+	public String leadingOrderColumn() {
+		return this.orderBy.split(",")[0].trim();
+	}
+
+	/**
+	 * Returns the order of {@link #orderBy()} over rows in column order. Text compares by
+	 * UTF-16 code units, which can differ from the database's collation, but only where
+	 * every earlier key is equal; the key is unique, so the order is total and the same
+	 * at every run.
+	 * @return the comparator
+	 */
+	public Comparator<Object[]> rowOrder() {
+		Comparator<Object[]> order = null;
+		for (String name : this.orderBy.split(",")) {
+			int index = columnIndex(name.trim());
+			Comparator<Object[]> key = Comparator.comparing((row) -> comparable(row[index]),
+					Comparator.nullsLast(Comparator.naturalOrder()));
+			order = (order != null) ? order.thenComparing(key) : key;
+		}
+		return order;
+	}
+
+	/**
+	 * Returns the index of a column in {@link #columns()}.
+	 * @param name the column name
+	 * @return its index
+	 */
+	public int columnIndex(String name) {
+		for (int i = 0; i < this.columns.size(); i++) {
+			if (this.columns.get(i).name().equals(name)) {
+				return i;
+			}
+		}
+		throw new IllegalArgumentException("No column " + name + " in " + this.tableName);
+	}
+
+	@SuppressWarnings("unchecked")
+	private static Comparable<Object> comparable(Object value) {
+		return (Comparable<Object>) value;
 	}
 
 	/**

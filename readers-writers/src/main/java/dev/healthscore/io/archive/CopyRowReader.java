@@ -3,6 +3,9 @@ package dev.healthscore.io.archive;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -10,11 +13,12 @@ import java.util.concurrent.TimeUnit;
 import org.postgresql.copy.PGCopyInputStream;
 
 /**
- * Decodes the rows of a binary {@code COPY} and computes their checksum hashes on a
- * thread of its own, handing them over in batches, so that reading PostgreSQL's output
- * and encoding Parquet run on two cores. Closing it before the end stops the hand-over;
- * the thread then reads what is left of the {@code COPY} (cancelling instead would be
- * racy, see {@link PartitionExporter}), so the connection stays usable.
+ * Decodes the rows of a binary {@code COPY} in {@link ArchiveTable#leadingOrderColumn()}
+ * order, sorts each user's rows by {@link ArchiveTable#rowOrder()} and computes their
+ * checksum hashes on a thread of its own, handing them over in batches, so that reading
+ * PostgreSQL's output and encoding Parquet run on two cores. Closing it before the end
+ * stops the hand-over; the thread then reads what is left of the {@code COPY} (cancelling
+ * instead would be racy, see {@link PartitionExporter}), so the connection stays usable.
  */
 final class CopyRowReader implements AutoCloseable {
 
@@ -33,6 +37,11 @@ final class CopyRowReader implements AutoCloseable {
 	private volatile Throwable failure;
 
 	private boolean ended;
+
+	/** The reader thread's checksum and batch being filled. */
+	private RowChecksum checksum;
+
+	private Batch batch = new Batch(new Object[BATCH_ROWS][], new long[BATCH_ROWS], 0);
 
 	CopyRowReader(PGCopyInputStream copy, ArchiveTable table) {
 		this.thread = new Thread(() -> run(copy, table), "archive-copy-reader");
@@ -98,18 +107,21 @@ final class CopyRowReader implements AutoCloseable {
 	private void run(PGCopyInputStream copy, ArchiveTable table) {
 		try {
 			PgBinaryCopy.Reader rows = new PgBinaryCopy.Reader(copy, table);
-			RowChecksum checksum = new RowChecksum(table);
-			Batch batch = new Batch(new Object[BATCH_ROWS][], new long[BATCH_ROWS], 0);
+			this.checksum = new RowChecksum(table);
+			Comparator<Object[]> order = table.rowOrder();
+			int lead = table.columnIndex(table.leadingOrderColumn());
+			List<Object[]> group = new ArrayList<>();
 			for (Object[] row = rows.next(); row != null && !this.closed; row = rows.next()) {
-				batch.rows[batch.size] = row;
-				batch.hashes[batch.size] = checksum.hash(row);
-				if (++batch.size == BATCH_ROWS) {
-					hand(batch);
-					batch = new Batch(new Object[BATCH_ROWS][], new long[BATCH_ROWS], 0);
+				if (!group.isEmpty() && !row[lead].equals(group.get(0)[lead])) {
+					handGroup(group, order);
 				}
+				group.add(row);
 			}
-			if (batch.size > 0) {
-				hand(batch);
+			if (!this.closed) {
+				handGroup(group, order);
+				if (this.batch.size > 0) {
+					hand(this.batch);
+				}
 			}
 		}
 		catch (Throwable ex) {
@@ -119,6 +131,20 @@ final class CopyRowReader implements AutoCloseable {
 			drain(copy);
 			hand(END);
 		}
+	}
+
+	/** Sorts the rows of one leading key (one user) and adds them to batches. */
+	private void handGroup(List<Object[]> group, Comparator<Object[]> order) {
+		group.sort(order);
+		for (Object[] row : group) {
+			this.batch.rows[this.batch.size] = row;
+			this.batch.hashes[this.batch.size] = this.checksum.hash(row);
+			if (++this.batch.size == BATCH_ROWS) {
+				hand(this.batch);
+				this.batch = new Batch(new Object[BATCH_ROWS][], new long[BATCH_ROWS], 0);
+			}
+		}
+		group.clear();
 	}
 
 	private void hand(Batch batch) {

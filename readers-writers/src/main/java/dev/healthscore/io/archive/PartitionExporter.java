@@ -86,8 +86,8 @@ public final class PartitionExporter {
 
 	private List<ArchiveFile> writeFiles(Connection connection, ArchiveTable table, YearMonth month, String relation,
 			Long jobExecutionId) throws SQLException, IOException {
-		String sql = "COPY (SELECT " + table.columnList() + " FROM " + relation + " ORDER BY " + table.orderBy()
-				+ ") TO STDOUT (FORMAT binary)";
+		String sql = "COPY (SELECT " + table.columnList() + " FROM " + relation + " ORDER BY "
+				+ table.leadingOrderColumn() + ") TO STDOUT (FORMAT binary)";
 		Map<String, String> metadata = Map.of("healthscore.table", table.tableName(), "healthscore.source_partition",
 				relation, "healthscore.job_execution_id", String.valueOf(jobExecutionId));
 		PGCopyInputStream copy = new PGCopyInputStream(connection.unwrap(PGConnection.class), sql);

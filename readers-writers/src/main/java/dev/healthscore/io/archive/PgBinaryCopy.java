@@ -9,7 +9,9 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Reads and writes rows of an {@link ArchiveTable} in PostgreSQL's binary COPY format:
@@ -28,20 +30,29 @@ final class PgBinaryCopy {
 
 	private static final int BUFFER_SIZE = 64 * 1024;
 
+	private static final int CACHED_TEXTS = 8;
+
+	/** Longer text values are decoded every time. */
+	private static final int MAX_CACHED_TEXT_BYTES = 64;
+
 	private PgBinaryCopy() {
 	}
 
 	/** Reads rows from the output of {@code COPY ... TO STDOUT (FORMAT binary)}. */
 	static final class Reader {
 
-		private final DataInputStream in;
+		private final CopyInput in;
 
 		private final List<ArchiveColumn> columns;
 
 		private boolean headerRead;
 
+		private final byte[] scratch = new byte[MAX_CACHED_TEXT_BYTES];
+
+		private final Map<ArchiveColumn, TextCache> texts = new HashMap<>();
+
 		Reader(InputStream in, ArchiveTable table) {
-			this.in = new DataInputStream(new BufferedInputStream(in, BUFFER_SIZE));
+			this.in = new CopyInput(in);
 			this.columns = table.columns();
 		}
 
@@ -68,14 +79,30 @@ final class PgBinaryCopy {
 			return row;
 		}
 
+		/**
+		 * Reads a text value. Archive text columns repeat a few values (metric, source):
+		 * the strings of the last {@value #CACHED_TEXTS} distinct values of each column
+		 * are reused instead of decoded again.
+		 */
+		private String readText(ArchiveColumn column, int length) throws IOException {
+			if (length > this.scratch.length) {
+				byte[] bytes = new byte[length];
+				this.in.readFully(bytes, 0, length);
+				return new String(bytes, StandardCharsets.UTF_8);
+			}
+			this.in.readFully(this.scratch, 0, length);
+			TextCache cache = this.texts.computeIfAbsent(column, (key) -> new TextCache());
+			return cache.get(this.scratch, length);
+		}
+
 		private void readHeader() throws IOException {
 			byte[] signature = new byte[SIGNATURE.length];
-			this.in.readFully(signature);
+			this.in.readFully(signature, 0, signature.length);
 			if (!Arrays.equals(signature, SIGNATURE)) {
 				throw new IOException("Invalid COPY binary header: " + Arrays.toString(signature));
 			}
 			this.in.readInt(); // flags: no OIDs since PostgreSQL 12
-			this.in.skipNBytes(this.in.readInt());
+			this.in.skip(this.in.readInt());
 			this.headerRead = true;
 		}
 
@@ -84,11 +111,7 @@ final class PgBinaryCopy {
 				case BIGINT -> this.in.readLong();
 				case SMALLINT -> (int) this.in.readShort();
 				case INTEGER -> this.in.readInt();
-				case TEXT -> {
-					byte[] bytes = new byte[length];
-					this.in.readFully(bytes);
-					yield new String(bytes, StandardCharsets.UTF_8);
-				}
+				case TEXT -> readText(column, length);
 				case FLOAT8 -> Double.longBitsToDouble(this.in.readLong());
 				case FLOAT4 -> Float.intBitsToFloat(this.in.readInt());
 				case TIMESTAMPTZ -> {
@@ -111,6 +134,32 @@ final class PgBinaryCopy {
 	}
 
 	/** Writes rows as the input of {@code COPY ... FROM STDIN (FORMAT binary)}. */
+	/** The last few distinct values of one text column, by their UTF-8 bytes. */
+	private static final class TextCache {
+
+		private final byte[][] keys = new byte[CACHED_TEXTS][];
+
+		private final String[] values = new String[CACHED_TEXTS];
+
+		private int next;
+
+		String get(byte[] bytes, int length) {
+			for (int i = 0; i < CACHED_TEXTS; i++) {
+				byte[] key = this.keys[i];
+				if (key != null && Arrays.equals(key, 0, key.length, bytes, 0, length)) {
+					return this.values[i];
+				}
+			}
+			byte[] key = Arrays.copyOf(bytes, length);
+			String value = new String(key, StandardCharsets.UTF_8);
+			this.keys[this.next] = key;
+			this.values[this.next] = value;
+			this.next = (this.next + 1) % CACHED_TEXTS;
+			return value;
+		}
+
+	}
+
 	static final class Writer {
 
 		private final DataOutputStream out;

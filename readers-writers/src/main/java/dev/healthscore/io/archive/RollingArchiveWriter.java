@@ -8,7 +8,6 @@ import java.util.Map;
 
 import dev.healthscore.io.archive.ArchiveManifest.ArchiveFile;
 import dev.healthscore.io.s3.S3Location;
-import org.apache.parquet.hadoop.ParquetWriter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -40,7 +39,7 @@ final class RollingArchiveWriter implements AutoCloseable {
 
 	private S3OutputFile file;
 
-	private ParquetWriter<Object[]> writer;
+	private ArchiveParquetWriter writer;
 
 	private RowChecksum checksum;
 
@@ -71,7 +70,7 @@ final class RollingArchiveWriter implements AutoCloseable {
 		this.writer.write(row);
 		this.checksum.addHash(hash);
 		this.rowsInFile++;
-		if (this.rowsInFile % SIZE_CHECK_INTERVAL == 0 && this.writer.getDataSize() >= this.settings.targetFileSize()) {
+		if (this.rowsInFile % SIZE_CHECK_INTERVAL == 0 && this.writer.dataSize() >= this.settings.targetFileSize()) {
 			closeFile();
 		}
 	}

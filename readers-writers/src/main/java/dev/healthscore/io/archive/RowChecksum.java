@@ -24,6 +24,23 @@ public final class RowChecksum {
 
 	private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
+	/** "00", "01" … "99", two bytes each. */
+	private static final byte[] DIGIT_PAIRS = new byte[200];
+
+	/** 10^0 … 10^18. */
+	private static final long[] POWERS_OF_TEN = new long[19];
+
+	static {
+		for (int i = 0; i < 100; i++) {
+			DIGIT_PAIRS[2 * i] = (byte) ('0' + i / 10);
+			DIGIT_PAIRS[2 * i + 1] = (byte) ('0' + i % 10);
+		}
+		POWERS_OF_TEN[0] = 1;
+		for (int i = 1; i < POWERS_OF_TEN.length; i++) {
+			POWERS_OF_TEN[i] = POWERS_OF_TEN[i - 1] * 10;
+		}
+	}
+
 	private final List<ArchiveColumn> columns;
 
 	private final MessageDigest md5;
@@ -166,15 +183,34 @@ public final class RowChecksum {
 			this.text[this.length++] = '-';
 			value = -value;
 		}
-		int digits = 1;
-		for (long rest = value / 10; rest != 0; rest /= 10) {
-			digits++;
+		int digits = digits(value);
+		int at = this.length + digits;
+		// two digits per division: timestamps have 16
+		while (value >= 100) {
+			int pair = (int) (value % 100) * 2;
+			value /= 100;
+			this.text[--at] = DIGIT_PAIRS[pair + 1];
+			this.text[--at] = DIGIT_PAIRS[pair];
 		}
-		for (int i = this.length + digits - 1; i >= this.length; i--) {
-			this.text[i] = (byte) ('0' + (value % 10));
-			value /= 10;
+		if (value >= 10) {
+			int pair = (int) value * 2;
+			this.text[--at] = DIGIT_PAIRS[pair + 1];
+			this.text[--at] = DIGIT_PAIRS[pair];
+		}
+		else {
+			this.text[--at] = (byte) ('0' + value);
 		}
 		this.length += digits;
+	}
+
+	/** The number of decimal digits of a value that is not negative. */
+	static int digits(long value) {
+		if (value < 10) {
+			return 1;
+		}
+		// floor(log10(value)) or one less: log2 × 1233 / 4096
+		int guess = ((64 - Long.numberOfLeadingZeros(value)) * 1233) >>> 12;
+		return (guess < POWERS_OF_TEN.length && value >= POWERS_OF_TEN[guess]) ? guess + 1 : guess;
 	}
 
 	private void putHex(long bits, int digits) {

@@ -7,7 +7,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 
-import org.apache.parquet.hadoop.ParquetWriter;
 import org.apache.parquet.io.LocalInputFile;
 import org.apache.parquet.io.LocalOutputFile;
 import org.apache.parquet.schema.LogicalTypeAnnotation;
@@ -22,7 +21,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Tests for the Parquet layout of archives: {@link ArchiveParquetSchema},
- * {@link ArchiveWriteSupport}, {@link ArchiveRecordMaterializer} and
+ * {@link ArchiveParquetWriter}, {@link ArchiveRecordMaterializer} and
  * {@link PlainCodecFactory}.
  */
 class ParquetRoundTripTests {
@@ -105,7 +104,7 @@ class ParquetRoundTripTests {
 			throws IOException {
 		Path file = this.directory.resolve(table.tableName() + "-" + compression + ".parquet");
 		ArchiveSettings settings = ArchiveSettings.builder("bucket").compression(compression).build();
-		try (ParquetWriter<Object[]> writer = ArchiveParquetFiles.newWriter(new LocalOutputFile(file), table, settings,
+		try (ArchiveParquetWriter writer = ArchiveParquetFiles.newWriter(new LocalOutputFile(file), table, settings,
 				Map.of("healthscore.table", table.tableName()))) {
 			for (Object[] row : rows) {
 				writer.write(row);

@@ -5,6 +5,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.YearMonth;
+import java.util.ArrayList;
 import java.util.List;
 
 import dev.healthscore.io.archive.ArchiveManifest.ArchiveFile;
@@ -13,6 +14,8 @@ import dev.healthscore.io.s3.ServerSideEncryption;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.mockito.ArgumentCaptor;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -146,6 +149,43 @@ class PartitionArchiveIntegrationTests {
 			assertThat(new ArchiveObjects(s3)
 				.dataFiles(new ArchiveLayout(BUCKET, "split").folder(ArchiveTable.HEALTH_READING, JANUARY))).hasSize(1);
 			assertThat(new ArchiveVerifier(s3).verify(connection, rerun).problems()).isEmpty();
+		}
+	}
+
+	@ParameterizedTest
+	@ValueSource(booleans = { true, false })
+	void filesHoldRowsSortedByUserThenTimeWhicheverPlanPostgresChooses(boolean indexScan) throws Exception {
+		ArchiveSettings small = ArchiveSettings.builder(BUCKET)
+			.prefix("sorted-" + indexScan)
+			.targetFileSize(512 * 1024)
+			.rowGroupSize(256 * 1024)
+			.build();
+		List<String> expected = new ArrayList<>();
+		try (Connection connection = postgres.connection(); Statement statement = connection.createStatement()) {
+			// the primary key gives rows by (user, metric, time): each user's rows must
+			// be
+			// sorted again; a sequential scan gives them by user only, in heap order
+			connection.setAutoCommit(false);
+			statement.execute("SET LOCAL enable_indexscan = " + indexScan);
+			statement.execute("SET LOCAL enable_bitmapscan = off");
+			statement.execute("SET LOCAL enable_sort = " + !indexScan);
+			ArchiveManifest manifest = new PartitionExporter(s3, small).export(connection, ArchiveTable.HEALTH_READING,
+					JANUARY, null);
+			connection.commit();
+			connection.setAutoCommit(true);
+			assertThat(manifest.files()).hasSizeGreaterThan(2);
+			try (ResultSet rows = statement.executeQuery("SELECT user_id, (extract(epoch FROM recorded_at) * 1000000)"
+					+ "::bigint, metric, source FROM health_reading_2025_01"
+					+ " ORDER BY user_id, recorded_at, metric COLLATE \"C\", source COLLATE \"C\"")) {
+				while (rows.next()) {
+					expected.add(rows.getLong(1) + "/" + rows.getLong(2) + "/" + rows.getString(3) + "/"
+							+ rows.getString(4));
+				}
+			}
+			List<String> archived = new ArrayList<>();
+			new ArchiveReader(s3).read(manifest,
+					(row) -> archived.add(row[0] + "/" + row[2] + "/" + row[1] + "/" + row[4]));
+			assertThat(archived).containsExactlyElementsOf(expected);
 		}
 	}
 

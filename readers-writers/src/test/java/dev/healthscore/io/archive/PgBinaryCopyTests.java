@@ -32,6 +32,36 @@ class PgBinaryCopyTests {
 	}
 
 	@Test
+	void valuesSplitAcrossReadsAndRepeatedOrLongTextsDecodeTheSame() throws IOException {
+		List<Object[]> rows = new ArrayList<>();
+		for (int i = 0; i < 500; i++) {
+			String metric = (i % 3 == 0) ? "m" + (i % 11) : "x".repeat(60 + i % 10) + "é";
+			rows.add(ArchiveRows.reading(i * 1_000_003L, metric, "2025-01-01T00:00:00.000001Z",
+					(i % 7 == 0) ? null : i / 3.0, "source-" + (i % 13)));
+		}
+		byte[] copy = writeAll(ArchiveTable.HEALTH_READING, rows);
+		// at most 3 bytes per read: shorts, ints and longs arrive in pieces
+		ByteArrayInputStream trickle = new ByteArrayInputStream(copy) {
+
+			@Override
+			public synchronized int read(byte[] bytes, int offset, int length) {
+				return super.read(bytes, offset, Math.min(length, 3));
+			}
+
+		};
+		PgBinaryCopy.Reader reader = new PgBinaryCopy.Reader(trickle, ArchiveTable.HEALTH_READING);
+		List<Object[]> read = new ArrayList<>();
+		for (Object[] row = reader.next(); row != null; row = reader.next()) {
+			read.add(row);
+		}
+		assertThat(read).hasSameSizeAs(rows);
+		for (int i = 0; i < rows.size(); i++) {
+			assertThat(RowChecksum.canonicalText(ArchiveTable.HEALTH_READING, read.get(i)))
+				.isEqualTo(RowChecksum.canonicalText(ArchiveTable.HEALTH_READING, rows.get(i)));
+		}
+	}
+
+	@Test
 	void timestampsAreMicrosSincePostgresEpochOnTheWire() throws IOException {
 		byte[] copy = writeAll(ArchiveTable.HEALTH_READING,
 				Collections.singletonList(ArchiveRows.reading(1, "m", "2000-01-01T00:00:00.000001Z", 1.0, "s")));

@@ -40,6 +40,23 @@ class RowChecksumTests {
 	}
 
 	@Test
+	void canonicalTextWritesEveryLongAsItsDecimalDigits() {
+		List<Long> values = new ArrayList<>(List.of(0L, 9L, 10L, 99L, 100L, 999_999_999_999_999_999L,
+				1_000_000_000_000_000_000L, Long.MAX_VALUE, -1L, -10L, Long.MIN_VALUE + 1, Long.MIN_VALUE));
+		for (long power = 1; power > 0 && power <= Long.MAX_VALUE / 10; power *= 10) {
+			values.addAll(List.of(power - 1, power, power + 1, -power));
+		}
+		java.util.Random random = new java.util.Random(5);
+		for (int i = 0; i < 10_000; i++) {
+			values.add(random.nextLong() >> random.nextInt(64));
+		}
+		for (long value : values) {
+			assertThat(RowChecksum.canonicalText(ArchiveTable.APP_USER, new Object[] { value, "UTC", 1 }))
+				.isEqualTo(value + "|3:UTC|1");
+		}
+	}
+
+	@Test
 	void checksumIgnoresRowOrderButSeesEveryBit() {
 		List<Object[]> rows = new ArrayList<>(ArchiveRows.trickyReadings());
 		ContentChecksum forward = checksum(rows);
