@@ -2,6 +2,7 @@ package dev.healthscore.io.archive;
 
 import java.time.YearMonth;
 import java.time.format.DateTimeFormatter;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -107,14 +108,16 @@ public enum ArchiveTable {
 	 * @return the comparator
 	 */
 	public Comparator<Object[]> rowOrder() {
-		Comparator<Object[]> order = null;
-		for (String name : this.orderBy.split(",")) {
-			int index = columnIndex(name.trim());
-			Comparator<Object[]> key = Comparator.comparing((row) -> comparable(row[index]),
-					Comparator.nullsLast(Comparator.naturalOrder()));
-			order = (order != null) ? order.thenComparing(key) : key;
-		}
-		return order;
+		int[] keys = Arrays.stream(this.orderBy.split(",")).mapToInt((name) -> columnIndex(name.trim())).toArray();
+		return (left, right) -> {
+			for (int key : keys) {
+				int order = compare(left[key], right[key]);
+				if (order != 0) {
+					return order;
+				}
+			}
+			return 0;
+		};
 	}
 
 	/**
@@ -132,8 +135,11 @@ public enum ArchiveTable {
 	}
 
 	@SuppressWarnings("unchecked")
-	private static Comparable<Object> comparable(Object value) {
-		return (Comparable<Object>) value;
+	private static int compare(Object left, Object right) {
+		if (left == null || right == null) {
+			return (left == null) ? ((right == null) ? 0 : 1) : -1;
+		}
+		return ((Comparable<Object>) left).compareTo(right);
 	}
 
 	/**

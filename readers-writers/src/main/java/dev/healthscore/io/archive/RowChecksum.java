@@ -24,6 +24,8 @@ public final class RowChecksum {
 
 	private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
+	private static final int CACHED_TEXTS = 8;
+
 	/** "00", "01" … "99", two bytes each. */
 	private static final byte[] DIGIT_PAIRS = new byte[200];
 
@@ -50,6 +52,13 @@ public final class RowChecksum {
 	private byte[] text = new byte[256];
 
 	private int length;
+
+	/** The last few text values by identity, and their encoding. */
+	private final String[] texts = new String[CACHED_TEXTS];
+
+	private final byte[][] encodedTexts = new byte[CACHED_TEXTS][];
+
+	private int nextText;
 
 	private long rows;
 
@@ -151,26 +160,29 @@ public final class RowChecksum {
 	}
 
 	private void putText(String value) {
-		int chars = value.length();
-		boolean ascii = true;
-		for (int i = 0; i < chars && ascii; i++) {
-			ascii = value.charAt(i) < 0x80;
-		}
-		if (ascii) {
-			putDecimal(chars);
-			put((byte) ':');
-			ensure(chars);
-			for (int i = 0; i < chars; i++) {
-				this.text[this.length++] = (byte) value.charAt(i);
+		// archive text columns repeat a few values: their "length:bytes" is kept
+		for (int i = 0; i < CACHED_TEXTS; i++) {
+			if (this.texts[i] == value) {
+				putBytes(this.encodedTexts[i]);
+				return;
 			}
-			return;
 		}
 		byte[] utf8 = value.getBytes(StandardCharsets.UTF_8);
-		putDecimal(utf8.length);
-		put((byte) ':');
-		ensure(utf8.length);
-		System.arraycopy(utf8, 0, this.text, this.length, utf8.length);
-		this.length += utf8.length;
+		byte[] length = Integer.toString(utf8.length).getBytes(StandardCharsets.US_ASCII);
+		byte[] encoded = new byte[length.length + 1 + utf8.length];
+		System.arraycopy(length, 0, encoded, 0, length.length);
+		encoded[length.length] = ':';
+		System.arraycopy(utf8, 0, encoded, length.length + 1, utf8.length);
+		this.texts[this.nextText] = value;
+		this.encodedTexts[this.nextText] = encoded;
+		this.nextText = (this.nextText + 1) % CACHED_TEXTS;
+		putBytes(encoded);
+	}
+
+	private void putBytes(byte[] bytes) {
+		ensure(bytes.length);
+		System.arraycopy(bytes, 0, this.text, this.length, bytes.length);
+		this.length += bytes.length;
 	}
 
 	private void putDecimal(long value) {

@@ -62,6 +62,21 @@ class PgBinaryCopyTests {
 	}
 
 	@Test
+	void aFewRepeatedShortTextsAreDecodedOnce() throws IOException {
+		List<Object[]> rows = new ArrayList<>();
+		for (int i = 0; i < 100; i++) {
+			rows.add(ArchiveRows.reading(i, List.of("steps", "sleep_minutes", "resting_heart_rate").get(i % 3),
+					"2025-01-01T00:00:00Z", 1.0, (i % 2 == 0) ? "phone" : "watch"));
+		}
+		List<Object[]> read = readAll(ArchiveTable.HEALTH_READING, writeAll(ArchiveTable.HEALTH_READING, rows));
+		for (int i = 6; i < read.size(); i++) {
+			// the same String, its hash computed once for the Parquet dictionary
+			assertThat(read.get(i)[1]).isSameAs(read.get(i % 6)[1]);
+			assertThat(read.get(i)[4]).isSameAs(read.get(i % 6)[4]);
+		}
+	}
+
+	@Test
 	void timestampsAreMicrosSincePostgresEpochOnTheWire() throws IOException {
 		byte[] copy = writeAll(ArchiveTable.HEALTH_READING,
 				Collections.singletonList(ArchiveRows.reading(1, "m", "2000-01-01T00:00:00.000001Z", 1.0, "s")));
