@@ -134,8 +134,9 @@ public enum ArchiveTable {
 		throw new IllegalArgumentException("No column " + name + " in " + this.tableName);
 	}
 
+	/** Compares two values of a column, nulls last. */
 	@SuppressWarnings("unchecked")
-	private static int compare(Object left, Object right) {
+	static int compare(Object left, Object right) {
 		if (left == null || right == null) {
 			return (left == null) ? ((right == null) ? 0 : 1) : -1;
 		}

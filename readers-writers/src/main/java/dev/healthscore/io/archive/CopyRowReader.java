@@ -113,6 +113,10 @@ final class CopyRowReader implements AutoCloseable {
 			List<Object[]> group = new ArrayList<>();
 			for (Object[] row = rows.next(); row != null && !this.closed; row = rows.next()) {
 				if (!group.isEmpty() && !row[lead].equals(group.get(0)[lead])) {
+					if (ArchiveTable.compare(row[lead], group.get(0)[lead]) < 0) {
+						throw new IOException("COPY rows are not in " + table.leadingOrderColumn() + " order: "
+								+ row[lead] + " after " + group.get(0)[lead]);
+					}
 					handGroup(group, order);
 				}
 				group.add(row);
