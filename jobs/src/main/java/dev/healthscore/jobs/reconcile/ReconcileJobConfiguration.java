@@ -108,8 +108,8 @@ public class ReconcileJobConfiguration {
 	@StepScope
 	SuspectReadingsItemReader reconcileReader(DataSource dataSource, ScoringAlgorithm algorithm,
 			ReconcileProperties properties, @Value("#{stepExecution.jobExecution.jobInstanceId}") Long instance) {
-		return new SuspectReadingsItemReader("reconcileReader", dataSource, instance, algorithm,
-				properties.chunkSize());
+		return new SuspectReadingsItemReader("reconcileReader", dataSource, instance, algorithm, properties.chunkSize(),
+				properties.readThreads());
 	}
 
 	@Bean

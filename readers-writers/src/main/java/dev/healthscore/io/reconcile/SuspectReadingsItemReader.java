@@ -3,10 +3,12 @@ package dev.healthscore.io.reconcile;
 import java.sql.SQLException;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import javax.sql.DataSource;
 
@@ -22,10 +24,11 @@ import org.springframework.util.Assert;
 
 /**
  * Reads one {@link ReconcileWork} per user with suspects of a reconcile run, in user id
- * order, by keyset over blocks of users. Only the suspect days and their lookback are
- * read, so the cost follows the number of suspects, not the size of the range. The next
- * block is read while the current one is scored and written. Restartable: the last user
- * handed out is kept in the {@link ExecutionContext}.
+ * order, in blocks of users. Only the suspect days and their lookback are read, so the
+ * cost follows the number of suspects, not the size of the range. The users with suspects
+ * are listed once, when reading starts, and split into blocks; the next blocks are read
+ * on {@code readThreads} threads at once while the current one is scored and written.
+ * Restartable: the last user handed out is kept in the {@link ExecutionContext}.
  */
 public class SuspectReadingsItemReader implements ItemStreamReader<ReconcileWork> {
 
@@ -39,17 +42,17 @@ public class SuspectReadingsItemReader implements ItemStreamReader<ReconcileWork
 
 	private final int blockSize;
 
+	private final int readThreads;
+
 	private final Deque<ReconcileWork> buffer = new ArrayDeque<>();
+
+	private final Deque<CompletableFuture<List<ReconcileWork>>> readAhead = new ArrayDeque<>();
+
+	private Deque<SuspectBlock.Users> blocks;
 
 	private long lastReadUserId;
 
-	private long lastLoadedUserId;
-
-	private boolean exhausted;
-
 	private ExecutorService readAheadExecutor;
-
-	private CompletableFuture<SuspectBlock.Loaded> readAhead;
 
 	/**
 	 * Creates a reader.
@@ -58,29 +61,32 @@ public class SuspectReadingsItemReader implements ItemStreamReader<ReconcileWork
 	 * @param jobInstanceId the reconcile job instance whose suspects to read
 	 * @param algorithm the algorithm the work is for (its metrics and lookback)
 	 * @param blockSize how many users one block of queries reads
+	 * @param readThreads how many blocks are read at once, ahead of the one handed out
 	 */
 	public SuspectReadingsItemReader(String name, DataSource dataSource, long jobInstanceId, ScoringAlgorithm algorithm,
-			int blockSize) {
+			int blockSize, int readThreads) {
 		Assert.hasText(name, "A name is required to keep the reader's position");
 		Assert.notNull(dataSource, "A dataSource is required");
 		Assert.notNull(algorithm, "An algorithm is required");
 		Assert.isTrue(blockSize > 0, () -> "blockSize must be positive, was " + blockSize);
+		Assert.isTrue(readThreads > 0, () -> "readThreads must be positive, was " + readThreads);
 		this.name = name;
 		this.dataSource = dataSource;
 		this.block = new SuspectBlock(jobInstanceId, algorithm.lookbackDays(), algorithm.inputMetrics(),
 				algorithm.lookbackMetrics());
 		this.blockSize = blockSize;
+		this.readThreads = readThreads;
 	}
 
 	@Override
 	public void open(ExecutionContext executionContext) {
 		this.lastReadUserId = executionContext.getLong(key(), Long.MIN_VALUE);
-		this.lastLoadedUserId = this.lastReadUserId;
 		this.buffer.clear();
-		this.exhausted = false;
-		this.readAhead = null;
-		this.readAheadExecutor = Executors.newSingleThreadExecutor((task) -> {
-			Thread thread = new Thread(task, this.name + "-read-ahead");
+		this.readAhead.clear();
+		this.blocks = null;
+		AtomicInteger threads = new AtomicInteger();
+		this.readAheadExecutor = Executors.newFixedThreadPool(this.readThreads, (task) -> {
+			Thread thread = new Thread(task, this.name + "-read-ahead-" + threads.incrementAndGet());
 			thread.setDaemon(true);
 			return thread;
 		});
@@ -91,8 +97,16 @@ public class SuspectReadingsItemReader implements ItemStreamReader<ReconcileWork
 
 	@Override
 	public ReconcileWork read() {
-		if (this.buffer.isEmpty() && !this.exhausted) {
-			loadNextBlock();
+		if (this.blocks == null) {
+			this.blocks = new ArrayDeque<>(listBlocks(this.lastReadUserId));
+		}
+		while (this.buffer.isEmpty() && !(this.blocks.isEmpty() && this.readAhead.isEmpty())) {
+			// keep readThreads blocks in flight: database and JVM overlap
+			while (this.readAhead.size() < this.readThreads && !this.blocks.isEmpty()) {
+				SuspectBlock.Users next = this.blocks.poll();
+				this.readAhead.add(CompletableFuture.supplyAsync(() -> load(next), this.readAheadExecutor));
+			}
+			this.buffer.addAll(awaitReadAhead(this.readAhead.poll()));
 		}
 		ReconcileWork next = this.buffer.poll();
 		if (next != null) {
@@ -101,24 +115,19 @@ public class SuspectReadingsItemReader implements ItemStreamReader<ReconcileWork
 		return next;
 	}
 
-	private void loadNextBlock() {
-		SuspectBlock.Loaded loaded = (this.readAhead != null) ? awaitReadAhead() : load(this.lastLoadedUserId);
-		this.buffer.addAll(loaded.work());
-		this.exhausted = loaded.last();
-		if (!loaded.work().isEmpty()) {
-			this.lastLoadedUserId = loaded.work().get(loaded.work().size() - 1).userId();
+	private List<SuspectBlock.Users> listBlocks(long afterUserId) {
+		try {
+			return ReadOnlyTransaction.run(this.dataSource,
+					(connection) -> this.block.blocks(connection, afterUserId, this.blockSize));
 		}
-		if (!this.exhausted) {
-			// read the next block while this one is scored and written: database and JVM
-			// overlap
-			long after = this.lastLoadedUserId;
-			this.readAhead = CompletableFuture.supplyAsync(() -> load(after), this.readAheadExecutor);
+		catch (SQLException ex) {
+			throw new ItemStreamException("Could not list the users with suspects after " + afterUserId, ex);
 		}
 	}
 
-	private SuspectBlock.Loaded awaitReadAhead() {
+	private static List<ReconcileWork> awaitReadAhead(CompletableFuture<List<ReconcileWork>> loading) {
 		try {
-			return this.readAhead.join();
+			return loading.join();
 		}
 		catch (CompletionException ex) {
 			if (ex.getCause() instanceof RuntimeException runtime) {
@@ -126,18 +135,14 @@ public class SuspectReadingsItemReader implements ItemStreamReader<ReconcileWork
 			}
 			throw ex;
 		}
-		finally {
-			this.readAhead = null;
-		}
 	}
 
-	private SuspectBlock.Loaded load(long afterUserId) {
+	private List<ReconcileWork> load(SuspectBlock.Users users) {
 		try {
-			return ReadOnlyTransaction.run(this.dataSource,
-					(connection) -> this.block.load(connection, afterUserId, this.blockSize));
+			return ReadOnlyTransaction.run(this.dataSource, (connection) -> this.block.load(connection, users));
 		}
 		catch (SQLException ex) {
-			throw new ItemStreamException("Could not read the suspects of the users after " + afterUserId, ex);
+			throw new ItemStreamException("Could not read the suspects of the users " + users, ex);
 		}
 	}
 
@@ -149,10 +154,8 @@ public class SuspectReadingsItemReader implements ItemStreamReader<ReconcileWork
 	@Override
 	public void close() {
 		this.buffer.clear();
-		if (this.readAhead != null) {
-			this.readAhead.cancel(true);
-			this.readAhead = null;
-		}
+		this.readAhead.forEach((loading) -> loading.cancel(true));
+		this.readAhead.clear();
 		if (this.readAheadExecutor != null) {
 			this.readAheadExecutor.shutdownNow();
 		}
