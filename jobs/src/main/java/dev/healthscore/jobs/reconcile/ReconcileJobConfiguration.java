@@ -108,8 +108,9 @@ public class ReconcileJobConfiguration {
 	@StepScope
 	SuspectReadingsItemReader reconcileReader(DataSource dataSource, ScoringAlgorithm algorithm,
 			ReconcileProperties properties, @Value("#{stepExecution.jobExecution.jobInstanceId}") Long instance) {
-		return new SuspectReadingsItemReader("reconcileReader", dataSource, instance, algorithm, properties.chunkSize(),
-				properties.readThreads());
+		// blocks of half a chunk: the first chunk waits for less, the threads share more
+		return new SuspectReadingsItemReader("reconcileReader", dataSource, instance, algorithm,
+				Math.max(1, properties.chunkSize() / 2), properties.readThreads());
 	}
 
 	@Bean

@@ -8,8 +8,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 /**
  * Settings of the {@code reconcile} job ({@code healthscore.reconcile.*}).
  *
- * @param chunkSize users per chunk: read in one block of queries, corrected in one
- * transaction
+ * @param chunkSize users per chunk, corrected in one transaction; they are read in blocks
+ * of half as many users
  * @param readThreads how many blocks of users are read at once, ahead of the chunk being
  * corrected
  * @param ingestMargin how long after its timestamp ({@code ingested_at}, the trigger's

@@ -27,7 +27,7 @@ import org.springframework.util.Assert;
  * order, in blocks of users. Only the suspect days and their lookback are read, so the
  * cost follows the number of suspects, not the size of the range. The users with suspects
  * are listed once, when reading starts, and split into blocks; the next blocks are read
- * on {@code readThreads} threads at once while the current one is scored and written.
+ * on {@code readThreads} threads at once while the current ones are scored and written.
  * Restartable: the last user handed out is kept in the {@link ExecutionContext}.
  */
 public class SuspectReadingsItemReader implements ItemStreamReader<ReconcileWork> {
@@ -101,8 +101,9 @@ public class SuspectReadingsItemReader implements ItemStreamReader<ReconcileWork
 			this.blocks = new ArrayDeque<>(listBlocks(this.lastReadUserId));
 		}
 		while (this.buffer.isEmpty() && !(this.blocks.isEmpty() && this.readAhead.isEmpty())) {
-			// keep readThreads blocks in flight: database and JVM overlap
-			while (this.readAhead.size() < this.readThreads && !this.blocks.isEmpty()) {
+			// keep every read thread busy, with one more block queued for each: database
+			// and JVM overlap
+			while (this.readAhead.size() < 2 * this.readThreads && !this.blocks.isEmpty()) {
 				SuspectBlock.Users next = this.blocks.poll();
 				this.readAhead.add(CompletableFuture.supplyAsync(() -> load(next), this.readAheadExecutor));
 			}
