@@ -52,7 +52,9 @@ public class ChangedInputs {
 	/**
 	 * The stored row of each changed day is one primary key lookup (LATERAL, kept from
 	 * being flattened by OFFSET 0): joined as a set, the planner hashes every row of the
-	 * range, which costs more than the few thousand lookups of a typical run.
+	 * range, which costs more than the few thousand lookups of a typical run. A plain
+	 * insert: it is a run's first (no conflict to resolve, and resolving one costs a
+	 * speculative insertion per row).
 	 */
 	private static final String SUSPECTS_SQL = """
 			INSERT INTO reconcile_suspect (job_instance_id, user_id, score_date, reasons)
@@ -88,9 +90,7 @@ public class ChangedInputs {
 			  CROSS JOIN generate_series(CAST(:first AS date), CAST(:last AS date), interval '1 day') AS d(day)
 			  WHERE c.changed_at > :since AND c.metric IS NULL
 			) f
-			GROUP BY f.user_id, f.day
-			ON CONFLICT (job_instance_id, user_id, score_date) DO UPDATE
-			SET reasons = ARRAY(SELECT DISTINCT r FROM unnest(reconcile_suspect.reasons || excluded.reasons) AS r ORDER BY r)""";
+			GROUP BY f.user_id, f.day""";
 
 	private static final String OLD_VERSION_SQL = """
 			INSERT INTO reconcile_suspect (job_instance_id, user_id, score_date, reasons)
@@ -158,8 +158,8 @@ public class ChangedInputs {
 
 	/**
 	 * Records as suspects the rows of {@code first..last} whose inputs changed within the
-	 * window.
-	 * @return how many suspect rows were inserted or updated
+	 * window. The first suspects of a run: the job instance has none yet.
+	 * @return how many suspect rows were inserted
 	 */
 	public int findSuspects(long jobInstanceId, LocalDate first, LocalDate last, ChangeWindow window) {
 		Instant since = (window.changesAfter() != null) ? window.changesAfter() : Instant.EPOCH;
