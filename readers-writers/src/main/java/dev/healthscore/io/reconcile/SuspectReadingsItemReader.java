@@ -2,6 +2,7 @@ package dev.healthscore.io.reconcile;
 
 import java.sql.SQLException;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -9,6 +10,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 
 import javax.sql.DataSource;
 
@@ -23,14 +25,16 @@ import org.springframework.batch.infrastructure.item.ItemStreamReader;
 import org.springframework.util.Assert;
 
 /**
- * Reads one {@link ReconcileWork} per user with suspects of a reconcile run, in user id
- * order, in blocks of users. Only the suspect days and their lookback are read, so the
- * cost follows the number of suspects, not the size of the range. The users with suspects
- * are listed once, when reading starts, and split into blocks; the next blocks are read
- * on {@code readThreads} threads at once while the current ones are scored and written.
- * Restartable: the last user handed out is kept in the {@link ExecutionContext}.
+ * Reads one item per user with suspects of a reconcile run, in user id order, in blocks
+ * of users: the user's {@link ReconcileWork}, turned into the item by the {@code prepare}
+ * function on the read threads (scoring it there takes it off the chunk's thread). Only
+ * the suspect days and their lookback are read, so the cost follows the number of
+ * suspects, not the size of the range. The users with suspects are listed once, when
+ * reading starts, and split into blocks; the next blocks are read on {@code readThreads}
+ * threads at once while the current ones are scored and written. Restartable: the last
+ * user handed out is kept in the {@link ExecutionContext}.
  */
-public class SuspectReadingsItemReader implements ItemStreamReader<ReconcileWork> {
+public class SuspectReadingsItemReader<T> implements ItemStreamReader<T> {
 
 	private static final Logger logger = LoggerFactory.getLogger(SuspectReadingsItemReader.class);
 
@@ -44,9 +48,11 @@ public class SuspectReadingsItemReader implements ItemStreamReader<ReconcileWork
 
 	private final int readThreads;
 
-	private final Deque<ReconcileWork> buffer = new ArrayDeque<>();
+	private final Function<ReconcileWork, T> prepare;
 
-	private final Deque<CompletableFuture<List<ReconcileWork>>> readAhead = new ArrayDeque<>();
+	private final Deque<Prepared<T>> buffer = new ArrayDeque<>();
+
+	private final Deque<CompletableFuture<List<Prepared<T>>>> readAhead = new ArrayDeque<>();
 
 	private Deque<SuspectBlock.Users> blocks;
 
@@ -62,20 +68,23 @@ public class SuspectReadingsItemReader implements ItemStreamReader<ReconcileWork
 	 * @param algorithm the algorithm the work is for (its metrics and lookback)
 	 * @param blockSize how many users one block of queries reads
 	 * @param readThreads how many blocks are read at once, ahead of the one handed out
+	 * @param prepare what each user's work becomes, on the read threads (thread-safe)
 	 */
 	public SuspectReadingsItemReader(String name, DataSource dataSource, long jobInstanceId, ScoringAlgorithm algorithm,
-			int blockSize, int readThreads) {
+			int blockSize, int readThreads, Function<ReconcileWork, T> prepare) {
 		Assert.hasText(name, "A name is required to keep the reader's position");
 		Assert.notNull(dataSource, "A dataSource is required");
 		Assert.notNull(algorithm, "An algorithm is required");
 		Assert.isTrue(blockSize > 0, () -> "blockSize must be positive, was " + blockSize);
 		Assert.isTrue(readThreads > 0, () -> "readThreads must be positive, was " + readThreads);
+		Assert.notNull(prepare, "A prepare function is required");
 		this.name = name;
 		this.dataSource = dataSource;
 		this.block = new SuspectBlock(jobInstanceId, algorithm.lookbackDays(), algorithm.inputMetrics(),
 				algorithm.lookbackMetrics());
 		this.blockSize = blockSize;
 		this.readThreads = readThreads;
+		this.prepare = prepare;
 	}
 
 	@Override
@@ -96,7 +105,7 @@ public class SuspectReadingsItemReader implements ItemStreamReader<ReconcileWork
 	}
 
 	@Override
-	public ReconcileWork read() {
+	public T read() {
 		if (this.blocks == null) {
 			this.blocks = new ArrayDeque<>(listBlocks(this.lastReadUserId));
 		}
@@ -109,11 +118,12 @@ public class SuspectReadingsItemReader implements ItemStreamReader<ReconcileWork
 			}
 			this.buffer.addAll(awaitReadAhead(this.readAhead.poll()));
 		}
-		ReconcileWork next = this.buffer.poll();
-		if (next != null) {
-			this.lastReadUserId = next.userId();
+		Prepared<T> next = this.buffer.poll();
+		if (next == null) {
+			return null;
 		}
-		return next;
+		this.lastReadUserId = next.userId();
+		return next.item();
 	}
 
 	private List<SuspectBlock.Users> listBlocks(long afterUserId) {
@@ -126,7 +136,7 @@ public class SuspectReadingsItemReader implements ItemStreamReader<ReconcileWork
 		}
 	}
 
-	private static List<ReconcileWork> awaitReadAhead(CompletableFuture<List<ReconcileWork>> loading) {
+	private static <T> List<Prepared<T>> awaitReadAhead(CompletableFuture<List<Prepared<T>>> loading) {
 		try {
 			return loading.join();
 		}
@@ -138,13 +148,19 @@ public class SuspectReadingsItemReader implements ItemStreamReader<ReconcileWork
 		}
 	}
 
-	private List<ReconcileWork> load(SuspectBlock.Users users) {
+	private List<Prepared<T>> load(SuspectBlock.Users users) {
+		List<ReconcileWork> work;
 		try {
-			return ReadOnlyTransaction.run(this.dataSource, (connection) -> this.block.load(connection, users));
+			work = ReadOnlyTransaction.run(this.dataSource, (connection) -> this.block.load(connection, users));
 		}
 		catch (SQLException ex) {
 			throw new ItemStreamException("Could not read the suspects of the users " + users, ex);
 		}
+		List<Prepared<T>> prepared = new ArrayList<>(work.size());
+		for (ReconcileWork user : work) {
+			prepared.add(new Prepared<>(user.userId(), this.prepare.apply(user)));
+		}
+		return prepared;
 	}
 
 	@Override
@@ -164,6 +180,11 @@ public class SuspectReadingsItemReader implements ItemStreamReader<ReconcileWork
 
 	private String key() {
 		return this.name + ".lastUserId";
+	}
+
+	/** A user's item, as prepared on a read thread. */
+	private record Prepared<T>(long userId, T item) {
+
 	}
 
 }

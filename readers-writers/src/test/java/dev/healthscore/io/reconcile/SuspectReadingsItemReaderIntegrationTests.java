@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 
 import javax.sql.DataSource;
 
@@ -71,7 +72,7 @@ class SuspectReadingsItemReaderIntegrationTests {
 
 	@Test
 	void readsEveryUserWithSuspectsOnceInUserIdOrderWhileReadingSeveralBlocksAtOnce() {
-		SuspectReadingsItemReader reader = reader(2, 3);
+		SuspectReadingsItemReader<ReconcileWork> reader = reader(2, 3);
 		reader.open(new ExecutionContext());
 		List<ReconcileWork> work = readAll(reader);
 		reader.close();
@@ -92,7 +93,7 @@ class SuspectReadingsItemReaderIntegrationTests {
 	@Test
 	void resumesAfterTheLastUserHandedOut() {
 		ExecutionContext context = new ExecutionContext();
-		SuspectReadingsItemReader first = reader(2, 2);
+		SuspectReadingsItemReader<ReconcileWork> first = reader(2, 2);
 		first.open(context);
 		List<Long> read = new ArrayList<>();
 		for (int i = 0; i < 3; i++) {
@@ -100,7 +101,7 @@ class SuspectReadingsItemReaderIntegrationTests {
 		}
 		first.update(context);
 		first.close();
-		SuspectReadingsItemReader second = reader(3, 1);
+		SuspectReadingsItemReader<ReconcileWork> second = reader(3, 1);
 		second.open(context);
 		readAll(second).forEach((work) -> read.add(work.userId()));
 		second.close();
@@ -109,20 +110,20 @@ class SuspectReadingsItemReaderIntegrationTests {
 
 	@Test
 	void readsNothingWhenTheRunHasNoSuspects() {
-		SuspectReadingsItemReader reader = new SuspectReadingsItemReader("reader", dataSource, INSTANCE + 2,
-				new HealthScoreV1(), 2, 2);
+		SuspectReadingsItemReader<ReconcileWork> reader = new SuspectReadingsItemReader<>("reader", dataSource,
+				INSTANCE + 2, new HealthScoreV1(), 2, 2, Function.identity());
 		reader.open(new ExecutionContext());
 		assertThat(reader.read()).isNull();
 		assertThat(reader.read()).isNull();
 		reader.close();
 	}
 
-	private static SuspectReadingsItemReader reader(int blockSize, int readThreads) {
-		return new SuspectReadingsItemReader("reader", dataSource, INSTANCE, new HealthScoreV1(), blockSize,
-				readThreads);
+	private static SuspectReadingsItemReader<ReconcileWork> reader(int blockSize, int readThreads) {
+		return new SuspectReadingsItemReader<>("reader", dataSource, INSTANCE, new HealthScoreV1(), blockSize,
+				readThreads, Function.identity());
 	}
 
-	private static List<ReconcileWork> readAll(SuspectReadingsItemReader reader) {
+	private static List<ReconcileWork> readAll(SuspectReadingsItemReader<ReconcileWork> reader) {
 		List<ReconcileWork> all = new ArrayList<>();
 		for (ReconcileWork work = reader.read(); work != null; work = reader.read()) {
 			all.add(work);
