@@ -5,7 +5,6 @@ import java.time.LocalDate;
 import javax.sql.DataSource;
 
 import dev.healthscore.io.jdbc.MonthlyPartitions;
-import dev.healthscore.io.reconcile.ReconcileWork;
 import dev.healthscore.io.reconcile.SuspectReadingsItemReader;
 import dev.healthscore.io.score.ReconciledUser;
 import dev.healthscore.io.score.ScoreCorrectionWriter;
@@ -82,15 +81,14 @@ public class ReconcileJobConfiguration {
 
 	@Bean
 	Step reconcileScores(JobRepository jobRepository, PlatformTransactionManager transactionManager,
-			SuspectReadingsItemReader reconcileReader, ScoringAlgorithm algorithm,
-			ScoreCorrectionWriter reconcileWriter, ReconcileProperties properties) {
+			SuspectReadingsItemReader<ReconciledUser> reconcileReader, ScoreCorrectionWriter reconcileWriter,
+			ReconcileProperties properties) {
 		ExecutionContextPromotionListener promotion = new ExecutionContextPromotionListener();
 		promotion.setKeys(new String[] { TALLY_KEY });
 		return new StepBuilder("reconcileScores", jobRepository)
-			.<ReconcileWork, ReconciledUser>chunk(properties.chunkSize())
+			.<ReconciledUser, ReconciledUser>chunk(properties.chunkSize())
 			.transactionManager(transactionManager)
 			.reader(reconcileReader)
-			.processor(new ReconcileProcessor(algorithm))
 			.writer(reconcileWriter)
 			.listener(promotion)
 			.build();
@@ -106,10 +104,13 @@ public class ReconcileJobConfiguration {
 
 	@Bean
 	@StepScope
-	SuspectReadingsItemReader reconcileReader(DataSource dataSource, ScoringAlgorithm algorithm,
+	SuspectReadingsItemReader<ReconciledUser> reconcileReader(DataSource dataSource, ScoringAlgorithm algorithm,
 			ReconcileProperties properties, @Value("#{stepExecution.jobExecution.jobInstanceId}") Long instance) {
-		return new SuspectReadingsItemReader("reconcileReader", dataSource, instance, algorithm,
-				properties.chunkSize());
+		// blocks of half a chunk: the first chunk waits for less, the threads share more;
+		// users are scored on the read threads, so the chunk's thread only writes
+		return new SuspectReadingsItemReader<>("reconcileReader", dataSource, instance, algorithm,
+				Math.max(1, properties.chunkSize() / 2), properties.readThreads(),
+				new ReconcileProcessor(algorithm)::process);
 	}
 
 	@Bean

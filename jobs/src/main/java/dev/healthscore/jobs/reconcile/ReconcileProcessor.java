@@ -25,13 +25,13 @@ import org.springframework.batch.infrastructure.item.ItemProcessor;
 /**
  * Scores a user's suspect days again with the configured algorithm, the same path as
  * {@code recompute}, one run of consecutive days at a time, and fingerprints their
- * inputs.
+ * inputs. Thread-safe: the reader's threads score as they read.
  */
 class ReconcileProcessor implements ItemProcessor<ReconcileWork, ReconciledUser> {
 
 	private final ScoringAlgorithm algorithm;
 
-	private final InputHashes hashes = new InputHashes();
+	private final ThreadLocal<InputHashes> hashes = ThreadLocal.withInitial(InputHashes::new);
 
 	ReconcileProcessor(ScoringAlgorithm algorithm) {
 		this.algorithm = algorithm;
@@ -43,11 +43,12 @@ class ReconcileProcessor implements ItemProcessor<ReconcileWork, ReconciledUser>
 		// runs share lookback readings: a rejected one is quarantined once
 		Map<Reading, Rejection> rejections = new LinkedHashMap<>();
 		Map<LocalDate, InputFingerprint> fingerprints = new HashMap<>();
+		InputHashes hashes = this.hashes.get();
 		for (ScoreInputs inputs : work.inputs()) {
 			UserScores result = this.algorithm.score(inputs);
 			scores.addAll(result.scores());
 			result.rejections().forEach((rejection) -> rejections.putIfAbsent(rejection.reading(), rejection));
-			fingerprints.putAll(InputFingerprints.of(this.algorithm, inputs, result, this.hashes));
+			fingerprints.putAll(InputFingerprints.of(this.algorithm, inputs, result, hashes));
 		}
 		UserScores all = new UserScores(work.userId(), scores, List.copyOf(rejections.values()));
 		return new ReconciledUser(new ScoredUser(all, work.inputsAsOf(), fingerprints), work.suspects());

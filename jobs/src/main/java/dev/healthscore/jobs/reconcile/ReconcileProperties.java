@@ -8,8 +8,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 /**
  * Settings of the {@code reconcile} job ({@code healthscore.reconcile.*}).
  *
- * @param chunkSize users per chunk: read in one block of queries, corrected in one
- * transaction
+ * @param chunkSize users per chunk, corrected in one transaction; they are read in blocks
+ * of half as many users
+ * @param readThreads how many blocks of users are read at once, ahead of the chunk being
+ * corrected
  * @param ingestMargin how long after its timestamp ({@code ingested_at}, the trigger's
  * {@code changed_at}: transaction starts) a change may commit; changes are looked for
  * from the last checkpoint less this margin
@@ -20,8 +22,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * not reconciled for longer needs {@code --full}
  */
 @ConfigurationProperties("healthscore.reconcile")
-public record ReconcileProperties(@DefaultValue("200") int chunkSize, @DefaultValue("10m") Duration ingestMargin,
-		@DefaultValue("1000") int segmentUsers, @DefaultValue("16") long leafWidth,
-		@DefaultValue("60d") Duration changeLogRetention) {
+public record ReconcileProperties(@DefaultValue("200") int chunkSize, @DefaultValue("2") int readThreads,
+		@DefaultValue("10m") Duration ingestMargin, @DefaultValue("1000") int segmentUsers,
+		@DefaultValue("16") long leafWidth, @DefaultValue("60d") Duration changeLogRetention) {
 
 }

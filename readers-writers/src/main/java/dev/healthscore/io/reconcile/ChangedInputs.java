@@ -49,6 +49,13 @@ public class ChangedInputs {
 	private static final String OLDEST_INPUTS_SQL = """
 			SELECT min(inputs_as_of) FROM health_score WHERE score_date IN (:days)""";
 
+	/**
+	 * The stored row of each changed day is one primary key lookup (LATERAL, kept from
+	 * being flattened by OFFSET 0): joined as a set, the planner hashes every row of the
+	 * range, which costs more than the few thousand lookups of a typical run. A plain
+	 * insert: it is a run's first (no conflict to resolve, and resolving one costs a
+	 * speculative insertion per row).
+	 */
 	private static final String SUSPECTS_SQL = """
 			INSERT INTO reconcile_suspect (job_instance_id, user_id, score_date, reasons)
 			SELECT :instance, f.user_id, f.day, array_agg(DISTINCT f.reason ORDER BY f.reason)
@@ -71,8 +78,9 @@ public class ChangedInputs {
 			    CROSS JOIN LATERAL generate_series(0, CASE WHEN e.metric IN (:lookbacks) THEN :lookbackDays ELSE 0 END)
 			         AS k(k)
 			  ) a
-			  LEFT JOIN health_score s ON s.user_id = a.user_id AND s.score_date = a.day
-			                           AND s.score_date BETWEEN :first AND :last
+			  LEFT JOIN LATERAL (SELECT h.user_id, h.inputs_as_of FROM health_score h
+			                     WHERE h.user_id = a.user_id AND h.score_date = a.day
+			                       AND h.score_date BETWEEN :first AND :last OFFSET 0) AS s ON true
 			  WHERE a.day BETWEEN :first AND :last
 			    AND CASE WHEN s.user_id IS NULL THEN a.k = 0
 			             ELSE s.inputs_as_of < a.event_at + :marginSeconds * interval '1 second' END
@@ -82,9 +90,7 @@ public class ChangedInputs {
 			  CROSS JOIN generate_series(CAST(:first AS date), CAST(:last AS date), interval '1 day') AS d(day)
 			  WHERE c.changed_at > :since AND c.metric IS NULL
 			) f
-			GROUP BY f.user_id, f.day
-			ON CONFLICT (job_instance_id, user_id, score_date) DO UPDATE
-			SET reasons = ARRAY(SELECT DISTINCT r FROM unnest(reconcile_suspect.reasons || excluded.reasons) AS r ORDER BY r)""";
+			GROUP BY f.user_id, f.day""";
 
 	private static final String OLD_VERSION_SQL = """
 			INSERT INTO reconcile_suspect (job_instance_id, user_id, score_date, reasons)
@@ -152,8 +158,8 @@ public class ChangedInputs {
 
 	/**
 	 * Records as suspects the rows of {@code first..last} whose inputs changed within the
-	 * window.
-	 * @return how many suspect rows were inserted or updated
+	 * window. The first suspects of a run: the job instance has none yet.
+	 * @return how many suspect rows were inserted
 	 */
 	public int findSuspects(long jobInstanceId, LocalDate first, LocalDate last, ChangeWindow window) {
 		Instant since = (window.changesAfter() != null) ? window.changesAfter() : Instant.EPOCH;

@@ -40,11 +40,13 @@ final class SuspectBlock {
 
 	private static final long SECONDS_PER_DAY = 86_400;
 
+	private static final String USERS_WITH_SUSPECTS_SQL = """
+			SELECT DISTINCT user_id FROM reconcile_suspect WHERE job_instance_id = ? AND user_id > ?
+			ORDER BY user_id""";
+
 	private static final String SUSPECTS_SQL = """
 			SELECT user_id, score_date, reasons FROM reconcile_suspect
-			WHERE job_instance_id = ? AND user_id > ? AND user_id <= (
-			  SELECT max(user_id) FROM (SELECT DISTINCT user_id FROM reconcile_suspect
-			                            WHERE job_instance_id = ? AND user_id > ? ORDER BY user_id LIMIT ?) AS next)
+			WHERE job_instance_id = ? AND user_id BETWEEN ? AND ?
 			ORDER BY user_id, score_date""";
 
 	private static final String USERS_SQL = """
@@ -84,14 +86,47 @@ final class SuspectBlock {
 	}
 
 	/**
-	 * Loads the next {@code size} users with suspects after {@code afterUserId}.
-	 * @return their work in user id order, and whether no users are left after it
+	 * Splits the users with suspects after {@code afterUserId} into blocks of at most
+	 * {@code size} users.
+	 * @return the blocks, as ranges of user ids, in user id order
 	 */
-	Loaded load(Connection connection, long afterUserId, int size) throws SQLException {
+	List<Users> blocks(Connection connection, long afterUserId, int size) throws SQLException {
+		List<Users> blocks = new ArrayList<>();
+		try (PreparedStatement ps = connection.prepareStatement(USERS_WITH_SUSPECTS_SQL)) {
+			ps.setFetchSize(10_000);
+			ps.setLong(1, this.jobInstanceId);
+			ps.setLong(2, afterUserId);
+			try (ResultSet rs = ps.executeQuery()) {
+				long first = 0;
+				long last = 0;
+				int count = 0;
+				while (rs.next()) {
+					last = rs.getLong(1);
+					if (count == 0) {
+						first = last;
+					}
+					if (++count == size) {
+						blocks.add(new Users(first, last));
+						count = 0;
+					}
+				}
+				if (count > 0) {
+					blocks.add(new Users(first, last));
+				}
+			}
+		}
+		return blocks;
+	}
+
+	/**
+	 * Loads the suspects of the users of {@code block}.
+	 * @return their work in user id order
+	 */
+	List<ReconcileWork> load(Connection connection, Users block) throws SQLException {
 		Instant asOf = transactionStart(connection);
-		SortedMap<Long, SortedMap<LocalDate, List<String>>> suspects = loadSuspects(connection, afterUserId, size);
+		SortedMap<Long, SortedMap<LocalDate, List<String>>> suspects = loadSuspects(connection, block);
 		if (suspects.isEmpty()) {
-			return new Loaded(List.of(), true);
+			return List.of();
 		}
 		Map<Long, UserProfile> profiles = loadUsers(connection, suspects.keySet());
 		Windows windows = new Windows();
@@ -108,11 +143,11 @@ final class SuspectBlock {
 		suspects.forEach((userId, days) -> work
 			.add(work(userId, profiles.get(userId), days, readings.getOrDefault(userId, List.of()), asOf)));
 		if (logger.isDebugEnabled()) {
-			logger.debug("{} users after {}: {} windows, {} readings in {} ms, split in {} ms", suspects.size(),
-					afterUserId, windows.size(), readings.values().stream().mapToInt(List::size).sum(),
-					(read - started) / 1_000_000, (System.nanoTime() - read) / 1_000_000);
+			logger.debug("{} users {}: {} windows, {} readings in {} ms, split in {} ms", suspects.size(), block,
+					windows.size(), readings.values().stream().mapToInt(List::size).sum(), (read - started) / 1_000_000,
+					(System.nanoTime() - read) / 1_000_000);
 		}
-		return new Loaded(work, suspects.size() < size);
+		return work;
 	}
 
 	private void addWindows(Windows windows, UserProfile user, Set<LocalDate> days) {
@@ -163,15 +198,13 @@ final class SuspectBlock {
 		return days;
 	}
 
-	private SortedMap<Long, SortedMap<LocalDate, List<String>>> loadSuspects(Connection connection, long afterUserId,
-			int size) throws SQLException {
+	private SortedMap<Long, SortedMap<LocalDate, List<String>>> loadSuspects(Connection connection, Users block)
+			throws SQLException {
 		SortedMap<Long, SortedMap<LocalDate, List<String>>> suspects = new TreeMap<>();
 		try (PreparedStatement ps = connection.prepareStatement(SUSPECTS_SQL)) {
 			ps.setLong(1, this.jobInstanceId);
-			ps.setLong(2, afterUserId);
-			ps.setLong(3, this.jobInstanceId);
-			ps.setLong(4, afterUserId);
-			ps.setInt(5, size);
+			ps.setLong(2, block.first());
+			ps.setLong(3, block.last());
 			try (ResultSet rs = ps.executeQuery()) {
 				while (rs.next()) {
 					List<String> reasons = Arrays.asList((String[]) rs.getArray(3).getArray());
@@ -222,8 +255,13 @@ final class SuspectBlock {
 		}
 	}
 
-	/** A loaded block: the users' work, and whether it was the last block. */
-	record Loaded(List<ReconcileWork> work, boolean last) {
+	/** A block of users with suspects: the ids {@code first..last}, both included. */
+	record Users(long first, long last) {
+
+		@Override
+		public String toString() {
+			return first + ".." + last;
+		}
 
 	}
 

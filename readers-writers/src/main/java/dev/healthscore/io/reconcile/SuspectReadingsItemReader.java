@@ -2,11 +2,15 @@ package dev.healthscore.io.reconcile;
 
 import java.sql.SQLException;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 
 import javax.sql.DataSource;
 
@@ -21,13 +25,16 @@ import org.springframework.batch.infrastructure.item.ItemStreamReader;
 import org.springframework.util.Assert;
 
 /**
- * Reads one {@link ReconcileWork} per user with suspects of a reconcile run, in user id
- * order, by keyset over blocks of users. Only the suspect days and their lookback are
- * read, so the cost follows the number of suspects, not the size of the range. The next
- * block is read while the current one is scored and written. Restartable: the last user
- * handed out is kept in the {@link ExecutionContext}.
+ * Reads one item per user with suspects of a reconcile run, in user id order, in blocks
+ * of users: the user's {@link ReconcileWork}, turned into the item by the {@code prepare}
+ * function on the read threads (scoring it there takes it off the chunk's thread). Only
+ * the suspect days and their lookback are read, so the cost follows the number of
+ * suspects, not the size of the range. The users with suspects are listed once, when
+ * reading starts, and split into blocks; the next blocks are read on {@code readThreads}
+ * threads at once while the current ones are scored and written. Restartable: the last
+ * user handed out is kept in the {@link ExecutionContext}.
  */
-public class SuspectReadingsItemReader implements ItemStreamReader<ReconcileWork> {
+public class SuspectReadingsItemReader<T> implements ItemStreamReader<T> {
 
 	private static final Logger logger = LoggerFactory.getLogger(SuspectReadingsItemReader.class);
 
@@ -39,17 +46,19 @@ public class SuspectReadingsItemReader implements ItemStreamReader<ReconcileWork
 
 	private final int blockSize;
 
-	private final Deque<ReconcileWork> buffer = new ArrayDeque<>();
+	private final int readThreads;
+
+	private final Function<ReconcileWork, T> prepare;
+
+	private final Deque<Prepared<T>> buffer = new ArrayDeque<>();
+
+	private final Deque<CompletableFuture<List<Prepared<T>>>> readAhead = new ArrayDeque<>();
+
+	private Deque<SuspectBlock.Users> blocks;
 
 	private long lastReadUserId;
 
-	private long lastLoadedUserId;
-
-	private boolean exhausted;
-
 	private ExecutorService readAheadExecutor;
-
-	private CompletableFuture<SuspectBlock.Loaded> readAhead;
 
 	/**
 	 * Creates a reader.
@@ -58,29 +67,35 @@ public class SuspectReadingsItemReader implements ItemStreamReader<ReconcileWork
 	 * @param jobInstanceId the reconcile job instance whose suspects to read
 	 * @param algorithm the algorithm the work is for (its metrics and lookback)
 	 * @param blockSize how many users one block of queries reads
+	 * @param readThreads how many blocks are read at once, ahead of the one handed out
+	 * @param prepare what each user's work becomes, on the read threads (thread-safe)
 	 */
 	public SuspectReadingsItemReader(String name, DataSource dataSource, long jobInstanceId, ScoringAlgorithm algorithm,
-			int blockSize) {
+			int blockSize, int readThreads, Function<ReconcileWork, T> prepare) {
 		Assert.hasText(name, "A name is required to keep the reader's position");
 		Assert.notNull(dataSource, "A dataSource is required");
 		Assert.notNull(algorithm, "An algorithm is required");
 		Assert.isTrue(blockSize > 0, () -> "blockSize must be positive, was " + blockSize);
+		Assert.isTrue(readThreads > 0, () -> "readThreads must be positive, was " + readThreads);
+		Assert.notNull(prepare, "A prepare function is required");
 		this.name = name;
 		this.dataSource = dataSource;
 		this.block = new SuspectBlock(jobInstanceId, algorithm.lookbackDays(), algorithm.inputMetrics(),
 				algorithm.lookbackMetrics());
 		this.blockSize = blockSize;
+		this.readThreads = readThreads;
+		this.prepare = prepare;
 	}
 
 	@Override
 	public void open(ExecutionContext executionContext) {
 		this.lastReadUserId = executionContext.getLong(key(), Long.MIN_VALUE);
-		this.lastLoadedUserId = this.lastReadUserId;
 		this.buffer.clear();
-		this.exhausted = false;
-		this.readAhead = null;
-		this.readAheadExecutor = Executors.newSingleThreadExecutor((task) -> {
-			Thread thread = new Thread(task, this.name + "-read-ahead");
+		this.readAhead.clear();
+		this.blocks = null;
+		AtomicInteger threads = new AtomicInteger();
+		this.readAheadExecutor = Executors.newFixedThreadPool(this.readThreads, (task) -> {
+			Thread thread = new Thread(task, this.name + "-read-ahead-" + threads.incrementAndGet());
 			thread.setDaemon(true);
 			return thread;
 		});
@@ -90,35 +105,40 @@ public class SuspectReadingsItemReader implements ItemStreamReader<ReconcileWork
 	}
 
 	@Override
-	public ReconcileWork read() {
-		if (this.buffer.isEmpty() && !this.exhausted) {
-			loadNextBlock();
+	public T read() {
+		if (this.blocks == null) {
+			this.blocks = new ArrayDeque<>(listBlocks(this.lastReadUserId));
 		}
-		ReconcileWork next = this.buffer.poll();
-		if (next != null) {
-			this.lastReadUserId = next.userId();
+		while (this.buffer.isEmpty() && !(this.blocks.isEmpty() && this.readAhead.isEmpty())) {
+			// keep every read thread busy, with one more block queued for each: database
+			// and JVM overlap
+			while (this.readAhead.size() < 2 * this.readThreads && !this.blocks.isEmpty()) {
+				SuspectBlock.Users next = this.blocks.poll();
+				this.readAhead.add(CompletableFuture.supplyAsync(() -> load(next), this.readAheadExecutor));
+			}
+			this.buffer.addAll(awaitReadAhead(this.readAhead.poll()));
 		}
-		return next;
+		Prepared<T> next = this.buffer.poll();
+		if (next == null) {
+			return null;
+		}
+		this.lastReadUserId = next.userId();
+		return next.item();
 	}
 
-	private void loadNextBlock() {
-		SuspectBlock.Loaded loaded = (this.readAhead != null) ? awaitReadAhead() : load(this.lastLoadedUserId);
-		this.buffer.addAll(loaded.work());
-		this.exhausted = loaded.last();
-		if (!loaded.work().isEmpty()) {
-			this.lastLoadedUserId = loaded.work().get(loaded.work().size() - 1).userId();
-		}
-		if (!this.exhausted) {
-			// read the next block while this one is scored and written: database and JVM
-			// overlap
-			long after = this.lastLoadedUserId;
-			this.readAhead = CompletableFuture.supplyAsync(() -> load(after), this.readAheadExecutor);
-		}
-	}
-
-	private SuspectBlock.Loaded awaitReadAhead() {
+	private List<SuspectBlock.Users> listBlocks(long afterUserId) {
 		try {
-			return this.readAhead.join();
+			return ReadOnlyTransaction.run(this.dataSource,
+					(connection) -> this.block.blocks(connection, afterUserId, this.blockSize));
+		}
+		catch (SQLException ex) {
+			throw new ItemStreamException("Could not list the users with suspects after " + afterUserId, ex);
+		}
+	}
+
+	private static <T> List<Prepared<T>> awaitReadAhead(CompletableFuture<List<Prepared<T>>> loading) {
+		try {
+			return loading.join();
 		}
 		catch (CompletionException ex) {
 			if (ex.getCause() instanceof RuntimeException runtime) {
@@ -126,19 +146,21 @@ public class SuspectReadingsItemReader implements ItemStreamReader<ReconcileWork
 			}
 			throw ex;
 		}
-		finally {
-			this.readAhead = null;
-		}
 	}
 
-	private SuspectBlock.Loaded load(long afterUserId) {
+	private List<Prepared<T>> load(SuspectBlock.Users users) {
+		List<ReconcileWork> work;
 		try {
-			return ReadOnlyTransaction.run(this.dataSource,
-					(connection) -> this.block.load(connection, afterUserId, this.blockSize));
+			work = ReadOnlyTransaction.run(this.dataSource, (connection) -> this.block.load(connection, users));
 		}
 		catch (SQLException ex) {
-			throw new ItemStreamException("Could not read the suspects of the users after " + afterUserId, ex);
+			throw new ItemStreamException("Could not read the suspects of the users " + users, ex);
 		}
+		List<Prepared<T>> prepared = new ArrayList<>(work.size());
+		for (ReconcileWork user : work) {
+			prepared.add(new Prepared<>(user.userId(), this.prepare.apply(user)));
+		}
+		return prepared;
 	}
 
 	@Override
@@ -149,10 +171,8 @@ public class SuspectReadingsItemReader implements ItemStreamReader<ReconcileWork
 	@Override
 	public void close() {
 		this.buffer.clear();
-		if (this.readAhead != null) {
-			this.readAhead.cancel(true);
-			this.readAhead = null;
-		}
+		this.readAhead.forEach((loading) -> loading.cancel(true));
+		this.readAhead.clear();
 		if (this.readAheadExecutor != null) {
 			this.readAheadExecutor.shutdownNow();
 		}
@@ -160,6 +180,11 @@ public class SuspectReadingsItemReader implements ItemStreamReader<ReconcileWork
 
 	private String key() {
 		return this.name + ".lastUserId";
+	}
+
+	/** A user's item, as prepared on a read thread. */
+	private record Prepared<T>(long userId, T item) {
+
 	}
 
 }

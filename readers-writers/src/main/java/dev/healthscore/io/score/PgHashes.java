@@ -50,11 +50,13 @@ final class PgHashes {
 			return seed;
 		}
 		long bits = Double.isNaN(value) ? CANONICAL_NAN_BITS : Double.doubleToRawLongBits(value);
-		byte[] little = new byte[8];
-		for (int i = 0; i < 8; i++) {
-			little[i] = (byte) (bits >>> (8 * i));
-		}
-		return bytes(little, 0, 8, seed);
+		// bytes() of the 8 little-endian bytes, without them: the low word goes to a, the
+		// high word to b (one per reading scored, so no array)
+		int[] s = state(8, seed);
+		s[0] += (int) bits;
+		s[1] += (int) (bits >>> 32);
+		fin(s);
+		return result(s);
 	}
 
 	/** {@code hash_bytes_uint32_extended}. */

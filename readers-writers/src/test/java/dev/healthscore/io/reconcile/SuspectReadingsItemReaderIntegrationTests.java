@@ -1,0 +1,134 @@
+package dev.healthscore.io.reconcile;
+
+import java.io.IOException;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
+import javax.sql.DataSource;
+
+import dev.healthscore.scoring.Reading;
+import dev.healthscore.scoring.ScoreInputs;
+import dev.healthscore.scoring.v1.HealthScoreV1;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.flywaydb.core.Flyway;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.batch.infrastructure.item.ExecutionContext;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@link SuspectReadingsItemReader} hands out every user with suspects once, in user id
+ * order, however many blocks are read at once, and resumes after the last user handed
+ * out.
+ */
+class SuspectReadingsItemReaderIntegrationTests {
+
+	private static final long INSTANCE = 41;
+
+	private static final LocalDate DAY = LocalDate.parse("2025-03-20");
+
+	private static final List<Long> USERS_WITH_SUSPECTS = List.of(3L, 5L, 6L, 8L, 9L, 12L, 14L);
+
+	private static EmbeddedPostgres postgres;
+
+	private static DataSource dataSource;
+
+	@BeforeAll
+	static void start() throws IOException {
+		postgres = EmbeddedPostgres.builder().start();
+		dataSource = postgres.getPostgresDatabase();
+		Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();
+		JdbcTemplate jdbc = new JdbcTemplate(dataSource);
+		jdbc.execute("SELECT healthscore_ensure_partitions('health_reading', '2025-02-01', '2025-03-01')");
+		for (long user = 1; user <= 15; user++) {
+			jdbc.update("INSERT INTO app_user (user_id, time_zone) VALUES (?, 'Europe/Paris')", user);
+			jdbc.update("""
+					INSERT INTO health_reading (user_id, metric, recorded_at, value, source)
+					VALUES (?, 'steps', '2025-03-20 12:00+01', ?, 'phone'),
+					       (?, 'resting_heart_rate', '2025-03-01 07:00+01', 58, 'watch'),
+					       (?, 'heart_rate', '2025-03-20 12:00+01', 90, 'watch')""", user, 1000 * user, user, user);
+		}
+		// another run's suspects are not this one's
+		jdbc.update("INSERT INTO reconcile_suspect VALUES (?, 2, ?, ARRAY['late_data'])", INSTANCE + 1, DAY);
+		for (long user : USERS_WITH_SUSPECTS) {
+			jdbc.update("INSERT INTO reconcile_suspect VALUES (?, ?, ?, ARRAY['late_data'])", INSTANCE, user, DAY);
+			if (user % 2 == 0) {
+				jdbc.update("INSERT INTO reconcile_suspect VALUES (?, ?, ?, ARRAY['changed_input', 'late_data'])",
+						INSTANCE, user, DAY.plusDays(1));
+			}
+		}
+	}
+
+	@AfterAll
+	static void stop() throws IOException {
+		postgres.close();
+	}
+
+	@Test
+	void readsEveryUserWithSuspectsOnceInUserIdOrderWhileReadingSeveralBlocksAtOnce() {
+		SuspectReadingsItemReader<ReconcileWork> reader = reader(2, 3);
+		reader.open(new ExecutionContext());
+		List<ReconcileWork> work = readAll(reader);
+		reader.close();
+		assertThat(work).extracting(ReconcileWork::userId).containsExactlyElementsOf(USERS_WITH_SUSPECTS);
+		for (ReconcileWork user : work) {
+			List<LocalDate> days = (user.userId() % 2 == 0) ? List.of(DAY, DAY.plusDays(1)) : List.of(DAY);
+			assertThat(user.suspects().keySet()).containsExactlyElementsOf(days);
+			assertThat(user.inputs()).singleElement().satisfies((inputs) -> {
+				assertThat(inputs.firstDay()).isEqualTo(DAY);
+				assertThat(inputs.readings()).extracting((reading) -> reading.metric().columnValue())
+					.containsExactlyInAnyOrder("steps", "resting_heart_rate");
+				assertThat(inputs.readings()).extracting(Reading::userId).containsOnly(user.userId());
+			});
+		}
+		assertThat(work.get(5).suspects().get(DAY.plusDays(1))).containsExactly("changed_input", "late_data");
+	}
+
+	@Test
+	void resumesAfterTheLastUserHandedOut() {
+		ExecutionContext context = new ExecutionContext();
+		SuspectReadingsItemReader<ReconcileWork> first = reader(2, 2);
+		first.open(context);
+		List<Long> read = new ArrayList<>();
+		for (int i = 0; i < 3; i++) {
+			read.add(first.read().userId());
+		}
+		first.update(context);
+		first.close();
+		SuspectReadingsItemReader<ReconcileWork> second = reader(3, 1);
+		second.open(context);
+		readAll(second).forEach((work) -> read.add(work.userId()));
+		second.close();
+		assertThat(read).containsExactlyElementsOf(USERS_WITH_SUSPECTS);
+	}
+
+	@Test
+	void readsNothingWhenTheRunHasNoSuspects() {
+		SuspectReadingsItemReader<ReconcileWork> reader = new SuspectReadingsItemReader<>("reader", dataSource,
+				INSTANCE + 2, new HealthScoreV1(), 2, 2, Function.identity());
+		reader.open(new ExecutionContext());
+		assertThat(reader.read()).isNull();
+		assertThat(reader.read()).isNull();
+		reader.close();
+	}
+
+	private static SuspectReadingsItemReader<ReconcileWork> reader(int blockSize, int readThreads) {
+		return new SuspectReadingsItemReader<>("reader", dataSource, INSTANCE, new HealthScoreV1(), blockSize,
+				readThreads, Function.identity());
+	}
+
+	private static List<ReconcileWork> readAll(SuspectReadingsItemReader<ReconcileWork> reader) {
+		List<ReconcileWork> all = new ArrayList<>();
+		for (ReconcileWork work = reader.read(); work != null; work = reader.read()) {
+			all.add(work);
+		}
+		return all;
+	}
+
+}
