@@ -46,9 +46,14 @@ public final class ArchiveVerifier {
 	 */
 	public ArchiveVerification verify(Connection connection, ArchiveManifest manifest) throws SQLException {
 		// PostgreSQL computes its checksum while this thread reads the objects back
+		long start = System.nanoTime();
+		long[] sourceNanos = new long[1];
 		CompletableFuture<ContentChecksum> sourceChecksum = CompletableFuture.supplyAsync(() -> {
 			try {
-				return ChecksumSql.compute(connection, manifest.archiveTable(), manifest.sourcePartition());
+				ContentChecksum checksum = ChecksumSql.compute(connection, manifest.archiveTable(),
+						manifest.sourcePartition());
+				sourceNanos[0] = System.nanoTime() - start;
+				return checksum;
 			}
 			catch (SQLException ex) {
 				throw new CompletionException(ex);
@@ -60,8 +65,10 @@ public final class ArchiveVerifier {
 		});
 		List<String> problems = new ArrayList<>();
 		ContentChecksum archived;
+		long readNanos;
 		try {
 			archived = readBack(manifest, problems);
+			readNanos = System.nanoTime() - start;
 		}
 		finally {
 			source(sourceChecksum); // the connection is free again only then
@@ -76,8 +83,9 @@ public final class ArchiveVerifier {
 					+ ": objects have " + archived + ", source has " + source);
 		}
 		ArchiveVerification verification = new ArchiveVerification(source, archived, problems);
-		logger.info("Verified {} against {}: {}", manifest.location(), manifest.sourcePartition(),
-				verification.matches() ? "match, " + source : verification.problems());
+		logger.info("Verified {} against {}: {} (read back in {} ms, checksum by SQL in {} ms)", manifest.location(),
+				manifest.sourcePartition(), verification.matches() ? "match, " + source : verification.problems(),
+				readNanos / 1_000_000, sourceNanos[0] / 1_000_000);
 		return verification;
 	}
 
