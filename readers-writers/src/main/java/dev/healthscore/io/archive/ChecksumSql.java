@@ -33,7 +33,7 @@ public final class ChecksumSql {
 			throw new IllegalArgumentException("Invalid table name for a checksum: " + relation);
 		}
 		return "SELECT count(*), mod(coalesce(sum(('x' || substr(md5(" + rowText(table)
-				+ "), 1, 16))::bit(64)::bigint::numeric), 0), 18446744073709551616)::text FROM " + relation;
+				+ "), 1, 16))::bit(64)::bigint), 0), 18446744073709551616)::text FROM " + relation;
 	}
 
 	/**
@@ -70,7 +70,7 @@ public final class ChecksumSql {
 			case TEXT -> "octet_length(" + c + ") || ':' || " + c;
 			case FLOAT8 -> "encode(float8send(" + c + "), 'hex')";
 			case FLOAT4 -> "encode(float4send(" + c + "), 'hex')";
-			case TIMESTAMPTZ -> "(extract(epoch FROM " + c + ") * 1000000)::bigint::text";
+			case TIMESTAMPTZ -> "encode(timestamptz_send(" + c + "), 'hex')";
 			case DATE -> "(" + c + " - DATE '1970-01-01')::text";
 		};
 		return "coalesce(" + text + ", 'N')";

@@ -15,10 +15,11 @@ import java.util.List;
  * Each row becomes a canonical text, its fields joined by {@code |}: NULL as {@code N};
  * integers in decimal; text as its UTF-8 byte length, {@code :}, and the text; doubles
  * and reals as the big-endian hex of their IEEE bits (16 and 8 digits; NaN payloads and
- * -0.0 included, which binary COPY and Parquet both keep); timestamps as microseconds
- * since 1970-01-01T00:00Z and dates as days since 1970-01-01, in decimal. The row's hash
- * is the first 8 bytes of the MD5 of that text's UTF-8 bytes, read as a signed big-endian
- * 64-bit integer; the checksum is the sum of the hashes, wrapped.
+ * -0.0 included, which binary COPY and Parquet both keep); timestamps as the big-endian
+ * hex of their microseconds since 2000-01-01T00:00Z (PostgreSQL's own epoch and binary
+ * form, 16 digits) and dates as days since 1970-01-01, in decimal. The row's hash is the
+ * first 8 bytes of the MD5 of that text's UTF-8 bytes, read as a signed big-endian 64-bit
+ * integer; the checksum is the sum of the hashes, wrapped.
  */
 public final class RowChecksum {
 
@@ -151,7 +152,8 @@ public final class RowChecksum {
 				continue;
 			}
 			switch (this.columns.get(i).type()) {
-				case BIGINT, SMALLINT, INTEGER, TIMESTAMPTZ, DATE -> putDecimal(((Number) value).longValue());
+				case BIGINT, SMALLINT, INTEGER, DATE -> putDecimal(((Number) value).longValue());
+				case TIMESTAMPTZ -> putHex((Long) value - PgBinaryCopy.PG_EPOCH_MICROS, 16);
 				case TEXT -> putText((String) value);
 				case FLOAT8 -> putHex(Double.doubleToRawLongBits((Double) value), 16);
 				case FLOAT4 -> putHex(Float.floatToRawIntBits((Float) value) & 0xffffffffL, 8);

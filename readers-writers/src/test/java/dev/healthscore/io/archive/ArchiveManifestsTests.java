@@ -47,7 +47,7 @@ class ArchiveManifestsTests {
 		String sql = ChecksumSql.query(ArchiveTable.HEALTH_READING, "health_reading_2025_01");
 		assertThat(sql).contains("md5(coalesce(user_id::text, 'N') || '|' || coalesce(octet_length(metric)")
 			.contains("encode(float8send(value), 'hex')")
-			.contains("(extract(epoch FROM recorded_at) * 1000000)::bigint::text")
+			.contains("encode(timestamptz_send(recorded_at), 'hex')")
 			.endsWith("FROM health_reading_2025_01");
 		assertThatIllegalArgumentException().isThrownBy(() -> ChecksumSql.query(ArchiveTable.HEALTH_READING, "x; drop"))
 			.withMessage("Invalid table name for a checksum: x; drop");
