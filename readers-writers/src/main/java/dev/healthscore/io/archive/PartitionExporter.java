@@ -3,7 +3,8 @@ package dev.healthscore.io.archive;
 import java.io.IOException;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.time.Instant;
 import java.time.YearMonth;
 import java.util.List;
@@ -91,15 +92,13 @@ public final class PartitionExporter {
 				+ table.leadingOrderColumn() + ") TO STDOUT (FORMAT binary)";
 		Map<String, String> metadata = Map.of("healthscore.table", table.tableName(), "healthscore.source_partition",
 				relation, "healthscore.job_execution_id", String.valueOf(jobExecutionId));
-		boolean reset = preferSequentialScan(connection);
+		String previous = setIndexScan(connection, "off");
 		try {
 			return copyToFiles(connection, table, month, sql, metadata);
 		}
 		finally {
-			if (reset) {
-				// the connection is free again: the COPY was read to its end or cancelled
-				resetScanSetting(connection);
-			}
+			// the connection is free again: the COPY was read to its end or cancelled
+			restoreIndexScan(connection, previous);
 		}
 	}
 
@@ -132,20 +131,31 @@ public final class PartitionExporter {
 	 * @return whether the setting must be reset after the statement (outside a
 	 * transaction block; inside one, {@code SET LOCAL} ends with it)
 	 */
-	private static boolean preferSequentialScan(Connection connection) throws SQLException {
-		boolean autoCommit = connection.getAutoCommit();
-		try (Statement statement = connection.createStatement()) {
-			statement.execute(autoCommit ? "SET enable_indexscan = off" : "SET LOCAL enable_indexscan = off");
+	private static String setIndexScan(Connection connection, String value) throws SQLException {
+		boolean local = !connection.getAutoCommit(); // inside a transaction, for it only
+		try (PreparedStatement statement = connection
+			.prepareStatement("SELECT current_setting('enable_indexscan'), set_config('enable_indexscan', ?, ?)")) {
+			statement.setString(1, value);
+			statement.setBoolean(2, local);
+			try (ResultSet result = statement.executeQuery()) {
+				result.next();
+				return result.getString(1);
+			}
 		}
-		return autoCommit;
 	}
 
-	private static void resetScanSetting(Connection connection) {
-		try (Statement statement = connection.createStatement()) {
-			statement.execute("RESET enable_indexscan");
+	/**
+	 * Puts back the caller's setting, so that neither the rest of its transaction nor a
+	 * pooled connection keeps the planner off indexes. In a transaction that the COPY's
+	 * failure aborted this fails, and the rollback restores it instead.
+	 */
+	private static void restoreIndexScan(Connection connection, String previous) {
+		try {
+			setIndexScan(connection, previous);
 		}
 		catch (SQLException ex) {
-			logger.warn("Could not reset enable_indexscan on the export connection: {}", ex.getMessage());
+			logger.warn("Could not restore enable_indexscan = {} on the export connection: {}", previous,
+					ex.getMessage());
 		}
 	}
 

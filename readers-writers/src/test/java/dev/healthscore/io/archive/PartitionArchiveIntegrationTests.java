@@ -163,10 +163,14 @@ class PartitionArchiveIntegrationTests {
 			// here): the exporter sorts them by time, then metric and source
 			ArchiveManifest manifest = new PartitionExporter(s3, small).export(connection, ArchiveTable.HEALTH_READING,
 					JANUARY, null);
-			try (ResultSet setting = statement.executeQuery("SHOW enable_indexscan")) {
-				setting.next();
-				assertThat(setting.getString(1)).isEqualTo("on");
-			}
+			assertThat(setting(statement, "enable_indexscan")).isEqualTo("on");
+			// inside the caller's transaction too, and before it ends
+			connection.setAutoCommit(false);
+			statement.execute("SET LOCAL enable_indexscan = on");
+			new PartitionExporter(s3, small).export(connection, ArchiveTable.HEALTH_READING, JANUARY, null);
+			assertThat(setting(statement, "enable_indexscan")).isEqualTo("on");
+			connection.commit();
+			connection.setAutoCommit(true);
 			assertThat(manifest.files()).hasSizeGreaterThan(2);
 			try (ResultSet rows = statement.executeQuery("SELECT user_id, (extract(epoch FROM recorded_at) * 1000000)"
 					+ "::bigint, metric, source FROM health_reading_2025_01"
@@ -278,6 +282,13 @@ class PartitionArchiveIntegrationTests {
 		try (Statement statement = connection.createStatement(); ResultSet result = statement.executeQuery(sql)) {
 			result.next();
 			return result.getLong(1);
+		}
+	}
+
+	private static String setting(Statement statement, String name) throws SQLException {
+		try (ResultSet result = statement.executeQuery("SELECT current_setting('" + name + "')")) {
+			result.next();
+			return result.getString(1);
 		}
 	}
 
