@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import dev.healthscore.io.jdbc.PgBinaryFormat;
 
 /**
  * Reads and writes rows of an {@link ArchiveTable} in PostgreSQL's binary COPY format:
@@ -20,13 +21,7 @@ import java.util.Map;
  */
 final class PgBinaryCopy {
 
-	/** Microseconds from 1970-01-01 to PostgreSQL's epoch 2000-01-01 (UTC). */
-	static final long PG_EPOCH_MICROS = 946_684_800_000_000L;
-
-	/** Days from 1970-01-01 to PostgreSQL's epoch 2000-01-01. */
-	static final int PG_EPOCH_DAYS = 10_957;
-
-	private static final byte[] SIGNATURE = { 'P', 'G', 'C', 'O', 'P', 'Y', '\n', (byte) 0xff, '\r', '\n', 0 };
+	private static final byte[] SIGNATURE = PgBinaryFormat.signature();
 
 	private static final int BUFFER_SIZE = 64 * 1024;
 
@@ -119,14 +114,14 @@ final class PgBinaryCopy {
 					if (micros == Long.MAX_VALUE || micros == Long.MIN_VALUE) {
 						throw new IOException("Cannot archive an infinite timestamp in column " + column.name());
 					}
-					yield micros + PG_EPOCH_MICROS;
+					yield micros + PgBinaryFormat.EPOCH_MICROS;
 				}
 				case DATE -> {
 					int days = this.in.readInt();
 					if (days == Integer.MAX_VALUE || days == Integer.MIN_VALUE) {
 						throw new IOException("Cannot archive an infinite date in column " + column.name());
 					}
-					yield days + PG_EPOCH_DAYS;
+					yield days + PgBinaryFormat.EPOCH_DAYS;
 				}
 			};
 		}
@@ -219,8 +214,8 @@ final class PgBinaryCopy {
 				}
 				case FLOAT8 -> writeLong(Double.doubleToRawLongBits((Double) value));
 				case FLOAT4 -> writeInt(Float.floatToRawIntBits((Float) value));
-				case TIMESTAMPTZ -> writeLong((Long) value - PG_EPOCH_MICROS);
-				case DATE -> writeInt((Integer) value - PG_EPOCH_DAYS);
+				case TIMESTAMPTZ -> writeLong((Long) value - PgBinaryFormat.EPOCH_MICROS);
+				case DATE -> writeInt((Integer) value - PgBinaryFormat.EPOCH_DAYS);
 			}
 		}
 

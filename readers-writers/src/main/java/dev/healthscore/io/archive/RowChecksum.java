@@ -6,6 +6,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.List;
+import dev.healthscore.io.jdbc.PgBinaryFormat;
 
 /**
  * Computes a {@link ContentChecksum} in Java, row by row, exactly as {@link ChecksumSql}
@@ -153,7 +154,7 @@ public final class RowChecksum {
 			}
 			switch (this.columns.get(i).type()) {
 				case BIGINT, SMALLINT, INTEGER, DATE -> putDecimal(((Number) value).longValue());
-				case TIMESTAMPTZ -> putHex((Long) value - PgBinaryCopy.PG_EPOCH_MICROS, 16);
+				case TIMESTAMPTZ -> putHex((Long) value - PgBinaryFormat.EPOCH_MICROS, 16);
 				case TEXT -> putText((String) value);
 				case FLOAT8 -> putHex(Double.doubleToRawLongBits((Double) value), 16);
 				case FLOAT4 -> putHex(Float.floatToRawIntBits((Float) value) & 0xffffffffL, 8);

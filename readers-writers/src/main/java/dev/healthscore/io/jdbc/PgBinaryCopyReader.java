@@ -15,11 +15,7 @@ import java.util.Arrays;
  */
 public class PgBinaryCopyReader implements AutoCloseable {
 
-	private static final byte[] SIGNATURE = { 'P', 'G', 'C', 'O', 'P', 'Y', '\n', (byte) 0xFF, '\r', '\n', 0 };
-
-	private static final long PG_EPOCH_MICROS = 946_684_800_000_000L;
-
-	private static final int PG_EPOCH_DAYS = 10_957;
+	private static final byte[] SIGNATURE = PgBinaryFormat.signature();
 
 	private final DataInputStream in;
 
@@ -98,13 +94,13 @@ public class PgBinaryCopyReader implements AutoCloseable {
 	/** Reads a {@code timestamptz} field as microseconds since the Unix epoch. */
 	public long timestampMicros() throws IOException {
 		expectLength(8);
-		return this.in.readLong() + PG_EPOCH_MICROS;
+		return this.in.readLong() + PgBinaryFormat.EPOCH_MICROS;
 	}
 
 	/** Reads a {@code date} field as days since the Unix epoch. */
 	public long epochDay() throws IOException {
 		expectLength(4);
-		return this.in.readInt() + (long) PG_EPOCH_DAYS;
+		return this.in.readInt() + (long) PgBinaryFormat.EPOCH_DAYS;
 	}
 
 	/** Reads a {@code text} field. */

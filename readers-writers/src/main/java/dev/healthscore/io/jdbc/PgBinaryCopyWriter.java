@@ -15,13 +15,7 @@ import java.time.LocalDate;
  */
 public class PgBinaryCopyWriter implements AutoCloseable {
 
-	private static final byte[] SIGNATURE = { 'P', 'G', 'C', 'O', 'P', 'Y', '\n', (byte) 0xFF, '\r', '\n', 0 };
-
-	/** Microseconds between the Unix epoch and PostgreSQL's epoch, 2000-01-01T00:00Z. */
-	private static final long PG_EPOCH_MICROS = 946_684_800_000_000L;
-
-	/** Days between 1970-01-01 and 2000-01-01. */
-	private static final int PG_EPOCH_DAYS = 10_957;
+	private static final byte[] SIGNATURE = PgBinaryFormat.signature();
 
 	private final DataOutputStream out;
 
@@ -67,7 +61,7 @@ public class PgBinaryCopyWriter implements AutoCloseable {
 	/** Writes a {@code timestamptz} field given as microseconds since the Unix epoch. */
 	public void timestampMicros(long epochMicros) throws IOException {
 		this.out.writeInt(8);
-		this.out.writeLong(epochMicros - PG_EPOCH_MICROS);
+		this.out.writeLong(epochMicros - PgBinaryFormat.EPOCH_MICROS);
 	}
 
 	/** Writes a {@code timestamptz} field. */
@@ -79,7 +73,7 @@ public class PgBinaryCopyWriter implements AutoCloseable {
 	/** Writes a {@code date} field. */
 	public void date(LocalDate date) throws IOException {
 		this.out.writeInt(4);
-		this.out.writeInt((int) (date.toEpochDay() - PG_EPOCH_DAYS));
+		this.out.writeInt((int) (date.toEpochDay() - PgBinaryFormat.EPOCH_DAYS));
 	}
 
 	/** Writes a SQL {@code NULL} field. */

@@ -1,5 +1,7 @@
 package dev.healthscore.io.score;
 
+import dev.healthscore.io.jdbc.PgBinaryFormat;
+
 /**
  * PostgreSQL's extended (64-bit) hash functions, ported bit for bit: Bob Jenkins' hash of
  * {@code src/common/hashfn.c} and the per-type wrappers the default hash operator classes
@@ -7,9 +9,6 @@ package dev.healthscore.io.score;
  * reads the bytes the other way round and the results differ.
  */
 final class PgHashes {
-
-	/** Microseconds from 1970-01-01 to 2000-01-01, PostgreSQL's timestamp epoch. */
-	private static final long POSTGRES_EPOCH_MICROS = 946_684_800_000_000L;
 
 	private static final long CANONICAL_NAN_BITS = Double.doubleToRawLongBits(Double.NaN);
 
@@ -28,7 +27,7 @@ final class PgHashes {
 
 	/** {@code timestamp_hash_extended} of an instant given in microseconds since 1970. */
 	static long timestamp(long epochMicros, long seed) {
-		return int8(epochMicros - POSTGRES_EPOCH_MICROS, seed);
+		return int8(epochMicros - PgBinaryFormat.EPOCH_MICROS, seed);
 	}
 
 	/** {@code hashint8extended}. */
