@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import dev.healthscore.io.jdbc.CopyInput;
 import dev.healthscore.io.jdbc.PgBinaryFormat;
 
 /**

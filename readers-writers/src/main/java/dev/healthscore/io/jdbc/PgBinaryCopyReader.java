@@ -1,7 +1,5 @@
 package dev.healthscore.io.jdbc;
 
-import java.io.BufferedInputStream;
-import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,22 +15,25 @@ public class PgBinaryCopyReader implements AutoCloseable {
 
 	private static final byte[] SIGNATURE = PgBinaryFormat.signature();
 
-	private final DataInputStream in;
+	private final CopyInput in;
+
+	/** A field length read ahead by {@link #nextIsNull()}, or -1. */
+	private int pendingLength = -1;
 
 	private byte[] scratch = new byte[64];
 
 	private int lastLength;
 
 	public PgBinaryCopyReader(InputStream source) throws IOException {
-		this.in = new DataInputStream(new BufferedInputStream(source, 1 << 16));
+		this.in = new CopyInput(source);
 		byte[] signature = new byte[SIGNATURE.length];
-		this.in.readFully(signature);
+		this.in.readFully(signature, 0, signature.length);
 		if (!Arrays.equals(signature, SIGNATURE)) {
 			throw new IOException("Invalid binary COPY stream, bad signature: " + Arrays.toString(signature));
 		}
 		this.in.readInt();
 		int extension = this.in.readInt();
-		this.in.skipNBytes(extension);
+		this.in.skip(extension);
 	}
 
 	/**
@@ -40,24 +41,29 @@ public class PgBinaryCopyReader implements AutoCloseable {
 	 * @return the row's field count, or -1 at the end of the data
 	 */
 	public int nextRow() throws IOException {
+		short fields;
 		try {
-			return this.in.readShort();
+			fields = this.in.readShort();
 		}
 		catch (EOFException ex) {
 			return -1;
 		}
+		if (fields == -1) {
+			this.in.finish(); // the trailer: let pgjdbc see the end, so closing does not
+								// cancel
+		}
+		return fields;
 	}
 
 	/**
 	 * Whether the next field is NULL; if so it is consumed, otherwise it is left to read.
 	 */
 	public boolean nextIsNull() throws IOException {
-		this.in.mark(4);
 		int length = this.in.readInt();
 		if (length == -1) {
 			return true;
 		}
-		this.in.reset();
+		this.pendingLength = length;
 		return false;
 	}
 
@@ -131,7 +137,7 @@ public class PgBinaryCopyReader implements AutoCloseable {
 	}
 
 	private int readBytes() throws IOException {
-		int length = this.in.readInt();
+		int length = fieldLength();
 		if (length < 0) {
 			throw new IOException("Unexpected NULL text field");
 		}
@@ -144,10 +150,19 @@ public class PgBinaryCopyReader implements AutoCloseable {
 	}
 
 	private void expectLength(int expected) throws IOException {
-		int length = this.in.readInt();
+		int length = fieldLength();
 		if (length != expected) {
 			throw new IOException("Unexpected field length %d, expected %d".formatted(length, expected));
 		}
+	}
+
+	private int fieldLength() throws IOException {
+		int length = this.pendingLength;
+		if (length == -1) {
+			return this.in.readInt();
+		}
+		this.pendingLength = -1;
+		return length;
 	}
 
 	@Override

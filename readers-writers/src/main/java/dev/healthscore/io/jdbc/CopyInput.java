@@ -1,8 +1,9 @@
-package dev.healthscore.io.archive;
+package dev.healthscore.io.jdbc;
 
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
@@ -14,9 +15,9 @@ import org.postgresql.copy.PGCopyInputStream;
  * Big-endian reads over the bytes of a binary {@code COPY}. From a
  * {@link PGCopyInputStream} it takes PostgreSQL's CopyData messages (about one row each)
  * as they arrive, without copying them into a buffer of its own; from any other stream it
- * reads through a buffer.
+ * reads through a buffer. The readers of both binary {@code COPY} codecs read through it.
  */
-final class CopyInput {
+public final class CopyInput implements AutoCloseable {
 
 	private static final VarHandle SHORT = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.BIG_ENDIAN);
 
@@ -36,13 +37,21 @@ final class CopyInput {
 
 	private int limit;
 
-	CopyInput(InputStream in) {
+	/**
+	 * Reads a binary {@code COPY}.
+	 * @param in the {@code COPY}'s bytes, a {@link PGCopyInputStream} or any stream
+	 */
+	public CopyInput(InputStream in) {
 		this.in = in;
 		this.copy = (in instanceof PGCopyInputStream pg) ? pg : null;
 		this.buffer = (this.copy != null) ? new byte[0] : new byte[BUFFER_SIZE];
 	}
 
-	short readShort() throws IOException {
+	/**
+	 * Reads a big-endian 16-bit integer.
+	 * @return the value
+	 */
+	public short readShort() throws IOException {
 		if (this.limit - this.position >= 2) {
 			short value = (short) SHORT.get(this.buffer, this.position);
 			this.position += 2;
@@ -51,7 +60,11 @@ final class CopyInput {
 		return (short) readSlowly(2);
 	}
 
-	int readInt() throws IOException {
+	/**
+	 * Reads a big-endian 32-bit integer.
+	 * @return the value
+	 */
+	public int readInt() throws IOException {
 		if (this.limit - this.position >= 4) {
 			int value = (int) INT.get(this.buffer, this.position);
 			this.position += 4;
@@ -60,7 +73,11 @@ final class CopyInput {
 		return (int) readSlowly(4);
 	}
 
-	long readLong() throws IOException {
+	/**
+	 * Reads a big-endian 64-bit integer.
+	 * @return the value
+	 */
+	public long readLong() throws IOException {
 		if (this.limit - this.position >= 8) {
 			long value = (long) LONG.get(this.buffer, this.position);
 			this.position += 8;
@@ -69,7 +86,13 @@ final class CopyInput {
 		return readSlowly(8);
 	}
 
-	void readFully(byte[] bytes, int offset, int length) throws IOException {
+	/**
+	 * Reads bytes.
+	 * @param bytes where to put them
+	 * @param offset the first index to fill
+	 * @param length how many
+	 */
+	public void readFully(byte[] bytes, int offset, int length) throws IOException {
 		while (length > 0) {
 			if (this.position == this.limit) {
 				fill();
@@ -82,7 +105,11 @@ final class CopyInput {
 		}
 	}
 
-	void skip(int length) throws IOException {
+	/**
+	 * Skips bytes.
+	 * @param length how many
+	 */
+	public void skip(int length) throws IOException {
 		while (length > 0) {
 			if (this.position == this.limit) {
 				fill();
@@ -91,6 +118,24 @@ final class CopyInput {
 			this.position += n;
 			length -= n;
 		}
+	}
+
+	/**
+	 * Reads what is left of a {@code COPY} whose last row was read, so that pgjdbc sees
+	 * its end and the connection is free; closing before that would cancel it.
+	 */
+	public void finish() throws IOException {
+		if (this.copy != null && this.copy.isActive()) {
+			this.copy.transferTo(OutputStream.nullOutputStream());
+		}
+	}
+
+	/**
+	 * Closes the stream: a {@code COPY} not {@linkplain #finish() finished} is cancelled.
+	 */
+	@Override
+	public void close() throws IOException {
+		this.in.close();
 	}
 
 	/** Reads a value that spans two messages (or buffer fills), byte by byte. */
