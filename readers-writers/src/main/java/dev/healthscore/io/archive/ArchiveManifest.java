@@ -26,8 +26,12 @@ public record ArchiveManifest(int formatVersion, String table, String month, Str
 		Long jobExecutionId, String createdAt, String location, String compression, String schema, long rows,
 		String checksum, long bytes, List<ArchiveFile> files) {
 
-	/** The current format version. */
-	public static final int FORMAT_VERSION = 1;
+	/**
+	 * The current format version. Version 2 changed the row hash of the checksums from
+	 * MD5 to {@code hashtextextended}; a manifest of version 1 is refused, and its month
+	 * must be exported again.
+	 */
+	public static final int FORMAT_VERSION = 2;
 
 	/**
 	 * Returns the table as an enum.

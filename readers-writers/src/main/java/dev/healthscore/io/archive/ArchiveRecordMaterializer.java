@@ -3,8 +3,10 @@ package dev.healthscore.io.archive;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 
+import org.apache.parquet.column.Dictionary;
 import org.apache.parquet.io.api.Binary;
 import org.apache.parquet.io.api.Converter;
 import org.apache.parquet.io.api.GroupConverter;
@@ -77,12 +79,7 @@ final class ArchiveRecordMaterializer extends RecordMaterializer<Object[]> {
 						RowConverter.this.row[index] = value;
 					}
 				};
-				case TEXT -> new PrimitiveConverter() {
-					@Override
-					public void addBinary(Binary value) {
-						RowConverter.this.row[index] = value.toStringUsingUTF8();
-					}
-				};
+				case TEXT -> new TextConverter((value) -> this.row[index] = value);
 				case FLOAT8 -> new PrimitiveConverter() {
 					@Override
 					public void addDouble(double value) {
@@ -111,6 +108,45 @@ final class ArchiveRecordMaterializer extends RecordMaterializer<Object[]> {
 
 		@Override
 		public void end() {
+		}
+
+	}
+
+	/**
+	 * Decodes a text column's dictionary once per column chunk, so that a value repeated
+	 * through a row group is one String (which {@link RowChecksum} encodes once).
+	 */
+	private static final class TextConverter extends PrimitiveConverter {
+
+		private final Consumer<String> target;
+
+		private String[] dictionary;
+
+		TextConverter(Consumer<String> target) {
+			this.target = target;
+		}
+
+		@Override
+		public boolean hasDictionarySupport() {
+			return true;
+		}
+
+		@Override
+		public void setDictionary(Dictionary dictionary) {
+			this.dictionary = new String[dictionary.getMaxId() + 1];
+			for (int id = 0; id <= dictionary.getMaxId(); id++) {
+				this.dictionary[id] = dictionary.decodeToBinary(id).toStringUsingUTF8();
+			}
+		}
+
+		@Override
+		public void addValueFromDictionary(int dictionaryId) {
+			this.target.accept(this.dictionary[dictionaryId]);
+		}
+
+		@Override
+		public void addBinary(Binary value) {
+			this.target.accept(value.toStringUsingUTF8());
 		}
 
 	}

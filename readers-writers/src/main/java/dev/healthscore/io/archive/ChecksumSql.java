@@ -32,8 +32,9 @@ public final class ChecksumSql {
 		if (relation == null || !RELATION.matcher(relation).matches()) {
 			throw new IllegalArgumentException("Invalid table name for a checksum: " + relation);
 		}
-		return "SELECT count(*), mod(coalesce(sum(('x' || substr(md5(" + rowText(table)
-				+ "), 1, 16))::bit(64)::bigint), 0), 18446744073709551616)::text FROM " + relation;
+		// sum(bigint) is a numeric: no overflow
+		return "SELECT count(*), mod(coalesce(sum(hashtextextended(" + rowText(table)
+				+ ", 0)), 0), 18446744073709551616)::text FROM " + relation;
 	}
 
 	/**

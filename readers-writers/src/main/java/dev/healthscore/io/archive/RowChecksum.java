@@ -1,12 +1,11 @@
 package dev.healthscore.io.archive;
 
 import java.nio.charset.StandardCharsets;
-import java.security.DigestException;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.List;
+
 import dev.healthscore.io.jdbc.PgBinaryFormat;
+import dev.healthscore.io.jdbc.PgHashes;
 
 /**
  * Computes a {@link ContentChecksum} in Java, row by row, exactly as {@link ChecksumSql}
@@ -18,9 +17,10 @@ import dev.healthscore.io.jdbc.PgBinaryFormat;
  * and reals as the big-endian hex of their IEEE bits (16 and 8 digits; NaN payloads and
  * -0.0 included, which binary COPY and Parquet both keep); timestamps as the big-endian
  * hex of their microseconds since 2000-01-01T00:00Z (PostgreSQL's own epoch and binary
- * form, 16 digits) and dates as days since 1970-01-01, in decimal. The row's hash is the
- * first 8 bytes of the MD5 of that text's UTF-8 bytes, read as a signed big-endian 64-bit
- * integer; the checksum is the sum of the hashes, wrapped.
+ * form, 16 digits) and dates as days since 1970-01-01, in decimal. The row's hash is
+ * PostgreSQL's {@code hashtextextended(text, 0)} of that text (Bob Jenkins' 64-bit hash
+ * of its UTF-8 bytes, {@link PgHashes#bytes}); the checksum is the sum of the hashes,
+ * wrapped.
  */
 public final class RowChecksum {
 
@@ -47,20 +47,16 @@ public final class RowChecksum {
 
 	private final List<ArchiveColumn> columns;
 
-	private final MessageDigest md5;
-
-	private final byte[] digest = new byte[16];
-
 	private byte[] text = new byte[256];
 
 	private int length;
 
-	/** The last few text values by identity, and their encoding. */
-	private final String[] texts = new String[CACHED_TEXTS];
+	/** Per column, the last few text values by identity, and their encoding. */
+	private final String[][] texts;
 
-	private final byte[][] encodedTexts = new byte[CACHED_TEXTS][];
+	private final byte[][][] encodedTexts;
 
-	private int nextText;
+	private final int[] nextText;
 
 	private long rows;
 
@@ -72,12 +68,9 @@ public final class RowChecksum {
 	 */
 	public RowChecksum(ArchiveTable table) {
 		this.columns = table.columns();
-		try {
-			this.md5 = MessageDigest.getInstance("MD5");
-		}
-		catch (NoSuchAlgorithmException ex) {
-			throw new IllegalStateException("Cannot find MD5 in this JVM", ex);
-		}
+		this.texts = new String[this.columns.size()][CACHED_TEXTS];
+		this.encodedTexts = new byte[this.columns.size()][CACHED_TEXTS][];
+		this.nextText = new int[this.columns.size()];
 	}
 
 	/**
@@ -99,25 +92,14 @@ public final class RowChecksum {
 	}
 
 	/**
-	 * Returns a row's hash without adding it: the first 8 bytes of the MD5 of its
-	 * canonical text, big-endian.
+	 * Returns a row's hash without adding it: {@code hashtextextended} of its canonical
+	 * text.
 	 * @param row the row's values in column order
 	 * @return the hash
 	 */
 	public long hash(Object[] row) {
 		encode(row);
-		this.md5.update(this.text, 0, this.length);
-		try {
-			this.md5.digest(this.digest, 0, 16);
-		}
-		catch (DigestException ex) {
-			throw new IllegalStateException("Cannot compute MD5", ex);
-		}
-		long hash = 0;
-		for (int i = 0; i < 8; i++) {
-			hash = (hash << 8) | (this.digest[i] & 0xff);
-		}
-		return hash;
+		return PgHashes.bytes(this.text, 0, this.length, 0);
 	}
 
 	/**
@@ -155,18 +137,20 @@ public final class RowChecksum {
 			switch (this.columns.get(i).type()) {
 				case BIGINT, SMALLINT, INTEGER, DATE -> putDecimal(((Number) value).longValue());
 				case TIMESTAMPTZ -> putHex((Long) value - PgBinaryFormat.EPOCH_MICROS, 16);
-				case TEXT -> putText((String) value);
+				case TEXT -> putText(i, (String) value);
 				case FLOAT8 -> putHex(Double.doubleToRawLongBits((Double) value), 16);
 				case FLOAT4 -> putHex(Float.floatToRawIntBits((Float) value) & 0xffffffffL, 8);
 			}
 		}
 	}
 
-	private void putText(String value) {
+	private void putText(int column, String value) {
 		// archive text columns repeat a few values: their "length:bytes" is kept
+		String[] texts = this.texts[column];
+		byte[][] encodedTexts = this.encodedTexts[column];
 		for (int i = 0; i < CACHED_TEXTS; i++) {
-			if (this.texts[i] == value) {
-				putBytes(this.encodedTexts[i]);
+			if (texts[i] == value) {
+				putBytes(encodedTexts[i]);
 				return;
 			}
 		}
@@ -176,9 +160,10 @@ public final class RowChecksum {
 		System.arraycopy(length, 0, encoded, 0, length.length);
 		encoded[length.length] = ':';
 		System.arraycopy(utf8, 0, encoded, length.length + 1, utf8.length);
-		this.texts[this.nextText] = value;
-		this.encodedTexts[this.nextText] = encoded;
-		this.nextText = (this.nextText + 1) % CACHED_TEXTS;
+		int next = this.nextText[column];
+		texts[next] = value;
+		encodedTexts[next] = encoded;
+		this.nextText[column] = (next + 1) % CACHED_TEXTS;
 		putBytes(encoded);
 	}
 

@@ -1,10 +1,13 @@
 package dev.healthscore.io.score;
 
+import dev.healthscore.io.jdbc.PgHashes;
+
 import java.nio.charset.StandardCharsets;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.Map;
 
+import dev.healthscore.io.jdbc.PgHashes;
 import dev.healthscore.scoring.Metric;
 import dev.healthscore.scoring.Reading;
 import dev.healthscore.scoring.UserProfile;

@@ -6,6 +6,8 @@ import java.util.List;
 
 import dev.healthscore.io.archive.ArchiveManifest.ArchiveFile;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
@@ -15,11 +17,11 @@ import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException
  */
 class ArchiveManifestsTests {
 
-	private static final ArchiveManifest MANIFEST = new ArchiveManifest(1, "health_reading", "2025-01",
-			"health_reading_2025_01", 42L, "2025-03-01T02:00:00Z", "s3://archive/health_reading/month=2025-01/", "ZSTD",
-			"message health_reading {}", 3, "00000000000000ff", 1234,
-			List.of(new ArchiveFile("health_reading/month=2025-01/part-00000.parquet", 3, 1234, "00000000000000ff",
-					"ab".repeat(32))));
+	private static final ArchiveManifest MANIFEST = new ArchiveManifest(ArchiveManifest.FORMAT_VERSION,
+			"health_reading", "2025-01", "health_reading_2025_01", 42L, "2025-03-01T02:00:00Z",
+			"s3://archive/health_reading/month=2025-01/", "ZSTD", "message health_reading {}", 3, "00000000000000ff",
+			1234, List.of(new ArchiveFile("health_reading/month=2025-01/part-00000.parquet", 3, 1234,
+					"00000000000000ff", "ab".repeat(32))));
 
 	@Test
 	void manifestSurvivesJson() {
@@ -33,19 +35,22 @@ class ArchiveManifestsTests {
 		assertThat(read.contentChecksum()).isEqualTo(new ContentChecksum(3, 255));
 	}
 
-	@Test
-	void unknownFormatVersionIsRejected() {
+	@ParameterizedTest
+	@ValueSource(ints = { 1, 9 })
+	void otherFormatVersionIsRejected(int version) {
 		byte[] json = new String(ArchiveManifests.toJson(MANIFEST), StandardCharsets.UTF_8)
-			.replace("\"formatVersion\" : 1", "\"formatVersion\" : 9")
+			.replace("\"formatVersion\" : " + ArchiveManifest.FORMAT_VERSION, "\"formatVersion\" : " + version)
 			.getBytes(StandardCharsets.UTF_8);
 		assertThatIllegalArgumentException().isThrownBy(() -> ArchiveManifests.fromJson(json))
-			.withMessage("Unsupported manifest format version: 9");
+			.withMessageStartingWith(
+					"Unsupported manifest format version: " + version + "; this build reads version 2");
 	}
 
 	@Test
 	void checksumQueryHashesCanonicalTextOfEveryColumn() {
 		String sql = ChecksumSql.query(ArchiveTable.HEALTH_READING, "health_reading_2025_01");
-		assertThat(sql).contains("md5(coalesce(user_id::text, 'N') || '|' || coalesce(octet_length(metric)")
+		assertThat(sql)
+			.contains("hashtextextended(coalesce(user_id::text, 'N') || '|' || coalesce(octet_length(metric)")
 			.contains("encode(float8send(value), 'hex')")
 			.contains("encode(timestamptz_send(recorded_at), 'hex')")
 			.endsWith("FROM health_reading_2025_01");

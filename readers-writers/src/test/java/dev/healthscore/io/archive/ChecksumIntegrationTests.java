@@ -1,6 +1,7 @@
 package dev.healthscore.io.archive;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -14,6 +15,7 @@ import java.util.Properties;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import dev.healthscore.io.jdbc.PgHashes;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.PGCopyInputStream;
 
@@ -59,6 +61,29 @@ class ChecksumIntegrationTests {
 	}
 
 	@Test
+	void javaPortOfHashtextextendedAgreesWithPostgresqlForEveryLength() throws SQLException {
+		// every length up to 40 bytes, so each of the 0–11 trailing bytes paths is taken
+		List<String> texts = new ArrayList<>();
+		for (int length = 0; length <= 40; length++) {
+			texts.add("a".repeat(length));
+			texts.add("ü€𝄞|" + "b".repeat(length));
+		}
+		try (Connection connection = postgres.connection();
+				PreparedStatement statement = connection.prepareStatement("SELECT hashtextextended(?, 0)")) {
+			for (String text : texts) {
+				statement.setString(1, text);
+				try (ResultSet result = statement.executeQuery()) {
+					result.next();
+					byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
+					assertThat(PgHashes.bytes(utf8, 0, utf8.length, 0)).as(text).isEqualTo(result.getLong(1));
+				}
+			}
+		}
+		assertThat(texts.stream().map((text) -> text.getBytes(StandardCharsets.UTF_8).length % 12).distinct())
+			.hasSize(12);
+	}
+
+	@Test
 	void pgjdbcBinaryTransferKeepsNanPayloadWhileTextTransferCanonicalizesIt() throws SQLException {
 		String sql = "SELECT value, encode(float8send(value), 'hex') FROM health_reading WHERE source IN"
 				+ " ('edge', 'computed') AND value IS NOT NULL ORDER BY user_id, recorded_at";
@@ -91,7 +116,10 @@ class ChecksumIntegrationTests {
 	private static void assertSameRowTextsAndChecksum(ArchiveTable table, String relation) throws Exception {
 		List<String> sqlTexts = queryStrings(
 				"SELECT " + ChecksumSql.rowText(table) + " FROM " + relation + " ORDER BY " + table.orderBy());
+		List<String> sqlHashes = queryStrings("SELECT hashtextextended(" + ChecksumSql.rowText(table) + ", 0) FROM "
+				+ relation + " ORDER BY " + table.orderBy());
 		List<String> javaTexts = new ArrayList<>();
+		List<String> javaHashes = new ArrayList<>();
 		RowChecksum javaChecksum = new RowChecksum(table);
 		try (Connection connection = postgres.connection();
 				PGCopyInputStream copy = new PGCopyInputStream(connection.unwrap(PGConnection.class),
@@ -101,9 +129,11 @@ class ChecksumIntegrationTests {
 			for (Object[] row = reader.next(); row != null; row = reader.next()) {
 				javaTexts.add(RowChecksum.canonicalText(table, row));
 				javaChecksum.add(row);
+				javaHashes.add(Long.toString(javaChecksum.hash(row)));
 			}
 		}
 		assertThat(javaTexts).isNotEmpty().containsExactlyElementsOf(sqlTexts);
+		assertThat(javaHashes).containsExactlyElementsOf(sqlHashes);
 		try (Connection connection = postgres.connection()) {
 			assertThat(ChecksumSql.compute(connection, table, relation)).isEqualTo(javaChecksum.result());
 		}

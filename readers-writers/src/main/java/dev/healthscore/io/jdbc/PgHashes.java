@@ -1,6 +1,8 @@
-package dev.healthscore.io.score;
+package dev.healthscore.io.jdbc;
 
-import dev.healthscore.io.jdbc.PgBinaryFormat;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 
 /**
  * PostgreSQL's extended (64-bit) hash functions, ported bit for bit: Bob Jenkins' hash of
@@ -8,7 +10,16 @@ import dev.healthscore.io.jdbc.PgBinaryFormat;
  * use. A little-endian server (x86-64, ARM64) is assumed: on a big-endian one, PostgreSQL
  * reads the bytes the other way round and the results differ.
  */
-final class PgHashes {
+public final class PgHashes {
+
+	private static final VarHandle LITTLE_ENDIAN_INT = MethodHandles.byteArrayViewVarHandle(int[].class,
+			ByteOrder.LITTLE_ENDIAN);
+
+	/** Where each of the last 0–11 bytes goes: word of the state, and shift. */
+	private static final int[] TAIL_WORD = { 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2 };
+
+	/** The lowest byte of c is reserved for the length. */
+	private static final int[] TAIL_SHIFT = { 0, 8, 16, 24, 0, 8, 16, 24, 8, 16, 24 };
 
 	private static final long CANONICAL_NAN_BITS = Double.doubleToRawLongBits(Double.NaN);
 
@@ -16,22 +27,22 @@ final class PgHashes {
 	}
 
 	/** {@code hash_record_extended}'s way of adding a column's hash to a row's. */
-	static long combine(long row, long column) {
+	public static long combine(long row, long column) {
 		return (row << 5) - row + column;
 	}
 
 	/** {@code hashtextextended} for a deterministic collation: the UTF-8 bytes. */
-	static long text(byte[] utf8, long seed) {
+	public static long text(byte[] utf8, long seed) {
 		return bytes(utf8, 0, utf8.length, seed);
 	}
 
 	/** {@code timestamp_hash_extended} of an instant given in microseconds since 1970. */
-	static long timestamp(long epochMicros, long seed) {
+	public static long timestamp(long epochMicros, long seed) {
 		return int8(epochMicros - PgBinaryFormat.EPOCH_MICROS, seed);
 	}
 
 	/** {@code hashint8extended}. */
-	static long int8(long value, long seed) {
+	public static long int8(long value, long seed) {
 		int low = (int) value;
 		int high = (int) (value >> 32);
 		low ^= (value >= 0) ? high : ~high;
@@ -39,12 +50,12 @@ final class PgHashes {
 	}
 
 	/** {@code hashint4extended}. */
-	static long int4(int value, long seed) {
+	public static long int4(int value, long seed) {
 		return uint32(value, seed);
 	}
 
 	/** {@code hashfloat8extended}: zeros hash to the seed, NaNs as the canonical NaN. */
-	static long float8(double value, long seed) {
+	public static long float8(double value, long seed) {
 		if (value == 0.0) {
 			return seed;
 		}
@@ -59,7 +70,7 @@ final class PgHashes {
 	}
 
 	/** {@code hash_bytes_uint32_extended}. */
-	static long uint32(int k, long seed) {
+	public static long uint32(int k, long seed) {
 		int[] s = state(4, seed);
 		s[0] += k;
 		fin(s);
@@ -67,7 +78,7 @@ final class PgHashes {
 	}
 
 	/** {@code hash_bytes_extended}, reading words little-endian. */
-	static long bytes(byte[] k, int offset, int length, long seed) {
+	public static long bytes(byte[] k, int offset, int length, long seed) {
 		int[] s = state(length, seed);
 		int off = offset;
 		int len = length;
@@ -79,11 +90,8 @@ final class PgHashes {
 			off += 12;
 			len -= 12;
 		}
-		// the lowest byte of c is reserved for the length
-		int[] target = { 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2 };
-		int[] shift = { 0, 8, 16, 24, 0, 8, 16, 24, 8, 16, 24 };
 		for (int i = 0; i < len; i++) {
-			s[target[i]] += (k[off + i] & 0xff) << shift[i];
+			s[TAIL_WORD[i]] += (k[off + i] & 0xff) << TAIL_SHIFT[i];
 		}
 		fin(s);
 		return result(s);
@@ -105,7 +113,7 @@ final class PgHashes {
 	}
 
 	private static int word(byte[] k, int off) {
-		return (k[off] & 0xff) | (k[off + 1] & 0xff) << 8 | (k[off + 2] & 0xff) << 16 | (k[off + 3] & 0xff) << 24;
+		return (int) LITTLE_ENDIAN_INT.get(k, off);
 	}
 
 	private static void mix(int[] s) {

@@ -1,4 +1,4 @@
-package dev.healthscore.io.score;
+package dev.healthscore.io.jdbc;
 
 import java.util.SplittableRandom;
 
