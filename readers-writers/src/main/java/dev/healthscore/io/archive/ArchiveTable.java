@@ -108,16 +108,33 @@ public enum ArchiveTable {
 	 * @return the comparator
 	 */
 	public Comparator<Object[]> rowOrder() {
-		int[] keys = Arrays.stream(this.orderBy.split(",")).mapToInt((name) -> columnIndex(name.trim())).toArray();
-		return (left, right) -> {
-			for (int key : keys) {
-				int order = compare(left[key], right[key]);
-				if (order != 0) {
-					return order;
-				}
-			}
-			return 0;
-		};
+		return order(0);
+	}
+
+	/**
+	 * Returns {@link #rowOrder()} without its first key: the order of rows that share
+	 * their {@link #leadingOrderColumn()}.
+	 * @return the comparator
+	 */
+	public Comparator<Object[]> rowOrderWithinLeadingKey() {
+		return order(1);
+	}
+
+	private Comparator<Object[]> order(int firstKey) {
+		String[] names = this.orderBy.split(",");
+		Comparator<Object[]> order = null;
+		for (int i = firstKey; i < names.length; i++) {
+			int key = columnIndex(names[i].trim());
+			Comparator<Object[]> next = switch (this.columns.get(key).type()) {
+				// most keys: no call through Comparable
+				case BIGINT, TIMESTAMPTZ ->
+					(left, right) -> (left[key] instanceof Long l && right[key] instanceof Long r) ? Long.compare(l, r)
+							: compare(left[key], right[key]);
+				default -> (left, right) -> compare(left[key], right[key]);
+			};
+			order = (order == null) ? next : order.thenComparing(next);
+		}
+		return (order != null) ? order : (left, right) -> 0;
 	}
 
 	/**

@@ -108,7 +108,7 @@ final class CopyRowReader implements AutoCloseable {
 		try {
 			PgBinaryCopy.Reader rows = new PgBinaryCopy.Reader(copy, table);
 			this.checksum = new RowChecksum(table);
-			Comparator<Object[]> order = table.rowOrder();
+			Comparator<Object[]> order = table.rowOrderWithinLeadingKey();
 			int lead = table.columnIndex(table.leadingOrderColumn());
 			List<Object[]> group = new ArrayList<>();
 			for (Object[] row = rows.next(); row != null && !this.closed; row = rows.next()) {

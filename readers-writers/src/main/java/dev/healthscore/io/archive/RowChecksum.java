@@ -1,5 +1,8 @@
 package dev.healthscore.io.archive;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
@@ -24,7 +27,11 @@ import dev.healthscore.io.jdbc.PgHashes;
  */
 public final class RowChecksum {
 
-	private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+	private static final VarHandle BIG_ENDIAN_LONG = MethodHandles.byteArrayViewVarHandle(long[].class,
+			ByteOrder.BIG_ENDIAN);
+
+	/** Room for a field that is not text: a separator and 20 characters. */
+	private static final int MAX_FIELD = 21;
 
 	private static final int CACHED_TEXTS = 8;
 
@@ -47,6 +54,8 @@ public final class RowChecksum {
 
 	private final List<ArchiveColumn> columns;
 
+	private final ArchiveColumn.Type[] types;
+
 	private byte[] text = new byte[256];
 
 	private int length;
@@ -68,6 +77,7 @@ public final class RowChecksum {
 	 */
 	public RowChecksum(ArchiveTable table) {
 		this.columns = table.columns();
+		this.types = this.columns.stream().map(ArchiveColumn::type).toArray(ArchiveColumn.Type[]::new);
 		this.texts = new String[this.columns.size()][CACHED_TEXTS];
 		this.encodedTexts = new byte[this.columns.size()][CACHED_TEXTS][];
 		this.nextText = new int[this.columns.size()];
@@ -125,21 +135,22 @@ public final class RowChecksum {
 	/** Writes a row's canonical text, UTF-8, into {@link #text}. */
 	private void encode(Object[] row) {
 		this.length = 0;
-		for (int i = 0; i < this.columns.size(); i++) {
+		ensure(this.types.length * MAX_FIELD);
+		for (int i = 0; i < this.types.length; i++) {
 			if (i > 0) {
-				put((byte) '|');
+				this.text[this.length++] = '|';
 			}
 			Object value = row[i];
 			if (value == null) {
-				put((byte) 'N');
+				this.text[this.length++] = 'N';
 				continue;
 			}
-			switch (this.columns.get(i).type()) {
+			switch (this.types[i]) {
 				case BIGINT, SMALLINT, INTEGER, DATE -> putDecimal(((Number) value).longValue());
-				case TIMESTAMPTZ -> putHex((Long) value - PgBinaryFormat.EPOCH_MICROS, 16);
+				case TIMESTAMPTZ -> putHex16((Long) value - PgBinaryFormat.EPOCH_MICROS);
 				case TEXT -> putText(i, (String) value);
-				case FLOAT8 -> putHex(Double.doubleToRawLongBits((Double) value), 16);
-				case FLOAT4 -> putHex(Float.floatToRawIntBits((Float) value) & 0xffffffffL, 8);
+				case FLOAT8 -> putHex16(Double.doubleToRawLongBits((Double) value));
+				case FLOAT4 -> putHex8(Float.floatToRawIntBits((Float) value));
 			}
 		}
 	}
@@ -168,7 +179,8 @@ public final class RowChecksum {
 	}
 
 	private void putBytes(byte[] bytes) {
-		ensure(bytes.length);
+		// and room for the fields after it, as encode ensured before
+		ensure(bytes.length + this.types.length * MAX_FIELD);
 		System.arraycopy(bytes, 0, this.text, this.length, bytes.length);
 		this.length += bytes.length;
 	}
@@ -185,7 +197,7 @@ public final class RowChecksum {
 		}
 		int digits = digits(value);
 		int at = this.length + digits;
-		// two digits per division: timestamps have 16
+		// two digits per division
 		while (value >= 100) {
 			int pair = (int) (value % 100) * 2;
 			value /= 100;
@@ -213,11 +225,31 @@ public final class RowChecksum {
 		return (guess < POWERS_OF_TEN.length && value >= POWERS_OF_TEN[guess]) ? guess + 1 : guess;
 	}
 
-	private void putHex(long bits, int digits) {
-		ensure(digits);
-		for (int i = digits - 1; i >= 0; i--) {
-			this.text[this.length++] = HEX[(int) (bits >>> (4 * i)) & 0xf];
-		}
+	/** 16 hex digits; room for them was ensured. */
+	private void putHex16(long bits) {
+		BIG_ENDIAN_LONG.set(this.text, this.length, hexDigits(bits >>> 32));
+		BIG_ENDIAN_LONG.set(this.text, this.length + 8, hexDigits(bits));
+		this.length += 16;
+	}
+
+	/** 8 hex digits; room for them was ensured. */
+	private void putHex8(int bits) {
+		BIG_ENDIAN_LONG.set(this.text, this.length, hexDigits(bits));
+		this.length += 8;
+	}
+
+	/**
+	 * Returns the 8 lowercase hex digits of the low 32 bits of a value as ASCII bytes,
+	 * the first digit in the highest byte: each nibble spread to a byte of its own, then
+	 * {@code '0'} added, and {@code 'a' - '0' - 10} more where the nibble is 10 or more.
+	 */
+	static long hexDigits(long value) {
+		long x = value & 0xffffffffL;
+		x = (x | (x << 16)) & 0x0000ffff0000ffffL;
+		x = (x | (x << 8)) & 0x00ff00ff00ff00ffL;
+		x = (x | (x << 4)) & 0x0f0f0f0f0f0f0f0fL;
+		long letters = ((x + 0x0606060606060606L) >>> 4) & 0x0101010101010101L;
+		return x + 0x3030303030303030L + letters * ('a' - '0' - 10);
 	}
 
 	private void putAscii(String ascii) {
@@ -225,11 +257,6 @@ public final class RowChecksum {
 		for (int i = 0; i < ascii.length(); i++) {
 			this.text[this.length++] = (byte) ascii.charAt(i);
 		}
-	}
-
-	private void put(byte b) {
-		ensure(1);
-		this.text[this.length++] = b;
 	}
 
 	private void ensure(int more) {

@@ -57,6 +57,34 @@ class RowChecksumTests {
 	}
 
 	@Test
+	void hexDigitsAreTheLowercaseDigitsOfTheLow32Bits() {
+		java.util.Random random = new java.util.Random(6);
+		List<Long> values = new ArrayList<>(List.of(0L, 0x9L, 0xaL, 0xfL, 0x10L, 0xffffffffL, 0x89abcdefL,
+				0x0123456789abcdefL, -1L, Long.MIN_VALUE));
+		for (int i = 0; i < 10_000; i++) {
+			values.add(random.nextLong());
+		}
+		for (long value : values) {
+			byte[] digits = java.nio.ByteBuffer.allocate(8).putLong(RowChecksum.hexDigits(value)).array();
+			assertThat(new String(digits, java.nio.charset.StandardCharsets.US_ASCII))
+				.isEqualTo(String.format("%08x", value & 0xffffffffL));
+		}
+	}
+
+	@Test
+	void canonicalTextKeepsRoomForFieldsAfterLongTexts() {
+		String zone = "Z".repeat(1000);
+		Object[] row = { Long.MIN_VALUE, zone, Integer.MIN_VALUE };
+		assertThat(RowChecksum.canonicalText(ArchiveTable.APP_USER, row))
+			.isEqualTo(Long.MIN_VALUE + "|1000:" + zone + "|" + Integer.MIN_VALUE);
+		Object[] reading = ArchiveRows.reading(Long.MAX_VALUE, "m".repeat(300), "2025-01-20T00:00:00.5Z", -0.0,
+				"s".repeat(5000));
+		assertThat(RowChecksum.canonicalText(ArchiveTable.HEALTH_READING, reading))
+			.startsWith(Long.MAX_VALUE + "|300:" + "m".repeat(300) + "|0002cf16b5d84120|8000000000000000|5000:")
+			.hasSize(19 + 5 + 300 + 17 + 17 + 6 + 5000 + 17);
+	}
+
+	@Test
 	void checksumIgnoresRowOrderButSeesEveryBit() {
 		List<Object[]> rows = new ArrayList<>(ArchiveRows.trickyReadings());
 		ContentChecksum forward = checksum(rows);
