@@ -45,17 +45,6 @@ final class ArchiveParquetWriter implements AutoCloseable {
 
 	private static final int MAX_CACHED_STRINGS = 1024;
 
-	/**
-	 * Rows between page size checks, at least. parquet-java estimates when a page will be
-	 * full by an integer division of rows by bytes, which is 0 for any column wider than
-	 * a byte, and so checks every column every 100 rows, its minimum; a page then ends at
-	 * most this many rows after it reached its size or row limit.
-	 */
-	private static final int PAGE_SIZE_CHECK_ROWS = 1000;
-
-	/** Strings looked up by identity before the map: the last few of each column. */
-	private static final int RECENT_STRINGS = 8;
-
 	private final MessageType schema;
 
 	private final ParquetProperties properties;
@@ -76,12 +65,6 @@ final class ArchiveParquetWriter implements AutoCloseable {
 	private final int[] firstField;
 
 	private final List<Map<String, Binary>> strings;
-
-	private final String[][] recentStrings;
-
-	private final Binary[][] recentBinaries;
-
-	private final int[] nextRecent;
 
 	private ColumnChunkPageWriteStore pageStore;
 
@@ -109,8 +92,7 @@ final class ArchiveParquetWriter implements AutoCloseable {
 			.withWriterVersion(ParquetProperties.WriterVersion.PARQUET_1_0)
 			.withPageSize(PAGE_SIZE)
 			.withDictionaryEncoding(true)
-			.withSizeStatisticsEnabled(false)
-			.withMinRowCountForPageSizeCheck(PAGE_SIZE_CHECK_ROWS);
+			.withSizeStatisticsEnabled(false);
 		for (ArchiveColumn column : this.columns) {
 			if (column.type() == ArchiveColumn.Type.FLOAT8) {
 				properties.withDictionaryEncoding(column.name(), false);
@@ -133,9 +115,6 @@ final class ArchiveParquetWriter implements AutoCloseable {
 			field += (this.columns.get(i).type() == ArchiveColumn.Type.TIMESTAMPTZ) ? 2 : 1;
 			this.strings.add(new HashMap<>());
 		}
-		this.recentStrings = new String[this.columns.size()][RECENT_STRINGS];
-		this.recentBinaries = new Binary[this.columns.size()][RECENT_STRINGS];
-		this.nextRecent = new int[this.columns.size()];
 		this.fileWriter = new ParquetFileWriter(file, this.schema, ParquetFileWriter.Mode.OVERWRITE, this.rowGroupSize,
 				MAX_PADDING, null, this.properties);
 		this.fileWriter.start();
@@ -205,13 +184,6 @@ final class ArchiveParquetWriter implements AutoCloseable {
 	}
 
 	private Binary binary(int column, String value) {
-		// the COPY reader hands out one String per distinct recent value
-		String[] recent = this.recentStrings[column];
-		for (int i = 0; i < RECENT_STRINGS; i++) {
-			if (recent[i] == value) {
-				return this.recentBinaries[column][i];
-			}
-		}
 		Map<String, Binary> cache = this.strings.get(column);
 		Binary binary = cache.get(value);
 		if (binary == null) {
@@ -220,10 +192,6 @@ final class ArchiveParquetWriter implements AutoCloseable {
 				cache.put(value, binary);
 			}
 		}
-		int next = this.nextRecent[column];
-		recent[next] = value;
-		this.recentBinaries[column][next] = binary;
-		this.nextRecent[column] = (next + 1) % RECENT_STRINGS;
 		return binary;
 	}
 
