@@ -7,6 +7,11 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 
+import org.apache.parquet.ParquetReadOptions;
+import org.apache.parquet.column.Encoding;
+import org.apache.parquet.conf.PlainParquetConfiguration;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
 import org.apache.parquet.io.LocalInputFile;
 import org.apache.parquet.io.LocalOutputFile;
 import org.apache.parquet.schema.LogicalTypeAnnotation;
@@ -86,6 +91,38 @@ class ParquetRoundTripTests {
 		for (int i = 0; i < rows.size(); i++) {
 			assertThat(Double.doubleToRawLongBits((Double) read.get(i)[3]))
 				.isEqualTo(Double.doubleToRawLongBits((Double) rows.get(i)[3]));
+		}
+	}
+
+	@Test
+	void timestampsAreDeltaEncodedAndSurviveEveryDirectionOfChange() throws IOException {
+		// many users' months in one file: times rise within a user and fall between
+		// users,
+		// across several pages, with extremes the delta of which overflows a long
+		List<Object[]> rows = new ArrayList<>();
+		java.util.Random random = new java.util.Random(9);
+		for (int user = 1; user <= 300; user++) {
+			long micros = 789_000_000_000_000L + random.nextInt(1_000_000);
+			for (int i = 0; i < 100; i++) {
+				micros += random.nextInt(600_000_000);
+				rows.add(new Object[] { (long) user, "steps", micros, (double) i, "watch",
+						micros + random.nextInt(100_000_000) - 50_000_000 });
+			}
+		}
+		rows.add(new Object[] { 301L, "steps", -210_866_803_200_000_000L, 1.0, "watch", 9_214_646_400_000_000L });
+		rows.add(new Object[] { 301L, "steps", 9_214_646_400_000_000L, 1.0, "watch", -210_866_803_200_000_000L });
+		Path file = write(ArchiveTable.HEALTH_READING, rows, ArchiveSettings.Compression.ZSTD);
+		assertThat(read(ArchiveTable.HEALTH_READING, file)).hasSameSizeAs(rows)
+			.zipSatisfy(rows, (read, written) -> assertThat(read).containsExactly(written));
+		ParquetReadOptions options = ParquetReadOptions.builder(new PlainParquetConfiguration())
+			.withCodecFactory(new PlainCodecFactory())
+			.build();
+		try (ParquetFileReader reader = ParquetFileReader.open(new LocalInputFile(file), options)) {
+			for (ColumnChunkMetaData column : reader.getFooter().getBlocks().get(0).getColumns()) {
+				String name = column.getPath().toDotString();
+				boolean timestamp = name.startsWith("recorded_at") || name.startsWith("ingested_at");
+				assertThat(column.getEncodings().contains(Encoding.DELTA_BINARY_PACKED)).as(name).isEqualTo(timestamp);
+			}
 		}
 	}
 
