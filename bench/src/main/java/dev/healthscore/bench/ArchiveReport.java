@@ -38,9 +38,10 @@ record ArchiveReport(int users, long rows, double loadAverage, BenchDatabase.Cop
 				"COPY binary out:  %.2f s best of 2 (%,.0f rows/s, %.1f MiB at %.1f MiB/s), the partition as stored%n",
 				this.copy.seconds(), this.copy.rows() / this.copy.seconds(), this.copy.bytes() / MIB,
 				this.copy.bytes() / MIB / this.copy.seconds());
-		System.out
-			.printf("COPY by user out: %.2f s (%,.0f rows/s), the export's query: ORDER BY user_id after a sequential"
-					+ " scan%n", this.sorted.seconds(), this.sorted.rows() / this.sorted.seconds());
+		System.out.printf(
+				"COPY by user out: %.2f s (%,.0f rows/s), the export's query: ORDER BY user_id after a sequential"
+						+ " scan; first row after %.2f s%n",
+				this.sorted.seconds(), this.sorted.rows() / this.sorted.seconds(), this.sorted.firstRowSeconds());
 		System.out.printf(
 				"archive export:   %.2f s, %,.0f rows/s, %.1f MiB/s of Parquet (%.1f MiB/s of COPY input);"
 						+ " %.2f s CPU of this JVM%n",

@@ -70,7 +70,8 @@ final class BenchDatabase implements AutoCloseable {
 			long rows = connection.unwrap(PGConnection.class)
 				.getCopyAPI()
 				.copyOut("COPY (" + query + ") TO STDOUT (FORMAT binary)", out);
-			return new CopyResult(rows, out.bytes, (System.nanoTime() - started) / 1e9);
+			return new CopyResult(rows, out.bytes, (System.nanoTime() - started) / 1e9,
+					(out.firstByteNanos - started) / 1e9);
 		}
 	}
 
@@ -79,23 +80,31 @@ final class BenchDatabase implements AutoCloseable {
 		this.cluster.close();
 	}
 
-	/** What a COPY out transferred and how long it took. */
-	record CopyResult(long rows, long bytes, double seconds) {
+	/** What a COPY out transferred, how long it took, and when its first row came. */
+	record CopyResult(long rows, long bytes, double seconds, double firstRowSeconds) {
 
 	}
 
 	private static final class CountingStream extends OutputStream {
 
+		/** The binary COPY header, sent before the query runs. */
+		private static final int HEADER_BYTES = 19;
+
 		long bytes;
+
+		long firstByteNanos;
 
 		@Override
 		public void write(int b) {
-			this.bytes++;
+			write(new byte[] { (byte) b }, 0, 1);
 		}
 
 		@Override
 		public void write(byte[] b, int off, int len) {
 			this.bytes += len;
+			if (this.firstByteNanos == 0 && this.bytes > HEADER_BYTES) {
+				this.firstByteNanos = System.nanoTime();
+			}
 		}
 
 	}

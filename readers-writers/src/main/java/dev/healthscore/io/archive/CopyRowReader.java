@@ -36,6 +36,9 @@ final class CopyRowReader implements AutoCloseable {
 
 	private volatile Throwable failure;
 
+	/** When the first row arrived, 0 before. */
+	private volatile long firstRowNanos;
+
 	private boolean ended;
 
 	/** The reader thread's checksum and batch being filled. */
@@ -83,6 +86,14 @@ final class CopyRowReader implements AutoCloseable {
 	}
 
 	/**
+	 * Returns when the first row (or the end) arrived.
+	 * @return the {@link System#nanoTime()}, or 0 before
+	 */
+	long firstRowNanos() {
+		return this.firstRowNanos;
+	}
+
+	/**
 	 * Stops the hand-over and waits until the thread has read the rest of the
 	 * {@code COPY}. Safe to call twice.
 	 */
@@ -111,7 +122,9 @@ final class CopyRowReader implements AutoCloseable {
 			Comparator<Object[]> order = table.rowOrderWithinLeadingKey();
 			int lead = table.columnIndex(table.leadingOrderColumn());
 			List<Object[]> group = new ArrayList<>();
-			for (Object[] row = rows.next(); row != null && !this.closed; row = rows.next()) {
+			Object[] first = rows.next();
+			this.firstRowNanos = System.nanoTime();
+			for (Object[] row = first; row != null && !this.closed; row = rows.next()) {
 				if (!group.isEmpty() && !row[lead].equals(group.get(0)[lead])) {
 					if (ArchiveTable.compare(row[lead], group.get(0)[lead]) < 0) {
 						throw new IOException("COPY rows are not in " + table.leadingOrderColumn() + " order: "

@@ -104,6 +104,7 @@ public final class PartitionExporter {
 
 	private List<ArchiveFile> copyToFiles(Connection connection, ArchiveTable table, YearMonth month, String sql,
 			Map<String, String> metadata) throws SQLException, IOException {
+		long started = System.nanoTime();
 		PGCopyInputStream copy = new PGCopyInputStream(connection.unwrap(PGConnection.class), sql);
 		try (CopyRowReader rows = new CopyRowReader(copy, table);
 				RollingArchiveWriter writer = new RollingArchiveWriter(this.s3, this.settings, table, month,
@@ -115,7 +116,12 @@ public final class PartitionExporter {
 					writer.write(batch.row(i), batch.hash(i));
 				}
 			}
-			return writer.finish();
+			List<ArchiveFile> files = writer.finish();
+			// the JVM idles until then: PostgreSQL scans and sorts the whole partition
+			// first
+			logger.info("PostgreSQL sent the first row of {} sorted by {} after {} ms", table.tableName(),
+					table.leadingOrderColumn(), (rows.firstRowNanos() - started) / 1_000_000);
+			return files;
 		}
 		finally {
 			copy.close();
