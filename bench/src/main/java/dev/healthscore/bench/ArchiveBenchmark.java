@@ -1,6 +1,8 @@
 package dev.healthscore.bench;
 
 import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -177,6 +179,8 @@ public final class ArchiveBenchmark {
 
 		private final Map<ArchiveState, Long> cpuNanos = new EnumMap<>(ArchiveState.class);
 
+		private final Map<ArchiveState, Long> s3ServerCpuNanos = new EnumMap<>(ArchiveState.class);
+
 		StepTimes(ArchiveTable table, YearMonth month) {
 			this.table = table;
 			this.month = month;
@@ -187,6 +191,7 @@ public final class ArchiveBenchmark {
 			if (table == this.table && month.equals(this.month)) {
 				this.nanos.put(state, System.nanoTime());
 				this.cpuNanos.put(state, processCpuNanos());
+				this.s3ServerCpuNanos.put(state, s3ServerCpuNanos());
 			}
 		}
 
@@ -197,6 +202,26 @@ public final class ArchiveBenchmark {
 		/** CPU time of this JVM, all threads, between two states. */
 		double cpuSeconds(ArchiveState from, ArchiveState to) {
 			return (this.cpuNanos.get(to) - this.cpuNanos.get(from)) / 1e9;
+		}
+
+		/**
+		 * CPU time of the in-process S3 server's threads between two states: work that S3
+		 * itself does in production, outside this process.
+		 */
+		double s3ServerCpuSeconds(ArchiveState from, ArchiveState to) {
+			return (this.s3ServerCpuNanos.get(to) - this.s3ServerCpuNanos.get(from)) / 1e9;
+		}
+
+		/** The CPU time of the S3 server's live threads (S3Proxy's Jetty pool). */
+		private static long s3ServerCpuNanos() {
+			ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+			long nanos = 0;
+			for (ThreadInfo thread : threads.getThreadInfo(threads.getAllThreadIds())) {
+				if (thread != null && thread.getThreadName().startsWith("S3Proxy")) {
+					nanos += Math.max(0, threads.getThreadCpuTime(thread.getThreadId()));
+				}
+			}
+			return nanos;
 		}
 
 		private static long processCpuNanos() {

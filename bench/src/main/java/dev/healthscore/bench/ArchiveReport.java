@@ -44,9 +44,10 @@ record ArchiveReport(int users, long rows, double loadAverage, BenchDatabase.Cop
 				this.sorted.seconds(), this.sorted.rows() / this.sorted.seconds(), this.sorted.firstRowSeconds());
 		System.out.printf(
 				"archive export:   %.2f s, %,.0f rows/s, %.1f MiB/s of Parquet (%.1f MiB/s of COPY input);"
-						+ " %.2f s CPU of this JVM%n",
+						+ " %.2f s CPU of this JVM (%.2f s of it the in-process S3 server's)%n",
 				export, this.manifest.rows() / export, this.manifest.bytes() / MIB / export,
-				this.copy.bytes() / MIB / export, this.steps.cpuSeconds(ArchiveState.EXPORTING, ArchiveState.EXPORTED));
+				this.copy.bytes() / MIB / export, this.steps.cpuSeconds(ArchiveState.EXPORTING, ArchiveState.EXPORTED),
+				this.steps.s3ServerCpuSeconds(ArchiveState.EXPORTING, ArchiveState.EXPORTED));
 		System.out.printf("  files:          %d, %.1f MiB in all, %s compression: %s%n", this.manifest.files().size(),
 				this.manifest.bytes() / MIB, this.manifest.compression(),
 				this.manifest.files()
