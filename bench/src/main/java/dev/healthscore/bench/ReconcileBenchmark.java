@@ -16,9 +16,11 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * readings, and a random sample of device-days (every reading of one metric from one
  * source on one UTC day, as when a device syncs a day late). Times a full
  * {@code recompute}, then lets each set arrive and times an incremental {@code reconcile}
- * after each, then a {@code reconcile --full}, on the same embedded PostgreSQL in the
- * same run. The ingest margin is 0 s: every insert has committed before the next run
- * starts, and the second run must not look again at the first set.
+ * after each, then one after nothing arrived (the cost of any run), then a
+ * {@code reconcile --full}, on the same embedded PostgreSQL in the same run; each
+ * incremental run's steps are timed too. The ingest margin is 0 s: every insert has
+ * committed before the next run starts, and the second run must not look again at the
+ * first set.
  */
 public final class ReconcileBenchmark {
 
@@ -59,6 +61,9 @@ public final class ReconcileBenchmark {
 			for (String set : new String[] { "held_back_readings", "held_back_device_days" }) {
 				reconcileAfterArrival(db, set, new String[] { from, to }, reports, recompute);
 			}
+			run(db, "run", "reconcile", from, to, NO_MARGIN);
+			System.out.printf("nothing arrived:  reconcile %.2f s (job: what any run costs)%n", lastJobSeconds(jdbc));
+			System.out.printf("  steps:          %s%n", lastJobSteps(jdbc));
 			Path fullReport = reports.resolve("full.json");
 			run(db, "run", "reconcile", from, to, "--full", "--report=" + fullReport, NO_MARGIN);
 			double full = lastJobSeconds(jdbc);
@@ -87,8 +92,22 @@ public final class ReconcileBenchmark {
 						+ " %,d fingerprints refreshed%n",
 				seconds, json.get("detectSeconds").asDouble(), json.get("suspects").asLong(),
 				json.get("suspectsByReason"), json.get("corrected").asLong(), json.get("refreshed").asLong());
+		System.out.printf("  steps:          %s%n", lastJobSteps(jdbc));
 		System.out.printf("  ratio:          reconcile / recompute = %.1f%% (target <= 5%%)%n",
 				100 * seconds / recompute);
+	}
+
+	/** The last job's steps with their times, and the job's time outside them. */
+	private static String lastJobSteps(JdbcTemplate jdbc) {
+		return jdbc.queryForObject(
+				"""
+						SELECT string_agg(s.step_name || ' ' || to_char(extract(epoch FROM s.end_time - s.start_time), 'FM0.000')
+						                  || ' s', ', ' ORDER BY s.step_execution_id)
+						       || ', outside steps ' || to_char(extract(epoch FROM (max(j.end_time) - min(j.start_time))
+						          - sum(s.end_time - s.start_time)), 'FM0.000') || ' s'
+						FROM batch_step_execution s JOIN batch_job_execution j USING (job_execution_id)
+						WHERE s.job_execution_id = (SELECT max(job_execution_id) FROM batch_job_execution)""",
+				String.class);
 	}
 
 	/** Moves the two samples aside, as if they had not arrived yet. */

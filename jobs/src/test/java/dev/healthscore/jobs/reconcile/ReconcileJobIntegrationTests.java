@@ -127,6 +127,60 @@ class ReconcileJobIntegrationTests {
 	}
 
 	@Test
+	void incrementalReconcileRecreatesScoresDeletedByHandAuditsEachOnceAndThenFindsNothing(@TempDir Path dir) {
+		List<Long> some = List.of(user(0), user(1), user(2), user(3), user(4));
+		List<String> deleted = new ArrayList<>(
+				this.scenario.deleteScoresByHand("health_score", "user_id = ANY(?) AND score_date IN (?, ?, ?, ?)",
+						some.toArray(Long[]::new), FIRST, DAY.minusDays(3), DAY, LAST));
+		assertThat(deleted).hasSizeGreaterThan(3 * some.size());
+		// a whole day of every user, addressed to its partition directly
+		LocalDate wholeDay = DAY.minusDays(7);
+		List<String> day = this.scenario.deleteScoresByHand(
+				"health_score_" + wholeDay.toString().substring(0, 7).replace('-', '_'), "score_date = ?", wholeDay);
+		assertThat(day).hasSizeGreaterThan(this.users.size() / 2);
+		deleted.addAll(day);
+		deleted.sort(null);
+		assertThat(this.scenario.count("SELECT count(*) FROM score_input_change WHERE change = 'score_deleted'"))
+			.isEqualTo(deleted.size());
+		assertThat(ScoreAssertions.differences(jdbc, FIRST, LAST)).isNotEmpty();
+		Path report = dir.resolve("first.json");
+		assertThat(reconcile("--report=" + report)).isZero();
+		assertThat(ScoreAssertions.differences(jdbc, FIRST, LAST)).isEmpty();
+		long job = this.scenario.lastReconcile();
+		assertThat(this.scenario.corrections(job)).isEqualTo(deleted);
+		assertThat(
+				jdbc.queryForList("SELECT DISTINCT array_to_string(reasons, ',') FROM score_correction", String.class))
+			.containsExactly("missing_score,score_deleted");
+		assertThat(this.scenario.count("SELECT count(*) FROM score_correction WHERE old_score IS NOT NULL")).isZero();
+		JsonNode json = read(report);
+		assertThat(json.get("corrected").asLong()).isEqualTo(deleted.size());
+		assertThat(fieldNames(json.get("suspectsByReason"))).containsExactly("score_deleted");
+		Path second = dir.resolve("second.json");
+		assertThat(reconcile("--report=" + second)).isZero();
+		assertThat(read(second).get("suspects").asLong()).isZero();
+		assertThat(this.scenario.count("SELECT count(*) FROM score_correction")).isEqualTo(deleted.size());
+	}
+
+	@Test
+	void theScoreJobsOwnDeletesAreNotLoggedAsMissingScores() {
+		assertThat(this.scenario.deleteDay(user(6), DAY)).isPositive();
+		assertThat(app("run", "recompute", "--from=" + FIRST, "--to=" + LAST)).isZero();
+		assertThat(this.scenario.count("SELECT count(*) FROM health_score WHERE user_id = ? AND score_date = ?",
+				user(6), DAY))
+			.isZero();
+		assertThat(this.scenario.deleteDay(user(7), DAY)).isPositive();
+		assertThat(reconcile()).isZero();
+		assertThat(this.scenario.count("SELECT count(*) FROM health_score WHERE user_id = ? AND score_date = ?",
+				user(7), DAY))
+			.isZero();
+		assertThat(this.scenario.count("SELECT count(*) FROM score_correction WHERE reasons @> ARRAY['orphan_score']"))
+			.isOne();
+		assertThat(this.scenario.count("SELECT count(*) FROM score_input_change WHERE change = 'score_deleted'"))
+			.isZero();
+		assertThat(ScoreAssertions.differences(jdbc, FIRST, LAST)).isEmpty();
+	}
+
+	@Test
 	void dryRunReportsWhatItWouldCorrectAndLeavesEveryTableByteIdentical(@TempDir Path dir) {
 		this.scenario.lateReading(user(2), "sleep_minutes", DAY, "07:30", 900);
 		this.scenario.deleteDay(user(6), DAY.minusDays(2));

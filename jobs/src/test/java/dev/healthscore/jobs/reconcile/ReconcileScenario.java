@@ -122,6 +122,19 @@ final class ReconcileScenario {
 		this.jdbc.update("DELETE FROM app_user WHERE user_id = ?", user);
 	}
 
+	/**
+	 * Deletes score rows as someone would by hand, outside the score writers.
+	 * @param table {@code health_score} or one of its partitions
+	 * @param where the condition on the rows to delete
+	 * @return the (user, day) keys of the deleted rows, as {@code user|day}, sorted
+	 */
+	List<String> deleteScoresByHand(String table, String where, Object... args) {
+		return this.jdbc.queryForList("""
+				WITH deleted AS (DELETE FROM %s WHERE %s RETURNING user_id, score_date)
+				SELECT user_id || '|' || score_date FROM deleted ORDER BY 1""".formatted(table, where), String.class,
+				args);
+	}
+
 	/** Keeps the scores as they are, for {@link #changedRows()}. */
 	void snapshotScores() {
 		this.jdbc.execute("DROP TABLE IF EXISTS scores_before");

@@ -27,11 +27,13 @@ import org.springframework.util.Assert;
  * <p>
  * The changes are the readings ingested after that point ({@code late_data}, through the
  * index on {@code ingested_at}), the deleted and updated readings and the changed and
- * deleted users logged by the triggers in {@code score_input_change}. A reading change
- * makes its local day suspect, and for a lookback metric the next {@code lookbackDays}
- * days that have a row; it is skipped for a row computed after it (its
- * {@code inputs_as_of}, less the margin, is later). A user change makes every day of the
- * range suspect.
+ * deleted users and the score rows deleted outside the score writers, all logged by the
+ * triggers in {@code score_input_change}. A reading change makes its local day suspect,
+ * and for a lookback metric the next {@code lookbackDays} days that have a row; it is
+ * skipped for a row computed after it (its {@code inputs_as_of}, less the margin, is
+ * later). A user change makes every day of the range suspect; a deleted score row its day
+ * ({@code score_deleted}) while it has no row: a row written since is as accurate as the
+ * other changes let it be, and a deletion after this look is logged after it too.
  * <p>
  * The point is the latest {@code reconcile_checkpoint} covering each day of the range,
  * or, for days no reconcile covered yet, the oldest {@code inputs_as_of} of their rows;
@@ -88,7 +90,12 @@ public class ChangedInputs {
 			  SELECT c.user_id, d.day::date, c.change
 			  FROM score_input_change c
 			  CROSS JOIN generate_series(CAST(:first AS date), CAST(:last AS date), interval '1 day') AS d(day)
-			  WHERE c.changed_at > :since AND c.metric IS NULL
+			  WHERE c.changed_at > :since AND c.metric IS NULL AND c.score_date IS NULL
+			  UNION ALL
+			  SELECT c.user_id, c.score_date, c.change
+			  FROM score_input_change c
+			  WHERE c.changed_at > :since AND c.score_date BETWEEN :first AND :last
+			    AND NOT EXISTS (SELECT 1 FROM health_score h WHERE h.user_id = c.user_id AND h.score_date = c.score_date)
 			) f
 			GROUP BY f.user_id, f.day""";
 

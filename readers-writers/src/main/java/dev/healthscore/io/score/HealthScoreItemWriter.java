@@ -20,8 +20,9 @@ import org.springframework.util.Assert;
 /**
  * Writes a chunk of users' scores, with their input fingerprints, to {@code health_score}
  * with one bulk upsert, and deletes the rows of those users in the scored day range that
- * no longer have a score (their inputs became invalid or disappeared). Runs in the step's
- * transaction.
+ * no longer have a score (their inputs became invalid or disappeared), marked as
+ * {@link OwnDeletes} so that the change log does not take them for missing scores. Runs
+ * in the step's transaction.
  */
 public class HealthScoreItemWriter implements ItemWriter<ScoredUser> {
 
@@ -74,6 +75,7 @@ public class HealthScoreItemWriter implements ItemWriter<ScoredUser> {
 	}
 
 	private void deleteStale(Connection connection, List<Long> users, ScoreRows columns) throws SQLException {
+		OwnDeletes.mark(connection);
 		try (PreparedStatement ps = connection.prepareStatement(DELETE_STALE_SQL)) {
 			ps.setArray(1, connection.createArrayOf("int8", users.toArray()));
 			ps.setObject(2, this.firstDay);

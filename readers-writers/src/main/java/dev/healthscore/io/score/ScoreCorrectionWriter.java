@@ -133,6 +133,8 @@ public class ScoreCorrectionWriter implements ItemStreamWriter<ReconciledUser> {
 			}
 		}
 		if (!deletedUsers.isEmpty()) {
+			// audited here: not a missing score for the next run
+			OwnDeletes.mark(connection);
 			try (PreparedStatement ps = connection.prepareStatement(DELETE_SQL)) {
 				bindKeys(connection, ps, deletedUsers, deletedDays);
 				ps.executeUpdate();
