@@ -86,8 +86,9 @@ class DetectTasklet implements Tasklet {
 		Instant kept = asOf.minus(this.properties.changeLogRetention());
 		if (window.changesAfter() != null && window.changesAfter().isBefore(kept)) {
 			logger.warn(
-					"Deleted readings before {} may be missed: score_input_change keeps {} of changes and this "
-							+ "range needs them since {}; run reconcile --full for it",
+					"Deleted or changed readings, changed users and deleted score rows before {} may be missed:"
+							+ " score_input_change keeps {} of changes and this range needs them since {}; run"
+							+ " reconcile --full for it",
 					kept, this.properties.changeLogRetention(), window.changesAfter());
 		}
 	}
