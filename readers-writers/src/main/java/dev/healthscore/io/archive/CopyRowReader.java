@@ -2,7 +2,6 @@ package dev.healthscore.io.archive;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -116,8 +115,8 @@ final class CopyRowReader implements AutoCloseable {
 	}
 
 	private void run(PGCopyInputStream copy, ArchiveTable table) {
+		PgBinaryCopy.Reader rows = new PgBinaryCopy.Reader(copy, table);
 		try {
-			PgBinaryCopy.Reader rows = new PgBinaryCopy.Reader(copy, table);
 			this.checksum = new RowChecksum(table);
 			Comparator<Object[]> order = table.rowOrderWithinLeadingKey();
 			int lead = table.columnIndex(table.leadingOrderColumn());
@@ -145,7 +144,7 @@ final class CopyRowReader implements AutoCloseable {
 			this.failure = ex;
 		}
 		finally {
-			drain(copy);
+			drain(rows);
 			hand(END);
 		}
 	}
@@ -176,11 +175,9 @@ final class CopyRowReader implements AutoCloseable {
 		}
 	}
 
-	private void drain(PGCopyInputStream copy) {
+	private void drain(PgBinaryCopy.Reader rows) {
 		try {
-			if (copy.isActive()) {
-				copy.transferTo(OutputStream.nullOutputStream());
-			}
+			rows.finish();
 		}
 		catch (IOException | RuntimeException ex) {
 			if (this.failure != null) {

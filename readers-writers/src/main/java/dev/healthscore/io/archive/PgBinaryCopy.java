@@ -1,17 +1,13 @@
 package dev.healthscore.io.archive;
 
-import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
-import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import dev.healthscore.io.jdbc.CopyInput;
 import dev.healthscore.io.jdbc.PgBinaryFormat;
 
@@ -45,11 +41,18 @@ final class PgBinaryCopy {
 
 		private final byte[] scratch = new byte[MAX_CACHED_TEXT_BYTES];
 
-		private final Map<ArchiveColumn, TextCache> texts = new HashMap<>();
+		/** Per column, its cache of recent texts; null for columns of other types. */
+		private final TextCache[] texts;
 
 		Reader(InputStream in, ArchiveTable table) {
 			this.in = new CopyInput(in);
 			this.columns = table.columns();
+			this.texts = new TextCache[this.columns.size()];
+			for (int i = 0; i < this.texts.length; i++) {
+				if (this.columns.get(i).type() == ArchiveColumn.Type.TEXT) {
+					this.texts[i] = new TextCache();
+				}
+			}
 		}
 
 		/**
@@ -57,7 +60,8 @@ final class PgBinaryCopy {
 		 */
 		Object[] next() throws IOException {
 			if (!this.headerRead) {
-				readHeader();
+				this.in.readHeader();
+				this.headerRead = true;
 			}
 			short fields = this.in.readShort();
 			if (fields == -1) {
@@ -70,9 +74,17 @@ final class PgBinaryCopy {
 			Object[] row = new Object[fields];
 			for (int i = 0; i < fields; i++) {
 				int length = this.in.readInt();
-				row[i] = (length == -1) ? null : readValue(this.columns.get(i), length);
+				row[i] = (length == -1) ? null : readValue(i, length);
 			}
 			return row;
+		}
+
+		/**
+		 * Reads what is left of the {@code COPY}, so that the connection is free again.
+		 * @see CopyInput#finish()
+		 */
+		void finish() throws IOException {
+			this.in.finish();
 		}
 
 		/**
@@ -80,34 +92,23 @@ final class PgBinaryCopy {
 		 * the strings of the last {@value #CACHED_TEXTS} distinct values of each column
 		 * are reused instead of decoded again.
 		 */
-		private String readText(ArchiveColumn column, int length) throws IOException {
+		private String readText(TextCache cache, int length) throws IOException {
 			if (length > this.scratch.length) {
 				byte[] bytes = new byte[length];
 				this.in.readFully(bytes, 0, length);
 				return new String(bytes, StandardCharsets.UTF_8);
 			}
 			this.in.readFully(this.scratch, 0, length);
-			TextCache cache = this.texts.computeIfAbsent(column, (key) -> new TextCache());
 			return cache.get(this.scratch, length);
 		}
 
-		private void readHeader() throws IOException {
-			byte[] signature = new byte[SIGNATURE.length];
-			this.in.readFully(signature, 0, signature.length);
-			if (!Arrays.equals(signature, SIGNATURE)) {
-				throw new IOException("Invalid COPY binary header: " + Arrays.toString(signature));
-			}
-			this.in.readInt(); // flags: no OIDs since PostgreSQL 12
-			this.in.skip(this.in.readInt());
-			this.headerRead = true;
-		}
-
-		private Object readValue(ArchiveColumn column, int length) throws IOException {
+		private Object readValue(int index, int length) throws IOException {
+			ArchiveColumn column = this.columns.get(index);
 			return switch (column.type()) {
 				case BIGINT -> this.in.readLong();
 				case SMALLINT -> (int) this.in.readShort();
 				case INTEGER -> this.in.readInt();
-				case TEXT -> readText(column, length);
+				case TEXT -> readText(this.texts[index], length);
 				case FLOAT8 -> Double.longBitsToDouble(this.in.readLong());
 				case FLOAT4 -> Float.intBitsToFloat(this.in.readInt());
 				case TIMESTAMPTZ -> {
@@ -129,7 +130,6 @@ final class PgBinaryCopy {
 
 	}
 
-	/** Writes rows as the input of {@code COPY ... FROM STDIN (FORMAT binary)}. */
 	/** The last few distinct values of one text column, by their UTF-8 bytes. */
 	private static final class TextCache {
 
@@ -156,6 +156,7 @@ final class PgBinaryCopy {
 
 	}
 
+	/** Writes rows as the input of {@code COPY ... FROM STDIN (FORMAT binary)}. */
 	static final class Writer {
 
 		private final DataOutputStream out;

@@ -8,6 +8,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.sql.SQLException;
+import java.util.Arrays;
 
 import org.postgresql.copy.PGCopyInputStream;
 
@@ -27,6 +28,8 @@ public final class CopyInput implements AutoCloseable {
 
 	private static final int BUFFER_SIZE = 64 * 1024;
 
+	private static final byte[] SIGNATURE = PgBinaryFormat.signature();
+
 	private final InputStream in;
 
 	private final PGCopyInputStream copy;
@@ -45,6 +48,21 @@ public final class CopyInput implements AutoCloseable {
 		this.in = in;
 		this.copy = (in instanceof PGCopyInputStream pg) ? pg : null;
 		this.buffer = (this.copy != null) ? new byte[0] : new byte[BUFFER_SIZE];
+	}
+
+	/**
+	 * Reads the header a binary {@code COPY} starts with: its signature, the flags (no
+	 * OIDs since PostgreSQL 12) and the header extension, skipped.
+	 * @throws IOException if the stream does not start with the signature
+	 */
+	public void readHeader() throws IOException {
+		byte[] signature = new byte[SIGNATURE.length];
+		readFully(signature, 0, signature.length);
+		if (!Arrays.equals(signature, SIGNATURE)) {
+			throw new IOException("Invalid COPY binary header: " + Arrays.toString(signature));
+		}
+		readInt();
+		skip(readInt());
 	}
 
 	/**

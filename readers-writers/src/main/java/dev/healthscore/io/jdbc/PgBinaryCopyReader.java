@@ -13,8 +13,6 @@ import java.util.Arrays;
  */
 public class PgBinaryCopyReader implements AutoCloseable {
 
-	private static final byte[] SIGNATURE = PgBinaryFormat.signature();
-
 	private final CopyInput in;
 
 	/** A field length read ahead by {@link #nextIsNull()}, or -1. */
@@ -26,14 +24,7 @@ public class PgBinaryCopyReader implements AutoCloseable {
 
 	public PgBinaryCopyReader(InputStream source) throws IOException {
 		this.in = new CopyInput(source);
-		byte[] signature = new byte[SIGNATURE.length];
-		this.in.readFully(signature, 0, signature.length);
-		if (!Arrays.equals(signature, SIGNATURE)) {
-			throw new IOException("Invalid binary COPY stream, bad signature: " + Arrays.toString(signature));
-		}
-		this.in.readInt();
-		int extension = this.in.readInt();
-		this.in.skip(extension);
+		this.in.readHeader();
 	}
 
 	/**
