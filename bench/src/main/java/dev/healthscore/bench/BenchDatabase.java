@@ -7,6 +7,7 @@ import java.sql.SQLException;
 
 import javax.sql.DataSource;
 
+import dev.healthscore.io.jdbc.PgBinaryFormat;
 import dev.healthscore.jobs.embedded.EmbeddedPostgresCluster;
 import org.postgresql.PGConnection;
 
@@ -87,8 +88,11 @@ final class BenchDatabase implements AutoCloseable {
 
 	private static final class CountingStream extends OutputStream {
 
-		/** The binary COPY header, sent before the query runs. */
-		private static final int HEADER_BYTES = 19;
+		/**
+		 * The binary COPY header, sent before the query runs: the signature, the flags
+		 * and the (empty) header extension's length.
+		 */
+		private static final int HEADER_BYTES = PgBinaryFormat.signature().length + 8;
 
 		long bytes;
 

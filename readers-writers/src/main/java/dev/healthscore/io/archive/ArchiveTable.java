@@ -91,9 +91,9 @@ public enum ArchiveTable {
 
 	/**
 	 * Returns the leading column of {@link #orderBy()}, {@code user_id}. The exporter
-	 * asks PostgreSQL for rows in this order only, which the primary key's index gives
-	 * without a sort where the partition's rows are clustered by user, and sorts each
-	 * user's rows by {@link #rowOrder()} itself: one user's month at a time, in memory.
+	 * asks PostgreSQL for rows in this order only (a sort on one {@code bigint} after a
+	 * sequential scan) and sorts each user's rows by {@link #rowOrderWithinLeadingKey()}
+	 * itself: one user's month at a time, in memory.
 	 * @return the column name
 	 */
 	public String leadingOrderColumn() {

@@ -133,9 +133,10 @@ public final class PartitionExporter {
 	 * rows by user without a sort, but visits the heap in index order: one page fetch per
 	 * row, slower than a sequential scan followed by a sort on the user id even when
 	 * every page is cached (measured 9.9–12.2 s against 7.9–9.7 s for a month of 9.9
-	 * million rows), and far slower on a month that has gone cold on disk.
-	 * @return whether the setting must be reset after the statement (outside a
-	 * transaction block; inside one, {@code SET LOCAL} ends with it)
+	 * million rows), and far slower on a month that has gone cold on disk. Inside a
+	 * transaction block the setting is local to it; outside, it holds for the session
+	 * until {@link #restoreIndexScan} puts the caller's back.
+	 * @return the setting before this call
 	 */
 	private static String setIndexScan(Connection connection, String value) throws SQLException {
 		boolean local = !connection.getAutoCommit(); // inside a transaction, for it only

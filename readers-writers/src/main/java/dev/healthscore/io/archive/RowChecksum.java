@@ -5,7 +5,6 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.List;
 
 import dev.healthscore.io.jdbc.PgBinaryFormat;
 import dev.healthscore.io.jdbc.PgHashes;
@@ -52,8 +51,6 @@ public final class RowChecksum {
 		}
 	}
 
-	private final List<ArchiveColumn> columns;
-
 	private final ArchiveColumn.Type[] types;
 
 	private byte[] text = new byte[256];
@@ -76,11 +73,10 @@ public final class RowChecksum {
 	 * @param table the table
 	 */
 	public RowChecksum(ArchiveTable table) {
-		this.columns = table.columns();
-		this.types = this.columns.stream().map(ArchiveColumn::type).toArray(ArchiveColumn.Type[]::new);
-		this.texts = new String[this.columns.size()][CACHED_TEXTS];
-		this.encodedTexts = new byte[this.columns.size()][CACHED_TEXTS][];
-		this.nextText = new int[this.columns.size()];
+		this.types = table.columns().stream().map(ArchiveColumn::type).toArray(ArchiveColumn.Type[]::new);
+		this.texts = new String[this.types.length][CACHED_TEXTS];
+		this.encodedTexts = new byte[this.types.length][CACHED_TEXTS][];
+		this.nextText = new int[this.types.length];
 	}
 
 	/**

@@ -1,7 +1,5 @@
 package dev.healthscore.io.score;
 
-import dev.healthscore.io.jdbc.PgHashes;
-
 import java.nio.charset.StandardCharsets;
 import java.util.EnumMap;
 import java.util.HashMap;
