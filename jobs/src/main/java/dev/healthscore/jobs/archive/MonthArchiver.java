@@ -19,7 +19,9 @@ import dev.healthscore.io.archive.ArchivePartitions;
 import dev.healthscore.io.archive.ArchiveSettings;
 import dev.healthscore.io.archive.ArchiveState;
 import dev.healthscore.io.archive.ArchiveTable;
+import dev.healthscore.io.archive.ArchiveVerification;
 import dev.healthscore.io.archive.ArchiveVerifier;
+import dev.healthscore.io.archive.ContentChecksum;
 import dev.healthscore.io.archive.PartitionExporter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,8 +30,8 @@ import software.amazon.awssdk.services.s3.S3Client;
 /**
  * Moves one table month through the archive's states, starting from the state the ledger
  * holds, so that a run that stopped after any step resumes with the next one: export to
- * S3, read back and compare, detach, and after the grace period compare once more and
- * drop.
+ * S3, read back and compare (then write the manifest again with the checksums that
+ * matched), detach, and after the grace period compare once more and drop.
  */
 final class MonthArchiver {
 
@@ -125,12 +127,22 @@ final class MonthArchiver {
 		return ArchiveState.EXPORTED;
 	}
 
+	/**
+	 * Reads the month back and compares it with the partition; when they match, writes
+	 * the manifest again with their checksums, then records them in the ledger. A crash
+	 * between the two leaves a verified manifest and the month {@code EXPORTED}: the next
+	 * run verifies it once more, against the manifest's checksums too.
+	 */
 	private ArchiveState verify(Month work, ArchiveLedgerEntry entry) throws Exception {
-		List<String> problems = readBack(work, entry);
-		if (!problems.isEmpty()) {
-			exportAgain(work, ArchiveState.EXPORTED, problems);
+		Check check = readBack(work, entry);
+		if (!check.problems().isEmpty()) {
+			exportAgain(work, ArchiveState.EXPORTED, check.problems());
 		}
-		this.ledger.move(work.connection, work.table, work.month, ArchiveState.EXPORTED, ArchiveState.VERIFIED, now(),
+		Instant at = now();
+		if (!check.manifest().verified()) {
+			this.manifests.write(check.manifest().verified(check.verification(), at), this.settings.encryption());
+		}
+		this.ledger.verified(work.connection, work.table, work.month, check.verification().expected(), at,
 				work.jobExecutionId);
 		return ArchiveState.VERIFIED;
 	}
@@ -163,7 +175,7 @@ final class MonthArchiver {
 		}
 		// S3 objects can change in the grace period too: compare once more before
 		// dropping
-		List<String> problems = readBack(work, entry);
+		List<String> problems = readBack(work, entry).problems();
 		if (!problems.isEmpty()) {
 			exportAgain(work, ArchiveState.DETACHED, problems);
 		}
@@ -176,20 +188,26 @@ final class MonthArchiver {
 	}
 
 	/**
-	 * Reads the month back from S3 and compares it with the partition (by SQL) and with
-	 * what the ledger recorded at export.
+	 * Reads the month back from S3 and compares it with the partition (by SQL) and, once
+	 * verified, with what the ledger recorded.
 	 */
-	private List<String> readBack(Month work, ArchiveLedgerEntry entry) throws SQLException {
+	private Check readBack(Month work, ArchiveLedgerEntry entry) throws SQLException {
 		ArchiveManifest manifest = this.manifests.read(work.table, work.month);
 		if (manifest == null) {
-			return List.of("Missing manifest " + this.settings.layout().manifest(work.table, work.month).uri());
+			return new Check(null, null,
+					List.of("Missing manifest " + this.settings.layout().manifest(work.table, work.month).uri()));
 		}
-		List<String> problems = new ArrayList<>(this.verifier.verify(work.connection, manifest).problems());
-		if (!manifest.contentChecksum().equals(entry.contentChecksum())) {
-			problems.add("Manifest holds " + manifest.contentChecksum() + ", the ledger recorded "
-					+ entry.contentChecksum());
+		ArchiveVerification verification = this.verifier.verify(work.connection, manifest);
+		List<String> problems = new ArrayList<>(verification.problems());
+		ContentChecksum recorded = entry.contentChecksum();
+		if (recorded == null && entry.state() != ArchiveState.EXPORTED) {
+			problems.add("The ledger recorded no checksum for " + work.partition() + " in state " + entry.state());
 		}
-		return problems;
+		else if (recorded != null && !recorded.equals(manifest.contentChecksum())) {
+			problems.add("Manifest holds " + ((manifest.verified()) ? manifest.contentChecksum() : "no checksum")
+					+ ", the ledger recorded " + recorded);
+		}
+		return new Check(manifest, verification, problems);
 	}
 
 	private void exportAgain(Month work, ArchiveState from, List<String> problems) throws SQLException {
@@ -225,6 +243,11 @@ final class MonthArchiver {
 
 	private Instant now() {
 		return this.clock.instant();
+	}
+
+	/** A read-back comparison: the manifest read, the verification, what differs. */
+	private record Check(ArchiveManifest manifest, ArchiveVerification verification, List<String> problems) {
+
 	}
 
 	/** A month being worked on, with the connection that holds its lock. */

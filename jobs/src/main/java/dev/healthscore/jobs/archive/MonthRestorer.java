@@ -114,6 +114,10 @@ final class MonthRestorer {
 			throw new IllegalStateException(
 					"Cannot restore " + entry.partitionName() + ": no manifest in " + entry.s3Uri());
 		}
+		if (!manifest.verified()) {
+			throw new IllegalStateException("Cannot restore " + entry.partitionName() + ": its manifest in "
+					+ entry.s3Uri() + " was never verified; archive the month again");
+		}
 		if (!manifest.contentChecksum().equals(entry.contentChecksum())) {
 			throw new IllegalStateException("Cannot restore " + entry.partitionName() + ": its manifest holds "
 					+ manifest.contentChecksum() + ", the ledger recorded " + entry.contentChecksum());

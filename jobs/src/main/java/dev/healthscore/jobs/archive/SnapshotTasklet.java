@@ -1,17 +1,20 @@
 package dev.healthscore.jobs.archive;
 
-import java.sql.Connection;
-import java.util.ArrayList;
-import java.util.List;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.sql.Statement;
+import java.time.Instant;
 
 import javax.sql.DataSource;
 
 import dev.healthscore.io.archive.ArchiveManifest;
+import dev.healthscore.io.archive.ArchiveManifests;
 import dev.healthscore.io.archive.ArchiveSettings;
 import dev.healthscore.io.archive.ArchiveTable;
+import dev.healthscore.io.archive.ArchiveVerification;
 import dev.healthscore.io.archive.ArchiveVerifier;
-import dev.healthscore.io.archive.ContentChecksum;
 import dev.healthscore.io.archive.PartitionExporter;
+import dev.healthscore.io.jdbc.ReadOnlyTransaction;
 import software.amazon.awssdk.services.s3.S3Client;
 
 import org.springframework.batch.core.scope.context.ChunkContext;
@@ -21,9 +24,10 @@ import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 
 /**
  * The {@code archiveUsers} step: replaces the {@code app_user} snapshot that analysts
- * join archived scores with (time zone, step goal), then reads it back. It is not
- * compared with the live table, which may change meanwhile; nothing is deleted on its
- * account.
+ * join archived scores with (time zone, step goal), then reads it back and compares it
+ * with the table by SQL, in the same repeatable-read transaction as the export so that
+ * users changing meanwhile do not count, and writes its manifest again, verified. Nothing
+ * is deleted on its account.
  */
 final class SnapshotTasklet implements Tasklet {
 
@@ -33,27 +37,52 @@ final class SnapshotTasklet implements Tasklet {
 
 	private final ArchiveVerifier verifier;
 
+	private final ArchiveManifests manifests;
+
+	private final ArchiveSettings settings;
+
 	SnapshotTasklet(DataSource dataSource, S3Client s3, ArchiveSettings settings) {
 		this.dataSource = dataSource;
 		this.exporter = new PartitionExporter(s3, settings);
 		this.verifier = new ArchiveVerifier(s3);
+		this.manifests = new ArchiveManifests(s3, settings.layout());
+		this.settings = settings;
 	}
 
 	@Override
 	public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) throws Exception {
-		ArchiveManifest manifest;
-		try (Connection connection = this.dataSource.getConnection()) {
-			manifest = this.exporter.exportSnapshot(connection, ArchiveTable.APP_USER,
-					contribution.getStepExecution().getJobExecutionId());
+		Long jobExecutionId = contribution.getStepExecution().getJobExecutionId();
+		Exported exported;
+		try {
+			exported = ReadOnlyTransaction.run(this.dataSource, (connection) -> {
+				try (Statement statement = connection.createStatement()) {
+					statement.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+				}
+				try {
+					ArchiveManifest manifest = this.exporter.exportSnapshot(connection, ArchiveTable.APP_USER,
+							jobExecutionId);
+					return new Exported(manifest, this.verifier.verify(connection, manifest));
+				}
+				catch (IOException ex) {
+					throw new UncheckedIOException(ex);
+				}
+			});
 		}
-		List<String> problems = new ArrayList<>();
-		ContentChecksum read = this.verifier.readBack(manifest, problems);
-		if (!problems.isEmpty() || !read.equals(manifest.contentChecksum())) {
-			throw new IllegalStateException("Snapshot " + manifest.location() + " does not read back as written: "
-					+ read + " read, " + manifest.contentChecksum() + " written; " + problems);
+		catch (UncheckedIOException ex) {
+			throw ex.getCause();
 		}
-		contribution.incrementWriteCount(manifest.rows());
+		if (!exported.verification().matches()) {
+			throw new IllegalStateException("Snapshot " + exported.manifest().location()
+					+ " does not match app_user as exported: " + exported.verification().problems());
+		}
+		this.manifests.write(exported.manifest().verified(exported.verification(), Instant.now()),
+				this.settings.encryption());
+		contribution.incrementWriteCount(exported.manifest().rows());
 		return RepeatStatus.FINISHED;
+	}
+
+	private record Exported(ArchiveManifest manifest, ArchiveVerification verification) {
+
 	}
 
 }

@@ -1,10 +1,16 @@
 package dev.healthscore.jobs.archive;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
+import dev.healthscore.io.archive.ArchiveLayout;
+import dev.healthscore.io.archive.ArchiveManifest;
+import dev.healthscore.io.archive.ArchiveManifests;
 import dev.healthscore.io.archive.ArchiveState;
+import dev.healthscore.io.archive.ArchiveTable;
 import dev.healthscore.io.archive.ContentChecksum;
+import dev.healthscore.jobs.archive.ArchiveTestServers.Partition;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -17,6 +23,7 @@ import static dev.healthscore.jobs.archive.ArchiveJobIntegrationTests.assertLedg
 import static dev.healthscore.jobs.archive.ArchiveJobIntegrationTests.attached;
 import static dev.healthscore.jobs.archive.ArchiveJobIntegrationTests.names;
 import static dev.healthscore.jobs.archive.ArchiveJobIntegrationTests.states;
+import static dev.healthscore.jobs.archive.ArchiveTestServers.ARCHIVED;
 import static dev.healthscore.jobs.archive.ArchiveTestServers.BUCKET;
 import static dev.healthscore.jobs.archive.ArchiveTestServers.NOW;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -61,8 +68,63 @@ class ArchiveCrashIntegrationTests {
 		assertThat(states(jdbc)).containsOnly("DROPPED").hasSize(4);
 		assertThat(attached(jdbc)).doesNotContainAnyElementsOf(names());
 		assertLedgerHolds(jdbc, source);
+		assertManifestsHold(database, source);
 		assertThat(servers.objects(database)).isEqualTo(servers.expectedObjects(database));
 		assertThat(servers.noUnfinishedUploads()).isTrue();
+	}
+
+	@Test
+	void aRunThatCrashedBetweenWritingTheVerifiedManifestAndRecordingItIsResumed() {
+		JdbcTemplate jdbc = servers.database("halfverified");
+		Map<String, ContentChecksum> source = ArchiveTestServers.checksums(jdbc);
+		// the ledger refuses the move to VERIFIED: the verified manifest is in S3 already
+		jdbc.execute("""
+				CREATE FUNCTION refuse_verified() RETURNS trigger LANGUAGE plpgsql AS $$
+				BEGIN RAISE EXCEPTION 'Injected crash before the ledger records VERIFIED'; END $$""");
+		jdbc.execute("""
+				CREATE TRIGGER refuse_verified BEFORE UPDATE ON archive_ledger FOR EACH ROW
+				WHEN (OLD.state = 'EXPORTED' AND NEW.state = 'VERIFIED') EXECUTE FUNCTION refuse_verified()""");
+		assertThat(servers.app("halfverified", NOW, null, "run", "archive", "--healthscore.archive.grace-period=0s"))
+			.isEqualTo(1);
+		List<Partition> exported = ARCHIVED.stream()
+			.filter((partition) -> jdbc
+				.queryForList("SELECT state FROM archive_ledger WHERE partition_name = ?", String.class,
+						partition.name())
+				.contains("EXPORTED"))
+			.toList();
+		assertThat(exported).isNotEmpty();
+		ArchiveManifests manifests = new ArchiveManifests(servers.s3(), new ArchiveLayout(BUCKET, "halfverified"));
+		for (Partition partition : exported) {
+			ArchiveManifest manifest = manifests.read(partition.table(), partition.month());
+			assertThat(manifest.verified()).as(partition.name()).isTrue();
+			assertThat(manifest.contentChecksum()).as(partition.name()).isEqualTo(source.get(partition.name()));
+			assertThat(jdbc.queryForObject("SELECT checksum FROM archive_ledger WHERE partition_name = ?", String.class,
+					partition.name()))
+				.isNull();
+		}
+		jdbc.execute("DROP TRIGGER refuse_verified ON archive_ledger");
+		assertThat(servers.app("halfverified", NOW, null, "run", "archive", "--healthscore.archive.grace-period=0s"))
+			.isZero();
+		assertThat(states(jdbc)).containsOnly("DROPPED").hasSize(4);
+		assertLedgerHolds(jdbc, source);
+		assertManifestsHold("halfverified", source);
+		assertThat(servers.objects("halfverified")).isEqualTo(servers.expectedObjects("halfverified"));
+	}
+
+	/** Every archived month's manifest is verified and holds its source's checksum. */
+	private static void assertManifestsHold(String database, Map<String, ContentChecksum> source) {
+		ArchiveManifests manifests = new ArchiveManifests(servers.s3(), new ArchiveLayout(BUCKET, database));
+		for (Partition partition : ARCHIVED) {
+			ArchiveManifest manifest = manifests.read(partition.table(), partition.month());
+			assertThat(manifest.verifiedAt()).as(partition.name()).isNotNull();
+			assertThat(manifest.contentChecksum()).as(partition.name()).isEqualTo(source.get(partition.name()));
+			assertThat(manifest.files()
+				.stream()
+				.map((file) -> ContentChecksum.of(file.rows(), file.checksum()))
+				.reduce(ContentChecksum.EMPTY, ContentChecksum::plus)).as(partition.name())
+				.isEqualTo(manifest.contentChecksum());
+		}
+		assertThat(manifests.read(ArchiveTable.APP_USER, null).verified()).isTrue();
 	}
 
 	@Test
@@ -89,6 +151,7 @@ class ArchiveCrashIntegrationTests {
 			.isZero();
 		assertThat(states(jdbc)).containsOnly("DROPPED").hasSize(4);
 		assertLedgerHolds(jdbc, source);
+		assertManifestsHold("lost", source);
 		assertThat(servers.objects("lost")).contains(lost).isEqualTo(servers.expectedObjects("lost"));
 	}
 

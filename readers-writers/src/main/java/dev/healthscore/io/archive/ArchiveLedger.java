@@ -71,7 +71,8 @@ public final class ArchiveLedger {
 
 	/**
 	 * Moves a month from {@link ArchiveState#EXPORTING} to {@link ArchiveState#EXPORTED},
-	 * recording what the manifest says was written.
+	 * recording what the manifest says was written: files, rows and bytes; the checksum
+	 * comes with {@link #verified}.
 	 * @param connection the connection
 	 * @param manifest the export's manifest
 	 * @param jobExecutionId the job execution
@@ -87,6 +88,27 @@ public final class ArchiveLedger {
 				manifest.checksum(), manifest.bytes(), jobExecutionId, table.tableName(), month.atDay(1),
 				ArchiveState.EXPORTING.name());
 		checkMoved(connection, updated, table, month, ArchiveState.EXPORTING, ArchiveState.EXPORTED);
+	}
+
+	/**
+	 * Moves a month from {@link ArchiveState#EXPORTED} to {@link ArchiveState#VERIFIED},
+	 * recording the checksum its objects were read back with, which equals the source's.
+	 * @param connection the connection
+	 * @param table the table
+	 * @param month the month
+	 * @param checksum the verified content checksum
+	 * @param at when it was verified
+	 * @param jobExecutionId the job execution
+	 */
+	public void verified(Connection connection, ArchiveTable table, YearMonth month, ContentChecksum checksum,
+			Instant at, Long jobExecutionId) throws SQLException {
+		int updated = update(connection,
+				"UPDATE archive_ledger SET state = ?, checksum = ?, verified_at = ?, job_execution_id = ?,"
+						+ " last_error = NULL, updated_at = now() WHERE table_name = ? AND month = ? AND state = ?"
+						+ " AND row_count = ?",
+				ArchiveState.VERIFIED.name(), checksum.checksum(), at.atOffset(ZoneOffset.UTC), jobExecutionId,
+				table.tableName(), month.atDay(1), ArchiveState.EXPORTED.name(), checksum.rows());
+		checkMoved(connection, updated, table, month, ArchiveState.EXPORTED, ArchiveState.VERIFIED);
 	}
 
 	/**
@@ -106,8 +128,10 @@ public final class ArchiveLedger {
 	public void move(Connection connection, ArchiveTable table, YearMonth month, ArchiveState from, ArchiveState to,
 			Instant at, Long jobExecutionId) throws SQLException {
 		checkEdge(from, to);
+		if (to == ArchiveState.VERIFIED) {
+			throw new IllegalArgumentException("A month becomes VERIFIED with its checksum: use verified()");
+		}
 		String stamp = switch (to) {
-			case VERIFIED -> "verified_at";
 			case DETACHED -> "detached_at";
 			case DROPPED -> "dropped_at";
 			case RESTORED -> "restored_at";

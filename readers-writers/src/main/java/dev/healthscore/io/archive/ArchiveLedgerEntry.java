@@ -15,7 +15,7 @@ import java.time.YearMonth;
  * @param fileCount the number of data files, once exported
  * @param rowCount the number of rows, once exported
  * @param checksum the content checksum ({@link ContentChecksum#checksum()}), once
- * exported
+ * verified
  * @param bytes the size of the data files, once exported
  * @param jobExecutionId the job execution that last moved the month
  * @param startedAt when the month's first export started
@@ -32,8 +32,8 @@ public record ArchiveLedgerEntry(ArchiveTable table, YearMonth month, String par
 		Instant restoredAt, String lastError) {
 
 	/**
-	 * Returns the row count and checksum recorded at export.
-	 * @return the content checksum, or null before the export finished
+	 * Returns the row count and checksum recorded at verification.
+	 * @return the content checksum, or null before the month was verified
 	 */
 	public ContentChecksum contentChecksum() {
 		return (this.rowCount != null && this.checksum != null) ? ContentChecksum.of(this.rowCount, this.checksum)

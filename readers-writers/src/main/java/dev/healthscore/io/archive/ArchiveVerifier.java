@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -22,7 +23,9 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * Checks an exported month before its partition may leave PostgreSQL: reads every data
  * file in the month's folder back from S3 and compares row count and content checksum
  * with the source partition's, computed by SQL; also compares the folder with the
- * manifest.
+ * manifest (keys, sizes, row counts, and once it is verified, checksums). The writer
+ * computes no checksum: what a verified manifest holds is what was read back and what
+ * PostgreSQL computed.
  */
 public final class ArchiveVerifier {
 
@@ -64,25 +67,27 @@ public final class ArchiveVerifier {
 			thread.start();
 		});
 		List<String> problems = new ArrayList<>();
+		Map<String, ContentChecksum> files = new LinkedHashMap<>();
 		ContentChecksum archived;
 		long readNanos;
 		try {
-			archived = readBack(manifest, problems);
+			archived = readBack(manifest, problems, files);
 			readNanos = System.nanoTime() - start;
 		}
 		finally {
 			source(sourceChecksum); // the connection is free again only then
 		}
 		ContentChecksum source = source(sourceChecksum);
-		if (!source.equals(manifest.contentChecksum())) {
+		if (source.rows() != manifest.rows() || (manifest.verified() && !source.equals(manifest.contentChecksum()))) {
 			problems.add("Manifest differs from source " + manifest.sourcePartition() + ": manifest has "
-					+ manifest.contentChecksum() + ", source has " + source);
+					+ (manifest.verified() ? manifest.contentChecksum() : manifest.rows() + " rows") + ", source has "
+					+ source);
 		}
 		if (!source.equals(archived)) {
 			problems.add("Objects in " + manifest.location() + " differ from source " + manifest.sourcePartition()
 					+ ": objects have " + archived + ", source has " + source);
 		}
-		ArchiveVerification verification = new ArchiveVerification(source, archived, problems);
+		ArchiveVerification verification = new ArchiveVerification(source, archived, problems, files);
 		logger.info("Verified {} against {}: {} (read back in {} ms, checksum by SQL in {} ms)", manifest.location(),
 				manifest.sourcePartition(), verification.matches() ? "match, " + source : verification.problems(),
 				readNanos / 1_000_000, sourceNanos[0] / 1_000_000);
@@ -103,13 +108,15 @@ public final class ArchiveVerifier {
 
 	/**
 	 * Reads every data file in the manifest's folder and returns their rows' checksum,
-	 * noting files that are missing, unexpected, or of another size than the manifest
-	 * says.
+	 * noting files that are missing, unexpected, or of another size, row count or (once
+	 * the manifest is verified) checksum than the manifest says.
 	 * @param manifest the manifest
 	 * @param problems receives what differs from the manifest
+	 * @param files receives each file's content, by object key
 	 * @return the checksum of every row read
 	 */
-	public ContentChecksum readBack(ArchiveManifest manifest, List<String> problems) {
+	private ContentChecksum readBack(ArchiveManifest manifest, List<String> problems,
+			Map<String, ContentChecksum> files) {
 		S3Location folder = S3Location.parse(manifest.location());
 		ArchiveObjects objects = new ArchiveObjects(this.s3);
 		Map<String, ArchiveFile> expected = manifest.files()
@@ -134,11 +141,15 @@ public final class ArchiveVerifier {
 				problems
 					.add("Cannot read object s3://" + folder.bucket() + "/" + object.key() + ": " + ex.getMessage());
 			}
-			if (file != null && !checksum.result().equals(ContentChecksum.of(file.rows(), file.checksum()))) {
-				problems.add("Object s3://" + folder.bucket() + "/" + object.key() + " holds " + checksum.result()
-						+ ", manifest says " + file.rows() + " rows, checksum " + file.checksum());
+			ContentChecksum content = checksum.result();
+			if (file != null && (content.rows() != file.rows() || (file.checksum() != null
+					&& !content.equals(ContentChecksum.of(file.rows(), file.checksum()))))) {
+				problems.add("Object s3://" + folder.bucket() + "/" + object.key() + " holds " + content
+						+ ", manifest says " + file.rows() + " rows"
+						+ ((file.checksum() != null) ? ", checksum " + file.checksum() : ""));
 			}
-			total = total.plus(checksum.result());
+			files.put(object.key(), content);
+			total = total.plus(content);
 		}
 		expected.keySet().forEach((key) -> problems.add("Missing object: s3://" + folder.bucket() + "/" + key));
 		return total;

@@ -13,11 +13,11 @@ import org.postgresql.copy.PGCopyInputStream;
 
 /**
  * Decodes the rows of a binary {@code COPY} in {@link ArchiveTable#leadingOrderColumn()}
- * order, sorts each user's rows by {@link ArchiveTable#rowOrder()} and computes their
- * checksum hashes on a thread of its own, handing them over in batches, so that reading
- * PostgreSQL's output and encoding Parquet run on two cores. Closing it before the end
- * stops the hand-over; the thread then reads what is left of the {@code COPY} (cancelling
- * instead would be racy, see {@link PartitionExporter}), so the connection stays usable.
+ * order and sorts each user's rows by {@link ArchiveTable#rowOrder()} on a thread of its
+ * own, handing them over in batches, so that reading PostgreSQL's output and encoding
+ * Parquet run on two cores. Closing it before the end stops the hand-over; the thread
+ * then reads what is left of the {@code COPY} (cancelling instead would be racy, see
+ * {@link PartitionExporter}), so the connection stays usable.
  */
 final class CopyRowReader implements AutoCloseable {
 
@@ -25,7 +25,7 @@ final class CopyRowReader implements AutoCloseable {
 
 	private static final int QUEUED_BATCHES = 8;
 
-	private static final Batch END = new Batch(new Object[0][], new long[0], 0);
+	private static final Batch END = new Batch(new Object[0][], 0);
 
 	private final BlockingQueue<Batch> queue = new ArrayBlockingQueue<>(QUEUED_BATCHES);
 
@@ -40,10 +40,8 @@ final class CopyRowReader implements AutoCloseable {
 
 	private boolean ended;
 
-	/** The reader thread's checksum and batch being filled. */
-	private RowChecksum checksum;
-
-	private Batch batch = new Batch(new Object[BATCH_ROWS][], new long[BATCH_ROWS], 0);
+	/** The reader thread's batch being filled. */
+	private Batch batch = new Batch(new Object[BATCH_ROWS][], 0);
 
 	CopyRowReader(PGCopyInputStream copy, ArchiveTable table) {
 		this.thread = new Thread(() -> run(copy, table), "archive-copy-reader");
@@ -117,7 +115,6 @@ final class CopyRowReader implements AutoCloseable {
 	private void run(PGCopyInputStream copy, ArchiveTable table) {
 		PgBinaryCopy.Reader rows = new PgBinaryCopy.Reader(copy, table);
 		try {
-			this.checksum = new RowChecksum(table);
 			Comparator<Object[]> order = table.rowOrderWithinLeadingKey();
 			int lead = table.columnIndex(table.leadingOrderColumn());
 			List<Object[]> group = new ArrayList<>();
@@ -154,10 +151,9 @@ final class CopyRowReader implements AutoCloseable {
 		group.sort(order);
 		for (Object[] row : group) {
 			this.batch.rows[this.batch.size] = row;
-			this.batch.hashes[this.batch.size] = this.checksum.hash(row);
 			if (++this.batch.size == BATCH_ROWS) {
 				hand(this.batch);
-				this.batch = new Batch(new Object[BATCH_ROWS][], new long[BATCH_ROWS], 0);
+				this.batch = new Batch(new Object[BATCH_ROWS][], 0);
 			}
 		}
 		group.clear();
@@ -189,18 +185,15 @@ final class CopyRowReader implements AutoCloseable {
 		}
 	}
 
-	/** Rows in COPY order with their checksum hashes; {@code size} of them are set. */
+	/** Rows in COPY order; {@code size} of them are set. */
 	static final class Batch {
 
 		private final Object[][] rows;
 
-		private final long[] hashes;
-
 		private int size;
 
-		private Batch(Object[][] rows, long[] hashes, int size) {
+		private Batch(Object[][] rows, int size) {
 			this.rows = rows;
-			this.hashes = hashes;
 			this.size = size;
 		}
 
@@ -210,10 +203,6 @@ final class CopyRowReader implements AutoCloseable {
 
 		Object[] row(int index) {
 			return this.rows[index];
-		}
-
-		long hash(int index) {
-			return this.hashes[index];
 		}
 
 	}

@@ -16,7 +16,7 @@ import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * Loads an archived month from S3 back into a PostgreSQL table with binary {@code COPY},
- * then checks the table by SQL against the manifest's row count and checksum.
+ * then checks the table by SQL against the (verified) manifest's row count and checksum.
  */
 public final class PartitionRestorer {
 
@@ -45,6 +45,10 @@ public final class PartitionRestorer {
 			throws SQLException, IOException {
 		ArchiveTable table = manifest.archiveTable();
 		ChecksumSql.query(table, targetTable); // checks the name before it reaches SQL
+		if (!manifest.verified()) {
+			throw new IllegalArgumentException("Cannot restore " + manifest.location()
+					+ ": its manifest was never verified, so there is no checksum to restore by");
+		}
 		long start = System.nanoTime();
 		List<String> problems = new ArrayList<>();
 		ContentChecksum loaded = copyIn(connection, manifest, targetTable);

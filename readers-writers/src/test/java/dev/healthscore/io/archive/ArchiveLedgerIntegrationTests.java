@@ -38,6 +38,8 @@ class ArchiveLedgerIntegrationTests {
 		postgres.close();
 	}
 
+	private static final ContentChecksum CHECKSUM = ContentChecksum.of(30, "00000000000000ff");
+
 	@BeforeEach
 	void emptyLedger() throws Exception {
 		postgres.execute("TRUNCATE archive_ledger");
@@ -58,7 +60,7 @@ class ArchiveLedgerIntegrationTests {
 	}
 
 	@Test
-	void exportedRecordsWhatTheManifestSays() throws Exception {
+	void exportedRecordsWhatTheManifestSaysAndVerifiedTheChecksumThatMatched() throws Exception {
 		try (Connection connection = postgres.connection()) {
 			this.ledger.begin(connection, ArchiveTable.HEALTH_SCORE, JANUARY, 1L);
 			this.ledger.exported(connection, manifest(), 2L);
@@ -66,9 +68,40 @@ class ArchiveLedgerIntegrationTests {
 			assertThat(entry.state()).isEqualTo(ArchiveState.EXPORTED);
 			assertThat(entry.s3Uri()).isEqualTo("s3://archive/health_score/month=2025-01/");
 			assertThat(entry.fileCount()).isEqualTo(2);
-			assertThat(entry.contentChecksum()).isEqualTo(ContentChecksum.of(30, "00000000000000ff"));
+			assertThat(entry.rowCount()).isEqualTo(30L);
+			assertThat(entry.contentChecksum()).isNull();
 			assertThat(entry.bytes()).isEqualTo(3000L);
 			assertThat(entry.jobExecutionId()).isEqualTo(2L);
+			this.ledger.verified(connection, ArchiveTable.HEALTH_SCORE, JANUARY,
+					ContentChecksum.of(30, "00000000000000ff"), NOW, 3L);
+			entry = this.ledger.find(connection, ArchiveTable.HEALTH_SCORE, JANUARY);
+			assertThat(entry.state()).isEqualTo(ArchiveState.VERIFIED);
+			assertThat(entry.contentChecksum()).isEqualTo(ContentChecksum.of(30, "00000000000000ff"));
+			assertThat(entry.verifiedAt()).isEqualTo(NOW);
+			assertThat(entry.jobExecutionId()).isEqualTo(3L);
+		}
+	}
+
+	@Test
+	void verifiedRejectsAnotherRowCountThanTheExportWrote() throws Exception {
+		try (Connection connection = postgres.connection()) {
+			this.ledger.begin(connection, ArchiveTable.HEALTH_SCORE, JANUARY, 1L);
+			this.ledger.exported(connection, manifest(), 2L);
+			assertThatIllegalStateException()
+				.isThrownBy(() -> this.ledger.verified(connection, ArchiveTable.HEALTH_SCORE, JANUARY,
+						ContentChecksum.of(31, "00000000000000ff"), NOW, 3L))
+				.withMessageStartingWith("Cannot move health_score 2025-01 from EXPORTED to VERIFIED");
+			assertThat(this.ledger.find(connection, ArchiveTable.HEALTH_SCORE, JANUARY).contentChecksum()).isNull();
+		}
+	}
+
+	@Test
+	void verifyingIsNoPlainMoveSinceItMustRecordTheChecksum() throws Exception {
+		try (Connection connection = postgres.connection()) {
+			assertThatIllegalArgumentException()
+				.isThrownBy(() -> this.ledger.move(connection, ArchiveTable.HEALTH_SCORE, JANUARY,
+						ArchiveState.EXPORTED, ArchiveState.VERIFIED, NOW, 1L))
+				.withMessage("A month becomes VERIFIED with its checksum: use verified()");
 		}
 	}
 
@@ -77,11 +110,9 @@ class ArchiveLedgerIntegrationTests {
 		try (Connection first = postgres.connection(); Connection second = postgres.connection()) {
 			this.ledger.begin(first, ArchiveTable.HEALTH_SCORE, JANUARY, 1L);
 			this.ledger.exported(first, manifest(), 1L);
-			this.ledger.move(first, ArchiveTable.HEALTH_SCORE, JANUARY, ArchiveState.EXPORTED, ArchiveState.VERIFIED,
-					NOW, 1L);
+			this.ledger.verified(first, ArchiveTable.HEALTH_SCORE, JANUARY, CHECKSUM, NOW, 1L);
 			assertThatIllegalStateException()
-				.isThrownBy(() -> this.ledger.move(second, ArchiveTable.HEALTH_SCORE, JANUARY, ArchiveState.EXPORTED,
-						ArchiveState.VERIFIED, NOW, 2L))
+				.isThrownBy(() -> this.ledger.verified(second, ArchiveTable.HEALTH_SCORE, JANUARY, CHECKSUM, NOW, 2L))
 				.withMessage("Cannot move health_score 2025-01 from EXPORTED to VERIFIED: the ledger says VERIFIED"
 						+ " (another run moved it)");
 			ArchiveLedgerEntry entry = this.ledger.find(second, ArchiveTable.HEALTH_SCORE, JANUARY);
@@ -96,8 +127,7 @@ class ArchiveLedgerIntegrationTests {
 			this.ledger.begin(connection, ArchiveTable.HEALTH_SCORE, JANUARY, 1L);
 			this.ledger.exported(connection, manifest(), 1L);
 			connection.setAutoCommit(false);
-			this.ledger.move(connection, ArchiveTable.HEALTH_SCORE, JANUARY, ArchiveState.EXPORTED,
-					ArchiveState.VERIFIED, NOW, 1L);
+			this.ledger.verified(connection, ArchiveTable.HEALTH_SCORE, JANUARY, CHECKSUM, NOW, 1L);
 			connection.rollback();
 			connection.setAutoCommit(true);
 			assertThat(this.ledger.find(connection, ArchiveTable.HEALTH_SCORE, JANUARY).state())
@@ -144,11 +174,11 @@ class ArchiveLedgerIntegrationTests {
 
 	private static ArchiveManifest manifest() {
 		List<ArchiveFile> files = List.of(
-				new ArchiveFile("health_score/month=2025-01/part-00000.parquet", 20, 2000, "00000000000000f0", "a"),
-				new ArchiveFile("health_score/month=2025-01/part-00001.parquet", 10, 1000, "000000000000000f", "b"));
+				new ArchiveFile("health_score/month=2025-01/part-00000.parquet", 20, 2000, null, "a"),
+				new ArchiveFile("health_score/month=2025-01/part-00001.parquet", 10, 1000, null, "b"));
 		return new ArchiveManifest(ArchiveManifest.FORMAT_VERSION, "health_score", "2025-01", "health_score_2025_01",
-				1L, NOW.toString(), "s3://archive/health_score/month=2025-01/", "ZSTD", "schema", 30,
-				"00000000000000ff", 3000, files);
+				1L, NOW.toString(), null, "s3://archive/health_score/month=2025-01/", "ZSTD", "schema", 30, null, 3000,
+				files);
 	}
 
 }

@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Instant;
 import java.time.YearMonth;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,6 +23,7 @@ import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIOException;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.mockito.AdditionalAnswers.delegatesTo;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.ArgumentMatchers.argThat;
@@ -78,10 +80,20 @@ class PartitionArchiveIntegrationTests {
 			assertThat(manifest.jobExecutionId()).isEqualTo(7L);
 			assertThat(new ArchiveManifests(s3, settings.layout()).read(ArchiveTable.HEALTH_READING, JANUARY))
 				.isEqualTo(manifest);
+			// the writer hashes nothing: the checksums come from reading back
+			assertThat(manifest.verified()).isFalse();
+			assertThat(manifest.files()).extracting(ArchiveFile::checksum).containsOnlyNulls();
+			assertThatIllegalArgumentException()
+				.isThrownBy(() -> new PartitionRestorer(s3).restore(connection, manifest, "health_reading_2025_01"))
+				.withMessageEndingWith("its manifest was never verified, so there is no checksum to restore by");
 			ArchiveVerification verification = new ArchiveVerifier(s3).verify(connection, manifest);
 			assertThat(verification.problems()).isEmpty();
 			assertThat(verification.actual().rows()).isEqualTo(manifest.rows());
-			assertRestoredExactly(connection, manifest, "health_reading_2025_01",
+			assertThat(verification.files()).containsOnlyKeys(manifest.files().get(0).key());
+			ArchiveManifest verified = manifest.verified(verification, Instant.now());
+			assertThat(verified.contentChecksum()).isEqualTo(verification.expected());
+			assertThat(new ArchiveVerifier(s3).verify(connection, verified).problems()).isEmpty();
+			assertRestoredExactly(connection, verified, "health_reading_2025_01",
 					"user_id, metric, recorded_at, float8send(value), source, ingested_at");
 		}
 	}
@@ -98,12 +110,14 @@ class PartitionArchiveIntegrationTests {
 			ArchiveManifest manifest = new PartitionExporter(s3, settings).export(connection, ArchiveTable.HEALTH_SCORE,
 					JANUARY, null);
 			assertThat(manifest.rows()).isEqualTo(200 * 31 + 3);
-			assertThat(new ArchiveVerifier(s3).verify(connection, manifest).problems()).isEmpty();
+			ArchiveVerification verification = new ArchiveVerifier(s3).verify(connection, manifest);
+			assertThat(verification.problems()).isEmpty();
+			ArchiveManifest verified = manifest.verified(verification, Instant.now());
 			statement.execute("CREATE TABLE original_scores AS SELECT * FROM health_score_2025_01");
 			statement.execute("DROP TABLE health_score_2025_01");
 			statement
 				.execute("SELECT healthscore_ensure_partitions('health_score', DATE '2025-01-01', DATE '2025-01-01')");
-			ArchiveVerification restored = new PartitionRestorer(s3).restore(connection, manifest,
+			ArchiveVerification restored = new PartitionRestorer(s3).restore(connection, verified,
 					"health_score_2025_01");
 			assertThat(restored.problems()).isEmpty();
 			assertThat(differences(connection, "original_scores", "health_score_2025_01", columns)).isZero();
@@ -120,8 +134,11 @@ class PartitionArchiveIntegrationTests {
 			ArchiveManifest manifest = new PartitionExporter(s3, settings).export(connection,
 					ArchiveTable.HEALTH_READING, YearMonth.of(2025, 3), null);
 			assertThat(manifest.files()).isEmpty();
-			assertThat(manifest.contentChecksum()).isEqualTo(ContentChecksum.EMPTY);
-			assertThat(new ArchiveVerifier(s3).verify(connection, manifest).matches()).isTrue();
+			assertThat(manifest.rows()).isZero();
+			ArchiveVerification verification = new ArchiveVerifier(s3).verify(connection, manifest);
+			assertThat(verification.matches()).isTrue();
+			assertThat(manifest.verified(verification, Instant.now()).contentChecksum())
+				.isEqualTo(ContentChecksum.EMPTY);
 		}
 	}
 
@@ -138,15 +155,19 @@ class PartitionArchiveIntegrationTests {
 			assertThat(split.files()).hasSizeGreaterThan(2);
 			assertThat(split.files().get(1).key()).isEqualTo("split/health_reading/month=2025-01/part-00001.parquet");
 			assertThat(split.files()).allSatisfy((file) -> assertThat(file.bytes()).isLessThan(1024 * 1024));
-			assertThat(new ArchiveVerifier(s3).verify(connection, split).problems()).isEmpty();
+			ArchiveVerification first = new ArchiveVerifier(s3).verify(connection, split);
+			assertThat(first.problems()).isEmpty();
 			ArchiveSettings large = ArchiveSettings.builder(BUCKET).prefix("split").build();
 			ArchiveManifest rerun = new PartitionExporter(s3, large).export(connection, ArchiveTable.HEALTH_READING,
 					JANUARY, 2L);
 			assertThat(rerun.files()).hasSize(1);
-			assertThat(rerun.checksum()).isEqualTo(split.checksum());
 			assertThat(new ArchiveObjects(s3)
 				.dataFiles(new ArchiveLayout(BUCKET, "split").folder(ArchiveTable.HEALTH_READING, JANUARY))).hasSize(1);
-			assertThat(new ArchiveVerifier(s3).verify(connection, rerun).problems()).isEmpty();
+			ArchiveVerification second = new ArchiveVerifier(s3).verify(connection, rerun);
+			assertThat(second.problems()).isEmpty();
+			assertThat(second.actual()).isEqualTo(first.actual());
+			assertThat(first.files().values().stream().reduce(ContentChecksum.EMPTY, ContentChecksum::plus))
+				.isEqualTo(first.actual());
 		}
 	}
 
@@ -188,12 +209,40 @@ class PartitionArchiveIntegrationTests {
 	}
 
 	@Test
+	void verifiedManifestCatchesAFileReplacedByAnotherValidOne() throws Exception {
+		ArchiveSettings small = ArchiveSettings.builder(BUCKET)
+			.prefix("swap")
+			.targetFileSize(512 * 1024)
+			.rowGroupSize(256 * 1024)
+			.build();
+		try (Connection connection = postgres.connection()) {
+			ArchiveManifest exported = new PartitionExporter(s3, small).export(connection, ArchiveTable.HEALTH_READING,
+					JANUARY, null);
+			ArchiveManifest manifest = exported.verified(new ArchiveVerifier(s3).verify(connection, exported),
+					Instant.now());
+			String first = manifest.files().get(0).key();
+			String second = manifest.files().get(1).key();
+			s3.copyObject((request) -> request.sourceBucket(BUCKET)
+				.sourceKey(second)
+				.destinationBucket(BUCKET)
+				.destinationKey(first));
+			List<String> problems = new ArchiveVerifier(s3).verify(connection, manifest).problems();
+			assertThat(problems)
+				.anySatisfy((problem) -> assertThat(problem).startsWith("Object s3://archive/" + first + " holds ")
+					.endsWith(", checksum " + manifest.files().get(0).checksum()));
+			assertThat(problems).anySatisfy((problem) -> assertThat(problem).startsWith("Objects in "));
+		}
+	}
+
+	@Test
 	void verificationReportsForeignObjectAndTamperedSource() throws Exception {
 		ArchiveSettings settings = ArchiveSettings.builder(BUCKET).prefix("tamper").build();
 		try (Connection connection = postgres.connection()) {
 			connection.setAutoCommit(false);
-			ArchiveManifest manifest = new PartitionExporter(s3, settings).export(connection, ArchiveTable.HEALTH_SCORE,
+			ArchiveManifest exported = new PartitionExporter(s3, settings).export(connection, ArchiveTable.HEALTH_SCORE,
 					JANUARY, null);
+			ArchiveManifest manifest = exported.verified(new ArchiveVerifier(s3).verify(connection, exported),
+					Instant.now());
 			s3.putObject((request) -> request.bucket(BUCKET).key("tamper/health_score/month=2025-01/extra.parquet"),
 					RequestBody.fromBytes(new byte[0]));
 			try (Statement statement = connection.createStatement()) {
@@ -208,6 +257,8 @@ class PartitionArchiveIntegrationTests {
 				.startsWith("Cannot read object s3://archive/tamper/health_score/month=2025-01/extra.parquet"));
 			assertThat(problems)
 				.anySatisfy((problem) -> assertThat(problem).startsWith("Manifest differs from source"));
+			assertThat(problems).anySatisfy((problem) -> assertThat(problem)
+				.startsWith("Objects in s3://archive/tamper/health_score/month=2025-01/ differ from source"));
 		}
 		finally {
 			s3.deleteObject((request) -> request.bucket(BUCKET).key("tamper/health_score/month=2025-01/extra.parquet"));
