@@ -23,6 +23,7 @@ import dev.healthscore.io.archive.ArchiveManifest.ArchiveFile;
 import dev.healthscore.io.archive.ArchiveManifests;
 import dev.healthscore.io.archive.ArchiveState;
 import dev.healthscore.io.archive.ArchiveTable;
+import dev.healthscore.io.archive.ArchiveWriterTiming;
 import dev.healthscore.io.s3.EmbeddedS3Server;
 import dev.healthscore.jobs.HealthScoreApplication;
 import dev.healthscore.jobs.archive.ArchiveStepListener;
@@ -81,24 +82,35 @@ public final class ArchiveBenchmark {
 			HeapSampler.Peak peak = heap.stop();
 			ArchiveManifest manifest = new ArchiveManifests(client, new ArchiveLayout(BUCKET, ""))
 				.read(ArchiveTable.HEALTH_READING, MONTH);
-			DuckDbWrite duck = duckDbWrite(client, manifest, work.resolve("duckdb"));
-			new ArchiveReport(users, rows, load, copy, sorted, jobSeconds, steps, peak, manifest, duck).print();
+			Path folder = work.resolve("local");
+			List<Path> files = download(client, manifest, folder);
+			DuckDbWrite duck = duckDbWrite(folder);
+			ArchiveWriterTiming.Result writer = ArchiveWriterTiming.time(ArchiveTable.HEALTH_READING, files,
+					folder.resolve("writer-alone.parquet"));
+			new ArchiveReport(users, rows, load, copy, sorted, jobSeconds, steps, peak, manifest, duck, writer).print();
 		}
 		finally {
 			delete(work);
 		}
 	}
 
+	/** Copies the month's archived files from S3 to a local folder. */
+	private static List<Path> download(S3Client s3, ArchiveManifest manifest, Path folder) throws Exception {
+		Files.createDirectories(folder);
+		List<Path> files = new ArrayList<>();
+		for (ArchiveFile file : manifest.files()) {
+			Path target = folder.resolve(file.key().substring(file.key().lastIndexOf('/') + 1));
+			s3.getObject((request) -> request.bucket(BUCKET).key(file.key()), target);
+			files.add(target);
+		}
+		return files;
+	}
+
 	/**
 	 * Loads the archived rows into DuckDB (untimed apart), then times DuckDB's own
 	 * Parquet writer on them: same rows, same eight columns, zstd.
 	 */
-	private static DuckDbWrite duckDbWrite(S3Client s3, ArchiveManifest manifest, Path folder) throws Exception {
-		Files.createDirectories(folder);
-		for (ArchiveFile file : manifest.files()) {
-			Path target = folder.resolve(file.key().substring(file.key().lastIndexOf('/') + 1));
-			s3.getObject((request) -> request.bucket(BUCKET).key(file.key()), target);
-		}
+	private static DuckDbWrite duckDbWrite(Path folder) throws Exception {
 		Path out = folder.resolve("duckdb.parquet");
 		try (Connection connection = DriverManager.getConnection("jdbc:duckdb:");
 				Statement statement = connection.createStatement()) {
