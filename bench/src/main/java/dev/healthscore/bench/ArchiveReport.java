@@ -19,7 +19,8 @@ import dev.healthscore.io.archive.ArchiveWriterTiming;
  * @param heap the heap's peaks during the job
  * @param manifest the month's manifest
  * @param duck DuckDB writing the same rows
- * @param writer the archive's Parquet writer alone on the same rows, as DuckDB's is timed
+ * @param writer the archive's Parquet writer alone on the same rows, as DuckDB's is
+ * timed, or null when not measured
  */
 record ArchiveReport(int users, long rows, double loadAverage, BenchDatabase.CopyResult copy,
 		BenchDatabase.CopyResult sorted, double jobSeconds, ArchiveBenchmark.StepTimes steps, HeapSampler.Peak heap,
@@ -71,19 +72,23 @@ record ArchiveReport(int users, long rows, double loadAverage, BenchDatabase.Cop
 						+ " at %.1f MiB/s (loading them from our files took %.2f s)%n",
 				this.duck.rows(), this.duck.writeSeconds(), duckRows, this.duck.bytes() / MIB,
 				this.duck.bytes() / MIB / this.duck.writeSeconds(), this.duck.loadSeconds());
-		System.out.printf(
-				"our writer alone: wrote the same %,d rows from memory to a local file in %.2f s (%.2f s CPU, one"
-						+ " thread): %,.0f rows/s, %.1f MiB; as DuckDB is timed, without reading PostgreSQL%n",
-				this.writer.rows(), this.writer.seconds(), this.writer.cpuSeconds(),
-				this.writer.rows() / this.writer.seconds(), this.writer.bytes() / MIB);
+		if (this.writer != null) {
+			System.out.printf(
+					"our writer alone: wrote the same %,d rows from memory to a local file in %.2f s (%.2f s CPU, one"
+							+ " thread): %,.0f rows/s, %.1f MiB; as DuckDB is timed, without reading PostgreSQL%n",
+					this.writer.rows(), this.writer.seconds(), this.writer.cpuSeconds(),
+					this.writer.rows() / this.writer.seconds(), this.writer.bytes() / MIB);
+		}
 		System.out.printf("ratios:           export / COPY = %.2f (target <= 2); export + verify / COPY = %.2f%n",
 				export / this.copy.seconds(), (export + verify) / this.copy.seconds());
 		System.out.printf("                  export rows/s / DuckDB rows/s = %.2f (target >= 0.5)%n",
 				(this.manifest.rows() / export) / duckRows);
-		System.out.printf(
-				"                  writer alone rows/s / DuckDB rows/s = %.2f (not the target's measure:"
-						+ " the export also reads PostgreSQL)%n",
-				(this.writer.rows() / this.writer.seconds()) / duckRows);
+		if (this.writer != null) {
+			System.out.printf(
+					"                  writer alone rows/s / DuckDB rows/s = %.2f (not the target's measure:"
+							+ " the export also reads PostgreSQL)%n",
+					(this.writer.rows() / this.writer.seconds()) / duckRows);
+		}
 	}
 
 }

@@ -18,7 +18,7 @@ import org.apache.parquet.io.LocalOutputFile;
  */
 public final class ArchiveWriterTiming {
 
-	private static final int CHUNK_ROWS = 500_000;
+	private static final int CHUNK_ROWS = 100_000;
 
 	private ArchiveWriterTiming() {
 	}
