@@ -144,11 +144,7 @@ class PartitionArchiveIntegrationTests {
 
 	@Test
 	void largeMonthSplitsIntoFilesAndRerunWithFewerFilesRemovesStaleOnes() throws Exception {
-		ArchiveSettings small = ArchiveSettings.builder(BUCKET)
-			.prefix("split")
-			.targetFileSize(512 * 1024)
-			.rowGroupSize(256 * 1024)
-			.build();
+		ArchiveSettings small = smallFiles("split");
 		try (Connection connection = postgres.connection()) {
 			ArchiveManifest split = new PartitionExporter(s3, small).export(connection, ArchiveTable.HEALTH_READING,
 					JANUARY, 1L);
@@ -173,11 +169,7 @@ class PartitionArchiveIntegrationTests {
 
 	@Test
 	void filesHoldRowsSortedByUserThenTimeAndTheScanSettingIsReset() throws Exception {
-		ArchiveSettings small = ArchiveSettings.builder(BUCKET)
-			.prefix("sorted")
-			.targetFileSize(512 * 1024)
-			.rowGroupSize(256 * 1024)
-			.build();
+		ArchiveSettings small = smallFiles("sorted");
 		List<String> expected = new ArrayList<>();
 		try (Connection connection = postgres.connection(); Statement statement = connection.createStatement()) {
 			// PostgreSQL gives rows by user only, each user's in heap order (by metric
@@ -210,11 +202,7 @@ class PartitionArchiveIntegrationTests {
 
 	@Test
 	void verifiedManifestCatchesAFileReplacedByAnotherValidOne() throws Exception {
-		ArchiveSettings small = ArchiveSettings.builder(BUCKET)
-			.prefix("swap")
-			.targetFileSize(512 * 1024)
-			.rowGroupSize(256 * 1024)
-			.build();
+		ArchiveSettings small = smallFiles("swap");
 		try (Connection connection = postgres.connection()) {
 			ArchiveManifest exported = new PartitionExporter(s3, small).export(connection, ArchiveTable.HEALTH_READING,
 					JANUARY, null);
@@ -292,11 +280,7 @@ class PartitionArchiveIntegrationTests {
 		doThrow(SdkClientException.create("injected failure")).when(wrapped)
 			.putObject(argThat((PutObjectRequest request) -> request.key().endsWith("part-00001.parquet")),
 					any(RequestBody.class));
-		ArchiveSettings settings = ArchiveSettings.builder(BUCKET)
-			.prefix("fail")
-			.targetFileSize(512 * 1024)
-			.rowGroupSize(256 * 1024)
-			.build();
+		ArchiveSettings settings = smallFiles("fail");
 		try (Connection connection = postgres.connection()) {
 			assertThatIOException()
 				.isThrownBy(() -> new PartitionExporter(wrapped, settings).export(connection,
@@ -307,6 +291,15 @@ class PartitionArchiveIntegrationTests {
 		}
 		assertThat(new ArchiveManifests(s3, settings.layout()).read(ArchiveTable.HEALTH_READING, JANUARY)).isNull();
 		assertThat(s3.listMultipartUploads((request) -> request.bucket(BUCKET)).uploads()).isEmpty();
+	}
+
+	/** Files of at most 512 KiB, so that a test month splits into several. */
+	private static ArchiveSettings smallFiles(String prefix) {
+		return ArchiveSettings.builder(BUCKET)
+			.prefix(prefix)
+			.targetFileSize(512 * 1024)
+			.rowGroupSize(256 * 1024)
+			.build();
 	}
 
 	private static void assertRestoredExactly(Connection connection, ArchiveManifest manifest, String original,
