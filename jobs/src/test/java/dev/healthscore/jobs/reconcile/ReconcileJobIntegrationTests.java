@@ -148,17 +148,41 @@ class ReconcileJobIntegrationTests {
 		assertThat(ScoreAssertions.differences(jdbc, FIRST, LAST)).isEmpty();
 		long job = this.scenario.lastReconcile();
 		assertThat(this.scenario.corrections(job)).isEqualTo(deleted);
-		assertThat(
-				jdbc.queryForList("SELECT DISTINCT array_to_string(reasons, ',') FROM score_correction", String.class))
-			.containsExactly("missing_score,score_deleted");
+		// the whole day has no row left, and no reconcile covered it yet: found both ways
+		assertThat(jdbc.queryForList(
+				"SELECT DISTINCT array_to_string(reasons, ',') || (score_date = ?)::text FROM score_correction",
+				String.class, wholeDay))
+			.containsExactlyInAnyOrder("missing_score,score_deletedfalse",
+					"missing_score,score_deleted,unscored_daytrue");
 		assertThat(this.scenario.count("SELECT count(*) FROM score_correction WHERE old_score IS NOT NULL")).isZero();
 		JsonNode json = read(report);
 		assertThat(json.get("corrected").asLong()).isEqualTo(deleted.size());
-		assertThat(fieldNames(json.get("suspectsByReason"))).containsExactly("score_deleted");
+		assertThat(fieldNames(json.get("suspectsByReason"))).containsExactlyInAnyOrder("score_deleted", "unscored_day");
 		Path second = dir.resolve("second.json");
 		assertThat(reconcile("--report=" + second)).isZero();
 		assertThat(read(second).get("suspects").asLong()).isZero();
 		assertThat(this.scenario.count("SELECT count(*) FROM score_correction")).isEqualTo(deleted.size());
+	}
+
+	@Test
+	void incrementalReconcileScoresDaysThatWereNeverScoredThoughTheirReadingsAreOld(@TempDir Path dir) {
+		// as if recompute had never run for the range's last three days: no rows, nothing
+		// logged, and every reading ingested before the other days' inputs_as_of
+		List<String> unscored = this.scenario.deleteScoresByHand("health_score", "score_date >= ?", LAST.minusDays(2));
+		jdbc.update("DELETE FROM score_input_change");
+		assertThat(unscored).hasSizeGreaterThan(this.users.size());
+		assertThat(ScoreAssertions.differences(jdbc, FIRST, LAST)).isNotEmpty();
+		Path report = dir.resolve("first.json");
+		assertThat(reconcile("--report=" + report)).isZero();
+		assertThat(ScoreAssertions.differences(jdbc, FIRST, LAST)).isEmpty();
+		assertThat(this.scenario.corrections(this.scenario.lastReconcile())).isEqualTo(unscored);
+		assertThat(
+				jdbc.queryForList("SELECT DISTINCT array_to_string(reasons, ',') FROM score_correction", String.class))
+			.containsExactly("missing_score,unscored_day");
+		assertThat(fieldNames(read(report).get("suspectsByReason"))).containsExactly("unscored_day");
+		Path second = dir.resolve("second.json");
+		assertThat(reconcile("--report=" + second)).isZero();
+		assertThat(read(second).get("suspects").asLong()).isZero();
 	}
 
 	@Test

@@ -8,8 +8,10 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 import javax.sql.DataSource;
 
@@ -37,9 +39,11 @@ import org.springframework.util.Assert;
  * <p>
  * The point is the latest {@code reconcile_checkpoint} covering each day of the range,
  * or, for days no reconcile covered yet, the oldest {@code inputs_as_of} of their rows;
- * the oldest over the range counts. Timestamps are the writers' transaction starts, not
- * commit times, so the ingest margin is subtracted: a change committed up to that long
- * after it was stamped is still found.
+ * the oldest over the range counts. A day that no reconcile covered and that has no row
+ * at all was never scored (or lost every row): every user-day with input readings on it
+ * is suspect ({@code unscored_day}), however long ago its readings came. Timestamps are
+ * the writers' transaction starts, not commit times, so the ingest margin is subtracted:
+ * a change committed up to that long after it was stamped is still found.
  */
 public class ChangedInputs {
 
@@ -49,7 +53,8 @@ public class ChangedInputs {
 			FROM generate_series(CAST(:first AS date), CAST(:last AS date), interval '1 day') AS d(day)""";
 
 	private static final String OLDEST_INPUTS_SQL = """
-			SELECT min(inputs_as_of) FROM health_score WHERE score_date IN (:days)""";
+			SELECT score_date, min(inputs_as_of) AS oldest FROM health_score WHERE score_date IN (:days)
+			GROUP BY score_date""";
 
 	/**
 	 * The stored row of each changed day is one primary key lookup (LATERAL, kept from
@@ -96,8 +101,21 @@ public class ChangedInputs {
 			  FROM score_input_change c
 			  WHERE c.changed_at > :since AND c.score_date BETWEEN :first AND :last
 			    AND NOT EXISTS (SELECT 1 FROM health_score h WHERE h.user_id = c.user_id AND h.score_date = c.score_date)
+			  %s
 			) f
 			GROUP BY f.user_id, f.day""";
+
+	/**
+	 * Every user-day with an input reading on a never scored day: the readings of the
+	 * days around them (time zones span a day either way), kept by their local day.
+	 */
+	private static final String UNSCORED_DAYS_SQL = """
+			UNION ALL
+			SELECT r.user_id, (r.recorded_at AT TIME ZONE u.time_zone)::date, 'unscored_day'
+			FROM health_reading r
+			JOIN app_user u ON u.user_id = r.user_id
+			WHERE r.metric IN (:inputs) AND r.recorded_at >= :unscoredFrom AND r.recorded_at < :unscoredTo
+			  AND (r.recorded_at AT TIME ZONE u.time_zone)::date IN (:unscoredDays)""";
 
 	private static final String OLD_VERSION_SQL = """
 			INSERT INTO reconcile_suspect (job_instance_id, user_id, score_date, reasons)
@@ -141,19 +159,35 @@ public class ChangedInputs {
 				covered = asOf.toInstant();
 			}
 		}
-		Timestamp oldest = uncovered.isEmpty() ? null : this.jdbc.queryForObject(OLDEST_INPUTS_SQL,
-				new MapSqlParameterSource("days", uncovered), Timestamp.class);
-		Instant oldestInputs = (oldest != null) ? oldest.toInstant() : null;
+		Instant oldestInputs = null;
+		List<LocalDate> unscored = new ArrayList<>(uncovered);
+		if (!uncovered.isEmpty()) {
+			for (Map<String, Object> row : this.jdbc.queryForList(OLDEST_INPUTS_SQL,
+					new MapSqlParameterSource("days", uncovered))) {
+				unscored.remove(((java.sql.Date) row.get("score_date")).toLocalDate());
+				oldestInputs = earliest(oldestInputs, ((Timestamp) row.get("oldest")).toInstant());
+			}
+		}
 		Instant from = earliest(covered, oldestInputs);
 		if (from == null) {
-			return new ChangeWindow(null, "no reconcile checkpoint and no score in the range: every reading counts");
+			return new ChangeWindow(null, "no reconcile checkpoint and no score in the range: every reading counts",
+					List.of());
 		}
 		long dayCount = ChronoUnit.DAYS.between(first, last) + 1;
-		String basis = "%d of %d days covered by reconcile checkpoints%s%s, less the ingest margin %s".formatted(
+		String basis = "%d of %d days covered by reconcile checkpoints%s%s, less the ingest margin %s%s".formatted(
 				dayCount - uncovered.size(), dayCount, (covered != null) ? " (oldest " + covered + ")" : "",
-				(oldestInputs != null) ? "; the oldest inputs_as_of of the others is " + oldestInputs : "",
-				this.margin);
-		return new ChangeWindow(from.minus(this.margin), basis);
+				(oldestInputs != null) ? "; the oldest inputs_as_of of the others is " + oldestInputs : "", this.margin,
+				unscored.isEmpty() ? "" : "; %d days never scored, all of whose readings count: %s"
+					.formatted(unscored.size(), describe(unscored)));
+		return new ChangeWindow(from.minus(this.margin), basis, unscored);
+	}
+
+	/** Sorted days as runs: {@code 2025-03-08..2025-03-10, 2025-03-14}. */
+	private static String describe(List<LocalDate> days) {
+		return DayRuns.of(days)
+			.stream()
+			.map((run) -> run[0].equals(run[1]) ? run[0].toString() : run[0] + ".." + run[1])
+			.collect(Collectors.joining(", "));
 	}
 
 	private static Instant earliest(Instant a, Instant b) {
@@ -180,7 +214,14 @@ public class ChangedInputs {
 			.addValue("first", first)
 			.addValue("last", last)
 			.addValue("marginSeconds", this.margin.toSeconds());
-		return this.jdbc.update(SUSPECTS_SQL, parameters);
+		String unscored = "";
+		if (!window.unscoredDays().isEmpty()) {
+			unscored = UNSCORED_DAYS_SQL;
+			parameters.addValue("unscoredDays", window.unscoredDays())
+				.addValue("unscoredFrom", utc(Collections.min(window.unscoredDays()).minusDays(1)))
+				.addValue("unscoredTo", utc(Collections.max(window.unscoredDays()).plusDays(2)));
+		}
+		return this.jdbc.update(SUSPECTS_SQL.formatted(unscored), parameters);
 	}
 
 	/**
