@@ -41,10 +41,17 @@ public record ArchiveManifest(int formatVersion, String table, String month, Str
 	/**
 	 * The current format version. Version 2 changed the row hash of the checksums from
 	 * MD5 to {@code hashtextextended}; version 3 takes the checksums from verification
-	 * instead of from the writer, and adds {@code verifiedAt}. Manifests of other
-	 * versions are refused, and their months must be exported again.
+	 * instead of from the writer, and adds {@code verifiedAt}. Manifests of version 1 are
+	 * refused, and their months must be exported again.
 	 */
 	public static final int FORMAT_VERSION = 3;
+
+	/**
+	 * The format version whose checksums the writer computed. They are defined as version
+	 * 3's, and a month got past {@code EXPORTED} only after they matched PostgreSQL's, so
+	 * such a manifest still reads, as verified (without {@code verifiedAt}).
+	 */
+	public static final int FORMAT_VERSION_WRITER_CHECKSUMS = 2;
 
 	/**
 	 * Returns the table as an enum.

@@ -80,15 +80,29 @@ class ArchiveManifestsTests {
 			.withMessageStartingWith("Cannot mark health_reading/month=2025-01/part-00001.parquet verified");
 	}
 
+	@Test
+	void versionTwoManifestWithTheWritersChecksumsStillReadsAsVerified() {
+		byte[] json = new String(ArchiveManifests.toJson(MANIFEST), StandardCharsets.UTF_8)
+			.replace("\"formatVersion\" : " + ArchiveManifest.FORMAT_VERSION, "\"formatVersion\" : 2")
+			.replace("  \"verifiedAt\" : \"2025-03-01T02:05:00Z\",\n", "")
+			.getBytes(StandardCharsets.UTF_8);
+		assertThat(new String(json, StandardCharsets.UTF_8)).doesNotContain("verifiedAt");
+		ArchiveManifest read = ArchiveManifests.fromJson(json);
+		assertThat(read.formatVersion()).isEqualTo(2);
+		assertThat(read.verifiedAt()).isNull();
+		assertThat(read.verified()).isTrue();
+		assertThat(read.contentChecksum()).isEqualTo(MANIFEST.contentChecksum());
+	}
+
 	@ParameterizedTest
-	@ValueSource(ints = { 1, 2, 9 })
+	@ValueSource(ints = { 1, 9 })
 	void otherFormatVersionIsRejected(int version) {
 		byte[] json = new String(ArchiveManifests.toJson(MANIFEST), StandardCharsets.UTF_8)
 			.replace("\"formatVersion\" : " + ArchiveManifest.FORMAT_VERSION, "\"formatVersion\" : " + version)
 			.getBytes(StandardCharsets.UTF_8);
 		assertThatIllegalArgumentException().isThrownBy(() -> ArchiveManifests.fromJson(json))
 			.withMessageStartingWith(
-					"Unsupported manifest format version: " + version + "; this build reads version 3");
+					"Unsupported manifest format version: " + version + "; this build reads versions 2 and 3");
 	}
 
 	@Test
