@@ -1,14 +1,19 @@
 package dev.healthscore.jobs.archive;
 
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import dev.healthscore.io.archive.ArchiveLayout;
 import dev.healthscore.io.archive.ArchiveManifest;
 import dev.healthscore.io.archive.ArchiveManifests;
+import dev.healthscore.io.archive.ArchiveSettings;
 import dev.healthscore.io.archive.ArchiveState;
 import dev.healthscore.io.archive.ArchiveTable;
+import dev.healthscore.io.archive.ChecksumSql;
 import dev.healthscore.io.archive.ContentChecksum;
 import dev.healthscore.jobs.archive.ArchiveTestServers.Partition;
 import org.junit.jupiter.api.AfterAll;
@@ -16,6 +21,16 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+
+import org.springframework.batch.core.job.JobExecution;
+import org.springframework.batch.core.job.JobInstance;
+import org.springframework.batch.core.job.parameters.JobParameters;
+import org.springframework.batch.core.step.StepContribution;
+import org.springframework.batch.core.step.StepExecution;
+import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 
 import org.springframework.jdbc.core.JdbcTemplate;
 
@@ -27,11 +42,17 @@ import static dev.healthscore.jobs.archive.ArchiveTestServers.ARCHIVED;
 import static dev.healthscore.jobs.archive.ArchiveTestServers.BUCKET;
 import static dev.healthscore.jobs.archive.ArchiveTestServers.NOW;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.mockito.AdditionalAnswers.delegatesTo;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.ArgumentMatchers.argThat;
+import static org.mockito.Mockito.doAnswer;
+import static org.mockito.Mockito.mock;
 
 /**
  * An archive run that crashes right after each state of the ledger, or finds its S3 copy
  * damaged, is resumed by the next run without losing rows and without leaving duplicate
- * or stray objects.
+ * or stray objects; and a user changing while the snapshot is taken does not fail its
+ * comparison.
  */
 class ArchiveCrashIntegrationTests {
 
@@ -109,6 +130,45 @@ class ArchiveCrashIntegrationTests {
 		assertLedgerHolds(jdbc, source);
 		assertManifestsHold("halfverified", source);
 		assertThat(servers.objects("halfverified")).isEqualTo(servers.expectedObjects("halfverified"));
+	}
+
+	@Test
+	void theUserSnapshotIsComparedWithTheTableAsItWasExportedNotAsItIsAfterwards() throws Exception {
+		JdbcTemplate jdbc = servers.database("snapshot");
+		long user = jdbc.queryForObject("SELECT min(user_id) FROM app_user", Long.class);
+		// a user changes right after the export wrote its manifest, before the comparison
+		AtomicBoolean changed = new AtomicBoolean();
+		S3Client s3 = mock(S3Client.class, delegatesTo(servers.s3()));
+		doAnswer((call) -> {
+			if (changed.compareAndSet(false, true)) {
+				jdbc.update("UPDATE app_user SET daily_step_goal = daily_step_goal + 1 WHERE user_id = ?", user);
+			}
+			return servers.s3()
+				.putObject(call.getArgument(0, PutObjectRequest.class), call.getArgument(1, RequestBody.class));
+		}).when(s3)
+			.putObject(argThat((PutObjectRequest request) -> request.key().endsWith("app_user/_manifest.json")),
+					any(RequestBody.class));
+		ArchiveSettings settings = ArchiveSettings.builder(BUCKET).prefix("snapshot").build();
+		SnapshotTasklet tasklet = new SnapshotTasklet(servers.dataSource("snapshot"), s3, settings);
+		StepExecution step = new StepExecution(2L, "archiveUsers",
+				new JobExecution(1L, new JobInstance(1L, "archive"), new JobParameters()));
+		assertThat(tasklet.execute(new StepContribution(step), null)).isEqualTo(RepeatStatus.FINISHED);
+		assertThat(changed).isTrue();
+		ArchiveManifest manifest = new ArchiveManifests(servers.s3(), settings.layout()).read(ArchiveTable.APP_USER,
+				null);
+		assertThat(manifest.verified()).isTrue();
+		// the table has moved on since: compared outside the export's snapshot, it
+		// differs
+		ContentChecksum now = jdbc.execute((Connection connection) -> {
+			try {
+				return ChecksumSql.compute(connection, ArchiveTable.APP_USER, "app_user");
+			}
+			catch (SQLException ex) {
+				throw new IllegalStateException(ex);
+			}
+		});
+		assertThat(now.rows()).isEqualTo(manifest.rows());
+		assertThat(now).isNotEqualTo(manifest.contentChecksum());
 	}
 
 	/** Every archived month's manifest is verified and holds its source's checksum. */
