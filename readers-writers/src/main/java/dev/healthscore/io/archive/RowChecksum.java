@@ -84,16 +84,7 @@ public final class RowChecksum {
 	 * @param row the row's values in column order
 	 */
 	public void add(Object[] row) {
-		addHash(hash(row));
-	}
-
-	/**
-	 * Adds a row by its {@link #hash}, computed elsewhere (another thread's
-	 * {@code RowChecksum} of the same table).
-	 * @param hash the row's hash
-	 */
-	public void addHash(long hash) {
-		this.sum += hash;
+		this.sum += hash(row);
 		this.rows++;
 	}
 
