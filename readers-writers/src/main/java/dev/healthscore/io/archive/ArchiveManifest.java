@@ -127,6 +127,14 @@ public record ArchiveManifest(int formatVersion, String table, String month, Str
 	 */
 	public record ArchiveFile(String key, long rows, long bytes, String checksum, String sha256) {
 
+		/**
+		 * Returns the row count and checksum.
+		 * @return the content checksum, or null until verified
+		 */
+		public ContentChecksum contentChecksum() {
+			return (this.checksum != null) ? ContentChecksum.of(this.rows, this.checksum) : null;
+		}
+
 	}
 
 }

@@ -67,16 +67,16 @@ public final class ArchiveVerifier {
 			thread.start();
 		});
 		List<String> problems = new ArrayList<>();
-		Map<String, ContentChecksum> files = new LinkedHashMap<>();
-		ContentChecksum archived;
+		Map<String, ContentChecksum> files;
 		long readNanos;
 		try {
-			archived = readBack(manifest, problems, files);
+			files = readBack(manifest, problems);
 			readNanos = System.nanoTime() - start;
 		}
 		finally {
 			source(sourceChecksum); // the connection is free again only then
 		}
+		ContentChecksum archived = files.values().stream().reduce(ContentChecksum.EMPTY, ContentChecksum::plus);
 		ContentChecksum source = source(sourceChecksum);
 		if (source.rows() != manifest.rows() || (manifest.verified() && !source.equals(manifest.contentChecksum()))) {
 			problems.add("Manifest differs from source " + manifest.sourcePartition() + ": manifest has "
@@ -107,22 +107,20 @@ public final class ArchiveVerifier {
 	}
 
 	/**
-	 * Reads every data file in the manifest's folder and returns their rows' checksum,
+	 * Reads every data file in the manifest's folder and returns each one's content,
 	 * noting files that are missing, unexpected, or of another size, row count or (once
 	 * the manifest is verified) checksum than the manifest says.
 	 * @param manifest the manifest
 	 * @param problems receives what differs from the manifest
-	 * @param files receives each file's content, by object key
-	 * @return the checksum of every row read
+	 * @return the content of each file read, by object key
 	 */
-	private ContentChecksum readBack(ArchiveManifest manifest, List<String> problems,
-			Map<String, ContentChecksum> files) {
+	private Map<String, ContentChecksum> readBack(ArchiveManifest manifest, List<String> problems) {
 		S3Location folder = S3Location.parse(manifest.location());
 		ArchiveObjects objects = new ArchiveObjects(this.s3);
 		Map<String, ArchiveFile> expected = manifest.files()
 			.stream()
 			.collect(Collectors.toMap(ArchiveFile::key, Function.identity()));
-		ContentChecksum total = ContentChecksum.EMPTY;
+		Map<String, ContentChecksum> files = new LinkedHashMap<>();
 		for (S3Object object : objects.dataFiles(folder)) {
 			ArchiveFile file = expected.remove(object.key());
 			if (file == null) {
@@ -142,17 +140,16 @@ public final class ArchiveVerifier {
 					.add("Cannot read object s3://" + folder.bucket() + "/" + object.key() + ": " + ex.getMessage());
 			}
 			ContentChecksum content = checksum.result();
-			if (file != null && (content.rows() != file.rows() || (file.checksum() != null
-					&& !content.equals(ContentChecksum.of(file.rows(), file.checksum()))))) {
+			if (file != null && (content.rows() != file.rows()
+					|| (file.contentChecksum() != null && !content.equals(file.contentChecksum())))) {
 				problems.add("Object s3://" + folder.bucket() + "/" + object.key() + " holds " + content
 						+ ", manifest says " + file.rows() + " rows"
 						+ ((file.checksum() != null) ? ", checksum " + file.checksum() : ""));
 			}
 			files.put(object.key(), content);
-			total = total.plus(content);
 		}
 		expected.keySet().forEach((key) -> problems.add("Missing object: s3://" + folder.bucket() + "/" + key));
-		return total;
+		return files;
 	}
 
 }

@@ -13,11 +13,11 @@ import org.postgresql.copy.PGCopyInputStream;
 
 /**
  * Decodes the rows of a binary {@code COPY} in {@link ArchiveTable#leadingOrderColumn()}
- * order and sorts each user's rows by {@link ArchiveTable#rowOrder()} on a thread of its
- * own, handing them over in batches, so that reading PostgreSQL's output and encoding
- * Parquet run on two cores. Closing it before the end stops the hand-over; the thread
- * then reads what is left of the {@code COPY} (cancelling instead would be racy, see
- * {@link PartitionExporter}), so the connection stays usable.
+ * order and sorts each user's rows by {@link ArchiveTable#rowOrderWithinLeadingKey()} on
+ * a thread of its own, handing them over in batches, so that reading PostgreSQL's output
+ * and encoding Parquet run on two cores. Closing it before the end stops the hand-over;
+ * the thread then reads what is left of the {@code COPY} (cancelling instead would be
+ * racy, see {@link PartitionExporter}), so the connection stays usable.
  */
 final class CopyRowReader implements AutoCloseable {
 

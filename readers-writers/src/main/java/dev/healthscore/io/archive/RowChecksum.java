@@ -177,7 +177,7 @@ public final class RowChecksum {
 			putAscii(Long.toString(value));
 			return;
 		}
-		ensure(20);
+		// room for 20 characters was ensured with the row's
 		if (value < 0) {
 			this.text[this.length++] = '-';
 			value = -value;

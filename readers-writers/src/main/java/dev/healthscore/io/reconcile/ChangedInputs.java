@@ -9,8 +9,10 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 import javax.sql.DataSource;
@@ -160,14 +162,15 @@ public class ChangedInputs {
 			}
 		}
 		Instant oldestInputs = null;
-		List<LocalDate> unscored = new ArrayList<>(uncovered);
+		Set<LocalDate> scored = new HashSet<>();
 		if (!uncovered.isEmpty()) {
 			for (Map<String, Object> row : this.jdbc.queryForList(OLDEST_INPUTS_SQL,
 					new MapSqlParameterSource("days", uncovered))) {
-				unscored.remove(((java.sql.Date) row.get("score_date")).toLocalDate());
+				scored.add(((java.sql.Date) row.get("score_date")).toLocalDate());
 				oldestInputs = earliest(oldestInputs, ((Timestamp) row.get("oldest")).toInstant());
 			}
 		}
+		List<LocalDate> unscored = uncovered.stream().filter((day) -> !scored.contains(day)).toList();
 		Instant from = earliest(covered, oldestInputs);
 		if (from == null) {
 			return new ChangeWindow(null, "no reconcile checkpoint and no score in the range: every reading counts",
