@@ -10,6 +10,9 @@ import javax.sql.DataSource;
 import dev.healthscore.io.reconcile.ChangeWindow;
 import dev.healthscore.io.reconcile.ChangedInputs;
 import dev.healthscore.io.reconcile.FullCheck;
+import dev.healthscore.io.replica.ReadSource;
+import dev.healthscore.io.replica.ReplicaGate;
+import dev.healthscore.io.replica.WalPosition;
 import dev.healthscore.scoring.ScoringAlgorithm;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,6 +31,12 @@ import org.springframework.jdbc.core.RowCallbackHandler;
  * {@code --full} every row whose fingerprint or seal differs, and with
  * {@code --upgrade-version} every row of an older algorithm version. Runs in one
  * transaction, so that a failure leaves no half set of suspects.
+ * <p>
+ * What changed is found on the primary: a few index ranges of the change log and of the
+ * readings' ingest times. The full check's checksums read every reading of the range, so
+ * they are computed on the replica, once it has replayed the primary's WAL up to where it
+ * was when the detection started (so it sees every change the checkpoint will say was
+ * looked at), or where the lag policy says.
  */
 class DetectTasklet implements Tasklet {
 
@@ -41,11 +50,15 @@ class DetectTasklet implements Tasklet {
 
 	private final ReconcileProperties properties;
 
-	DetectTasklet(DataSource dataSource, ScoringAlgorithm algorithm, ReconcileProperties properties) {
+	private final ReplicaGate readSources;
+
+	DetectTasklet(DataSource dataSource, ReplicaGate readSources, ScoringAlgorithm algorithm,
+			ReconcileProperties properties) {
 		this.jdbc = new JdbcTemplate(dataSource);
 		this.changedInputs = new ChangedInputs(dataSource, algorithm, properties.ingestMargin());
 		this.fullCheck = new FullCheck(dataSource, algorithm, properties.segmentUsers(), properties.leafWidth());
 		this.properties = properties;
+		this.readSources = readSources;
 	}
 
 	@Override
@@ -55,13 +68,17 @@ class DetectTasklet implements Tasklet {
 		JobExecution job = context.getStepContext().getStepExecution().getJobExecution();
 		long instance = job.getJobInstanceId();
 		Instant asOf = this.jdbc.queryForObject("SELECT now()", Timestamp.class).toInstant();
+		// taken after the transaction started: what committed before asOf is in the WAL
+		// before it
+		WalPosition position = run.full() ? this.readSources.primaryPosition() : null;
 		this.jdbc.update("DELETE FROM reconcile_suspect WHERE job_instance_id = ?", instance);
 		ChangeWindow window = this.changedInputs.window(run.from(), run.to());
 		logger.info("{} reconcile {}..{} ({}{}): changes after {}: {}", job.getId(), run.from(), run.to(), run.mode(),
 				run.dryRun() ? ", dry run" : "", window.changesAfter(), window.basis());
 		warnWhenChangesMayBePruned(window, asOf);
 		this.changedInputs.findSuspects(instance, run.from(), run.to(), window);
-		FullCheck.Result full = run.full() ? this.fullCheck.run(instance, run.from(), run.to()) : null;
+		ReadSource fullCheckSource = run.full() ? this.readSources.readSource(position) : null;
+		FullCheck.Result full = run.full() ? fullCheck(job.getId(), instance, run, fullCheckSource) : null;
 		if (run.upgradeVersion()) {
 			this.changedInputs.findOldVersions(instance, run.from(), run.to());
 		}
@@ -75,11 +92,21 @@ class DetectTasklet implements Tasklet {
 		double seconds = (System.nanoTime() - started) / 1e9;
 		DetectionSummary summary = new DetectionSummary(asOf.toString(),
 				(window.changesAfter() != null) ? window.changesAfter().toString() : null, window.basis(), suspects,
-				byReason, full, seconds);
+				byReason, full, (fullCheckSource != null) ? readFrom(fullCheckSource) : null, seconds);
 		job.getExecutionContext().putString(DetectionSummary.KEY, summary.toJson());
 		logger.info("{} reconcile {}..{}: {} suspect rows {} in {} ms", job.getId(), run.from(), run.to(), suspects,
 				byReason, Math.round(seconds * 1000));
 		return RepeatStatus.FINISHED;
+	}
+
+	private FullCheck.Result fullCheck(long jobExecutionId, long instance, ReconcileParameters run, ReadSource source) {
+		logger.info("{} reconcile {}..{}: full check computes its checksums on the {}", jobExecutionId, run.from(),
+				run.to(), readFrom(source));
+		return this.fullCheck.run(instance, run.from(), run.to(), source.dataSource());
+	}
+
+	static String readFrom(ReadSource source) {
+		return source.fromPrimary() ? "primary" : "replica";
 	}
 
 	private void warnWhenChangesMayBePruned(ChangeWindow window, Instant asOf) {

@@ -16,10 +16,12 @@ import tools.jackson.databind.json.JsonMapper;
  * @param suspects how many (user, day) rows are suspect
  * @param suspectsByReason suspect rows by reason; a row with several counts under each
  * @param fullCheck what the checksum comparison did, or {@code null} when incremental
+ * @param fullCheckReadFrom where the full check computed its checksums ({@code replica}
+ * or {@code primary}), or {@code null} when incremental
  * @param seconds how long detection took
  */
 record DetectionSummary(String asOf, String changesAfter, String changesBasis, long suspects,
-		Map<String, Long> suspectsByReason, FullCheck.Result fullCheck, double seconds) {
+		Map<String, Long> suspectsByReason, FullCheck.Result fullCheck, String fullCheckReadFrom, double seconds) {
 
 	/** The key in the job's execution context. */
 	static final String KEY = "reconcile.detection";

@@ -63,7 +63,9 @@ class FinishTasklet implements Tasklet {
 		}
 		this.jdbc.update("DELETE FROM reconcile_suspect WHERE job_instance_id = ?", job.getJobInstanceId());
 		double seconds = Duration.between(job.getStartTime(), LocalDateTime.now()).toNanos() / 1e9;
-		ReconcileReport report = ReconcileReport.of(job.getId(), run, detection, tally, seconds);
+		ReconcileReport report = ReconcileReport.of(job.getId(), run, detection, tally,
+				job.getExecutionContext().getInt(ReconcileJobConfiguration.BLOCKS_KEY, 0),
+				job.getExecutionContext().getInt(ReconcileJobConfiguration.BLOCKS_FROM_PRIMARY_KEY, 0), seconds);
 		report.lines().forEach(logger::info);
 		if (run.report() != null) {
 			write(report, Path.of(run.report()));

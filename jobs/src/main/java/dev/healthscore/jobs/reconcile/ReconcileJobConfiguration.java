@@ -6,6 +6,7 @@ import javax.sql.DataSource;
 
 import dev.healthscore.io.jdbc.MonthlyPartitions;
 import dev.healthscore.io.reconcile.SuspectReadingsItemReader;
+import dev.healthscore.io.replica.ReplicaGate;
 import dev.healthscore.io.score.ReconciledUser;
 import dev.healthscore.io.score.ScoreCorrectionWriter;
 import dev.healthscore.scoring.ScoringAlgorithm;
@@ -44,6 +45,14 @@ public class ReconcileJobConfiguration {
 	/** Where the writer's tally is promoted to in the job's execution context. */
 	static final String TALLY_KEY = WRITER_NAME + ".tally";
 
+	static final String READER_NAME = "reconcileReader";
+
+	/** How many blocks of suspects were read, in the job's execution context. */
+	static final String BLOCKS_KEY = READER_NAME + "." + SuspectReadingsItemReader.BLOCKS;
+
+	/** How many of them were read from the primary, in the job's execution context. */
+	static final String BLOCKS_FROM_PRIMARY_KEY = READER_NAME + "." + SuspectReadingsItemReader.BLOCKS_FROM_PRIMARY;
+
 	@Bean
 	Job reconcileJob(JobRepository jobRepository, Step reconcilePartitions, Step reconcileDetect, Step reconcileScores,
 			Step reconcileFinish) {
@@ -73,9 +82,10 @@ public class ReconcileJobConfiguration {
 
 	@Bean
 	Step reconcileDetect(JobRepository jobRepository, PlatformTransactionManager transactionManager,
-			DataSource dataSource, ScoringAlgorithm algorithm, ReconcileProperties properties) {
+			DataSource dataSource, ReplicaGate replicaGate, ScoringAlgorithm algorithm,
+			ReconcileProperties properties) {
 		return new StepBuilder("reconcileDetect", jobRepository)
-			.tasklet(new DetectTasklet(dataSource, algorithm, properties), transactionManager)
+			.tasklet(new DetectTasklet(dataSource, replicaGate, algorithm, properties), transactionManager)
 			.build();
 	}
 
@@ -84,7 +94,7 @@ public class ReconcileJobConfiguration {
 			SuspectReadingsItemReader<ReconciledUser> reconcileReader, ScoreCorrectionWriter reconcileWriter,
 			ReconcileProperties properties) {
 		ExecutionContextPromotionListener promotion = new ExecutionContextPromotionListener();
-		promotion.setKeys(new String[] { TALLY_KEY });
+		promotion.setKeys(new String[] { TALLY_KEY, BLOCKS_KEY, BLOCKS_FROM_PRIMARY_KEY });
 		return new StepBuilder("reconcileScores", jobRepository)
 			.<ReconciledUser, ReconciledUser>chunk(properties.chunkSize())
 			.transactionManager(transactionManager)
@@ -104,11 +114,12 @@ public class ReconcileJobConfiguration {
 
 	@Bean
 	@StepScope
-	SuspectReadingsItemReader<ReconciledUser> reconcileReader(DataSource dataSource, ScoringAlgorithm algorithm,
-			ReconcileProperties properties, @Value("#{stepExecution.jobExecution.jobInstanceId}") Long instance) {
+	SuspectReadingsItemReader<ReconciledUser> reconcileReader(DataSource dataSource, ReplicaGate replicaGate,
+			ScoringAlgorithm algorithm, ReconcileProperties properties,
+			@Value("#{stepExecution.jobExecution.jobInstanceId}") Long instance) {
 		// blocks of half a chunk: the first chunk waits for less, the threads share more;
 		// users are scored on the read threads, so the chunk's thread only writes
-		return new SuspectReadingsItemReader<>("reconcileReader", dataSource, instance, algorithm,
+		return new SuspectReadingsItemReader<>(READER_NAME, dataSource, replicaGate, instance, algorithm,
 				Math.max(1, properties.chunkSize() / 2), properties.readThreads(),
 				new ReconcileProcessor(algorithm)::process);
 	}

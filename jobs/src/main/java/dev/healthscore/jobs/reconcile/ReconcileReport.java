@@ -24,6 +24,11 @@ import dev.healthscore.io.score.ScoreChange.Kind;
  * @param suspects how many (user, day) rows were suspect and scored again
  * @param suspectsByReason suspect rows by reason
  * @param fullCheck what the checksum comparison did, or {@code null} when incremental
+ * @param fullCheckReadFrom where the full check computed its checksums ({@code replica}
+ * or {@code primary}), or {@code null} when incremental
+ * @param blocksRead how many blocks of users' suspect readings were read
+ * @param blocksReadFromPrimary how many of them were read from the primary (no replica,
+ * or the lag policy fell back to it)
  * @param unchanged suspect rows found accurate
  * @param refreshed accurate rows whose fingerprint was refreshed (not audited)
  * @param inserted missing rows inserted
@@ -40,18 +45,19 @@ import dev.healthscore.io.score.ScoreChange.Kind;
  */
 record ReconcileReport(long jobExecutionId, LocalDate from, LocalDate to, String mode, boolean dryRun,
 		boolean upgradeVersion, String changesAfter, String changesBasis, long suspects,
-		Map<String, Long> suspectsByReason, FullCheck.Result fullCheck, long unchanged, long refreshed, long inserted,
-		long updated, long deleted, long corrected, Map<String, Long> correctionsByReason,
-		Map<String, Long> scoreDeltas, LocalDate oldestDayCorrected, double detectSeconds, double totalSeconds) {
+		Map<String, Long> suspectsByReason, FullCheck.Result fullCheck, String fullCheckReadFrom, long blocksRead,
+		long blocksReadFromPrimary, long unchanged, long refreshed, long inserted, long updated, long deleted,
+		long corrected, Map<String, Long> correctionsByReason, Map<String, Long> scoreDeltas,
+		LocalDate oldestDayCorrected, double detectSeconds, double totalSeconds) {
 
 	static ReconcileReport of(long jobExecutionId, ReconcileParameters run, DetectionSummary detection,
-			CorrectionTally tally, double totalSeconds) {
+			CorrectionTally tally, long blocksRead, long blocksReadFromPrimary, double totalSeconds) {
 		return new ReconcileReport(jobExecutionId, run.from(), run.to(), run.mode(), run.dryRun(), run.upgradeVersion(),
 				detection.changesAfter(), detection.changesBasis(), detection.suspects(), detection.suspectsByReason(),
-				detection.fullCheck(), tally.count(Kind.NONE), tally.count(Kind.REFRESH), tally.count(Kind.INSERT),
-				tally.count(Kind.UPDATE), tally.count(Kind.DELETE), tally.corrected(),
-				new java.util.TreeMap<>(tally.reasons()), inDeltaOrder(tally.deltas()), tally.oldestCorrected(),
-				detection.seconds(), totalSeconds);
+				detection.fullCheck(), detection.fullCheckReadFrom(), blocksRead, blocksReadFromPrimary,
+				tally.count(Kind.NONE), tally.count(Kind.REFRESH), tally.count(Kind.INSERT), tally.count(Kind.UPDATE),
+				tally.count(Kind.DELETE), tally.corrected(), new java.util.TreeMap<>(tally.reasons()),
+				inDeltaOrder(tally.deltas()), tally.oldestCorrected(), detection.seconds(), totalSeconds);
 	}
 
 	private static Map<String, Long> inDeltaOrder(Map<String, Long> deltas) {
@@ -78,10 +84,12 @@ record ReconcileReport(long jobExecutionId, LocalDate from, LocalDate to, String
 				this.upgradeVersion ? ", upgrading versions" : "", this.totalSeconds, this.detectSeconds));
 		lines.add("  changes after %s: %s".formatted(this.changesAfter, this.changesBasis));
 		if (this.fullCheck != null) {
-			lines.add("  full check: %d segments, %d ranges compared, %d levels, %d differing ranges".formatted(
-					this.fullCheck.segments(), this.fullCheck.rangesCompared(), this.fullCheck.levels(),
-					this.fullCheck.differingRanges()));
+			lines.add("  full check on the %s: %d segments, %d ranges compared, %d levels, %d differing ranges"
+				.formatted(this.fullCheckReadFrom, this.fullCheck.segments(), this.fullCheck.rangesCompared(),
+						this.fullCheck.levels(), this.fullCheck.differingRanges()));
 		}
+		lines.add("  suspects' readings: %d blocks read, %d of them from the primary".formatted(this.blocksRead,
+				this.blocksReadFromPrimary));
 		lines.add("  suspects: %d %s".formatted(this.suspects, this.suspectsByReason));
 		lines.add("  %s %d rows: %d inserted, %d updated, %d deleted; %d fingerprints refreshed, %d accurate".formatted(
 				this.dryRun ? "would correct" : "corrected", this.corrected, this.inserted, this.updated, this.deleted,

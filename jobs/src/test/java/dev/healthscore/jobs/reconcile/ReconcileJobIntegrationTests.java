@@ -108,6 +108,9 @@ class ReconcileJobIntegrationTests {
 		assertThat(this.scenario.corrections(job)).isEqualTo(changed);
 		JsonNode json = read(report);
 		assertThat(json.get("corrected").asLong()).isEqualTo(changed.size());
+		// no replica configured: every block from the primary
+		assertThat(json.get("blocksReadFromPrimary").asLong()).isPositive()
+			.isEqualTo(json.get("blocksRead").asLong());
 		assertThat(fieldNames(json.get("suspectsByReason"))).containsExactlyInAnyOrder("late_data", "deleted_input",
 				"changed_input", "user_deleted", "user_changed");
 		assertThat(fieldNames(json.get("correctionsByReason"))).contains("late_data", "deleted_input", "missing_score",
@@ -246,6 +249,7 @@ class ReconcileJobIntegrationTests {
 		assertThat(fieldNames(json.get("suspectsByReason"))).containsExactly("inputs_changed", "tampered");
 		assertThat(json.get("corrected").asLong()).isEqualTo(2);
 		assertThat(json.get("fullCheck").get("differingRanges").asInt()).isBetween(1, 2);
+		assertThat(json.get("fullCheckReadFrom").asString()).isEqualTo("primary");
 		Path again = dir.resolve("again.json");
 		assertThat(reconcile("--full", "--report=" + again)).isZero();
 		assertThat(read(again).get("suspects").asLong()).isZero();

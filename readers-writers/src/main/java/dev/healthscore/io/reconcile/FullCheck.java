@@ -1,14 +1,17 @@
 package dev.healthscore.io.reconcile;
 
+import java.sql.SQLException;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 import javax.sql.DataSource;
 
+import dev.healthscore.io.replica.RecoveryConflicts;
 import dev.healthscore.io.score.InputHashes;
 import dev.healthscore.scoring.Metric;
 import dev.healthscore.scoring.Reading;
@@ -16,6 +19,8 @@ import dev.healthscore.scoring.ScoringAlgorithm;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import org.springframework.dao.DataAccessException;
+import org.springframework.dao.RecoverableDataAccessException;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.util.Assert;
@@ -70,17 +75,31 @@ public class FullCheck {
 	}
 
 	/**
-	 * Checks the days {@code first..last} and records the differing rows as suspects of
-	 * the job instance.
+	 * Checks the days {@code first..last} on the database given at construction and
+	 * records the differing rows as suspects of the job instance.
 	 */
 	public Result run(long jobInstanceId, LocalDate first, LocalDate last) {
-		checkHashesAgree();
-		List<UserRange> segments = segments(first, last);
+		return run(jobInstanceId, first, last, this.jdbc.getJdbcTemplate().getDataSource());
+	}
+
+	/**
+	 * Checks the days {@code first..last}, computing the checksums on {@code readFrom} (a
+	 * replica that has replayed what the check must see, or the primary), and records the
+	 * differing rows as suspects of the job instance on the database given at
+	 * construction; that insert compares only the differing ranges again, on the
+	 * database's current rows. A checksum query that a recovery conflict on the replica
+	 * cancelled is run again.
+	 */
+	public Result run(long jobInstanceId, LocalDate first, LocalDate last, DataSource readFrom) {
+		Assert.notNull(readFrom, "A dataSource to read from is required");
+		NamedParameterJdbcTemplate reads = new NamedParameterJdbcTemplate(readFrom);
+		checkHashesAgree(reads);
+		List<UserRange> segments = retryConflicts("segments", () -> segments(reads, first, last));
 		if (segments.isEmpty()) {
 			return new Result(0, 0, 0, 0, 0);
 		}
-		Bisection.Result found = new Bisection((ranges) -> checksums(this.sql.expected(), ranges, first, last),
-				(ranges) -> checksums(this.sql.stored(), ranges, first, last), this.leafWidth)
+		Bisection.Result found = new Bisection((ranges) -> checksums(reads, this.sql.expected(), ranges, first, last),
+				(ranges) -> checksums(reads, this.sql.stored(), ranges, first, last), this.leafWidth)
 			.run(segments);
 		int suspects = 0;
 		for (UserRange leaf : found.leaves()) {
@@ -99,10 +118,10 @@ public class FullCheck {
 	 * Fails unless the database hashes a reading as this JVM does: fingerprints written
 	 * by Java are compared with fingerprints computed in SQL.
 	 */
-	private void checkHashesAgree() {
+	private void checkHashesAgree(NamedParameterJdbcTemplate reads) {
 		Reading probe = new Reading(1, Metric.SLEEP_MINUTES, Instant.parse("2025-01-02T03:04:05.678901Z"), 437.25,
 				"probe ⌚", null);
-		Long database = this.jdbc.queryForObject("SELECT healthscore_reading_hash(:metric, :at, :source, :value)",
+		Long database = reads.queryForObject("SELECT healthscore_reading_hash(:metric, :at, :source, :value)",
 				new MapSqlParameterSource().addValue("metric", probe.metric().columnValue())
 					.addValue("at", ChangedInputs.utc(probe.recordedAt()))
 					.addValue("source", probe.source())
@@ -117,8 +136,8 @@ public class FullCheck {
 	}
 
 	/** Contiguous segments covering every user id that has a user or a score. */
-	List<UserRange> segments(LocalDate first, LocalDate last) {
-		Map<String, Object> span = this.jdbc.queryForMap(SPAN_SQL,
+	private List<UserRange> segments(NamedParameterJdbcTemplate reads, LocalDate first, LocalDate last) {
+		Map<String, Object> span = reads.queryForMap(SPAN_SQL,
 				new MapSqlParameterSource().addValue("first", first).addValue("last", last));
 		Number min = (Number) span.get("least");
 		Number max = (Number) span.get("greatest");
@@ -126,7 +145,7 @@ public class FullCheck {
 			return List.of();
 		}
 		List<Long> bounds = new ArrayList<>(
-				this.jdbc.getJdbcTemplate().queryForList(BOUNDS_SQL.formatted(this.segmentUsers), Long.class));
+				reads.getJdbcTemplate().queryForList(BOUNDS_SQL.formatted(this.segmentUsers), Long.class));
 		bounds.removeIf((bound) -> bound <= min.longValue());
 		bounds.add(0, min.longValue());
 		List<UserRange> segments = new ArrayList<>();
@@ -137,20 +156,48 @@ public class FullCheck {
 		return segments;
 	}
 
-	private List<RangeChecksum> checksums(String rows, List<UserRange> ranges, LocalDate first, LocalDate last) {
+	private List<RangeChecksum> checksums(NamedParameterJdbcTemplate reads, String rows, List<UserRange> ranges,
+			LocalDate first, LocalDate last) {
 		List<Long> bounds = ranges.stream().map(UserRange::from).toList();
 		MapSqlParameterSource parameters = parameters(ranges.get(0).from(), ranges.get(ranges.size() - 1).to(), first,
 				last)
 			.addValue("bounds", bounds);
-		Map<Integer, RangeChecksum> byBucket = new HashMap<>();
-		this.jdbc.query(this.sql.checksums(rows), parameters, (rs) -> {
-			byBucket.put(rs.getInt("bucket"), new RangeChecksum(rs.getLong("rows"), rs.getLong("digest")));
-		});
+		Map<Integer, RangeChecksum> byBucket = retryConflicts("checksums of the user ids %d..%d"
+			.formatted(ranges.get(0).from(), ranges.get(ranges.size() - 1).to() - 1), () -> {
+				Map<Integer, RangeChecksum> read = new HashMap<>();
+				reads.query(this.sql.checksums(rows), parameters, (rs) -> {
+					read.put(rs.getInt("bucket"), new RangeChecksum(rs.getLong("rows"), rs.getLong("digest")));
+				});
+				return read;
+			});
 		List<RangeChecksum> checksums = new ArrayList<>(ranges.size());
 		for (int i = 1; i <= ranges.size(); i++) {
 			checksums.add(byBucket.getOrDefault(i, RangeChecksum.EMPTY));
 		}
 		return checksums;
+	}
+
+	/**
+	 * Runs a query again when a recovery conflict on a replica cancelled it, as
+	 * {@link RecoveryConflicts#retry} does for plain JDBC.
+	 */
+	private static <T> T retryConflicts(String what, Supplier<T> query) {
+		try {
+			return RecoveryConflicts.retry("Full check: " + what, () -> {
+				try {
+					return query.get();
+				}
+				catch (DataAccessException ex) {
+					if (RecoveryConflicts.isRecoveryConflict(ex) && ex.getCause() instanceof SQLException sql) {
+						throw sql;
+					}
+					throw ex;
+				}
+			});
+		}
+		catch (SQLException ex) {
+			throw new RecoverableDataAccessException("Full check: " + what + ": " + ex.getMessage(), ex);
+		}
 	}
 
 	private MapSqlParameterSource parameters(long lo, long hi, LocalDate first, LocalDate last) {

@@ -120,10 +120,11 @@ final class SuspectBlock {
 
 	/**
 	 * Loads the suspects of the users of {@code block}.
+	 * @param asOf everything committed on the primary before it is visible through
+	 * {@code connection}: the inputs' {@code inputs_as_of}
 	 * @return their work in user id order
 	 */
-	List<ReconcileWork> load(Connection connection, Users block) throws SQLException {
-		Instant asOf = transactionStart(connection);
+	List<ReconcileWork> load(Connection connection, Users block, Instant asOf) throws SQLException {
 		SortedMap<Long, SortedMap<LocalDate, List<String>>> suspects = loadSuspects(connection, block);
 		if (suspects.isEmpty()) {
 			return List.of();
@@ -246,13 +247,6 @@ final class SuspectBlock {
 					ex);
 		}
 		return byUser;
-	}
-
-	private static Instant transactionStart(Connection connection) throws SQLException {
-		try (PreparedStatement ps = connection.prepareStatement("SELECT now()"); ResultSet rs = ps.executeQuery()) {
-			rs.next();
-			return rs.getTimestamp(1).toInstant();
-		}
 	}
 
 	/** A block of users with suspects: the ids {@code first..last}, both included. */

@@ -16,6 +16,10 @@ import javax.sql.DataSource;
 
 import dev.healthscore.scoring.ScoringAlgorithm;
 import dev.healthscore.io.jdbc.ReadOnlyTransaction;
+import dev.healthscore.io.replica.ReadSource;
+import dev.healthscore.io.replica.RecoveryConflicts;
+import dev.healthscore.io.replica.ReplicaGate;
+import dev.healthscore.io.replica.WalPosition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,14 +37,34 @@ import org.springframework.util.Assert;
  * reading starts, and split into blocks; the next blocks are read on {@code readThreads}
  * threads at once while the current ones are scored and written. Restartable: the last
  * user handed out is kept in the {@link ExecutionContext}.
+ * <p>
+ * The suspects are listed on the primary, where the detection wrote them; each block is
+ * read where the {@link ReplicaGate} says, from the replica once it has replayed the
+ * primary's WAL up to where it was when reading started: the suspects and every change
+ * the detection saw are there then. A block that a recovery conflict cancelled is read
+ * again; one whose replica went away is read again where the lag policy says.
  */
 public class SuspectReadingsItemReader<T> implements ItemStreamReader<T> {
+
+	/**
+	 * The key, after the reader's name and a dot, of how many blocks it read, in the
+	 * {@link ExecutionContext}.
+	 */
+	public static final String BLOCKS = "blocks";
+
+	/**
+	 * The key, after the reader's name and a dot, of how many of them were read from the
+	 * primary.
+	 */
+	public static final String BLOCKS_FROM_PRIMARY = "blocksFromPrimary";
 
 	private static final Logger logger = LoggerFactory.getLogger(SuspectReadingsItemReader.class);
 
 	private final String name;
 
 	private final DataSource dataSource;
+
+	private final ReplicaGate readSources;
 
 	private final SuspectBlock block;
 
@@ -58,28 +82,37 @@ public class SuspectReadingsItemReader<T> implements ItemStreamReader<T> {
 
 	private long lastReadUserId;
 
+	private WalPosition detected;
+
+	private final AtomicInteger blocksRead = new AtomicInteger();
+
+	private final AtomicInteger blocksFromPrimary = new AtomicInteger();
+
 	private ExecutorService readAheadExecutor;
 
 	/**
 	 * Creates a reader.
 	 * @param name the name under which the reader keeps its position
-	 * @param dataSource where suspects, users and readings are read from
+	 * @param dataSource the primary, where the suspects are listed from
+	 * @param readSources where each block's suspects, users and readings are read from
 	 * @param jobInstanceId the reconcile job instance whose suspects to read
 	 * @param algorithm the algorithm the work is for (its metrics and lookback)
 	 * @param blockSize how many users one block of queries reads
 	 * @param readThreads how many blocks are read at once, ahead of the one handed out
 	 * @param prepare what each user's work becomes, on the read threads (thread-safe)
 	 */
-	public SuspectReadingsItemReader(String name, DataSource dataSource, long jobInstanceId, ScoringAlgorithm algorithm,
-			int blockSize, int readThreads, Function<ReconcileWork, T> prepare) {
+	public SuspectReadingsItemReader(String name, DataSource dataSource, ReplicaGate readSources, long jobInstanceId,
+			ScoringAlgorithm algorithm, int blockSize, int readThreads, Function<ReconcileWork, T> prepare) {
 		Assert.hasText(name, "A name is required to keep the reader's position");
 		Assert.notNull(dataSource, "A dataSource is required");
+		Assert.notNull(readSources, "A replica gate is required");
 		Assert.notNull(algorithm, "An algorithm is required");
 		Assert.isTrue(blockSize > 0, () -> "blockSize must be positive, was " + blockSize);
 		Assert.isTrue(readThreads > 0, () -> "readThreads must be positive, was " + readThreads);
 		Assert.notNull(prepare, "A prepare function is required");
 		this.name = name;
 		this.dataSource = dataSource;
+		this.readSources = readSources;
 		this.block = new SuspectBlock(jobInstanceId, algorithm.lookbackDays(), algorithm.inputMetrics(),
 				algorithm.lookbackMetrics());
 		this.blockSize = blockSize;
@@ -90,6 +123,11 @@ public class SuspectReadingsItemReader<T> implements ItemStreamReader<T> {
 	@Override
 	public void open(ExecutionContext executionContext) {
 		this.lastReadUserId = executionContext.getLong(key(), Long.MIN_VALUE);
+		this.blocksRead.set(executionContext.getInt(key(BLOCKS), 0));
+		this.blocksFromPrimary.set(executionContext.getInt(key(BLOCKS_FROM_PRIMARY), 0));
+		// taken after the detection committed: a replica that replayed it has the
+		// suspects
+		this.detected = this.readSources.primaryPosition();
 		this.buffer.clear();
 		this.readAhead.clear();
 		this.blocks = null;
@@ -149,13 +187,7 @@ public class SuspectReadingsItemReader<T> implements ItemStreamReader<T> {
 	}
 
 	private List<Prepared<T>> load(SuspectBlock.Users users) {
-		List<ReconcileWork> work;
-		try {
-			work = ReadOnlyTransaction.run(this.dataSource, (connection) -> this.block.load(connection, users));
-		}
-		catch (SQLException ex) {
-			throw new ItemStreamException("Could not read the suspects of the users " + users, ex);
-		}
+		List<ReconcileWork> work = loadWork(users);
 		List<Prepared<T>> prepared = new ArrayList<>(work.size());
 		for (ReconcileWork user : work) {
 			prepared.add(new Prepared<>(user.userId(), this.prepare.apply(user)));
@@ -163,9 +195,54 @@ public class SuspectReadingsItemReader<T> implements ItemStreamReader<T> {
 		return prepared;
 	}
 
+	private List<ReconcileWork> loadWork(SuspectBlock.Users users) {
+		try {
+			return RecoveryConflicts.retry(this.name + ": suspects of the users " + users, () -> loadOnce(users));
+		}
+		catch (SQLException ex) {
+			if (isConnectionFailure(ex)) {
+				// nothing of the block was used: the lag policy decides again (wait, fail
+				// or primary)
+				logger.warn("{}: lost the connection reading the suspects of the users {} ({}); asking the lag policy "
+						+ "again", this.name, users, ex.getMessage());
+				try {
+					return loadOnce(users);
+				}
+				catch (SQLException again) {
+					again.addSuppressed(ex);
+					throw new ItemStreamException("Could not read the suspects of the users " + users, again);
+				}
+			}
+			throw new ItemStreamException("Could not read the suspects of the users " + users, ex);
+		}
+	}
+
+	private List<ReconcileWork> loadOnce(SuspectBlock.Users users) throws SQLException {
+		ReadSource source = this.readSources.readSource(this.detected);
+		List<ReconcileWork> work = ReadOnlyTransaction.run(source.dataSource(),
+				(connection) -> this.block.load(connection, users, source.inputsAsOf()));
+		this.blocksRead.incrementAndGet();
+		if (source.fromPrimary()) {
+			this.blocksFromPrimary.incrementAndGet();
+		}
+		return work;
+	}
+
+	private static boolean isConnectionFailure(SQLException ex) {
+		for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
+			if (cause instanceof SQLException sql && sql.getSQLState() != null
+					&& (sql.getSQLState().startsWith("08") || sql.getSQLState().equals("57P01"))) {
+				return true;
+			}
+		}
+		return false;
+	}
+
 	@Override
 	public void update(ExecutionContext executionContext) {
 		executionContext.putLong(key(), this.lastReadUserId);
+		executionContext.putInt(key(BLOCKS), this.blocksRead.get());
+		executionContext.putInt(key(BLOCKS_FROM_PRIMARY), this.blocksFromPrimary.get());
 	}
 
 	@Override
@@ -179,7 +256,11 @@ public class SuspectReadingsItemReader<T> implements ItemStreamReader<T> {
 	}
 
 	private String key() {
-		return this.name + ".lastUserId";
+		return key("lastUserId");
+	}
+
+	private String key(String suffix) {
+		return this.name + "." + suffix;
 	}
 
 	/** A user's item, as prepared on a read thread. */

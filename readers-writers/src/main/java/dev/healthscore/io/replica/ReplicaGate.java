@@ -43,6 +43,8 @@ public final class ReplicaGate {
 
 	private final Supplier<Instant> primaryClock;
 
+	private final Supplier<WalPosition> primaryPosition;
+
 	private final LagPolicy policy;
 
 	private final LagLimit limit;
@@ -57,11 +59,13 @@ public final class ReplicaGate {
 
 	private final AtomicBoolean noReplicaLogged = new AtomicBoolean();
 
-	private ReplicaGate(Builder builder, Supplier<ReplicaLag> lagSource, Supplier<Instant> primaryClock) {
+	private ReplicaGate(Builder builder, Supplier<ReplicaLag> lagSource, Supplier<Instant> primaryClock,
+			Supplier<WalPosition> primaryPosition) {
 		this.primary = builder.primary;
 		this.replica = builder.replica;
 		this.lagSource = lagSource;
 		this.primaryClock = primaryClock;
+		this.primaryPosition = primaryPosition;
 		this.policy = builder.policy;
 		this.limit = new LagLimit(builder.maxLag, builder.maxLagBytes);
 		this.waitTimeout = builder.waitTimeout;
@@ -81,6 +85,19 @@ public final class ReplicaGate {
 	 * replica lags too much or is down, or {@link LagPolicy#WAIT} waited in vain
 	 */
 	public ReadSource readSource() {
+		return readSource(null);
+	}
+
+	/**
+	 * Like {@link #readSource()}, and the replica also counts as lagging until it has
+	 * replayed the primary's WAL up to {@code position}: what a job wrote or saw on the
+	 * primary before it took the position (see {@link #primaryPosition()}) is then
+	 * visible on the replica too.
+	 * @param position a position of the primary's WAL; {@code null} for none
+	 * @throws ReplicaLagException when the policy is {@link LagPolicy#FAIL} and the
+	 * replica has not replayed it, or {@link LagPolicy#WAIT} waited in vain
+	 */
+	public ReadSource readSource(WalPosition position) {
 		if (this.replica == null) {
 			if (!this.noReplicaLogged.getAndSet(true)) {
 				logger.info("No replica configured: reading from the primary");
@@ -90,8 +107,8 @@ public final class ReplicaGate {
 		long started = this.nanoTime.getAsLong();
 		boolean waited = false;
 		while (true) {
-			Observation seen = observe();
-			if (seen.lag() != null && this.limit.admits(seen.lag())) {
+			Observation seen = observe(position);
+			if (seen.admitted(this.limit)) {
 				if (waited) {
 					logger.info("Replica is {} behind the primary after waiting {} ms: reading from it",
 							seen.lag().describe(), millisSince(started));
@@ -112,12 +129,22 @@ public final class ReplicaGate {
 		}
 	}
 
-	private Observation observe() {
+	/**
+	 * The primary's WAL position now, for {@link #readSource(WalPosition)}; {@code null}
+	 * without a replica, where there is nothing to wait for.
+	 * @throws org.springframework.dao.DataAccessResourceFailureException when the primary
+	 * cannot be queried
+	 */
+	public WalPosition primaryPosition() {
+		return (this.replica != null) ? this.primaryPosition.get() : null;
+	}
+
+	private Observation observe(WalPosition position) {
 		try {
-			return new Observation(this.lagSource.get(), null);
+			return new Observation(this.lagSource.get(), null, position);
 		}
 		catch (ReplicaUnavailableException ex) {
-			return new Observation(null, ex);
+			return new Observation(null, ex, position);
 		}
 	}
 
@@ -156,12 +183,27 @@ public final class ReplicaGate {
 		return (this.nanoTime.getAsLong() - startedNanos) / 1_000_000;
 	}
 
-	/** One measurement: a lag, or why the replica could not be measured. */
-	private record Observation(ReplicaLag lag, ReplicaUnavailableException unavailable) {
+	/**
+	 * One measurement: a lag, or why the replica could not be measured; and the position
+	 * it must have replayed, if any.
+	 */
+	private record Observation(ReplicaLag lag, ReplicaUnavailableException unavailable, WalPosition required) {
+
+		boolean admitted(LagLimit limit) {
+			return this.lag != null && limit.admits(this.lag) && replayedRequired();
+		}
+
+		private boolean replayedRequired() {
+			return this.required == null || this.lag.hasReplayed(this.required);
+		}
 
 		String describe(String maximum) {
 			if (this.lag == null) {
 				return "Replica is unreachable (%s)".formatted(this.unavailable.getMessage());
+			}
+			if (!replayedRequired()) {
+				return "Replica is %s behind the primary and has replayed its WAL up to %s, not yet up to %s"
+					.formatted(this.lag.describe(), this.lag.replayed(), this.required);
 			}
 			return "Replica is %s behind the primary, more than the maximum lag of %s".formatted(this.lag.describe(),
 					maximum);
@@ -179,6 +221,8 @@ public final class ReplicaGate {
 		private Supplier<ReplicaLag> lagSource;
 
 		private Supplier<Instant> primaryClock;
+
+		private Supplier<WalPosition> primaryPosition;
 
 		private LagPolicy policy = LagPolicy.WAIT;
 
@@ -249,6 +293,11 @@ public final class ReplicaGate {
 			return this;
 		}
 
+		Builder primaryPosition(Supplier<WalPosition> primaryPosition) {
+			this.primaryPosition = primaryPosition;
+			return this;
+		}
+
 		Builder pause(Pause pause) {
 			this.pause = pause;
 			return this;
@@ -282,7 +331,9 @@ public final class ReplicaGate {
 			DataSource clockSource = this.primary;
 			Supplier<Instant> clock = (this.primaryClock != null) ? this.primaryClock
 					: () -> ReplicaLagProbe.now(clockSource);
-			return new ReplicaGate(this, lag, clock);
+			Supplier<WalPosition> position = (this.primaryPosition != null) ? this.primaryPosition
+					: () -> ReplicaLagProbe.position(clockSource);
+			return new ReplicaGate(this, lag, clock, position);
 		}
 
 	}

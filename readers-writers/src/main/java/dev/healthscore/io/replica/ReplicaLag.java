@@ -22,8 +22,19 @@ import java.time.Instant;
  * measured
  * @param measuredAt the primary's clock ({@code now()}) just before its WAL position was
  * read
+ * @param replayed the WAL position the replica had replayed up to; {@code null} when
+ * unknown (a server not in recovery, which is caught up)
  */
-public record ReplicaLag(long bytes, Instant replayTimestamp, Duration timeLag, boolean caughtUp, Instant measuredAt) {
+public record ReplicaLag(long bytes, Instant replayTimestamp, Duration timeLag, boolean caughtUp, Instant measuredAt,
+		WalPosition replayed) {
+
+	/**
+	 * Whether the replica had replayed the primary's WAL up to {@code position}, taken
+	 * from the primary before this measurement: a caught-up replica always had.
+	 */
+	public boolean hasReplayed(WalPosition position) {
+		return this.caughtUp || (this.replayed != null && this.replayed.isAtLeast(position));
+	}
 
 	/**
 	 * The point up to which everything committed on the primary was visible on the

@@ -28,7 +28,7 @@ public class ReplicaLagProbe {
 
 	private static final String REPLICA_SQL = """
 			SELECT pg_is_in_recovery(), pg_last_xact_replay_timestamp(),
-			       pg_wal_lsn_diff(?::pg_lsn, pg_last_wal_replay_lsn())""";
+			       pg_wal_lsn_diff(?::pg_lsn, pg_last_wal_replay_lsn()), pg_last_wal_replay_lsn()::text""";
 
 	private final DataSource primary;
 
@@ -74,10 +74,13 @@ public class ReplicaLagProbe {
 				OffsetDateTime replayed = rs.getObject(2, OffsetDateTime.class);
 				Instant replayTimestamp = (replayed != null) ? replayed.toInstant() : null;
 				long behind = rs.getLong(3);
+				String replayedText = rs.getString(4);
+				WalPosition replayedUpTo = (replayedText != null) ? WalPosition.parse(replayedText) : null;
 				if (!inRecovery || behind <= 0) {
-					return new ReplicaLag(0, replayTimestamp, Duration.ZERO, true, measuredAt);
+					return new ReplicaLag(0, replayTimestamp, Duration.ZERO, true, measuredAt, replayedUpTo);
 				}
-				return new ReplicaLag(behind, replayTimestamp, timeLag(replayTimestamp, measuredAt), false, measuredAt);
+				return new ReplicaLag(behind, replayTimestamp, timeLag(replayTimestamp, measuredAt), false, measuredAt,
+						replayedUpTo);
 			}
 		}
 		catch (SQLException ex) {
@@ -100,6 +103,28 @@ public class ReplicaLagProbe {
 	 */
 	public Instant primaryNow() {
 		return now(this.primary);
+	}
+
+	/**
+	 * The primary's WAL write position: a transaction that had committed is in the WAL
+	 * before it.
+	 * @throws DataAccessResourceFailureException when the primary cannot be queried
+	 */
+	public WalPosition primaryPosition() {
+		return position(this.primary);
+	}
+
+	static WalPosition position(DataSource primary) {
+		try (Connection connection = primary.getConnection();
+				PreparedStatement ps = connection.prepareStatement("SELECT pg_current_wal_lsn()::text");
+				ResultSet rs = ps.executeQuery()) {
+			rs.next();
+			return WalPosition.parse(rs.getString(1));
+		}
+		catch (SQLException ex) {
+			throw new DataAccessResourceFailureException("Cannot read the primary's WAL position: " + ex.getMessage(),
+					ex);
+		}
 	}
 
 	static Instant now(DataSource primary) {

@@ -8,6 +8,7 @@ import java.util.function.Function;
 
 import javax.sql.DataSource;
 
+import dev.healthscore.io.replica.ReplicaGate;
 import dev.healthscore.scoring.Reading;
 import dev.healthscore.scoring.ScoreInputs;
 import dev.healthscore.scoring.v1.HealthScoreV1;
@@ -111,7 +112,7 @@ class SuspectReadingsItemReaderIntegrationTests {
 	@Test
 	void readsNothingWhenTheRunHasNoSuspects() {
 		SuspectReadingsItemReader<ReconcileWork> reader = new SuspectReadingsItemReader<>("reader", dataSource,
-				INSTANCE + 2, new HealthScoreV1(), 2, 2, Function.identity());
+				primaryOnly(), INSTANCE + 2, new HealthScoreV1(), 2, 2, Function.identity());
 		reader.open(new ExecutionContext());
 		assertThat(reader.read()).isNull();
 		assertThat(reader.read()).isNull();
@@ -119,8 +120,12 @@ class SuspectReadingsItemReaderIntegrationTests {
 	}
 
 	private static SuspectReadingsItemReader<ReconcileWork> reader(int blockSize, int readThreads) {
-		return new SuspectReadingsItemReader<>("reader", dataSource, INSTANCE, new HealthScoreV1(), blockSize,
-				readThreads, Function.identity());
+		return new SuspectReadingsItemReader<>("reader", dataSource, primaryOnly(), INSTANCE, new HealthScoreV1(),
+				blockSize, readThreads, Function.identity());
+	}
+
+	private static ReplicaGate primaryOnly() {
+		return ReplicaGate.builder().primary(dataSource).build();
 	}
 
 	private static List<ReconcileWork> readAll(SuspectReadingsItemReader<ReconcileWork> reader) {

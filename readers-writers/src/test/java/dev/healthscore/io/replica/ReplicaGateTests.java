@@ -72,7 +72,7 @@ class ReplicaGateTests {
 
 	@Test
 	void anUnknownTimeLagIsNeverWithinTheMaximumBecauseInputsAsOfWouldBeUnknown() {
-		script(() -> new ReplicaLag(10, null, null, false, NOW));
+		script(() -> new ReplicaLag(10, null, null, false, NOW, null));
 		assertThatExceptionOfType(ReplicaLagException.class)
 			.isThrownBy(() -> gate(LagPolicy.FAIL).maxLag(null).maxLagBytes(1_000L).build().readSource())
 			.withMessageStartingWith("Replica is an unknown time (10 bytes of WAL) behind the primary");
@@ -149,6 +149,56 @@ class ReplicaGateTests {
 	}
 
 	@Test
+	void aReplicaWithinTheMaximumIsReadOnlyOnceItReplayedTheRequiredPosition() {
+		script(behind(Duration.ofSeconds(1), 4096, "0/3FFFFFF"), behind(Duration.ofSeconds(1), 4096, "0/4000000"));
+		ReadSource source = gate(LagPolicy.WAIT).build().readSource(WalPosition.parse("0/4000000"));
+		assertThat(source).isEqualTo(new ReadSource(this.replica, false, NOW.minusSeconds(1)));
+		assertThat(this.pauses).containsExactly(ReplicaGate.POLL_INTERVAL_DEFAULT);
+	}
+
+	@Test
+	void aCaughtUpReplicaHasReplayedAnyPositionTakenBeforeItWasMeasured() {
+		script(caughtUp());
+		ReadSource source = gate(LagPolicy.FAIL).build().readSource(WalPosition.parse("FF/0"));
+		assertThat(source).isEqualTo(new ReadSource(this.replica, false, NOW));
+	}
+
+	@Test
+	void failStopsWhenTheRequiredPositionIsNotReplayedYetSayingWhereReplayIs() {
+		script(behind(Duration.ofSeconds(1), 4096, "1/A0"));
+		assertThatExceptionOfType(ReplicaLagException.class)
+			.isThrownBy(() -> gate(LagPolicy.FAIL).build().readSource(WalPosition.parse("1/B0")))
+			.withMessageStartingWith("Replica is 1,000 ms (4,096 bytes of WAL) behind the primary and has replayed "
+					+ "its WAL up to 1/A0, not yet up to 1/B0 (lag policy fail)");
+	}
+
+	@Test
+	void primaryPolicyReadsThePrimaryWhileTheRequiredPositionIsNotReplayed() {
+		script(behind(Duration.ofSeconds(1), 4096, "1/A0"));
+		ReadSource source = gate(LagPolicy.PRIMARY).build().readSource(WalPosition.parse("1/B0"));
+		assertThat(source).isEqualTo(new ReadSource(this.primary, true, PRIMARY_NOW));
+	}
+
+	@Test
+	void withoutAReplicaThereIsNoPositionToWaitFor() {
+		ReplicaGate gate = ReplicaGate.builder().primary(this.primary).primaryClock(() -> PRIMARY_NOW).build();
+		assertThat(gate.primaryPosition()).isNull();
+		assertThat(gate.readSource(null)).isEqualTo(new ReadSource(this.primary, true, PRIMARY_NOW));
+	}
+
+	@Test
+	void walPositionsParseCompareAndPrintAsPostgreSqlDoes() {
+		assertThat(WalPosition.parse("16/B374D848").value()).isEqualTo(0x16_B374_D848L);
+		assertThat(WalPosition.parse("16/B374D848")).hasToString("16/B374D848");
+		assertThat(WalPosition.parse("FFFFFFFF/0").isAtLeast(WalPosition.parse("1/FFFFFFFF"))).isTrue();
+		assertThat(WalPosition.parse("0/10").isAtLeast(WalPosition.parse("0/11"))).isFalse();
+		assertThatIllegalArgumentException().isThrownBy(() -> WalPosition.parse("16B374D848"))
+			.withMessage("Not a WAL position: 16B374D848");
+		assertThatIllegalArgumentException().isThrownBy(() -> WalPosition.parse("1/G"))
+			.withMessage("Not a WAL position: 1/G");
+	}
+
+	@Test
 	void buildChecksItsSettingsWithTheValues() {
 		assertThatIllegalArgumentException().isThrownBy(() -> ReplicaGate.builder().build())
 			.withMessage("A primary dataSource is required");
@@ -185,11 +235,16 @@ class ReplicaGateTests {
 	}
 
 	private static Supplier<ReplicaLag> caughtUp() {
-		return () -> new ReplicaLag(0, NOW.minusSeconds(3600), Duration.ZERO, true, NOW);
+		return () -> new ReplicaLag(0, NOW.minusSeconds(3600), Duration.ZERO, true, NOW, null);
 	}
 
 	private static Supplier<ReplicaLag> behind(Duration lag, long bytes) {
-		return () -> new ReplicaLag(bytes, NOW.minus(lag), lag, false, NOW);
+		return behind(lag, bytes, null);
+	}
+
+	private static Supplier<ReplicaLag> behind(Duration lag, long bytes, String replayed) {
+		WalPosition position = (replayed != null) ? WalPosition.parse(replayed) : null;
+		return () -> new ReplicaLag(bytes, NOW.minus(lag), lag, false, NOW, position);
 	}
 
 	private static Supplier<ReplicaLag> down() {
