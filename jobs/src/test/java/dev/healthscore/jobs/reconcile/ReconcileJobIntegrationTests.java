@@ -109,8 +109,7 @@ class ReconcileJobIntegrationTests {
 		JsonNode json = read(report);
 		assertThat(json.get("corrected").asLong()).isEqualTo(changed.size());
 		// no replica configured: every block from the primary
-		assertThat(json.get("blocksReadFromPrimary").asLong()).isPositive()
-			.isEqualTo(json.get("blocksRead").asLong());
+		assertThat(json.get("blocksReadFromPrimary").asLong()).isPositive().isEqualTo(json.get("blocksRead").asLong());
 		assertThat(fieldNames(json.get("suspectsByReason"))).containsExactlyInAnyOrder("late_data", "deleted_input",
 				"changed_input", "user_deleted", "user_changed");
 		assertThat(fieldNames(json.get("correctionsByReason"))).contains("late_data", "deleted_input", "missing_score",
