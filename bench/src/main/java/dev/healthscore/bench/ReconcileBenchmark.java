@@ -20,7 +20,9 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * {@code reconcile --full}, on the same embedded PostgreSQL in the same run; each
  * incremental run's steps are timed too. The ingest margin is 0 s: every insert has
  * committed before the next run starts, and the second run must not look again at the
- * first set.
+ * first set. With {@code --source=replica} the jobs are given the streaming replica:
+ * reconcile then reads the suspects' readings and the full check's checksums there, once
+ * the replica has replayed the detection (the wait is part of the time).
  */
 public final class ReconcileBenchmark {
 
@@ -33,6 +35,11 @@ public final class ReconcileBenchmark {
 
 	private static final String NO_MARGIN = "--healthscore.reconcile.ingest-margin=0s";
 
+	/**
+	 * The database arguments every job is run with: the primary, and maybe the replica.
+	 */
+	private static String[] database;
+
 	private ReconcileBenchmark() {
 	}
 
@@ -43,8 +50,13 @@ public final class ReconcileBenchmark {
 		LocalDate last = LocalDate.parse("2025-06-30");
 		String from = "--from=" + last.minusDays(days - 1L);
 		String to = "--to=" + last;
+		String source = stringOption(args, "source", "primary");
+		if (!source.equals("primary") && !source.equals("replica")) {
+			throw new IllegalArgumentException("--source must be primary or replica, was " + source);
+		}
 		Path reports = Files.createTempDirectory("reconcile-bench");
 		try (BenchDatabase db = BenchDatabase.start()) {
+			database = source.equals("replica") ? db.appArgumentsWithReplica() : db.appArguments();
 			JdbcTemplate jdbc = new JdbcTemplate(db.dataSource());
 			run(db, "generate", "--users=" + users, "--days=" + days, "--seed=1", "--end=" + last);
 			long readings = jdbc.queryForObject("SELECT count(*) FROM health_reading", Long.class);
@@ -53,8 +65,8 @@ public final class ReconcileBenchmark {
 			run(db, "run", "recompute", from, to);
 			double recompute = lastJobSeconds(jdbc);
 			long scores = jdbc.queryForObject("SELECT count(*) FROM health_score", Long.class);
-			System.out.printf("%nreconcile benchmark (%d cores, heap max %d MiB)%n",
-					Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20);
+			System.out.printf("%nreconcile benchmark (%d cores, heap max %d MiB), jobs reading from the %s%n",
+					Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20, source);
 			System.out.printf("data:             %,d users x %d days, %,d readings, %,d score rows%n", users, days,
 					readings, scores);
 			System.out.printf("recompute:        %.2f s (job)%n", recompute);
@@ -69,10 +81,11 @@ public final class ReconcileBenchmark {
 			double full = lastJobSeconds(jdbc);
 			JsonNode json = JSON.readTree(fullReport.toFile());
 			System.out.printf(
-					"reconcile --full: %.2f s (job; detection %.2f s, %s): %,d suspect rows, %,d corrected;"
-							+ " --full / recompute = %.1f%%%n",
-					full, json.get("detectSeconds").asDouble(), json.get("fullCheck"), json.get("suspects").asLong(),
-					json.get("corrected").asLong(), 100 * full / recompute);
+					"reconcile --full: %.2f s (job; detection %.2f s, checksums on the %s, %s): %,d suspect rows,"
+							+ " %,d corrected; --full / recompute = %.1f%%%n",
+					full, json.get("detectSeconds").asDouble(), json.get("fullCheckReadFrom").asString(),
+					json.get("fullCheck"), json.get("suspects").asLong(), json.get("corrected").asLong(),
+					100 * full / recompute);
 			System.out.printf("reports:          %s%n", reports);
 		}
 	}
@@ -153,9 +166,9 @@ public final class ReconcileBenchmark {
 	}
 
 	private static void run(BenchDatabase db, String... args) {
-		String[] all = new String[args.length + 2];
+		String[] all = new String[args.length + database.length];
 		System.arraycopy(args, 0, all, 0, args.length);
-		System.arraycopy(db.appArguments(), 0, all, args.length, 2);
+		System.arraycopy(database, 0, all, args.length, database.length);
 		long started = System.nanoTime();
 		int exit = HealthScoreApplication.run(all);
 		if (exit != 0) {
@@ -163,6 +176,15 @@ public final class ReconcileBenchmark {
 		}
 		System.out.printf("%s %s took %s%n", args[0], (args.length > 1) ? args[1] : "",
 				Duration.ofNanos(System.nanoTime() - started));
+	}
+
+	private static String stringOption(String[] args, String name, String fallback) {
+		for (String arg : args) {
+			if (arg.startsWith("--" + name + "=")) {
+				return arg.substring(name.length() + 3);
+			}
+		}
+		return fallback;
 	}
 
 	private static long option(String[] args, String name, long fallback) {
