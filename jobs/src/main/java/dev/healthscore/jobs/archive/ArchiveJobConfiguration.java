@@ -7,6 +7,7 @@ import java.time.YearMonth;
 import javax.sql.DataSource;
 
 import dev.healthscore.io.archive.ArchiveSettings;
+import dev.healthscore.io.replica.ReplicaGate;
 import software.amazon.awssdk.services.s3.S3Client;
 
 import org.springframework.batch.core.configuration.annotation.StepScope;
@@ -70,13 +71,13 @@ public class ArchiveJobConfiguration {
 
 	@Bean
 	@StepScope
-	Tasklet archivePartitionsTasklet(DataSource dataSource, S3Client archiveS3Client, ArchiveSettings archiveSettings,
-			ArchiveProperties properties, ObjectProvider<Clock> clock, ObjectProvider<ArchiveStepListener> listener,
-			@Value("#{jobParameters['before']}") String before,
+	Tasklet archivePartitionsTasklet(DataSource dataSource, ReplicaGate replicaGate, S3Client archiveS3Client,
+			ArchiveSettings archiveSettings, ArchiveProperties properties, ObjectProvider<Clock> clock,
+			ObjectProvider<ArchiveStepListener> listener, @Value("#{jobParameters['before']}") String before,
 			@Value("#{jobParameters['hot-months']}") String hotMonths,
 			@Value("#{jobParameters['scheduled-time']}") String scheduledTime) {
 		Clock now = clock.getIfAvailable(Clock::systemUTC);
-		MonthArchiver archiver = new MonthArchiver(dataSource, archiveS3Client, archiveSettings, now,
+		MonthArchiver archiver = new MonthArchiver(dataSource, replicaGate, archiveS3Client, archiveSettings, now,
 				properties.gracePeriod(), listener.getIfAvailable(() -> ArchiveStepListener.NONE));
 		// a scheduled run resolves its window against its scheduled time, so a late or
 		// retried run archives what the run on time would have

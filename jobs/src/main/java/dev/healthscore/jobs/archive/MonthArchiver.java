@@ -1,5 +1,7 @@
 package dev.healthscore.jobs.archive;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -23,6 +25,9 @@ import dev.healthscore.io.archive.ArchiveVerification;
 import dev.healthscore.io.archive.ArchiveVerifier;
 import dev.healthscore.io.archive.ContentChecksum;
 import dev.healthscore.io.archive.PartitionExporter;
+import dev.healthscore.io.replica.ReadSource;
+import dev.healthscore.io.replica.RecoveryConflicts;
+import dev.healthscore.io.replica.ReplicaGate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -32,6 +37,12 @@ import software.amazon.awssdk.services.s3.S3Client;
  * holds, so that a run that stopped after any step resumes with the next one: export to
  * S3, read back and compare (then write the manifest again with the checksums that
  * matched), detach, and after the grace period compare once more and drop.
+ * <p>
+ * The partition is read in bulk (exported, and checksummed by SQL for each comparison) on
+ * the replica, once it has replayed the primary's WAL up to where it was when the step
+ * began, or where the lag policy says; everything else happens on the primary. The last
+ * comparison is made while the primary's partition is locked against writes, in the
+ * transaction that drops it, so what is dropped is what was compared.
  */
 final class MonthArchiver {
 
@@ -57,9 +68,12 @@ final class MonthArchiver {
 
 	private final ArchiveStepListener listener;
 
-	MonthArchiver(DataSource dataSource, S3Client s3, ArchiveSettings settings, Clock clock, Duration gracePeriod,
-			ArchiveStepListener listener) {
+	private final ReplicaGate readSources;
+
+	MonthArchiver(DataSource dataSource, ReplicaGate readSources, S3Client s3, ArchiveSettings settings, Clock clock,
+			Duration gracePeriod, ArchiveStepListener listener) {
 		this.dataSource = dataSource;
+		this.readSources = readSources;
 		this.settings = settings;
 		this.exporter = new PartitionExporter(s3, settings);
 		this.verifier = new ArchiveVerifier(s3);
@@ -122,7 +136,8 @@ final class MonthArchiver {
 	}
 
 	private ArchiveState export(Month work) throws Exception {
-		ArchiveManifest manifest = this.exporter.export(work.connection, work.table, work.month, work.jobExecutionId);
+		ArchiveManifest manifest = readPartition(work, "export",
+				(connection) -> this.exporter.export(connection, work.table, work.month, work.jobExecutionId));
 		this.ledger.exported(work.connection, manifest, work.jobExecutionId);
 		return ArchiveState.EXPORTED;
 	}
@@ -134,7 +149,7 @@ final class MonthArchiver {
 	 * run verifies it once more, against the manifest's checksums too.
 	 */
 	private ArchiveState verify(Month work, ArchiveLedgerEntry entry) throws Exception {
-		Check check = readBack(work, entry);
+		Check check = readPartition(work, "comparison", (connection) -> readBack(work, entry, connection));
 		if (!check.problems().isEmpty()) {
 			exportAgain(work, ArchiveState.EXPORTED, check.problems());
 		}
@@ -173,17 +188,23 @@ final class MonthArchiver {
 			throw new IllegalStateException("Cannot drop " + work.partition() + ": it is " + status
 					+ ", yet the ledger says DETACHED; restore or fix it by hand");
 		}
-		// S3 objects can change in the grace period too: compare once more before
-		// dropping
-		List<String> problems = readBack(work, entry).problems();
+		// S3 objects can change in the grace period too, and so can a detached table:
+		// compare once more, with writers to the partition kept waiting until it is
+		// dropped
+		List<String> problems = new ArrayList<>();
+		Transactions.inTransaction(work.connection, () -> {
+			this.partitions.lockAgainstWrites(work.connection, work.table, work.month);
+			problems.addAll(readPartition(work, "last comparison",
+					(connection) -> readBack(work, entry, connection).problems()));
+			if (problems.isEmpty()) {
+				this.partitions.drop(work.connection, work.table, work.month);
+				this.ledger.move(work.connection, work.table, work.month, ArchiveState.DETACHED, ArchiveState.DROPPED,
+						now(), work.jobExecutionId);
+			}
+		});
 		if (!problems.isEmpty()) {
 			exportAgain(work, ArchiveState.DETACHED, problems);
 		}
-		Transactions.inTransaction(work.connection, () -> {
-			this.partitions.drop(work.connection, work.table, work.month);
-			this.ledger.move(work.connection, work.table, work.month, ArchiveState.DETACHED, ArchiveState.DROPPED,
-					now(), work.jobExecutionId);
-		});
 		return ArchiveState.DROPPED;
 	}
 
@@ -191,13 +212,13 @@ final class MonthArchiver {
 	 * Reads the month back from S3 and compares it with the partition (by SQL) and, once
 	 * verified, with what the ledger recorded.
 	 */
-	private Check readBack(Month work, ArchiveLedgerEntry entry) throws SQLException {
+	private Check readBack(Month work, ArchiveLedgerEntry entry, Connection connection) throws SQLException {
 		ArchiveManifest manifest = this.manifests.read(work.table, work.month);
 		if (manifest == null) {
 			return new Check(null, null,
 					List.of("Missing manifest " + this.settings.layout().manifest(work.table, work.month).uri()));
 		}
-		ArchiveVerification verification = this.verifier.verify(work.connection, manifest);
+		ArchiveVerification verification = this.verifier.verify(connection, manifest);
 		List<String> problems = new ArrayList<>(verification.problems());
 		ContentChecksum recorded = entry.contentChecksum();
 		if (recorded == null && entry.state() != ArchiveState.EXPORTED) {
@@ -208,6 +229,35 @@ final class MonthArchiver {
 					+ ", the ledger recorded " + recorded);
 		}
 		return new Check(manifest, verification, problems);
+	}
+
+	/**
+	 * Reads the month's partition where the {@link ReplicaGate} says: on the replica once
+	 * it has replayed the primary's WAL up to now (what committed on the primary before
+	 * this call is there), read again when a recovery conflict cancels it; or on the
+	 * month's own connection to the primary.
+	 * @param what what the read is, for the log
+	 */
+	private <T> T readPartition(Month work, String what, PartitionRead<T> read) throws Exception {
+		ReadSource source = this.readSources.readSource(this.readSources.primaryPosition());
+		if (source.fromPrimary()) {
+			return read.run(work.connection);
+		}
+		logger.info("Job execution {}: {} of {} reads the replica", work.jobExecutionId, what, work.partition());
+		try {
+			return RecoveryConflicts
+				.retry("Job execution %d: %s of %s".formatted(work.jobExecutionId, what, work.partition()), () -> {
+					try (Connection replica = source.dataSource().getConnection()) {
+						return read.run(replica);
+					}
+					catch (IOException ex) {
+						throw new UncheckedIOException(ex);
+					}
+				});
+		}
+		catch (UncheckedIOException ex) {
+			throw ex.getCause();
+		}
 	}
 
 	private void exportAgain(Month work, ArchiveState from, List<String> problems) throws SQLException {
@@ -243,6 +293,14 @@ final class MonthArchiver {
 
 	private Instant now() {
 		return this.clock.instant();
+	}
+
+	/** A read of a month's partition, on a connection to the primary or the replica. */
+	@FunctionalInterface
+	private interface PartitionRead<T> {
+
+		T run(Connection connection) throws SQLException, IOException;
+
 	}
 
 	/** A read-back comparison: the manifest read, the verification, what differs. */

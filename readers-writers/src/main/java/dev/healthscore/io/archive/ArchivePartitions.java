@@ -130,6 +130,18 @@ public final class ArchivePartitions {
 	}
 
 	/**
+	 * Makes writers to a month's partition wait until the current transaction ends
+	 * ({@code SHARE} lock: reads go on), so that a comparison made now still holds when
+	 * the transaction drops it.
+	 * @param connection the connection, in a transaction
+	 * @param table the partitioned table
+	 * @param month the month
+	 */
+	public void lockAgainstWrites(Connection connection, ArchiveTable table, YearMonth month) throws SQLException {
+		execute(connection, "LOCK TABLE " + table.partitionName(month) + " IN SHARE MODE");
+	}
+
+	/**
 	 * Drops a month's partition, which should be detached.
 	 * @param connection the connection
 	 * @param table the partitioned table
