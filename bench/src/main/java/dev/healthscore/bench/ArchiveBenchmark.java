@@ -35,7 +35,10 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * Generates a month of about N readings, then times the {@code archive} job over it
  * (export to Parquet in S3, read-back verification, detach) next to, in the same run, a
  * binary {@code COPY} of the same partition out of PostgreSQL and DuckDB writing the same
- * rows to Parquet. S3 is the in-process server keeping objects on local disk.
+ * rows to Parquet. S3 is the in-process server keeping objects on local disk. With
+ * {@code --source=replica} the job is given the streaming replica and exports and
+ * checksums the month there (the COPY it is compared with still runs on the primary, on
+ * the same machine).
  */
 public final class ArchiveBenchmark {
 
@@ -48,11 +51,24 @@ public final class ArchiveBenchmark {
 
 	private static final String BUCKET = "bench";
 
+	/** Whether the archive job is given the replica. */
+	private static boolean fromReplica;
+
 	private ArchiveBenchmark() {
 	}
 
 	public static void main(String[] args) throws Exception {
 		long target = option(args, "rows", 10_000_000);
+		String source = "primary";
+		for (String arg : args) {
+			if (arg.startsWith("--source=")) {
+				source = arg.substring("--source=".length());
+			}
+		}
+		if (!source.equals("primary") && !source.equals("replica")) {
+			throw new IllegalArgumentException("--source must be primary or replica, was " + source);
+		}
+		fromReplica = source.equals("replica");
 		int users = (int) Math.ceil(target / (MONTH.lengthOfMonth() * READINGS_PER_USER_DAY));
 		Path work = Files.createTempDirectory("healthscore-archive-bench");
 		try (BenchDatabase db = BenchDatabase.start();
@@ -80,6 +96,7 @@ public final class ArchiveBenchmark {
 			double jobSeconds = run(db, s3, Map.of("archiveStepListener", steps), "run", "archive",
 					"--before=" + MONTH.plusMonths(1));
 			HeapSampler.Peak peak = heap.stop();
+			System.out.printf("the archive job read the month from the %s%n", source);
 			ArchiveManifest manifest = new ArchiveManifests(client, new ArchiveLayout(BUCKET, ""))
 				.read(ArchiveTable.HEALTH_READING, MONTH);
 			Path folder = work.resolve("local");
@@ -146,7 +163,7 @@ public final class ArchiveBenchmark {
 
 	private static double run(BenchDatabase db, EmbeddedS3Server s3, Map<String, Object> beans, String... args) {
 		List<String> all = new ArrayList<>(List.of(args));
-		all.addAll(List.of(db.appArguments()));
+		all.addAll(List.of(fromReplica ? db.appArgumentsWithReplica() : db.appArguments()));
 		all.add("--healthscore.archive.endpoint=" + s3.endpoint());
 		all.add("--healthscore.archive.region=" + s3.region().id());
 		all.add("--healthscore.archive.bucket=" + BUCKET);
