@@ -19,6 +19,7 @@ import javax.sql.DataSource;
 import dev.healthscore.io.jdbc.ReadOnlyTransaction;
 import dev.healthscore.io.replica.ReadSource;
 import dev.healthscore.io.replica.RecoveryConflicts;
+import dev.healthscore.io.replica.ReplicaReads;
 import dev.healthscore.scoring.Metric;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -157,36 +158,17 @@ public class UserReadingsItemReader implements ItemStreamReader<ScoringWork> {
 
 	private UserBlock.Loaded load(long afterUserId) {
 		try {
-			// a replica cancels queries that conflict with replay: the block is read
-			// again
-			return RecoveryConflicts.retry(this.name + ": users after " + afterUserId, () -> loadOnce(afterUserId));
+			if (this.readSource == null) {
+				return RecoveryConflicts.retry(this.name + ": users after " + afterUserId, () -> loadOnce(afterUserId));
+			}
+			// a replica cancels queries that conflict with replay, or goes away: the
+			// block
+			// is read again, where the lag policy says
+			return ReplicaReads.read(this.name + ": users after " + afterUserId, () -> loadOnce(afterUserId));
 		}
 		catch (SQLException ex) {
-			if (this.readSource != null && isConnectionFailure(ex)) {
-				// the replica went away mid-block: nothing of the block was used; ask the
-				// read source again, so the lag policy decides (wait, fail or primary)
-				logger.warn("{}: lost the connection reading the users after {} ({}); asking the lag policy again",
-						this.name, afterUserId, ex.getMessage());
-				try {
-					return loadOnce(afterUserId);
-				}
-				catch (SQLException again) {
-					again.addSuppressed(ex);
-					throw new ItemStreamException("Could not read the users after " + afterUserId, again);
-				}
-			}
 			throw new ItemStreamException("Could not read the users after " + afterUserId, ex);
 		}
-	}
-
-	private static boolean isConnectionFailure(SQLException ex) {
-		for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
-			if (cause instanceof SQLException sql && sql.getSQLState() != null
-					&& (sql.getSQLState().startsWith("08") || sql.getSQLState().equals("57P01"))) {
-				return true;
-			}
-		}
-		return false;
 	}
 
 	private UserBlock.Loaded loadOnce(long afterUserId) throws SQLException {

@@ -17,7 +17,7 @@ import javax.sql.DataSource;
 import dev.healthscore.scoring.ScoringAlgorithm;
 import dev.healthscore.io.jdbc.ReadOnlyTransaction;
 import dev.healthscore.io.replica.ReadSource;
-import dev.healthscore.io.replica.RecoveryConflicts;
+import dev.healthscore.io.replica.ReplicaReads;
 import dev.healthscore.io.replica.ReplicaGate;
 import dev.healthscore.io.replica.WalPosition;
 import org.slf4j.Logger;
@@ -197,22 +197,9 @@ public class SuspectReadingsItemReader<T> implements ItemStreamReader<T> {
 
 	private List<ReconcileWork> loadWork(SuspectBlock.Users users) {
 		try {
-			return RecoveryConflicts.retry(this.name + ": suspects of the users " + users, () -> loadOnce(users));
+			return ReplicaReads.read(this.name + ": suspects of the users " + users, () -> loadOnce(users));
 		}
 		catch (SQLException ex) {
-			if (isConnectionFailure(ex)) {
-				// nothing of the block was used: the lag policy decides again (wait, fail
-				// or primary)
-				logger.warn("{}: lost the connection reading the suspects of the users {} ({}); asking the lag policy "
-						+ "again", this.name, users, ex.getMessage());
-				try {
-					return loadOnce(users);
-				}
-				catch (SQLException again) {
-					again.addSuppressed(ex);
-					throw new ItemStreamException("Could not read the suspects of the users " + users, again);
-				}
-			}
 			throw new ItemStreamException("Could not read the suspects of the users " + users, ex);
 		}
 	}
@@ -226,16 +213,6 @@ public class SuspectReadingsItemReader<T> implements ItemStreamReader<T> {
 			this.blocksFromPrimary.incrementAndGet();
 		}
 		return work;
-	}
-
-	private static boolean isConnectionFailure(SQLException ex) {
-		for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
-			if (cause instanceof SQLException sql && sql.getSQLState() != null
-					&& (sql.getSQLState().startsWith("08") || sql.getSQLState().equals("57P01"))) {
-				return true;
-			}
-		}
-		return false;
 	}
 
 	@Override

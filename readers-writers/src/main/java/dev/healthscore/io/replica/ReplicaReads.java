@@ -1,0 +1,62 @@
+package dev.healthscore.io.replica;
+
+import java.sql.SQLException;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs a read whose every attempt asks a {@link ReplicaGate} where to read: again after a
+ * backoff when a recovery conflict on the replica cancelled it
+ * ({@link RecoveryConflicts#retry}), and once more when the connection was lost (the
+ * replica went away mid-read), so that the lag policy decides afresh whether to wait for
+ * the replica, fail, or read the primary. Nothing of a failed attempt may have been used.
+ */
+public final class ReplicaReads {
+
+	private static final Logger logger = LoggerFactory.getLogger(ReplicaReads.class);
+
+	private ReplicaReads() {
+	}
+
+	/**
+	 * Runs {@code attempt} as described above.
+	 * @param what what the read is, for the log
+	 * @param attempt one attempt, asking the gate where to read
+	 * @return what the attempt that succeeded returned
+	 * @throws SQLException what the last attempt threw
+	 */
+	public static <T> T read(String what, RecoveryConflicts.SqlWork<T> attempt) throws SQLException {
+		try {
+			return RecoveryConflicts.retry(what, attempt);
+		}
+		catch (SQLException ex) {
+			if (!isConnectionFailure(ex)) {
+				throw ex;
+			}
+			logger.warn("{}: lost the connection ({}); asking the lag policy again", what, ex.getMessage());
+			try {
+				return attempt.run();
+			}
+			catch (SQLException again) {
+				again.addSuppressed(ex);
+				throw again;
+			}
+		}
+	}
+
+	/**
+	 * Whether {@code ex}, or one of its causes, says the connection is gone: a connection
+	 * exception ({@code 08…}) or the server shutting down ({@code 57P01}).
+	 */
+	static boolean isConnectionFailure(SQLException ex) {
+		for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
+			if (cause instanceof SQLException sql && sql.getSQLState() != null
+					&& (sql.getSQLState().startsWith("08") || sql.getSQLState().equals("57P01"))) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+}
