@@ -11,6 +11,7 @@ import java.util.Map;
 
 import dev.healthscore.io.s3.EmbeddedS3Server;
 import dev.healthscore.jobs.HealthScoreApplication;
+import dev.healthscore.jobs.ReplicaDelays;
 import dev.healthscore.jobs.embedded.EmbeddedPostgresCluster;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -25,7 +26,6 @@ import org.springframework.jdbc.core.RowCallbackHandler;
 import org.springframework.jdbc.datasource.DriverManagerDataSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /**
  * {@code archive} on a primary and a real streaming replica: the partitions are exported
@@ -65,8 +65,7 @@ class ArchiveFromReplicaIntegrationTests {
 
 	@AfterEach
 	void noDelay() {
-		applyDelay(Duration.ZERO);
-		cluster.awaitCaughtUp(Duration.ofSeconds(30));
+		ReplicaDelays.remove(cluster);
 	}
 
 	@Test
@@ -143,10 +142,7 @@ class ArchiveFromReplicaIntegrationTests {
 	}
 
 	private static void applyDelay(Duration delay) {
-		await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
-			cluster.setApplyDelay(delay);
-			return true;
-		});
+		ReplicaDelays.apply(cluster, delay);
 	}
 
 	private static String url(String postgresUrl, String database) {

@@ -15,6 +15,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import dev.healthscore.jobs.HealthScoreApplication;
+import dev.healthscore.jobs.ReplicaDelays;
 import dev.healthscore.jobs.ScoreAssertions;
 import dev.healthscore.jobs.embedded.EmbeddedPostgresCluster;
 import org.junit.jupiter.api.AfterAll;
@@ -66,19 +67,11 @@ class RecomputeFromReplicaIntegrationTests {
 
 	@AfterEach
 	void noDelay() {
-		applyDelay(Duration.ZERO);
-		cluster.awaitCaughtUp(Duration.ofSeconds(30));
+		ReplicaDelays.remove(cluster);
 	}
 
-	/**
-	 * Sets the replica's apply delay; the test's own query can lose a recovery conflict
-	 * too.
-	 */
 	private static void applyDelay(Duration delay) {
-		await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
-			cluster.setApplyDelay(delay);
-			return true;
-		});
+		ReplicaDelays.apply(cluster, delay);
 	}
 
 	@Test

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import dev.healthscore.jobs.HealthScoreApplication;
+import dev.healthscore.jobs.ReplicaDelays;
 import dev.healthscore.jobs.ScoreAssertions;
 import dev.healthscore.jobs.embedded.EmbeddedPostgresCluster;
 import org.junit.jupiter.api.AfterAll;
@@ -23,7 +24,6 @@ import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /**
  * {@code reconcile} on a primary and a real streaming replica: the suspects' readings and
@@ -72,8 +72,7 @@ class ReconcileFromReplicaIntegrationTests {
 
 	@AfterEach
 	void noDelay() {
-		applyDelay(Duration.ZERO);
-		cluster.awaitCaughtUp(Duration.ofSeconds(30));
+		ReplicaDelays.remove(cluster);
 	}
 
 	@Test
@@ -162,15 +161,8 @@ class ReconcileFromReplicaIntegrationTests {
 		assertThat(ScoreAssertions.differences(primary, FIRST, LAST)).isEmpty();
 	}
 
-	/**
-	 * Sets the replica's apply delay; the test's own query can lose a recovery conflict
-	 * too.
-	 */
 	private static void applyDelay(Duration delay) {
-		await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
-			cluster.setApplyDelay(delay);
-			return true;
-		});
+		ReplicaDelays.apply(cluster, delay);
 	}
 
 	private static int reconcile(String... options) {
