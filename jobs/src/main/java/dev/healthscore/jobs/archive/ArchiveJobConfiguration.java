@@ -65,8 +65,10 @@ public class ArchiveJobConfiguration {
 
 	@Bean
 	@StepScope
-	Tasklet archiveUsersTasklet(DataSource dataSource, S3Client archiveS3Client, ArchiveSettings archiveSettings) {
-		return new SnapshotTasklet(dataSource, archiveS3Client, archiveSettings);
+	Tasklet archiveUsersTasklet(DataSource dataSource, S3Client archiveS3Client, ArchiveSettings archiveSettings,
+			ObjectProvider<Clock> clock) {
+		return new SnapshotTasklet(dataSource, archiveS3Client, archiveSettings,
+				clock.getIfAvailable(Clock::systemUTC));
 	}
 
 	@Bean

@@ -3,7 +3,7 @@ package dev.healthscore.jobs.archive;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.sql.Statement;
-import java.time.Instant;
+import java.time.Clock;
 
 import javax.sql.DataSource;
 
@@ -41,8 +41,11 @@ final class SnapshotTasklet implements Tasklet {
 
 	private final ArchiveSettings settings;
 
-	SnapshotTasklet(DataSource dataSource, S3Client s3, ArchiveSettings settings) {
+	private final Clock clock;
+
+	SnapshotTasklet(DataSource dataSource, S3Client s3, ArchiveSettings settings, Clock clock) {
 		this.dataSource = dataSource;
+		this.clock = clock;
 		this.exporter = new PartitionExporter(s3, settings);
 		this.verifier = new ArchiveVerifier(s3);
 		this.manifests = new ArchiveManifests(s3, settings.layout());
@@ -75,7 +78,7 @@ final class SnapshotTasklet implements Tasklet {
 			throw new IllegalStateException("Snapshot " + exported.manifest().location()
 					+ " does not match app_user as exported: " + exported.verification().problems());
 		}
-		this.manifests.write(exported.manifest().verified(exported.verification(), Instant.now()),
+		this.manifests.write(exported.manifest().verified(exported.verification(), this.clock.instant()),
 				this.settings.encryption());
 		contribution.incrementWriteCount(exported.manifest().rows());
 		return RepeatStatus.FINISHED;

@@ -2,7 +2,9 @@ package dev.healthscore.jobs.archive;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -149,7 +151,8 @@ class ArchiveCrashIntegrationTests {
 			.putObject(argThat((PutObjectRequest request) -> request.key().endsWith("app_user/_manifest.json")),
 					any(RequestBody.class));
 		ArchiveSettings settings = ArchiveSettings.builder(BUCKET).prefix("snapshot").build();
-		SnapshotTasklet tasklet = new SnapshotTasklet(servers.dataSource("snapshot"), s3, settings);
+		SnapshotTasklet tasklet = new SnapshotTasklet(servers.dataSource("snapshot"), s3, settings,
+				Clock.fixed(NOW, ZoneOffset.UTC));
 		StepExecution step = new StepExecution(2L, "archiveUsers",
 				new JobExecution(1L, new JobInstance(1L, "archive"), new JobParameters()));
 		assertThat(tasklet.execute(new StepContribution(step), null)).isEqualTo(RepeatStatus.FINISHED);
@@ -157,6 +160,7 @@ class ArchiveCrashIntegrationTests {
 		ArchiveManifest manifest = new ArchiveManifests(servers.s3(), settings.layout()).read(ArchiveTable.APP_USER,
 				null);
 		assertThat(manifest.verified()).isTrue();
+		assertThat(manifest.verifiedAt()).isEqualTo(NOW.toString());
 		// the table has moved on since: compared outside the export's snapshot, it
 		// differs
 		ContentChecksum now = jdbc.execute((Connection connection) -> {
