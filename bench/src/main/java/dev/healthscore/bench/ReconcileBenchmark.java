@@ -102,9 +102,10 @@ public final class ReconcileBenchmark {
 		System.out.printf("late %s: %s%n", set.substring("held_back_".length()).replace('_', '-'), arrived);
 		System.out.printf(
 				"  reconcile:      %.2f s (job; detection %.2f s): %,d suspect rows %s, %,d corrected,"
-						+ " %,d fingerprints refreshed%n",
+						+ " %,d fingerprints refreshed; %d of %d blocks of readings read from the primary%n",
 				seconds, json.get("detectSeconds").asDouble(), json.get("suspects").asLong(),
-				json.get("suspectsByReason"), json.get("corrected").asLong(), json.get("refreshed").asLong());
+				json.get("suspectsByReason"), json.get("corrected").asLong(), json.get("refreshed").asLong(),
+				json.get("blocksReadFromPrimary").asLong(), json.get("blocksRead").asLong());
 		System.out.printf("  steps:          %s%n", lastJobSteps(jdbc));
 		System.out.printf("  ratio:          reconcile / recompute = %.1f%% (target <= 5%%)%n",
 				100 * seconds / recompute);

@@ -28,6 +28,8 @@ import software.constructs.Node;
  * @param databaseSecretName the Secrets Manager secret with {@code username} and
  * {@code password}
  * @param replicaInstanceType the replica's instance type, for example {@code r6g.large}
+ * @param databaseMajorVersion the primary's PostgreSQL major version, for example
+ * {@code 17}: the replica's parameter group is of that family
  * @param imageRepository the ECR repository of the application image
  * @param imageTag the image tag to run
  * @param archivePrefix the key prefix of the archive inside the bucket
@@ -35,8 +37,9 @@ import software.constructs.Node;
  */
 public record HealthScoreStackProps(String vpcId, List<String> availabilityZones, List<String> privateSubnetIds,
 		String databaseInstanceId, String databaseEndpoint, int databasePort, String databaseName,
-		String databaseSecurityGroupId, String databaseSecretName, String replicaInstanceType, String imageRepository,
-		String imageTag, String archivePrefix, long athenaBytesScannedCutoff) {
+		String databaseSecurityGroupId, String databaseSecretName, String replicaInstanceType,
+		String databaseMajorVersion, String imageRepository, String imageTag, String archivePrefix,
+		long athenaBytesScannedCutoff) {
 
 	/** Context key of {@link #vpcId()}. */
 	public static final String VPC_ID = "vpc-id";
@@ -78,6 +81,12 @@ public record HealthScoreStackProps(String vpcId, List<String> availabilityZones
 	public static final String REPLICA_INSTANCE_TYPE_DEFAULT = "r6g.large";
 
 	/** Context key of {@link #imageRepository()}. */
+	/** Context key of {@link #databaseMajorVersion()}. */
+	public static final String DATABASE_MAJOR_VERSION = "database-major-version";
+
+	/** Default of {@link #databaseMajorVersion()}. */
+	public static final String DATABASE_MAJOR_VERSION_DEFAULT = "17";
+
 	public static final String IMAGE_REPOSITORY = "image-repository";
 
 	/** Default of {@link #imageRepository()}. */
@@ -116,6 +125,11 @@ public record HealthScoreStackProps(String vpcId, List<String> availabilityZones
 				.formatted(athenaBytesScannedCutoff));
 		}
 		Objects.requireNonNull(imageTag, "An image tag is required");
+		if (!databaseMajorVersion.matches("1[3-9]|[2-9][0-9]")) {
+			throw new IllegalArgumentException(
+					"Invalid database major version '%s', expected a PostgreSQL major version such as 17"
+						.formatted(databaseMajorVersion));
+		}
 	}
 
 	/**
@@ -144,6 +158,7 @@ public record HealthScoreStackProps(String vpcId, List<String> availabilityZones
 				orDefault(optional.apply(DATABASE_NAME), DATABASE_NAME_DEFAULT),
 				required.apply(DATABASE_SECURITY_GROUP_ID), required.apply(DATABASE_SECRET_NAME),
 				orDefault(optional.apply(REPLICA_INSTANCE_TYPE), REPLICA_INSTANCE_TYPE_DEFAULT),
+				orDefault(optional.apply(DATABASE_MAJOR_VERSION), DATABASE_MAJOR_VERSION_DEFAULT),
 				orDefault(optional.apply(IMAGE_REPOSITORY), IMAGE_REPOSITORY_DEFAULT), required.apply(IMAGE_TAG),
 				orDefault(optional.apply(ARCHIVE_PREFIX), ARCHIVE_PREFIX_DEFAULT),
 				Long.parseLong(orDefault(optional.apply(ATHENA_BYTES_SCANNED_CUTOFF),

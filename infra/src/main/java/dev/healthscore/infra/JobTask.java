@@ -30,7 +30,11 @@ import software.amazon.awscdk.services.logs.RetentionDays;
 import software.amazon.awscdk.services.rds.DatabaseInstance;
 import software.amazon.awscdk.services.rds.DatabaseInstanceAttributes;
 import software.amazon.awscdk.services.rds.DatabaseInstanceReadReplica;
+import software.amazon.awscdk.services.rds.DatabaseInstanceEngine;
 import software.amazon.awscdk.services.rds.IDatabaseInstance;
+import software.amazon.awscdk.services.rds.ParameterGroup;
+import software.amazon.awscdk.services.rds.PostgresEngineVersion;
+import software.amazon.awscdk.services.rds.PostgresInstanceEngineProps;
 import software.amazon.awscdk.services.rds.StorageType;
 import software.amazon.awscdk.services.secretsmanager.ISecret;
 import software.constructs.Construct;
@@ -134,6 +138,7 @@ public class JobTask extends Construct {
 				Port.tcp(props.databasePort()), "healthscore jobs to the replica");
 		return DatabaseInstanceReadReplica.Builder.create(this, "Replica")
 			.sourceDatabaseInstance(primary)
+			.parameterGroup(replicaParameters(props))
 			.instanceType(new InstanceType(props.replicaInstanceType()))
 			.vpc(this.vpc)
 			.vpcSubnets(SubnetSelection.builder().subnets(this.vpc.getPrivateSubnets()).build())
@@ -144,6 +149,24 @@ public class JobTask extends Construct {
 			.autoMinorVersionUpgrade(true)
 			.deletionProtection(true)
 			.removalPolicy(RemovalPolicy.SNAPSHOT)
+			.build();
+	}
+
+	/**
+	 * The replica's settings. The jobs run long queries there: the archive's export and
+	 * checksums of a month, reconcile's full check. With {@code hot_standby_feedback} the
+	 * primary keeps the rows those queries may still see until they end, instead of the
+	 * replica cancelling them once {@code max_standby_streaming_delay} has passed (a
+	 * cancelled read is retried, but a long one may be cancelled again); the cost is some
+	 * bloat on the primary while they run.
+	 */
+	private ParameterGroup replicaParameters(HealthScoreStackProps props) {
+		String major = props.databaseMajorVersion();
+		return ParameterGroup.Builder.create(this, "ReplicaParameters")
+			.engine(DatabaseInstanceEngine.postgres(
+					PostgresInstanceEngineProps.builder().version(PostgresEngineVersion.of(major, major)).build()))
+			.description("healthscore read replica: long batch reads")
+			.parameters(Map.of("hot_standby_feedback", "1"))
 			.build();
 	}
 

@@ -50,6 +50,17 @@ class HealthScoreStackPropsTests {
 			.withMessage("Invalid archive prefix '/archive/', expected no leading or trailing slash");
 	}
 
+	@Test
+	void takesTheDatabaseMajorVersionOrSeventeenAndRejectsAFullVersion() {
+		assertThat(fromContext(SynthesizedStack.CONTEXT).databaseMajorVersion()).isEqualTo("17");
+		Map<String, Object> context = new HashMap<>(SynthesizedStack.CONTEXT);
+		context.put(HealthScoreStackProps.DATABASE_MAJOR_VERSION, "16");
+		assertThat(fromContext(context).databaseMajorVersion()).isEqualTo("16");
+		context.put(HealthScoreStackProps.DATABASE_MAJOR_VERSION, "16.4");
+		assertThatIllegalArgumentException().isThrownBy(() -> fromContext(context))
+			.withMessage("Invalid database major version '16.4', expected a PostgreSQL major version such as 17");
+	}
+
 	private static HealthScoreStackProps fromContext(Map<String, Object> context) {
 		return HealthScoreStackProps.fromContext(new App(AppProps.builder().context(context).build()).getNode());
 	}

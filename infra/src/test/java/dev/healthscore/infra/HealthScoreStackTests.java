@@ -91,6 +91,15 @@ class HealthScoreStackTests {
 	}
 
 	@Test
+	void theReplicaKeepsItsLongBatchReadsFromBeingCancelledByReplay() {
+		Map<String, Object> parameters = SynthesizedStack.single("AWS::RDS::DBParameterGroup");
+		assertThat(parameters).containsEntry("Family", "postgres17")
+			.containsEntry("Parameters", Map.of("hot_standby_feedback", "1"));
+		assertThat(SynthesizedStack.single("AWS::RDS::DBInstance").get("DBParameterGroupName").toString())
+			.contains("ReplicaParameters");
+	}
+
+	@Test
 	void tasksMayReachThePrimaryAndTheReplicaOnTheDatabasePort() {
 		template.hasResourceProperties("AWS::EC2::SecurityGroupIngress",
 				Map.of("GroupId", "sg-0example", "FromPort", 5432, "ToPort", 5432));
