@@ -1,7 +1,11 @@
 package dev.healthscore.jobs.reconcile;
 
-import java.sql.Timestamp;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -12,7 +16,6 @@ import dev.healthscore.io.reconcile.ChangedInputs;
 import dev.healthscore.io.reconcile.FullCheck;
 import dev.healthscore.io.replica.ReadSource;
 import dev.healthscore.io.replica.ReplicaGate;
-import dev.healthscore.io.replica.WalPosition;
 import dev.healthscore.scoring.ScoringAlgorithm;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,8 +55,11 @@ class DetectTasklet implements Tasklet {
 
 	private final ReplicaGate readSources;
 
+	private final DataSource dataSource;
+
 	DetectTasklet(DataSource dataSource, ReplicaGate readSources, ScoringAlgorithm algorithm,
 			ReconcileProperties properties) {
+		this.dataSource = dataSource;
 		this.jdbc = new JdbcTemplate(dataSource);
 		this.changedInputs = new ChangedInputs(dataSource, algorithm, properties.ingestMargin());
 		this.fullCheck = new FullCheck(dataSource, algorithm, properties.segmentUsers(), properties.leafWidth());
@@ -62,23 +68,31 @@ class DetectTasklet implements Tasklet {
 	}
 
 	@Override
-	public RepeatStatus execute(StepContribution contribution, ChunkContext context) {
+	public RepeatStatus execute(StepContribution contribution, ChunkContext context) throws SQLException {
 		long started = System.nanoTime();
 		ReconcileParameters run = ReconcileParameters.of(context.getStepContext().getJobParameters());
 		JobExecution job = context.getStepContext().getStepExecution().getJobExecution();
 		long instance = job.getJobInstanceId();
-		Instant asOf = this.jdbc.queryForObject("SELECT now()", Timestamp.class).toInstant();
-		// taken after the transaction started: what committed before asOf is in the WAL
-		// before it
-		WalPosition position = run.full() ? this.readSources.primaryPosition() : null;
+		// on connections of their own: the step's transaction begins with its first
+		// statement, after the full check, so that it is not held open on the primary
+		// while the replica computes checksums (or is waited for)
+		Instant asOf = primaryNow();
+		ReadSource fullCheckSource = null;
+		FullCheck.Differences differences = null;
+		if (run.full()) {
+			// what committed before asOf is in the WAL before this position
+			fullCheckSource = this.readSources.readSource(this.readSources.primaryPosition());
+			logger.info("{} reconcile {}..{}: full check computes its checksums on the {}", job.getId(), run.from(),
+					run.to(), readFrom(fullCheckSource));
+			differences = this.fullCheck.find(run.from(), run.to(), fullCheckSource.dataSource());
+		}
 		this.jdbc.update("DELETE FROM reconcile_suspect WHERE job_instance_id = ?", instance);
 		ChangeWindow window = this.changedInputs.window(run.from(), run.to());
 		logger.info("{} reconcile {}..{} ({}{}): changes after {}: {}", job.getId(), run.from(), run.to(), run.mode(),
 				run.dryRun() ? ", dry run" : "", window.changesAfter(), window.basis());
 		warnWhenChangesMayBePruned(window, asOf);
 		this.changedInputs.findSuspects(instance, run.from(), run.to(), window);
-		ReadSource fullCheckSource = run.full() ? this.readSources.readSource(position) : null;
-		FullCheck.Result full = run.full() ? fullCheck(job.getId(), instance, run, fullCheckSource) : null;
+		FullCheck.Result full = (differences != null) ? this.fullCheck.record(instance, differences) : null;
 		if (run.upgradeVersion()) {
 			this.changedInputs.findOldVersions(instance, run.from(), run.to());
 		}
@@ -99,10 +113,19 @@ class DetectTasklet implements Tasklet {
 		return RepeatStatus.FINISHED;
 	}
 
-	private FullCheck.Result fullCheck(long jobExecutionId, long instance, ReconcileParameters run, ReadSource source) {
-		logger.info("{} reconcile {}..{}: full check computes its checksums on the {}", jobExecutionId, run.from(),
-				run.to(), readFrom(source));
-		return this.fullCheck.run(instance, run.from(), run.to(), source.dataSource());
+	/**
+	 * The primary's clock, read on a connection outside the step's transaction. Changes
+	 * stamped before it are looked at: by the full check, which reads a replica that
+	 * replayed the WAL written after it, and by the detection's statements, which start
+	 * later.
+	 */
+	private Instant primaryNow() throws SQLException {
+		try (Connection connection = this.dataSource.getConnection();
+				Statement statement = connection.createStatement();
+				ResultSet result = statement.executeQuery("SELECT now()")) {
+			result.next();
+			return result.getObject(1, OffsetDateTime.class).toInstant();
+		}
 	}
 
 	static String readFrom(ReadSource source) {

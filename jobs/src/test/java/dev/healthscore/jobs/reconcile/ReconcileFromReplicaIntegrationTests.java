@@ -5,6 +5,8 @@ import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import dev.healthscore.jobs.HealthScoreApplication;
 import dev.healthscore.jobs.ReplicaDelays;
@@ -24,6 +26,7 @@ import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * {@code reconcile} on a primary and a real streaming replica: the suspects' readings and
@@ -120,13 +123,22 @@ class ReconcileFromReplicaIntegrationTests {
 	}
 
 	@Test
-	void theFullCheckWaitsForTheReplicaToReplayWhatTheDetectionStartedFrom(@TempDir Path dir) throws Exception {
-		applyDelay(DELAY);
+	void theFullCheckWaitsForTheReplicaToReplayWhatTheDetectionStartedFromWithNoTransactionOpenOnThePrimary(
+			@TempDir Path dir, CapturedOutput output) throws Exception {
+		applyDelay(Duration.ofSeconds(5));
 		long user = scenario.liveUsers().get(4);
 		// bypasses the change log: only the full check's checksums can find it
 		assertThat(scenario.deleteReadingsUnlogged(user, "steps", DAY)).isPositive();
 		Path report = dir.resolve("report.json");
-		assertThat(reconcile("--full", "--report=" + report, "--healthscore.replica.max-lag=10m")).isZero();
+		CompletableFuture<Integer> run = CompletableFuture
+			.supplyAsync(() -> reconcile("--full", "--report=" + report, "--healthscore.replica.max-lag=10m"));
+		await().atMost(Duration.ofSeconds(30)).until(() -> output.getOut().contains("not yet up to"));
+		// the job waits for the replica: nothing of its detection has begun on the
+		// primary
+		assertThat(primary.queryForObject(
+				"SELECT count(*) FROM pg_stat_activity WHERE state LIKE 'idle in transaction%'", Long.class))
+			.isZero();
+		assertThat(run.get(60, TimeUnit.SECONDS)).isZero();
 		JsonNode json = read(report);
 		assertThat(json.get("fullCheckReadFrom").asString()).isEqualTo("replica");
 		assertThat(json.get("corrected").asLong()).isEqualTo(1);

@@ -79,39 +79,50 @@ public class FullCheck {
 	 * records the differing rows as suspects of the job instance.
 	 */
 	public Result run(long jobInstanceId, LocalDate first, LocalDate last) {
-		return run(jobInstanceId, first, last, this.jdbc.getJdbcTemplate().getDataSource());
+		return record(jobInstanceId, find(first, last, this.jdbc.getJdbcTemplate().getDataSource()));
 	}
 
 	/**
-	 * Checks the days {@code first..last}, computing the checksums on {@code readFrom} (a
-	 * replica that has replayed what the check must see, or the primary), and records the
-	 * differing rows as suspects of the job instance on the database given at
-	 * construction; that insert compares only the differing ranges again, on the
-	 * database's current rows. A checksum query that a recovery conflict on the replica
-	 * cancelled is run again.
+	 * Compares the days {@code first..last} by checksums computed on {@code readFrom} (a
+	 * replica that has replayed what the check must see, or the primary), bisecting the
+	 * segments that differ. Writes nothing. A checksum query that a recovery conflict on
+	 * the replica cancelled is run again.
+	 * @return the narrow user ranges that differ
 	 */
-	public Result run(long jobInstanceId, LocalDate first, LocalDate last, DataSource readFrom) {
+	public Differences find(LocalDate first, LocalDate last, DataSource readFrom) {
 		Assert.notNull(readFrom, "A dataSource to read from is required");
 		NamedParameterJdbcTemplate reads = new NamedParameterJdbcTemplate(readFrom);
 		checkHashesAgree(reads);
 		List<UserRange> segments = retryConflicts("segments", () -> segments(reads, first, last));
 		if (segments.isEmpty()) {
-			return new Result(0, 0, 0, 0, 0);
+			return new Differences(first, last, 0, new Bisection.Result(List.of(), 0, 0, 0));
 		}
 		Bisection.Result found = new Bisection((ranges) -> checksums(reads, this.sql.expected(), ranges, first, last),
 				(ranges) -> checksums(reads, this.sql.stored(), ranges, first, last), this.leafWidth)
 			.run(segments);
+		return new Differences(first, last, segments.size(), found);
+	}
+
+	/**
+	 * Records as suspects of the job instance the differing rows of the ranges
+	 * {@link #find} found, on the database given at construction: only those ranges are
+	 * compared again there, row by row, on its current rows.
+	 */
+	public Result record(long jobInstanceId, Differences differences) {
+		Bisection.Result found = differences.found();
 		int suspects = 0;
 		for (UserRange leaf : found.leaves()) {
 			suspects += this.jdbc.update(this.sql.leafSuspects(),
-					parameters(leaf.from(), leaf.to(), first, last).addValue("instance", jobInstanceId));
+					parameters(leaf.from(), leaf.to(), differences.first(), differences.last()).addValue("instance",
+							jobInstanceId));
 		}
 		logger.info(
 				"Full check of {}..{}: {} segments, {} ranges compared in {} comparisons over {} levels; "
 						+ "{} differing ranges of at most {} user ids, {} suspect rows",
-				first, last, segments.size(), found.rangesCompared(), found.comparisons(), found.levels(),
-				found.leaves().size(), this.leafWidth, suspects);
-		return new Result(segments.size(), found.rangesCompared(), found.levels(), found.leaves().size(), suspects);
+				differences.first(), differences.last(), differences.segments(), found.rangesCompared(),
+				found.comparisons(), found.levels(), found.leaves().size(), this.leafWidth, suspects);
+		return new Result(differences.segments(), found.rangesCompared(), found.levels(), found.leaves().size(),
+				suspects);
 	}
 
 	/**
@@ -208,6 +219,19 @@ public class FullCheck {
 			.addValue("lookbackFrom", first.minusDays(this.lookbackDays))
 			.addValue("readFrom", ChangedInputs.utc(first.minusDays(this.lookbackDays + 1L)))
 			.addValue("readTo", ChangedInputs.utc(last.plusDays(2)));
+	}
+
+	/**
+	 * What {@link #find} found: the user ranges of {@code first..last} whose checksums
+	 * differ.
+	 *
+	 * @param first the first day compared
+	 * @param last the last day compared
+	 * @param segments how many top-level segments were compared
+	 * @param found the bisection's result, its narrow differing ranges included
+	 */
+	public record Differences(LocalDate first, LocalDate last, int segments, Bisection.Result found) {
+
 	}
 
 	/**
