@@ -16,6 +16,8 @@ import dev.healthscore.io.reconcile.ChangedInputs;
 import dev.healthscore.io.reconcile.FullCheck;
 import dev.healthscore.io.replica.ReadSource;
 import dev.healthscore.io.replica.ReplicaGate;
+import dev.healthscore.io.replica.ReplicaReads;
+import dev.healthscore.io.replica.WalPosition;
 import dev.healthscore.scoring.ScoringAlgorithm;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,6 +27,7 @@ import org.springframework.batch.core.step.StepContribution;
 import org.springframework.batch.core.step.tasklet.Tasklet;
 import org.springframework.batch.core.scope.context.ChunkContext;
 import org.springframework.batch.infrastructure.repeat.RepeatStatus;
+import org.springframework.dao.DataAccessException;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.RowCallbackHandler;
 
@@ -81,10 +84,21 @@ class DetectTasklet implements Tasklet {
 		FullCheck.Differences differences = null;
 		if (run.full()) {
 			// what committed before asOf is in the WAL before this position
-			fullCheckSource = this.readSources.readSource(this.readSources.primaryPosition());
-			logger.info("{} reconcile {}..{}: full check computes its checksums on the {}", job.getId(), run.from(),
-					run.to(), readFrom(fullCheckSource));
-			differences = this.fullCheck.find(run.from(), run.to(), fullCheckSource.dataSource());
+			WalPosition position = this.readSources.primaryPosition();
+			fullCheckSource = this.readSources.readSource(position);
+			try {
+				differences = findDifferences(job.getId(), run, fullCheckSource);
+			}
+			catch (DataAccessException ex) {
+				if (fullCheckSource.fromPrimary() || !ReplicaReads.isConnectionFailure(ex)) {
+					throw ex;
+				}
+				// it wrote nothing: the lag policy decides again (wait, fail or primary)
+				logger.warn("{} reconcile {}..{}: lost the replica during the full check ({}); asking the lag policy "
+						+ "again", job.getId(), run.from(), run.to(), ex.getMessage());
+				fullCheckSource = this.readSources.readSource(position);
+				differences = findDifferences(job.getId(), run, fullCheckSource);
+			}
 		}
 		this.jdbc.update("DELETE FROM reconcile_suspect WHERE job_instance_id = ?", instance);
 		ChangeWindow window = this.changedInputs.window(run.from(), run.to());
@@ -111,6 +125,12 @@ class DetectTasklet implements Tasklet {
 		logger.info("{} reconcile {}..{}: {} suspect rows {} in {} ms", job.getId(), run.from(), run.to(), suspects,
 				byReason, Math.round(seconds * 1000));
 		return RepeatStatus.FINISHED;
+	}
+
+	private FullCheck.Differences findDifferences(long jobExecutionId, ReconcileParameters run, ReadSource source) {
+		logger.info("{} reconcile {}..{}: full check computes its checksums on the {}", jobExecutionId, run.from(),
+				run.to(), readFrom(source));
+		return this.fullCheck.find(run.from(), run.to(), source.dataSource());
 	}
 
 	/**

@@ -1,6 +1,8 @@
 package dev.healthscore.jobs.reconcile;
 
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -142,6 +144,42 @@ class ReconcileFromReplicaIntegrationTests {
 		JsonNode json = read(report);
 		assertThat(json.get("fullCheckReadFrom").asString()).isEqualTo("replica");
 		assertThat(json.get("corrected").asLong()).isEqualTo(1);
+		assertThat(ScoreAssertions.differences(primary, FIRST, LAST)).isEmpty();
+	}
+
+	@Test
+	void aReplicaSessionEndedDuringTheFullCheckIsReplacedWhereTheLagPolicySays(@TempDir Path dir, CapturedOutput output)
+			throws Exception {
+		JdbcTemplate replica = new JdbcTemplate(cluster.replicaDataSource());
+		Path report = dir.resolve("report.json");
+		try (Connection lock = cluster.primaryDataSource().getConnection()) {
+			// replayed on the replica, the lock keeps the full check's first query
+			// waiting
+			// there
+			lock.setAutoCommit(false);
+			try (Statement statement = lock.createStatement()) {
+				statement.execute("LOCK TABLE app_user IN ACCESS EXCLUSIVE MODE");
+			}
+			primary.queryForObject("SELECT txid_current()", Long.class);
+			await().atMost(Duration.ofSeconds(10))
+				.until(() -> replica.queryForObject("""
+						SELECT count(*) FROM pg_locks
+						WHERE relation = 'app_user'::regclass AND mode = 'AccessExclusiveLock' AND granted""",
+						Long.class) > 0);
+			CompletableFuture<Integer> run = CompletableFuture
+				.supplyAsync(() -> reconcile("--full", "--report=" + report));
+			await().atMost(Duration.ofSeconds(30)).until(() -> replica.queryForObject("""
+					SELECT count(*) FROM pg_stat_activity
+					WHERE backend_type = 'client backend' AND wait_event_type = 'Lock'""", Long.class) > 0);
+			replica.queryForList("""
+					SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+					WHERE backend_type = 'client backend' AND wait_event_type = 'Lock'""");
+			await().atMost(Duration.ofSeconds(30))
+				.until(() -> output.getOut().contains("lost the replica during the full check"));
+			lock.rollback();
+			assertThat(run.get(60, TimeUnit.SECONDS)).isZero();
+		}
+		assertThat(read(report).get("fullCheckReadFrom").asString()).isEqualTo("replica");
 		assertThat(ScoreAssertions.differences(primary, FIRST, LAST)).isEmpty();
 	}
 

@@ -1,5 +1,6 @@
 package dev.healthscore.io.reconcile;
 
+import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -20,9 +21,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import org.springframework.dao.DataAccessException;
+import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.dao.RecoverableDataAccessException;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
+import org.springframework.jdbc.datasource.SingleConnectionDataSource;
 import org.springframework.util.Assert;
 
 /**
@@ -91,7 +94,18 @@ public class FullCheck {
 	 */
 	public Differences find(LocalDate first, LocalDate last, DataSource readFrom) {
 		Assert.notNull(readFrom, "A dataSource to read from is required");
-		NamedParameterJdbcTemplate reads = new NamedParameterJdbcTemplate(readFrom);
+		// one connection of its own, in autocommit, outside any transaction of the
+		// caller's (which would otherwise keep it, dead or alive, for its duration): a
+		// call after a lost connection starts on a new one
+		try (Connection connection = readFrom.getConnection()) {
+			return find(first, last, new NamedParameterJdbcTemplate(new SingleConnectionDataSource(connection, true)));
+		}
+		catch (SQLException ex) {
+			throw new DataAccessResourceFailureException("Full check: cannot connect: " + ex.getMessage(), ex);
+		}
+	}
+
+	private Differences find(LocalDate first, LocalDate last, NamedParameterJdbcTemplate reads) {
 		checkHashesAgree(reads);
 		List<UserRange> segments = retryConflicts("segments", () -> segments(reads, first, last));
 		if (segments.isEmpty()) {

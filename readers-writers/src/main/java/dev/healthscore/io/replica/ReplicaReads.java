@@ -47,9 +47,9 @@ public final class ReplicaReads {
 
 	/**
 	 * Whether {@code ex}, or one of its causes, says the connection is gone: a connection
-	 * exception ({@code 08…}) or the server shutting down ({@code 57P01}).
+	 * exception ({@code 08…}) or the server ending the session ({@code 57P01}).
 	 */
-	static boolean isConnectionFailure(SQLException ex) {
+	public static boolean isConnectionFailure(Throwable ex) {
 		for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
 			if (cause instanceof SQLException sql && sql.getSQLState() != null
 					&& (sql.getSQLState().startsWith("08") || sql.getSQLState().equals("57P01"))) {
