@@ -26,8 +26,9 @@ import dev.healthscore.io.archive.ArchiveVerifier;
 import dev.healthscore.io.archive.ContentChecksum;
 import dev.healthscore.io.archive.PartitionExporter;
 import dev.healthscore.io.replica.ReadSource;
-import dev.healthscore.io.replica.RecoveryConflicts;
 import dev.healthscore.io.replica.ReplicaGate;
+import dev.healthscore.io.replica.ReplicaReads;
+import dev.healthscore.io.replica.WalPosition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -234,21 +235,27 @@ final class MonthArchiver {
 	/**
 	 * Reads the month's partition where the {@link ReplicaGate} says: on the replica once
 	 * it has replayed the primary's WAL up to now (what committed on the primary before
-	 * this call is there), read again when a recovery conflict cancels it; or on the
-	 * month's own connection to the primary.
+	 * this call is there), or on the month's own connection to the primary. A read that a
+	 * recovery conflict cancelled, or whose replica connection was lost, is done again
+	 * (where the lag policy then says): every read here can be (an export overwrites its
+	 * objects).
 	 * @param what what the read is, for the log
 	 */
 	private <T> T readPartition(Month work, String what, PartitionRead<T> read) throws Exception {
-		ReadSource source = this.readSources.readSource(this.readSources.primaryPosition());
-		if (source.fromPrimary()) {
-			return read.run(work.connection);
-		}
-		logger.info("Job execution {}: {} of {} reads the replica", work.jobExecutionId, what, work.partition());
+		WalPosition position = this.readSources.primaryPosition();
 		try {
-			return RecoveryConflicts
-				.retry("Job execution %d: %s of %s".formatted(work.jobExecutionId, what, work.partition()), () -> {
-					try (Connection replica = source.dataSource().getConnection()) {
-						return read.run(replica);
+			return ReplicaReads
+				.read("Job execution %d: %s of %s".formatted(work.jobExecutionId, what, work.partition()), () -> {
+					ReadSource source = this.readSources.readSource(position);
+					try {
+						if (source.fromPrimary()) {
+							return read.run(work.connection);
+						}
+						logger.info("Job execution {}: {} of {} reads the replica", work.jobExecutionId, what,
+								work.partition());
+						try (Connection replica = source.dataSource().getConnection()) {
+							return read.run(replica);
+						}
 					}
 					catch (IOException ex) {
 						throw new UncheckedIOException(ex);

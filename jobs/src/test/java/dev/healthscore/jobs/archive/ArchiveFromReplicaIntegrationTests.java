@@ -1,5 +1,7 @@
 package dev.healthscore.jobs.archive;
 
+import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -8,6 +10,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import dev.healthscore.io.s3.EmbeddedS3Server;
 import dev.healthscore.jobs.HealthScoreApplication;
@@ -26,6 +30,7 @@ import org.springframework.jdbc.core.RowCallbackHandler;
 import org.springframework.jdbc.datasource.DriverManagerDataSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * {@code archive} on a primary and a real streaming replica: the partitions are exported
@@ -100,6 +105,41 @@ class ArchiveFromReplicaIntegrationTests {
 				"SELECT state FROM archive_ledger WHERE table_name = 'health_reading' AND month = '2024-12-01'",
 				String.class))
 			.isNotEqualTo("DROPPED");
+	}
+
+	@Test
+	void anExportWhoseReplicaSessionEndedIsDoneAgainWhereTheLagPolicySays(CapturedOutput output) throws Exception {
+		JdbcTemplate primary = database("lost_replica");
+		JdbcTemplate replica = new JdbcTemplate(new DriverManagerDataSource(
+				url(cluster.replicaJdbcUrl(), "lost_replica"), EmbeddedPostgresCluster.USERNAME, ""));
+		try (Connection lock = primary.getDataSource().getConnection()) {
+			// replayed on the replica, the lock keeps the month's export waiting there
+			lock.setAutoCommit(false);
+			try (Statement statement = lock.createStatement()) {
+				statement.execute("LOCK TABLE health_reading_2024_12 IN ACCESS EXCLUSIVE MODE");
+			}
+			primary.queryForObject("SELECT txid_current()", Long.class);
+			await().atMost(Duration.ofSeconds(10))
+				.until(() -> replica.queryForObject(
+						"""
+								SELECT count(*) FROM pg_locks
+								WHERE relation = 'health_reading_2024_12'::regclass AND mode = 'AccessExclusiveLock' AND granted""",
+						Long.class) > 0);
+			CompletableFuture<Integer> run = CompletableFuture
+				.supplyAsync(() -> app("lost_replica", NOW, "run", "archive"));
+			await().atMost(Duration.ofSeconds(30)).until(() -> replica.queryForObject("""
+					SELECT count(*) FROM pg_stat_activity
+					WHERE backend_type = 'client backend' AND wait_event_type = 'Lock'""", Long.class) > 0);
+			replica.queryForList("""
+					SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+					WHERE backend_type = 'client backend' AND wait_event_type = 'Lock'""");
+			await().atMost(Duration.ofSeconds(30))
+				.until(() -> output.getOut().contains("export of health_reading_2024_12: lost the connection")
+						&& output.getOut().contains("asking the lag policy again"));
+			lock.rollback();
+			assertThat(run.get(60, TimeUnit.SECONDS)).isZero();
+		}
+		assertThat(states(primary)).containsOnly("DETACHED").hasSize(4);
 	}
 
 	@Test
