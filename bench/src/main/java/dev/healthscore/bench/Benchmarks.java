@@ -10,6 +10,7 @@ public final class Benchmarks {
 	private static final String USAGE = """
 			Usage: java -jar bench/target/healthscore-bench.jar recompute [--readings=N] [--days=D]
 			       java -jar bench/target/healthscore-bench.jar reconcile [--readings=N] [--days=D] [--source=primary|replica]
+			                                                           [--layout=generated|arrival]
 			       java -jar bench/target/healthscore-bench.jar archive [--rows=N] [--source=primary|replica]""";
 
 	private Benchmarks() {
