@@ -31,6 +31,9 @@ import software.amazon.awssdk.services.s3.S3Client;
 
 import org.springframework.jdbc.core.JdbcTemplate;
 
+import static dev.healthscore.bench.BenchOptions.choice;
+import static dev.healthscore.bench.BenchOptions.option;
+
 /**
  * Generates a month of about N readings, then times the {@code archive} job over it
  * (export to Parquet in S3, read-back verification, detach) next to, in the same run, a
@@ -59,15 +62,7 @@ public final class ArchiveBenchmark {
 
 	public static void main(String[] args) throws Exception {
 		long target = option(args, "rows", 10_000_000);
-		String source = "primary";
-		for (String arg : args) {
-			if (arg.startsWith("--source=")) {
-				source = arg.substring("--source=".length());
-			}
-		}
-		if (!source.equals("primary") && !source.equals("replica")) {
-			throw new IllegalArgumentException("--source must be primary or replica, was " + source);
-		}
+		String source = choice(args, "source", "primary", "replica");
 		fromReplica = source.equals("replica");
 		int users = (int) Math.ceil(target / (MONTH.lengthOfMonth() * READINGS_PER_USER_DAY));
 		Path work = Files.createTempDirectory("healthscore-archive-bench");
@@ -196,15 +191,6 @@ public final class ArchiveBenchmark {
 				Files.delete(path);
 			}
 		}
-	}
-
-	private static long option(String[] args, String name, long fallback) {
-		for (String arg : args) {
-			if (arg.startsWith("--" + name + "=")) {
-				return Long.parseLong(arg.substring(name.length() + 3).replace("_", ""));
-			}
-		}
-		return fallback;
 	}
 
 	/** What DuckDB's Parquet writer did with the same rows. */

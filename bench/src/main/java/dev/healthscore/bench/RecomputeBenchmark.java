@@ -8,6 +8,8 @@ import dev.healthscore.jobs.HealthScoreApplication;
 
 import org.springframework.jdbc.core.JdbcTemplate;
 
+import static dev.healthscore.bench.BenchOptions.option;
+
 /**
  * Generates about N readings, then times {@code recompute} over all of them next to a
  * binary {@code COPY} out of the same input rows, on the same embedded PostgreSQL in the
@@ -89,19 +91,6 @@ public final class RecomputeBenchmark {
 			throw new IllegalStateException("'%s' exited with %d".formatted(String.join(" ", args), exit));
 		}
 		System.out.printf("%s took %s%n", args[0], Duration.ofNanos(System.nanoTime() - started));
-	}
-
-	private static long option(String[] args, String name, long fallback) {
-		return Long.parseLong(option(args, name, Long.toString(fallback)).replace("_", ""));
-	}
-
-	private static String option(String[] args, String name, String fallback) {
-		for (String arg : args) {
-			if (arg.startsWith("--" + name + "=")) {
-				return arg.substring(name.length() + 3);
-			}
-		}
-		return fallback;
 	}
 
 }

@@ -11,6 +11,9 @@ import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.jdbc.core.JdbcTemplate;
 
+import static dev.healthscore.bench.BenchOptions.choice;
+import static dev.healthscore.bench.BenchOptions.option;
+
 /**
  * Generates about N readings and holds back two sets of 0.1% of them: a random sample of
  * readings, and a random sample of device-days (every reading of one metric from one
@@ -50,14 +53,8 @@ public final class ReconcileBenchmark {
 		LocalDate last = LocalDate.parse("2025-06-30");
 		String from = "--from=" + last.minusDays(days - 1L);
 		String to = "--to=" + last;
-		String source = stringOption(args, "source", "primary");
-		if (!source.equals("primary") && !source.equals("replica")) {
-			throw new IllegalArgumentException("--source must be primary or replica, was " + source);
-		}
-		String layout = stringOption(args, "layout", "generated");
-		if (!layout.equals("generated") && !layout.equals("arrival")) {
-			throw new IllegalArgumentException("--layout must be generated or arrival, was " + layout);
-		}
+		String source = choice(args, "source", "primary", "replica");
+		String layout = choice(args, "layout", "generated", "arrival");
 		Path reports = Files.createTempDirectory("reconcile-bench");
 		try (BenchDatabase db = BenchDatabase.start()) {
 			database = source.equals("replica") ? db.appArgumentsWithReplica() : db.appArguments();
@@ -207,24 +204,6 @@ public final class ReconcileBenchmark {
 		}
 		System.out.printf("%s %s took %s%n", args[0], (args.length > 1) ? args[1] : "",
 				Duration.ofNanos(System.nanoTime() - started));
-	}
-
-	private static String stringOption(String[] args, String name, String fallback) {
-		for (String arg : args) {
-			if (arg.startsWith("--" + name + "=")) {
-				return arg.substring(name.length() + 3);
-			}
-		}
-		return fallback;
-	}
-
-	private static long option(String[] args, String name, long fallback) {
-		for (String arg : args) {
-			if (arg.startsWith("--" + name + "=")) {
-				return Long.parseLong(arg.substring(name.length() + 3).replace("_", ""));
-			}
-		}
-		return fallback;
 	}
 
 }

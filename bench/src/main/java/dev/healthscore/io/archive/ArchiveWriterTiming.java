@@ -33,8 +33,7 @@ public final class ArchiveWriterTiming {
 	 */
 	public static Result time(ArchiveTable table, List<Path> files, Path out) throws IOException {
 		ArchiveSettings settings = ArchiveSettings.builder("local").build();
-		com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-		long[] nanos = new long[2];
+		Clocks inWriter = new Clocks();
 		List<Object[]> chunk = new ArrayList<>(CHUNK_ROWS);
 		long rows = 0;
 		try (ArchiveParquetWriter writer = ArchiveParquetFiles.newWriter(new LocalOutputFile(out), table, settings,
@@ -42,32 +41,50 @@ public final class ArchiveWriterTiming {
 			ArchiveParquetFiles.RowSink sink = (row) -> {
 				chunk.add(row);
 				if (chunk.size() == CHUNK_ROWS) {
-					write(writer, chunk, threads, nanos);
+					inWriter.time(() -> write(writer, chunk));
 				}
 			};
 			for (Path file : files) {
 				rows += ArchiveParquetFiles.read(new LocalInputFile(file), table, sink);
 			}
-			write(writer, chunk, threads, nanos);
-			long wall = System.nanoTime();
-			long cpu = threads.getCurrentThreadCpuTime();
-			writer.close(); // the last row group and the footer
-			nanos[0] += System.nanoTime() - wall;
-			nanos[1] += threads.getCurrentThreadCpuTime() - cpu;
+			inWriter.time(() -> write(writer, chunk));
+			inWriter.time(writer::close); // the last row group and the footer
 		}
-		return new Result(rows, nanos[0] / 1e9, nanos[1] / 1e9, out.toFile().length());
+		return new Result(rows, inWriter.wallNanos / 1e9, inWriter.cpuNanos / 1e9, out.toFile().length());
 	}
 
-	private static void write(ArchiveParquetWriter writer, List<Object[]> chunk,
-			com.sun.management.ThreadMXBean threads, long[] nanos) throws IOException {
-		long wall = System.nanoTime();
-		long cpu = threads.getCurrentThreadCpuTime();
+	private static void write(ArchiveParquetWriter writer, List<Object[]> chunk) throws IOException {
 		for (Object[] row : chunk) {
 			writer.write(row);
 		}
-		nanos[0] += System.nanoTime() - wall;
-		nanos[1] += threads.getCurrentThreadCpuTime() - cpu;
 		chunk.clear();
+	}
+
+	/** Wall and CPU time of this thread, summed over what was timed. */
+	private static final class Clocks {
+
+		private final com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory
+			.getThreadMXBean();
+
+		private long wallNanos;
+
+		private long cpuNanos;
+
+		void time(IoAction action) throws IOException {
+			long wall = System.nanoTime();
+			long cpu = this.threads.getCurrentThreadCpuTime();
+			action.run();
+			this.wallNanos += System.nanoTime() - wall;
+			this.cpuNanos += this.threads.getCurrentThreadCpuTime() - cpu;
+		}
+
+	}
+
+	@FunctionalInterface
+	private interface IoAction {
+
+		void run() throws IOException;
+
 	}
 
 	/**

@@ -1,11 +1,6 @@
 package dev.healthscore.jobs.reconcile;
 
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -16,6 +11,7 @@ import dev.healthscore.io.reconcile.ChangedInputs;
 import dev.healthscore.io.reconcile.FullCheck;
 import dev.healthscore.io.replica.ReadSource;
 import dev.healthscore.io.replica.ReplicaGate;
+import dev.healthscore.io.replica.ReplicaLagProbe;
 import dev.healthscore.io.replica.ReplicaReads;
 import dev.healthscore.io.replica.WalPosition;
 import dev.healthscore.scoring.ScoringAlgorithm;
@@ -71,15 +67,18 @@ class DetectTasklet implements Tasklet {
 	}
 
 	@Override
-	public RepeatStatus execute(StepContribution contribution, ChunkContext context) throws SQLException {
+	public RepeatStatus execute(StepContribution contribution, ChunkContext context) {
 		long started = System.nanoTime();
 		ReconcileParameters run = ReconcileParameters.of(context.getStepContext().getJobParameters());
 		JobExecution job = context.getStepContext().getStepExecution().getJobExecution();
 		long instance = job.getJobInstanceId();
-		// on connections of their own: the step's transaction begins with its first
-		// statement, after the full check, so that it is not held open on the primary
-		// while the replica computes checksums (or is waited for)
-		Instant asOf = primaryNow();
+		// the clock and the full check use connections of their own: the step's
+		// transaction begins with its first statement, after the full check, so it
+		// is not held open on the primary while the replica is waited for and
+		// computes. Changes stamped before asOf are looked at: by the full check,
+		// which reads a replica that replayed the WAL written after it, and by the
+		// detection's statements, which start later
+		Instant asOf = ReplicaLagProbe.now(this.dataSource);
 		ReadSource fullCheckSource = null;
 		FullCheck.Differences differences = null;
 		if (run.full()) {
@@ -131,21 +130,6 @@ class DetectTasklet implements Tasklet {
 		logger.info("{} reconcile {}..{}: full check computes its checksums on the {}", jobExecutionId, run.from(),
 				run.to(), readFrom(source));
 		return this.fullCheck.find(run.from(), run.to(), source.dataSource());
-	}
-
-	/**
-	 * The primary's clock, read on a connection outside the step's transaction. Changes
-	 * stamped before it are looked at: by the full check, which reads a replica that
-	 * replayed the WAL written after it, and by the detection's statements, which start
-	 * later.
-	 */
-	private Instant primaryNow() throws SQLException {
-		try (Connection connection = this.dataSource.getConnection();
-				Statement statement = connection.createStatement();
-				ResultSet result = statement.executeQuery("SELECT now()")) {
-			result.next();
-			return result.getObject(1, OffsetDateTime.class).toInstant();
-		}
 	}
 
 	static String readFrom(ReadSource source) {

@@ -1,7 +1,6 @@
 package dev.healthscore.jobs.archive;
 
 import java.sql.Connection;
-import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -15,7 +14,7 @@ import java.util.concurrent.TimeUnit;
 
 import dev.healthscore.io.s3.EmbeddedS3Server;
 import dev.healthscore.jobs.HealthScoreApplication;
-import dev.healthscore.jobs.ReplicaDelays;
+import dev.healthscore.jobs.ReplicaFaults;
 import dev.healthscore.jobs.embedded.EmbeddedPostgresCluster;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -70,7 +69,7 @@ class ArchiveFromReplicaIntegrationTests {
 
 	@AfterEach
 	void noDelay() {
-		ReplicaDelays.remove(cluster);
+		ReplicaFaults.removeDelay(cluster);
 	}
 
 	@Test
@@ -114,25 +113,10 @@ class ArchiveFromReplicaIntegrationTests {
 				url(cluster.replicaJdbcUrl(), "lost_replica"), EmbeddedPostgresCluster.USERNAME, ""));
 		try (Connection lock = primary.getDataSource().getConnection()) {
 			// replayed on the replica, the lock keeps the month's export waiting there
-			lock.setAutoCommit(false);
-			try (Statement statement = lock.createStatement()) {
-				statement.execute("LOCK TABLE health_reading_2024_12 IN ACCESS EXCLUSIVE MODE");
-			}
-			primary.queryForObject("SELECT txid_current()", Long.class);
-			await().atMost(Duration.ofSeconds(10))
-				.until(() -> replica.queryForObject(
-						"""
-								SELECT count(*) FROM pg_locks
-								WHERE relation = 'health_reading_2024_12'::regclass AND mode = 'AccessExclusiveLock' AND granted""",
-						Long.class) > 0);
+			ReplicaFaults.lockReplayed(lock, "health_reading_2024_12", primary, replica);
 			CompletableFuture<Integer> run = CompletableFuture
 				.supplyAsync(() -> app("lost_replica", NOW, "run", "archive"));
-			await().atMost(Duration.ofSeconds(30)).until(() -> replica.queryForObject("""
-					SELECT count(*) FROM pg_stat_activity
-					WHERE backend_type = 'client backend' AND wait_event_type = 'Lock'""", Long.class) > 0);
-			replica.queryForList("""
-					SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-					WHERE backend_type = 'client backend' AND wait_event_type = 'Lock'""");
+			ReplicaFaults.endSessionWaitingOnLock(replica);
 			await().atMost(Duration.ofSeconds(30))
 				.until(() -> output.getOut().contains("export of health_reading_2024_12: lost the connection")
 						&& output.getOut().contains("asking the lag policy again"));
@@ -182,7 +166,7 @@ class ArchiveFromReplicaIntegrationTests {
 	}
 
 	private static void applyDelay(Duration delay) {
-		ReplicaDelays.apply(cluster, delay);
+		ReplicaFaults.delay(cluster, delay);
 	}
 
 	private static String url(String postgresUrl, String database) {

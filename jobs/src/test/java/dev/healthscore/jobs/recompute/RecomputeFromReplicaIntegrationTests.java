@@ -4,7 +4,6 @@ import java.io.ByteArrayInputStream;
 import java.io.ObjectInputStream;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -15,7 +14,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import dev.healthscore.jobs.HealthScoreApplication;
-import dev.healthscore.jobs.ReplicaDelays;
+import dev.healthscore.jobs.ReplicaFaults;
 import dev.healthscore.jobs.ScoreAssertions;
 import dev.healthscore.jobs.embedded.EmbeddedPostgresCluster;
 import org.junit.jupiter.api.AfterAll;
@@ -67,11 +66,11 @@ class RecomputeFromReplicaIntegrationTests {
 
 	@AfterEach
 	void noDelay() {
-		ReplicaDelays.remove(cluster);
+		ReplicaFaults.removeDelay(cluster);
 	}
 
 	private static void applyDelay(Duration delay) {
-		ReplicaDelays.apply(cluster, delay);
+		ReplicaFaults.delay(cluster, delay);
 	}
 
 	@Test
@@ -191,14 +190,7 @@ class RecomputeFromReplicaIntegrationTests {
 	}
 
 	private static void lockOnPrimary(Connection connection, String table) throws SQLException {
-		connection.setAutoCommit(false);
-		try (Statement statement = connection.createStatement()) {
-			statement.execute("LOCK TABLE " + table + " IN ACCESS EXCLUSIVE MODE");
-		}
-		primary.queryForObject("SELECT txid_current()", Long.class);
-		await().atMost(Duration.ofSeconds(10)).until(() -> replica.queryForObject("""
-				SELECT count(*) FROM pg_locks
-				WHERE relation = ?::regclass AND mode = 'AccessExclusiveLock' AND granted""", Long.class, table) > 0);
+		ReplicaFaults.lockReplayed(connection, table, primary, replica);
 	}
 
 	private static int app(String... args) {

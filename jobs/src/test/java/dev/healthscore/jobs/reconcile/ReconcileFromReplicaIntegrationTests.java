@@ -2,7 +2,6 @@ package dev.healthscore.jobs.reconcile;
 
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -11,7 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import dev.healthscore.jobs.HealthScoreApplication;
-import dev.healthscore.jobs.ReplicaDelays;
+import dev.healthscore.jobs.ReplicaFaults;
 import dev.healthscore.jobs.ScoreAssertions;
 import dev.healthscore.jobs.embedded.EmbeddedPostgresCluster;
 import org.junit.jupiter.api.AfterAll;
@@ -77,7 +76,7 @@ class ReconcileFromReplicaIntegrationTests {
 
 	@AfterEach
 	void noDelay() {
-		ReplicaDelays.remove(cluster);
+		ReplicaFaults.removeDelay(cluster);
 	}
 
 	@Test
@@ -155,25 +154,10 @@ class ReconcileFromReplicaIntegrationTests {
 		try (Connection lock = cluster.primaryDataSource().getConnection()) {
 			// replayed on the replica, the lock keeps the full check's first query
 			// waiting
-			// there
-			lock.setAutoCommit(false);
-			try (Statement statement = lock.createStatement()) {
-				statement.execute("LOCK TABLE app_user IN ACCESS EXCLUSIVE MODE");
-			}
-			primary.queryForObject("SELECT txid_current()", Long.class);
-			await().atMost(Duration.ofSeconds(10))
-				.until(() -> replica.queryForObject("""
-						SELECT count(*) FROM pg_locks
-						WHERE relation = 'app_user'::regclass AND mode = 'AccessExclusiveLock' AND granted""",
-						Long.class) > 0);
+			ReplicaFaults.lockReplayed(lock, "app_user", primary, replica);
 			CompletableFuture<Integer> run = CompletableFuture
 				.supplyAsync(() -> reconcile("--full", "--report=" + report));
-			await().atMost(Duration.ofSeconds(30)).until(() -> replica.queryForObject("""
-					SELECT count(*) FROM pg_stat_activity
-					WHERE backend_type = 'client backend' AND wait_event_type = 'Lock'""", Long.class) > 0);
-			replica.queryForList("""
-					SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-					WHERE backend_type = 'client backend' AND wait_event_type = 'Lock'""");
+			ReplicaFaults.endSessionWaitingOnLock(replica);
 			await().atMost(Duration.ofSeconds(30))
 				.until(() -> output.getOut().contains("lost the replica during the full check"));
 			lock.rollback();
@@ -212,7 +196,7 @@ class ReconcileFromReplicaIntegrationTests {
 	}
 
 	private static void applyDelay(Duration delay) {
-		ReplicaDelays.apply(cluster, delay);
+		ReplicaFaults.delay(cluster, delay);
 	}
 
 	private static int reconcile(String... options) {

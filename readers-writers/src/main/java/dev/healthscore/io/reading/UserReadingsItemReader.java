@@ -161,9 +161,8 @@ public class UserReadingsItemReader implements ItemStreamReader<ScoringWork> {
 			if (this.readSource == null) {
 				return RecoveryConflicts.retry(this.name + ": users after " + afterUserId, () -> loadOnce(afterUserId));
 			}
-			// a replica cancels queries that conflict with replay, or goes away: the
-			// block
-			// is read again, where the lag policy says
+			// a replica cancels queries that conflict with replay, or goes away:
+			// the block is read again, where the lag policy says
 			return ReplicaReads.read(this.name + ": users after " + afterUserId, () -> loadOnce(afterUserId));
 		}
 		catch (SQLException ex) {

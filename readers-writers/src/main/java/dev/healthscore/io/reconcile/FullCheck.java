@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
 
 import javax.sql.DataSource;
 
@@ -20,9 +19,7 @@ import dev.healthscore.scoring.ScoringAlgorithm;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import org.springframework.dao.DataAccessException;
 import org.springframework.dao.DataAccessResourceFailureException;
-import org.springframework.dao.RecoverableDataAccessException;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.jdbc.datasource.SingleConnectionDataSource;
@@ -78,14 +75,6 @@ public class FullCheck {
 	}
 
 	/**
-	 * Checks the days {@code first..last} on the database given at construction and
-	 * records the differing rows as suspects of the job instance.
-	 */
-	public Result run(long jobInstanceId, LocalDate first, LocalDate last) {
-		return record(jobInstanceId, find(first, last, this.jdbc.getJdbcTemplate().getDataSource()));
-	}
-
-	/**
 	 * Compares the days {@code first..last} by checksums computed on {@code readFrom} (a
 	 * replica that has replayed what the check must see, or the primary), bisecting the
 	 * segments that differ. Writes nothing. A checksum query that a recovery conflict on
@@ -107,7 +96,8 @@ public class FullCheck {
 
 	private Differences find(LocalDate first, LocalDate last, NamedParameterJdbcTemplate reads) {
 		checkHashesAgree(reads);
-		List<UserRange> segments = retryConflicts("segments", () -> segments(reads, first, last));
+		List<UserRange> segments = RecoveryConflicts.retryQuery("Full check: segments",
+				() -> segments(reads, first, last));
 		if (segments.isEmpty()) {
 			return new Differences(first, last, 0, new Bisection.Result(List.of(), 0, 0, 0));
 		}
@@ -187,42 +177,20 @@ public class FullCheck {
 		MapSqlParameterSource parameters = parameters(ranges.get(0).from(), ranges.get(ranges.size() - 1).to(), first,
 				last)
 			.addValue("bounds", bounds);
-		Map<Integer, RangeChecksum> byBucket = retryConflicts("checksums of the user ids %d..%d"
-			.formatted(ranges.get(0).from(), ranges.get(ranges.size() - 1).to() - 1), () -> {
-				Map<Integer, RangeChecksum> read = new HashMap<>();
-				reads.query(this.sql.checksums(rows), parameters, (rs) -> {
-					read.put(rs.getInt("bucket"), new RangeChecksum(rs.getLong("rows"), rs.getLong("digest")));
-				});
-				return read;
-			});
+		Map<Integer, RangeChecksum> byBucket = RecoveryConflicts
+			.retryQuery("Full check: checksums of the user ids %d..%d".formatted(ranges.get(0).from(),
+					ranges.get(ranges.size() - 1).to() - 1), () -> {
+						Map<Integer, RangeChecksum> read = new HashMap<>();
+						reads.query(this.sql.checksums(rows), parameters, (rs) -> {
+							read.put(rs.getInt("bucket"), new RangeChecksum(rs.getLong("rows"), rs.getLong("digest")));
+						});
+						return read;
+					});
 		List<RangeChecksum> checksums = new ArrayList<>(ranges.size());
 		for (int i = 1; i <= ranges.size(); i++) {
 			checksums.add(byBucket.getOrDefault(i, RangeChecksum.EMPTY));
 		}
 		return checksums;
-	}
-
-	/**
-	 * Runs a query again when a recovery conflict on a replica cancelled it, as
-	 * {@link RecoveryConflicts#retry} does for plain JDBC.
-	 */
-	private static <T> T retryConflicts(String what, Supplier<T> query) {
-		try {
-			return RecoveryConflicts.retry("Full check: " + what, () -> {
-				try {
-					return query.get();
-				}
-				catch (DataAccessException ex) {
-					if (RecoveryConflicts.isRecoveryConflict(ex) && ex.getCause() instanceof SQLException sql) {
-						throw sql;
-					}
-					throw ex;
-				}
-			});
-		}
-		catch (SQLException ex) {
-			throw new RecoverableDataAccessException("Full check: " + what + ": " + ex.getMessage(), ex);
-		}
 	}
 
 	private MapSqlParameterSource parameters(long lo, long hi, LocalDate first, LocalDate last) {

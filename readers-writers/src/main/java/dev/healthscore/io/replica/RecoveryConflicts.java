@@ -3,6 +3,7 @@ package dev.healthscore.io.replica;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Set;
+import java.util.function.Supplier;
 
 import org.postgresql.util.PSQLException;
 import org.postgresql.util.ServerErrorMessage;
@@ -78,42 +79,67 @@ public final class RecoveryConflicts {
 		return retry(what, MAX_ATTEMPTS_DEFAULT, INITIAL_BACKOFF_DEFAULT, Pause.SLEEP, work);
 	}
 
-	static <T> T retry(String what, int maxAttempts, Duration initialBackoff, Pause pause, SqlWork<T> work)
-			throws SQLException {
+	/**
+	 * Runs a query made with Spring's JDBC templates as {@link #retry(String, SqlWork)}
+	 * runs plain JDBC work: their exceptions wrap the cancelled statement's.
+	 * @param what what the query reads, for the log
+	 */
+	public static <T> T retryQuery(String what, Supplier<T> query) {
+		return retry(what, MAX_ATTEMPTS_DEFAULT, INITIAL_BACKOFF_DEFAULT, Pause.SLEEP, query::get);
+	}
+
+	static <T, E extends Exception> T retry(String what, int maxAttempts, Duration initialBackoff, Pause pause,
+			Work<T, E> work) throws E {
 		Duration backoff = initialBackoff;
 		for (int attempt = 1;; attempt++) {
 			try {
 				return work.run();
 			}
-			catch (SQLException ex) {
+			catch (Exception ex) {
 				if (attempt >= maxAttempts || !isRecoveryConflict(ex)) {
 					throw ex;
 				}
 				logger.warn(
 						"{}: cancelled by a recovery conflict on the replica (attempt {} of {}), retrying in {} ms: {}",
 						what, attempt, maxAttempts, backoff.toMillis(), ex.getMessage());
-				pauseOrThrow(pause, backoff, ex);
+				if (!paused(pause, backoff, ex)) {
+					throw ex;
+				}
 				backoff = backoff.multipliedBy(2);
 			}
 		}
 	}
 
-	private static void pauseOrThrow(Pause pause, Duration backoff, SQLException conflict) throws SQLException {
+	/**
+	 * Waits before the next attempt; false when interrupted, with the interruption added
+	 * to the conflict, which is then thrown.
+	 */
+	private static boolean paused(Pause pause, Duration backoff, Exception conflict) {
 		try {
 			pause.pause(backoff);
+			return true;
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
 			conflict.addSuppressed(ex);
-			throw conflict;
+			return false;
 		}
+	}
+
+	/** Work that a recovery conflict may cancel, throwing {@code E}. */
+	@FunctionalInterface
+	interface Work<T, E extends Exception> {
+
+		T run() throws E;
+
 	}
 
 	/** Work against the database that a recovery conflict may cancel. */
 	@FunctionalInterface
-	public interface SqlWork<T> {
+	public interface SqlWork<T> extends Work<T, SQLException> {
 
 		/** Does the work once. */
+		@Override
 		T run() throws SQLException;
 
 	}

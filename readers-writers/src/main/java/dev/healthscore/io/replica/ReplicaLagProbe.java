@@ -110,10 +110,6 @@ public class ReplicaLagProbe {
 	 * before it.
 	 * @throws DataAccessResourceFailureException when the primary cannot be queried
 	 */
-	public WalPosition primaryPosition() {
-		return position(this.primary);
-	}
-
 	static WalPosition position(DataSource primary) {
 		try (Connection connection = primary.getConnection();
 				PreparedStatement ps = connection.prepareStatement("SELECT pg_current_wal_lsn()::text");
@@ -127,7 +123,12 @@ public class ReplicaLagProbe {
 		}
 	}
 
-	static Instant now(DataSource primary) {
+	/**
+	 * The clock of {@code primary} ({@code now()}), read on a connection of its own,
+	 * outside any transaction of the caller's.
+	 * @throws DataAccessResourceFailureException when the primary cannot be queried
+	 */
+	public static Instant now(DataSource primary) {
 		try (Connection connection = primary.getConnection();
 				PreparedStatement ps = connection.prepareStatement("SELECT now()");
 				ResultSet rs = ps.executeQuery()) {

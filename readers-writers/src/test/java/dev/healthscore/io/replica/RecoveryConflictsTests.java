@@ -12,6 +12,7 @@ import org.postgresql.util.PSQLException;
 import org.postgresql.util.ServerErrorMessage;
 
 import org.springframework.dao.CannotAcquireLockException;
+import org.springframework.jdbc.UncategorizedSQLException;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
@@ -103,6 +104,20 @@ class RecoveryConflictsTests {
 		})).withMessage("relation \"app_user\" does not exist");
 		assertThat(attempts).hasValue(1);
 		assertThat(this.pauses).isEmpty();
+	}
+
+	@Test
+	void aConflictInsideAnExceptionOfSpringsJdbcTemplatesIsRetriedToo() {
+		AtomicInteger attempts = new AtomicInteger();
+		String result = RecoveryConflicts.retry("test query", 4, Duration.ofMillis(200), this.pauses::add, () -> {
+			if (attempts.incrementAndGet() < 2) {
+				throw new UncategorizedSQLException("query", "SELECT 1",
+						server("ERROR", "40001", "canceling statement due to conflict with recovery"));
+			}
+			return "read";
+		});
+		assertThat(result).isEqualTo("read");
+		assertThat(this.pauses).containsExactly(Duration.ofMillis(200));
 	}
 
 	private <T> T retry(RecoveryConflicts.SqlWork<T> work) throws SQLException {
