@@ -3,7 +3,6 @@ package dev.healthscore.jobs.replica;
 import java.io.IOException;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -16,6 +15,7 @@ import dev.healthscore.io.reading.UserReadingsItemReader;
 import dev.healthscore.io.replica.RecoveryConflicts;
 import dev.healthscore.io.synthetic.SyntheticDataGenerator;
 import dev.healthscore.io.synthetic.SyntheticDataSpec;
+import dev.healthscore.jobs.ReplicaFaults;
 import dev.healthscore.jobs.embedded.EmbeddedPostgresCluster;
 import dev.healthscore.scoring.v1.HealthScoreV1;
 import org.flywaydb.core.Flyway;
@@ -121,16 +121,7 @@ class RecoveryConflictIntegrationTests {
 	}
 
 	private static void lockOnPrimary(Connection connection, String table) throws SQLException {
-		connection.setAutoCommit(false);
-		try (Statement statement = connection.createStatement()) {
-			statement.execute("LOCK TABLE " + table + " IN ACCESS EXCLUSIVE MODE");
-		}
-		// a commit flushes the WAL, the lock's record included, and the replica receives
-		// it
-		primary.queryForObject("SELECT txid_current()", Long.class);
-		await().atMost(Duration.ofSeconds(10)).until(() -> replica.queryForObject("""
-				SELECT count(*) FROM pg_locks
-				WHERE relation = ?::regclass AND mode = 'AccessExclusiveLock' AND granted""", Long.class, table) > 0);
+		ReplicaFaults.lockReplayed(connection, table, primary, replica);
 	}
 
 	private static void awaitOnReplica(String activity) {
