@@ -3,6 +3,7 @@ package dev.healthscore.bench;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -15,6 +16,8 @@ import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import dev.healthscore.io.archive.ArchiveLayout;
@@ -27,6 +30,7 @@ import dev.healthscore.io.archive.ArchiveWriterTiming;
 import dev.healthscore.io.s3.EmbeddedS3Server;
 import dev.healthscore.jobs.HealthScoreApplication;
 import dev.healthscore.jobs.archive.ArchiveStepListener;
+import org.postgresql.PGConnection;
 import software.amazon.awssdk.services.s3.S3Client;
 
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -97,8 +101,11 @@ public final class ArchiveBenchmark {
 			Path folder = work.resolve("local");
 			List<Path> files = download(client, manifest, folder);
 			DuckDbWrite duck = duckDbWrite(folder);
+			DuckDbWrite duckExport = duckDbExport(db, folder);
 			ArchiveWriterTiming.Result writer = writerAlone(files, folder.resolve("writer-alone.parquet"));
-			new ArchiveReport(users, rows, load, copy, sorted, jobSeconds, steps, peak, manifest, duck, writer).print();
+			new ArchiveReport(users, rows, load, copy, sorted, jobSeconds, steps, peak, manifest, duck, duckExport,
+					writer)
+				.print();
 		}
 		finally {
 			delete(work);
@@ -135,7 +142,9 @@ public final class ArchiveBenchmark {
 
 	/**
 	 * Loads the archived rows into DuckDB (untimed apart), then times DuckDB's own
-	 * Parquet writer on them: same rows, same eight columns, zstd.
+	 * Parquet writer on them: same rows, same eight columns, zstd; then again with DuckDB
+	 * sorting them first, in the archive's order (what it would do after reading them
+	 * from PostgreSQL in the order they are stored).
 	 */
 	private static DuckDbWrite duckDbWrite(Path folder) throws Exception {
 		Path out = folder.resolve("duckdb.parquet");
@@ -152,7 +161,84 @@ public final class ArchiveBenchmark {
 			started = System.nanoTime();
 			statement.execute("COPY r TO '" + out + "' (FORMAT parquet, COMPRESSION zstd)");
 			double writeSeconds = (System.nanoTime() - started) / 1e9;
-			return new DuckDbWrite(rows, loadSeconds, writeSeconds, Files.size(out));
+			long bytes = Files.size(out);
+			started = System.nanoTime();
+			statement.execute("COPY (SELECT * FROM r ORDER BY " + ArchiveTable.HEALTH_READING.orderBy() + ") TO '" + out
+					+ "' (FORMAT parquet, COMPRESSION zstd)");
+			double sortSeconds = (System.nanoTime() - started) / 1e9;
+			return new DuckDbWrite(rows, loadSeconds, writeSeconds, bytes, sortSeconds);
+		}
+	}
+
+	/**
+	 * Times DuckDB doing the export's whole job, as one would use it for that: the
+	 * partition's rows come out of PostgreSQL as stored, as CSV through a named pipe
+	 * (DuckDB's own PostgreSQL reader is an extension it downloads at run time, which
+	 * this benchmark does not depend on), and DuckDB sorts them in the archive's order
+	 * and writes Parquet with zstd. Runs after the archive job, on the partition it
+	 * detached (kept for the grace period). Returns null, said so, where {@code mkfifo}
+	 * is missing.
+	 */
+	private static DuckDbWrite duckDbExport(BenchDatabase db, Path folder) throws Exception {
+		Path pipe = folder.resolve("rows.csv");
+		if (!makePipe(pipe)) {
+			System.out.println("DuckDB export: not measured, mkfifo is not available to make its pipe");
+			return null;
+		}
+		Path out = folder.resolve("duckdb-export.parquet");
+		String rowsOut = "COPY (SELECT user_id, metric, recorded_at, value, source, ingested_at FROM " + PARTITION
+				+ ") TO STDOUT (FORMAT csv)";
+		String export = """
+				COPY (SELECT * FROM read_csv('%s', header = false, auto_detect = false, delim = ',', quote = '"',
+				                            escape = '"', columns = {'user_id': 'BIGINT', 'metric': 'VARCHAR',
+				                            'recorded_at': 'TIMESTAMPTZ', 'value': 'DOUBLE', 'source': 'VARCHAR',
+				                            'ingested_at': 'TIMESTAMPTZ'})
+				      ORDER BY %s)
+				TO '%s' (FORMAT parquet, COMPRESSION zstd)""".formatted(pipe, ArchiveTable.HEALTH_READING.orderBy(),
+				out);
+		try (Connection postgres = db.dataSource().getConnection();
+				Connection duck = DriverManager.getConnection("jdbc:duckdb:");
+				Statement statement = duck.createStatement()) {
+			try (Statement set = postgres.createStatement()) {
+				set.execute("SET TimeZone = 'UTC'");
+			}
+			statement.execute("SET TimeZone = 'UTC'");
+			long started = System.nanoTime();
+			postgres.unwrap(PGConnection.class).getCopyAPI().copyOut(rowsOut, OutputStream.nullOutputStream());
+			double csvSeconds = (System.nanoTime() - started) / 1e9;
+			started = System.nanoTime();
+			// opening the pipe waits for DuckDB to open its end
+			CompletableFuture<Long> sent = CompletableFuture.supplyAsync(() -> {
+				try (OutputStream to = Files.newOutputStream(pipe)) {
+					return postgres.unwrap(PGConnection.class).getCopyAPI().copyOut(rowsOut, to);
+				}
+				catch (Exception ex) {
+					throw new IllegalStateException("COPY to DuckDB's pipe failed", ex);
+				}
+			});
+			statement.execute(export);
+			long rows = sent.get(1, TimeUnit.MINUTES);
+			double seconds = (System.nanoTime() - started) / 1e9;
+			try (ResultSet result = statement.executeQuery("SELECT count(*) FROM read_parquet('" + out + "')")) {
+				result.next();
+				if (result.getLong(1) != rows) {
+					throw new IllegalStateException(
+							"DuckDB wrote %d rows of the %d sent".formatted(result.getLong(1), rows));
+				}
+			}
+			return new DuckDbWrite(rows, csvSeconds, seconds, Files.size(out), Double.NaN);
+		}
+		finally {
+			Files.deleteIfExists(pipe);
+		}
+	}
+
+	private static boolean makePipe(Path pipe) {
+		try {
+			return new ProcessBuilder("mkfifo", pipe.toString()).inheritIO().start().waitFor() == 0;
+		}
+		catch (Exception ex) {
+			return false;
 		}
 	}
 
@@ -193,8 +279,18 @@ public final class ArchiveBenchmark {
 		}
 	}
 
-	/** What DuckDB's Parquet writer did with the same rows. */
-	record DuckDbWrite(long rows, double loadSeconds, double writeSeconds, long bytes) {
+	/**
+	 * What DuckDB's Parquet writer did with the same rows.
+	 *
+	 * @param rows the rows written
+	 * @param loadSeconds loading them into DuckDB first, untimed in {@code writeSeconds}
+	 * (for the export: PostgreSQL's CSV COPY of them alone, to nowhere)
+	 * @param writeSeconds writing them
+	 * @param bytes the file's size
+	 * @param sortAndWriteSeconds sorting them in the archive's order and writing them, or
+	 * NaN when not measured
+	 */
+	record DuckDbWrite(long rows, double loadSeconds, double writeSeconds, long bytes, double sortAndWriteSeconds) {
 
 	}
 

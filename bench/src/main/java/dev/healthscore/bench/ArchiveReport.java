@@ -19,12 +19,15 @@ import dev.healthscore.io.archive.ArchiveWriterTiming;
  * @param heap the heap's peaks during the job
  * @param manifest the month's manifest
  * @param duck DuckDB writing the same rows
+ * @param duckExport DuckDB doing the export's job (rows from PostgreSQL, sorted, to
+ * Parquet), or null when not measured
  * @param writer the archive's Parquet writer alone on the same rows, as DuckDB's is
  * timed, or null when not measured
  */
 record ArchiveReport(int users, long rows, double loadAverage, BenchDatabase.CopyResult copy,
 		BenchDatabase.CopyResult sorted, double jobSeconds, ArchiveBenchmark.StepTimes steps, HeapSampler.Peak heap,
-		ArchiveManifest manifest, ArchiveBenchmark.DuckDbWrite duck, ArchiveWriterTiming.Result writer) {
+		ArchiveManifest manifest, ArchiveBenchmark.DuckDbWrite duck, ArchiveBenchmark.DuckDbWrite duckExport,
+		ArchiveWriterTiming.Result writer) {
 
 	private static final double MIB = 1024 * 1024;
 
@@ -72,6 +75,17 @@ record ArchiveReport(int users, long rows, double loadAverage, BenchDatabase.Cop
 						+ " at %.1f MiB/s (loading them from our files took %.2f s)%n",
 				this.duck.rows(), this.duck.writeSeconds(), duckRows, this.duck.bytes() / MIB,
 				this.duck.bytes() / MIB / this.duck.writeSeconds(), this.duck.loadSeconds());
+		System.out.printf("                  sorted them in the archive's order and wrote them in %.2f s%n",
+				this.duck.sortAndWriteSeconds());
+		if (this.duckExport != null) {
+			System.out.printf(
+					"DuckDB export:    %.2f s: %,.0f rows/s, the export's job done by DuckDB: the partition out of"
+							+ " PostgreSQL as stored (COPY as CSV through a pipe), sorted like the archive by"
+							+ " DuckDB, written to Parquet (zstd), %.1f MiB; PostgreSQL's CSV COPY alone takes"
+							+ " %.2f s%n",
+					this.duckExport.writeSeconds(), this.duckExport.rows() / this.duckExport.writeSeconds(),
+					this.duckExport.bytes() / MIB, this.duckExport.loadSeconds());
+		}
 		if (this.writer != null) {
 			System.out.printf(
 					"our writer alone: wrote the same %,d rows from memory to a local file in %.2f s (%.2f s CPU, one"
@@ -83,6 +97,11 @@ record ArchiveReport(int users, long rows, double loadAverage, BenchDatabase.Cop
 				export / this.copy.seconds(), (export + verify) / this.copy.seconds());
 		System.out.printf("                  export rows/s / DuckDB rows/s = %.2f (target >= 0.5)%n",
 				(this.manifest.rows() / export) / duckRows);
+		if (this.duckExport != null) {
+			System.out
+				.printf("                  export rows/s / DuckDB export rows/s = %.2f (the same job: PostgreSQL to"
+						+ " sorted Parquet)%n", this.duckExport.writeSeconds() / export);
+		}
 		if (this.writer != null) {
 			System.out.printf(
 					"                  writer alone rows/s / DuckDB rows/s = %.2f (not the target's measure:"
