@@ -188,6 +188,26 @@ class ReconcileJobIntegrationTests {
 	}
 
 	@Test
+	void aLateReadingOnADayWithoutAScoreIsFoundThoughALateRestingHeartRateDaysBeforeReachesThatDayToo() {
+		long user = user(0);
+		// a day without readings and without a row, accurate as it is
+		assertThat(this.scenario.deleteDay(user, DAY)).isPositive();
+		assertThat(this.scenario.deleteScoresByHand("health_score", "user_id = ? AND score_date = ?", user, DAY))
+			.hasSize(1);
+		jdbc.execute("TRUNCATE score_input_change");
+		assertThat(reconcile()).isZero();
+		assertThat(ScoreAssertions.differences(jdbc, FIRST, LAST)).isEmpty();
+		// both changes reach the day: the steps on it, the resting heart rate's baseline
+		// three days later
+		this.scenario.lateReading(user, "steps", DAY, "12:00", 9_000);
+		this.scenario.lateReading(user, "resting_heart_rate", DAY.minusDays(3), "06:00", 58);
+		this.scenario.snapshotScores();
+		assertThat(reconcile()).isZero();
+		assertThat(ScoreAssertions.differences(jdbc, FIRST, LAST)).isEmpty();
+		assertThat(this.scenario.changedRows()).contains(user + "|" + DAY);
+	}
+
+	@Test
 	void theScoreJobsOwnDeletesAreNotLoggedAsMissingScores() {
 		assertThat(this.scenario.deleteDay(user(6), DAY)).isPositive();
 		assertThat(app("run", "recompute", "--from=" + FIRST, "--to=" + LAST)).isZero();

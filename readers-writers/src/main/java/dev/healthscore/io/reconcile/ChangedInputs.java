@@ -61,7 +61,11 @@ public class ChangedInputs {
 	/**
 	 * The stored row of each changed day is one primary key lookup (LATERAL, kept from
 	 * being flattened by OFFSET 0): joined as a set, the planner hashes every row of the
-	 * range, which costs more than the few thousand lookups of a typical run. A plain
+	 * range, which costs more than the few thousand lookups of a typical run. The changes
+	 * are grouped by (user, day, reason) before the lookups: a device that delivers a day
+	 * late delivers many readings of it. A group has a suspect row when its day has no
+	 * row and one of its changes is on that day itself ({@code k = 0}), or when its
+	 * latest change is later than the row's inputs, as for each change alone. A plain
 	 * insert: it is a run's first (no conflict to resolve, and resolving one costs a
 	 * speculative insertion per row).
 	 */
@@ -71,7 +75,8 @@ public class ChangedInputs {
 			FROM (
 			  SELECT a.user_id, a.day, a.reason
 			  FROM (
-			    SELECT e.user_id, (e.recorded_at AT TIME ZONE u.time_zone)::date + k.k AS day, k.k, e.event_at, e.reason
+			    SELECT e.user_id, (e.recorded_at AT TIME ZONE u.time_zone)::date + k.k AS day, e.reason,
+			           min(k.k) AS k, max(e.event_at) AS event_at
 			    FROM (
 			      SELECT r.user_id, r.metric, r.recorded_at, r.ingested_at AS event_at, 'late_data' AS reason
 			      FROM health_reading r
@@ -86,12 +91,13 @@ public class ChangedInputs {
 			    JOIN app_user u ON u.user_id = e.user_id
 			    CROSS JOIN LATERAL generate_series(0, CASE WHEN e.metric IN (:lookbacks) THEN :lookbackDays ELSE 0 END)
 			         AS k(k)
+			    WHERE (e.recorded_at AT TIME ZONE u.time_zone)::date + k.k BETWEEN :first AND :last
+			    GROUP BY 1, 2, 3
 			  ) a
 			  LEFT JOIN LATERAL (SELECT h.user_id, h.inputs_as_of FROM health_score h
 			                     WHERE h.user_id = a.user_id AND h.score_date = a.day
 			                       AND h.score_date BETWEEN :first AND :last OFFSET 0) AS s ON true
-			  WHERE a.day BETWEEN :first AND :last
-			    AND CASE WHEN s.user_id IS NULL THEN a.k = 0
+			  WHERE CASE WHEN s.user_id IS NULL THEN a.k = 0
 			             ELSE s.inputs_as_of < a.event_at + :marginSeconds * interval '1 second' END
 			  UNION ALL
 			  SELECT c.user_id, d.day::date, c.change
