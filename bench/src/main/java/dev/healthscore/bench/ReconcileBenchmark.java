@@ -4,6 +4,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
 
 import dev.healthscore.jobs.HealthScoreApplication;
 import tools.jackson.databind.JsonNode;
@@ -25,7 +30,10 @@ import static dev.healthscore.bench.BenchOptions.option;
  * committed before the next run starts, and the second run must not look again at the
  * first set. With {@code --source=replica} the jobs are given the streaming replica:
  * reconcile then reads the suspects' readings and the full check's checksums there, once
- * the replica has replayed the detection (the wait is part of the time).
+ * the replica has replayed the detection (the wait is part of the time). With
+ * {@code --repeat=N} it holds back N disjoint sets of each kind and lets them arrive in
+ * turn (random, device-days, random, ...), and prints each kind's median ratio too: one
+ * run of a fraction of a second varies by a tenth from one run to the next.
  */
 public final class ReconcileBenchmark {
 
@@ -35,6 +43,9 @@ public final class ReconcileBenchmark {
 	private static final double READINGS_PER_USER_DAY = 40.1;
 
 	private static final JsonMapper JSON = JsonMapper.builder().build();
+
+	/** The kinds of late data, each held back in sets of 0.1% of the readings. */
+	private static final List<String> KINDS = List.of("readings", "device_days");
 
 	private static final String NO_MARGIN = "--healthscore.reconcile.ingest-margin=0s";
 
@@ -55,13 +66,17 @@ public final class ReconcileBenchmark {
 		String to = "--to=" + last;
 		String source = choice(args, "source", "primary", "replica");
 		String layout = choice(args, "layout", "generated", "arrival");
+		int repeat = (int) option(args, "repeat", 1);
+		if (repeat < 1 || repeat > 100) {
+			throw new IllegalArgumentException("--repeat must be 1 to 100, was " + repeat);
+		}
 		Path reports = Files.createTempDirectory("reconcile-bench");
 		try (BenchDatabase db = BenchDatabase.start()) {
 			database = source.equals("replica") ? db.appArgumentsWithReplica() : db.appArguments();
 			JdbcTemplate jdbc = new JdbcTemplate(db.dataSource());
 			run(db, "generate", "--users=" + users, "--days=" + days, "--seed=1", "--end=" + last);
 			long readings = jdbc.queryForObject("SELECT count(*) FROM health_reading", Long.class);
-			holdBack(jdbc);
+			holdBack(jdbc, repeat);
 			if (layout.equals("arrival")) {
 				rewriteInArrivalOrder(jdbc);
 			}
@@ -77,8 +92,23 @@ public final class ReconcileBenchmark {
 			System.out.printf("data:             %,d users x %d days, %,d readings, %,d score rows%n", users, days,
 					readings, scores);
 			System.out.printf("recompute:        %.2f s (job)%n", recompute);
-			for (String set : new String[] { "held_back_readings", "held_back_device_days" }) {
-				reconcileAfterArrival(db, set, new String[] { from, to }, reports, recompute);
+			Map<String, List<Double>> ratios = new TreeMap<>();
+			for (int i = 1; i <= repeat; i++) {
+				for (String kind : KINDS) {
+					double ratio = reconcileAfterArrival(db, kind, set(kind, i), new String[] { from, to }, reports,
+							recompute);
+					ratios.computeIfAbsent(kind, (k) -> new ArrayList<>()).add(ratio);
+				}
+			}
+			if (repeat > 1) {
+				ratios
+					.forEach(
+							(kind, values) -> System.out.printf(
+									"late %s, %d runs: reconcile / recompute = %s;"
+											+ " median %.1f%% (target <= 5%%)%n",
+									kind.replace('_', '-'), values.size(),
+									values.stream().map((v) -> "%.1f%%".formatted(v)).collect(Collectors.joining(", ")),
+									median(values)));
 			}
 			run(db, "run", "reconcile", from, to, NO_MARGIN);
 			System.out.printf("nothing arrived:  reconcile %.2f s (job: what any run costs)%n", lastJobSeconds(jdbc));
@@ -97,8 +127,11 @@ public final class ReconcileBenchmark {
 		}
 	}
 
-	/** Lets a held-back set arrive, then times an incremental reconcile. */
-	private static void reconcileAfterArrival(BenchDatabase db, String set, String[] range, Path reports,
+	/**
+	 * Lets a held-back set arrive, then times an incremental reconcile.
+	 * @return the reconcile's time as a percentage of the recompute's
+	 */
+	private static double reconcileAfterArrival(BenchDatabase db, String kind, String set, String[] range, Path reports,
 			double recompute) {
 		JdbcTemplate jdbc = new JdbcTemplate(db.dataSource());
 		String arrived = arrive(jdbc, set);
@@ -106,7 +139,7 @@ public final class ReconcileBenchmark {
 		run(db, "run", "reconcile", range[0], range[1], "--report=" + report, NO_MARGIN);
 		double seconds = lastJobSeconds(jdbc);
 		JsonNode json = JSON.readTree(report.toFile());
-		System.out.printf("late %s: %s%n", set.substring("held_back_".length()).replace('_', '-'), arrived);
+		System.out.printf("late %s (%s): %s%n", kind.replace('_', '-'), set, arrived);
 		System.out.printf(
 				"  reconcile:      %.2f s (job; detection %.2f s): %,d suspect rows %s, %,d corrected,"
 						+ " %,d fingerprints refreshed; %d of %d blocks of readings read from the primary%n",
@@ -116,6 +149,17 @@ public final class ReconcileBenchmark {
 		System.out.printf("  steps:          %s%n", lastJobSteps(jdbc));
 		System.out.printf("  ratio:          reconcile / recompute = %.1f%% (target <= 5%%)%n",
 				100 * seconds / recompute);
+		return 100 * seconds / recompute;
+	}
+
+	private static String set(String kind, int index) {
+		return "held_back_" + kind + "_" + index;
+	}
+
+	private static double median(List<Double> values) {
+		List<Double> sorted = values.stream().sorted().toList();
+		int middle = sorted.size() / 2;
+		return (sorted.size() % 2 == 1) ? sorted.get(middle) : (sorted.get(middle - 1) + sorted.get(middle)) / 2;
 	}
 
 	/** The last job's steps with their times, and the job's time outside them. */
@@ -131,27 +175,38 @@ public final class ReconcileBenchmark {
 				String.class);
 	}
 
-	/** Moves the two samples aside, as if they had not arrived yet. */
-	private static void holdBack(JdbcTemplate jdbc) {
-		jdbc.execute("""
-				CREATE TABLE held_back_readings AS
-				SELECT * FROM health_reading TABLESAMPLE BERNOULLI (0.1) REPEATABLE (7)""");
-		jdbc.execute(
-				"""
-						CREATE TABLE held_back_device_days AS
-						SELECT r.* FROM health_reading r
-						WHERE abs(hashtextextended(r.user_id || '/' || r.metric || '/' || r.source || '/'
-						                           || (r.recorded_at AT TIME ZONE 'UTC')::date, 7)) % 1000 = 0
-						  AND NOT EXISTS (SELECT 1 FROM held_back_readings h WHERE h.user_id = r.user_id
-						                  AND h.metric = r.metric AND h.recorded_at = r.recorded_at AND h.source = r.source)""");
-		for (String set : new String[] { "held_back_readings", "held_back_device_days" }) {
-			jdbc.update("""
-					DELETE FROM health_reading r USING %s h
-					WHERE r.user_id = h.user_id AND r.metric = h.metric AND r.recorded_at = h.recorded_at
-					  AND r.source = h.source""".formatted(set));
+	/**
+	 * Moves {@code repeat} samples of each kind aside, as if they had not arrived yet,
+	 * each taken from what is left: disjoint.
+	 */
+	private static void holdBack(JdbcTemplate jdbc, int repeat) {
+		for (int i = 1; i <= repeat; i++) {
+			String readings = set(KINDS.get(0), i);
+			jdbc.execute("""
+					CREATE TABLE %s AS
+					SELECT * FROM health_reading TABLESAMPLE BERNOULLI (0.1) REPEATABLE (%d)""".formatted(readings,
+					6 + i));
+			remove(jdbc, readings);
+			// device-days: every reading of a (user, metric, source, UTC day) whose hash
+			// falls in the set's thousandth
+			String deviceDays = set(KINDS.get(1), i);
+			jdbc.execute("""
+					CREATE TABLE %s AS
+					SELECT r.* FROM health_reading r
+					WHERE abs(hashtextextended(r.user_id || '/' || r.metric || '/' || r.source || '/'
+					                           || (r.recorded_at AT TIME ZONE 'UTC')::date, 7)) %% 1000 = %d"""
+				.formatted(deviceDays, i - 1));
+			remove(jdbc, deviceDays);
 		}
 		// they never arrived: not deletions for reconcile to find
 		jdbc.execute("TRUNCATE score_input_change");
+	}
+
+	private static void remove(JdbcTemplate jdbc, String set) {
+		jdbc.update("""
+				DELETE FROM health_reading r USING %s h
+				WHERE r.user_id = h.user_id AND r.metric = h.metric AND r.recorded_at = h.recorded_at
+				  AND r.source = h.source""".formatted(set));
 	}
 
 	/**
