@@ -84,9 +84,13 @@ public class SuspectReadingsItemReader<T> implements ItemStreamReader<T> {
 
 	private WalPosition detected;
 
-	private final AtomicInteger blocksRead = new AtomicInteger();
+	/**
+	 * Blocks whose every user was handed out: what the chunks committed so far read, when
+	 * {@link #update} saves it, so a restart does not count a block read ahead twice.
+	 */
+	private int blocksRead;
 
-	private final AtomicInteger blocksFromPrimary = new AtomicInteger();
+	private int blocksFromPrimary;
 
 	private ExecutorService readAheadExecutor;
 
@@ -123,8 +127,8 @@ public class SuspectReadingsItemReader<T> implements ItemStreamReader<T> {
 	@Override
 	public void open(ExecutionContext executionContext) {
 		this.lastReadUserId = executionContext.getLong(key(), Long.MIN_VALUE);
-		this.blocksRead.set(executionContext.getInt(key(BLOCKS), 0));
-		this.blocksFromPrimary.set(executionContext.getInt(key(BLOCKS_FROM_PRIMARY), 0));
+		this.blocksRead = executionContext.getInt(key(BLOCKS), 0);
+		this.blocksFromPrimary = executionContext.getInt(key(BLOCKS_FROM_PRIMARY), 0);
 		// taken after the detection committed: a replica that replayed it has the
 		// suspects
 		this.detected = this.readSources.primaryPosition();
@@ -161,6 +165,12 @@ public class SuspectReadingsItemReader<T> implements ItemStreamReader<T> {
 			return null;
 		}
 		this.lastReadUserId = next.userId();
+		if (next.endsBlock()) {
+			this.blocksRead++;
+			if (next.fromPrimary()) {
+				this.blocksFromPrimary++;
+			}
+		}
 		return next.item();
 	}
 
@@ -187,15 +197,18 @@ public class SuspectReadingsItemReader<T> implements ItemStreamReader<T> {
 	}
 
 	private List<Prepared<T>> load(SuspectBlock.Users users) {
-		List<ReconcileWork> work = loadWork(users);
+		Loaded loaded = loadWork(users);
+		List<ReconcileWork> work = loaded.work();
 		List<Prepared<T>> prepared = new ArrayList<>(work.size());
-		for (ReconcileWork user : work) {
-			prepared.add(new Prepared<>(user.userId(), this.prepare.apply(user)));
+		for (int i = 0; i < work.size(); i++) {
+			ReconcileWork user = work.get(i);
+			prepared.add(new Prepared<>(user.userId(), this.prepare.apply(user), i == work.size() - 1,
+					loaded.fromPrimary()));
 		}
 		return prepared;
 	}
 
-	private List<ReconcileWork> loadWork(SuspectBlock.Users users) {
+	private Loaded loadWork(SuspectBlock.Users users) {
 		try {
 			return ReplicaReads.read(this.name + ": suspects of the users " + users, () -> loadOnce(users));
 		}
@@ -204,22 +217,18 @@ public class SuspectReadingsItemReader<T> implements ItemStreamReader<T> {
 		}
 	}
 
-	private List<ReconcileWork> loadOnce(SuspectBlock.Users users) throws SQLException {
+	private Loaded loadOnce(SuspectBlock.Users users) throws SQLException {
 		ReadSource source = this.readSources.readSource(this.detected);
 		List<ReconcileWork> work = ReadOnlyTransaction.run(source.dataSource(),
 				(connection) -> this.block.load(connection, users, source.inputsAsOf()));
-		this.blocksRead.incrementAndGet();
-		if (source.fromPrimary()) {
-			this.blocksFromPrimary.incrementAndGet();
-		}
-		return work;
+		return new Loaded(work, source.fromPrimary());
 	}
 
 	@Override
 	public void update(ExecutionContext executionContext) {
 		executionContext.putLong(key(), this.lastReadUserId);
-		executionContext.putInt(key(BLOCKS), this.blocksRead.get());
-		executionContext.putInt(key(BLOCKS_FROM_PRIMARY), this.blocksFromPrimary.get());
+		executionContext.putInt(key(BLOCKS), this.blocksRead);
+		executionContext.putInt(key(BLOCKS_FROM_PRIMARY), this.blocksFromPrimary);
 	}
 
 	@Override
@@ -240,8 +249,16 @@ public class SuspectReadingsItemReader<T> implements ItemStreamReader<T> {
 		return this.name + "." + suffix;
 	}
 
-	/** A user's item, as prepared on a read thread. */
-	private record Prepared<T>(long userId, T item) {
+	/**
+	 * A user's item, as prepared on a read thread, whether it is its block's last and
+	 * where the block was read.
+	 */
+	private record Prepared<T>(long userId, T item, boolean endsBlock, boolean fromPrimary) {
+
+	}
+
+	/** A block's work and whether it was read from the primary. */
+	private record Loaded(List<ReconcileWork> work, boolean fromPrimary) {
 
 	}
 

@@ -74,9 +74,13 @@ class SuspectReadingsItemReaderIntegrationTests {
 	@Test
 	void readsEveryUserWithSuspectsOnceInUserIdOrderWhileReadingSeveralBlocksAtOnce() {
 		SuspectReadingsItemReader<ReconcileWork> reader = reader(2, 3);
-		reader.open(new ExecutionContext());
+		ExecutionContext context = new ExecutionContext();
+		reader.open(context);
 		List<ReconcileWork> work = readAll(reader);
+		reader.update(context);
 		reader.close();
+		// 3 and 5, 6 and 8, 9 and 12, 14
+		assertThat(blocks(context)).containsExactly(4, 4);
 		assertThat(work).extracting(ReconcileWork::userId).containsExactlyElementsOf(USERS_WITH_SUSPECTS);
 		for (ReconcileWork user : work) {
 			List<LocalDate> days = (user.userId() % 2 == 0) ? List.of(DAY, DAY.plusDays(1)) : List.of(DAY);
@@ -102,11 +106,16 @@ class SuspectReadingsItemReaderIntegrationTests {
 		}
 		first.update(context);
 		first.close();
+		// 3 and 5 handed out, 6 of 6 and 8 too; the blocks read ahead do not count
+		assertThat(blocks(context)).containsExactly(1, 1);
 		SuspectReadingsItemReader<ReconcileWork> second = reader(3, 1);
 		second.open(context);
 		readAll(second).forEach((work) -> read.add(work.userId()));
+		second.update(context);
 		second.close();
 		assertThat(read).containsExactlyElementsOf(USERS_WITH_SUSPECTS);
+		// then 8, 9 and 12, and 14
+		assertThat(blocks(context)).containsExactly(3, 3);
 	}
 
 	@Test
@@ -122,6 +131,12 @@ class SuspectReadingsItemReaderIntegrationTests {
 	private static SuspectReadingsItemReader<ReconcileWork> reader(int blockSize, int readThreads) {
 		return new SuspectReadingsItemReader<>("reader", dataSource, primaryOnly(), INSTANCE, new HealthScoreV1(),
 				blockSize, readThreads, Function.identity());
+	}
+
+	/** The blocks read, and of them from the primary, as saved in the context. */
+	private static List<Integer> blocks(ExecutionContext context) {
+		return List.of(context.getInt("reader." + SuspectReadingsItemReader.BLOCKS),
+				context.getInt("reader." + SuspectReadingsItemReader.BLOCKS_FROM_PRIMARY));
 	}
 
 	private static ReplicaGate primaryOnly() {
