@@ -65,7 +65,7 @@ public final class ArchiveBenchmark {
 	}
 
 	public static void main(String[] args) throws Exception {
-		long target = option(args, "rows", 10_000_000);
+		long target = option(args, "rows", 10_000_000, 1, 10_000_000_000L);
 		String source = choice(args, "source", "primary", "replica");
 		fromReplica = source.equals("replica");
 		int users = (int) Math.ceil(target / (MONTH.lengthOfMonth() * READINGS_PER_USER_DAY));

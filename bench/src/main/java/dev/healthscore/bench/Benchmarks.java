@@ -10,7 +10,7 @@ public final class Benchmarks {
 	private static final String USAGE = """
 			Usage: java -jar bench/target/healthscore-bench.jar recompute [--readings=N] [--days=D]
 			       java -jar bench/target/healthscore-bench.jar reconcile [--readings=N] [--days=D] [--source=primary|replica]
-			                                                           [--layout=generated|arrival]
+			                                                           [--layout=generated|arrival] [--repeat=N]
 			       java -jar bench/target/healthscore-bench.jar archive [--rows=N] [--source=primary|replica]""";
 
 	private Benchmarks() {
@@ -19,14 +19,21 @@ public final class Benchmarks {
 	public static void main(String[] args) throws Exception {
 		String name = (args.length > 0) ? args[0] : "";
 		String[] rest = Arrays.copyOfRange(args, Math.min(1, args.length), args.length);
-		switch (name) {
-			case "recompute" -> RecomputeBenchmark.main(rest);
-			case "reconcile" -> ReconcileBenchmark.main(rest);
-			case "archive" -> ArchiveBenchmark.main(rest);
-			default -> {
-				System.err.println(USAGE);
-				System.exit(2);
+		try {
+			switch (name) {
+				case "recompute" -> RecomputeBenchmark.main(rest);
+				case "reconcile" -> ReconcileBenchmark.main(rest);
+				case "archive" -> ArchiveBenchmark.main(rest);
+				default -> {
+					System.err.println(USAGE);
+					System.exit(2);
+				}
 			}
+		}
+		catch (BenchOptions.BadOption ex) {
+			System.err.println(ex.getMessage());
+			System.err.println(USAGE);
+			System.exit(2);
 		}
 	}
 

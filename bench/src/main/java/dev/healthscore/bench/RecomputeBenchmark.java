@@ -26,8 +26,8 @@ public final class RecomputeBenchmark {
 	}
 
 	public static void main(String[] args) throws Exception {
-		long target = option(args, "readings", 10_000_000);
-		int days = (int) option(args, "days", 90);
+		long target = option(args, "readings", 10_000_000, 1, 10_000_000_000L);
+		int days = (int) option(args, "days", 90, 1, 3_650);
 		int users = (int) Math.ceil(target / (days * READINGS_PER_USER_DAY));
 		LocalDate last = LocalDate.parse("2025-06-30");
 		LocalDate first = last.minusDays(days - 1L);

@@ -58,18 +58,15 @@ public final class ReconcileBenchmark {
 	}
 
 	public static void main(String[] args) throws Exception {
-		long target = option(args, "readings", 10_000_000);
-		int days = (int) option(args, "days", 90);
+		long target = option(args, "readings", 10_000_000, 1, 10_000_000_000L);
+		int days = (int) option(args, "days", 90, 1, 3_650);
 		int users = (int) Math.ceil(target / (days * READINGS_PER_USER_DAY));
 		LocalDate last = LocalDate.parse("2025-06-30");
 		String from = "--from=" + last.minusDays(days - 1L);
 		String to = "--to=" + last;
 		String source = choice(args, "source", "primary", "replica");
 		String layout = choice(args, "layout", "generated", "arrival");
-		int repeat = (int) option(args, "repeat", 1);
-		if (repeat < 1 || repeat > 100) {
-			throw new IllegalArgumentException("--repeat must be 1 to 100, was " + repeat);
-		}
+		int repeat = (int) option(args, "repeat", 1, 1, 100);
 		Path reports = Files.createTempDirectory("reconcile-bench");
 		try (BenchDatabase db = BenchDatabase.start()) {
 			database = source.equals("replica") ? db.appArgumentsWithReplica() : db.appArguments();
