@@ -58,16 +58,13 @@ public final class ArchiveBenchmark {
 
 	private static final String BUCKET = "bench";
 
-	/** Whether the archive job is given the replica. */
-	private static boolean fromReplica;
-
 	private ArchiveBenchmark() {
 	}
 
 	public static void main(String[] args) throws Exception {
 		long target = option(args, "rows", 10_000_000, 1, 10_000_000_000L);
 		String source = choice(args, "source", "primary", "replica");
-		fromReplica = source.equals("replica");
+		boolean fromReplica = source.equals("replica");
 		int users = (int) Math.ceil(target / (MONTH.lengthOfMonth() * READINGS_PER_USER_DAY));
 		Path work = Files.createTempDirectory("healthscore-archive-bench");
 		try (BenchDatabase db = BenchDatabase.start();
@@ -78,8 +75,8 @@ public final class ArchiveBenchmark {
 			System.setProperty("aws.accessKeyId", s3.accessKey());
 			System.setProperty("aws.secretAccessKey", s3.secretKey());
 			double load = loadAverage();
-			run(db, s3, Map.of(), "generate", "--users=" + users, "--days=" + MONTH.lengthOfMonth(), "--seed=1",
-					"--end=" + MONTH.atEndOfMonth());
+			run(db, fromReplica, s3, Map.of(), "generate", "--users=" + users, "--days=" + MONTH.lengthOfMonth(),
+					"--seed=1", "--end=" + MONTH.atEndOfMonth());
 			JdbcTemplate jdbc = new JdbcTemplate(db.dataSource());
 			jdbc.execute("VACUUM ANALYZE");
 			long rows = jdbc.queryForObject("SELECT count(*) FROM " + PARTITION, Long.class);
@@ -92,7 +89,7 @@ public final class ArchiveBenchmark {
 					"SET enable_indexscan = off");
 			StepTimes steps = new StepTimes(ArchiveTable.HEALTH_READING, MONTH);
 			HeapSampler heap = HeapSampler.start();
-			double jobSeconds = run(db, s3, Map.of("archiveStepListener", steps), "run", "archive",
+			double jobSeconds = run(db, fromReplica, s3, Map.of("archiveStepListener", steps), "run", "archive",
 					"--before=" + MONTH.plusMonths(1));
 			HeapSampler.Peak peak = heap.stop();
 			System.out.printf("the archive job read the month from the %s%n", source);
@@ -242,7 +239,8 @@ public final class ArchiveBenchmark {
 		}
 	}
 
-	private static double run(BenchDatabase db, EmbeddedS3Server s3, Map<String, Object> beans, String... args) {
+	private static double run(BenchDatabase db, boolean fromReplica, EmbeddedS3Server s3, Map<String, Object> beans,
+			String... args) {
 		List<String> all = new ArrayList<>(List.of(args));
 		all.addAll(List.of(fromReplica ? db.appArgumentsWithReplica() : db.appArguments()));
 		all.add("--healthscore.archive.endpoint=" + s3.endpoint());

@@ -49,11 +49,6 @@ public final class ReconcileBenchmark {
 
 	private static final String NO_MARGIN = "--healthscore.reconcile.ingest-margin=0s";
 
-	/**
-	 * The database arguments every job is run with: the primary, and maybe the replica.
-	 */
-	private static String[] database;
-
 	private ReconcileBenchmark() {
 	}
 
@@ -69,16 +64,17 @@ public final class ReconcileBenchmark {
 		int repeat = (int) option(args, "repeat", 1, 1, 100);
 		Path reports = Files.createTempDirectory("reconcile-bench");
 		try (BenchDatabase db = BenchDatabase.start()) {
-			database = source.equals("replica") ? db.appArgumentsWithReplica() : db.appArguments();
+			// what every job is run with: the primary, and maybe the replica
+			String[] database = source.equals("replica") ? db.appArgumentsWithReplica() : db.appArguments();
 			JdbcTemplate jdbc = new JdbcTemplate(db.dataSource());
-			run(db, "generate", "--users=" + users, "--days=" + days, "--seed=1", "--end=" + last);
+			run(database, "generate", "--users=" + users, "--days=" + days, "--seed=1", "--end=" + last);
 			long readings = jdbc.queryForObject("SELECT count(*) FROM health_reading", Long.class);
 			holdBack(jdbc, repeat);
 			if (layout.equals("arrival")) {
 				rewriteInArrivalOrder(jdbc);
 			}
 			jdbc.execute("VACUUM ANALYZE");
-			run(db, "run", "recompute", from, to);
+			run(database, "run", "recompute", from, to);
 			double recompute = lastJobSeconds(jdbc);
 			long scores = jdbc.queryForObject("SELECT count(*) FROM health_score", Long.class);
 			System.out.printf(
@@ -92,8 +88,8 @@ public final class ReconcileBenchmark {
 			Map<String, List<Double>> ratios = new TreeMap<>();
 			for (int i = 1; i <= repeat; i++) {
 				for (String kind : KINDS) {
-					double ratio = reconcileAfterArrival(db, kind, set(kind, i), new String[] { from, to }, reports,
-							recompute);
+					double ratio = reconcileAfterArrival(db, database, kind, set(kind, i), new String[] { from, to },
+							reports, recompute);
 					ratios.computeIfAbsent(kind, (k) -> new ArrayList<>()).add(ratio);
 				}
 			}
@@ -107,11 +103,11 @@ public final class ReconcileBenchmark {
 									values.stream().map((v) -> "%.1f%%".formatted(v)).collect(Collectors.joining(", ")),
 									median(values)));
 			}
-			run(db, "run", "reconcile", from, to, NO_MARGIN);
+			run(database, "run", "reconcile", from, to, NO_MARGIN);
 			System.out.printf("nothing arrived:  reconcile %.2f s (job: what any run costs)%n", lastJobSeconds(jdbc));
 			System.out.printf("  steps:          %s%n", lastJobSteps(jdbc));
 			Path fullReport = reports.resolve("full.json");
-			run(db, "run", "reconcile", from, to, "--full", "--report=" + fullReport, NO_MARGIN);
+			run(database, "run", "reconcile", from, to, "--full", "--report=" + fullReport, NO_MARGIN);
 			double full = lastJobSeconds(jdbc);
 			JsonNode json = JSON.readTree(fullReport.toFile());
 			System.out.printf(
@@ -128,12 +124,12 @@ public final class ReconcileBenchmark {
 	 * Lets a held-back set arrive, then times an incremental reconcile.
 	 * @return the reconcile's time as a percentage of the recompute's
 	 */
-	private static double reconcileAfterArrival(BenchDatabase db, String kind, String set, String[] range, Path reports,
-			double recompute) {
+	private static double reconcileAfterArrival(BenchDatabase db, String[] database, String kind, String set,
+			String[] range, Path reports, double recompute) {
 		JdbcTemplate jdbc = new JdbcTemplate(db.dataSource());
 		String arrived = arrive(jdbc, set);
 		Path report = reports.resolve(set + ".json");
-		run(db, "run", "reconcile", range[0], range[1], "--report=" + report, NO_MARGIN);
+		run(database, "run", "reconcile", range[0], range[1], "--report=" + report, NO_MARGIN);
 		double seconds = lastJobSeconds(jdbc);
 		JsonNode json = JSON.readTree(report.toFile());
 		System.out.printf("late %s (%s): %s%n", kind.replace('_', '-'), set, arrived);
@@ -245,7 +241,7 @@ public final class ReconcileBenchmark {
 				ORDER BY job_execution_id DESC LIMIT 1""", Double.class);
 	}
 
-	private static void run(BenchDatabase db, String... args) {
+	private static void run(String[] database, String... args) {
 		String[] all = new String[args.length + database.length];
 		System.arraycopy(args, 0, all, 0, args.length);
 		System.arraycopy(database, 0, all, args.length, database.length);
