@@ -1,5 +1,7 @@
 package dev.healthscore.bench;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -62,33 +64,36 @@ public final class ReconcileBenchmark {
 		String source = choice(args, "source", "primary", "replica");
 		String layout = choice(args, "layout", "generated", "arrival");
 		int repeat = (int) option(args, "repeat", 1, 1, 100);
+		boolean fresh = choice(args, "jvm", "shared", "fresh").equals("fresh");
 		Path reports = Files.createTempDirectory("reconcile-bench");
 		try (BenchDatabase db = BenchDatabase.start()) {
 			// what every job is run with: the primary, and maybe the replica
 			String[] database = source.equals("replica") ? db.appArgumentsWithReplica() : db.appArguments();
+			Jobs jobs = new Jobs(database, fresh ? reports.resolve("jobs.log") : null);
 			JdbcTemplate jdbc = new JdbcTemplate(db.dataSource());
-			run(database, "generate", "--users=" + users, "--days=" + days, "--seed=1", "--end=" + last);
+			jobs.run("generate", "--users=" + users, "--days=" + days, "--seed=1", "--end=" + last);
 			long readings = jdbc.queryForObject("SELECT count(*) FROM health_reading", Long.class);
 			holdBack(jdbc, repeat);
 			if (layout.equals("arrival")) {
 				rewriteInArrivalOrder(jdbc);
 			}
 			jdbc.execute("VACUUM ANALYZE");
-			run(database, "run", "recompute", from, to);
+			jobs.run("run", "recompute", from, to);
 			double recompute = lastJobSeconds(jdbc);
 			long scores = jdbc.queryForObject("SELECT count(*) FROM health_score", Long.class);
 			System.out.printf(
 					"%nreconcile benchmark (%d cores, heap max %d MiB), jobs reading from the %s, readings stored in %s"
-							+ " order%n",
+							+ " order, %s%n",
 					Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20, source,
-					layout.equals("arrival") ? "arrival (ingested_at)" : "generated (user by user)");
+					layout.equals("arrival") ? "arrival (ingested_at)" : "generated (user by user)",
+					fresh ? "each command in a JVM of its own" : "every command in this JVM");
 			System.out.printf("data:             %,d users x %d days, %,d readings, %,d score rows%n", users, days,
 					readings, scores);
 			System.out.printf("recompute:        %.2f s (job)%n", recompute);
 			Map<String, List<Double>> ratios = new TreeMap<>();
 			for (int i = 1; i <= repeat; i++) {
 				for (String kind : KINDS) {
-					double ratio = reconcileAfterArrival(db, database, kind, set(kind, i), new String[] { from, to },
+					double ratio = reconcileAfterArrival(db, jobs, kind, set(kind, i), new String[] { from, to },
 							reports, recompute);
 					ratios.computeIfAbsent(kind, (k) -> new ArrayList<>()).add(ratio);
 				}
@@ -103,11 +108,11 @@ public final class ReconcileBenchmark {
 									values.stream().map((v) -> "%.1f%%".formatted(v)).collect(Collectors.joining(", ")),
 									median(values)));
 			}
-			run(database, "run", "reconcile", from, to, NO_MARGIN);
+			jobs.run("run", "reconcile", from, to, NO_MARGIN);
 			System.out.printf("nothing arrived:  reconcile %.2f s (job: what any run costs)%n", lastJobSeconds(jdbc));
 			System.out.printf("  steps:          %s%n", lastJobSteps(jdbc));
 			Path fullReport = reports.resolve("full.json");
-			run(database, "run", "reconcile", from, to, "--full", "--report=" + fullReport, NO_MARGIN);
+			jobs.run("run", "reconcile", from, to, "--full", "--report=" + fullReport, NO_MARGIN);
 			double full = lastJobSeconds(jdbc);
 			JsonNode json = JSON.readTree(fullReport.toFile());
 			System.out.printf(
@@ -124,12 +129,12 @@ public final class ReconcileBenchmark {
 	 * Lets a held-back set arrive, then times an incremental reconcile.
 	 * @return the reconcile's time as a percentage of the recompute's
 	 */
-	private static double reconcileAfterArrival(BenchDatabase db, String[] database, String kind, String set,
-			String[] range, Path reports, double recompute) {
+	private static double reconcileAfterArrival(BenchDatabase db, Jobs jobs, String kind, String set, String[] range,
+			Path reports, double recompute) {
 		JdbcTemplate jdbc = new JdbcTemplate(db.dataSource());
 		String arrived = arrive(jdbc, set);
 		Path report = reports.resolve(set + ".json");
-		run(database, "run", "reconcile", range[0], range[1], "--report=" + report, NO_MARGIN);
+		jobs.run("run", "reconcile", range[0], range[1], "--report=" + report, NO_MARGIN);
 		double seconds = lastJobSeconds(jdbc);
 		JsonNode json = JSON.readTree(report.toFile());
 		System.out.printf("late %s (%s): %s%n", kind.replace('_', '-'), set, arrived);
@@ -241,17 +246,52 @@ public final class ReconcileBenchmark {
 				ORDER BY job_execution_id DESC LIMIT 1""", Double.class);
 	}
 
-	private static void run(String[] database, String... args) {
-		String[] all = new String[args.length + database.length];
-		System.arraycopy(args, 0, all, 0, args.length);
-		System.arraycopy(database, 0, all, args.length, database.length);
-		long started = System.nanoTime();
-		int exit = HealthScoreApplication.run(all);
-		if (exit != 0) {
-			throw new IllegalStateException("'%s' exited with %d".formatted(String.join(" ", args), exit));
+	/**
+	 * Runs the application's commands: in this JVM, or each in a JVM of its own, as a
+	 * scheduled one-shot task runs a job (then every run pays for loading what it uses,
+	 * and the job's time shows it).
+	 *
+	 * @param database the database arguments every command is run with
+	 * @param log where the JVMs of their own write their output, or null to run in this
+	 * JVM
+	 */
+	record Jobs(String[] database, Path log) {
+
+		void run(String... args) {
+			List<String> all = new ArrayList<>(List.of(args));
+			all.addAll(List.of(this.database));
+			long started = System.nanoTime();
+			int exit = (this.log != null) ? runInOwnJvm(all) : HealthScoreApplication.run(all.toArray(String[]::new));
+			if (exit != 0) {
+				throw new IllegalStateException("'%s' exited with %d".formatted(String.join(" ", args), exit));
+			}
+			System.out.printf("%s %s took %s%s%n", args[0], (args.length > 1) ? args[1] : "",
+					Duration.ofNanos(System.nanoTime() - started), (this.log != null) ? " in a JVM of its own" : "");
 		}
-		System.out.printf("%s %s took %s%n", args[0], (args.length > 1) ? args[1] : "",
-				Duration.ofNanos(System.nanoTime() - started));
+
+		/** Runs the application's main class from this benchmark's jar. */
+		private int runInOwnJvm(List<String> args) {
+			List<String> command = new ArrayList<>(
+					List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+							"-Dloader.main=" + HealthScoreApplication.class.getName(), "-cp",
+							System.getProperty("java.class.path"),
+							"org.springframework.boot.loader.launch.PropertiesLauncher"));
+			command.addAll(args);
+			try {
+				return new ProcessBuilder(command).redirectErrorStream(true)
+					.redirectOutput(ProcessBuilder.Redirect.appendTo(this.log.toFile()))
+					.start()
+					.waitFor();
+			}
+			catch (IOException ex) {
+				throw new UncheckedIOException("Cannot start " + command, ex);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				throw new IllegalStateException("Interrupted while running " + args, ex);
+			}
+		}
+
 	}
 
 }
