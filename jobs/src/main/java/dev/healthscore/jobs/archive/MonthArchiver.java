@@ -1,7 +1,6 @@
 package dev.healthscore.jobs.archive;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -243,28 +242,18 @@ final class MonthArchiver {
 	 */
 	private <T> T readPartition(Month work, String what, PartitionRead<T> read) throws Exception {
 		WalPosition position = this.readSources.primaryPosition();
-		try {
-			return ReplicaReads
-				.read("Job execution %d: %s of %s".formatted(work.jobExecutionId, what, work.partition()), () -> {
+		return ReplicaReads.read("Job execution %d: %s of %s".formatted(work.jobExecutionId, what, work.partition()),
+				() -> {
 					ReadSource source = this.readSources.readSource(position);
-					try {
-						if (source.fromPrimary()) {
-							return read.run(work.connection);
-						}
-						logger.info("Job execution {}: {} of {} reads the replica", work.jobExecutionId, what,
-								work.partition());
-						try (Connection replica = source.dataSource().getConnection()) {
-							return read.run(replica);
-						}
+					if (source.fromPrimary()) {
+						return read.run(work.connection);
 					}
-					catch (IOException ex) {
-						throw new UncheckedIOException(ex);
+					logger.info("Job execution {}: {} of {} reads the replica", work.jobExecutionId, what,
+							work.partition());
+					try (Connection replica = source.dataSource().getConnection()) {
+						return read.run(replica);
 					}
 				});
-		}
-		catch (UncheckedIOException ex) {
-			throw ex.getCause();
-		}
 	}
 
 	private void exportAgain(Month work, ArchiveState from, List<String> problems) throws SQLException {

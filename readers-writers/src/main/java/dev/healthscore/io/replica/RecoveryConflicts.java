@@ -75,13 +75,13 @@ public final class RecoveryConflicts {
 	 * is thrown.
 	 * @param what what the work reads, for the log
 	 */
-	public static <T> T retry(String what, SqlWork<T> work) throws SQLException {
+	public static <T, E extends Exception> T retry(String what, Work<T, E> work) throws E {
 		return retry(what, MAX_ATTEMPTS_DEFAULT, INITIAL_BACKOFF_DEFAULT, Pause.SLEEP, work);
 	}
 
 	/**
-	 * Runs a query made with Spring's JDBC templates as {@link #retry(String, SqlWork)}
-	 * runs plain JDBC work: their exceptions wrap the cancelled statement's.
+	 * Runs a query made with Spring's JDBC templates as {@link #retry(String, Work)} runs
+	 * plain JDBC work: their exceptions wrap the cancelled statement's.
 	 * @param what what the query reads, for the log
 	 */
 	public static <T> T retryQuery(String what, Supplier<T> query) {
@@ -128,8 +128,9 @@ public final class RecoveryConflicts {
 
 	/** Work that a recovery conflict may cancel, throwing {@code E}. */
 	@FunctionalInterface
-	interface Work<T, E extends Exception> {
+	public interface Work<T, E extends Exception> {
 
+		/** Does the work once. */
 		T run() throws E;
 
 	}

@@ -24,13 +24,13 @@ public final class ReplicaReads {
 	 * @param what what the read is, for the log
 	 * @param attempt one attempt, asking the gate where to read
 	 * @return what the attempt that succeeded returned
-	 * @throws SQLException what the last attempt threw
+	 * @throws E what the last attempt threw
 	 */
-	public static <T> T read(String what, RecoveryConflicts.SqlWork<T> attempt) throws SQLException {
+	public static <T, E extends Exception> T read(String what, RecoveryConflicts.Work<T, E> attempt) throws E {
 		try {
 			return RecoveryConflicts.retry(what, attempt);
 		}
-		catch (SQLException ex) {
+		catch (Exception ex) {
 			if (!isConnectionFailure(ex)) {
 				throw ex;
 			}
@@ -38,7 +38,7 @@ public final class ReplicaReads {
 			try {
 				return attempt.run();
 			}
-			catch (SQLException again) {
+			catch (Exception again) {
 				again.addSuppressed(ex);
 				throw again;
 			}
