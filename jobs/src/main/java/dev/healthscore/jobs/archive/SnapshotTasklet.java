@@ -1,7 +1,5 @@
 package dev.healthscore.jobs.archive;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.sql.Statement;
 import java.time.Clock;
 
@@ -55,25 +53,13 @@ final class SnapshotTasklet implements Tasklet {
 	@Override
 	public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) throws Exception {
 		Long jobExecutionId = contribution.getStepExecution().getJobExecutionId();
-		Exported exported;
-		try {
-			exported = ReadOnlyTransaction.run(this.dataSource, (connection) -> {
-				try (Statement statement = connection.createStatement()) {
-					statement.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
-				}
-				try {
-					ArchiveManifest manifest = this.exporter.exportSnapshot(connection, ArchiveTable.APP_USER,
-							jobExecutionId);
-					return new Exported(manifest, this.verifier.verify(connection, manifest));
-				}
-				catch (IOException ex) {
-					throw new UncheckedIOException(ex);
-				}
-			});
-		}
-		catch (UncheckedIOException ex) {
-			throw ex.getCause();
-		}
+		Exported exported = ReadOnlyTransaction.run(this.dataSource, (connection) -> {
+			try (Statement statement = connection.createStatement()) {
+				statement.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+			}
+			ArchiveManifest manifest = this.exporter.exportSnapshot(connection, ArchiveTable.APP_USER, jobExecutionId);
+			return new Exported(manifest, this.verifier.verify(connection, manifest));
+		});
 		if (!exported.verification().matches()) {
 			throw new IllegalStateException("Snapshot " + exported.manifest().location()
 					+ " does not match app_user as exported: " + exported.verification().problems());

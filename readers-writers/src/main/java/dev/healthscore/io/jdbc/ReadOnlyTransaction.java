@@ -19,9 +19,10 @@ public final class ReadOnlyTransaction {
 
 	/**
 	 * Reads with {@code work} in a read-only transaction on a connection of
-	 * {@code dataSource}.
+	 * {@code dataSource}; it is rolled back when {@code work} throws.
+	 * @throws E what {@code work} throws besides {@link SQLException}
 	 */
-	public static <T> T run(DataSource dataSource, Work<T> work) throws SQLException {
+	public static <T, E extends Exception> T run(DataSource dataSource, Work<T, E> work) throws SQLException, E {
 		try (Connection connection = dataSource.getConnection()) {
 			boolean autoCommit = connection.getAutoCommit();
 			connection.setAutoCommit(false);
@@ -31,7 +32,7 @@ public final class ReadOnlyTransaction {
 				result = work.read(connection);
 				connection.commit();
 			}
-			catch (SQLException | RuntimeException ex) {
+			catch (Exception ex) {
 				try {
 					connection.rollback();
 					restore(connection, autoCommit);
@@ -51,11 +52,14 @@ public final class ReadOnlyTransaction {
 		connection.setAutoCommit(autoCommit);
 	}
 
-	/** Reads on a connection inside the transaction. */
+	/**
+	 * Reads on a connection inside the transaction; may throw a checked exception
+	 * {@code E} of its own (such as an {@link java.io.IOException} of what it writes).
+	 */
 	@FunctionalInterface
-	public interface Work<T> {
+	public interface Work<T, E extends Exception> {
 
-		T read(Connection connection) throws SQLException;
+		T read(Connection connection) throws SQLException, E;
 
 	}
 
