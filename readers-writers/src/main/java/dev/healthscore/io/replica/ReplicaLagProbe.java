@@ -48,20 +48,10 @@ public class ReplicaLagProbe {
 	 * @throws DataAccessResourceFailureException when the primary cannot be queried
 	 */
 	public ReplicaLag measure() {
-		Instant measuredAt;
-		String primaryLsn;
-		try (Connection connection = this.primary.getConnection();
-				PreparedStatement ps = connection.prepareStatement(PRIMARY_SQL);
-				ResultSet rs = ps.executeQuery()) {
-			rs.next();
-			measuredAt = rs.getObject(1, OffsetDateTime.class).toInstant();
-			primaryLsn = rs.getString(2);
-		}
-		catch (SQLException ex) {
-			throw new DataAccessResourceFailureException(
-					"Cannot read the primary's WAL position to measure the replica's lag: " + ex.getMessage(), ex);
-		}
-		return measureReplica(measuredAt, primaryLsn);
+		PrimaryPoint point = queryPrimary(this.primary, PRIMARY_SQL,
+				"the primary's WAL position to measure the replica's lag",
+				(rs) -> new PrimaryPoint(rs.getObject(1, OffsetDateTime.class).toInstant(), rs.getString(2)));
+		return measureReplica(point.measuredAt(), point.lsn());
 	}
 
 	private ReplicaLag measureReplica(Instant measuredAt, String primaryLsn) {
@@ -111,16 +101,8 @@ public class ReplicaLagProbe {
 	 * @throws DataAccessResourceFailureException when the primary cannot be queried
 	 */
 	static WalPosition position(DataSource primary) {
-		try (Connection connection = primary.getConnection();
-				PreparedStatement ps = connection.prepareStatement("SELECT pg_current_wal_lsn()::text");
-				ResultSet rs = ps.executeQuery()) {
-			rs.next();
-			return WalPosition.parse(rs.getString(1));
-		}
-		catch (SQLException ex) {
-			throw new DataAccessResourceFailureException("Cannot read the primary's WAL position: " + ex.getMessage(),
-					ex);
-		}
+		return queryPrimary(primary, "SELECT pg_current_wal_lsn()::text", "the primary's WAL position",
+				(rs) -> WalPosition.parse(rs.getString(1)));
 	}
 
 	/**
@@ -129,15 +111,38 @@ public class ReplicaLagProbe {
 	 * @throws DataAccessResourceFailureException when the primary cannot be queried
 	 */
 	public static Instant now(DataSource primary) {
+		return queryPrimary(primary, "SELECT now()", "the primary's clock",
+				(rs) -> rs.getObject(1, OffsetDateTime.class).toInstant());
+	}
+
+	/**
+	 * Reads the one row of {@code sql} on a connection of its own to {@code primary}.
+	 * @param what what the row is, for the message when it cannot be read
+	 * @throws DataAccessResourceFailureException when the primary cannot be queried
+	 */
+	private static <T> T queryPrimary(DataSource primary, String sql, String what, Row<T> row) {
 		try (Connection connection = primary.getConnection();
-				PreparedStatement ps = connection.prepareStatement("SELECT now()");
+				PreparedStatement ps = connection.prepareStatement(sql);
 				ResultSet rs = ps.executeQuery()) {
 			rs.next();
-			return rs.getObject(1, OffsetDateTime.class).toInstant();
+			return row.read(rs);
 		}
 		catch (SQLException ex) {
-			throw new DataAccessResourceFailureException("Cannot read the primary's clock: " + ex.getMessage(), ex);
+			throw new DataAccessResourceFailureException("Cannot read " + what + ": " + ex.getMessage(), ex);
 		}
+	}
+
+	/** The primary's clock and WAL position (text), read together. */
+	private record PrimaryPoint(Instant measuredAt, String lsn) {
+
+	}
+
+	/** What a row of the primary's says. */
+	@FunctionalInterface
+	private interface Row<T> {
+
+		T read(ResultSet rs) throws SQLException;
+
 	}
 
 }
