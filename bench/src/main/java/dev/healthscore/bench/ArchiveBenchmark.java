@@ -31,6 +31,7 @@ import dev.healthscore.io.s3.EmbeddedS3Server;
 import dev.healthscore.jobs.HealthScoreApplication;
 import dev.healthscore.jobs.archive.ArchiveStepListener;
 import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyManager;
 import software.amazon.awssdk.services.s3.S3Client;
 
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -98,7 +99,7 @@ public final class ArchiveBenchmark {
 			Path folder = work.resolve("local");
 			List<Path> files = download(client, manifest, folder);
 			DuckDbWrite duck = duckDbWrite(folder);
-			DuckDbWrite duckExport = duckDbExport(db, folder);
+			DuckDbExport duckExport = duckDbExport(db, folder);
 			ArchiveWriterTiming.Result writer = writerAlone(files, folder.resolve("writer-alone.parquet"));
 			new ArchiveReport(users, rows, load, copy, sorted, jobSeconds, steps, peak, manifest, duck, duckExport,
 					writer)
@@ -176,7 +177,7 @@ public final class ArchiveBenchmark {
 	 * detached (kept for the grace period). Returns null, said so, where {@code mkfifo}
 	 * is missing.
 	 */
-	private static DuckDbWrite duckDbExport(BenchDatabase db, Path folder) throws Exception {
+	private static DuckDbExport duckDbExport(BenchDatabase db, Path folder) throws Exception {
 		Path pipe = folder.resolve("rows.csv");
 		if (!makePipe(pipe)) {
 			System.out.println("DuckDB export: not measured, mkfifo is not available to make its pipe");
@@ -200,14 +201,15 @@ public final class ArchiveBenchmark {
 				set.execute("SET TimeZone = 'UTC'");
 			}
 			statement.execute("SET TimeZone = 'UTC'");
+			CopyManager copy = postgres.unwrap(PGConnection.class).getCopyAPI();
 			long started = System.nanoTime();
-			postgres.unwrap(PGConnection.class).getCopyAPI().copyOut(rowsOut, OutputStream.nullOutputStream());
+			copy.copyOut(rowsOut, OutputStream.nullOutputStream());
 			double csvSeconds = (System.nanoTime() - started) / 1e9;
 			started = System.nanoTime();
 			// opening the pipe waits for DuckDB to open its end
 			CompletableFuture<Long> sent = CompletableFuture.supplyAsync(() -> {
 				try (OutputStream to = Files.newOutputStream(pipe)) {
-					return postgres.unwrap(PGConnection.class).getCopyAPI().copyOut(rowsOut, to);
+					return copy.copyOut(rowsOut, to);
 				}
 				catch (Exception ex) {
 					throw new IllegalStateException("COPY to DuckDB's pipe failed", ex);
@@ -223,7 +225,7 @@ public final class ArchiveBenchmark {
 							"DuckDB wrote %d rows of the %d sent".formatted(result.getLong(1), rows));
 				}
 			}
-			return new DuckDbWrite(rows, csvSeconds, seconds, Files.size(out), Double.NaN);
+			return new DuckDbExport(rows, seconds, Files.size(out), csvSeconds);
 		}
 		finally {
 			Files.deleteIfExists(pipe);
@@ -282,13 +284,23 @@ public final class ArchiveBenchmark {
 	 *
 	 * @param rows the rows written
 	 * @param loadSeconds loading them into DuckDB first, untimed in {@code writeSeconds}
-	 * (for the export: PostgreSQL's CSV COPY of them alone, to nowhere)
 	 * @param writeSeconds writing them
 	 * @param bytes the file's size
-	 * @param sortAndWriteSeconds sorting them in the archive's order and writing them, or
-	 * NaN when not measured
+	 * @param sortAndWriteSeconds sorting them in the archive's order and writing them
 	 */
 	record DuckDbWrite(long rows, double loadSeconds, double writeSeconds, long bytes, double sortAndWriteSeconds) {
+
+	}
+
+	/**
+	 * What DuckDB did doing the export's job.
+	 *
+	 * @param rows the rows PostgreSQL sent and DuckDB wrote
+	 * @param seconds from the start of PostgreSQL's COPY to DuckDB's file written
+	 * @param bytes the file's size
+	 * @param csvSeconds PostgreSQL's CSV COPY of the rows alone, to nowhere
+	 */
+	record DuckDbExport(long rows, double seconds, long bytes, double csvSeconds) {
 
 	}
 

@@ -26,7 +26,7 @@ import dev.healthscore.io.archive.ArchiveWriterTiming;
  */
 record ArchiveReport(int users, long rows, double loadAverage, BenchDatabase.CopyResult copy,
 		BenchDatabase.CopyResult sorted, double jobSeconds, ArchiveBenchmark.StepTimes steps, HeapSampler.Peak heap,
-		ArchiveManifest manifest, ArchiveBenchmark.DuckDbWrite duck, ArchiveBenchmark.DuckDbWrite duckExport,
+		ArchiveManifest manifest, ArchiveBenchmark.DuckDbWrite duck, ArchiveBenchmark.DuckDbExport duckExport,
 		ArchiveWriterTiming.Result writer) {
 
 	private static final double MIB = 1024 * 1024;
@@ -83,8 +83,8 @@ record ArchiveReport(int users, long rows, double loadAverage, BenchDatabase.Cop
 							+ " PostgreSQL as stored (COPY as CSV through a pipe), sorted like the archive by"
 							+ " DuckDB, written to Parquet (zstd), %.1f MiB; PostgreSQL's CSV COPY alone takes"
 							+ " %.2f s%n",
-					this.duckExport.writeSeconds(), this.duckExport.rows() / this.duckExport.writeSeconds(),
-					this.duckExport.bytes() / MIB, this.duckExport.loadSeconds());
+					this.duckExport.seconds(), this.duckExport.rows() / this.duckExport.seconds(),
+					this.duckExport.bytes() / MIB, this.duckExport.csvSeconds());
 		}
 		if (this.writer != null) {
 			System.out.printf(
@@ -100,7 +100,7 @@ record ArchiveReport(int users, long rows, double loadAverage, BenchDatabase.Cop
 		if (this.duckExport != null) {
 			System.out
 				.printf("                  export rows/s / DuckDB export rows/s = %.2f (the same job: PostgreSQL to"
-						+ " sorted Parquet)%n", this.duckExport.writeSeconds() / export);
+						+ " sorted Parquet)%n", this.duckExport.seconds() / export);
 		}
 		if (this.writer != null) {
 			System.out.printf(

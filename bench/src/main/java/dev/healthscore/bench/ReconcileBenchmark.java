@@ -145,9 +145,9 @@ public final class ReconcileBenchmark {
 				json.get("suspectsByReason"), json.get("corrected").asLong(), json.get("refreshed").asLong(),
 				json.get("blocksReadFromPrimary").asLong(), json.get("blocksRead").asLong());
 		System.out.printf("  steps:          %s%n", lastJobSteps(jdbc));
-		System.out.printf("  ratio:          reconcile / recompute = %.1f%% (target <= 5%%)%n",
-				100 * seconds / recompute);
-		return 100 * seconds / recompute;
+		double percent = 100 * seconds / recompute;
+		System.out.printf("  ratio:          reconcile / recompute = %.1f%% (target <= 5%%)%n", percent);
+		return percent;
 	}
 
 	private static String set(String kind, int index) {
