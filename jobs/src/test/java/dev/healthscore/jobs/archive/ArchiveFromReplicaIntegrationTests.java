@@ -91,7 +91,7 @@ class ArchiveFromReplicaIntegrationTests {
 		JdbcTemplate primary = database("late_write");
 		assertThat(app("late_write", NOW, "run", "archive")).isZero();
 		assertThat(states(primary)).containsOnly("DETACHED");
-		applyDelay(Duration.ofSeconds(3));
+		ReplicaFaults.delay(cluster, Duration.ofSeconds(3));
 		primary.update("""
 				INSERT INTO health_reading_2024_12 (user_id, metric, recorded_at, value, source, ingested_at)
 				VALUES (1, 'steps', '2024-12-15T12:00:00Z', 1234, 'written-after-detach', now())""");
@@ -129,7 +129,7 @@ class ArchiveFromReplicaIntegrationTests {
 	@Test
 	void underThePrimaryPolicyALaggingReplicaIsBypassed(CapturedOutput output) {
 		JdbcTemplate primary = database("primary_policy");
-		applyDelay(Duration.ofSeconds(60));
+		ReplicaFaults.delay(cluster, Duration.ofSeconds(60));
 		primary.execute("SELECT txid_current()");
 		assertThat(app("primary_policy", NOW, "run", "archive", "--healthscore.replica.lag-policy=primary",
 				"--healthscore.replica.max-lag=1s", "--healthscore.replica.max-lag-bytes=0"))
@@ -163,10 +163,6 @@ class ArchiveFromReplicaIntegrationTests {
 
 	private static List<String> states(JdbcTemplate jdbc) {
 		return jdbc.queryForList("SELECT state FROM archive_ledger ORDER BY table_name, month", String.class);
-	}
-
-	private static void applyDelay(Duration delay) {
-		ReplicaFaults.delay(cluster, delay);
 	}
 
 	private static String url(String postgresUrl, String database) {

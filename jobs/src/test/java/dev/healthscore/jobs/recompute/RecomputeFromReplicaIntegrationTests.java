@@ -69,14 +69,10 @@ class RecomputeFromReplicaIntegrationTests {
 		ReplicaFaults.removeDelay(cluster);
 	}
 
-	private static void applyDelay(Duration delay) {
-		ReplicaFaults.delay(cluster, delay);
-	}
-
 	@Test
 	void aLaggingReplicaWithinTheMaximumIsReadAndTheScoreSaysWhatItSaw() {
 		assertThat(app("run", "recompute", "--from=" + FIRST, "--to=" + LAST)).isZero();
-		applyDelay(Duration.ofSeconds(30));
+		ReplicaFaults.delay(cluster, Duration.ofSeconds(30));
 		primary.update("""
 				INSERT INTO health_reading (user_id, metric, recorded_at, value, source, ingested_at)
 				VALUES (1, 'steps', ?::date + time '12:00' AT TIME ZONE 'UTC', 49999, 'scale', now())""", LAST);
@@ -90,7 +86,7 @@ class RecomputeFromReplicaIntegrationTests {
 
 	@Test
 	void underTheFailPolicyALaggingReplicaStopsTheJobWithExitCodeFour() {
-		applyDelay(Duration.ofSeconds(30));
+		ReplicaFaults.delay(cluster, Duration.ofSeconds(30));
 		primary.execute("SELECT txid_current()");
 		await().atMost(Duration.ofSeconds(10)).until(() -> !caughtUp());
 		assertThat(app("run", "recompute", "--from=" + FIRST, "--to=" + LAST, "--users=2",
@@ -101,7 +97,7 @@ class RecomputeFromReplicaIntegrationTests {
 
 	@Test
 	void underThePrimaryPolicyALaggingReplicaIsBypassedAndThatIsRecorded() throws Exception {
-		applyDelay(Duration.ofSeconds(30));
+		ReplicaFaults.delay(cluster, Duration.ofSeconds(30));
 		primary.execute("SELECT txid_current()");
 		await().atMost(Duration.ofSeconds(10)).until(() -> !caughtUp());
 		assertThat(app("run", "recompute", "--from=" + FIRST, "--to=" + LAST, "--users=3",

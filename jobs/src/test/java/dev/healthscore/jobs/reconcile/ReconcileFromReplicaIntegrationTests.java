@@ -20,7 +20,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
@@ -89,7 +88,7 @@ class ReconcileFromReplicaIntegrationTests {
 		Path report = dir.resolve("incremental.json");
 		assertThat(reconcile("--report=" + report)).isZero();
 		assertThat(ScoreAssertions.differences(primary, FIRST, LAST)).isEmpty();
-		JsonNode json = read(report);
+		JsonNode json = ReconcileScenario.readReport(report);
 		assertThat(json.get("corrected").asLong()).isEqualTo(3);
 		assertThat(json.get("blocksRead").asLong()).isPositive();
 		assertThat(json.get("blocksReadFromPrimary").asLong()).isZero();
@@ -102,9 +101,9 @@ class ReconcileFromReplicaIntegrationTests {
 			.isTrue();
 		Path full = dir.resolve("full.json");
 		assertThat(reconcile("--full", "--report=" + full)).isZero();
-		assertThat(read(full).get("fullCheckReadFrom").asString()).isEqualTo("replica");
-		assertThat(read(full).get("fullCheck").get("differingRanges").asLong()).isZero();
-		assertThat(read(full).get("corrected").asLong()).isZero();
+		assertThat(ReconcileScenario.readReport(full).get("fullCheckReadFrom").asString()).isEqualTo("replica");
+		assertThat(ReconcileScenario.readReport(full).get("fullCheck").get("differingRanges").asLong()).isZero();
+		assertThat(ReconcileScenario.readReport(full).get("corrected").asLong()).isZero();
 		assertThat(output.getOut()).contains("full check computes its checksums on the replica")
 			.doesNotContain("reading this range from the primary");
 	}
@@ -112,21 +111,21 @@ class ReconcileFromReplicaIntegrationTests {
 	@Test
 	void theScoresStepWaitsForTheReplicaToReplayTheDetectionThoughItsLagIsWithinTheMaximum(@TempDir Path dir,
 			CapturedOutput output) {
-		applyDelay(DELAY);
+		ReplicaFaults.delay(cluster, DELAY);
 		long user = scenario.liveUsers().get(3);
 		scenario.lateReading(user, "sleep_minutes", DAY, "15:00", OVERSLEPT);
 		Path report = dir.resolve("report.json");
 		assertThat(reconcile("--report=" + report, "--healthscore.replica.max-lag=10m")).isZero();
 		assertThat(output.getOut()).contains("not yet up to").contains("waiting up to");
-		assertThat(read(report).get("blocksReadFromPrimary").asLong()).isZero();
-		assertThat(read(report).get("corrected").asLong()).isEqualTo(1);
+		assertThat(ReconcileScenario.readReport(report).get("blocksReadFromPrimary").asLong()).isZero();
+		assertThat(ReconcileScenario.readReport(report).get("corrected").asLong()).isEqualTo(1);
 		assertThat(ScoreAssertions.differences(primary, FIRST, LAST)).isEmpty();
 	}
 
 	@Test
 	void theFullCheckWaitsForTheReplicaToReplayWhatTheDetectionStartedFromWithNoTransactionOpenOnThePrimary(
 			@TempDir Path dir, CapturedOutput output) throws Exception {
-		applyDelay(Duration.ofSeconds(5));
+		ReplicaFaults.delay(cluster, Duration.ofSeconds(5));
 		long user = scenario.liveUsers().get(4);
 		// bypasses the change log: only the full check's checksums can find it
 		assertThat(scenario.deleteReadingsUnlogged(user, "steps", DAY)).isPositive();
@@ -140,7 +139,7 @@ class ReconcileFromReplicaIntegrationTests {
 				"SELECT count(*) FROM pg_stat_activity WHERE state LIKE 'idle in transaction%'", Long.class))
 			.isZero();
 		assertThat(run.get(60, TimeUnit.SECONDS)).isZero();
-		JsonNode json = read(report);
+		JsonNode json = ReconcileScenario.readReport(report);
 		assertThat(json.get("fullCheckReadFrom").asString()).isEqualTo("replica");
 		assertThat(json.get("corrected").asLong()).isEqualTo(1);
 		assertThat(ScoreAssertions.differences(primary, FIRST, LAST)).isEmpty();
@@ -163,19 +162,19 @@ class ReconcileFromReplicaIntegrationTests {
 			lock.rollback();
 			assertThat(run.get(60, TimeUnit.SECONDS)).isZero();
 		}
-		assertThat(read(report).get("fullCheckReadFrom").asString()).isEqualTo("replica");
+		assertThat(ReconcileScenario.readReport(report).get("fullCheckReadFrom").asString()).isEqualTo("replica");
 		assertThat(ScoreAssertions.differences(primary, FIRST, LAST)).isEmpty();
 	}
 
 	@Test
 	void underTheFailPolicyAReplicaThatHasNotReplayedTheDetectionFailsTheRunWhichALaterRunCompletes() {
-		applyDelay(Duration.ofSeconds(60));
+		ReplicaFaults.delay(cluster, Duration.ofSeconds(60));
 		long user = scenario.liveUsers().get(5);
 		scenario.lateReading(user, "sleep_minutes", DAY, "18:00", OVERSLEPT);
 		assertThat(reconcile("--healthscore.replica.lag-policy=fail", "--healthscore.replica.max-lag=10m"))
 			.isEqualTo(4);
 		assertThat(ScoreAssertions.differences(primary, FIRST, LAST)).isNotEmpty();
-		applyDelay(Duration.ZERO);
+		ReplicaFaults.delay(cluster, Duration.ZERO);
 		cluster.awaitCaughtUp(Duration.ofSeconds(30));
 		assertThat(reconcile()).isZero();
 		assertThat(ScoreAssertions.differences(primary, FIRST, LAST)).isEmpty();
@@ -183,30 +182,22 @@ class ReconcileFromReplicaIntegrationTests {
 
 	@Test
 	void underThePrimaryPolicyTheBlocksTheReplicaCannotServeAreReadFromThePrimary(@TempDir Path dir) {
-		applyDelay(Duration.ofSeconds(60));
+		ReplicaFaults.delay(cluster, Duration.ofSeconds(60));
 		long user = scenario.liveUsers().get(6);
 		scenario.lateReading(user, "sleep_minutes", DAY, "06:45", OVERSLEPT);
 		Path report = dir.resolve("report.json");
 		assertThat(reconcile("--report=" + report, "--healthscore.replica.lag-policy=primary",
 				"--healthscore.replica.max-lag=10m"))
 			.isZero();
-		JsonNode json = read(report);
+		JsonNode json = ReconcileScenario.readReport(report);
 		assertThat(json.get("blocksReadFromPrimary").asLong()).isPositive().isEqualTo(json.get("blocksRead").asLong());
 		assertThat(ScoreAssertions.differences(primary, FIRST, LAST)).isEmpty();
-	}
-
-	private static void applyDelay(Duration delay) {
-		ReplicaFaults.delay(cluster, delay);
 	}
 
 	private static int reconcile(String... options) {
 		List<String> args = new ArrayList<>(List.of("run", "reconcile", "--from=" + FIRST, "--to=" + LAST));
 		args.addAll(List.of(options));
 		return app(args.toArray(String[]::new));
-	}
-
-	private static JsonNode read(Path report) {
-		return JsonMapper.builder().build().readTree(report.toFile());
 	}
 
 	private static int app(String... args) {

@@ -17,7 +17,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.jdbc.core.JdbcTemplate;
 
@@ -106,7 +105,7 @@ class ReconcileJobIntegrationTests {
 		List<String> changed = this.scenario.changedRows();
 		assertThat(changed).hasSizeGreaterThan(2 * 40);
 		assertThat(this.scenario.corrections(job)).isEqualTo(changed);
-		JsonNode json = read(report);
+		JsonNode json = ReconcileScenario.readReport(report);
 		assertThat(json.get("corrected").asLong()).isEqualTo(changed.size());
 		// no replica configured: every block from the primary
 		assertThat(json.get("blocksReadFromPrimary").asLong()).isPositive().isEqualTo(json.get("blocksRead").asLong());
@@ -123,8 +122,8 @@ class ReconcileJobIntegrationTests {
 		assertThat(this.scenario.count("SELECT count(*) FROM quarantined_reading WHERE source = 'late-band'")).isOne();
 		Path second = dir.resolve("second.json");
 		assertThat(reconcile("--report=" + second)).isZero();
-		assertThat(read(second).get("corrected").asLong()).isZero();
-		assertThat(read(second).get("refreshed").asLong()).isZero();
+		assertThat(ReconcileScenario.readReport(second).get("corrected").asLong()).isZero();
+		assertThat(ReconcileScenario.readReport(second).get("refreshed").asLong()).isZero();
 		assertThat(this.scenario.count("SELECT count(*) FROM score_correction")).isEqualTo(changed.size());
 	}
 
@@ -157,12 +156,12 @@ class ReconcileJobIntegrationTests {
 			.containsExactlyInAnyOrder("missing_score,score_deletedfalse",
 					"missing_score,score_deleted,unscored_daytrue");
 		assertThat(this.scenario.count("SELECT count(*) FROM score_correction WHERE old_score IS NOT NULL")).isZero();
-		JsonNode json = read(report);
+		JsonNode json = ReconcileScenario.readReport(report);
 		assertThat(json.get("corrected").asLong()).isEqualTo(deleted.size());
 		assertThat(fieldNames(json.get("suspectsByReason"))).containsExactlyInAnyOrder("score_deleted", "unscored_day");
 		Path second = dir.resolve("second.json");
 		assertThat(reconcile("--report=" + second)).isZero();
-		assertThat(read(second).get("suspects").asLong()).isZero();
+		assertThat(ReconcileScenario.readReport(second).get("suspects").asLong()).isZero();
 		assertThat(this.scenario.count("SELECT count(*) FROM score_correction")).isEqualTo(deleted.size());
 	}
 
@@ -181,10 +180,11 @@ class ReconcileJobIntegrationTests {
 		assertThat(
 				jdbc.queryForList("SELECT DISTINCT array_to_string(reasons, ',') FROM score_correction", String.class))
 			.containsExactly("missing_score,unscored_day");
-		assertThat(fieldNames(read(report).get("suspectsByReason"))).containsExactly("unscored_day");
+		assertThat(fieldNames(ReconcileScenario.readReport(report).get("suspectsByReason")))
+			.containsExactly("unscored_day");
 		Path second = dir.resolve("second.json");
 		assertThat(reconcile("--report=" + second)).isZero();
-		assertThat(read(second).get("suspects").asLong()).isZero();
+		assertThat(ReconcileScenario.readReport(second).get("suspects").asLong()).isZero();
 	}
 
 	@Test
@@ -235,7 +235,7 @@ class ReconcileJobIntegrationTests {
 		Path report = dir.resolve("dry.json");
 		assertThat(reconcile("--dry-run", "--full", "--upgrade-version", "--report=" + report)).isZero();
 		assertThat(this.scenario.digests()).isEqualTo(before);
-		JsonNode json = read(report);
+		JsonNode json = ReconcileScenario.readReport(report);
 		assertThat(json.get("dryRun").asBoolean()).isTrue();
 		long wouldCorrect = json.get("corrected").asLong();
 		assertThat(wouldCorrect).isGreaterThan(40);
@@ -249,7 +249,7 @@ class ReconcileJobIntegrationTests {
 	void fullFindsATamperedScoreAndADeletionTheChangeLogMissed(@TempDir Path dir) throws Exception {
 		Path clean = dir.resolve("clean.json");
 		assertThat(reconcile("--full", "--report=" + clean)).isZero();
-		assertThat(read(clean).get("suspects").asLong()).isZero();
+		assertThat(ReconcileScenario.readReport(clean).get("suspects").asLong()).isZero();
 		jdbc.update(
 				"""
 						UPDATE health_score SET score = score + 1 WHERE (user_id, score_date) =
@@ -259,19 +259,19 @@ class ReconcileJobIntegrationTests {
 		assertThat(this.scenario.deleteReadingsUnlogged(watchUser, "steps", DAY)).isPositive();
 		Path incremental = dir.resolve("incremental.json");
 		assertThat(reconcile("--report=" + incremental)).isZero();
-		assertThat(read(incremental).get("suspects").asLong()).isZero();
+		assertThat(ReconcileScenario.readReport(incremental).get("suspects").asLong()).isZero();
 		assertThat(ScoreAssertions.differences(jdbc, FIRST, LAST)).hasSize(2);
 		Path full = dir.resolve("full.json");
 		assertThat(reconcile("--full", "--report=" + full)).isZero();
 		assertThat(ScoreAssertions.differences(jdbc, FIRST, LAST)).isEmpty();
-		JsonNode json = read(full);
+		JsonNode json = ReconcileScenario.readReport(full);
 		assertThat(fieldNames(json.get("suspectsByReason"))).containsExactly("inputs_changed", "tampered");
 		assertThat(json.get("corrected").asLong()).isEqualTo(2);
 		assertThat(json.get("fullCheck").get("differingRanges").asInt()).isBetween(1, 2);
 		assertThat(json.get("fullCheckReadFrom").asString()).isEqualTo("primary");
 		Path again = dir.resolve("again.json");
 		assertThat(reconcile("--full", "--report=" + again)).isZero();
-		assertThat(read(again).get("suspects").asLong()).isZero();
+		assertThat(ReconcileScenario.readReport(again).get("suspects").asLong()).isZero();
 	}
 
 	@Test
@@ -328,10 +328,6 @@ class ReconcileJobIntegrationTests {
 		List<String> args = new ArrayList<>(List.of("run", "reconcile", "--from=" + FIRST, "--to=" + LAST));
 		args.addAll(List.of(options));
 		return app(args.toArray(String[]::new));
-	}
-
-	private static JsonNode read(Path report) {
-		return JsonMapper.builder().build().readTree(report.toFile());
 	}
 
 	private static List<String> fieldNames(JsonNode node) {

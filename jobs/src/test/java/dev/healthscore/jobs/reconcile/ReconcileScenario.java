@@ -1,5 +1,6 @@
 package dev.healthscore.jobs.reconcile;
 
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -10,6 +11,9 @@ import java.util.List;
 import java.util.Map;
 
 import javax.sql.DataSource;
+
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.jdbc.core.JdbcTemplate;
 
@@ -190,6 +194,11 @@ final class ReconcileScenario {
 
 	long count(String sql, Object... args) {
 		return this.jdbc.queryForObject(sql, Long.class, args);
+	}
+
+	/** A reconcile report written with {@code --report}. */
+	static JsonNode readReport(Path report) {
+		return JsonMapper.builder().build().readTree(report.toFile());
 	}
 
 }
