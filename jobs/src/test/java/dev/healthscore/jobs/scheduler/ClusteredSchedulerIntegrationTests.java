@@ -36,6 +36,8 @@ class ClusteredSchedulerIntegrationTests {
 
 	private static final Pattern HEALTH_PORT = Pattern.compile("health on port (\\d+)");
 
+	private static final Pattern INSTANCE = Pattern.compile("\"instance\":\"([^\"]+)\"");
+
 	private static EmbeddedPostgres postgres;
 
 	private static HikariDataSource dataSource;
@@ -62,7 +64,8 @@ class ClusteredSchedulerIntegrationTests {
 
 	@Test
 	void twoSchedulersRunEveryFiringOnceAndAnswerTheirHealthChecks(@TempDir Path dir) throws Exception {
-		List<Process> nodes = List.of(start(dir.resolve("a.log")), start(dir.resolve("b.log")));
+		List<Path> logs = List.of(dir.resolve("a.log"), dir.resolve("b.log"));
+		List<Process> nodes = List.of(start(logs.get(0)), start(logs.get(1)));
 		try {
 			await().atMost(Duration.ofSeconds(150)).pollInterval(Duration.ofSeconds(1)).until(() -> firings() >= 2);
 			List<String> asOf = jdbc.queryForList("""
@@ -72,14 +75,30 @@ class ClusteredSchedulerIntegrationTests {
 					WHERE i.job_name = 'recompute' AND p.parameter_name = 'as-of'""", String.class);
 			assertThat(asOf).hasSizeGreaterThanOrEqualTo(2).doesNotHaveDuplicates();
 			assertThat(asOf).allSatisfy((instant) -> assertThat(instant).endsWith(":00Z"));
-			assertThat(jdbc.queryForObject("SELECT count(DISTINCT instance_name) FROM qrtz_scheduler_state",
-					Integer.class))
-				.isEqualTo(2);
-			for (Path log : List.of(dir.resolve("a.log"), dir.resolve("b.log"))) {
-				HttpResponse<String> health = health(log);
+			List<String> instances = new ArrayList<>();
+			for (int i = 0; i < nodes.size(); i++) {
+				HttpResponse<String> health = health(logs.get(i));
 				assertThat(health.statusCode()).isEqualTo(200);
 				assertThat(health.body()).contains("\"status\":\"UP\"").contains("\"database\":\"up\"");
+				Matcher instance = INSTANCE.matcher(health.body());
+				assertThat(instance.find()).as(health.body()).isTrue();
+				// Quartz's own AUTO id (host and millisecond) let two nodes share one id
+				assertThat(instance.group(1)).contains("-" + nodes.get(i).pid() + "-");
+				instances.add(instance.group(1));
 			}
+			// both check in; a node stalled past the check-in interval is briefly taken
+			// for dead
+			await().atMost(Duration.ofSeconds(30))
+				.untilAsserted(() -> assertThat(
+						jdbc.queryForList("SELECT instance_name FROM qrtz_scheduler_state", String.class))
+					.containsExactlyInAnyOrderElementsOf(instances));
+		}
+		catch (AssertionError | RuntimeException ex) {
+			for (Path log : logs) {
+				ex.addSuppressed(new AssertionError("output of the node that wrote " + log.getFileName() + ":\n"
+						+ (Files.exists(log) ? Files.readString(log) : "(none)")));
+			}
+			throw ex;
 		}
 		finally {
 			for (Process node : nodes) {
