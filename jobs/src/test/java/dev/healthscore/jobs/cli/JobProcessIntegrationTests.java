@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.healthscore.jobs.HealthScoreApplication;
 import dev.healthscore.jobs.ScoreAssertions;
+import dev.healthscore.jobs.WriteGate;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -51,13 +52,8 @@ class JobProcessIntegrationTests {
 		assertThat(HealthScoreApplication.run("generate", "--users=120", "--days=28", "--end=" + LAST,
 				"--spring.datasource.url=" + url(), "--spring.datasource.username=postgres"))
 			.isZero();
-		// every chunk's write takes at least 100 ms, so that the job is still running
-		// when signalled
-		jdbc.execute("""
-				CREATE FUNCTION slow_down() RETURNS trigger LANGUAGE plpgsql AS $$
-				BEGIN PERFORM pg_sleep(0.1); RETURN NULL; END $$""");
-		jdbc.execute(
-				"CREATE TRIGGER slow_down AFTER INSERT ON health_score FOR EACH STATEMENT EXECUTE FUNCTION slow_down()");
+		// holds a job's writes while a test signals it or starts a second run
+		WriteGate.install(jdbc, "health_score");
 	}
 
 	@AfterAll
@@ -69,9 +65,16 @@ class JobProcessIntegrationTests {
 	@Test
 	void sigtermStopsTheJobAfterItsChunkExitsFiveAndTheSameCommandResumesIt(@TempDir Path dir) throws Exception {
 		jdbc.execute("TRUNCATE health_score");
-		Process process = start(dir, "run", "recompute", "--from=" + FIRST, "--to=" + LAST);
-		await().atMost(Duration.ofSeconds(60)).until(() -> count("SELECT count(*) FROM health_score") > 0);
-		process.destroy();
+		Process process;
+		try (WriteGate gate = WriteGate.shut(dataSource)) {
+			process = start(dir, "run", "recompute", "--from=" + FIRST, "--to=" + LAST);
+			gate.awaitWriterHeld();
+			process.destroy();
+			// the job is asked to stop while its first chunks wait to commit
+			await().atMost(Duration.ofSeconds(60))
+				.until(() -> Files.readString(dir.resolve("out.log"))
+					.contains("Shutdown requested: stopping the running job after its current chunk"));
+		}
 		assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
 		assertThat(process.exitValue()).as(Files.readString(dir.resolve("out.log"))).isEqualTo(5);
 		assertThat(jdbc.queryForObject("SELECT status FROM batch_job_execution ORDER BY job_execution_id DESC LIMIT 1",
@@ -80,21 +83,23 @@ class JobProcessIntegrationTests {
 		long usersDone = count("SELECT count(DISTINCT user_id) FROM health_score");
 		assertThat(usersDone).isLessThan(120);
 		assertThat(app("run", "recompute", "--from=" + FIRST, "--to=" + LAST)).isZero();
-		assertThat(Files.readString(dir.resolve("out.log"))).contains("Shutdown requested");
 		assertThat(ScoreAssertions.differences(jdbc, FIRST, LAST)).isEmpty();
 	}
 
 	@Test
 	void aSecondRunOfARunningJobIsRefusedWithExitCodeThree(@TempDir Path dir) throws Exception {
 		jdbc.execute("TRUNCATE health_score");
-		Process process = start(dir, "run", "recompute", "--from=" + FIRST, "--to=" + FIRST.plusDays(20));
-		try {
-			await().atMost(Duration.ofSeconds(60)).until(() -> count("SELECT count(*) FROM health_score") > 0);
+		Process process = null;
+		try (WriteGate gate = WriteGate.shut(dataSource)) {
+			process = start(dir, "run", "recompute", "--from=" + FIRST, "--to=" + FIRST.plusDays(20));
+			gate.awaitWriterHeld();
 			assertThat(app("run", "recompute", "--from=" + LAST.minusDays(2), "--to=" + LAST)).isEqualTo(3);
 		}
 		finally {
-			process.destroy();
-			process.waitFor(60, TimeUnit.SECONDS);
+			if (process != null) {
+				process.destroy();
+				process.waitFor(60, TimeUnit.SECONDS);
+			}
 		}
 	}
 

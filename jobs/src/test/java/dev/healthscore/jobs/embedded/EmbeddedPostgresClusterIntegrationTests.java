@@ -94,7 +94,7 @@ class EmbeddedPostgresClusterIntegrationTests {
 		cluster.setApplyDelay(Duration.ofHours(1));
 		primary.update("INSERT INTO note VALUES (4, 'delayed')");
 		await().during(Duration.ofMillis(500))
-			.atMost(Duration.ofSeconds(2))
+			.atMost(Duration.ofSeconds(10))
 			.until(() -> replica.queryForObject("SELECT count(*) FROM note WHERE id = 4", Long.class) == 0);
 		assertThat(replica.queryForObject("SHOW recovery_min_apply_delay", String.class)).isEqualTo("1h");
 		cluster.setApplyDelay(Duration.ZERO);

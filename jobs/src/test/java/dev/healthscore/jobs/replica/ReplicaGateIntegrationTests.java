@@ -75,12 +75,15 @@ class ReplicaGateIntegrationTests {
 	void aCaughtUpReplicaHasNoLagThoughItsLastReplayedCommitIsOlderOnAnIdlePrimary() {
 		insertNote();
 		cluster.awaitCaughtUp(Duration.ofSeconds(10));
-		ReplicaLag lag = probe.measure();
-		assertThat(lag.caughtUp()).isTrue();
-		assertThat(lag.bytes()).isZero();
-		assertThat(lag.timeLag()).isZero();
-		assertThat(Duration.between(lag.replayTimestamp(), lag.measuredAt())).isPositive();
-		assertThat(lag.replayedUpTo()).isEqualTo(lag.measuredAt());
+		// again if the primary wrote WAL of its own (a checkpoint, autovacuum) since
+		await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+			ReplicaLag lag = probe.measure();
+			assertThat(lag.caughtUp()).isTrue();
+			assertThat(lag.bytes()).isZero();
+			assertThat(lag.timeLag()).isZero();
+			assertThat(Duration.between(lag.replayTimestamp(), lag.measuredAt())).isPositive();
+			assertThat(lag.replayedUpTo()).isEqualTo(lag.measuredAt());
+		});
 	}
 
 	@Test
@@ -137,7 +140,7 @@ class ReplicaGateIntegrationTests {
 		Instant delayed = insertNote();
 		CompletableFuture<ReadSource> waiting = CompletableFuture.supplyAsync(
 				() -> gate(LagPolicy.WAIT, Duration.ZERO).waitTimeout(Duration.ofSeconds(30)).build().readSource());
-		await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(() -> !waiting.isDone());
+		await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(10)).until(() -> !waiting.isDone());
 		cluster.setApplyDelay(Duration.ZERO);
 		ReadSource source = waiting.get(30, TimeUnit.SECONDS);
 		assertThat(source.dataSource()).isSameAs(replica);
@@ -174,7 +177,7 @@ class ReplicaGateIntegrationTests {
 			.supplyAsync(() -> gate(LagPolicy.WAIT, Duration.ofMinutes(1)).waitTimeout(Duration.ofSeconds(60))
 				.build()
 				.readSource());
-		await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(() -> !waiting.isDone());
+		await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(10)).until(() -> !waiting.isDone());
 		cluster.startReplica();
 		ReadSource source = waiting.get(60, TimeUnit.SECONDS);
 		assertThat(source.dataSource()).isSameAs(replica);
