@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -222,7 +223,7 @@ public final class ArchiveBenchmark {
 				result.next();
 				if (result.getLong(1) != rows) {
 					throw new IllegalStateException(
-							"DuckDB wrote %d rows of the %d sent".formatted(result.getLong(1), rows));
+							String.format(Locale.ROOT, "DuckDB wrote %d rows of the %d sent", result.getLong(1), rows));
 				}
 			}
 			return new DuckDbExport(rows, seconds, Files.size(out), csvSeconds);
@@ -251,10 +252,11 @@ public final class ArchiveBenchmark {
 		long started = System.nanoTime();
 		int exit = HealthScoreApplication.run(beans, all.toArray(String[]::new));
 		if (exit != 0) {
-			throw new IllegalStateException("'%s' exited with %d".formatted(String.join(" ", args), exit));
+			throw new IllegalStateException(
+					String.format(Locale.ROOT, "'%s' exited with %d", String.join(" ", args), exit));
 		}
 		double seconds = (System.nanoTime() - started) / 1e9;
-		System.out.printf("%s took %.1f s%n", args[0].equals("run") ? args[1] : args[0], seconds);
+		System.out.printf(Locale.ROOT, "%s took %.1f s%n", args[0].equals("run") ? args[1] : args[0], seconds);
 		return seconds;
 	}
 

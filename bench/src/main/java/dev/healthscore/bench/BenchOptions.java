@@ -2,6 +2,7 @@ package dev.healthscore.bench;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 
 /** The benchmarks' {@code --name=value} options. */
 final class BenchOptions {
@@ -40,7 +41,7 @@ final class BenchOptions {
 	static long option(String[] args, String name, long fallback, long min, long max) {
 		long value = option(args, name, fallback);
 		if (value < min || value > max) {
-			throw new BadOption("--%s must be %d to %d, was %d".formatted(name, min, max, value));
+			throw new BadOption(String.format(Locale.ROOT, "--%s must be %d to %d, was %d", name, min, max, value));
 		}
 		return value;
 	}

@@ -1,5 +1,6 @@
 package dev.healthscore.bench;
 
+import java.util.Locale;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -37,7 +38,8 @@ final class LagSampler implements AutoCloseable {
 	}
 
 	synchronized String summary() {
-		return "max %,d bytes of WAL, max %,d ms (%d samples)".formatted(this.maxBytes, this.maxMillis, this.samples);
+		return String.format(Locale.ROOT, "max %,d bytes of WAL, max %,d ms (%d samples)", this.maxBytes,
+				this.maxMillis, this.samples);
 	}
 
 	@Override

@@ -2,6 +2,7 @@ package dev.healthscore.bench;
 
 import java.time.Duration;
 import java.time.LocalDate;
+import java.util.Locale;
 
 import dev.healthscore.io.replica.ReplicaLagProbe;
 import dev.healthscore.jobs.HealthScoreApplication;
@@ -44,13 +45,14 @@ public final class RecomputeBenchmark {
 			BenchDatabase.CopyResult copy = db.copyOutBinary(inputs);
 			BenchDatabase.CopyResult copyAgain = db.copyOutBinary(inputs);
 			double copySeconds = Math.min(copy.seconds(), copyAgain.seconds());
-			System.out.printf("%nrecompute benchmark (%d cores, heap max %d MiB)%n",
+			System.out.printf(Locale.ROOT, "%nrecompute benchmark (%d cores, heap max %d MiB)%n",
 					Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20);
-			System.out.printf("data:            %,d users x %d days, %,d readings in health_reading%n", users, days,
-					readings);
-			System.out.printf("input rows:      %,d (scored metrics, range plus 28-day lookback)%n", copy.rows());
-			System.out.printf("COPY binary out: %.2f s and %.2f s (%,.0f rows/s best, %.1f MiB)%n", copy.seconds(),
-					copyAgain.seconds(), copy.rows() / copySeconds, copy.bytes() / 1048576.0);
+			System.out.printf(Locale.ROOT, "data:            %,d users x %d days, %,d readings in health_reading%n",
+					users, days, readings);
+			System.out.printf(Locale.ROOT, "input rows:      %,d (scored metrics, range plus 28-day lookback)%n",
+					copy.rows());
+			System.out.printf(Locale.ROOT, "COPY binary out: %.2f s and %.2f s (%,.0f rows/s best, %.1f MiB)%n",
+					copy.seconds(), copyAgain.seconds(), copy.rows() / copySeconds, copy.bytes() / 1048576.0);
 			for (String threads : option(args, "threads", "1,2,4").split(",")) {
 				recompute(db, jdbc, "replica", threads.trim(), first, last, copy.rows(), copySeconds);
 			}
@@ -69,7 +71,7 @@ public final class RecomputeBenchmark {
 					SELECT extract(epoch FROM end_time - start_time) FROM batch_job_execution
 					ORDER BY job_execution_id DESC LIMIT 1""", Double.class);
 			long userDays = jdbc.queryForObject("SELECT count(*) FROM health_score", Long.class);
-			System.out.printf(
+			System.out.printf(Locale.ROOT,
 					"recompute from the %s, %s thread(s): %.2f s; %,d user-days, %,.0f user-days/s, %,.0f readings/s; job / COPY = %.2f (target <= 3); replica lag during the run: %s%n",
 					source, threads, jobSeconds, userDays, userDays / jobSeconds, inputRows / jobSeconds,
 					jobSeconds / copySeconds, lag.summary());
@@ -88,7 +90,8 @@ public final class RecomputeBenchmark {
 		long started = System.nanoTime();
 		int exit = HealthScoreApplication.run(all);
 		if (exit != 0) {
-			throw new IllegalStateException("'%s' exited with %d".formatted(String.join(" ", args), exit));
+			throw new IllegalStateException(
+					String.format(Locale.ROOT, "'%s' exited with %d", String.join(" ", args), exit));
 		}
 		System.out.printf("%s took %s%n", args[0], Duration.ofNanos(System.nanoTime() - started));
 	}

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
@@ -81,15 +82,15 @@ public final class ReconcileBenchmark {
 			jobs.run("run", "recompute", from, to);
 			double recompute = lastJobSeconds(jdbc);
 			long scores = jdbc.queryForObject("SELECT count(*) FROM health_score", Long.class);
-			System.out.printf(
+			System.out.printf(Locale.ROOT,
 					"%nreconcile benchmark (%d cores, heap max %d MiB), jobs reading from the %s, readings stored in %s"
 							+ " order, %s%n",
 					Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20, source,
 					layout.equals("arrival") ? "arrival (ingested_at)" : "generated (user by user)",
 					fresh ? "each command in a JVM of its own" : "every command in this JVM");
-			System.out.printf("data:             %,d users x %d days, %,d readings, %,d score rows%n", users, days,
-					readings, scores);
-			System.out.printf("recompute:        %.2f s (job)%n", recompute);
+			System.out.printf(Locale.ROOT, "data:             %,d users x %d days, %,d readings, %,d score rows%n",
+					users, days, readings, scores);
+			System.out.printf(Locale.ROOT, "recompute:        %.2f s (job)%n", recompute);
 			Map<String, List<Double>> ratios = new TreeMap<>();
 			for (int i = 1; i <= repeat; i++) {
 				for (String kind : KINDS) {
@@ -99,23 +100,23 @@ public final class ReconcileBenchmark {
 				}
 			}
 			if (repeat > 1) {
-				ratios
-					.forEach(
-							(kind, values) -> System.out.printf(
-									"late %s, %d runs: reconcile / recompute = %s;"
-											+ " median %.1f%% (target <= 5%%)%n",
-									kind.replace('_', '-'), values.size(),
-									values.stream().map((v) -> "%.1f%%".formatted(v)).collect(Collectors.joining(", ")),
-									median(values)));
+				ratios.forEach((kind, values) -> System.out.printf(Locale.ROOT,
+						"late %s, %d runs: reconcile / recompute = %s;" + " median %.1f%% (target <= 5%%)%n",
+						kind.replace('_', '-'), values.size(),
+						values.stream()
+							.map((v) -> String.format(Locale.ROOT, "%.1f%%", v))
+							.collect(Collectors.joining(", ")),
+						median(values)));
 			}
 			jobs.run("run", "reconcile", from, to, NO_MARGIN);
-			System.out.printf("nothing arrived:  reconcile %.2f s (job: what any run costs)%n", lastJobSeconds(jdbc));
+			System.out.printf(Locale.ROOT, "nothing arrived:  reconcile %.2f s (job: what any run costs)%n",
+					lastJobSeconds(jdbc));
 			System.out.printf("  steps:          %s%n", lastJobSteps(jdbc));
 			Path fullReport = reports.resolve("full.json");
 			jobs.run("run", "reconcile", from, to, "--full", "--report=" + fullReport, NO_MARGIN);
 			double full = lastJobSeconds(jdbc);
 			JsonNode json = JSON.readTree(fullReport.toFile());
-			System.out.printf(
+			System.out.printf(Locale.ROOT,
 					"reconcile --full: %.2f s (job; detection %.2f s, checksums on the %s, %s): %,d suspect rows,"
 							+ " %,d corrected; --full / recompute = %.1f%%%n",
 					full, json.get("detectSeconds").asDouble(), json.get("fullCheckReadFrom").asString(),
@@ -138,7 +139,7 @@ public final class ReconcileBenchmark {
 		double seconds = lastJobSeconds(jdbc);
 		JsonNode json = JSON.readTree(report.toFile());
 		System.out.printf("late %s (%s): %s%n", kind.replace('_', '-'), set, arrived);
-		System.out.printf(
+		System.out.printf(Locale.ROOT,
 				"  reconcile:      %.2f s (job; detection %.2f s): %,d suspect rows %s, %,d corrected,"
 						+ " %,d fingerprints refreshed; %d of %d blocks of readings read from the primary%n",
 				seconds, json.get("detectSeconds").asDouble(), json.get("suspects").asLong(),
@@ -146,7 +147,7 @@ public final class ReconcileBenchmark {
 				json.get("blocksReadFromPrimary").asLong(), json.get("blocksRead").asLong());
 		System.out.printf("  steps:          %s%n", lastJobSteps(jdbc));
 		double percent = 100 * seconds / recompute;
-		System.out.printf("  ratio:          reconcile / recompute = %.1f%% (target <= 5%%)%n", percent);
+		System.out.printf(Locale.ROOT, "  ratio:          reconcile / recompute = %.1f%% (target <= 5%%)%n", percent);
 		return percent;
 	}
 
@@ -180,20 +181,19 @@ public final class ReconcileBenchmark {
 	private static void holdBack(JdbcTemplate jdbc, int repeat) {
 		for (int i = 1; i <= repeat; i++) {
 			String readings = set(KINDS.get(0), i);
-			jdbc.execute("""
+			jdbc.execute(String.format(Locale.ROOT, """
 					CREATE TABLE %s AS
-					SELECT * FROM health_reading TABLESAMPLE BERNOULLI (0.1) REPEATABLE (%d)""".formatted(readings,
-					6 + i));
+					SELECT * FROM health_reading TABLESAMPLE BERNOULLI (0.1) REPEATABLE (%d)""", readings, 6 + i));
 			remove(jdbc, readings);
 			// device-days: every reading of a (user, metric, source, UTC day) whose hash
 			// falls in the set's thousandth
 			String deviceDays = set(KINDS.get(1), i);
-			jdbc.execute("""
+			jdbc.execute(String.format(Locale.ROOT, """
 					CREATE TABLE %s AS
 					SELECT r.* FROM health_reading r
 					WHERE abs(hashtextextended(r.user_id || '/' || r.metric || '/' || r.source || '/'
-					                           || (r.recorded_at AT TIME ZONE 'UTC')::date, 7)) %% 1000 = %d"""
-				.formatted(deviceDays, i - 1));
+					                           || (r.recorded_at AT TIME ZONE 'UTC')::date, 7)) %% 1000 = %d""",
+					deviceDays, i - 1));
 			remove(jdbc, deviceDays);
 		}
 		// they never arrived: not deletions for reconcile to find
@@ -224,7 +224,8 @@ public final class ReconcileBenchmark {
 		jdbc.execute("DROP TABLE arrival");
 		// the rewrite is not a change of the inputs
 		jdbc.execute("TRUNCATE score_input_change");
-		System.out.printf("readings stored again in arrival order in %.1f s%n", (System.nanoTime() - started) / 1e9);
+		System.out.printf(Locale.ROOT, "readings stored again in arrival order in %.1f s%n",
+				(System.nanoTime() - started) / 1e9);
 	}
 
 	/** Inserts a held-back set, ingested now; returns what arrived. */
@@ -232,7 +233,7 @@ public final class ReconcileBenchmark {
 		long rows = jdbc.update("""
 				INSERT INTO health_reading (user_id, metric, recorded_at, value, source)
 				SELECT user_id, metric, recorded_at, value, source FROM %s""".formatted(set));
-		return "%,d readings (%s), %,d user-days".formatted(rows, jdbc.queryForObject("""
+		return String.format(Locale.ROOT, "%,d readings (%s), %,d user-days", rows, jdbc.queryForObject("""
 				SELECT string_agg(metric || ' ' || n, ', ' ORDER BY metric)
 				FROM (SELECT metric, count(*) AS n FROM %s GROUP BY metric) m""".formatted(set), String.class),
 				jdbc.queryForObject(
@@ -263,7 +264,8 @@ public final class ReconcileBenchmark {
 			long started = System.nanoTime();
 			int exit = (this.log != null) ? runInOwnJvm(all) : HealthScoreApplication.run(all.toArray(String[]::new));
 			if (exit != 0) {
-				throw new IllegalStateException("'%s' exited with %d".formatted(String.join(" ", args), exit));
+				throw new IllegalStateException(
+						String.format(Locale.ROOT, "'%s' exited with %d", String.join(" ", args), exit));
 			}
 			System.out.printf("%s %s took %s%s%n", args[0], (args.length > 1) ? args[1] : "",
 					Duration.ofNanos(System.nanoTime() - started), (this.log != null) ? " in a JVM of its own" : "");

@@ -2,6 +2,7 @@ package dev.healthscore.infra;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.function.Function;
 
@@ -111,9 +112,9 @@ public record HealthScoreStackProps(String vpcId, List<String> availabilityZones
 		availabilityZones = List.copyOf(availabilityZones);
 		privateSubnetIds = List.copyOf(privateSubnetIds);
 		if (privateSubnetIds.isEmpty() || privateSubnetIds.size() % availabilityZones.size() != 0) {
-			throw new IllegalArgumentException(
-					"Invalid subnets, expected a non-empty multiple of the %d availability zones but got %s"
-						.formatted(availabilityZones.size(), privateSubnetIds));
+			throw new IllegalArgumentException(String.format(Locale.ROOT,
+					"Invalid subnets, expected a non-empty multiple of the %d availability zones but got %s",
+					availabilityZones.size(), privateSubnetIds));
 		}
 		if (archivePrefix.isEmpty() || archivePrefix.startsWith("/") || archivePrefix.endsWith("/")) {
 			throw new IllegalArgumentException(
@@ -121,8 +122,8 @@ public record HealthScoreStackProps(String vpcId, List<String> availabilityZones
 		}
 		// Athena refuses cutoffs below 10 MB.
 		if (athenaBytesScannedCutoff < 10_000_000L) {
-			throw new IllegalArgumentException("Invalid Athena bytes scanned cutoff %d, expected at least 10000000"
-				.formatted(athenaBytesScannedCutoff));
+			throw new IllegalArgumentException(String.format(Locale.ROOT,
+					"Invalid Athena bytes scanned cutoff %d, expected at least 10000000", athenaBytesScannedCutoff));
 		}
 		Objects.requireNonNull(imageTag, "An image tag is required");
 		if (!databaseMajorVersion.matches("1[3-9]|[2-9][0-9]")) {

@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 import java.util.List;
+import java.util.Locale;
 
 import org.springframework.jdbc.core.JdbcTemplate;
 
@@ -54,8 +55,8 @@ public final class ScoreAssertions {
 				   OR r.heart_score IS DISTINCT FROM s.heart_score
 				   OR r.completeness IS DISTINCT FROM s.completeness
 				ORDER BY 1, 2 LIMIT 50""".formatted(referenceSql());
-		return jdbc.query(sql, (rs, i) -> "user %d day %s expected %s actual %s".formatted(rs.getLong(1),
-				rs.getObject(2), rs.getString(3), rs.getString(4)), first, last, first, last);
+		return jdbc.query(sql, (rs, i) -> String.format(Locale.ROOT, "user %d day %s expected %s actual %s",
+				rs.getLong(1), rs.getObject(2), rs.getString(3), rs.getString(4)), first, last, first, last);
 	}
 
 }

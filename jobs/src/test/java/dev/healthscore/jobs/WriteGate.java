@@ -5,6 +5,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.Locale;
 
 import javax.sql.DataSource;
 
@@ -36,13 +37,13 @@ public final class WriteGate implements AutoCloseable {
 	 * @param table the table
 	 */
 	public static void install(JdbcTemplate jdbc, String table) {
-		jdbc.execute("""
+		jdbc.execute(String.format(Locale.ROOT, """
 				CREATE OR REPLACE FUNCTION write_gate() RETURNS trigger LANGUAGE plpgsql AS $$
 				BEGIN
 				  PERFORM set_config('lock_timeout', '60s', true);
 				  PERFORM pg_advisory_xact_lock_shared(%d);
 				  RETURN NULL;
-				END $$""".formatted(KEY));
+				END $$""", KEY));
 		jdbc.execute(
 				"CREATE TRIGGER write_gate_%1$s AFTER INSERT ON %1$s FOR EACH STATEMENT EXECUTE FUNCTION write_gate()"
 					.formatted(table));

@@ -2,6 +2,7 @@ package dev.healthscore.schedules;
 
 import java.text.ParseException;
 import java.util.List;
+import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -45,9 +46,9 @@ public final class CronExpressions {
 	public static String requireCanonical(String quartz) {
 		List<String> fields = fields(quartz);
 		if (fields.size() != 6) {
-			throw new IllegalArgumentException(
-					"Invalid cron expression, expected 6 fields (seconds minutes hours day-of-month month day-of-week) but got %d: %s"
-						.formatted(fields.size(), quartz));
+			throw new IllegalArgumentException(String.format(Locale.ROOT,
+					"Invalid cron expression, expected 6 fields (seconds minutes hours day-of-month month day-of-week) but got %d: %s",
+					fields.size(), quartz));
 		}
 		return requirePortable(quartz);
 	}
@@ -89,8 +90,8 @@ public final class CronExpressions {
 	private static String requirePortable(String quartz) {
 		List<String> fields = fields(quartz);
 		if (fields.size() != 6 && fields.size() != 7) {
-			throw new IllegalArgumentException("Invalid cron expression, expected 6 or 7 Quartz fields but got %d: %s"
-				.formatted(fields.size(), quartz));
+			throw new IllegalArgumentException(String.format(Locale.ROOT,
+					"Invalid cron expression, expected 6 or 7 Quartz fields but got %d: %s", fields.size(), quartz));
 		}
 		if (!"0".equals(fields.get(0))) {
 			throw new IllegalArgumentException(

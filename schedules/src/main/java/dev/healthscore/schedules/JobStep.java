@@ -3,6 +3,7 @@ package dev.healthscore.schedules;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
@@ -53,8 +54,9 @@ public record JobStep(String job, Map<String, String> parameters) {
 	 */
 	public static JobStep of(String job, String... namesAndValues) {
 		if (namesAndValues.length % 2 != 0) {
-			throw new IllegalArgumentException("Parameters of job '%s' must come in name-value pairs, got %d strings"
-				.formatted(job, namesAndValues.length));
+			throw new IllegalArgumentException(
+					String.format(Locale.ROOT, "Parameters of job '%s' must come in name-value pairs, got %d strings",
+							job, namesAndValues.length));
 		}
 		Map<String, String> parameters = new TreeMap<>();
 		for (int i = 0; i < namesAndValues.length; i += 2) {

@@ -5,6 +5,7 @@ import java.time.LocalDate;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -41,8 +42,8 @@ public record ScoreDateWindow(LocalDate from, LocalDate to) {
 	 */
 	public static ScoreDateWindow daysBack(int days, Instant scheduledTime) {
 		if (days < 1) {
-			throw new IllegalArgumentException(
-					"Invalid %s, expected at least 1 but got %d".formatted(ScheduleParameters.DAYS_BACK, days));
+			throw new IllegalArgumentException(String.format(Locale.ROOT, "Invalid %s, expected at least 1 but got %d",
+					ScheduleParameters.DAYS_BACK, days));
 		}
 		LocalDate today = LocalDate.ofInstant(scheduledTime, ZoneOffset.UTC);
 		return new ScoreDateWindow(today.minusDays(days), today.minusDays(1));

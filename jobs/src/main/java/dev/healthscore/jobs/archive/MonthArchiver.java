@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.time.YearMonth;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 import javax.sql.DataSource;
 
@@ -242,7 +243,8 @@ final class MonthArchiver {
 	 */
 	private <T> T readPartition(Month work, String what, PartitionRead<T> read) throws Exception {
 		WalPosition position = this.readSources.primaryPosition();
-		return ReplicaReads.read("Job execution %d: %s of %s".formatted(work.jobExecutionId, what, work.partition()),
+		return ReplicaReads.read(
+				String.format(Locale.ROOT, "Job execution %d: %s of %s", work.jobExecutionId, what, work.partition()),
 				() -> {
 					ReadSource source = this.readSources.readSource(position);
 					if (source.fromPrimary()) {

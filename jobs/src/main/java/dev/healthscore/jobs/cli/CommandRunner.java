@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.Locale;
 import java.util.Map;
 
 import javax.sql.DataSource;
@@ -127,7 +128,7 @@ public class CommandRunner implements ApplicationRunner, ExitCodeGenerator {
 	private ExitCode generate(Invocation command) {
 		SyntheticDataSpec spec = spec(command, 0, 0);
 		GenerationSummary summary = new SyntheticDataGenerator(this.dataSource).generate(spec, now());
-		System.out.printf(
+		System.out.printf(Locale.ROOT,
 				"Generated %,d users and %,d readings (%,d invalid) for %s..%s in %.1f s (%,.0f readings/s)%n",
 				summary.users(), summary.readings(), summary.invalidReadings(), spec.firstDay(), spec.lastDay(),
 				summary.elapsed().toMillis() / 1000.0, summary.readingsPerSecond());

@@ -7,6 +7,7 @@ import java.time.LocalDate;
 import java.time.YearMonth;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 import javax.sql.DataSource;
@@ -79,11 +80,12 @@ public class DemoArchive {
 		long started = System.nanoTime();
 		JobRunner.Outcome outcome = this.jobRunner.run(archiveJob, Map.of("before", before.toString()));
 		List<String> lines = new ArrayList<>();
-		lines.add("archive:          run archive --before=%s: the data (%s..%s) is younger than the %d-month hot"
-			.formatted(before, first, last, this.properties.hotMonths()));
+		lines.add(String.format(Locale.ROOT,
+				"archive:          run archive --before=%s: the data (%s..%s) is younger than the %d-month hot", before,
+				first, last, this.properties.hotMonths()));
 		lines.add("                  window, so the demo names the cut-off: its oldest complete month %s and the days"
 			.formatted(month));
-		lines.add("                  before it. %s in %.1f s (exit code %d)".formatted(
+		lines.add(String.format(Locale.ROOT, "                  before it. %s in %.1f s (exit code %d)",
 				(outcome.execution() != null) ? outcome.execution().getStatus() : "not started",
 				(System.nanoTime() - started) / 1e9, outcome.exitCode().code()));
 		lines.addAll(ledger());
@@ -97,9 +99,10 @@ public class DemoArchive {
 		List<String> lines = new ArrayList<>();
 		try (Connection connection = this.dataSource.getConnection()) {
 			for (ArchiveLedgerEntry entry : new ArchiveLedger().entries(connection)) {
-				lines.add("  %-15s %s: %,9d rows, %d file(s), %6.2f MiB, %s (dropped by a run after the %d-day grace)"
-					.formatted(entry.table().tableName(), entry.month(), entry.rowCount(), entry.fileCount(),
-							entry.bytes() / 1048576.0, entry.state(), this.properties.gracePeriod().toDays()));
+				lines.add(String.format(Locale.ROOT,
+						"  %-15s %s: %,9d rows, %d file(s), %6.2f MiB, %s (dropped by a run after the %d-day grace)",
+						entry.table().tableName(), entry.month(), entry.rowCount(), entry.fileCount(),
+						entry.bytes() / 1048576.0, entry.state(), this.properties.gracePeriod().toDays()));
 			}
 		}
 		return lines;

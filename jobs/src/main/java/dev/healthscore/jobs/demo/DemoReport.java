@@ -3,6 +3,7 @@ package dev.healthscore.jobs.demo;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 import javax.sql.DataSource;
 
@@ -42,7 +43,7 @@ public record DemoReport(long readingsInRange, long userDays, long nullScores, L
 				(rs, i) -> new long[] { rs.getLong(1), rs.getLong(2) }, first, last);
 		List<String> quarantined = jdbc.query(
 				"SELECT reason, count(*) FROM quarantined_reading GROUP BY reason ORDER BY count(*) DESC",
-				(rs, i) -> "%s: %,d".formatted(rs.getString(1), rs.getLong(2)));
+				(rs, i) -> String.format(Locale.ROOT, "%s: %,d", rs.getString(1), rs.getLong(2)));
 		return new DemoReport(readings, userDays, nulls, distribution, quarantined);
 	}
 
@@ -51,24 +52,28 @@ public record DemoReport(long readingsInRange, long userDays, long nullScores, L
 		List<String> lines = new ArrayList<>();
 		lines.add("");
 		lines.add("=== health-score demo ===");
-		lines.add("generated:        %,d users, %,d readings (%,d invalid) in %.1f s".formatted(generated.users(),
-				generated.readings(), generated.invalidReadings(), generated.elapsed().toMillis() / 1000.0));
-		lines.add("recompute:        %s in %.1f s (exit code %d)".formatted(
+		lines.add(String.format(Locale.ROOT, "generated:        %,d users, %,d readings (%,d invalid) in %.1f s",
+				generated.users(), generated.readings(), generated.invalidReadings(),
+				generated.elapsed().toMillis() / 1000.0));
+		lines.add(String.format(Locale.ROOT, "recompute:        %s in %.1f s (exit code %d)",
 				(outcome.execution() != null) ? outcome.execution().getStatus() : "not started", recomputeNanos / 1e9,
 				outcome.exitCode().code()));
-		lines.add("readings read:    %,d (steps, active minutes, sleep, resting HR; with the 28-day lookback: more)"
-			.formatted(this.readingsInRange));
-		lines.add("user-days scored: %,d (%,d without a score: completeness below 0.5)".formatted(this.userDays,
-				this.nullScores));
+		lines.add(String.format(Locale.ROOT,
+				"readings read:    %,d (steps, active minutes, sleep, resting HR; with the 28-day lookback: more)",
+				this.readingsInRange));
+		lines.add(String.format(Locale.ROOT, "user-days scored: %,d (%,d without a score: completeness below 0.5)",
+				this.userDays, this.nullScores));
 		lines.add("score distribution:");
 		long max = this.distribution.stream().mapToLong((band) -> band[1]).max().orElse(1);
 		for (long[] band : this.distribution) {
-			String label = (band[0] == 9) ? "90-100" : "%d-%d".formatted(band[0] * 10, band[0] * 10 + 9);
-			lines.add("  %6s %8d %s".formatted(label, band[1], "#".repeat((int) (40 * band[1] / max))));
+			String label = (band[0] == 9) ? "90-100"
+					: String.format(Locale.ROOT, "%d-%d", band[0] * 10, band[0] * 10 + 9);
+			lines.add(
+					String.format(Locale.ROOT, "  %6s %8d %s", label, band[1], "#".repeat((int) (40 * band[1] / max))));
 		}
 		lines.add("quarantined readings by reason:");
 		this.quarantined.forEach((line) -> lines.add("  " + line));
-		lines.add("total time:       %.1f s".formatted(totalNanos / 1e9));
+		lines.add(String.format(Locale.ROOT, "total time:       %.1f s", totalNanos / 1e9));
 		return String.join(System.lineSeparator(), lines);
 	}
 

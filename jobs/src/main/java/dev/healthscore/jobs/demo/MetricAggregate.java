@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -44,8 +45,8 @@ final class MetricAggregate {
 	List<String> lines() {
 		List<String> lines = new ArrayList<>();
 		lines.add("  %-20s %10s %7s %14s".formatted("metric", "readings", "users", "average_value"));
-		this.groups.forEach((metric, group) -> lines.add("  %-20s %,10d %,7d %,14.1f".formatted(metric, group.readings,
-				group.users.size(), group.sum / group.readings)));
+		this.groups.forEach((metric, group) -> lines.add(String.format(Locale.ROOT, "  %-20s %,10d %,7d %,14.1f",
+				metric, group.readings, group.users.size(), group.sum / group.readings)));
 		return lines;
 	}
 

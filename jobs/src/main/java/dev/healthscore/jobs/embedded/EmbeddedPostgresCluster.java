@@ -11,6 +11,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import javax.sql.DataSource;
@@ -243,7 +244,7 @@ public final class EmbeddedPostgresCluster implements AutoCloseable {
 	}
 
 	private static String jdbcUrl(int port) {
-		return "jdbc:postgresql://localhost:%d/postgres".formatted(port);
+		return String.format(Locale.ROOT, "jdbc:postgresql://localhost:%d/postgres", port);
 	}
 
 	private static DataSource dataSource(int port) {

@@ -2,6 +2,7 @@ package dev.healthscore.jobs.embedded;
 
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.Locale;
 
 /** Polls a condition on the embedded servers until it holds or a timeout passes. */
 final class ReplicaWait {
@@ -29,8 +30,8 @@ final class ReplicaWait {
 				last = ex;
 			}
 			if (System.nanoTime() - deadline >= 0) {
-				throw new IllegalStateException("Timed out after %d ms waiting for %s%s".formatted(timeout.toMillis(),
-						what, (last != null) ? ": " + last.getMessage() : ""), last);
+				throw new IllegalStateException(String.format(Locale.ROOT, "Timed out after %d ms waiting for %s%s",
+						timeout.toMillis(), what, (last != null) ? ": " + last.getMessage() : ""), last);
 			}
 			try {
 				Thread.sleep(POLL_MILLIS);

@@ -9,6 +9,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 
 import javax.sql.DataSource;
@@ -63,12 +64,12 @@ final class ReplicationSetup {
 
 	static void writeStandbyConfiguration(Path replicaDirectory, int primaryPort) throws IOException {
 		Files.createFile(replicaDirectory.resolve("standby.signal"));
-		String settings = """
+		String settings = String.format(Locale.ROOT, """
 
 				# written by EmbeddedPostgresCluster: stream from the primary through its slot
 				primary_conninfo = 'host=127.0.0.1 port=%d user=%s application_name=%s'
 				primary_slot_name = '%s'
-				""".formatted(primaryPort, EmbeddedPostgresCluster.USERNAME, REPLICATION_SLOT, REPLICATION_SLOT);
+				""", primaryPort, EmbeddedPostgresCluster.USERNAME, REPLICATION_SLOT, REPLICATION_SLOT);
 		Files.writeString(replicaDirectory.resolve("postgresql.auto.conf"), settings, StandardCharsets.UTF_8,
 				StandardOpenOption.APPEND);
 	}

@@ -1,5 +1,7 @@
 package dev.healthscore.jobs.ops;
 
+import java.util.Locale;
+
 import javax.sql.DataSource;
 
 import dev.healthscore.jobs.cli.CommandLineParser;
@@ -47,8 +49,9 @@ public class OperationsCommand {
 		JobExecution execution = execution(invocation);
 		BatchStatus status = execution.getStatus();
 		if (status != BatchStatus.FAILED && status != BatchStatus.STOPPED) {
-			throw new UsageException("Cannot restart execution %d: it is %s; only FAILED or STOPPED executions restart"
-				.formatted(execution.getId(), status));
+			throw new UsageException(String.format(Locale.ROOT,
+					"Cannot restart execution %d: it is %s; only FAILED or STOPPED executions restart",
+					execution.getId(), status));
 		}
 		JobExecution restarted = this.jobOperator.restart(execution);
 		logger.info("{} execution {} (restart of {}) ended {}", restarted.getJobInstance().getJobName(),
@@ -67,11 +70,11 @@ public class OperationsCommand {
 	public ExitCode stop(Invocation invocation) throws Exception {
 		JobExecution execution = execution(invocation);
 		if (!execution.isRunning()) {
-			throw new UsageException("Cannot stop execution %d: it is not running (%s)".formatted(execution.getId(),
-					execution.getStatus()));
+			throw new UsageException(String.format(Locale.ROOT, "Cannot stop execution %d: it is not running (%s)",
+					execution.getId(), execution.getStatus()));
 		}
 		this.jobOperator.stop(execution);
-		System.out.printf("Asked %s execution %d to stop after its current chunk%n",
+		System.out.printf(Locale.ROOT, "Asked %s execution %d to stop after its current chunk%n",
 				execution.getJobInstance().getJobName(), execution.getId());
 		return ExitCode.COMPLETED;
 	}
@@ -80,7 +83,8 @@ public class OperationsCommand {
 		long id = invocation.longValue(CommandLineParser.EXECUTION_ID, -1);
 		JobExecution execution = this.jobRepository.getJobExecution(id);
 		if (execution == null) {
-			throw new UsageException("No job execution %d: see 'status' for the executions".formatted(id));
+			throw new UsageException(
+					String.format(Locale.ROOT, "No job execution %d: see 'status' for the executions", id));
 		}
 		return execution;
 	}

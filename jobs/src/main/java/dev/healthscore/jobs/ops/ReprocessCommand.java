@@ -2,6 +2,7 @@ package dev.healthscore.jobs.ops;
 
 import java.sql.Connection;
 import java.time.LocalDate;
+import java.util.Locale;
 import java.util.Map;
 
 import javax.sql.DataSource;
@@ -62,8 +63,9 @@ public class ReprocessCommand {
 	public ExitCode run(Invocation invocation) throws Exception {
 		int version = invocation.positiveInt("algorithm-version", this.algorithm.version());
 		if (version != this.algorithm.version()) {
-			throw new UsageException("Unknown --algorithm-version=%d: this build computes version %d".formatted(version,
-					this.algorithm.version()));
+			throw new UsageException(
+					String.format(Locale.ROOT, "Unknown --algorithm-version=%d: this build computes version %d",
+							version, this.algorithm.version()));
 		}
 		Map<String, String> parameters = new RecomputeOptions().parameters(invocation);
 		LocalDate from = LocalDate.parse(parameters.get("from"));

@@ -1,5 +1,6 @@
 package dev.healthscore.jobs.ops;
 
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -41,11 +42,11 @@ final class ScoreDiff {
 
 	String format(String title) {
 		StringBuilder text = new StringBuilder(title).append(System.lineSeparator());
-		text.append("  inserted %,d, deleted %,d, changed %,d, unchanged %,d%n".formatted(this.inserted, this.deleted,
-				this.changed, this.unchanged));
+		text.append(String.format(Locale.ROOT, "  inserted %,d, deleted %,d, changed %,d, unchanged %,d%n",
+				this.inserted, this.deleted, this.changed, this.unchanged));
 		if (!this.deltas.isEmpty()) {
 			text.append("  score deltas (new - old: rows): ");
-			this.deltas.forEach((delta, count) -> text.append("%+d: %,d  ".formatted(delta, count)));
+			this.deltas.forEach((delta, count) -> text.append(String.format(Locale.ROOT, "%+d: %,d  ", delta, count)));
 			text.append(System.lineSeparator());
 		}
 		return text.toString();

@@ -2,6 +2,7 @@ package dev.healthscore.jobs.ops;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 import javax.sql.DataSource;
 
@@ -39,10 +40,10 @@ public final class StatusReport {
 		lines.add("%-11s %6s  %-19s  %-19s  %-9s  %-9s  %10s  %10s".formatted("job", "exec", "start", "end", "status",
 				"exit", "read", "written"));
 		jdbc.query(EXECUTIONS_SQL, (org.springframework.jdbc.core.RowCallbackHandler) (rs) -> {
-			lines.add("%-11s %6d  %-19s  %-19s  %-9s  %-9s  %10d  %10d".formatted(rs.getString("job_name"),
-					rs.getLong("job_execution_id"), time(rs.getString("start_time")), time(rs.getString("end_time")),
-					rs.getString("status"), rs.getString("exit_code"), rs.getLong("read_count"),
-					rs.getLong("write_count")));
+			lines.add(String.format(Locale.ROOT, "%-11s %6d  %-19s  %-19s  %-9s  %-9s  %10d  %10d",
+					rs.getString("job_name"), rs.getLong("job_execution_id"), time(rs.getString("start_time")),
+					time(rs.getString("end_time")), rs.getString("status"), rs.getString("exit_code"),
+					rs.getLong("read_count"), rs.getLong("write_count")));
 		}, limit);
 		if (lines.size() == 1) {
 			lines.add("(no job executions yet)");
@@ -51,10 +52,10 @@ public final class StatusReport {
 		lines.add("archive ledger:");
 		int before = lines.size();
 		jdbc.query(LEDGER_SQL,
-				(org.springframework.jdbc.core.RowCallbackHandler) (rs) -> lines
-					.add("  %-7s  %-14s  %-10s  %,12d rows  %,14d bytes  %s".formatted(rs.getString("month"),
-							rs.getString("table_name"), rs.getString("state"), rs.getLong("row_count"),
-							rs.getLong("bytes"), (rs.getString("s3_uri") != null) ? rs.getString("s3_uri") : "")));
+				(org.springframework.jdbc.core.RowCallbackHandler) (rs) -> lines.add(String.format(Locale.ROOT,
+						"  %-7s  %-14s  %-10s  %,12d rows  %,14d bytes  %s", rs.getString("month"),
+						rs.getString("table_name"), rs.getString("state"), rs.getLong("row_count"), rs.getLong("bytes"),
+						(rs.getString("s3_uri") != null) ? rs.getString("s3_uri") : "")));
 		if (lines.size() == before) {
 			lines.add("  (nothing archived yet)");
 		}

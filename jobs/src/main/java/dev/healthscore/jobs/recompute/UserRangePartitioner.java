@@ -2,6 +2,7 @@ package dev.healthscore.jobs.recompute;
 
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 import javax.sql.DataSource;
@@ -43,8 +44,8 @@ class UserRangePartitioner implements Partitioner {
 
 	@Override
 	public Map<String, ExecutionContext> partition(int gridSize) {
-		String shard = (this.shardCount > 1) ? "AND ((user_id %% %d) + %d) %% %d = %d".formatted(this.shardCount,
-				this.shardCount, this.shardCount, this.shardIndex) : "";
+		String shard = (this.shardCount > 1) ? String.format(Locale.ROOT, "AND ((user_id %% %d) + %d) %% %d = %d",
+				this.shardCount, this.shardCount, this.shardCount, this.shardIndex) : "";
 		List<Long> upper = this.jdbc.queryForList(BOUNDS_SQL.formatted(shard), Long.class, Math.max(1, gridSize));
 		Map<String, ExecutionContext> partitions = new LinkedHashMap<>();
 		long lower = Long.MIN_VALUE;

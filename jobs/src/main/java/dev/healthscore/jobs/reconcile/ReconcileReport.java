@@ -4,6 +4,7 @@ import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 import dev.healthscore.io.reconcile.FullCheck;
@@ -79,19 +80,21 @@ record ReconcileReport(long jobExecutionId, LocalDate from, LocalDate to, String
 	/** The report as log lines. */
 	List<String> lines() {
 		List<String> lines = new ArrayList<>();
-		lines.add("reconcile %d %s..%s (%s%s%s) in %.2f s (detection %.2f s)".formatted(this.jobExecutionId, this.from,
-				this.to, this.mode, this.dryRun ? ", dry run: nothing written" : "",
+		lines.add(String.format(Locale.ROOT, "reconcile %d %s..%s (%s%s%s) in %.2f s (detection %.2f s)",
+				this.jobExecutionId, this.from, this.to, this.mode, this.dryRun ? ", dry run: nothing written" : "",
 				this.upgradeVersion ? ", upgrading versions" : "", this.totalSeconds, this.detectSeconds));
 		lines.add("  changes after %s: %s".formatted(this.changesAfter, this.changesBasis));
 		if (this.fullCheck != null) {
-			lines.add("  full check on the %s: %d segments, %d ranges compared, %d levels, %d differing ranges"
-				.formatted(this.fullCheckReadFrom, this.fullCheck.segments(), this.fullCheck.rangesCompared(),
-						this.fullCheck.levels(), this.fullCheck.differingRanges()));
+			lines.add(String.format(Locale.ROOT,
+					"  full check on the %s: %d segments, %d ranges compared, %d levels, %d differing ranges",
+					this.fullCheckReadFrom, this.fullCheck.segments(), this.fullCheck.rangesCompared(),
+					this.fullCheck.levels(), this.fullCheck.differingRanges()));
 		}
-		lines.add("  suspects' readings: %d blocks read, %d of them from the primary".formatted(this.blocksRead,
-				this.blocksReadFromPrimary));
-		lines.add("  suspects: %d %s".formatted(this.suspects, this.suspectsByReason));
-		lines.add("  %s %d rows: %d inserted, %d updated, %d deleted; %d fingerprints refreshed, %d accurate".formatted(
+		lines.add(String.format(Locale.ROOT, "  suspects' readings: %d blocks read, %d of them from the primary",
+				this.blocksRead, this.blocksReadFromPrimary));
+		lines.add(String.format(Locale.ROOT, "  suspects: %d %s", this.suspects, this.suspectsByReason));
+		lines.add(String.format(Locale.ROOT,
+				"  %s %d rows: %d inserted, %d updated, %d deleted; %d fingerprints refreshed, %d accurate",
 				this.dryRun ? "would correct" : "corrected", this.corrected, this.inserted, this.updated, this.deleted,
 				this.refreshed, this.unchanged));
 		lines.add("  corrections by reason: %s".formatted(this.correctionsByReason));

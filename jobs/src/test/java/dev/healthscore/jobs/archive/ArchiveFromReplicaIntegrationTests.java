@@ -63,6 +63,8 @@ class ArchiveFromReplicaIntegrationTests {
 
 	@AfterAll
 	static void stop() throws Exception {
+		System.clearProperty("aws.accessKeyId");
+		System.clearProperty("aws.secretAccessKey");
 		s3.close();
 		cluster.close();
 	}

@@ -3,6 +3,7 @@ package dev.healthscore.jobs.recompute;
 import java.io.IOException;
 import java.time.LocalDate;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 import com.zaxxer.hikari.HikariDataSource;
@@ -94,12 +95,12 @@ class RecomputeJobIntegrationTests {
 	@Test
 	void aFailedRunRestartedResumesWhereItStoppedAndEndsWithTheSameScores() {
 		long failingUser = 120;
-		jdbc.execute("""
+		jdbc.execute(String.format(Locale.ROOT, """
 				CREATE FUNCTION fail_for_user() RETURNS trigger LANGUAGE plpgsql AS $$
 				BEGIN
 					IF NEW.user_id = %d THEN RAISE EXCEPTION 'injected failure for user %%', NEW.user_id; END IF;
 					RETURN NEW;
-				END $$""".formatted(failingUser));
+				END $$""", failingUser));
 		jdbc.execute(
 				"CREATE TRIGGER fail_for_user BEFORE INSERT ON health_score FOR EACH ROW EXECUTE FUNCTION fail_for_user()");
 		try {

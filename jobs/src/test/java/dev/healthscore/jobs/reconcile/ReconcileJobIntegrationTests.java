@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 import com.zaxxer.hikari.HikariDataSource;
@@ -280,12 +281,12 @@ class ReconcileJobIntegrationTests {
 			this.scenario.lateReading(user(i), "sleep_minutes", DAY, "07:30", 1000);
 		}
 		this.scenario.snapshotScores();
-		jdbc.execute("""
+		jdbc.execute(String.format(Locale.ROOT, """
 				CREATE FUNCTION fail_for_user() RETURNS trigger LANGUAGE plpgsql AS $$
 				BEGIN
 					IF NEW.user_id = %d THEN RAISE EXCEPTION 'injected failure for user %%', NEW.user_id; END IF;
 					RETURN NEW;
-				END $$""".formatted(user(35)));
+				END $$""", user(35)));
 		jdbc.execute("CREATE TRIGGER fail_for_user BEFORE INSERT ON score_correction "
 				+ "FOR EACH ROW EXECUTE FUNCTION fail_for_user()");
 		try {

@@ -8,6 +8,7 @@ import java.time.LocalDate;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 import javax.sql.DataSource;
@@ -76,11 +77,10 @@ final class ReconcileScenario {
 				Statement statement = connection.createStatement()) {
 			statement.execute("SET session_replication_role = replica");
 			try {
-				return statement.executeUpdate("""
+				return statement.executeUpdate(String.format(Locale.ROOT, """
 						DELETE FROM health_reading r USING app_user u
 						WHERE u.user_id = r.user_id AND r.user_id = %d AND r.metric = '%s'
-						  AND (r.recorded_at AT TIME ZONE u.time_zone)::date = DATE '%s'""".formatted(user, metric,
-						day));
+						  AND (r.recorded_at AT TIME ZONE u.time_zone)::date = DATE '%s'""", user, metric, day));
 			}
 			finally {
 				statement.execute("RESET session_replication_role");

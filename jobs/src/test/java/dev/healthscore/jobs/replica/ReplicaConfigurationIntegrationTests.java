@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
+import java.util.Locale;
 
 import javax.sql.DataSource;
 
@@ -109,7 +110,7 @@ class ReplicaConfigurationIntegrationTests {
 
 	@Test
 	void aReplicaThatIsDownDoesNotStopTheApplicationAndItsLagPolicyDecides() throws IOException {
-		String down = "jdbc:postgresql://localhost:%d/postgres".formatted(freePort());
+		String down = String.format(Locale.ROOT, "jdbc:postgresql://localhost:%d/postgres", freePort());
 		try (ConfigurableApplicationContext context = run(external(), "--healthscore.replica.url=" + down,
 				"--healthscore.replica.connection-timeout=300ms", "--healthscore.replica.lag-policy=primary")) {
 			ReadSource source = context.getBean(ReplicaGate.class).readSource();

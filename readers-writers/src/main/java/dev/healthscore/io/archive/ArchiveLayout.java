@@ -1,6 +1,7 @@
 package dev.healthscore.io.archive;
 
 import java.time.YearMonth;
+import java.util.Locale;
 
 import dev.healthscore.io.s3.S3Location;
 
@@ -44,7 +45,7 @@ public record ArchiveLayout(String bucket, String prefix) {
 	 * @return the data file's location
 	 */
 	public S3Location dataFile(ArchiveTable table, YearMonth month, int index) {
-		return folder(table, month).resolve(String.format("part-%05d%s", index, DATA_FILE_SUFFIX));
+		return folder(table, month).resolve(String.format(Locale.ROOT, "part-%05d%s", index, DATA_FILE_SUFFIX));
 	}
 
 	/**

@@ -8,6 +8,7 @@ import java.sql.ResultSet;
 import java.time.Instant;
 import java.time.YearMonth;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
 
@@ -85,7 +86,8 @@ public final class PartitionExporter {
 		long millis = Math.max(1, (System.nanoTime() - start) / 1_000_000);
 		logger.info("Job execution {}: exported {} to {}: {} files, {} rows, {} MiB in {} ms, {} rows/s",
 				jobExecutionId, relation, folder.uri(), files.size(), manifest.rows(),
-				String.format("%.1f", manifest.bytes() / 1048576.0), millis, manifest.rows() * 1000 / millis);
+				String.format(Locale.ROOT, "%.1f", manifest.bytes() / 1048576.0), millis,
+				manifest.rows() * 1000 / millis);
 		return manifest;
 	}
 

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.time.YearMonth;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 import dev.healthscore.io.archive.ArchiveManifest.ArchiveFile;
@@ -107,7 +108,7 @@ final class RollingArchiveWriter implements AutoCloseable {
 				this.file.stream().sha256()));
 		long millis = Math.max(1, (System.nanoTime() - this.fileStartNanos) / 1_000_000);
 		logger.info("Wrote {} ({} rows, {} MiB) in {} ms, {} rows/s", this.file.getPath(), this.rowsInFile,
-				String.format("%.1f", bytes / 1048576.0), millis, this.rowsInFile * 1000 / millis);
+				String.format(Locale.ROOT, "%.1f", bytes / 1048576.0), millis, this.rowsInFile * 1000 / millis);
 		this.writer = null;
 		this.file = null;
 	}

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Locale;
 
 /**
  * Reads rows in PostgreSQL's binary {@code COPY} format from a stream: call
@@ -143,7 +144,8 @@ public class PgBinaryCopyReader implements AutoCloseable {
 	private void expectLength(int expected) throws IOException {
 		int length = fieldLength();
 		if (length != expected) {
-			throw new IOException("Unexpected field length %d, expected %d".formatted(length, expected));
+			throw new IOException(
+					String.format(Locale.ROOT, "Unexpected field length %d, expected %d", length, expected));
 		}
 	}
 

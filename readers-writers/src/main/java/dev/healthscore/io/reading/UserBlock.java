@@ -12,6 +12,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.TreeMap;
@@ -61,9 +62,8 @@ final class UserBlock {
 
 	UserBlock(ReadWindow window, int shardIndex, int shardCount) {
 		this.window = window;
-		this.shardFilter = (shardCount > 1)
-				? " AND ((user_id %% %d) + %d) %% %d = %d".formatted(shardCount, shardCount, shardCount, shardIndex)
-				: "";
+		this.shardFilter = (shardCount > 1) ? String.format(Locale.ROOT, " AND ((user_id %% %d) + %d) %% %d = %d",
+				shardCount, shardCount, shardCount, shardIndex) : "";
 		this.decoder = new ReadingCopyDecoder(window.metrics());
 	}
 
@@ -137,8 +137,8 @@ final class UserBlock {
 			throws SQLException {
 		String selected = (ids != null) ? " AND user_id = ANY(ARRAY[%s]::bigint[])"
 			.formatted(Arrays.stream(ids).mapToObj(Long::toString).collect(Collectors.joining(","))) : "";
-		String sql = READINGS_COPY.formatted(afterUserId, upper, this.window.metricList(), this.window.fromInclusive(),
-				this.window.toExclusive(), selected, this.shardFilter);
+		String sql = String.format(Locale.ROOT, READINGS_COPY, afterUserId, upper, this.window.metricList(),
+				this.window.fromInclusive(), this.window.toExclusive(), selected, this.shardFilter);
 		TreeMap<Long, List<Reading>> byUser = new TreeMap<>();
 		try (PgBinaryCopyReader copy = new PgBinaryCopyReader(
 				new PGCopyInputStream(connection.unwrap(PGConnection.class), sql))) {
@@ -154,8 +154,8 @@ final class UserBlock {
 			}
 		}
 		catch (IOException ex) {
-			throw new SQLException(
-					"Cannot read readings of users (%d, %d]: %s".formatted(afterUserId, upper, ex.getMessage()), ex);
+			throw new SQLException(String.format(Locale.ROOT, "Cannot read readings of users (%d, %d]: %s", afterUserId,
+					upper, ex.getMessage()), ex);
 		}
 		return byUser;
 	}

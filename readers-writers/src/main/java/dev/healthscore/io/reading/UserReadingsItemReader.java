@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Deque;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
@@ -320,11 +321,11 @@ public class UserReadingsItemReader implements ItemStreamReader<ScoringWork> {
 			Assert.isTrue(this.lookbackDays >= 0, "lookbackDays is required and must not be negative");
 			Assert.notEmpty(this.metrics, "At least one metric is required");
 			Assert.isTrue(this.blockSize > 0, () -> "blockSize must be positive, was " + this.blockSize);
-			Assert.isTrue(this.minUserIdExclusive < this.maxUserIdInclusive,
-					() -> "Invalid user id range (%d, %d]".formatted(this.minUserIdExclusive, this.maxUserIdInclusive));
+			Assert.isTrue(this.minUserIdExclusive < this.maxUserIdInclusive, () -> String.format(Locale.ROOT,
+					"Invalid user id range (%d, %d]", this.minUserIdExclusive, this.maxUserIdInclusive));
 			Assert.isTrue(this.shardCount > 0 && this.shardIndex >= 0 && this.shardIndex < this.shardCount,
-					() -> "Invalid shard %d/%d, expected 0 <= index < count".formatted(this.shardIndex,
-							this.shardCount));
+					() -> String.format(Locale.ROOT, "Invalid shard %d/%d, expected 0 <= index < count",
+							this.shardIndex, this.shardCount));
 			return new UserReadingsItemReader(this);
 		}
 

@@ -2,6 +2,7 @@ package dev.healthscore.io.reconcile;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 import org.springframework.util.Assert;
 
@@ -82,8 +83,8 @@ public final class Bisection {
 		List<RangeChecksum> left = this.expected.checksums(ranges);
 		List<RangeChecksum> right = this.actual.checksums(ranges);
 		Assert.state(left.size() == ranges.size() && right.size() == ranges.size(),
-				() -> "Expected one checksum per range, got %d and %d for %d ranges".formatted(left.size(),
-						right.size(), ranges.size()));
+				() -> String.format(Locale.ROOT, "Expected one checksum per range, got %d and %d for %d ranges",
+						left.size(), right.size(), ranges.size()));
 		List<UserRange> differing = new ArrayList<>();
 		for (int i = 0; i < ranges.size(); i++) {
 			if (!left.get(i).equals(right.get(i))) {

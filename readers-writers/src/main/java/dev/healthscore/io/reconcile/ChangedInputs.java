@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -183,11 +184,13 @@ public class ChangedInputs {
 					List.of());
 		}
 		long dayCount = ChronoUnit.DAYS.between(first, last) + 1;
-		String basis = "%d of %d days covered by reconcile checkpoints%s%s, less the ingest margin %s%s".formatted(
+		String basis = String.format(Locale.ROOT,
+				"%d of %d days covered by reconcile checkpoints%s%s, less the ingest margin %s%s",
 				dayCount - uncovered.size(), dayCount, (covered != null) ? " (oldest " + covered + ")" : "",
 				(oldestInputs != null) ? "; the oldest inputs_as_of of the others is " + oldestInputs : "", this.margin,
-				unscored.isEmpty() ? "" : "; %d days never scored, all of whose readings count: %s"
-					.formatted(unscored.size(), describe(unscored)));
+				unscored.isEmpty() ? ""
+						: String.format(Locale.ROOT, "; %d days never scored, all of whose readings count: %s",
+								unscored.size(), describe(unscored)));
 		return new ChangeWindow(from.minus(this.margin), basis, unscored);
 	}
 

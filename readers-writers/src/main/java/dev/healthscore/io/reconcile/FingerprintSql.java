@@ -1,5 +1,6 @@
 package dev.healthscore.io.reconcile;
 
+import java.util.Locale;
 import java.util.stream.Collectors;
 
 import dev.healthscore.scoring.Metric;
@@ -93,7 +94,7 @@ final class FingerprintSql {
 			.map((metric) -> "r.metric = %s AND r.value BETWEEN %s AND %s".formatted(quote(metric.columnValue()),
 					metric.min(), metric.max()))
 			.collect(Collectors.joining(" OR "));
-		this.expected = EXPECTED.formatted(lookbacks, valid, algorithm.lookbackDays());
+		this.expected = String.format(Locale.ROOT, EXPECTED, lookbacks, valid, algorithm.lookbackDays());
 	}
 
 	/**

@@ -7,6 +7,7 @@ import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 import javax.sql.DataSource;
@@ -159,8 +160,8 @@ public class FullCheck {
 		if (min == null || max == null) {
 			return List.of();
 		}
-		List<Long> bounds = new ArrayList<>(
-				reads.getJdbcTemplate().queryForList(BOUNDS_SQL.formatted(this.segmentUsers), Long.class));
+		List<Long> bounds = new ArrayList<>(reads.getJdbcTemplate()
+			.queryForList(String.format(Locale.ROOT, BOUNDS_SQL, this.segmentUsers), Long.class));
 		bounds.removeIf((bound) -> bound <= min.longValue());
 		bounds.add(0, min.longValue());
 		List<UserRange> segments = new ArrayList<>();
@@ -178,7 +179,7 @@ public class FullCheck {
 				last)
 			.addValue("bounds", bounds);
 		Map<Integer, RangeChecksum> byBucket = RecoveryConflicts
-			.retryQuery("Full check: checksums of the user ids %d..%d".formatted(ranges.get(0).from(),
+			.retryQuery(String.format(Locale.ROOT, "Full check: checksums of the user ids %d..%d", ranges.get(0).from(),
 					ranges.get(ranges.size() - 1).to() - 1), () -> {
 						Map<Integer, RangeChecksum> read = new HashMap<>();
 						reads.query(this.sql.checksums(rows), parameters, (rs) -> {

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.SortedMap;
@@ -242,9 +243,8 @@ final class SuspectBlock {
 			}
 		}
 		catch (IOException ex) {
-			throw new SQLException(
-					"Cannot read the readings of %d suspect windows: %s".formatted(windows.size(), ex.getMessage()),
-					ex);
+			throw new SQLException(String.format(Locale.ROOT, "Cannot read the readings of %d suspect windows: %s",
+					windows.size(), ex.getMessage()), ex);
 		}
 		return byUser;
 	}

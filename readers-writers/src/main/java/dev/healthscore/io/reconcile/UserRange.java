@@ -1,6 +1,7 @@
 package dev.healthscore.io.reconcile;
 
 import java.util.List;
+import java.util.Locale;
 
 /**
  * A half-open range of user ids, {@code [from, to)}: the unit that full reconciliation
@@ -13,7 +14,8 @@ public record UserRange(long from, long to) {
 
 	public UserRange {
 		if (to <= from) {
-			throw new IllegalArgumentException("Invalid user range, empty or reversed: [%d, %d)".formatted(from, to));
+			throw new IllegalArgumentException(
+					String.format(Locale.ROOT, "Invalid user range, empty or reversed: [%d, %d)", from, to));
 		}
 	}
 

@@ -3,6 +3,7 @@ package dev.healthscore.io.replica;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * The most a replica may lag and still be read from, in time, in WAL bytes or both.
@@ -36,10 +37,10 @@ record LagLimit(Duration maxLag, Long maxLagBytes) {
 	String describe() {
 		List<String> parts = new ArrayList<>();
 		if (this.maxLag != null) {
-			parts.add("%,d ms".formatted(this.maxLag.toMillis()));
+			parts.add(String.format(Locale.ROOT, "%,d ms", this.maxLag.toMillis()));
 		}
 		if (this.maxLagBytes != null) {
-			parts.add("%,d bytes of WAL".formatted(this.maxLagBytes));
+			parts.add(String.format(Locale.ROOT, "%,d bytes of WAL", this.maxLagBytes));
 		}
 		return String.join(" and ", parts);
 	}

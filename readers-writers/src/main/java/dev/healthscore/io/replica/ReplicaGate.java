@@ -2,6 +2,7 @@ package dev.healthscore.io.replica;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Locale;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
@@ -157,8 +158,11 @@ public final class ReplicaGate {
 	private void waitOrGiveUp(Observation seen, long started, boolean waited) {
 		long remaining = this.waitTimeout.toNanos() - (this.nanoTime.getAsLong() - started);
 		if (remaining <= 0) {
-			throw failure(seen, "after waiting %,d ms (lag policy wait): rerun when the replica has caught up, "
-				.formatted(this.waitTimeout.toMillis()) + "or wait longer, or choose lag policy primary");
+			throw failure(seen,
+					String.format(Locale.ROOT,
+							"after waiting %,d ms (lag policy wait): rerun when the "
+									+ "replica has caught up, or wait longer, or choose lag policy primary",
+							this.waitTimeout.toMillis()));
 		}
 		if (!waited) {
 			logger.info("{}: waiting up to {} ms for it (lag policy wait)", seen.describe(this.limit.describe()),

@@ -2,6 +2,7 @@ package dev.healthscore.io.replica;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Locale;
 
 /**
  * How far a physical replica was behind its primary at one moment.
@@ -53,8 +54,9 @@ public record ReplicaLag(long bytes, Instant replayTimestamp, Duration timeLag, 
 		if (this.caughtUp) {
 			return "caught up";
 		}
-		String time = (this.timeLag != null) ? "%,d ms".formatted(this.timeLag.toMillis()) : "an unknown time";
-		return "%s (%,d bytes of WAL)".formatted(time, this.bytes);
+		String time = (this.timeLag != null) ? String.format(Locale.ROOT, "%,d ms", this.timeLag.toMillis())
+				: "an unknown time";
+		return String.format(Locale.ROOT, "%s (%,d bytes of WAL)", time, this.bytes);
 	}
 
 }

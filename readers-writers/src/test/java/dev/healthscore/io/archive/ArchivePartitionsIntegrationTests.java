@@ -51,9 +51,9 @@ class ArchivePartitionsIntegrationTests {
 			assertThat(this.partitions.status(connection, ArchiveTable.HEALTH_READING, month))
 				.isEqualTo(Status.DETACHED);
 			assertThat(this.partitions.attachedMonths(connection, ArchiveTable.HEALTH_READING)).doesNotContain(month);
-			assertThat(count(connection, "health_reading WHERE recorded_at < '2024-07-01'")).isZero();
+			assertThat(count(connection, "health_reading WHERE recorded_at < '2024-07-01 00:00:00+00'")).isZero();
 			this.partitions.attach(connection, ArchiveTable.HEALTH_READING, month);
-			assertThat(count(connection, "health_reading WHERE recorded_at < '2024-07-01'")).isEqualTo(2);
+			assertThat(count(connection, "health_reading WHERE recorded_at < '2024-07-01 00:00:00+00'")).isEqualTo(2);
 		}
 	}
 

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 
 import dev.healthscore.scoring.DailyScore;
@@ -90,8 +91,8 @@ public final class HealthScoreV1 implements ScoringAlgorithm {
 	public UserScores score(ScoreInputs inputs) {
 		UserProfile user = inputs.user();
 		if (user != null && user.userId() != inputs.userId()) {
-			throw new IllegalArgumentException("Invalid inputs, profile of user %d given to score user %d"
-				.formatted(user.userId(), inputs.userId()));
+			throw new IllegalArgumentException(String.format(Locale.ROOT,
+					"Invalid inputs, profile of user %d given to score user %d", user.userId(), inputs.userId()));
 		}
 		if (inputs.lastDay().isBefore(inputs.firstDay())) {
 			throw new IllegalArgumentException("Invalid inputs, last day %s is before first day %s"
@@ -142,8 +143,8 @@ public final class HealthScoreV1 implements ScoringAlgorithm {
 
 	private static boolean isInput(Reading reading, long userId) {
 		if (reading.userId() != userId) {
-			throw new IllegalArgumentException("Invalid reading of user %d given to score user %d: %s"
-				.formatted(reading.userId(), userId, reading));
+			throw new IllegalArgumentException(String.format(Locale.ROOT,
+					"Invalid reading of user %d given to score user %d: %s", reading.userId(), userId, reading));
 		}
 		Metric metric = reading.metric();
 		if (metric == null) {

@@ -1,6 +1,7 @@
 package dev.healthscore.scoring.v1;
 
 import java.util.Arrays;
+import java.util.Locale;
 
 /**
  * The resting heart rate baseline of each day: the median of {@code rhr(d)} over the
@@ -28,8 +29,8 @@ final class HeartBaselines {
 	 */
 	static double[] compute(double[] restingHeartRates, int firstDay) {
 		if (firstDay < WINDOW_DAYS) {
-			throw new IllegalArgumentException(
-					"Invalid first day %d, it needs %d days before it".formatted(firstDay, WINDOW_DAYS));
+			throw new IllegalArgumentException(String.format(Locale.ROOT,
+					"Invalid first day %d, it needs %d days before it", firstDay, WINDOW_DAYS));
 		}
 		double[] baselines = new double[restingHeartRates.length];
 		Arrays.fill(baselines, Double.NaN);

@@ -1,6 +1,7 @@
 package dev.healthscore.scoring.v1;
 
 import java.util.Arrays;
+import java.util.Locale;
 
 /**
  * The median of a small multiset of values that changes by one value at a time, kept as a
@@ -28,7 +29,8 @@ final class SlidingMedian {
 	/** Adds a value. */
 	void add(double value) {
 		if (this.size == this.sorted.length) {
-			throw new IllegalStateException("Cannot add %s, already holding %d values".formatted(value, this.size));
+			throw new IllegalStateException(
+					String.format(Locale.ROOT, "Cannot add %s, already holding %d values", value, this.size));
 		}
 		int at = this.size;
 		while (at > 0 && this.sorted[at - 1] > value) {

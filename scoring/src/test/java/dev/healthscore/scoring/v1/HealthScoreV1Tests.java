@@ -5,6 +5,7 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 import org.junit.jupiter.api.Test;
 
@@ -225,7 +226,7 @@ class HealthScoreV1Tests {
 		LocalDate first = LocalDate.parse("2025-01-01");
 		for (int day = -28; day < 365; day++) {
 			for (int hour = 0; hour < 24; hour++) {
-				String at = first.plusDays(day) + "T%02d:00:00Z".formatted(hour);
+				String at = first.plusDays(day) + String.format(Locale.ROOT, "T%02d:00:00Z", hour);
 				readings.add(reading(Metric.STEPS, at, 400, (hour % 2 == 0) ? "phone" : "watch"));
 			}
 			readings.add(TestReadings.noon(Metric.RESTING_HEART_RATE, first.plusDays(day), 60));
