@@ -274,7 +274,7 @@ public final class ArchiveBenchmark {
 		}
 	}
 
-	static void delete(Path folder) throws Exception {
+	private static void delete(Path folder) throws Exception {
 		try (Stream<Path> paths = Files.walk(folder)) {
 			for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
 				Files.delete(path);

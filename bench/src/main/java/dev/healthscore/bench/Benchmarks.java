@@ -3,8 +3,7 @@ package dev.healthscore.bench;
 import java.util.Arrays;
 
 /**
- * Runs one benchmark by name: {@code recompute}, {@code reconcile}, {@code archive} or
- * {@code export-plan}.
+ * Runs one benchmark by name: {@code recompute}, {@code reconcile} or {@code archive}.
  */
 public final class Benchmarks {
 
@@ -13,8 +12,7 @@ public final class Benchmarks {
 			       java -jar bench/target/healthscore-bench.jar reconcile [--readings=N] [--days=D] [--source=primary|replica]
 			                                                           [--layout=generated|arrival] [--repeat=N]
 			                                                           [--jvm=shared|fresh]
-			       java -jar bench/target/healthscore-bench.jar archive [--rows=N] [--source=primary|replica]
-			       java -jar bench/target/healthscore-bench.jar export-plan [--rows=N] [--repeat=N]""";
+			       java -jar bench/target/healthscore-bench.jar archive [--rows=N] [--source=primary|replica]""";
 
 	private Benchmarks() {
 	}
@@ -27,7 +25,6 @@ public final class Benchmarks {
 				case "recompute" -> RecomputeBenchmark.main(rest);
 				case "reconcile" -> ReconcileBenchmark.main(rest);
 				case "archive" -> ArchiveBenchmark.main(rest);
-				case "export-plan" -> ExportPlanBenchmark.main(rest);
 				default -> {
 					System.err.println(USAGE);
 					System.exit(2);

@@ -155,7 +155,7 @@ public final class ReconcileBenchmark {
 		return "held_back_" + kind + "_" + index;
 	}
 
-	static double median(List<Double> values) {
+	private static double median(List<Double> values) {
 		List<Double> sorted = values.stream().sorted().toList();
 		int middle = sorted.size() / 2;
 		return (sorted.size() % 2 == 1) ? sorted.get(middle) : (sorted.get(middle - 1) + sorted.get(middle)) / 2;
