@@ -84,12 +84,11 @@ public final class ArchiveBenchmark {
 			long rows = jdbc.queryForObject("SELECT count(*) FROM " + PARTITION, Long.class);
 			BenchDatabase.CopyResult copy = best(db.copyOutBinary("SELECT * FROM " + PARTITION),
 					db.copyOutBinary("SELECT * FROM " + PARTITION));
-			// the export's own query and plan (PartitionExporter): PostgreSQL sorts by
-			// user, the exporter each user's rows
-			BenchDatabase.CopyResult sorted = db.copyOutBinary(
-					"SELECT " + ArchiveTable.HEALTH_READING.columnList() + " FROM " + PARTITION + " ORDER BY "
-							+ ArchiveTable.HEALTH_READING.leadingOrderColumn(),
-					"SET enable_indexscan = off", "SET parallel_tuple_cost = 0");
+			// the export's own query: PostgreSQL sorts by user, the exporter each user's
+			// rows
+			BenchDatabase.CopyResult sorted = db.copyOutBinary("SELECT " + ArchiveTable.HEALTH_READING.columnList()
+					+ " FROM " + PARTITION + " ORDER BY " + ArchiveTable.HEALTH_READING.leadingOrderColumn(),
+					"SET enable_indexscan = off");
 			StepTimes steps = new StepTimes(ArchiveTable.HEALTH_READING, MONTH);
 			HeapSampler heap = HeapSampler.start();
 			double jobSeconds = run(db, fromReplica, s3, Map.of("archiveStepListener", steps), "run", "archive",

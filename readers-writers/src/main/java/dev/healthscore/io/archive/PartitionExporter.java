@@ -7,7 +7,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Instant;
 import java.time.YearMonth;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -32,26 +31,6 @@ import software.amazon.awssdk.services.s3.S3Client;
 public final class PartitionExporter {
 
 	private static final Logger logger = LoggerFactory.getLogger(PartitionExporter.class);
-
-	/**
-	 * The plan of the export's query, a sequential scan sorted by user:
-	 * <ul>
-	 * <li>{@code enable_indexscan = off}: the primary key gives rows by user without a
-	 * sort, but visits the heap in index order, one page fetch per row, slower than a
-	 * sequential scan and a sort on the user id even when every page is cached (measured
-	 * 9.9-12.2 s against 7.9-9.7 s for a month of 9.9 million rows), and far slower on a
-	 * month that has gone cold on disk;</li>
-	 * <li>{@code parallel_tuple_cost = 0}: the planner prices passing rows from parallel
-	 * workers to the leader too high for a query whose reader (this exporter) is slower
-	 * than the gather, so it sorts on one process. Parallel workers scan and sort a
-	 * month's parts at once (as many as {@code max_parallel_workers_per_gather}) and the
-	 * leader merges them: the first row comes after 0.9-1.0 s instead of 2.2-2.4 s, the
-	 * whole COPY takes 7.2-7.7 s instead of 8.5-8.8 s (9.9 million rows, 2 cores). A
-	 * small month stays serial ({@code min_parallel_table_scan_size}).</li>
-	 * </ul>
-	 */
-	private static final Map<String, String> EXPORT_PLAN = Map.of("enable_indexscan", "off", "parallel_tuple_cost",
-			"0");
 
 	private final S3Client s3;
 
@@ -118,13 +97,13 @@ public final class PartitionExporter {
 				+ table.leadingOrderColumn() + ") TO STDOUT (FORMAT binary)";
 		Map<String, String> metadata = Map.of("healthscore.table", table.tableName(), "healthscore.source_partition",
 				relation, "healthscore.job_execution_id", String.valueOf(jobExecutionId));
-		Map<String, String> previous = plan(connection, EXPORT_PLAN);
+		String previous = setIndexScan(connection, "off");
 		try {
 			return copyToFiles(connection, table, month, sql, metadata);
 		}
 		finally {
 			// the connection is free again: the COPY was read to its end or cancelled
-			restorePlan(connection, previous);
+			restoreIndexScan(connection, previous);
 		}
 	}
 
@@ -155,41 +134,40 @@ public final class PartitionExporter {
 	}
 
 	/**
-	 * Sets planner settings for the export's query and returns the ones before. Inside a
-	 * transaction block they are local to it; outside, they hold for the session until
-	 * {@link #restorePlan} puts the caller's back.
-	 * @return the settings before this call, by name
+	 * Tells the planner not to read the partition through an index. The primary key gives
+	 * rows by user without a sort, but visits the heap in index order: one page fetch per
+	 * row, slower than a sequential scan followed by a sort on the user id even when
+	 * every page is cached (measured 9.9–12.2 s against 7.9–9.7 s for a month of 9.9
+	 * million rows), and far slower on a month that has gone cold on disk. Inside a
+	 * transaction block the setting is local to it; outside, it holds for the session
+	 * until {@link #restoreIndexScan} puts the caller's back.
+	 * @return the setting before this call
 	 */
-	private static Map<String, String> plan(Connection connection, Map<String, String> settings) throws SQLException {
+	private static String setIndexScan(Connection connection, String value) throws SQLException {
 		boolean local = !connection.getAutoCommit(); // inside a transaction, for it only
-		Map<String, String> previous = new LinkedHashMap<>();
 		try (PreparedStatement statement = connection
-			.prepareStatement("SELECT current_setting(?), set_config(?, ?, ?)")) {
-			for (Map.Entry<String, String> setting : settings.entrySet()) {
-				statement.setString(1, setting.getKey());
-				statement.setString(2, setting.getKey());
-				statement.setString(3, setting.getValue());
-				statement.setBoolean(4, local);
-				try (ResultSet result = statement.executeQuery()) {
-					result.next();
-					previous.put(setting.getKey(), result.getString(1));
-				}
+			.prepareStatement("SELECT current_setting('enable_indexscan'), set_config('enable_indexscan', ?, ?)")) {
+			statement.setString(1, value);
+			statement.setBoolean(2, local);
+			try (ResultSet result = statement.executeQuery()) {
+				result.next();
+				return result.getString(1);
 			}
 		}
-		return previous;
 	}
 
 	/**
-	 * Puts back the caller's settings, so that neither the rest of its transaction nor a
-	 * pooled connection keeps the export's plan. In a transaction that the COPY's failure
-	 * aborted this fails, and the rollback restores them instead.
+	 * Puts back the caller's setting, so that neither the rest of its transaction nor a
+	 * pooled connection keeps the planner off indexes. In a transaction that the COPY's
+	 * failure aborted this fails, and the rollback restores it instead.
 	 */
-	private static void restorePlan(Connection connection, Map<String, String> previous) {
+	private static void restoreIndexScan(Connection connection, String previous) {
 		try {
-			plan(connection, previous);
+			setIndexScan(connection, previous);
 		}
 		catch (SQLException ex) {
-			logger.warn("Could not restore {} on the export connection: {}", previous, ex.getMessage());
+			logger.warn("Could not restore enable_indexscan = {} on the export connection: {}", previous,
+					ex.getMessage());
 		}
 	}
 
