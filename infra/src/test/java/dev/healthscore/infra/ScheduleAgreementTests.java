@@ -63,8 +63,11 @@ class ScheduleAgreementTests {
 			assertThat(zone).isEqualTo(trigger.getTimeZone().getID());
 			CronExpression eventBridgeCron = new CronExpression(CronExpressions.toQuartz(expression));
 			eventBridgeCron.setTimeZone(TimeZone.getTimeZone(zone));
-			assertThat(fireTimes(eventBridgeCron::getNextValidTimeAfter)).as("fire times of %s", definition.name())
-				.isEqualTo(fireTimes(trigger::getFireTimeAfter));
+			// one start for both lists: a fire time must not fall between two clock reads
+			Date start = Date.from(Instant.now().plusSeconds(60));
+			assertThat(fireTimes(start, eventBridgeCron::getNextValidTimeAfter))
+				.as("fire times of %s", definition.name())
+				.isEqualTo(fireTimes(start, trigger::getFireTimeAfter));
 		}
 	}
 
@@ -121,10 +124,13 @@ class ScheduleAgreementTests {
 		return (List<String>) container.get("command");
 	}
 
-	private static List<Instant> fireTimes(java.util.function.UnaryOperator<Date> next) {
+	/**
+	 * The next 40 fire times after {@code start}, which must be later than the trigger's
+	 * start time (when it was built): a trigger fires only after it.
+	 */
+	private static List<Instant> fireTimes(Date start, java.util.function.UnaryOperator<Date> next) {
 		List<Instant> times = new ArrayList<>();
-		// A trigger fires only after its start time, which is when it was built.
-		Date time = Date.from(Instant.now().plusSeconds(60));
+		Date time = start;
 		for (int i = 0; i < 40; i++) {
 			time = next.apply(time);
 			times.add(time.toInstant());

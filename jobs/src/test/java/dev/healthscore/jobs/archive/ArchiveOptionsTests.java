@@ -1,7 +1,6 @@
 package dev.healthscore.jobs.archive;
 
 import java.time.YearMonth;
-import java.time.ZoneOffset;
 import java.util.Map;
 
 import dev.healthscore.jobs.cli.CommandLineParser;
@@ -46,9 +45,11 @@ class ArchiveOptionsTests {
 
 	@Test
 	void aBeforeMonthAfterTheCurrentOneIsRefused() {
-		YearMonth next = YearMonth.now(ZoneOffset.UTC).plusMonths(1);
+		// the current month is the scheduled time's, read once
+		YearMonth next = YearMonth.of(2025, 4);
 		assertThatExceptionOfType(UsageException.class)
-			.isThrownBy(() -> CommandLineParser.parse("run", "archive", "--before=" + next))
+			.isThrownBy(() -> CommandLineParser.parse("run", "archive", "--before=" + next,
+					"--scheduled-time=2025-03-15T00:00:00Z"))
 			.withMessage(
 					"Invalid --before=%s: it is after the current month %s, whose partition is still being written",
 					next, next.minusMonths(1));
