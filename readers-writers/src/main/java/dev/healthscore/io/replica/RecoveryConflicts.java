@@ -135,14 +135,4 @@ public final class RecoveryConflicts {
 
 	}
 
-	/** Work against the database that a recovery conflict may cancel. */
-	@FunctionalInterface
-	public interface SqlWork<T> extends Work<T, SQLException> {
-
-		/** Does the work once. */
-		@Override
-		T run() throws SQLException;
-
-	}
-
 }

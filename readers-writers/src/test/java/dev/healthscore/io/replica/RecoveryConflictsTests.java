@@ -120,7 +120,7 @@ class RecoveryConflictsTests {
 		assertThat(this.pauses).containsExactly(Duration.ofMillis(200));
 	}
 
-	private <T> T retry(RecoveryConflicts.SqlWork<T> work) throws SQLException {
+	private <T> T retry(RecoveryConflicts.Work<T, SQLException> work) throws SQLException {
 		return RecoveryConflicts.retry("test block", 4, Duration.ofMillis(200), this.pauses::add, work);
 	}
 
