@@ -25,6 +25,8 @@ import org.springframework.jdbc.core.JdbcTemplate;
  */
 final class ReconcileScenario {
 
+	private static final JsonMapper JSON = JsonMapper.builder().build();
+
 	/** The tables a dry run must leave byte-identical. */
 	static final List<String> TABLES = List.of("health_score", "score_correction", "quarantined_reading",
 			"reconcile_checkpoint", "score_input_change", "reconcile_suspect", "health_reading", "app_user");
@@ -198,7 +200,7 @@ final class ReconcileScenario {
 
 	/** A reconcile report written with {@code --report}. */
 	static JsonNode readReport(Path report) {
-		return JsonMapper.builder().build().readTree(report.toFile());
+		return JSON.readTree(report.toFile());
 	}
 
 }
