@@ -94,14 +94,14 @@ public final class ReconcileBenchmark {
 			Map<String, List<Double>> ratios = new TreeMap<>();
 			for (int i = 1; i <= repeat; i++) {
 				for (String kind : KINDS) {
-					double ratio = reconcileAfterArrival(db, jobs, kind, set(kind, i), new String[] { from, to },
+					double ratio = reconcileAfterArrival(jdbc, jobs, kind, set(kind, i), new String[] { from, to },
 							reports, recompute);
 					ratios.computeIfAbsent(kind, (k) -> new ArrayList<>()).add(ratio);
 				}
 			}
 			if (repeat > 1) {
 				ratios.forEach((kind, values) -> System.out.printf(Locale.ROOT,
-						"late %s, %d runs: reconcile / recompute = %s;" + " median %.1f%% (target <= 5%%)%n",
+						"late %s, %d runs: reconcile / recompute = %s; median %.1f%% (target <= 5%%)%n",
 						kind.replace('_', '-'), values.size(),
 						values.stream()
 							.map((v) -> String.format(Locale.ROOT, "%.1f%%", v))
@@ -130,9 +130,8 @@ public final class ReconcileBenchmark {
 	 * Lets a held-back set arrive, then times an incremental reconcile.
 	 * @return the reconcile's time as a percentage of the recompute's
 	 */
-	private static double reconcileAfterArrival(BenchDatabase db, Jobs jobs, String kind, String set, String[] range,
+	private static double reconcileAfterArrival(JdbcTemplate jdbc, Jobs jobs, String kind, String set, String[] range,
 			Path reports, double recompute) {
-		JdbcTemplate jdbc = new JdbcTemplate(db.dataSource());
 		String arrived = arrive(jdbc, set);
 		Path report = reports.resolve(set + ".json");
 		jobs.run("run", "reconcile", range[0], range[1], "--report=" + report, NO_MARGIN);
