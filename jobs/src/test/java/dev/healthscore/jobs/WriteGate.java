@@ -65,9 +65,8 @@ public final class WriteGate implements AutoCloseable {
 	 */
 	public static WriteGate shut(DataSource primary) throws SQLException {
 		Connection holder = primary.getConnection();
-		try (PreparedStatement ps = holder.prepareStatement("SELECT pg_advisory_lock(?)")) {
-			ps.setLong(1, KEY);
-			ps.execute();
+		try {
+			call(holder, "pg_advisory_lock");
 		}
 		catch (SQLException ex) {
 			holder.close();
@@ -94,10 +93,15 @@ public final class WriteGate implements AutoCloseable {
 	@Override
 	public void close() throws SQLException {
 		try (Connection holder = this.holder) {
-			try (PreparedStatement ps = holder.prepareStatement("SELECT pg_advisory_unlock(?)")) {
-				ps.setLong(1, KEY);
-				ps.execute();
-			}
+			call(holder, "pg_advisory_unlock");
+		}
+	}
+
+	/** Calls an advisory lock function on the gate's key. */
+	private static void call(Connection connection, String function) throws SQLException {
+		try (PreparedStatement ps = connection.prepareStatement("SELECT " + function + "(?)")) {
+			ps.setLong(1, KEY);
+			ps.execute();
 		}
 	}
 
