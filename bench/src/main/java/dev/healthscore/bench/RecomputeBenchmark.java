@@ -1,11 +1,9 @@
 package dev.healthscore.bench;
 
-import java.time.Duration;
 import java.time.LocalDate;
 import java.util.Locale;
 
 import dev.healthscore.io.replica.ReplicaLagProbe;
-import dev.healthscore.jobs.HealthScoreApplication;
 
 import org.springframework.jdbc.core.JdbcTemplate;
 
@@ -34,7 +32,8 @@ public final class RecomputeBenchmark {
 		LocalDate first = last.minusDays(days - 1L);
 		try (BenchDatabase db = BenchDatabase.start()) {
 			JdbcTemplate jdbc = new JdbcTemplate(db.dataSource());
-			run(db, "generate", "--users=" + users, "--days=" + days, "--seed=1", "--end=" + last);
+			BenchJobs.inThisJvm(db.appArguments())
+				.run("generate", "--users=" + users, "--days=" + days, "--seed=1", "--end=" + last);
 			long readings = jdbc.queryForObject("SELECT count(*) FROM health_reading", Long.class);
 			jdbc.execute("VACUUM ANALYZE");
 			String inputs = """
@@ -65,8 +64,9 @@ public final class RecomputeBenchmark {
 		jdbc.execute("TRUNCATE health_score, quarantined_reading");
 		String[] database = source.equals("replica") ? db.appArgumentsWithReplica() : db.appArguments();
 		try (LagSampler lag = new LagSampler(new ReplicaLagProbe(db.dataSource(), db.replicaDataSource()))) {
-			run(database, "run", "recompute", "--from=" + first, "--to=" + last,
-					"--healthscore.recompute.threads=" + threads);
+			BenchJobs.inThisJvm(database)
+				.run("run", "recompute", "--from=" + first, "--to=" + last,
+						"--healthscore.recompute.threads=" + threads);
 			double jobSeconds = jdbc.queryForObject("""
 					SELECT extract(epoch FROM end_time - start_time) FROM batch_job_execution
 					ORDER BY job_execution_id DESC LIMIT 1""", Double.class);
@@ -76,24 +76,6 @@ public final class RecomputeBenchmark {
 					source, threads, jobSeconds, userDays, userDays / jobSeconds, inputRows / jobSeconds,
 					jobSeconds / copySeconds, lag.summary());
 		}
-	}
-
-	private static void run(BenchDatabase db, String... args) {
-		run(db.appArguments(), args);
-	}
-
-	private static void run(String[] database, String... args) {
-		String[] all = new String[args.length + database.length];
-		System.arraycopy(args, 0, all, 0, args.length);
-		System.arraycopy(database, 0, all, args.length, database.length);
-		// the benchmark's own --healthscore.* settings pass through the command line
-		long started = System.nanoTime();
-		int exit = HealthScoreApplication.run(all);
-		if (exit != 0) {
-			throw new IllegalStateException(
-					String.format(Locale.ROOT, "'%s' exited with %d", String.join(" ", args), exit));
-		}
-		System.out.printf("%s took %s%n", args[0], Duration.ofNanos(System.nanoTime() - started));
 	}
 
 }

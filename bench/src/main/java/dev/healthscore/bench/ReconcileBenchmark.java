@@ -1,10 +1,7 @@
 package dev.healthscore.bench;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,7 +10,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 
-import dev.healthscore.jobs.HealthScoreApplication;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -70,7 +66,7 @@ public final class ReconcileBenchmark {
 		try (BenchDatabase db = BenchDatabase.start()) {
 			// what every job is run with: the primary, and maybe the replica
 			String[] database = source.equals("replica") ? db.appArgumentsWithReplica() : db.appArguments();
-			Jobs jobs = new Jobs(database, fresh ? reports.resolve("jobs.log") : null);
+			BenchJobs jobs = new BenchJobs(database, fresh ? reports.resolve("jobs.log") : null);
 			JdbcTemplate jdbc = new JdbcTemplate(db.dataSource());
 			jobs.run("generate", "--users=" + users, "--days=" + days, "--seed=1", "--end=" + last);
 			long readings = jdbc.queryForObject("SELECT count(*) FROM health_reading", Long.class);
@@ -130,8 +126,8 @@ public final class ReconcileBenchmark {
 	 * Lets a held-back set arrive, then times an incremental reconcile.
 	 * @return the reconcile's time as a percentage of the recompute's
 	 */
-	private static double reconcileAfterArrival(JdbcTemplate jdbc, Jobs jobs, String kind, String set, String[] range,
-			Path reports, double recompute) {
+	private static double reconcileAfterArrival(JdbcTemplate jdbc, BenchJobs jobs, String kind, String set,
+			String[] range, Path reports, double recompute) {
 		String arrived = arrive(jdbc, set);
 		Path report = reports.resolve(set + ".json");
 		jobs.run("run", "reconcile", range[0], range[1], "--report=" + report, NO_MARGIN);
@@ -244,55 +240,6 @@ public final class ReconcileBenchmark {
 		return jdbc.queryForObject("""
 				SELECT extract(epoch FROM end_time - start_time) FROM batch_job_execution
 				ORDER BY job_execution_id DESC LIMIT 1""", Double.class);
-	}
-
-	/**
-	 * Runs the application's commands: in this JVM, or each in a JVM of its own, as a
-	 * scheduled one-shot task runs a job (then every run pays for loading what it uses,
-	 * and the job's time shows it).
-	 *
-	 * @param database the database arguments every command is run with
-	 * @param log where the JVMs of their own write their output, or null to run in this
-	 * JVM
-	 */
-	record Jobs(String[] database, Path log) {
-
-		void run(String... args) {
-			List<String> all = new ArrayList<>(List.of(args));
-			all.addAll(List.of(this.database));
-			long started = System.nanoTime();
-			int exit = (this.log != null) ? runInOwnJvm(all) : HealthScoreApplication.run(all.toArray(String[]::new));
-			if (exit != 0) {
-				throw new IllegalStateException(
-						String.format(Locale.ROOT, "'%s' exited with %d", String.join(" ", args), exit));
-			}
-			System.out.printf("%s %s took %s%s%n", args[0], (args.length > 1) ? args[1] : "",
-					Duration.ofNanos(System.nanoTime() - started), (this.log != null) ? " in a JVM of its own" : "");
-		}
-
-		/** Runs the application's main class from this benchmark's jar. */
-		private int runInOwnJvm(List<String> args) {
-			List<String> command = new ArrayList<>(
-					List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-							"-Dloader.main=" + HealthScoreApplication.class.getName(), "-cp",
-							System.getProperty("java.class.path"),
-							"org.springframework.boot.loader.launch.PropertiesLauncher"));
-			command.addAll(args);
-			try {
-				return new ProcessBuilder(command).redirectErrorStream(true)
-					.redirectOutput(ProcessBuilder.Redirect.appendTo(this.log.toFile()))
-					.start()
-					.waitFor();
-			}
-			catch (IOException ex) {
-				throw new UncheckedIOException("Cannot start " + command, ex);
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-				throw new IllegalStateException("Interrupted while running " + args, ex);
-			}
-		}
-
 	}
 
 }
