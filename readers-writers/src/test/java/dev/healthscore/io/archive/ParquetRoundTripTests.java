@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import org.apache.parquet.ParquetReadOptions;
 import org.apache.parquet.column.Encoding;
@@ -123,6 +124,54 @@ class ParquetRoundTripTests {
 				boolean timestamp = name.startsWith("recorded_at") || name.startsWith("ingested_at");
 				assertThat(column.getEncodings().contains(Encoding.DELTA_BINARY_PACKED)).as(name).isEqualTo(timestamp);
 			}
+		}
+	}
+
+	@Test
+	void textDictionariesKeepEveryValueAcrossRowGroupsAndFallBackToPlain() throws IOException {
+		// few metrics (dictionary encoded through every row group), and sources that are
+		// first few, then each new: more distinct values than the writer caches, whose
+		// dictionary outgrows its 1 MiB limit and falls back to plain in some row groups
+		// but not in others
+		List<Object[]> rows = new ArrayList<>();
+		String[] metrics = { "steps", "sleep_minutes", "resting_heart_rate", "active_minutes" };
+		for (int i = 0; i < 120_000; i++) {
+			String source = (i < 40_000 || i >= 100_000) ? "device-" + (i % 7)
+					: "device-" + i + "-".repeat(40) + Integer.toHexString(i);
+			rows.add(new Object[] { (long) (i / 1000), metrics[i % metrics.length],
+					789_000_000_000_000L + i * 60_000_000L, (double) i, source, 789_000_000_000_000L + i });
+		}
+		Path file = this.directory.resolve("dictionaries.parquet");
+		ArchiveSettings settings = ArchiveSettings.builder("bucket").rowGroupSize(1024 * 1024).build();
+		try (ArchiveParquetWriter writer = ArchiveParquetFiles.newWriter(new LocalOutputFile(file),
+				ArchiveTable.HEALTH_READING, settings, Map.of())) {
+			for (Object[] row : rows) {
+				writer.write(row);
+			}
+		}
+		assertThat(read(ArchiveTable.HEALTH_READING, file)).hasSameSizeAs(rows)
+			.zipSatisfy(rows, (read, written) -> assertThat(read).containsExactly(written));
+		ParquetReadOptions options = ParquetReadOptions.builder(new PlainParquetConfiguration())
+			.withCodecFactory(new PlainCodecFactory())
+			.build();
+		try (ParquetFileReader reader = ParquetFileReader.open(new LocalInputFile(file), options)) {
+			List<Set<Encoding>> metric = new ArrayList<>();
+			List<Set<Encoding>> source = new ArrayList<>();
+			for (var block : reader.getFooter().getBlocks()) {
+				for (ColumnChunkMetaData column : block.getColumns()) {
+					switch (column.getPath().toDotString()) {
+						case "metric" -> metric.add(column.getEncodings());
+						case "source" -> source.add(column.getEncodings());
+						default -> {
+						}
+					}
+				}
+			}
+			assertThat(metric).hasSizeGreaterThan(2)
+				.allSatisfy((encodings) -> assertThat(encodings).contains(Encoding.PLAIN_DICTIONARY)
+					.doesNotContain(Encoding.PLAIN));
+			assertThat(source).anySatisfy((encodings) -> assertThat(encodings).contains(Encoding.PLAIN))
+				.anySatisfy((encodings) -> assertThat(encodings).doesNotContain(Encoding.PLAIN));
 		}
 	}
 
