@@ -8,9 +8,12 @@ import java.util.Locale;
 import dev.healthscore.io.archive.ArchiveLayout;
 import dev.healthscore.io.archive.ArchiveTable;
 import dev.healthscore.io.replica.ReplicaLag;
+import dev.healthscore.io.s3.EmbeddedS3Server;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -18,7 +21,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Object keys, SQL and messages do not follow the JVM's default locale: under Egyptian
  * Arabic, {@code String.format("%d")} writes Arabic-Indic digits and a Turkish locale
  * writes decimal commas, which would name objects, SQL literals and logged numbers
- * differently on an operator's laptop than in the task.
+ * differently on an operator's laptop than in the task. The in-process S3 server, whose
+ * dates follow the default locale, still answers in a form the AWS SDK reads.
  */
 class DefaultLocaleTests {
 
@@ -46,6 +50,18 @@ class DefaultLocaleTests {
 				new ArchiveLayout("bucket", "archive").dataFile(ArchiveTable.HEALTH_READING, YearMonth.of(2025, 1), 3)
 					.key())
 			.isEqualTo("archive/health_reading/month=2025-01/part-00003.parquet");
+	}
+
+	@Test
+	void theEmbeddedS3ServerAnswersTheSdkReadably() {
+		try (EmbeddedS3Server server = EmbeddedS3Server.inMemory(); S3Client s3 = server.newClient()) {
+			server.createBucket("locale");
+			s3.putObject((request) -> request.bucket("locale").key("a"), RequestBody.fromString("a"));
+			// the listing's LastModified is a date S3Proxy formats
+			assertThat(s3.listObjectsV2((request) -> request.bucket("locale")).contents()).singleElement()
+				.satisfies((object) -> assertThat(object.lastModified()).isNotNull());
+			assertThat(s3.headObject((request) -> request.bucket("locale").key("a")).lastModified()).isNotNull();
+		}
 	}
 
 	@Test

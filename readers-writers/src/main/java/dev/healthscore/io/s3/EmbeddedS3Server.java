@@ -3,8 +3,12 @@ package dev.healthscore.io.s3;
 import java.net.URI;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.text.SimpleDateFormat;
+import java.util.Date;
 import java.util.HexFormat;
+import java.util.Locale;
 import java.util.Properties;
+import java.util.TimeZone;
 
 import org.gaul.s3proxy.AuthenticationType;
 import org.gaul.s3proxy.S3Proxy;
@@ -80,6 +84,7 @@ public final class EmbeddedS3Server implements AutoCloseable {
 	}
 
 	private static EmbeddedS3Server start(ApiMetadata api, Properties overrides) {
+		formatDatesWithAsciiDigits();
 		// by metadata, not by name: a lookup by name loads every registered provider,
 		// S3Proxy's
 		// Azure one too, whose jclouds classes are deliberately not on the class path
@@ -98,6 +103,29 @@ public final class EmbeddedS3Server implements AutoCloseable {
 		catch (Exception ex) {
 			context.close();
 			throw new IllegalStateException("Cannot start embedded S3 server with blob store " + provider, ex);
+		}
+	}
+
+	/**
+	 * S3Proxy writes the dates of its answers ({@code LastModified} in a listing, for
+	 * one) with {@code new SimpleDateFormat(pattern)}, in the JVM's default format
+	 * locale. Under a locale whose digits are not ASCII, such as Egyptian Arabic, the AWS
+	 * SDK cannot read them back and every listing fails. The server runs only in the
+	 * embedded default and the tests, and this project's own code names its locale
+	 * everywhere; so in that case the default format locale of this process becomes
+	 * {@link Locale#US}, with a warning, rather than the embedded default failing.
+	 */
+	static void formatDatesWithAsciiDigits() {
+		Locale locale = Locale.getDefault(Locale.Category.FORMAT);
+		SimpleDateFormat format = new SimpleDateFormat("yyyy-MM-dd");
+		format.setTimeZone(TimeZone.getTimeZone("UTC"));
+		String epoch = format.format(new Date(0));
+		if (!epoch.equals("1970-01-01")) {
+			Locale.setDefault(Locale.Category.FORMAT, Locale.US);
+			logger.warn(
+					"The default format locale {} writes dates as '{}', which the in-process S3 server would send"
+							+ " the AWS SDK: this process formats with {} instead",
+					locale.toLanguageTag(), epoch, Locale.US.toLanguageTag());
 		}
 	}
 
