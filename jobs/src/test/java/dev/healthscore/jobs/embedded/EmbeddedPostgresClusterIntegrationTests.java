@@ -17,6 +17,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The embedded primary and streaming replica: replication, a read-only replica, stop and
@@ -48,6 +49,18 @@ class EmbeddedPostgresClusterIntegrationTests {
 		cluster.startReplica();
 		cluster.setApplyDelay(Duration.ZERO);
 		cluster.awaitCaughtUp(Duration.ofSeconds(30));
+	}
+
+	@Test
+	void theReplicaListensBelowTheKernelsPortsForOutgoingConnections() {
+		// so that no client connection can hold its port while it restarts
+		var range = ReplicaPorts.ephemeralRange(Path.of("/proc/sys/net/ipv4/ip_local_port_range"));
+		assumeTrue(range.isPresent() && range.get()[0] > ReplicaPorts.LOWEST + 1000,
+				"no Linux port range with room below it");
+		String url = cluster.replicaJdbcUrl();
+		int port = Integer.parseInt(url.substring(url.lastIndexOf(':') + 1, url.indexOf('/', url.lastIndexOf(':'))));
+		assertThat(port).isBetween(ReplicaPorts.LOWEST, range.get()[0] - 1);
+		assertThat(replica.queryForObject("SELECT current_setting('port')::int", Integer.class)).isEqualTo(port);
 	}
 
 	@Test
