@@ -113,12 +113,8 @@ class ParquetRoundTripTests {
 		rows.add(new Object[] { 301L, "steps", -210_866_803_200_000_000L, 1.0, "watch", 9_214_646_400_000_000L });
 		rows.add(new Object[] { 301L, "steps", 9_214_646_400_000_000L, 1.0, "watch", -210_866_803_200_000_000L });
 		Path file = write(ArchiveTable.HEALTH_READING, rows, ArchiveSettings.Compression.ZSTD);
-		assertThat(read(ArchiveTable.HEALTH_READING, file)).hasSameSizeAs(rows)
-			.zipSatisfy(rows, (read, written) -> assertThat(read).containsExactly(written));
-		ParquetReadOptions options = ParquetReadOptions.builder(new PlainParquetConfiguration())
-			.withCodecFactory(new PlainCodecFactory())
-			.build();
-		try (ParquetFileReader reader = ParquetFileReader.open(new LocalInputFile(file), options)) {
+		assertReadsBackExactly(file, rows);
+		try (ParquetFileReader reader = open(file)) {
 			for (ColumnChunkMetaData column : reader.getFooter().getBlocks().get(0).getColumns()) {
 				String name = column.getPath().toDotString();
 				boolean timestamp = name.startsWith("recorded_at") || name.startsWith("ingested_at");
@@ -141,20 +137,10 @@ class ParquetRoundTripTests {
 			rows.add(new Object[] { (long) (i / 1000), metrics[i % metrics.length],
 					789_000_000_000_000L + i * 60_000_000L, (double) i, source, 789_000_000_000_000L + i });
 		}
-		Path file = this.directory.resolve("dictionaries.parquet");
-		ArchiveSettings settings = ArchiveSettings.builder("bucket").rowGroupSize(1024 * 1024).build();
-		try (ArchiveParquetWriter writer = ArchiveParquetFiles.newWriter(new LocalOutputFile(file),
-				ArchiveTable.HEALTH_READING, settings, Map.of())) {
-			for (Object[] row : rows) {
-				writer.write(row);
-			}
-		}
-		assertThat(read(ArchiveTable.HEALTH_READING, file)).hasSameSizeAs(rows)
-			.zipSatisfy(rows, (read, written) -> assertThat(read).containsExactly(written));
-		ParquetReadOptions options = ParquetReadOptions.builder(new PlainParquetConfiguration())
-			.withCodecFactory(new PlainCodecFactory())
-			.build();
-		try (ParquetFileReader reader = ParquetFileReader.open(new LocalInputFile(file), options)) {
+		Path file = write(ArchiveTable.HEALTH_READING, rows,
+				ArchiveSettings.builder("bucket").rowGroupSize(1024 * 1024).build(), "dictionaries.parquet");
+		assertReadsBackExactly(file, rows);
+		try (ParquetFileReader reader = open(file)) {
 			List<Set<Encoding>> metric = new ArrayList<>();
 			List<Set<Encoding>> source = new ArrayList<>();
 			for (var block : reader.getFooter().getBlocks()) {
@@ -188,8 +174,13 @@ class ParquetRoundTripTests {
 
 	private Path write(ArchiveTable table, List<Object[]> rows, ArchiveSettings.Compression compression)
 			throws IOException {
-		Path file = this.directory.resolve(table.tableName() + "-" + compression + ".parquet");
-		ArchiveSettings settings = ArchiveSettings.builder("bucket").compression(compression).build();
+		return write(table, rows, ArchiveSettings.builder("bucket").compression(compression).build(),
+				table.tableName() + "-" + compression + ".parquet");
+	}
+
+	private Path write(ArchiveTable table, List<Object[]> rows, ArchiveSettings settings, String name)
+			throws IOException {
+		Path file = this.directory.resolve(name);
 		try (ArchiveParquetWriter writer = ArchiveParquetFiles.newWriter(new LocalOutputFile(file), table, settings,
 				Map.of("healthscore.table", table.tableName()))) {
 			for (Object[] row : rows) {
@@ -197,6 +188,18 @@ class ParquetRoundTripTests {
 			}
 		}
 		return file;
+	}
+
+	private static void assertReadsBackExactly(Path file, List<Object[]> rows) throws IOException {
+		assertThat(read(ArchiveTable.HEALTH_READING, file)).hasSameSizeAs(rows)
+			.zipSatisfy(rows, (read, written) -> assertThat(read).containsExactly(written));
+	}
+
+	private static ParquetFileReader open(Path file) throws IOException {
+		ParquetReadOptions options = ParquetReadOptions.builder(new PlainParquetConfiguration())
+			.withCodecFactory(new PlainCodecFactory())
+			.build();
+		return ParquetFileReader.open(new LocalInputFile(file), options);
 	}
 
 	private static List<Object[]> read(ArchiveTable table, Path file) throws IOException {
