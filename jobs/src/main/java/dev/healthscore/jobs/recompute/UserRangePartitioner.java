@@ -2,10 +2,11 @@ package dev.healthscore.jobs.recompute;
 
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 import javax.sql.DataSource;
+
+import dev.healthscore.io.reading.UserShards;
 
 import org.springframework.batch.core.partition.Partitioner;
 import org.springframework.batch.infrastructure.item.ExecutionContext;
@@ -44,8 +45,7 @@ class UserRangePartitioner implements Partitioner {
 
 	@Override
 	public Map<String, ExecutionContext> partition(int gridSize) {
-		String shard = (this.shardCount > 1) ? String.format(Locale.ROOT, "AND ((user_id %% %d) + %d) %% %d = %d",
-				this.shardCount, this.shardCount, this.shardCount, this.shardIndex) : "";
+		String shard = UserShards.condition(this.shardIndex, this.shardCount);
 		List<Long> upper = this.jdbc.queryForList(BOUNDS_SQL.formatted(shard), Long.class, Math.max(1, gridSize));
 		Map<String, ExecutionContext> partitions = new LinkedHashMap<>();
 		long lower = Long.MIN_VALUE;

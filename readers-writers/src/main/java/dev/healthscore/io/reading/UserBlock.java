@@ -62,8 +62,7 @@ final class UserBlock {
 
 	UserBlock(ReadWindow window, int shardIndex, int shardCount) {
 		this.window = window;
-		this.shardFilter = (shardCount > 1) ? String.format(Locale.ROOT, " AND ((user_id %% %d) + %d) %% %d = %d",
-				shardCount, shardCount, shardCount, shardIndex) : "";
+		this.shardFilter = UserShards.condition(shardIndex, shardCount);
 		this.decoder = new ReadingCopyDecoder(window.metrics());
 	}
 
