@@ -105,6 +105,11 @@ public final class EmbeddedPostgresCluster implements AutoCloseable {
 		return jdbcUrl(this.replicaPort);
 	}
 
+	/** The replica's port; stable across restarts. */
+	int replicaPort() {
+		return this.replicaPort;
+	}
+
 	/** The temporary directory holding both data directories. */
 	Path directory() {
 		return this.directory;

@@ -37,7 +37,7 @@ final class ReplicaPorts {
 	 * @return the port
 	 */
 	static int choose() throws IOException {
-		Optional<int[]> range = ephemeralRange(LINUX_RANGE);
+		Optional<int[]> range = kernelRange();
 		if (range.isPresent()) {
 			Optional<Integer> port = below(range.get()[0], ReplicaPorts::isFree, RandomGenerator.getDefault());
 			if (port.isPresent()) {
@@ -66,6 +66,14 @@ final class ReplicaPorts {
 			}
 		}
 		return Optional.empty();
+	}
+
+	/**
+	 * Reads this machine's range of ports for outgoing connections (Linux).
+	 * @return the first and last port, or empty when it is not known
+	 */
+	static Optional<int[]> kernelRange() {
+		return ephemeralRange(LINUX_RANGE);
 	}
 
 	/**

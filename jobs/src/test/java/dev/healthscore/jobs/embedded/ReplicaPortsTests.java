@@ -19,8 +19,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class ReplicaPortsTests {
 
-	private static final Path LINUX_RANGE = Path.of("/proc/sys/net/ipv4/ip_local_port_range");
-
 	@TempDir
 	Path directory;
 
@@ -63,7 +61,7 @@ class ReplicaPortsTests {
 
 	@Test
 	void onLinuxTheChosenPortLiesBelowTheRangeForOutgoingConnections() throws IOException {
-		Optional<int[]> range = ReplicaPorts.ephemeralRange(LINUX_RANGE);
+		Optional<int[]> range = ReplicaPorts.kernelRange();
 		assumeTrue(range.isPresent() && range.get()[0] > ReplicaPorts.LOWEST + 1000,
 				"no Linux port range with room below it");
 		assertThat(ReplicaPorts.choose()).isBetween(ReplicaPorts.LOWEST, range.get()[0] - 1);
