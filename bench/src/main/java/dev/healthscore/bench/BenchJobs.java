@@ -4,38 +4,124 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 
 import dev.healthscore.jobs.HealthScoreApplication;
+import dev.healthscore.schedules.JobLaunch;
+import dev.healthscore.schedules.JobStep;
+import dev.healthscore.schedules.RunOutcome;
+import dev.healthscore.schedules.ScheduledJobLauncher;
+
+import org.springframework.boot.SpringApplication;
+import org.springframework.context.ConfigurableApplicationContext;
 
 /**
- * Runs the application's commands: in this JVM, or each in a JVM of its own, as a
- * scheduled one-shot task runs a job (then every run pays for loading what it uses, and
- * the job's time shows it).
- *
- * @param database the database arguments every command is run with
- * @param log where the JVMs of their own write their output, or null to run in this JVM
+ * Runs the application's commands in one of the ways production runs its jobs, given by
+ * its {@link Mode}. Every command gets the same application arguments (the database, and
+ * any property the benchmark sets).
  */
-record BenchJobs(String[] database, Path log) {
+final class BenchJobs implements AutoCloseable {
 
-	/** Runs every command in this JVM. */
-	static BenchJobs inThisJvm(String[] database) {
-		return new BenchJobs(database, null);
+	private final Mode mode;
+
+	private final String[] application;
+
+	private final Path log;
+
+	private ConfigurableApplicationContext scheduler;
+
+	private BenchJobs(Mode mode, String[] application, Path log) {
+		this.mode = mode;
+		this.application = application.clone();
+		this.log = log;
 	}
 
+	/** Runs every command in a fresh application context in this JVM. */
+	static BenchJobs inThisJvm(String[] application) {
+		return new BenchJobs(Mode.CLI, application, null);
+	}
+
+	/**
+	 * Runs commands in the given mode.
+	 * @param log where {@link Mode#TASK}'s JVMs write their output
+	 */
+	static BenchJobs of(Mode mode, String[] application, Path log) {
+		return new BenchJobs(mode, application, log);
+	}
+
+	/**
+	 * Runs a command line of the application ({@code run <job> --name=value ...},
+	 * {@code generate ...}).
+	 * @throws IllegalStateException when it does not complete
+	 */
 	void run(String... args) {
-		List<String> all = new ArrayList<>(List.of(args));
-		all.addAll(List.of(this.database));
 		long started = System.nanoTime();
-		int exit = (this.log != null) ? runInOwnJvm(all) : HealthScoreApplication.run(all.toArray(String[]::new));
-		if (exit != 0) {
-			throw new IllegalStateException(
-					String.format(Locale.ROOT, "'%s' exited with %d", String.join(" ", args), exit));
+		String how;
+		if (this.mode == Mode.SCHEDULER && args[0].equals("run")) {
+			RunOutcome outcome = launch(args[1], Arrays.copyOfRange(args, 2, args.length));
+			if (outcome != RunOutcome.COMPLETED) {
+				throw new IllegalStateException(
+						String.format(Locale.ROOT, "'%s' ended %s", String.join(" ", args), outcome));
+			}
+			how = " in the scheduler's application context";
+		}
+		else {
+			List<String> all = new ArrayList<>(List.of(args));
+			all.addAll(List.of(this.application));
+			int exit = (this.mode == Mode.TASK) ? runInOwnJvm(all)
+					: HealthScoreApplication.run(all.toArray(String[]::new));
+			if (exit != 0) {
+				throw new IllegalStateException(
+						String.format(Locale.ROOT, "'%s' exited with %d", String.join(" ", args), exit));
+			}
+			how = (this.mode == Mode.TASK) ? " in a JVM of its own" : "";
 		}
 		System.out.printf("%s %s took %s%s%n", args[0], (args.length > 1) ? args[1] : "",
-				Duration.ofNanos(System.nanoTime() - started), (this.log != null) ? " in a JVM of its own" : "");
+				Duration.ofNanos(System.nanoTime() - started), how);
+	}
+
+	/**
+	 * Launches a job as a schedule does: through the {@link ScheduledJobLauncher} of one
+	 * application context, started at the first launch and kept for the next.
+	 */
+	private RunOutcome launch(String job, String[] options) {
+		Map<String, String> parameters = parameters(options);
+		if (this.scheduler == null) {
+			// no command: the context starts, runs nothing and stays open, as the
+			// scheduler's does between fire times
+			this.scheduler = new SpringApplication(HealthScoreApplication.class).run(this.application);
+		}
+		try {
+			return this.scheduler.getBean(ScheduledJobLauncher.class)
+				.launch(new JobLaunch("benchmark", new JobStep(job, parameters), Instant.now()));
+		}
+		catch (Exception ex) {
+			throw new IllegalStateException("Could not launch " + job + " " + parameters, ex);
+		}
+	}
+
+	/**
+	 * A schedule step's parameters from command line options: {@code --name=value} is
+	 * {@code name: value}, a flag {@code --name} is {@code name: true}, as {@code run}
+	 * reads them.
+	 */
+	static Map<String, String> parameters(String... options) {
+		Map<String, String> parameters = new TreeMap<>();
+		for (String option : options) {
+			if (!option.startsWith("--") || option.length() < 3) {
+				throw new IllegalArgumentException("Not an option: " + option);
+			}
+			int equals = option.indexOf('=');
+			parameters.put((equals < 0) ? option.substring(2) : option.substring(2, equals),
+					(equals < 0) ? "true" : option.substring(equals + 1));
+		}
+		return parameters;
 	}
 
 	/** Runs the application's main class from this benchmark's jar. */
@@ -58,6 +144,39 @@ record BenchJobs(String[] database, Path log) {
 			Thread.currentThread().interrupt();
 			throw new IllegalStateException("Interrupted while running " + args, ex);
 		}
+	}
+
+	@Override
+	public void close() {
+		if (this.scheduler != null) {
+			this.scheduler.close();
+		}
+	}
+
+	/** How commands are run. */
+	enum Mode {
+
+		/**
+		 * Jobs in one long-lived application context, launched through its
+		 * {@link ScheduledJobLauncher} as the Quartz scheduler ({@code scheduler})
+		 * launches them; other commands as {@link #CLI}.
+		 */
+		SCHEDULER,
+
+		/**
+		 * Each command in a JVM of its own, as a scheduled one-shot task (ECS) runs a
+		 * job: every run pays for starting the JVM and loading what it uses.
+		 */
+		TASK,
+
+		/**
+		 * Each command in a fresh application context in this JVM, as
+		 * {@code HealthScoreApplication.run} runs a command line: the JVM's compiled code
+		 * carries over, the context does not, and compiling its start-up code goes on
+		 * while the job runs.
+		 */
+		CLI
+
 	}
 
 }

@@ -11,7 +11,7 @@ public final class Benchmarks {
 			Usage: java -jar bench/target/healthscore-bench.jar recompute [--readings=N] [--days=D]
 			       java -jar bench/target/healthscore-bench.jar reconcile [--readings=N] [--days=D] [--source=primary|replica]
 			                                                           [--layout=generated|arrival] [--repeat=N]
-			                                                           [--jvm=shared|fresh]
+			                                                           [--jvm=scheduler|fresh|cli]
 			       java -jar bench/target/healthscore-bench.jar archive [--rows=N] [--source=primary|replica]""";
 
 	private Benchmarks() {

@@ -32,7 +32,11 @@ import static dev.healthscore.bench.BenchOptions.option;
  * the replica has replayed the detection (the wait is part of the time). With
  * {@code --repeat=N} it holds back N disjoint sets of each kind and lets them arrive in
  * turn (random, device-days, random, ...), and prints each kind's median ratio too: one
- * run of a fraction of a second varies by a tenth from one run to the next.
+ * run of a fraction of a second varies by a tenth from one run to the next. With
+ * {@code --jvm} it runs the jobs as the Quartz scheduler does ({@code scheduler}, the
+ * default: recompute and every reconcile in one application context), as one-shot tasks
+ * do ({@code fresh}: a JVM each), or each in a fresh application context in this JVM
+ * ({@code cli}).
  */
 public final class ReconcileBenchmark {
 
@@ -46,7 +50,13 @@ public final class ReconcileBenchmark {
 	/** The kinds of late data, each held back in sets of 0.1% of the readings. */
 	private static final List<String> KINDS = List.of("readings", "device_days");
 
+	/** Every command gets it: the reconcile job reads it, the others ignore it. */
 	private static final String NO_MARGIN = "--healthscore.reconcile.ingest-margin=0s";
+
+	private static final Map<BenchJobs.Mode, String> DESCRIPTIONS = Map.of(BenchJobs.Mode.SCHEDULER,
+			"the jobs launched in one application context as the Quartz scheduler launches them", BenchJobs.Mode.TASK,
+			"each command in a JVM of its own, as one-shot scheduled tasks run", BenchJobs.Mode.CLI,
+			"each command in a fresh application context in this JVM");
 
 	private ReconcileBenchmark() {
 	}
@@ -61,64 +71,71 @@ public final class ReconcileBenchmark {
 		String source = choice(args, "source", "primary", "replica");
 		String layout = choice(args, "layout", "generated", "arrival");
 		int repeat = (int) option(args, "repeat", 1, 1, 100);
-		boolean fresh = choice(args, "jvm", "shared", "fresh").equals("fresh");
+		BenchJobs.Mode mode = switch (choice(args, "jvm", "scheduler", "fresh", "cli")) {
+			case "fresh" -> BenchJobs.Mode.TASK;
+			case "cli" -> BenchJobs.Mode.CLI;
+			default -> BenchJobs.Mode.SCHEDULER;
+		};
 		Path reports = Files.createTempDirectory("reconcile-bench");
 		try (BenchDatabase db = BenchDatabase.start()) {
 			// what every job is run with: the primary, and maybe the replica
-			String[] database = source.equals("replica") ? db.appArgumentsWithReplica() : db.appArguments();
-			BenchJobs jobs = new BenchJobs(database, fresh ? reports.resolve("jobs.log") : null);
-			JdbcTemplate jdbc = new JdbcTemplate(db.dataSource());
-			jobs.run("generate", "--users=" + users, "--days=" + days, "--seed=1", "--end=" + last);
-			long readings = jdbc.queryForObject("SELECT count(*) FROM health_reading", Long.class);
-			holdBack(jdbc, repeat);
-			if (layout.equals("arrival")) {
-				rewriteInArrivalOrder(jdbc);
-			}
-			jdbc.execute("VACUUM ANALYZE");
-			jobs.run("run", "recompute", from, to);
-			double recompute = lastJobSeconds(jdbc);
-			long scores = jdbc.queryForObject("SELECT count(*) FROM health_score", Long.class);
-			System.out.printf(Locale.ROOT,
-					"%nreconcile benchmark (%d cores, heap max %d MiB), jobs reading from the %s, readings stored in %s"
-							+ " order, %s%n",
-					Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20, source,
-					layout.equals("arrival") ? "arrival (ingested_at)" : "generated (user by user)",
-					fresh ? "each command in a JVM of its own" : "every command in this JVM");
-			System.out.printf(Locale.ROOT, "data:             %,d users x %d days, %,d readings, %,d score rows%n",
-					users, days, readings, scores);
-			System.out.printf(Locale.ROOT, "recompute:        %.2f s (job)%n", recompute);
-			Map<String, List<Double>> ratios = new TreeMap<>();
-			for (int i = 1; i <= repeat; i++) {
-				for (String kind : KINDS) {
-					double ratio = reconcileAfterArrival(jdbc, jobs, kind, set(kind, i), new String[] { from, to },
-							reports, recompute);
-					ratios.computeIfAbsent(kind, (k) -> new ArrayList<>()).add(ratio);
+			List<String> application = new ArrayList<>(
+					List.of(source.equals("replica") ? db.appArgumentsWithReplica() : db.appArguments()));
+			application.add(NO_MARGIN);
+			try (BenchJobs jobs = BenchJobs.of(mode, application.toArray(String[]::new), reports.resolve("jobs.log"))) {
+				JdbcTemplate jdbc = new JdbcTemplate(db.dataSource());
+				jobs.run("generate", "--users=" + users, "--days=" + days, "--seed=1", "--end=" + last);
+				long readings = jdbc.queryForObject("SELECT count(*) FROM health_reading", Long.class);
+				holdBack(jdbc, repeat);
+				if (layout.equals("arrival")) {
+					rewriteInArrivalOrder(jdbc);
 				}
+				jdbc.execute("VACUUM ANALYZE");
+				jobs.run("run", "recompute", from, to);
+				double recompute = lastJobSeconds(jdbc);
+				long scores = jdbc.queryForObject("SELECT count(*) FROM health_score", Long.class);
+				System.out.printf(Locale.ROOT,
+						"%nreconcile benchmark (%d cores, heap max %d MiB), jobs reading from the %s, readings stored in %s"
+								+ " order, %s%n",
+						Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20, source,
+						layout.equals("arrival") ? "arrival (ingested_at)" : "generated (user by user)",
+						DESCRIPTIONS.get(mode));
+				System.out.printf(Locale.ROOT, "data:             %,d users x %d days, %,d readings, %,d score rows%n",
+						users, days, readings, scores);
+				System.out.printf(Locale.ROOT, "recompute:        %.2f s (job)%n", recompute);
+				Map<String, List<Double>> ratios = new TreeMap<>();
+				for (int i = 1; i <= repeat; i++) {
+					for (String kind : KINDS) {
+						double ratio = reconcileAfterArrival(jdbc, jobs, kind, set(kind, i), new String[] { from, to },
+								reports, recompute);
+						ratios.computeIfAbsent(kind, (k) -> new ArrayList<>()).add(ratio);
+					}
+				}
+				if (repeat > 1) {
+					ratios.forEach((kind, values) -> System.out.printf(Locale.ROOT,
+							"late %s, %d runs: reconcile / recompute = %s; median %.1f%% (target <= 5%%)%n",
+							kind.replace('_', '-'), values.size(),
+							values.stream()
+								.map((v) -> String.format(Locale.ROOT, "%.1f%%", v))
+								.collect(Collectors.joining(", ")),
+							median(values)));
+				}
+				jobs.run("run", "reconcile", from, to);
+				System.out.printf(Locale.ROOT, "nothing arrived:  reconcile %.2f s (job: what any run costs)%n",
+						lastJobSeconds(jdbc));
+				System.out.printf("  steps:          %s%n", lastJobSteps(jdbc));
+				Path fullReport = reports.resolve("full.json");
+				jobs.run("run", "reconcile", from, to, "--full", "--report=" + fullReport);
+				double full = lastJobSeconds(jdbc);
+				JsonNode json = JSON.readTree(fullReport.toFile());
+				System.out.printf(Locale.ROOT,
+						"reconcile --full: %.2f s (job; detection %.2f s, checksums on the %s, %s): %,d suspect rows,"
+								+ " %,d corrected; --full / recompute = %.1f%%%n",
+						full, json.get("detectSeconds").asDouble(), json.get("fullCheckReadFrom").asString(),
+						json.get("fullCheck"), json.get("suspects").asLong(), json.get("corrected").asLong(),
+						100 * full / recompute);
+				System.out.printf("reports:          %s%n", reports);
 			}
-			if (repeat > 1) {
-				ratios.forEach((kind, values) -> System.out.printf(Locale.ROOT,
-						"late %s, %d runs: reconcile / recompute = %s; median %.1f%% (target <= 5%%)%n",
-						kind.replace('_', '-'), values.size(),
-						values.stream()
-							.map((v) -> String.format(Locale.ROOT, "%.1f%%", v))
-							.collect(Collectors.joining(", ")),
-						median(values)));
-			}
-			jobs.run("run", "reconcile", from, to, NO_MARGIN);
-			System.out.printf(Locale.ROOT, "nothing arrived:  reconcile %.2f s (job: what any run costs)%n",
-					lastJobSeconds(jdbc));
-			System.out.printf("  steps:          %s%n", lastJobSteps(jdbc));
-			Path fullReport = reports.resolve("full.json");
-			jobs.run("run", "reconcile", from, to, "--full", "--report=" + fullReport, NO_MARGIN);
-			double full = lastJobSeconds(jdbc);
-			JsonNode json = JSON.readTree(fullReport.toFile());
-			System.out.printf(Locale.ROOT,
-					"reconcile --full: %.2f s (job; detection %.2f s, checksums on the %s, %s): %,d suspect rows,"
-							+ " %,d corrected; --full / recompute = %.1f%%%n",
-					full, json.get("detectSeconds").asDouble(), json.get("fullCheckReadFrom").asString(),
-					json.get("fullCheck"), json.get("suspects").asLong(), json.get("corrected").asLong(),
-					100 * full / recompute);
-			System.out.printf("reports:          %s%n", reports);
 		}
 	}
 
@@ -130,7 +147,7 @@ public final class ReconcileBenchmark {
 			String[] range, Path reports, double recompute) {
 		String arrived = arrive(jdbc, set);
 		Path report = reports.resolve(set + ".json");
-		jobs.run("run", "reconcile", range[0], range[1], "--report=" + report, NO_MARGIN);
+		jobs.run("run", "reconcile", range[0], range[1], "--report=" + report);
 		double seconds = lastJobSeconds(jdbc);
 		JsonNode json = JSON.readTree(report.toFile());
 		System.out.printf("late %s (%s): %s%n", kind.replace('_', '-'), set, arrived);
