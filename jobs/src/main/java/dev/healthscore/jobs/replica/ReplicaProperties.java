@@ -24,7 +24,8 @@ import org.springframework.util.unit.DataSize;
  * @param maxLag the largest acceptable time lag
  * @param maxLagBytes the largest acceptable lag in WAL not yet replayed; unset: time only
  * @param waitTimeout how long the {@code wait} policy waits before the job fails
- * @param pollInterval how often the {@code wait} policy measures again
+ * @param pollInterval the longest pause of the {@code wait} policy between two
+ * measurements: the first is 10 ms, each next one twice as long up to it
  */
 @ConfigurationProperties("healthscore.replica")
 public record ReplicaProperties(String url, String username, String password, @DefaultValue("4") int maximumPoolSize,

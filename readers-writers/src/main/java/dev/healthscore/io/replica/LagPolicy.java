@@ -4,8 +4,9 @@ package dev.healthscore.io.replica;
 public enum LagPolicy {
 
 	/**
-	 * Measure again every poll interval until the replica is within the maximum lag; fail
-	 * when it still is not after the wait timeout.
+	 * Measure again until the replica is within the maximum lag, after pauses that start
+	 * at 10 ms and double up to the poll interval; fail when it still is not after the
+	 * wait timeout.
 	 */
 	WAIT,
 

@@ -31,8 +31,18 @@ public final class ReplicaGate {
 	/** How long {@link LagPolicy#WAIT} waits unless told otherwise. */
 	public static final Duration WAIT_TIMEOUT_DEFAULT = Duration.ofMinutes(5);
 
-	/** How often {@link LagPolicy#WAIT} measures unless told otherwise. */
+	/**
+	 * The longest pause of {@link LagPolicy#WAIT} between two measurements unless told
+	 * otherwise.
+	 */
 	public static final Duration POLL_INTERVAL_DEFAULT = Duration.ofSeconds(1);
+
+	/**
+	 * The first pause of {@link LagPolicy#WAIT}, each next one twice as long up to the
+	 * poll interval: a job that waits for its own writes to be replayed usually waits a
+	 * few milliseconds, and a whole poll interval would cost it more than its work.
+	 */
+	static final Duration FIRST_PAUSE = Duration.ofMillis(10);
 
 	private static final Logger logger = LoggerFactory.getLogger(ReplicaGate.class);
 
@@ -107,6 +117,7 @@ public final class ReplicaGate {
 		}
 		long started = this.nanoTime.getAsLong();
 		boolean waited = false;
+		Duration pause = (FIRST_PAUSE.compareTo(this.pollInterval) < 0) ? FIRST_PAUSE : this.pollInterval;
 		while (true) {
 			Observation seen = observe(position);
 			if (seen.admitted(this.limit)) {
@@ -123,8 +134,10 @@ public final class ReplicaGate {
 					return fallBack(seen);
 				}
 				case WAIT -> {
-					waitOrGiveUp(seen, started, waited);
+					waitOrGiveUp(seen, started, waited, pause);
 					waited = true;
+					Duration doubled = pause.multipliedBy(2);
+					pause = (doubled.compareTo(this.pollInterval) < 0) ? doubled : this.pollInterval;
 				}
 			}
 		}
@@ -155,7 +168,7 @@ public final class ReplicaGate {
 		return new ReadSource(this.primary, true, this.primaryClock.get());
 	}
 
-	private void waitOrGiveUp(Observation seen, long started, boolean waited) {
+	private void waitOrGiveUp(Observation seen, long started, boolean waited, Duration pause) {
 		long remaining = this.waitTimeout.toNanos() - (this.nanoTime.getAsLong() - started);
 		if (remaining <= 0) {
 			throw failure(seen,
@@ -169,7 +182,7 @@ public final class ReplicaGate {
 					this.waitTimeout.toMillis());
 		}
 		try {
-			this.pause.pause(Duration.ofNanos(Math.min(remaining, this.pollInterval.toNanos())));
+			this.pause.pause(Duration.ofNanos(Math.min(remaining, pause.toNanos())));
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
@@ -281,7 +294,10 @@ public final class ReplicaGate {
 			return this;
 		}
 
-		/** How often {@link LagPolicy#WAIT} measures again. */
+		/**
+		 * The longest pause of {@link LagPolicy#WAIT} between two measurements: the first
+		 * is 10 ms (or this, if shorter), each next one twice as long up to this.
+		 */
 		public Builder pollInterval(Duration pollInterval) {
 			this.pollInterval = pollInterval;
 			return this;

@@ -103,16 +103,25 @@ class ReplicaGateTests {
 	}
 
 	@Test
-	void waitMeasuresEveryPollIntervalUntilTheReplicaIsWithinTheMaximum() {
-		script(down(), behind(Duration.ofSeconds(40), 10), behind(Duration.ofSeconds(20), 10), caughtUp());
-		ReadSource source = gate(LagPolicy.WAIT).build().readSource();
+	void waitMeasuresAgainAfterPausesThatDoubleUpToThePollIntervalUntilTheReplicaIsWithinTheMaximum() {
+		script(down(), behind(Duration.ofSeconds(40), 10), behind(Duration.ofSeconds(30), 10),
+				behind(Duration.ofSeconds(20), 10), behind(Duration.ofSeconds(15), 10), caughtUp());
+		ReadSource source = gate(LagPolicy.WAIT).pollInterval(Duration.ofMillis(50)).build().readSource();
 		assertThat(source).isEqualTo(new ReadSource(this.replica, false, NOW));
-		assertThat(this.pauses).containsExactly(Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1));
+		assertThat(this.pauses).containsExactly(Duration.ofMillis(10), Duration.ofMillis(20), Duration.ofMillis(40),
+				Duration.ofMillis(50), Duration.ofMillis(50));
+	}
+
+	@Test
+	void aPollIntervalShorterThanTheFirstPauseIsEveryPause() {
+		script(down(), down(), caughtUp());
+		gate(LagPolicy.WAIT).pollInterval(Duration.ofMillis(5)).build().readSource();
+		assertThat(this.pauses).containsExactly(Duration.ofMillis(5), Duration.ofMillis(5));
 	}
 
 	@Test
 	void waitGivesUpAfterItsTimeoutWithTheLastLag() {
-		for (int i = 0; i < 10; i++) {
+		for (int i = 0; i < 12; i++) {
 			script(behind(Duration.ofSeconds(40), 10));
 		}
 		assertThatExceptionOfType(ReplicaLagException.class)
@@ -120,7 +129,10 @@ class ReplicaGateTests {
 			.withMessage("Replica is 40,000 ms (10 bytes of WAL) behind the primary, more than the maximum lag of "
 					+ "10,000 ms after waiting 2,500 ms (lag policy wait): rerun when the replica has caught up, "
 					+ "or wait longer, or choose lag policy primary");
-		assertThat(this.pauses).containsExactly(Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofMillis(500));
+		// 10 + 20 + ... + 640 + 1,000 ms, then what is left of the timeout
+		assertThat(this.pauses).containsExactly(Duration.ofMillis(10), Duration.ofMillis(20), Duration.ofMillis(40),
+				Duration.ofMillis(80), Duration.ofMillis(160), Duration.ofMillis(320), Duration.ofMillis(640),
+				Duration.ofSeconds(1), Duration.ofMillis(230));
 	}
 
 	@Test
@@ -153,7 +165,7 @@ class ReplicaGateTests {
 		script(behind(Duration.ofSeconds(1), 4096, "0/3FFFFFF"), behind(Duration.ofSeconds(1), 4096, "0/4000000"));
 		ReadSource source = gate(LagPolicy.WAIT).build().readSource(WalPosition.parse("0/4000000"));
 		assertThat(source).isEqualTo(new ReadSource(this.replica, false, NOW.minusSeconds(1)));
-		assertThat(this.pauses).containsExactly(ReplicaGate.POLL_INTERVAL_DEFAULT);
+		assertThat(this.pauses).containsExactly(Duration.ofMillis(10));
 	}
 
 	@Test
