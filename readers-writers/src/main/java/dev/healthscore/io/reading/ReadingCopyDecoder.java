@@ -11,7 +11,8 @@ import dev.healthscore.scoring.Reading;
 
 /**
  * Decodes rows {@code (user_id, metric, recorded_at, value, source, ingested_at)} of a
- * binary {@code COPY} into readings, sharing metric and source strings.
+ * binary {@code COPY} into readings, sharing metric and source strings. Not thread-safe:
+ * it learns the sources it meets; use one per reading thread.
  */
 public final class ReadingCopyDecoder {
 

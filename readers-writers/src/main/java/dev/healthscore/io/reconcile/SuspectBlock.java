@@ -76,14 +76,11 @@ final class SuspectBlock {
 
 	private final Metric[] inputMetrics;
 
-	private final ReadingCopyDecoder decoder;
-
 	SuspectBlock(long jobInstanceId, int lookbackDays, Set<Metric> inputMetrics, Set<Metric> lookbackMetrics) {
 		this.jobInstanceId = jobInstanceId;
 		this.lookbackDays = lookbackDays;
 		this.lookbackMetrics = lookbackMetrics;
 		this.inputMetrics = inputMetrics.toArray(Metric[]::new);
-		this.decoder = new ReadingCopyDecoder(this.inputMetrics);
 	}
 
 	/**
@@ -235,11 +232,15 @@ final class SuspectBlock {
 	private Map<Long, List<Reading>> loadReadings(Connection connection, Windows windows) throws SQLException {
 		String sql = READINGS_COPY.formatted(windows.users(), windows.metrics(), windows.lows(), windows.highs());
 		Map<Long, List<Reading>> byUser = new HashMap<>();
+		// one per load: blocks are loaded on several threads at once, and a decoder
+		// learns
+		// the sources it meets
+		ReadingCopyDecoder decoder = new ReadingCopyDecoder(this.inputMetrics);
 		try (PgBinaryCopyReader copy = new PgBinaryCopyReader(
 				new PGCopyInputStream(connection.unwrap(PGConnection.class), sql))) {
 			while (copy.nextRow() >= 0) {
 				long userId = copy.int8();
-				byUser.computeIfAbsent(userId, (id) -> new ArrayList<>()).add(this.decoder.reading(copy, userId));
+				byUser.computeIfAbsent(userId, (id) -> new ArrayList<>()).add(decoder.reading(copy, userId));
 			}
 		}
 		catch (IOException ex) {

@@ -36,6 +36,11 @@ class SuspectReadingsItemReaderIntegrationTests {
 
 	private static final List<Long> USERS_WITH_SUSPECTS = List.of(3L, 5L, 6L, 8L, 9L, 12L, 14L);
 
+	/** A run whose users each have readings of sources no other user has. */
+	private static final long MANY_SOURCES_INSTANCE = INSTANCE + 10;
+
+	private static final int SOURCES_PER_USER = 20;
+
 	private static EmbeddedPostgres postgres;
 
 	private static DataSource dataSource;
@@ -54,6 +59,15 @@ class SuspectReadingsItemReaderIntegrationTests {
 					VALUES (?, 'steps', '2025-03-20 12:00+01', ?, 'phone'),
 					       (?, 'resting_heart_rate', '2025-03-01 07:00+01', 58, 'watch'),
 					       (?, 'heart_rate', '2025-03-20 12:00+01', 90, 'watch')""", user, 1000 * user, user, user);
+		}
+		for (long user = 101; user <= 300; user++) {
+			jdbc.update("INSERT INTO app_user (user_id, time_zone) VALUES (?, 'UTC')", user);
+			jdbc.update("""
+					INSERT INTO health_reading (user_id, metric, recorded_at, value, source)
+					SELECT ?, 'steps', '2025-03-20 12:00Z', k, 'device-' || ? || '-' || k
+					FROM generate_series(1, ?) AS k""", user, user, SOURCES_PER_USER);
+			jdbc.update("INSERT INTO reconcile_suspect VALUES (?, ?, ?, ARRAY['late_data'])", MANY_SOURCES_INSTANCE,
+					user, DAY);
 		}
 		// another run's suspects are not this one's
 		jdbc.update("INSERT INTO reconcile_suspect VALUES (?, 2, ?, ARRAY['late_data'])", INSTANCE + 1, DAY);
@@ -93,6 +107,27 @@ class SuspectReadingsItemReaderIntegrationTests {
 			});
 		}
 		assertThat(work.get(5).suspects().get(DAY.plusDays(1))).containsExactly("changed_input", "late_data");
+	}
+
+	/**
+	 * Blocks read at once each meet sources not seen before: every reading keeps its own
+	 * source (a decoder shared by the read threads lost or swapped the sources it was
+	 * learning, or failed on a half-grown dictionary).
+	 */
+	@Test
+	void everyReadingKeepsItsSourceWhileSeveralBlocksMeetNewSourcesAtOnce() {
+		SuspectReadingsItemReader<ReconcileWork> reader = new SuspectReadingsItemReader<>("reader", dataSource,
+				primaryOnly(), MANY_SOURCES_INSTANCE, new HealthScoreV1(), 1, 4, Function.identity());
+		reader.open(new ExecutionContext());
+		List<ReconcileWork> work = readAll(reader);
+		reader.close();
+		assertThat(work).hasSize(200);
+		for (ReconcileWork user : work) {
+			List<Reading> readings = user.inputs().get(0).readings();
+			assertThat(readings).hasSize(SOURCES_PER_USER)
+				.allSatisfy((reading) -> assertThat(reading.source())
+					.isEqualTo("device-" + user.userId() + "-" + (long) reading.value()));
+		}
 	}
 
 	@Test
