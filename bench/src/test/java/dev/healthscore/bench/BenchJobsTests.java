@@ -11,8 +11,8 @@ class BenchJobsTests {
 
 	@Test
 	void optionsBecomeTheParametersOfAScheduleStep() {
-		assertThat(BenchJobs.parameters("--from=2025-04-02", "--to=2025-06-30", "--full", "--report=/r/full.json"))
-			.isEqualTo(Map.of("from", "2025-04-02", "to", "2025-06-30", "full", "true", "report", "/r/full.json"));
+		assertThat(BenchJobs.parameters("--from=2025-04-02", "--to=2025-06-30", "--full", "--report=reports/full.json"))
+			.isEqualTo(Map.of("from", "2025-04-02", "to", "2025-06-30", "full", "true", "report", "reports/full.json"));
 	}
 
 	@Test
