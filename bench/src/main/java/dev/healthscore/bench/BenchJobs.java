@@ -9,10 +9,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.TreeMap;
 
 import dev.healthscore.jobs.HealthScoreApplication;
+import dev.healthscore.jobs.cli.CommandLineParser;
+import dev.healthscore.jobs.cli.Invocation;
 import dev.healthscore.schedules.JobLaunch;
 import dev.healthscore.schedules.JobStep;
 import dev.healthscore.schedules.RunOutcome;
@@ -64,7 +64,7 @@ final class BenchJobs implements AutoCloseable {
 		long started = System.nanoTime();
 		String how;
 		if (this.mode == Mode.SCHEDULER && args[0].equals("run")) {
-			RunOutcome outcome = launch(args[1], Arrays.copyOfRange(args, 2, args.length));
+			RunOutcome outcome = launch(args);
 			if (outcome != RunOutcome.COMPLETED) {
 				throw new IllegalStateException(
 						String.format(Locale.ROOT, "'%s' ended %s", String.join(" ", args), outcome));
@@ -90,8 +90,10 @@ final class BenchJobs implements AutoCloseable {
 	 * Launches a job as a schedule does: through the {@link ScheduledJobLauncher} of one
 	 * application context, started at the first launch and kept for the next.
 	 */
-	private RunOutcome launch(String job, String[] options) {
-		Map<String, String> parameters = parameters(options);
+	private RunOutcome launch(String[] args) {
+		// the application's own parser: the step's parameters as `run` reads them
+		Invocation invocation = CommandLineParser.parse(args);
+		JobStep step = new JobStep(invocation.job(), invocation.options());
 		if (this.scheduler == null) {
 			// no command: the context starts, runs nothing and stays open, as the
 			// scheduler's does between fire times
@@ -99,29 +101,11 @@ final class BenchJobs implements AutoCloseable {
 		}
 		try {
 			return this.scheduler.getBean(ScheduledJobLauncher.class)
-				.launch(new JobLaunch("benchmark", new JobStep(job, parameters), Instant.now()));
+				.launch(new JobLaunch("benchmark", step, Instant.now()));
 		}
 		catch (Exception ex) {
-			throw new IllegalStateException("Could not launch " + job + " " + parameters, ex);
+			throw new IllegalStateException("Could not launch " + step, ex);
 		}
-	}
-
-	/**
-	 * A schedule step's parameters from command line options: {@code --name=value} is
-	 * {@code name: value}, a flag {@code --name} is {@code name: true}, as {@code run}
-	 * reads them.
-	 */
-	static Map<String, String> parameters(String... options) {
-		Map<String, String> parameters = new TreeMap<>();
-		for (String option : options) {
-			if (!option.startsWith("--") || option.length() < 3) {
-				throw new IllegalArgumentException("Not an option: " + option);
-			}
-			int equals = option.indexOf('=');
-			parameters.put((equals < 0) ? option.substring(2) : option.substring(2, equals),
-					(equals < 0) ? "true" : option.substring(equals + 1));
-		}
-		return parameters;
 	}
 
 	/** Runs the application's main class from this benchmark's jar. */
@@ -153,7 +137,7 @@ final class BenchJobs implements AutoCloseable {
 		}
 	}
 
-	/** How commands are run. */
+	/** How commands are run, with the benchmark option that chooses it. */
 	enum Mode {
 
 		/**
@@ -161,13 +145,13 @@ final class BenchJobs implements AutoCloseable {
 		 * {@link ScheduledJobLauncher} as the Quartz scheduler ({@code scheduler})
 		 * launches them; other commands as {@link #CLI}.
 		 */
-		SCHEDULER,
+		SCHEDULER("scheduler", "the jobs launched in one application context as the Quartz scheduler launches them"),
 
 		/**
 		 * Each command in a JVM of its own, as a scheduled one-shot task (ECS) runs a
 		 * job: every run pays for starting the JVM and loading what it uses.
 		 */
-		TASK,
+		TASK("fresh", "each command in a JVM of its own, as one-shot scheduled tasks run"),
 
 		/**
 		 * Each command in a fresh application context in this JVM, as
@@ -175,7 +159,34 @@ final class BenchJobs implements AutoCloseable {
 		 * carries over, the context does not, and compiling its start-up code goes on
 		 * while the job runs.
 		 */
-		CLI
+		CLI("cli", "each command in a fresh application context in this JVM");
+
+		private final String option;
+
+		private final String description;
+
+		Mode(String option, String description) {
+			this.option = option;
+			this.description = description;
+		}
+
+		/** What the benchmark prints about how it ran the jobs. */
+		String description() {
+			return this.description;
+		}
+
+		/** The option values, the default first. */
+		static String[] options() {
+			return Arrays.stream(values()).map((mode) -> mode.option).toArray(String[]::new);
+		}
+
+		/** The mode an option value names, one of {@link #options()}. */
+		static Mode of(String option) {
+			return Arrays.stream(values())
+				.filter((mode) -> mode.option.equals(option))
+				.findFirst()
+				.orElseThrow(() -> new IllegalArgumentException("No mode " + option));
+		}
 
 	}
 

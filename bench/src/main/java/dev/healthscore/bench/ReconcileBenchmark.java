@@ -53,11 +53,6 @@ public final class ReconcileBenchmark {
 	/** Every command gets it: the reconcile job reads it, the others ignore it. */
 	private static final String NO_MARGIN = "--healthscore.reconcile.ingest-margin=0s";
 
-	private static final Map<BenchJobs.Mode, String> DESCRIPTIONS = Map.of(BenchJobs.Mode.SCHEDULER,
-			"the jobs launched in one application context as the Quartz scheduler launches them", BenchJobs.Mode.TASK,
-			"each command in a JVM of its own, as one-shot scheduled tasks run", BenchJobs.Mode.CLI,
-			"each command in a fresh application context in this JVM");
-
 	private ReconcileBenchmark() {
 	}
 
@@ -71,11 +66,7 @@ public final class ReconcileBenchmark {
 		String source = choice(args, "source", "primary", "replica");
 		String layout = choice(args, "layout", "generated", "arrival");
 		int repeat = (int) option(args, "repeat", 1, 1, 100);
-		BenchJobs.Mode mode = switch (choice(args, "jvm", "scheduler", "fresh", "cli")) {
-			case "fresh" -> BenchJobs.Mode.TASK;
-			case "cli" -> BenchJobs.Mode.CLI;
-			default -> BenchJobs.Mode.SCHEDULER;
-		};
+		BenchJobs.Mode mode = BenchJobs.Mode.of(choice(args, "jvm", BenchJobs.Mode.options()));
 		Path reports = Files.createTempDirectory("reconcile-bench");
 		try (BenchDatabase db = BenchDatabase.start()) {
 			// what every job is run with: the primary, and maybe the replica
@@ -99,7 +90,7 @@ public final class ReconcileBenchmark {
 								+ " order, %s%n",
 						Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20, source,
 						layout.equals("arrival") ? "arrival (ingested_at)" : "generated (user by user)",
-						DESCRIPTIONS.get(mode));
+						mode.description());
 				System.out.printf(Locale.ROOT, "data:             %,d users x %d days, %,d readings, %,d score rows%n",
 						users, days, readings, scores);
 				System.out.printf(Locale.ROOT, "recompute:        %.2f s (job)%n", recompute);

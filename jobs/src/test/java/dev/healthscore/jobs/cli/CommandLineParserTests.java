@@ -1,6 +1,7 @@
 package dev.healthscore.jobs.cli;
 
 import java.time.LocalDate;
+import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
@@ -58,6 +59,23 @@ class CommandLineParserTests {
 			.parse("run", "recompute", "--from=2025-01-01", "--to=2025-01-02",
 					"--spring.datasource.url=jdbc:postgresql://db/x")
 			.options()).containsKey("spring.datasource.url");
+	}
+
+	/**
+	 * As a schedule step's parameters are read from the benchmarks' command lines too.
+	 */
+	@Test
+	void aFlagIsTrueAndAValueMayHoldAnEqualsSign() {
+		assertThat(CommandLineParser
+			.parse("run", "reconcile", "--from=2025-04-02", "--to=2025-06-30", "--full", "--report=reports/full.json")
+			.options())
+			.isEqualTo(Map.of("from", "2025-04-02", "to", "2025-06-30", "full", "true", "report", "reports/full.json"));
+		assertThat(
+				CommandLineParser.parse("run", "reconcile", "--from=2025-04-02", "--to=2025-06-30", "--report=a=b.json")
+					.options())
+			.containsEntry("report", "a=b.json");
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.parse("run", "reconcile", "--"));
 	}
 
 	@Test

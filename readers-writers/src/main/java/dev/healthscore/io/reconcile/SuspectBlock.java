@@ -233,8 +233,7 @@ final class SuspectBlock {
 		String sql = READINGS_COPY.formatted(windows.users(), windows.metrics(), windows.lows(), windows.highs());
 		Map<Long, List<Reading>> byUser = new HashMap<>();
 		// one per load: blocks are loaded on several threads at once, and a decoder
-		// learns
-		// the sources it meets
+		// learns the sources it meets
 		ReadingCopyDecoder decoder = new ReadingCopyDecoder(this.inputMetrics);
 		try (PgBinaryCopyReader copy = new PgBinaryCopyReader(
 				new PGCopyInputStream(connection.unwrap(PGConnection.class), sql))) {

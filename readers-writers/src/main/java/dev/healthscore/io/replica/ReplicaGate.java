@@ -117,7 +117,7 @@ public final class ReplicaGate {
 		}
 		long started = this.nanoTime.getAsLong();
 		boolean waited = false;
-		Duration pause = (FIRST_PAUSE.compareTo(this.pollInterval) < 0) ? FIRST_PAUSE : this.pollInterval;
+		Duration pause = atMostPollInterval(FIRST_PAUSE);
 		while (true) {
 			Observation seen = observe(position);
 			if (seen.admitted(this.limit)) {
@@ -136,8 +136,7 @@ public final class ReplicaGate {
 				case WAIT -> {
 					waitOrGiveUp(seen, started, waited, pause);
 					waited = true;
-					Duration doubled = pause.multipliedBy(2);
-					pause = (doubled.compareTo(this.pollInterval) < 0) ? doubled : this.pollInterval;
+					pause = atMostPollInterval(pause.multipliedBy(2));
 				}
 			}
 		}
@@ -166,6 +165,10 @@ public final class ReplicaGate {
 		logger.warn("{}: reading this range from the primary (lag policy primary)",
 				seen.describe(this.limit.describe()));
 		return new ReadSource(this.primary, true, this.primaryClock.get());
+	}
+
+	private Duration atMostPollInterval(Duration pause) {
+		return (pause.compareTo(this.pollInterval) < 0) ? pause : this.pollInterval;
 	}
 
 	private void waitOrGiveUp(Observation seen, long started, boolean waited, Duration pause) {
