@@ -70,6 +70,7 @@ final class MonthRestorer {
 			if (!this.ledger.tryLock(connection, table, month)) {
 				throw new IllegalStateException("Cannot restore " + partition + ": another run is working on it");
 			}
+			Exception failure = null;
 			try {
 				ArchiveLedgerEntry entry = start(connection, table, month, jobExecutionId);
 				if (entry.state() == ArchiveState.RESTORED) {
@@ -82,8 +83,33 @@ final class MonthRestorer {
 				this.listener.reached(table, month, ArchiveState.RESTORED);
 				return manifest.rows();
 			}
+			catch (Exception ex) {
+				failure = ex;
+				throw ex;
+			}
 			finally {
-				this.ledger.unlock(connection, table, month);
+				unlock(connection, table, month, jobExecutionId, failure);
+			}
+		}
+	}
+
+	/**
+	 * Releases the month's lock; a failure to do so is attached to the restore's own
+	 * failure, never put in its place, and otherwise logged: the lock ends with the
+	 * session, and the pool closes a broken connection.
+	 */
+	private void unlock(Connection connection, ArchiveTable table, YearMonth month, long jobExecutionId,
+			Exception failure) {
+		try {
+			this.ledger.unlock(connection, table, month);
+		}
+		catch (SQLException | RuntimeException ex) {
+			if (failure != null) {
+				failure.addSuppressed(ex);
+			}
+			else {
+				logger.warn("Job execution {}: cannot release the lock of {}: {}", jobExecutionId,
+						table.partitionName(month), ex.getMessage());
 			}
 		}
 	}

@@ -3,7 +3,10 @@ package dev.healthscore.io.s3;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
@@ -12,7 +15,8 @@ import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 /**
  * Reads one S3 object with ranged GETs, seekable: a seek closes the open range and the
  * next read opens a new one from there, so reading a footer and then a few row groups
- * costs a few requests and no download of the whole object.
+ * costs a few requests and no download of the whole object. A response that breaks midway
+ * is asked for again from where it broke, a few times.
  */
 public final class S3InputStream extends InputStream {
 
@@ -21,6 +25,14 @@ public final class S3InputStream extends InputStream {
 	 * GET.
 	 */
 	private static final long SKIP_WITHIN_RANGE = 256 * 1024;
+
+	/**
+	 * Reads of a response body tried in a row, each from a new ranged GET at the position
+	 * where the previous one broke.
+	 */
+	private static final int BODY_READ_ATTEMPTS = 3;
+
+	private static final Logger logger = LoggerFactory.getLogger(S3InputStream.class);
 
 	private final S3Client s3;
 
@@ -86,15 +98,32 @@ public final class S3InputStream extends InputStream {
 		if (this.position >= this.length) {
 			return -1;
 		}
-		alignRange();
-		int n = this.range.read(bytes, offset, (int) Math.min(count, this.length - this.position));
-		if (n < 0) {
-			throw new EOFException("Cannot read " + this.location + ": response ended at " + this.position + " of "
-					+ this.length + " bytes");
+		for (int attempt = 1;; attempt++) {
+			alignRange();
+			int n;
+			try {
+				n = this.range.read(bytes, offset, (int) Math.min(count, this.length - this.position));
+				if (n < 0) {
+					throw new EOFException("Cannot read " + this.location + ": response ended at " + this.position
+							+ " of " + this.length + " bytes");
+				}
+			}
+			catch (IOException ex) {
+				// the SDK retries a request that fails, not a response body that breaks
+				// midway (a connection reset): ask again from where it broke
+				closeRange();
+				if (attempt >= BODY_READ_ATTEMPTS || ex instanceof InterruptedIOException) {
+					throw new IOException("Cannot read " + this.location + " at byte " + this.position + " of "
+							+ this.length + " (attempt " + attempt + "): " + ex.getMessage(), ex);
+				}
+				logger.warn("Reading {} broke at byte {} of {}, reading on from there (attempt {}): {}", this.location,
+						this.position, this.length, attempt, ex.toString());
+				continue;
+			}
+			this.position += n;
+			this.rangePosition += n;
+			return n;
 		}
-		this.position += n;
-		this.rangePosition += n;
-		return n;
 	}
 
 	@Override
@@ -114,9 +143,16 @@ public final class S3InputStream extends InputStream {
 	private void alignRange() throws IOException {
 		long gap = this.position - this.rangePosition;
 		if (this.range != null && gap >= 0 && gap <= SKIP_WITHIN_RANGE) {
-			this.range.skipNBytes(gap);
-			this.rangePosition = this.position;
-			return;
+			try {
+				this.range.skipNBytes(gap);
+				this.rangePosition = this.position;
+				return;
+			}
+			catch (IOException ex) {
+				// a broken response: a new range from the position below
+				logger.warn("Skipping within {} broke at byte {}, reading on with a new request: {}", this.location,
+						this.rangePosition, ex.toString());
+			}
 		}
 		closeRange();
 		GetObjectRequest request = GetObjectRequest.builder()

@@ -170,6 +170,9 @@ public final class S3OutputStream extends OutputStream {
 		}
 		this.state = State.ABORTED;
 		if (this.uploadId != null) {
+			// an interrupt (a stopped job, or the SDK's own after an interrupted part)
+			// would fail the abort request before it is sent: clear it meanwhile
+			boolean interrupted = Thread.interrupted();
 			try {
 				this.s3.abortMultipartUpload(AbortMultipartUploadRequest.builder()
 					.bucket(this.location.bucket())
@@ -181,6 +184,11 @@ public final class S3OutputStream extends OutputStream {
 			catch (RuntimeException ex) {
 				logger.warn("Cannot abort multipart upload {} of {}: a bucket lifecycle rule must clean it up",
 						this.uploadId, this.location, ex);
+			}
+			finally {
+				if (interrupted) {
+					Thread.currentThread().interrupt();
+				}
 			}
 		}
 	}

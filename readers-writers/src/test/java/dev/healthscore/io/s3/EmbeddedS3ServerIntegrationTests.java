@@ -1,20 +1,33 @@
 package dev.healthscore.io.s3;
 
+import java.io.FilterInputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.http.AbortableInputStream;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.GetObjectRequest;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIOException;
+import static org.mockito.AdditionalAnswers.delegatesTo;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.Mockito.doAnswer;
+import static org.mockito.Mockito.mock;
 
 /**
  * Tests for {@link EmbeddedS3Server}, {@link S3OutputStream} and {@link S3InputStream}
@@ -94,6 +107,44 @@ class EmbeddedS3ServerIntegrationTests {
 			assertThatIOException().isThrownBy(() -> in.seek(data.length + 1))
 				.withMessageContaining("Cannot seek to " + (data.length + 1));
 		}
+	}
+
+	@Test
+	void responseBrokenWhileStreamingIsReadAgainFromWhereItStopped() throws IOException {
+		byte[] data = randomBytes(3 * 1024 * 1024);
+		S3Location location = new S3Location(BUCKET, "reset/object.bin");
+		s3.putObject((request) -> request.bucket(BUCKET).key(location.key()), RequestBody.fromBytes(data));
+		// the SDK retries a GET that fails, not a response body that breaks midway
+		S3Client flaky = mock(S3Client.class, delegatesTo(s3));
+		List<String> ranges = new ArrayList<>();
+		doAnswer((invocation) -> {
+			GetObjectRequest request = invocation.getArgument(0, GetObjectRequest.class);
+			ranges.add(request.range());
+			ResponseInputStream<GetObjectResponse> response = s3.getObject(request);
+			if (ranges.size() > 1) {
+				return response;
+			}
+			InputStream breaking = new FilterInputStream(response) {
+
+				private long left = 1024 * 1024;
+
+				@Override
+				public int read(byte[] bytes, int offset, int length) throws IOException {
+					if (this.left <= 0) {
+						throw new SocketException("Connection reset");
+					}
+					int n = super.read(bytes, offset, (int) Math.min(length, this.left));
+					this.left -= Math.max(n, 0);
+					return n;
+				}
+
+			};
+			return new ResponseInputStream<>(response.response(), AbortableInputStream.create(breaking, response));
+		}).when(flaky).getObject(any(GetObjectRequest.class));
+		try (S3InputStream in = new S3InputStream(flaky, location, data.length)) {
+			assertThat(in.readAllBytes()).isEqualTo(data);
+		}
+		assertThat(ranges).containsExactly("bytes=0-", "bytes=1048576-");
 	}
 
 	@Test

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.mockito.ArgumentCaptor;
+import software.amazon.awssdk.core.exception.AbortedException;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -81,6 +82,55 @@ class S3OutputStreamIntegrationTests {
 		assertThat(real.listMultipartUploads((request) -> request.bucket(BUCKET)).uploads()).isEmpty();
 		assertThatExceptionOfType(NoSuchKeyException.class)
 			.isThrownBy(() -> real.headObject((request) -> request.bucket(BUCKET).key(location.key())).eTag().length());
+	}
+
+	@Test
+	void abortOnAnInterruptedThreadStillAbortsUploadAndKeepsTheInterrupt() throws IOException {
+		S3Location location = new S3Location(BUCKET, "interrupted/object.bin");
+		S3OutputStream out = new S3OutputStream(real, location, S3OutputStream.MIN_PART_SIZE,
+				ServerSideEncryption.BUCKET_DEFAULT);
+		out.write(randomBytes(S3OutputStream.MIN_PART_SIZE + 1));
+		assertThat(real.listMultipartUploads((request) -> request.bucket(BUCKET).prefix("interrupted/")).uploads())
+			.hasSize(1);
+		// a job stopped by interrupting its thread: the writer gives up and aborts
+		Thread.currentThread().interrupt();
+		try {
+			out.abort();
+			assertThat(Thread.currentThread().isInterrupted()).isTrue();
+		}
+		finally {
+			Thread.interrupted();
+		}
+		assertThat(real.listMultipartUploads((request) -> request.bucket(BUCKET).prefix("interrupted/")).uploads())
+			.isEmpty();
+	}
+
+	@Test
+	void partUploadInterruptedInFlightAbortsUpload() {
+		S3Client s3 = mock(S3Client.class, delegatesTo(real));
+		AtomicInteger parts = new AtomicInteger();
+		doAnswer((invocation) -> {
+			if (parts.incrementAndGet() == 2) {
+				// as the SDK does when the thread is interrupted during a request
+				Thread.currentThread().interrupt();
+				throw AbortedException.create("Thread was interrupted");
+			}
+			return real.uploadPart(invocation.getArgument(0, UploadPartRequest.class),
+					invocation.getArgument(1, RequestBody.class));
+		}).when(s3).uploadPart(any(UploadPartRequest.class), any(RequestBody.class));
+		S3OutputStream out = new S3OutputStream(s3, new S3Location(BUCKET, "interrupted-part/object.bin"),
+				S3OutputStream.MIN_PART_SIZE, ServerSideEncryption.BUCKET_DEFAULT);
+		byte[] data = randomBytes(3 * S3OutputStream.MIN_PART_SIZE);
+		try {
+			assertThatIOException().isThrownBy(() -> out.write(data, 0, data.length))
+				.withMessage("Cannot upload part 2 of s3://faults/interrupted-part/object.bin");
+			assertThat(Thread.currentThread().isInterrupted()).isTrue();
+		}
+		finally {
+			Thread.interrupted();
+		}
+		assertThat(real.listMultipartUploads((request) -> request.bucket(BUCKET).prefix("interrupted-part/")).uploads())
+			.isEmpty();
 	}
 
 	@Test

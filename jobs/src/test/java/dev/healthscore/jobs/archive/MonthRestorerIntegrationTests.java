@@ -1,0 +1,133 @@
+package dev.healthscore.jobs.archive;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.YearMonth;
+
+import javax.sql.DataSource;
+
+import dev.healthscore.io.archive.ArchiveLedger;
+import dev.healthscore.io.archive.ArchiveManifest;
+import dev.healthscore.io.archive.ArchiveManifests;
+import dev.healthscore.io.archive.ArchivePartitions;
+import dev.healthscore.io.archive.ArchiveSettings;
+import dev.healthscore.io.archive.ArchiveState;
+import dev.healthscore.io.archive.ArchiveTable;
+import dev.healthscore.io.archive.ArchiveVerification;
+import dev.healthscore.io.archive.ArchiveVerifier;
+import dev.healthscore.io.archive.PartitionExporter;
+import dev.healthscore.io.s3.EmbeddedS3Server;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.flywaydb.core.Flyway;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.s3.S3Client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
+import static org.mockito.AdditionalAnswers.delegatesTo;
+import static org.mockito.ArgumentMatchers.contains;
+import static org.mockito.Mockito.doAnswer;
+import static org.mockito.Mockito.doThrow;
+import static org.mockito.Mockito.mock;
+
+/**
+ * {@link MonthRestorer} on a real PostgreSQL and the in-process S3 server, with faults
+ * injected around the database connection.
+ */
+class MonthRestorerIntegrationTests {
+
+	private static final String BUCKET = "restorer";
+
+	private static final YearMonth JANUARY = YearMonth.of(2025, 1);
+
+	private static EmbeddedPostgres postgres;
+
+	private static EmbeddedS3Server server;
+
+	private static S3Client s3;
+
+	@BeforeAll
+	static void start() throws Exception {
+		postgres = EmbeddedPostgres.builder().setServerConfig("fsync", "off").start();
+		Flyway.configure()
+			.dataSource(postgres.getPostgresDatabase())
+			.locations("classpath:db/migration")
+			.load()
+			.migrate();
+		server = EmbeddedS3Server.inMemory();
+		server.createBucket(BUCKET);
+		s3 = server.newClient();
+	}
+
+	@AfterAll
+	static void stop() throws Exception {
+		try {
+			s3.close();
+			server.close();
+		}
+		finally {
+			postgres.close();
+		}
+	}
+
+	@Test
+	void aFailedRestoreReportsWhyItFailedEvenWhenItsLockCannotBeReleased() throws Exception {
+		ArchiveSettings settings = ArchiveSettings.builder(BUCKET).prefix("unlock").build();
+		DataSource dataSource = postgres.getPostgresDatabase();
+		archiveAndDetach(dataSource, settings);
+		// the detached table changed since it was archived: the restore must refuse it
+		execute(dataSource, "UPDATE health_score_2025_01 SET score = score + 1 WHERE user_id = 1");
+		// and the connection breaks before the month's lock is released
+		DataSource faulty = mock(DataSource.class, delegatesTo(dataSource));
+		doAnswer((invocation) -> {
+			Connection connection = mock(Connection.class, delegatesTo(dataSource.getConnection()));
+			doThrow(new SQLException("Injected failure: connection lost")).when(connection)
+				.prepareStatement(contains("pg_advisory_unlock"));
+			return connection;
+		}).when(faulty).getConnection();
+		MonthRestorer restorer = new MonthRestorer(faulty, s3, settings, Clock.systemUTC(), ArchiveStepListener.NONE);
+		assertThatIllegalStateException().isThrownBy(() -> restorer.restore(ArchiveTable.HEALTH_SCORE, JANUARY, 2L))
+			.withMessageStartingWith("Cannot restore health_score_2025_01: the table holds ")
+			.satisfies((ex) -> assertThat(ex.getSuppressed()).singleElement()
+				.satisfies((suppressed) -> assertThat(suppressed).hasMessage("Injected failure: connection lost")));
+	}
+
+	/** Archives January's scores as the archive job does, up to DETACHED. */
+	private static void archiveAndDetach(DataSource dataSource, ArchiveSettings settings) throws Exception {
+		execute(dataSource,
+				"SELECT healthscore_ensure_partitions('health_score', DATE '2025-01-01', DATE '2025-01-01')",
+				"INSERT INTO health_score (user_id, score_date, score, completeness, algorithm_version, inputs_as_of)"
+						+ " SELECT u, DATE '2025-01-01' + d, 50 + d, 1.0, 1, timestamptz '2025-02-01 00:00:00+00'"
+						+ " FROM generate_series(1, 3) u, generate_series(0, 30) d");
+		ArchiveLedger ledger = new ArchiveLedger();
+		try (Connection connection = dataSource.getConnection()) {
+			connection.setAutoCommit(true);
+			ledger.begin(connection, ArchiveTable.HEALTH_SCORE, JANUARY, 1L);
+			ArchiveManifest manifest = new PartitionExporter(s3, settings).export(connection, ArchiveTable.HEALTH_SCORE,
+					JANUARY, 1L);
+			ledger.exported(connection, manifest, 1L);
+			ArchiveVerification verification = new ArchiveVerifier(s3).verify(connection, manifest);
+			assertThat(verification.problems()).isEmpty();
+			new ArchiveManifests(s3, settings.layout()).write(manifest.verified(verification, Instant.now()),
+					settings.encryption());
+			ledger.verified(connection, ArchiveTable.HEALTH_SCORE, JANUARY, verification.expected(), Instant.now(), 1L);
+			new ArchivePartitions().detach(connection, ArchiveTable.HEALTH_SCORE, JANUARY);
+			ledger.move(connection, ArchiveTable.HEALTH_SCORE, JANUARY, ArchiveState.VERIFIED, ArchiveState.DETACHED,
+					Instant.now(), 1L);
+		}
+	}
+
+	private static void execute(DataSource dataSource, String... statements) throws SQLException {
+		try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement()) {
+			for (String sql : statements) {
+				statement.execute(sql);
+			}
+		}
+	}
+
+}
