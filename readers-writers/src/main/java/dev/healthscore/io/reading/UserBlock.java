@@ -60,16 +60,22 @@ final class UserBlock {
 	 */
 	private final String shardFilter;
 
+	private final int shardIndex;
+
+	private final int shardCount;
+
 	UserBlock(ReadWindow window, int shardIndex, int shardCount) {
 		this.window = window;
 		this.shardFilter = UserShards.condition(shardIndex, shardCount);
+		this.shardIndex = shardIndex;
+		this.shardCount = shardCount;
 		this.decoder = new ReadingCopyDecoder(window.metrics());
 	}
 
 	/**
 	 * Loads the next block of users after {@code afterUserId}, up to {@code maxUserId}.
 	 * @param selected when not {@code null}, the sorted user ids to restrict the block to
-	 * (those greater than {@code afterUserId}, at most {@code size} of them)
+	 * (those of the shard greater than {@code afterUserId}, at most {@code size} of them)
 	 * @param inputsAsOf the point the connection's data is complete to, or {@code null}
 	 * for the start of the read transaction (on a primary)
 	 * @return the users' work in user id order, and whether no users are left after it
@@ -100,8 +106,17 @@ final class UserBlock {
 		return new Loaded(work, last || upper == maxUserId);
 	}
 
-	private static long[] nextSelected(long[] selected, long afterUserId, long maxUserId, int size) {
-		return Arrays.stream(selected).filter((id) -> id > afterUserId && id <= maxUserId).limit(size).toArray();
+	/**
+	 * The next listed users of the shard: a listed user of another shard is that shard's,
+	 * and its readings are filtered out here; handed out without them, its scores would
+	 * be written as none, deleting the rows the other shard writes.
+	 */
+	private long[] nextSelected(long[] selected, long afterUserId, long maxUserId, int size) {
+		return Arrays.stream(selected)
+			.filter((id) -> id > afterUserId && id <= maxUserId
+					&& UserShards.contains(id, this.shardIndex, this.shardCount))
+			.limit(size)
+			.toArray();
 	}
 
 	private static Instant transactionStart(Connection connection) throws SQLException {

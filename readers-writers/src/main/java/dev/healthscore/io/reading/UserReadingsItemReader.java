@@ -12,7 +12,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 import javax.sql.DataSource;
@@ -48,9 +47,13 @@ public class UserReadingsItemReader implements ItemStreamReader<ScoringWork> {
 
 	/**
 	 * Blocks read from the primary because the replica lagged or was down (lag policy
-	 * primary).
+	 * primary), counted when their last user is handed out: what the chunks committed so
+	 * far read when {@link #update} saves it, carried over a restart.
 	 */
-	private final AtomicLong blocksFromPrimary = new AtomicLong();
+	private long blocksFromPrimary;
+
+	/** The last users of the blocks in the buffer that were read from the primary. */
+	private final Deque<Long> primaryBlockEnds = new ArrayDeque<>();
 
 	private final UserBlock block;
 
@@ -72,7 +75,7 @@ public class UserReadingsItemReader implements ItemStreamReader<ScoringWork> {
 
 	private ExecutorService readAheadExecutor;
 
-	private CompletableFuture<UserBlock.Loaded> readAhead;
+	private CompletableFuture<Read> readAhead;
 
 	UserReadingsItemReader(Builder builder) {
 		this.name = builder.name;
@@ -96,7 +99,9 @@ public class UserReadingsItemReader implements ItemStreamReader<ScoringWork> {
 	public void open(ExecutionContext executionContext) {
 		this.lastReadUserId = executionContext.getLong(key("lastUserId"), this.minUserIdExclusive);
 		this.lastLoadedUserId = this.lastReadUserId;
+		this.blocksFromPrimary = executionContext.getLong(key("blocksFromPrimary"), 0);
 		this.buffer.clear();
+		this.primaryBlockEnds.clear();
 		this.exhausted = false;
 		this.readAhead = null;
 		this.readAheadExecutor = Executors.newSingleThreadExecutor((task) -> {
@@ -117,22 +122,25 @@ public class UserReadingsItemReader implements ItemStreamReader<ScoringWork> {
 		ScoringWork next = this.buffer.poll();
 		if (next != null) {
 			this.lastReadUserId = next.inputs().userId();
+			Long primaryBlockEnd = this.primaryBlockEnds.peek();
+			if (primaryBlockEnd != null && primaryBlockEnd == this.lastReadUserId) {
+				this.primaryBlockEnds.poll();
+				this.blocksFromPrimary++;
+			}
 		}
 		return next;
 	}
 
 	private void loadNextBlock() {
-		UserBlock.Loaded loaded;
-		if (this.readAhead != null) {
-			loaded = awaitReadAhead();
-		}
-		else {
-			loaded = load(this.lastLoadedUserId);
-		}
+		Read read = (this.readAhead != null) ? awaitReadAhead() : load(this.lastLoadedUserId);
+		UserBlock.Loaded loaded = read.loaded();
 		this.buffer.addAll(loaded.work());
 		this.exhausted = loaded.last();
 		if (!loaded.work().isEmpty()) {
 			this.lastLoadedUserId = loaded.work().get(loaded.work().size() - 1).inputs().userId();
+			if (read.fromPrimary()) {
+				this.primaryBlockEnds.add(this.lastLoadedUserId);
+			}
 		}
 		if (!this.exhausted) {
 			// read the next block while this one is scored and written: database and JVM
@@ -142,7 +150,7 @@ public class UserReadingsItemReader implements ItemStreamReader<ScoringWork> {
 		}
 	}
 
-	private UserBlock.Loaded awaitReadAhead() {
+	private Read awaitReadAhead() {
 		try {
 			return this.readAhead.join();
 		}
@@ -157,7 +165,7 @@ public class UserReadingsItemReader implements ItemStreamReader<ScoringWork> {
 		}
 	}
 
-	private UserBlock.Loaded load(long afterUserId) {
+	private Read load(long afterUserId) {
 		try {
 			if (this.readSource == null) {
 				return RecoveryConflicts.retry(this.name + ": users after " + afterUserId, () -> loadOnce(afterUserId));
@@ -171,26 +179,25 @@ public class UserReadingsItemReader implements ItemStreamReader<ScoringWork> {
 		}
 	}
 
-	private UserBlock.Loaded loadOnce(long afterUserId) throws SQLException {
+	private Read loadOnce(long afterUserId) throws SQLException {
 		ReadSource source = (this.readSource != null) ? this.readSource.get() : null;
-		if (source != null && source.fromPrimary()) {
-			this.blocksFromPrimary.incrementAndGet();
-		}
 		DataSource from = (source != null) ? source.dataSource() : this.dataSource;
-		return ReadOnlyTransaction.run(from,
+		UserBlock.Loaded loaded = ReadOnlyTransaction.run(from,
 				(connection) -> this.block.load(connection, afterUserId, this.maxUserIdInclusive, this.blockSize,
 						this.selectedUsers, (source != null) ? source.inputsAsOf() : null));
+		return new Read(loaded, source != null && source.fromPrimary());
 	}
 
 	@Override
 	public void update(ExecutionContext executionContext) {
 		executionContext.putLong(key("lastUserId"), this.lastReadUserId);
-		executionContext.putLong(key("blocksFromPrimary"), this.blocksFromPrimary.get());
+		executionContext.putLong(key("blocksFromPrimary"), this.blocksFromPrimary);
 	}
 
 	@Override
 	public void close() {
 		this.buffer.clear();
+		this.primaryBlockEnds.clear();
 		if (this.readAhead != null) {
 			this.readAhead.cancel(true);
 			this.readAhead = null;
@@ -202,6 +209,14 @@ public class UserReadingsItemReader implements ItemStreamReader<ScoringWork> {
 
 	private String key(String suffix) {
 		return this.name + "." + suffix;
+	}
+
+	/**
+	 * A block as read, and whether it was read from the primary because the replica
+	 * lagged or was down.
+	 */
+	private record Read(UserBlock.Loaded loaded, boolean fromPrimary) {
+
 	}
 
 	/**

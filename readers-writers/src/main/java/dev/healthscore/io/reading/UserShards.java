@@ -24,4 +24,16 @@ public final class UserShards {
 				shardCount, shardCount, shardIndex) : "";
 	}
 
+	/**
+	 * Whether {@code userId} is in the shard: the same test as {@link #condition}, for
+	 * ids listed by hand.
+	 * @param userId the user id, negative ones included
+	 * @param shardIndex the shard, {@code 0 <= shardIndex < shardCount}
+	 * @param shardCount how many shards
+	 * @return whether the user is in the shard
+	 */
+	public static boolean contains(long userId, int shardIndex, int shardCount) {
+		return Math.floorMod(userId, (long) shardCount) == shardIndex;
+	}
+
 }

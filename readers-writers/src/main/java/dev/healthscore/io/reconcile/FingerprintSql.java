@@ -57,9 +57,12 @@ final class FingerprintSql {
 			FROM health_score s
 			WHERE s.user_id >= :lo AND s.user_id < :hi AND s.score_date BETWEEN :first AND :last""";
 
-	/** Rows per range: {@code :bounds} are the ranges' lower ends, in order. */
+	/**
+	 * Rows per range: {@code :bounds} are the ranges' lower ends, in order, as one
+	 * {@code bigint[]} parameter (a parameter each would limit a check to 65,535 ranges).
+	 */
 	private static final String CHECKSUMS = """
-			SELECT width_bucket(x.user_id, ARRAY[:bounds]::bigint[]) AS bucket, count(*) AS rows,
+			SELECT width_bucket(x.user_id, CAST(:bounds AS bigint[])) AS bucket, count(*) AS rows,
 			       healthscore_wrap64(sum(hash_record_extended(ROW(x.user_id, x.day, x.input_count, x.input_hash,
 			           x.sealed), 0))) AS digest
 			FROM (%s) x

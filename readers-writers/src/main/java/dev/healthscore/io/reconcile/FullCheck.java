@@ -24,6 +24,7 @@ import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.jdbc.datasource.SingleConnectionDataSource;
+import org.springframework.jdbc.support.SqlArrayValue;
 import org.springframework.util.Assert;
 
 /**
@@ -40,7 +41,7 @@ public class FullCheck {
 
 	private static final String BOUNDS_SQL = """
 			SELECT user_id FROM (SELECT user_id, row_number() OVER (ORDER BY user_id) AS n FROM app_user) numbered
-			WHERE n %% %d = 1 ORDER BY user_id""";
+			WHERE (n - 1) %% %d = 0 ORDER BY user_id""";
 
 	private static final String SPAN_SQL = """
 			SELECT least((SELECT min(user_id) FROM app_user),
@@ -174,10 +175,10 @@ public class FullCheck {
 
 	private List<RangeChecksum> checksums(NamedParameterJdbcTemplate reads, String rows, List<UserRange> ranges,
 			LocalDate first, LocalDate last) {
-		List<Long> bounds = ranges.stream().map(UserRange::from).toList();
+		Long[] bounds = ranges.stream().map(UserRange::from).toArray(Long[]::new);
 		MapSqlParameterSource parameters = parameters(ranges.get(0).from(), ranges.get(ranges.size() - 1).to(), first,
 				last)
-			.addValue("bounds", bounds);
+			.addValue("bounds", new SqlArrayValue("int8", (Object[]) bounds));
 		Map<Integer, RangeChecksum> byBucket = RecoveryConflicts
 			.retryQuery(String.format(Locale.ROOT, "Full check: checksums of the user ids %d..%d", ranges.get(0).from(),
 					ranges.get(ranges.size() - 1).to() - 1), () -> {
