@@ -51,10 +51,10 @@ public record Schedules(List<ScheduleDefinition> definitions) {
 	 * last is T−2 for users west of UTC−2 and T−1 for everyone else: {@code days-back=2}
 	 * covers both, and the jobs skip, per user, the dates of the window that have not
 	 * ended yet (the next night's window holds them). Reconcile then re-checks the last
-	 * 30 days, so a late reading from those days is corrected together with the heart
-	 * baselines of the 28 days after it. Partitions are kept 3 months ahead, daily; the
-	 * archive runs on the 2nd of each month at 05:00 UTC, after that night's chain, and
-	 * keeps 13 months in PostgreSQL.
+	 * 30 days up to the last one that has ended in every zone (T−2), so a late reading
+	 * from those days is corrected together with the heart baselines of the 28 days after
+	 * it. Partitions are kept 3 months ahead, daily; the archive runs on the 2nd of each
+	 * month at 05:00 UTC, after that night's chain, and keeps 13 months in PostgreSQL.
 	 * @return the catalogue
 	 */
 	public static Schedules defaults() {

@@ -24,6 +24,9 @@ import java.util.Objects;
  */
 public record ScoreDateWindow(LocalDate from, LocalDate to) {
 
+	/** The westernmost offset of a time zone in use (Etc/GMT+12, Baker Island). */
+	private static final ZoneOffset WESTERNMOST = ZoneOffset.ofHours(-12);
+
 	public ScoreDateWindow {
 		Objects.requireNonNull(from, "A first date is required");
 		Objects.requireNonNull(to, "A last date is required");
@@ -58,6 +61,18 @@ public record ScoreDateWindow(LocalDate from, LocalDate to) {
 	 */
 	public static boolean hasEnded(LocalDate day, ZoneId zone, Instant at) {
 		return !day.plusDays(1).atStartOfDay(zone).toInstant().isAfter(at);
+	}
+
+	/**
+	 * Returns the last date that has ended in every time zone at an instant: the date
+	 * whose end in the westernmost zone in use, UTC−12, lies before the instant. Later
+	 * dates are still in progress for some users.
+	 * @param at the instant
+	 * @return the date
+	 */
+	public static LocalDate lastEndedEverywhere(Instant at) {
+		LocalDate day = LocalDate.ofInstant(at, WESTERNMOST);
+		return day.minusDays(1);
 	}
 
 	/**

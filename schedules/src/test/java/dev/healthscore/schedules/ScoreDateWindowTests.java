@@ -69,6 +69,22 @@ class ScoreDateWindowTests {
 	}
 
 	@Test
+	void lastDayEndedEverywhereHasEndedInEveryZoneAndTheNextHasNotInTheWesternmost() {
+		assertThat(ScoreDateWindow.lastEndedEverywhere(Instant.parse("2025-03-10T02:00:00Z")))
+			.isEqualTo(LocalDate.parse("2025-03-08"));
+		assertThat(ScoreDateWindow.lastEndedEverywhere(Instant.parse("2025-03-10T12:00:00Z")))
+			.isEqualTo(LocalDate.parse("2025-03-09"));
+		for (Instant at = Instant.parse("2025-03-08T00:00:00Z"); at
+			.isBefore(Instant.parse("2025-03-12T00:00:00Z")); at = at.plusSeconds(1800)) {
+			LocalDate last = ScoreDateWindow.lastEndedEverywhere(at);
+			for (ZoneId zone : distinctZones()) {
+				assertThat(ScoreDateWindow.hasEnded(last, zone, at)).as("%s in %s at %s", last, zone, at).isTrue();
+			}
+			assertThat(ScoreDateWindow.hasEnded(last.plusDays(1), ZoneId.of("Etc/GMT+12"), at)).isFalse();
+		}
+	}
+
+	@Test
 	void rejectsEmptyWindows() {
 		assertThatIllegalArgumentException().isThrownBy(() -> ScoreDateWindow.daysBack(0, Instant.EPOCH))
 			.withMessage("Invalid days-back, expected at least 1 but got 0");

@@ -37,7 +37,8 @@ import org.springframework.transaction.PlatformTransactionManager;
  * The {@code recompute} job: creates the score partitions the range needs, then scores
  * every user (or the listed ones, or one shard of them) over a range of local days: the
  * users are split into user-id ranges scored in parallel, each a chunk of users at a time
- * and restartable on its own.
+ * and restartable on its own. A run that scored every user records a checkpoint for
+ * incremental reconcile ({@link CheckpointTasklet}).
  */
 @Configuration(proxyBeanMethods = false)
 public class RecomputeJobConfiguration {
@@ -46,12 +47,22 @@ public class RecomputeJobConfiguration {
 	public static final String JOB_NAME = "recompute";
 
 	@Bean
-	Job recomputeJob(JobRepository jobRepository, Step recomputePartitions, Step recomputeScores) {
+	Job recomputeJob(JobRepository jobRepository, Step recomputePartitions, Step recomputeScores,
+			Step recomputeCheckpoint) {
 		return new JobBuilder(JOB_NAME, jobRepository)
 			.validator(new DefaultJobParametersValidator(new String[] { "from", "to" },
 					new String[] { "users", "run.id", "shard", RecomputeOptions.AS_OF }))
 			.start(recomputePartitions)
 			.next(recomputeScores)
+			.next(recomputeCheckpoint)
+			.build();
+	}
+
+	@Bean
+	Step recomputeCheckpoint(JobRepository jobRepository, PlatformTransactionManager transactionManager,
+			DataSource dataSource) {
+		return new StepBuilder("recomputeCheckpoint", jobRepository)
+			.tasklet(new CheckpointTasklet(dataSource), transactionManager)
 			.build();
 	}
 

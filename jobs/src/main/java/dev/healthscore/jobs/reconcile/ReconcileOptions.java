@@ -11,11 +11,15 @@ import dev.healthscore.jobs.cli.JobOptions;
 import dev.healthscore.jobs.cli.UsageException;
 import dev.healthscore.schedules.ScheduleParameters;
 import dev.healthscore.schedules.ScoreDateWindow;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code run reconcile --from=YYYY-MM-DD --to=YYYY-MM-DD [--full] [--dry-run] [--upgrade-version] [--report=path.json]}.
  */
 public final class ReconcileOptions implements JobOptions {
+
+	private static final Logger logger = LoggerFactory.getLogger(ReconcileOptions.class);
 
 	/** The flags, as options and as job parameters (set to {@code true} when given). */
 	static final List<String> FLAGS = List.of(ReconcileParameters.FULL, ReconcileParameters.DRY_RUN,
@@ -47,16 +51,19 @@ public final class ReconcileOptions implements JobOptions {
 	public Map<String, String> parameters(Invocation invocation) {
 		LocalDate from;
 		LocalDate to;
+		Instant at;
 		if (invocation.has(ScheduleParameters.DAYS_BACK)) {
 			if (invocation.has("from") || invocation.has("to")) {
 				throw new UsageException("Cannot combine --days-back with --from/--to: give one or the other");
 			}
+			at = invocation.instant(ScheduleParameters.SCHEDULED_TIME, Instant.now());
 			ScoreDateWindow window = ScoreDateWindow.daysBack(invocation.positiveInt(ScheduleParameters.DAYS_BACK, 1),
-					invocation.instant(ScheduleParameters.SCHEDULED_TIME, Instant.now()));
+					at);
 			from = window.from();
 			to = window.to();
 		}
 		else {
+			at = Instant.now();
 			from = invocation.date("from");
 			to = invocation.date("to");
 		}
@@ -64,6 +71,7 @@ public final class ReconcileOptions implements JobOptions {
 			throw new UsageException(
 					"Invalid range --from=%s --to=%s: --to must not be before --from".formatted(from, to));
 		}
+		to = endedEverywhere(from, to, at);
 		Map<String, String> parameters = new LinkedHashMap<>();
 		parameters.put("from", from.toString());
 		parameters.put("to", to.toString());
@@ -80,6 +88,26 @@ public final class ReconcileOptions implements JobOptions {
 			parameters.put(ReconcileParameters.REPORT, report);
 		}
 		return parameters;
+	}
+
+	/**
+	 * Stops the range at the last day that has ended in every time zone: a later day is
+	 * still in progress for some users, and a score of it would count half a day (the
+	 * next nightly recompute scores it whole, and the next reconcile checks it).
+	 */
+	private static LocalDate endedEverywhere(LocalDate from, LocalDate to, Instant at) {
+		LocalDate last = ScoreDateWindow.lastEndedEverywhere(at);
+		if (!to.isAfter(last)) {
+			return to;
+		}
+		if (from.isAfter(last)) {
+			throw new UsageException(("Nothing to reconcile in %s..%s: at %s no day after %s has ended in every time"
+					+ " zone (UTC-12 included); reconcile days up to %s, or wait until they have ended")
+				.formatted(from, to, at, last, last));
+		}
+		logger.info("Reconciling {}..{} instead of ..{}: at {} the days after {} are still in progress in some time"
+				+ " zone, and their scores would count half a day", from, last, to, at, last);
+		return last;
 	}
 
 	private static boolean flag(Invocation invocation, String name) {

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Collectors;
 import java.util.Locale;
 import java.util.Map;
 
@@ -38,8 +39,11 @@ class ReconcileJobIntegrationTests {
 
 	private static final long NEW_USER = 5001;
 
+	/**
+	 * The scored data set, and the checkpoint of the recompute that scored every user.
+	 */
 	private static final List<String> BASELINE = List.of("health_reading", "app_user", "health_score",
-			"quarantined_reading");
+			"quarantined_reading", "reconcile_checkpoint");
 
 	private static EmbeddedPostgres postgres;
 
@@ -60,6 +64,9 @@ class ReconcileJobIntegrationTests {
 		jdbc = new JdbcTemplate(dataSource);
 		assertThat(app("generate", "--users=80", "--days=45", "--seed=11", "--end=" + LAST)).isZero();
 		assertThat(app("run", "recompute", "--from=" + FIRST, "--to=" + LAST)).isZero();
+		assertThat(jdbc.queryForList(
+				"SELECT written_by || ' ' || first_day || '..' || last_day FROM reconcile_checkpoint", String.class))
+			.containsExactly("recompute " + FIRST + ".." + LAST);
 		for (String table : BASELINE) {
 			jdbc.execute("CREATE TABLE baseline_%s AS SELECT * FROM %s".formatted(table, table));
 		}
@@ -150,16 +157,17 @@ class ReconcileJobIntegrationTests {
 		assertThat(ScoreAssertions.differences(jdbc, FIRST, LAST)).isEmpty();
 		long job = this.scenario.lastReconcile();
 		assertThat(this.scenario.corrections(job)).isEqualTo(deleted);
-		// the whole day has no row left, and no reconcile covered it yet: found both ways
+		// the whole day has no row left, but the recompute's checkpoint covers it: found
+		// by
+		// the deletions' log alone
 		assertThat(jdbc.queryForList(
 				"SELECT DISTINCT array_to_string(reasons, ',') || (score_date = ?)::text FROM score_correction",
 				String.class, wholeDay))
-			.containsExactlyInAnyOrder("missing_score,score_deletedfalse",
-					"missing_score,score_deleted,unscored_daytrue");
+			.containsExactlyInAnyOrder("missing_score,score_deletedfalse", "missing_score,score_deletedtrue");
 		assertThat(this.scenario.count("SELECT count(*) FROM score_correction WHERE old_score IS NOT NULL")).isZero();
 		JsonNode json = ReconcileScenario.readReport(report);
 		assertThat(json.get("corrected").asLong()).isEqualTo(deleted.size());
-		assertThat(fieldNames(json.get("suspectsByReason"))).containsExactlyInAnyOrder("score_deleted", "unscored_day");
+		assertThat(fieldNames(json.get("suspectsByReason"))).containsExactlyInAnyOrder("score_deleted");
 		Path second = dir.resolve("second.json");
 		assertThat(reconcile("--report=" + second)).isZero();
 		assertThat(ReconcileScenario.readReport(second).get("suspects").asLong()).isZero();
@@ -169,9 +177,11 @@ class ReconcileJobIntegrationTests {
 	@Test
 	void incrementalReconcileScoresDaysThatWereNeverScoredThoughTheirReadingsAreOld(@TempDir Path dir) {
 		// as if recompute had never run for the range's last three days: no rows, nothing
-		// logged, and every reading ingested before the other days' inputs_as_of
+		// logged, no checkpoint, and every reading ingested before the other days'
+		// inputs_as_of
 		List<String> unscored = this.scenario.deleteScoresByHand("health_score", "score_date >= ?", LAST.minusDays(2));
 		jdbc.update("DELETE FROM score_input_change");
+		jdbc.update("DELETE FROM reconcile_checkpoint");
 		assertThat(unscored).hasSizeGreaterThan(this.users.size());
 		assertThat(ScoreAssertions.differences(jdbc, FIRST, LAST)).isNotEmpty();
 		Path report = dir.resolve("first.json");
@@ -181,6 +191,34 @@ class ReconcileJobIntegrationTests {
 		assertThat(
 				jdbc.queryForList("SELECT DISTINCT array_to_string(reasons, ',') FROM score_correction", String.class))
 			.containsExactly("missing_score,unscored_day");
+		assertThat(fieldNames(ReconcileScenario.readReport(report).get("suspectsByReason")))
+			.containsExactly("unscored_day");
+		Path second = dir.resolve("second.json");
+		assertThat(reconcile("--report=" + second)).isZero();
+		assertThat(ReconcileScenario.readReport(second).get("suspects").asLong()).isZero();
+	}
+
+	@Test
+	void incrementalReconcileFindsTheUsersAPartialRecomputeLeftOutThoughTheirReadingsAreOld(@TempDir Path dir) {
+		// the range's last five days scored for a few listed users only, as by
+		// `recompute --users=...` on days that no complete run covered: the other users'
+		// readings are older than every row of those days
+		LocalDate first = LAST.minusDays(4);
+		List<String> leftOut = this.scenario.deleteScoresByHand("health_score", "score_date >= ?", first);
+		jdbc.update("DELETE FROM score_input_change");
+		jdbc.update("DELETE FROM reconcile_checkpoint");
+		List<Long> listed = this.users.subList(0, 3);
+		String ids = listed.stream().map(String::valueOf).collect(Collectors.joining(","));
+		assertThat(app("run", "recompute", "--from=" + first, "--to=" + LAST, "--users=" + ids)).isZero();
+		leftOut.removeIf((row) -> listed.stream().anyMatch((user) -> row.startsWith(user + "|")));
+		assertThat(leftOut).hasSizeGreaterThan(this.users.size());
+		// a partial run covers nothing
+		assertThat(this.scenario.count("SELECT count(*) FROM reconcile_checkpoint")).isZero();
+		assertThat(ScoreAssertions.differences(jdbc, FIRST, LAST)).isNotEmpty();
+		Path report = dir.resolve("first.json");
+		assertThat(reconcile("--report=" + report)).isZero();
+		assertThat(ScoreAssertions.differences(jdbc, FIRST, LAST)).isEmpty();
+		assertThat(this.scenario.corrections(this.scenario.lastReconcile())).isEqualTo(leftOut);
 		assertThat(fieldNames(ReconcileScenario.readReport(report).get("suspectsByReason")))
 			.containsExactly("unscored_day");
 		Path second = dir.resolve("second.json");

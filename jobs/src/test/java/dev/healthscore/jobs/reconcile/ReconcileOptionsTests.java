@@ -1,10 +1,13 @@
 package dev.healthscore.jobs.reconcile;
 
+import java.time.Instant;
+import java.time.LocalDate;
 import java.util.Map;
 
 import dev.healthscore.jobs.cli.CommandLineParser;
 import dev.healthscore.jobs.cli.Invocation;
 import dev.healthscore.jobs.cli.UsageException;
+import dev.healthscore.schedules.ScoreDateWindow;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -56,8 +59,29 @@ class ReconcileOptionsTests {
 	void theNightlyDaysBackResolvesAgainstTheScheduledTime() {
 		Invocation invocation = CommandLineParser.parse("run", "reconcile", "--days-back=30",
 				"--scheduled-time=2025-03-31T02:00:00Z");
+		// 2025-03-30 is still in progress west of UTC-2 at 02:00 UTC on the 31st
 		assertThat(CommandLineParser.jobOptions("reconcile").parameters(invocation)).containsEntry("from", "2025-03-01")
-			.containsEntry("to", "2025-03-30");
+			.containsEntry("to", "2025-03-29");
+	}
+
+	@Test
+	void aRangeStopsAtTheLastDayThatHasEndedInEveryTimeZone() {
+		LocalDate last = ScoreDateWindow.lastEndedEverywhere(Instant.now());
+		Invocation invocation = CommandLineParser.parse("run", "reconcile", "--from=" + last.minusDays(5),
+				"--to=" + last.plusDays(3));
+		assertThat(CommandLineParser.jobOptions("reconcile").parameters(invocation))
+			.containsEntry("from", last.minusDays(5).toString())
+			.containsEntry("to", last.toString());
+	}
+
+	@Test
+	void aRangeOfDaysStillInProgressSomewhereIsAUsageError() {
+		LocalDate last = ScoreDateWindow.lastEndedEverywhere(Instant.now());
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.parse("run", "reconcile", "--from=" + last.plusDays(1),
+					"--to=" + last.plusDays(2)))
+			.withMessageStartingWith("Nothing to reconcile in " + last.plusDays(1) + ".." + last.plusDays(2))
+			.withMessageContaining("reconcile days up to " + last);
 	}
 
 	@Test

@@ -10,14 +10,15 @@ import java.util.List;
  * @param changesAfter changes made after this instant are looked at (already moved back
  * by the ingest margin), or {@code null} for all changes ever
  * @param basis how it was found, for the log and the report
- * @param unscoredDays days that no reconcile covered and that have no score row at all
- * (recompute never ran for them, or every row was deleted), whose every reading counts,
- * however old; empty when {@code changesAfter} is null, which counts every reading anyway
+ * @param uncoveredDays days that no checkpoint covers (of a reconcile, or of a recompute
+ * that scored every user): scored for some users only, or for none, so every user-day of
+ * them with input readings and no row counts, however old its readings; empty when
+ * {@code changesAfter} is null, which counts every reading anyway
  */
-public record ChangeWindow(Instant changesAfter, String basis, List<LocalDate> unscoredDays) {
+public record ChangeWindow(Instant changesAfter, String basis, List<LocalDate> uncoveredDays) {
 
 	public ChangeWindow {
-		unscoredDays = List.copyOf(unscoredDays);
+		uncoveredDays = List.copyOf(uncoveredDays);
 	}
 
 }

@@ -40,13 +40,15 @@ import org.springframework.util.Assert;
  * ({@code score_deleted}) while it has no row: a row written since is as accurate as the
  * other changes let it be, and a deletion after this look is logged after it too.
  * <p>
- * The point is the latest {@code reconcile_checkpoint} covering each day of the range,
- * or, for days no reconcile covered yet, the oldest {@code inputs_as_of} of their rows;
- * the oldest over the range counts. A day that no reconcile covered and that has no row
- * at all was never scored (or lost every row): every user-day with input readings on it
- * is suspect ({@code unscored_day}), however long ago its readings came. Timestamps are
- * the writers' transaction starts, not commit times, so the ingest margin is subtracted:
- * a change committed up to that long after it was stamped is still found.
+ * The point is the latest {@code reconcile_checkpoint} covering each day of the range (a
+ * reconcile's, or a recompute's that scored every user), or, for days no checkpoint
+ * covers, the oldest {@code inputs_as_of} of their rows; the oldest over the range
+ * counts. A day that no checkpoint covers may have been scored for some users only
+ * ({@code recompute --users}, one shard of several, a recompute that failed half-way) or
+ * not at all: every user-day with input readings on it and no row is suspect
+ * ({@code unscored_day}), however long ago its readings came. Timestamps are the writers'
+ * transaction starts, not commit times, so the ingest margin is subtracted: a change
+ * committed up to that long after it was stamped is still found.
  */
 public class ChangedInputs {
 
@@ -115,16 +117,19 @@ public class ChangedInputs {
 			GROUP BY f.user_id, f.day""";
 
 	/**
-	 * Every user-day with an input reading on a never scored day: the readings of the
-	 * days around them (time zones span a day either way), kept by their local day.
+	 * Every user-day with an input reading and no row on a day no checkpoint covers: the
+	 * readings of the days around them (time zones span a day either way), kept by their
+	 * local day, then one primary key lookup per user-day.
 	 */
 	private static final String UNSCORED_DAYS_SQL = """
 			UNION ALL
-			SELECT r.user_id, (r.recorded_at AT TIME ZONE u.time_zone)::date, 'unscored_day'
-			FROM health_reading r
-			JOIN app_user u ON u.user_id = r.user_id
-			WHERE r.metric IN (:inputs) AND r.recorded_at >= :unscoredFrom AND r.recorded_at < :unscoredTo
-			  AND (r.recorded_at AT TIME ZONE u.time_zone)::date IN (:unscoredDays)""";
+			SELECT g.user_id, g.day, 'unscored_day'
+			FROM (SELECT DISTINCT r.user_id, (r.recorded_at AT TIME ZONE u.time_zone)::date AS day
+			      FROM health_reading r
+			      JOIN app_user u ON u.user_id = r.user_id
+			      WHERE r.metric IN (:inputs) AND r.recorded_at >= :unscoredFrom AND r.recorded_at < :unscoredTo) g
+			WHERE g.day IN (:unscoredDays)
+			  AND NOT EXISTS (SELECT 1 FROM health_score h WHERE h.user_id = g.user_id AND h.score_date = g.day)""";
 
 	private static final String OLD_VERSION_SQL = """
 			INSERT INTO reconcile_suspect (job_instance_id, user_id, score_date, reasons)
@@ -177,7 +182,6 @@ public class ChangedInputs {
 				oldestInputs = earliest(oldestInputs, ((Timestamp) row.get("oldest")).toInstant());
 			}
 		}
-		List<LocalDate> unscored = uncovered.stream().filter((day) -> !scored.contains(day)).toList();
 		Instant from = earliest(covered, oldestInputs);
 		if (from == null) {
 			return new ChangeWindow(null, "no reconcile checkpoint and no score in the range: every reading counts",
@@ -188,10 +192,12 @@ public class ChangedInputs {
 				"%d of %d days covered by reconcile checkpoints%s%s, less the ingest margin %s%s",
 				dayCount - uncovered.size(), dayCount, (covered != null) ? " (oldest " + covered + ")" : "",
 				(oldestInputs != null) ? "; the oldest inputs_as_of of the others is " + oldestInputs : "", this.margin,
-				unscored.isEmpty() ? ""
-						: String.format(Locale.ROOT, "; %d days never scored, all of whose readings count: %s",
-								unscored.size(), describe(unscored)));
-		return new ChangeWindow(from.minus(this.margin), basis, unscored);
+				uncovered.isEmpty() ? ""
+						: String.format(Locale.ROOT,
+								"; %d days no checkpoint covers (%d of them without any row), whose user-days with"
+										+ " readings and no row count: %s",
+								uncovered.size(), uncovered.size() - scored.size(), describe(uncovered)));
+		return new ChangeWindow(from.minus(this.margin), basis, uncovered);
 	}
 
 	/** Sorted days as runs: {@code 2025-03-08..2025-03-10, 2025-03-14}. */
@@ -227,11 +233,11 @@ public class ChangedInputs {
 			.addValue("last", last)
 			.addValue("marginSeconds", this.margin.toSeconds());
 		String unscored = "";
-		if (!window.unscoredDays().isEmpty()) {
+		if (!window.uncoveredDays().isEmpty()) {
 			unscored = UNSCORED_DAYS_SQL;
-			parameters.addValue("unscoredDays", window.unscoredDays())
-				.addValue("unscoredFrom", utc(Collections.min(window.unscoredDays()).minusDays(1)))
-				.addValue("unscoredTo", utc(Collections.max(window.unscoredDays()).plusDays(2)));
+			parameters.addValue("unscoredDays", window.uncoveredDays())
+				.addValue("unscoredFrom", utc(Collections.min(window.uncoveredDays()).minusDays(1)))
+				.addValue("unscoredTo", utc(Collections.max(window.uncoveredDays()).plusDays(2)));
 		}
 		return this.jdbc.update(SUSPECTS_SQL.formatted(unscored), parameters);
 	}
