@@ -3,6 +3,9 @@ package dev.healthscore.scoring;
 /** Why a reading was rejected, with the code stored in the quarantine table. */
 public enum RejectionReason {
 
+	/** The value is NULL: the reading has no value at all. */
+	NULL_VALUE("null_value"),
+
 	/** The value is NaN or infinite. */
 	NOT_FINITE("not_finite"),
 

@@ -11,7 +11,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import org.springframework.batch.core.ExitStatus;
+import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.listener.ChunkListener;
+import org.springframework.batch.core.listener.JobExecutionListener;
 import org.springframework.batch.core.listener.StepExecutionListener;
 import org.springframework.batch.core.step.StepExecution;
 import org.springframework.batch.infrastructure.item.Chunk;
@@ -20,8 +22,12 @@ import org.springframework.batch.core.scope.context.StepSynchronizationManager;
 /**
  * Logs a recompute's progress every few seconds, summed over its parallel partitions:
  * users and user-days done, readings per second, and an estimate of the time left.
+ * <p>
+ * Listens to the worker steps, which share one progress per job execution, and to the
+ * job, whose end forgets that progress however the job ended: the scheduler process runs
+ * job after job with the same listener.
  */
-class ProgressListener implements ChunkListener<ScoringWork, ScoredUser>, StepExecutionListener {
+class ProgressListener implements ChunkListener<ScoringWork, ScoredUser>, StepExecutionListener, JobExecutionListener {
 
 	private static final Logger logger = LoggerFactory.getLogger(ProgressListener.class);
 
@@ -77,6 +83,20 @@ class ProgressListener implements ChunkListener<ScoringWork, ScoredUser>, StepEx
 			progress.log(stepExecution.getStepName() + " " + stepExecution.getStatus());
 		}
 		return null;
+	}
+
+	/**
+	 * Forgets the job execution's progress: called when the job ends, completed, failed
+	 * or stopped, after every one of its steps.
+	 */
+	@Override
+	public void afterJob(JobExecution jobExecution) {
+		this.byJobExecution.remove(jobExecution.getId());
+	}
+
+	/** How many job executions have a progress: those running. */
+	int tracked() {
+		return this.byJobExecution.size();
 	}
 
 	private Progress current() {

@@ -48,10 +48,12 @@ public class RecomputeJobConfiguration {
 
 	@Bean
 	Job recomputeJob(JobRepository jobRepository, Step recomputePartitions, Step recomputeScores,
-			Step recomputeCheckpoint) {
+			Step recomputeCheckpoint, ProgressListener recomputeProgress) {
 		return new JobBuilder(JOB_NAME, jobRepository)
 			.validator(new DefaultJobParametersValidator(new String[] { "from", "to" },
 					new String[] { "users", "run.id", "shard", RecomputeOptions.AS_OF }))
+			// the worker steps track their job's progress; the job's end forgets it
+			.listener(recomputeProgress)
 			.start(recomputePartitions)
 			.next(recomputeScores)
 			.next(recomputeCheckpoint)

@@ -80,6 +80,29 @@ class RecomputeJobIntegrationTests {
 		assertThat(count("SELECT count(*) FROM quarantined_reading WHERE reason = 'not_finite'")).isEqualTo(notFinite);
 	}
 
+	/**
+	 * A reading whose value is NULL is quarantined as such, with a NULL value: read as
+	 * NaN, it was quarantined as "not finite" with a NaN value. It is never scored.
+	 */
+	@Test
+	void recomputeQuarantinesANullValueAsNullNotAsNotFinite() {
+		long user = jdbc.queryForObject("SELECT min(user_id) FROM app_user WHERE deleted_at IS NULL", Long.class);
+		jdbc.update("""
+				INSERT INTO health_reading (user_id, metric, recorded_at, value, source)
+				VALUES (?, 'steps', ?::timestamptz, NULL, 'null-test')""", user, LAST.minusDays(2) + " 12:00Z");
+		try {
+			assertThat(app("run", "recompute", "--from=" + FIRST, "--to=" + LAST)).isZero();
+			assertThat(jdbc.queryForList("""
+					SELECT reason || ' ' || coalesce(value::text, 'NULL') FROM quarantined_reading
+					WHERE user_id = ? AND source = 'null-test'""", String.class, user))
+				.containsExactly("null_value NULL");
+			assertThat(ScoreAssertions.differences(jdbc, FIRST, LAST)).isEmpty();
+		}
+		finally {
+			jdbc.update("DELETE FROM health_reading WHERE source = 'null-test'");
+		}
+	}
+
 	@Test
 	void rerunningTheSameRangeChangesOnlyTheRunTimestamps() {
 		assertThat(app("run", "recompute", "--from=" + FIRST, "--to=" + LAST)).isZero();

@@ -11,8 +11,10 @@ import dev.healthscore.scoring.Reading;
 
 /**
  * Decodes rows {@code (user_id, metric, recorded_at, value, source, ingested_at)} of a
- * binary {@code COPY} into readings, sharing metric and source strings. Not thread-safe:
- * it learns the sources it meets; use one per reading thread.
+ * binary {@code COPY} into readings, sharing metric and source strings. A {@code NULL}
+ * value gives a reading {@linkplain Reading#valueNull() without a value}, which scoring
+ * rejects for that reason rather than as a stored {@code NaN}. Not thread-safe: it learns
+ * the sources it meets; use one per reading thread.
  */
 public final class ReadingCopyDecoder {
 
@@ -42,13 +44,14 @@ public final class ReadingCopyDecoder {
 			throw new IOException("Unexpected metric read: " + copy.lastText());
 		}
 		Instant recorded = instant(copy.timestampMicros());
-		double value = copy.nextIsNull() ? Double.NaN : copy.float8();
+		boolean valueNull = copy.nextIsNull();
+		double value = valueNull ? Double.NaN : copy.float8();
 		int source = copy.text(this.sourceBytes);
 		if (source < 0) {
 			source = addSource(copy.lastText());
 		}
 		Instant ingested = instant(copy.timestampMicros());
-		return new Reading(userId, this.metrics[metric], recorded, value, this.sources[source], ingested);
+		return new Reading(userId, this.metrics[metric], recorded, value, this.sources[source], ingested, valueNull);
 	}
 
 	private int addSource(String source) {

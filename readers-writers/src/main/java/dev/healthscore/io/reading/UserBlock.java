@@ -7,7 +7,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.LocalDate;
-import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -141,7 +140,8 @@ final class UserBlock {
 			try (ResultSet rs = ps.executeQuery()) {
 				while (rs.next()) {
 					long id = rs.getLong(1);
-					profiles.put(id, new UserProfile(id, ZoneId.of(rs.getString(2)), rs.getInt(3), rs.getBoolean(4)));
+					profiles.put(id,
+							new UserProfile(id, UserTimeZones.of(id, rs.getString(2)), rs.getInt(3), rs.getBoolean(4)));
 				}
 			}
 		}

@@ -18,9 +18,12 @@ import java.util.stream.Collectors;
 
 import javax.sql.DataSource;
 
+import dev.healthscore.io.reading.InvalidTimeZoneException;
+import dev.healthscore.io.reading.UserTimeZones;
 import dev.healthscore.scoring.Metric;
 import dev.healthscore.scoring.ScoringAlgorithm;
 
+import org.springframework.dao.DataAccessException;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.util.Assert;
@@ -138,6 +141,8 @@ public class ChangedInputs {
 			ON CONFLICT (job_instance_id, user_id, score_date) DO UPDATE
 			SET reasons = ARRAY(SELECT DISTINCT r FROM unnest(reconcile_suspect.reasons || excluded.reasons) AS r ORDER BY r)""";
 
+	private final DataSource dataSource;
+
 	private final NamedParameterJdbcTemplate jdbc;
 
 	private final ScoringAlgorithm algorithm;
@@ -154,6 +159,7 @@ public class ChangedInputs {
 		Assert.notNull(dataSource, "A dataSource is required");
 		Assert.notNull(algorithm, "An algorithm is required");
 		Assert.isTrue(margin != null && !margin.isNegative(), () -> "Invalid ingest margin: " + margin);
+		this.dataSource = dataSource;
 		this.jdbc = new NamedParameterJdbcTemplate(dataSource);
 		this.algorithm = algorithm;
 		this.margin = margin;
@@ -219,6 +225,8 @@ public class ChangedInputs {
 	 * Records as suspects the rows of {@code first..last} whose inputs changed within the
 	 * window. The first suspects of a run: the job instance has none yet.
 	 * @return how many suspect rows were inserted
+	 * @throws InvalidTimeZoneException when a user with a change has a time zone that is
+	 * not a zone id
 	 */
 	public int findSuspects(long jobInstanceId, LocalDate first, LocalDate last, ChangeWindow window) {
 		Instant since = (window.changesAfter() != null) ? window.changesAfter() : Instant.EPOCH;
@@ -239,7 +247,25 @@ public class ChangedInputs {
 				.addValue("unscoredFrom", utc(Collections.min(window.uncoveredDays()).minusDays(1)))
 				.addValue("unscoredTo", utc(Collections.max(window.uncoveredDays()).plusDays(2)));
 		}
-		return this.jdbc.update(SUSPECTS_SQL.formatted(unscored), parameters);
+		try {
+			return this.jdbc.update(SUSPECTS_SQL.formatted(unscored), parameters);
+		}
+		catch (DataAccessException ex) {
+			throw explained(ex);
+		}
+	}
+
+	/**
+	 * {@code AT TIME ZONE u.time_zone} fails the whole query on a user whose time zone
+	 * PostgreSQL does not know, naming only the value: the error names the users with an
+	 * invalid time zone, and what to fix, when there are any.
+	 */
+	private RuntimeException explained(DataAccessException ex) {
+		if (!UserTimeZones.isInvalidParameterValue(ex)) {
+			return ex;
+		}
+		InvalidTimeZoneException invalid = UserTimeZones.findInvalid(this.dataSource, ex);
+		return (invalid != null) ? invalid : ex;
 	}
 
 	/**

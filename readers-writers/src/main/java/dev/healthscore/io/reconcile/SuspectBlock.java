@@ -7,7 +7,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.LocalDate;
-import java.time.ZoneId;
 import java.time.zone.ZoneRules;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -21,6 +20,7 @@ import java.util.TreeMap;
 
 import dev.healthscore.io.jdbc.PgBinaryCopyReader;
 import dev.healthscore.io.reading.ReadingCopyDecoder;
+import dev.healthscore.io.reading.UserTimeZones;
 import dev.healthscore.scoring.Metric;
 import dev.healthscore.scoring.Reading;
 import dev.healthscore.scoring.ScoreInputs;
@@ -222,7 +222,8 @@ final class SuspectBlock {
 			try (ResultSet rs = ps.executeQuery()) {
 				while (rs.next()) {
 					long id = rs.getLong(1);
-					profiles.put(id, new UserProfile(id, ZoneId.of(rs.getString(2)), rs.getInt(3), rs.getBoolean(4)));
+					profiles.put(id,
+							new UserProfile(id, UserTimeZones.of(id, rs.getString(2)), rs.getInt(3), rs.getBoolean(4)));
 				}
 			}
 		}

@@ -19,7 +19,9 @@ import org.springframework.util.Assert;
 
 /**
  * Records a chunk's rejected readings in {@code quarantined_reading}, once per reading
- * key: a reading already quarantined keeps its first reason and first-seen time.
+ * key: a reading already quarantined keeps its first reason and first-seen time. A
+ * reading whose value is {@code NULL} is recorded with a {@code NULL} value (and the
+ * reason {@code null_value}), not as {@code NaN}.
  */
 public class QuarantineItemWriter implements ItemWriter<ScoredUser> {
 
@@ -69,7 +71,8 @@ public class QuarantineItemWriter implements ItemWriter<ScoredUser> {
 			metrics[i] = reading.metric().columnValue();
 			recorded[i] = Timestamp.from(reading.recordedAt());
 			sources[i] = reading.source();
-			values[i] = reading.value();
+			// a NULL value stays NULL: NaN would say the reading had a value
+			values[i] = reading.valueNull() ? null : reading.value();
 			ingested[i] = Timestamp.from(reading.ingestedAt());
 			reasons[i] = rejections.get(i).reason().code();
 		}

@@ -10,6 +10,7 @@ import javax.sql.DataSource;
 
 import dev.healthscore.io.replica.ReadSource;
 import dev.healthscore.scoring.Reading;
+import dev.healthscore.scoring.UserScores;
 import dev.healthscore.scoring.v1.HealthScoreV1;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.flywaydb.core.Flyway;
@@ -21,6 +22,7 @@ import org.springframework.batch.infrastructure.item.ExecutionContext;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatException;
 
 /**
  * {@link UserReadingsItemReader} hands out the users of its shard only, whether it reads
@@ -107,6 +109,54 @@ class UserReadingsItemReaderIntegrationTests {
 		assertThat(read).containsExactly(-3L, -2L, -1L, 0L, 1L, 2L, 3L, 4L, 5L, 6L);
 		// then 2..4 and 5..6
 		assertThat(context.getLong("reader.blocksFromPrimary")).isEqualTo(8);
+	}
+
+	/**
+	 * A NULL value is a reading without a value, rejected for that reason: read as a
+	 * stored NaN, it was quarantined as "not finite". It is still never scored.
+	 */
+	@Test
+	void readsANullValueAsAReadingWithoutAValueThatScoringRejectsForThatReason() {
+		long user = 1000;
+		JdbcTemplate jdbc = new JdbcTemplate(dataSource);
+		jdbc.update("INSERT INTO app_user (user_id, time_zone) VALUES (?, 'UTC')", user);
+		try {
+			jdbc.update("""
+					INSERT INTO health_reading (user_id, metric, recorded_at, value, source)
+					VALUES (?, 'steps', '2025-03-20 12:00Z', NULL, 'phone'),
+					       (?, 'steps', '2025-03-20 13:00Z', 'NaN', 'phone')""", user, user);
+			List<ScoringWork> work = read(reader(new long[] { user }, 0, 1));
+			assertThat(work).singleElement().satisfies((read) -> {
+				UserScores scores = new HealthScoreV1().score(read.inputs());
+				assertThat(scores.scores()).isEmpty();
+				assertThat(scores.rejections()).extracting((rejection) -> rejection.reason().code())
+					.containsExactlyInAnyOrder("null_value", "not_finite");
+			});
+		}
+		finally {
+			jdbc.update("DELETE FROM health_reading WHERE user_id = ?", user);
+			jdbc.update("DELETE FROM app_user WHERE user_id = ?", user);
+		}
+	}
+
+	/**
+	 * A time zone that is not an IANA zone id fails the block, naming the user, the value
+	 * and what to fix, instead of Java's bare "Unknown time-zone ID".
+	 */
+	@Test
+	void failsOnAUserWithAnInvalidTimeZoneNamingTheUserTheValueAndWhatToFix() {
+		long user = 1001;
+		JdbcTemplate jdbc = new JdbcTemplate(dataSource);
+		jdbc.update("INSERT INTO app_user (user_id, time_zone) VALUES (?, 'Mars/Olympus')", user);
+		try {
+			assertThatException().isThrownBy(() -> read(reader(new long[] { user }, 0, 1)))
+				.withMessageContaining("User 1001 has app_user.time_zone 'Mars/Olympus'")
+				.withMessageContaining("not an IANA time zone id")
+				.withMessageContaining("set it to an IANA zone id such as 'Europe/Paris'");
+		}
+		finally {
+			jdbc.update("DELETE FROM app_user WHERE user_id = ?", user);
+		}
 	}
 
 	private static UserReadingsItemReader fromPrimary() {

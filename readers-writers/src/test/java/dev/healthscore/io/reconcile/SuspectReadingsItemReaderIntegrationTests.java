@@ -11,6 +11,7 @@ import javax.sql.DataSource;
 import dev.healthscore.io.replica.ReplicaGate;
 import dev.healthscore.scoring.Reading;
 import dev.healthscore.scoring.ScoreInputs;
+import dev.healthscore.scoring.UserScores;
 import dev.healthscore.scoring.v1.HealthScoreV1;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.flywaydb.core.Flyway;
@@ -22,6 +23,7 @@ import org.springframework.batch.infrastructure.item.ExecutionContext;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatException;
 
 /**
  * {@link SuspectReadingsItemReader} hands out every user with suspects once, in user id
@@ -40,6 +42,12 @@ class SuspectReadingsItemReaderIntegrationTests {
 	private static final long MANY_SOURCES_INSTANCE = INSTANCE + 10;
 
 	private static final int SOURCES_PER_USER = 20;
+
+	/** A run whose one suspect user has a reading with a NULL value and a NaN one. */
+	private static final long NULL_VALUE_INSTANCE = INSTANCE + 20;
+
+	/** A run whose one suspect user has a time zone that is not an IANA zone id. */
+	private static final long INVALID_ZONE_INSTANCE = INSTANCE + 30;
 
 	private static EmbeddedPostgres postgres;
 
@@ -69,6 +77,14 @@ class SuspectReadingsItemReaderIntegrationTests {
 			jdbc.update("INSERT INTO reconcile_suspect VALUES (?, ?, ?, ARRAY['late_data'])", MANY_SOURCES_INSTANCE,
 					user, DAY);
 		}
+		jdbc.update("INSERT INTO app_user (user_id, time_zone) VALUES (400, 'UTC'), (401, 'Mars/Olympus')");
+		jdbc.update("""
+				INSERT INTO health_reading (user_id, metric, recorded_at, value, source)
+				VALUES (400, 'steps', '2025-03-20 12:00Z', NULL, 'phone'),
+				       (400, 'steps', '2025-03-20 13:00Z', 'NaN', 'phone'),
+				       (401, 'steps', '2025-03-20 12:00Z', 1000, 'phone')""");
+		jdbc.update("INSERT INTO reconcile_suspect VALUES (?, 400, ?, ARRAY['late_data'])", NULL_VALUE_INSTANCE, DAY);
+		jdbc.update("INSERT INTO reconcile_suspect VALUES (?, 401, ?, ARRAY['late_data'])", INVALID_ZONE_INSTANCE, DAY);
 		// another run's suspects are not this one's
 		jdbc.update("INSERT INTO reconcile_suspect VALUES (?, 2, ?, ARRAY['late_data'])", INSTANCE + 1, DAY);
 		for (long user : USERS_WITH_SUSPECTS) {
@@ -161,6 +177,47 @@ class SuspectReadingsItemReaderIntegrationTests {
 		assertThat(reader.read()).isNull();
 		assertThat(reader.read()).isNull();
 		reader.close();
+	}
+
+	/**
+	 * A NULL value is a reading without a value, rejected for that reason: read as a
+	 * stored NaN, it was quarantined as "not finite". It is still never scored.
+	 */
+	@Test
+	void readsANullValueAsAReadingWithoutAValueThatScoringRejectsForThatReason() {
+		SuspectReadingsItemReader<ReconcileWork> reader = new SuspectReadingsItemReader<>("reader", dataSource,
+				primaryOnly(), NULL_VALUE_INSTANCE, new HealthScoreV1(), 2, 1, Function.identity());
+		reader.open(new ExecutionContext());
+		List<ReconcileWork> work = readAll(reader);
+		reader.close();
+		assertThat(work).singleElement().satisfies((user) -> {
+			UserScores scores = new HealthScoreV1().score(user.inputs().get(0));
+			assertThat(scores.scores()).isEmpty();
+			assertThat(scores.rejections()).extracting((rejection) -> rejection.reason().code())
+				.containsExactlyInAnyOrder("null_value", "not_finite");
+		});
+	}
+
+	/**
+	 * A time zone that is not an IANA zone id fails the block, naming the user, the value
+	 * and what to fix, instead of Java's bare "Unknown time-zone ID".
+	 */
+	@Test
+	void failsOnAUserWithAnInvalidTimeZoneNamingTheUserTheValueAndWhatToFix() {
+		SuspectReadingsItemReader<ReconcileWork> reader = new SuspectReadingsItemReader<>("reader", dataSource,
+				primaryOnly(), INVALID_ZONE_INSTANCE, new HealthScoreV1(), 2, 1, Function.identity());
+		try {
+			assertThatException().isThrownBy(() -> {
+				reader.open(new ExecutionContext());
+				readAll(reader);
+			})
+				.withMessageContaining("User 401 has app_user.time_zone 'Mars/Olympus'")
+				.withMessageContaining("not an IANA time zone id")
+				.withMessageContaining("set it to an IANA zone id such as 'Europe/Paris'");
+		}
+		finally {
+			reader.close();
+		}
 	}
 
 	private static SuspectReadingsItemReader<ReconcileWork> reader(int blockSize, int readThreads) {

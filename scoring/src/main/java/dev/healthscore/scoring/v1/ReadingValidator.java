@@ -12,8 +12,9 @@ import dev.healthscore.scoring.UserProfile;
  * <p>
  * A reading that breaks several rules is rejected for the first of them, in this order:
  * {@link RejectionReason#UNKNOWN_USER unknown user}, {@link RejectionReason#DELETED_USER
- * deleted user}, {@link RejectionReason#NOT_FINITE value not finite},
- * {@link RejectionReason#OUT_OF_RANGE value out of range} (the metric's
+ * deleted user}, {@link RejectionReason#NULL_VALUE value null} (told from a stored
+ * {@code NaN} by {@link Reading#valueNull()}), {@link RejectionReason#NOT_FINITE value
+ * not finite}, {@link RejectionReason#OUT_OF_RANGE value out of range} (the metric's
  * {@link Metric#min() min} and {@link Metric#max() max}, both inclusive),
  * {@link RejectionReason#CLOCK_SKEW clock skew} ({@code recordedAt} strictly later than
  * {@code ingestedAt} plus one day). The user rules come first because they reject every
@@ -62,7 +63,7 @@ final class ReadingValidator {
 		}
 		double value = reading.value();
 		if (!Double.isFinite(value)) {
-			return RejectionReason.NOT_FINITE;
+			return reading.valueNull() ? RejectionReason.NULL_VALUE : RejectionReason.NOT_FINITE;
 		}
 		Metric metric = reading.metric();
 		if (value < metric.min() || value > metric.max()) {

@@ -46,6 +46,28 @@ class ReadingValidatorTests {
 			.isEqualTo(RejectionReason.NOT_FINITE);
 	}
 
+	/**
+	 * A NULL value is its own reason, not a NaN one, and comes before the other value
+	 * rules and clock skew.
+	 */
+	@Test
+	void rejectsANullValueAsNullValueBeforeClockSkew() {
+		assertThat(this.validator.rejectionReason(Reading.withNullValue(42, Metric.STEPS, RECORDED, "phone", RECORDED)))
+			.isEqualTo(RejectionReason.NULL_VALUE);
+		Reading skewed = Reading.withNullValue(42, Metric.SLEEP_MINUTES, RECORDED, "phone",
+				RECORDED.minusSeconds(172_800));
+		assertThat(this.validator.rejectionReason(skewed)).isEqualTo(RejectionReason.NULL_VALUE);
+		assertThat(new ReadingValidator(null).rejectionReason(skewed)).isEqualTo(RejectionReason.UNKNOWN_USER);
+	}
+
+	@Test
+	void keepsTheValueOfAReadingWithoutOneNaNWhateverItIsGiven() {
+		Reading reading = new Reading(42, Metric.STEPS, RECORDED, 100, "phone", RECORDED, true);
+		assertThat(reading.value()).isNaN();
+		assertThat(reading).isEqualTo(Reading.withNullValue(42, Metric.STEPS, RECORDED, "phone", RECORDED));
+		assertThat(reading).isNotEqualTo(new Reading(42, Metric.STEPS, RECORDED, Double.NaN, "phone", RECORDED));
+	}
+
 	@Test
 	void acceptsARecordingExactlyOneDayAfterIngestion() {
 		Reading reading = ingestedAt(RECORDED.minusSeconds(86_400));

@@ -1,0 +1,183 @@
+package dev.healthscore.jobs.recompute;
+
+import java.io.IOException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+import com.zaxxer.hikari.HikariDataSource;
+import dev.healthscore.jobs.HealthScoreApplication;
+import dev.healthscore.jobs.cli.ExitCode;
+import dev.healthscore.jobs.cli.InProcessJobLauncher;
+import dev.healthscore.jobs.cli.JobRunner;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.batch.core.BatchStatus;
+import org.springframework.batch.core.job.Job;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The recompute's {@link ProgressListener} lives as long as its application: in the
+ * scheduler process it sees job after job, and forgets each job's progress when the job
+ * ends, whether it completed, failed or was stopped.
+ */
+class RecomputeProgressIntegrationTests {
+
+	private static final LocalDate LAST = LocalDate.parse("2025-03-10");
+
+	private static final Map<String, String> RANGE = Map.of("from", LAST.minusDays(3).toString(), "to",
+			LAST.toString());
+
+	/** The advisory lock a test holds to hold the score writers up. */
+	private static final long GATE = 4242;
+
+	private static EmbeddedPostgres postgres;
+
+	private static HikariDataSource dataSource;
+
+	private static JdbcTemplate jdbc;
+
+	private ConfigurableApplicationContext context;
+
+	@BeforeAll
+	static void generate() throws IOException {
+		postgres = EmbeddedPostgres.builder().setServerConfig("fsync", "off").start();
+		dataSource = new HikariDataSource();
+		dataSource.setJdbcUrl(url());
+		dataSource.setUsername("postgres");
+		jdbc = new JdbcTemplate(dataSource);
+		assertThat(HealthScoreApplication.run("generate", "--users=40", "--days=5", "--seed=3", "--end=" + LAST,
+				"--spring.datasource.url=" + url(), "--spring.datasource.username=postgres"))
+			.isZero();
+	}
+
+	@AfterAll
+	static void stop() throws IOException {
+		dataSource.close();
+		postgres.close();
+	}
+
+	/** One application for the test's jobs, as the scheduler has. */
+	@BeforeEach
+	void start() {
+		this.context = new SpringApplicationBuilder(HealthScoreApplication.class).run(
+				"--spring.datasource.url=" + url(), "--spring.datasource.username=postgres",
+				"--healthscore.recompute.chunk-size=4", "--healthscore.recompute.threads=2");
+	}
+
+	@AfterEach
+	void close() {
+		this.context.close();
+	}
+
+	@Test
+	void aCompletedJobLeavesNoProgressBehind() throws Exception {
+		assertThat(run().exitCode()).isEqualTo(ExitCode.COMPLETED);
+		assertThat(run().exitCode()).isEqualTo(ExitCode.COMPLETED);
+		assertThat(progress().tracked()).isZero();
+	}
+
+	@Test
+	void aFailedJobLeavesNoProgressBehind() throws Exception {
+		jdbc.execute("""
+				CREATE FUNCTION fail_scores() RETURNS trigger LANGUAGE plpgsql AS $$
+				BEGIN
+					RAISE EXCEPTION 'injected failure for user %', NEW.user_id;
+				END $$""");
+		jdbc.execute(
+				"CREATE TRIGGER fail_scores BEFORE INSERT ON health_score FOR EACH ROW EXECUTE FUNCTION fail_scores()");
+		try {
+			JobRunner.Outcome outcome = run();
+			assertThat(outcome.exitCode()).isEqualTo(ExitCode.FAILED);
+			assertThat(outcome.execution().getStatus()).isEqualTo(BatchStatus.FAILED);
+		}
+		finally {
+			jdbc.execute("DROP TRIGGER fail_scores ON health_score");
+			jdbc.execute("DROP FUNCTION fail_scores()");
+		}
+		assertThat(progress().tracked()).isZero();
+	}
+
+	/**
+	 * The score writers wait at a gate the test holds closed; the job is asked to stop
+	 * while they wait, and stops after the chunk the gate lets through.
+	 */
+	@Test
+	void aStoppedJobLeavesNoProgressBehind() throws Exception {
+		jdbc.execute(String.format(Locale.ROOT, """
+				CREATE FUNCTION gate_scores() RETURNS trigger LANGUAGE plpgsql AS $$
+				BEGIN
+					PERFORM pg_advisory_xact_lock_shared(%d);
+					RETURN NEW;
+				END $$""", GATE));
+		jdbc.execute(
+				"CREATE TRIGGER gate_scores BEFORE INSERT ON health_score FOR EACH ROW EXECUTE FUNCTION gate_scores()");
+		try (Connection gate = dataSource.getConnection()) {
+			lock(gate, "pg_advisory_lock");
+			CompletableFuture<JobRunner.Outcome> outcome;
+			try {
+				outcome = CompletableFuture.supplyAsync(() -> {
+					try {
+						return run();
+					}
+					catch (Exception ex) {
+						throw new IllegalStateException(ex);
+					}
+				});
+				await().atMost(Duration.ofSeconds(60))
+					.until(() -> jdbc.queryForObject(
+							"SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted",
+							Long.class) > 0);
+				// while it runs, the job has a progress
+				assertThat(progress().tracked()).isOne();
+				assertThat(this.context.getBean(JobRunner.class).stopRunning()).isTrue();
+			}
+			finally {
+				lock(gate, "pg_advisory_unlock");
+			}
+			JobRunner.Outcome stopped = outcome.get();
+			assertThat(stopped.exitCode()).isEqualTo(ExitCode.STOPPED);
+			assertThat(stopped.execution().getStatus()).isEqualTo(BatchStatus.STOPPED);
+		}
+		finally {
+			jdbc.execute("DROP TRIGGER gate_scores ON health_score");
+			jdbc.execute("DROP FUNCTION gate_scores()");
+		}
+		assertThat(progress().tracked()).isZero();
+	}
+
+	private JobRunner.Outcome run() throws Exception {
+		Job job = this.context.getBean(InProcessJobLauncher.class).job(RecomputeJobConfiguration.JOB_NAME);
+		return this.context.getBean(JobRunner.class).run(job, RANGE);
+	}
+
+	private ProgressListener progress() {
+		return this.context.getBean(ProgressListener.class);
+	}
+
+	private static void lock(Connection connection, String function) throws SQLException {
+		try (Statement statement = connection.createStatement()) {
+			statement.execute("SELECT " + function + "(" + GATE + ")");
+		}
+	}
+
+	private static String url() {
+		return postgres.getJdbcUrl("postgres", "postgres");
+	}
+
+}

@@ -1,0 +1,110 @@
+package dev.healthscore.io.reading;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.DateTimeException;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.List;
+
+import javax.sql.DataSource;
+
+import org.springframework.dao.DataAccessException;
+import org.springframework.jdbc.core.JdbcOperations;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.SingleConnectionDataSource;
+
+/**
+ * Reads users' {@code app_user.time_zone} as a {@link ZoneId}, and explains a database
+ * error about one: a value that is not an IANA time zone id fails with an
+ * {@link InvalidTimeZoneException} that names the users and the value and says what to
+ * fix, not with an error about an anonymous string.
+ */
+public final class UserTimeZones {
+
+	/** PostgreSQL's {@code invalid_parameter_value}: what {@code AT TIME ZONE} raises. */
+	private static final String INVALID_PARAMETER_VALUE = "22023";
+
+	private static final String ZONES_SQL = "SELECT DISTINCT time_zone FROM app_user";
+
+	private static final String USERS_SQL = "SELECT user_id FROM app_user WHERE time_zone = ? ORDER BY user_id LIMIT ?";
+
+	private UserTimeZones() {
+	}
+
+	/**
+	 * Returns the time zone of a user.
+	 * @param userId the user
+	 * @param timeZone the user's {@code app_user.time_zone}
+	 * @return the zone
+	 * @throws InvalidTimeZoneException when {@code timeZone} is not a zone id
+	 */
+	public static ZoneId of(long userId, String timeZone) {
+		try {
+			return ZoneId.of(timeZone);
+		}
+		catch (DateTimeException ex) {
+			throw new InvalidTimeZoneException(List.of(userId), timeZone, ex);
+		}
+	}
+
+	/**
+	 * Whether {@code ex}, or one of its causes, is PostgreSQL refusing a parameter value,
+	 * as {@code AT TIME ZONE} refuses a time zone it does not know.
+	 */
+	public static boolean isInvalidParameterValue(Throwable ex) {
+		for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
+			if (cause instanceof SQLException sql && INVALID_PARAMETER_VALUE.equals(sql.getSQLState())) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	/**
+	 * Finds the users whose time zone is not a zone id, after {@code failure}, an error
+	 * of a query that converts to the users' time zones. Runs on a connection of its own:
+	 * the failed query's transaction, if it had one, is aborted. The distinct values of
+	 * {@code app_user.time_zone} are few, and this runs only when the query failed.
+	 * @param dataSource the database the query ran on
+	 * @param failure the query's error, kept as the cause
+	 * @return an exception naming the users of the first invalid value (the others
+	 * attached as suppressed), or {@code null} when every value is a zone id or they
+	 * cannot be read (why attached to {@code failure} as suppressed)
+	 */
+	public static InvalidTimeZoneException findInvalid(DataSource dataSource, Throwable failure) {
+		try (Connection connection = dataSource.getConnection()) {
+			return findInvalid(new JdbcTemplate(new SingleConnectionDataSource(connection, true)), failure);
+		}
+		catch (SQLException | DataAccessException ex) {
+			failure.addSuppressed(ex);
+			return null;
+		}
+	}
+
+	private static InvalidTimeZoneException findInvalid(JdbcOperations jdbc, Throwable failure) {
+		List<String> invalid = new ArrayList<>();
+		for (String zone : jdbc.queryForList(ZONES_SQL, String.class)) {
+			try {
+				ZoneId.of(zone);
+			}
+			catch (DateTimeException ex) {
+				invalid.add(zone);
+			}
+		}
+		InvalidTimeZoneException first = null;
+		for (String zone : invalid.stream().sorted().toList()) {
+			List<Long> users = jdbc.queryForList(USERS_SQL, Long.class, zone,
+					InvalidTimeZoneException.LISTED_USERS + 1);
+			InvalidTimeZoneException found = new InvalidTimeZoneException(users, zone, failure);
+			if (first == null) {
+				first = found;
+			}
+			else {
+				first.addSuppressed(found);
+			}
+		}
+		return first;
+	}
+
+}
