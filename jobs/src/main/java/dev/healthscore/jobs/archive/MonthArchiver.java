@@ -44,6 +44,12 @@ import software.amazon.awssdk.services.s3.S3Client;
  * began, or where the lag policy says; everything else happens on the primary. The last
  * comparison is made while the primary's partition is locked against writes, in the
  * transaction that drops it, so what is dropped is what was compared.
+ * <p>
+ * A comparison that finds the copy different (or a manifest that describes another month)
+ * sends the month back to {@code EXPORTING}; S3 failing to answer while the objects are
+ * read back fails the run instead, the month left in its state for the next run to
+ * compare again. Every failure is recorded in the ledger's {@code last_error}, with its
+ * causes.
  */
 final class MonthArchiver {
 
@@ -211,13 +217,22 @@ final class MonthArchiver {
 
 	/**
 	 * Reads the month back from S3 and compares it with the partition (by SQL) and, once
-	 * verified, with what the ledger recorded.
+	 * verified, with what the ledger recorded. A manifest in the month's folder that
+	 * describes another table, month, partition or folder is a mismatch: what it
+	 * describes is not compared, since a match would verify another partition than the
+	 * one detached and dropped next.
+	 * @throws dev.healthscore.io.archive.ArchiveStorageUnavailableException when S3
+	 * failed to deliver the objects: nothing was compared, and the month keeps its state
 	 */
 	private Check readBack(Month work, ArchiveLedgerEntry entry, Connection connection) throws SQLException {
 		ArchiveManifest manifest = this.manifests.read(work.table, work.month);
 		if (manifest == null) {
 			return new Check(null, null,
 					List.of("Missing manifest " + this.settings.layout().manifest(work.table, work.month).uri()));
+		}
+		String foreign = this.manifests.mismatch(manifest, work.table, work.month);
+		if (foreign != null) {
+			return new Check(manifest, null, List.of(foreign));
 		}
 		ArchiveVerification verification = this.verifier.verify(connection, manifest);
 		List<String> problems = new ArrayList<>(verification.problems());
@@ -269,9 +284,10 @@ final class MonthArchiver {
 		return this.ledger.find(work.connection, work.table, work.month);
 	}
 
+	/** Records a failure in the ledger, with its causes; the state stays. */
 	private void recordFailure(Month work, Exception failure) {
 		try {
-			this.ledger.failed(work.connection, work.table, work.month, String.valueOf(failure.getMessage()));
+			this.ledger.failed(work.connection, work.table, work.month, failure);
 		}
 		catch (SQLException | RuntimeException ex) {
 			failure.addSuppressed(ex);

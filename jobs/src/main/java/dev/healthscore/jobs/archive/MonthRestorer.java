@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.YearMonth;
+import java.util.EnumSet;
 
 import javax.sql.DataSource;
 
@@ -28,6 +29,15 @@ import software.amazon.awssdk.services.s3.S3Client;
  * against the archive's checksum and re-attached; a dropped one is loaded from S3 into a
  * new table, checked, and attached, all in one transaction. A run that stopped resumes
  * from what it finds.
+ * <p>
+ * The manifest is read and checked against the ledger before anything changes, and the
+ * moves to {@code RESTORING} and on to {@code RESTORED} are made in the transaction that
+ * restores: nothing leads out of {@code RESTORING} but {@code RESTORED}, and the archive
+ * job leaves such a month alone, so a restore that fails must leave the month
+ * {@code DETACHED} or {@code DROPPED}, from where both a new restore and the archive job
+ * (which compares a detached month once more before it drops it) go on. A month left in
+ * {@code RESTORING} by an earlier version is restored from there. A failure is recorded
+ * in the ledger's {@code last_error}, with its causes.
  */
 final class MonthRestorer {
 
@@ -72,19 +82,20 @@ final class MonthRestorer {
 			}
 			Exception failure = null;
 			try {
-				ArchiveLedgerEntry entry = start(connection, table, month, jobExecutionId);
+				ArchiveLedgerEntry entry = entry(connection, table, month);
 				if (entry.state() == ArchiveState.RESTORED) {
 					logger.info("Job execution {}: {} was restored already, at {}", jobExecutionId, partition,
 							entry.restoredAt());
 					return entry.rowCount();
 				}
 				ArchiveManifest manifest = manifest(entry);
-				bringBack(connection, manifest, jobExecutionId);
+				bringBack(connection, entry.state(), manifest, jobExecutionId);
 				this.listener.reached(table, month, ArchiveState.RESTORED);
 				return manifest.rows();
 			}
 			catch (Exception ex) {
 				failure = ex;
+				recordFailure(connection, table, month, ex);
 				throw ex;
 			}
 			finally {
@@ -114,31 +125,52 @@ final class MonthRestorer {
 		}
 	}
 
-	private ArchiveLedgerEntry start(Connection connection, ArchiveTable table, YearMonth month, long jobExecutionId)
-			throws SQLException {
+	/**
+	 * Records a failure in the ledger, with its causes, without changing the state; a
+	 * failure to do so is attached to the restore's own.
+	 */
+	private void recordFailure(Connection connection, ArchiveTable table, YearMonth month, Exception failure) {
+		try {
+			this.ledger.failed(connection, table, month, failure);
+		}
+		catch (SQLException | RuntimeException ex) {
+			failure.addSuppressed(ex);
+		}
+	}
+
+	/**
+	 * Returns the month's entry, in a state a restore starts from: {@code DETACHED},
+	 * {@code DROPPED}, {@code RESTORING} (left by an earlier version) or
+	 * {@code RESTORED}.
+	 */
+	private ArchiveLedgerEntry entry(Connection connection, ArchiveTable table, YearMonth month) throws SQLException {
 		ArchiveLedgerEntry entry = this.ledger.find(connection, table, month);
 		if (entry == null) {
 			throw new IllegalStateException(
 					"Cannot restore " + table.partitionName(month) + ": the archive ledger has no entry for it");
 		}
-		if (entry.state() == ArchiveState.DETACHED || entry.state() == ArchiveState.DROPPED) {
-			this.ledger.move(connection, table, month, entry.state(), ArchiveState.RESTORING, this.clock.instant(),
-					jobExecutionId);
-			this.listener.reached(table, month, ArchiveState.RESTORING);
-			return this.ledger.find(connection, table, month);
-		}
-		if (entry.state() != ArchiveState.RESTORING && entry.state() != ArchiveState.RESTORED) {
+		if (!EnumSet.of(ArchiveState.DETACHED, ArchiveState.DROPPED, ArchiveState.RESTORING, ArchiveState.RESTORED)
+			.contains(entry.state())) {
 			throw new IllegalStateException("Cannot restore " + table.partitionName(month)
 					+ ": it is not archived yet, the ledger says " + entry.state() + " and the partition is attached");
 		}
 		return entry;
 	}
 
+	/**
+	 * Reads the month's manifest and checks it before anything changes: it must describe
+	 * the month, be verified, and hold the checksum the ledger recorded.
+	 */
 	private ArchiveManifest manifest(ArchiveLedgerEntry entry) {
 		ArchiveManifest manifest = this.manifests.read(entry.table(), entry.month());
 		if (manifest == null) {
 			throw new IllegalStateException(
 					"Cannot restore " + entry.partitionName() + ": no manifest in " + entry.s3Uri());
+		}
+		String foreign = this.manifests.mismatch(manifest, entry.table(), entry.month());
+		if (foreign != null) {
+			throw new IllegalStateException(
+					"Cannot restore " + entry.partitionName() + ": " + foreign + "; put the month's own manifest back");
 		}
 		if (!manifest.verified()) {
 			throw new IllegalStateException("Cannot restore " + entry.partitionName() + ": its manifest in "
@@ -151,7 +183,13 @@ final class MonthRestorer {
 		return manifest;
 	}
 
-	private void bringBack(Connection connection, ArchiveManifest manifest, long jobExecutionId) throws Exception {
+	/**
+	 * Re-attaches or loads the month and moves it from {@code from} through
+	 * {@code RESTORING} to {@code RESTORED}, all in one transaction: a failure rolls the
+	 * ledger back to {@code from} with the rest (see the class description).
+	 */
+	private void bringBack(Connection connection, ArchiveState from, ArchiveManifest manifest, long jobExecutionId)
+			throws Exception {
 		ArchiveTable table = manifest.archiveTable();
 		YearMonth month = manifest.yearMonth();
 		ArchivePartitions.Status status = this.partitions.status(connection, table, month);
@@ -163,6 +201,10 @@ final class MonthRestorer {
 				table.partitionName(month), manifest.location(), manifest.contentChecksum(), status);
 		ArchivePartitions.Status found = status;
 		Transactions.inTransaction(connection, () -> {
+			if (from != ArchiveState.RESTORING) {
+				this.ledger.move(connection, table, month, from, ArchiveState.RESTORING, this.clock.instant(),
+						jobExecutionId);
+			}
 			switch (found) {
 				case ATTACHED -> checkContent(connection, manifest);
 				case DETACHED -> {

@@ -4,12 +4,14 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.YearMonth;
 
 import javax.sql.DataSource;
 
 import dev.healthscore.io.archive.ArchiveLedger;
+import dev.healthscore.io.archive.ArchiveLedgerEntry;
 import dev.healthscore.io.archive.ArchiveManifest;
 import dev.healthscore.io.archive.ArchiveManifests;
 import dev.healthscore.io.archive.ArchivePartitions;
@@ -19,12 +21,15 @@ import dev.healthscore.io.archive.ArchiveTable;
 import dev.healthscore.io.archive.ArchiveVerification;
 import dev.healthscore.io.archive.ArchiveVerifier;
 import dev.healthscore.io.archive.PartitionExporter;
+import dev.healthscore.io.replica.ReplicaGate;
 import dev.healthscore.io.s3.EmbeddedS3Server;
+import dev.healthscore.io.s3.S3Location;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -37,7 +42,8 @@ import static org.mockito.Mockito.mock;
 
 /**
  * {@link MonthRestorer} on a real PostgreSQL and the in-process S3 server, with faults
- * injected around the database connection.
+ * injected around the database connection; a failed restore is recorded in the ledger and
+ * leaves the month where both a new restore and the archive job go on from.
  */
 class MonthRestorerIntegrationTests {
 
@@ -95,6 +101,84 @@ class MonthRestorerIntegrationTests {
 			.withMessageStartingWith("Cannot restore health_score_2025_01: the table holds ")
 			.satisfies((ex) -> assertThat(ex.getSuppressed()).singleElement()
 				.satisfies((suppressed) -> assertThat(suppressed).hasMessage("Injected failure: connection lost")));
+	}
+
+	@Test
+	void aRestoreWithoutItsManifestChangesNothingAndARerunRestoresOnceTheManifestIsBack() throws Exception {
+		DataSource dataSource = database("nomanifest");
+		ArchiveSettings settings = ArchiveSettings.builder(BUCKET).prefix("nomanifest").build();
+		archiveAndDetach(dataSource, settings);
+		S3Location manifest = settings.layout().manifest(ArchiveTable.HEALTH_SCORE, JANUARY);
+		byte[] json = s3.getObjectAsBytes((request) -> request.bucket(BUCKET).key(manifest.key())).asByteArray();
+		MonthRestorer restorer = new MonthRestorer(dataSource, s3, settings, Clock.systemUTC(),
+				ArchiveStepListener.NONE);
+		// a manifest that names another partition is refused as well
+		ArchiveManifest own = ArchiveManifests.fromJson(json);
+		s3.putObject((request) -> request.bucket(BUCKET).key(manifest.key()),
+				RequestBody.fromBytes(ArchiveManifests
+					.toJson(new ArchiveManifest(own.formatVersion(), own.table(), own.month(), "health_score_2024_12",
+							own.jobExecutionId(), own.createdAt(), own.verifiedAt(), own.location(), own.compression(),
+							own.schema(), own.rows(), own.checksum(), own.bytes(), own.files()))));
+		assertThatIllegalStateException().isThrownBy(() -> restorer.restore(ArchiveTable.HEALTH_SCORE, JANUARY, 2L))
+			.withMessage("Cannot restore health_score_2025_01: Manifest " + manifest.uri()
+					+ " describes health_score 2025-01 (partition health_score_2024_12, folder " + own.location()
+					+ "), not health_score 2025-01 (partition health_score_2025_01, folder " + own.location()
+					+ "); put the month's own manifest back");
+		assertThat(entry(dataSource).state()).isEqualTo(ArchiveState.DETACHED);
+		s3.deleteObject((request) -> request.bucket(BUCKET).key(manifest.key()));
+		String reason = "Cannot restore health_score_2025_01: no manifest in s3://restorer/nomanifest/health_score/month=2025-01/";
+		assertThatIllegalStateException().isThrownBy(() -> restorer.restore(ArchiveTable.HEALTH_SCORE, JANUARY, 2L))
+			.withMessage(reason);
+		assertThat(entry(dataSource)).satisfies((entry) -> assertThat(entry.state()).isEqualTo(ArchiveState.DETACHED))
+			.satisfies((entry) -> assertThat(entry.lastError()).isEqualTo(reason));
+		s3.putObject((request) -> request.bucket(BUCKET).key(manifest.key()), RequestBody.fromBytes(json));
+		assertThat(restorer.restore(ArchiveTable.HEALTH_SCORE, JANUARY, 3L)).isEqualTo(93);
+		assertThat(entry(dataSource)).satisfies((entry) -> assertThat(entry.state()).isEqualTo(ArchiveState.RESTORED))
+			.satisfies((entry) -> assertThat(entry.lastError()).isNull());
+		try (Connection connection = dataSource.getConnection()) {
+			assertThat(new ArchivePartitions().status(connection, ArchiveTable.HEALTH_SCORE, JANUARY))
+				.isEqualTo(ArchivePartitions.Status.ATTACHED);
+		}
+	}
+
+	@Test
+	void aRestoreRefusedForAChangedTableIsRecordedAndLeavesTheMonthToTheArchiveJob() throws Exception {
+		DataSource dataSource = database("changed");
+		ArchiveSettings settings = ArchiveSettings.builder(BUCKET).prefix("changed").build();
+		archiveAndDetach(dataSource, settings);
+		execute(dataSource, "UPDATE health_score_2025_01 SET score = score + 1 WHERE user_id = 1");
+		MonthRestorer restorer = new MonthRestorer(dataSource, s3, settings, Clock.systemUTC(),
+				ArchiveStepListener.NONE);
+		assertThatIllegalStateException().isThrownBy(() -> restorer.restore(ArchiveTable.HEALTH_SCORE, JANUARY, 2L))
+			.withMessageStartingWith("Cannot restore health_score_2025_01: the table holds ");
+		assertThat(entry(dataSource)).satisfies((entry) -> assertThat(entry.state()).isEqualTo(ArchiveState.DETACHED))
+			.satisfies((entry) -> assertThat(entry.lastError())
+				.startsWith("Cannot restore health_score_2025_01: the table holds "));
+		// the archive job's next run compares the detached table once more: it differs
+		// now, so the month is exported again, then verified, detached and dropped
+		MonthArchiver archiver = new MonthArchiver(dataSource, ReplicaGate.builder().primary(dataSource).build(), s3,
+				settings, Clock.systemUTC(), Duration.ZERO, ArchiveStepListener.NONE);
+		assertThatIllegalStateException().isThrownBy(() -> archiver.archive(ArchiveTable.HEALTH_SCORE, JANUARY, 3L))
+			.withMessageStartingWith("Archive of health_score_2025_01 does not match its source;");
+		assertThat(archiver.archive(ArchiveTable.HEALTH_SCORE, JANUARY, 4L)).isEqualTo(ArchiveState.DROPPED);
+		// and the month can be restored from S3, changed as it was archived the second
+		// time
+		assertThat(restorer.restore(ArchiveTable.HEALTH_SCORE, JANUARY, 5L)).isEqualTo(93);
+		assertThat(entry(dataSource).state()).isEqualTo(ArchiveState.RESTORED);
+	}
+
+	/** A new database with the schema. */
+	private static DataSource database(String name) throws SQLException {
+		execute(postgres.getPostgresDatabase(), "CREATE DATABASE " + name);
+		DataSource dataSource = postgres.getDatabase("postgres", name);
+		Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();
+		return dataSource;
+	}
+
+	private static ArchiveLedgerEntry entry(DataSource dataSource) throws SQLException {
+		try (Connection connection = dataSource.getConnection()) {
+			return new ArchiveLedger().find(connection, ArchiveTable.HEALTH_SCORE, JANUARY);
+		}
 	}
 
 	/** Archives January's scores as the archive job does, up to DETACHED. */

@@ -22,6 +22,12 @@ import java.util.List;
  */
 public final class ArchiveLedger {
 
+	/** The longest {@code last_error} that {@link #describe} returns. */
+	public static final int LAST_ERROR_MAX_LENGTH = 2000;
+
+	/** The most causes {@link #describe} follows, against cycles. */
+	private static final int MAX_CAUSES = 16;
+
 	/** First key of the advisory locks, "HSA" and the table's ordinal. */
 	private static final int LOCK_NAMESPACE = 0x48534100;
 
@@ -180,6 +186,52 @@ public final class ArchiveLedger {
 		update(connection,
 				"UPDATE archive_ledger SET last_error = ?, updated_at = now() WHERE table_name = ? AND month = ?",
 				error, table.tableName(), month.atDay(1));
+	}
+
+	/**
+	 * Records a failure without changing the state, described with its causes (see
+	 * {@link #describe}).
+	 * @param connection the connection
+	 * @param table the table
+	 * @param month the month
+	 * @param failure what failed
+	 */
+	public void failed(Connection connection, ArchiveTable table, YearMonth month, Throwable failure)
+			throws SQLException {
+		failed(connection, table, month, describe(failure));
+	}
+
+	/**
+	 * Describes a failure for {@code last_error}: its message, then the class and message
+	 * of each cause that adds one ({@code "…; caused by SdkClientException: …"}), since
+	 * the outermost message often only says what was being done, and the cause why it
+	 * failed; cut to {@value #LAST_ERROR_MAX_LENGTH} characters.
+	 * @param failure the failure
+	 * @return the description
+	 */
+	public static String describe(Throwable failure) {
+		StringBuilder text = new StringBuilder(
+				(failure.getMessage() != null) ? failure.getMessage() : failure.getClass().getName());
+		int depth = 0;
+		for (Throwable cause = failure.getCause(); cause != null && depth < MAX_CAUSES; cause = cause.getCause()) {
+			depth++;
+			String message = cause.getMessage();
+			if (text.indexOf((message != null) ? message : cause.getClass().getName()) >= 0) {
+				continue; // a wrapper that repeats its cause, or the reverse
+			}
+			text.append("; caused by ").append(cause.getClass().getSimpleName());
+			if (message != null) {
+				text.append(": ").append(message);
+			}
+		}
+		if (text.length() <= LAST_ERROR_MAX_LENGTH) {
+			return text.toString();
+		}
+		int end = LAST_ERROR_MAX_LENGTH - 1;
+		if (Character.isHighSurrogate(text.charAt(end - 1))) {
+			end--;
+		}
+		return text.substring(0, end) + "…";
 	}
 
 	/**

@@ -1,6 +1,7 @@
 package dev.healthscore.io.archive;
 
 import java.time.YearMonth;
+import java.util.Objects;
 
 import dev.healthscore.io.s3.S3Location;
 import dev.healthscore.io.s3.ServerSideEncryption;
@@ -63,6 +64,35 @@ public final class ArchiveManifests {
 		catch (NoSuchKeyException ex) {
 			return null;
 		}
+	}
+
+	/**
+	 * Returns how a manifest read from a month's folder differs from what that folder is
+	 * for: another table, month, source partition or folder, as a manifest copied or
+	 * written there from elsewhere would. Comparing what such a manifest describes would
+	 * verify another month's objects against another partition; it must count as a
+	 * mismatch, never as verified.
+	 * @param manifest the manifest read from the folder of {@code table} and
+	 * {@code month}
+	 * @param table the table being archived or restored
+	 * @param month the month, null for tables without partitions
+	 * @return null when the manifest describes that month, otherwise what it describes
+	 */
+	public String mismatch(ArchiveManifest manifest, ArchiveTable table, YearMonth month) {
+		String expectedMonth = (month != null) ? month.toString() : null;
+		String partition = (month != null) ? table.partitionName(month) : table.tableName();
+		String folder = this.layout.folder(table, month).uri();
+		if (table.tableName().equals(manifest.table()) && Objects.equals(expectedMonth, manifest.month())
+				&& partition.equals(manifest.sourcePartition()) && folder.equals(manifest.location())) {
+			return null;
+		}
+		return "Manifest " + this.layout.manifest(table, month).uri() + " describes "
+				+ describe(manifest.table(), manifest.month(), manifest.sourcePartition(), manifest.location())
+				+ ", not " + describe(table.tableName(), expectedMonth, partition, folder);
+	}
+
+	private static String describe(String table, String month, String partition, String folder) {
+		return table + ((month != null) ? " " + month : "") + " (partition " + partition + ", folder " + folder + ")";
 	}
 
 	/**

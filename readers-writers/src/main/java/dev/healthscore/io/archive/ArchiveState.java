@@ -7,7 +7,8 @@ import java.util.Set;
  * The state of one table month in the archive ledger. The archive job moves a month
  * {@code EXPORTING → EXPORTED → VERIFIED → DETACHED → DROPPED}, one recorded step at a
  * time, and a mismatch sends it back to {@code EXPORTING}; {@code restore} moves a
- * detached or dropped month {@code RESTORING → RESTORED}.
+ * detached or dropped month {@code RESTORING → RESTORED}, both in the transaction that
+ * restores it, so that a restore that fails leaves it detached or dropped.
  */
 public enum ArchiveState {
 
@@ -26,7 +27,10 @@ public enum ArchiveState {
 	/** Dropped after a last verification: the month lives only in S3. */
 	DROPPED,
 
-	/** Being re-attached, or loaded back from S3. */
+	/**
+	 * Being re-attached, or loaded back from S3; committed only by earlier versions,
+	 * which recorded it before restoring (a new restore goes on from it).
+	 */
 	RESTORING,
 
 	/** Back in PostgreSQL, attached and verified against the archive. */

@@ -13,9 +13,13 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 
 import dev.healthscore.io.archive.ArchiveManifest.ArchiveFile;
+import dev.healthscore.io.s3.S3InputStream;
 import dev.healthscore.io.s3.S3Location;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.exception.SdkServiceException;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
@@ -26,6 +30,12 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * manifest (keys, sizes, row counts, and once it is verified, checksums). The writer
  * computes no checksum: what a verified manifest holds is what was read back and what
  * PostgreSQL computed.
+ * <p>
+ * What the objects hold is told apart from S3 failing to answer: a missing object, one of
+ * another size, unreadable Parquet or other rows are problems of the
+ * {@link ArchiveVerification}; S3 failing (the network, a server error, throttling, a
+ * refused request, after the SDK's retries) is an
+ * {@link ArchiveStorageUnavailableException}, since it says nothing of the content.
  */
 public final class ArchiveVerifier {
 
@@ -46,6 +56,9 @@ public final class ArchiveVerifier {
 	 * @param connection a connection to the database holding the source partition
 	 * @param manifest the export's manifest
 	 * @return the verification, whose {@code expected} is the source's
+	 * @throws ArchiveStorageUnavailableException when S3 failed to list or deliver the
+	 * objects, so that nothing was compared (a checksum that failed too is attached as
+	 * suppressed)
 	 */
 	public ArchiveVerification verify(Connection connection, ArchiveManifest manifest) throws SQLException {
 		// PostgreSQL computes its checksum while this thread reads the objects back
@@ -73,8 +86,16 @@ public final class ArchiveVerifier {
 			files = readBack(manifest, problems);
 			readNanos = System.nanoTime() - start;
 		}
-		finally {
-			source(sourceChecksum); // the connection is free again only then
+		catch (RuntimeException | Error ex) {
+			// the connection is free again only once the checksum is done; if it failed
+			// too, the read's failure stays the error
+			try {
+				source(sourceChecksum);
+			}
+			catch (SQLException | RuntimeException checksumFailure) {
+				ex.addSuppressed(checksumFailure);
+			}
+			throw ex;
 		}
 		ContentChecksum archived = files.values().stream().reduce(ContentChecksum.EMPTY, ContentChecksum::plus);
 		ContentChecksum source = source(sourceChecksum);
@@ -113,6 +134,7 @@ public final class ArchiveVerifier {
 	 * @param manifest the manifest
 	 * @param problems receives what differs from the manifest
 	 * @return the content of each file read, by object key
+	 * @throws ArchiveStorageUnavailableException when S3 failed to list or deliver them
 	 */
 	private Map<String, ContentChecksum> readBack(ArchiveManifest manifest, List<String> problems) {
 		S3Location folder = S3Location.parse(manifest.location());
@@ -121,7 +143,14 @@ public final class ArchiveVerifier {
 			.stream()
 			.collect(Collectors.toMap(ArchiveFile::key, Function.identity()));
 		Map<String, ContentChecksum> files = new LinkedHashMap<>();
-		for (S3Object object : objects.dataFiles(folder)) {
+		List<S3Object> listed;
+		try {
+			listed = objects.dataFiles(folder);
+		}
+		catch (SdkException ex) {
+			throw unavailable("Cannot list " + folder.uri(), ex, ex);
+		}
+		for (S3Object object : listed) {
 			ArchiveFile file = expected.remove(object.key());
 			if (file == null) {
 				problems.add("Unexpected object not in manifest: s3://" + folder.bucket() + "/" + object.key());
@@ -136,6 +165,10 @@ public final class ArchiveVerifier {
 						checksum::add);
 			}
 			catch (IOException | RuntimeException ex) {
+				Throwable outage = outage(ex);
+				if (outage != null) {
+					throw unavailable("Cannot read back s3://" + folder.bucket() + "/" + object.key(), outage, ex);
+				}
 				problems
 					.add("Cannot read object s3://" + folder.bucket() + "/" + object.key() + ": " + ex.getMessage());
 			}
@@ -150,6 +183,37 @@ public final class ArchiveVerifier {
 		}
 		expected.keySet().forEach((key) -> problems.add("Missing object: s3://" + folder.bucket() + "/" + key));
 		return files;
+	}
+
+	/**
+	 * Returns what made reading an object fail when it says nothing of the object's
+	 * content, or null when the object itself is the problem. Content: S3 answered that
+	 * the object does not exist (404) or is shorter than listed (416), the response ended
+	 * before the object's length, or the bytes are not the Parquet expected. Not content:
+	 * the SDK failed on its side (the network, a timeout, after its retries), S3 answered
+	 * with another error (a server error, throttling, a refusal such as an expired token
+	 * or denied access), or a response broke midway more often than the stream asks
+	 * again.
+	 * @param failure what reading the object threw
+	 * @return the exception to report as S3 being unavailable, or null
+	 */
+	static Throwable outage(Throwable failure) {
+		int depth = 0;
+		for (Throwable cause = failure; cause != null && depth < 32; cause = cause.getCause(), depth++) {
+			if (cause instanceof SdkServiceException service) {
+				return (service.statusCode() == 404 || service.statusCode() == 416) ? null : service;
+			}
+			if (cause instanceof SdkClientException || cause instanceof S3InputStream.ResponseFailedException) {
+				return cause;
+			}
+		}
+		return null;
+	}
+
+	private static ArchiveStorageUnavailableException unavailable(String what, Throwable outage, Throwable failure) {
+		return new ArchiveStorageUnavailableException(
+				what + ": " + outage.getMessage() + "; S3 failed, so nothing was compared: run again once it answers",
+				failure);
 	}
 
 }

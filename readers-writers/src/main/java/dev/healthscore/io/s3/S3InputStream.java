@@ -113,8 +113,12 @@ public final class S3InputStream extends InputStream {
 				// midway (a connection reset): ask again from where it broke
 				closeRange();
 				if (attempt >= BODY_READ_ATTEMPTS || ex instanceof InterruptedIOException) {
-					throw new IOException("Cannot read " + this.location + " at byte " + this.position + " of "
-							+ this.length + " (attempt " + attempt + "): " + ex.getMessage(), ex);
+					String message = "Cannot read " + this.location + " at byte " + this.position + " of " + this.length
+							+ " (attempt " + attempt + "): " + ex.getMessage();
+					// a response that ends early is an object shorter than expected; one
+					// that keeps breaking, or an interrupt, says nothing of the object
+					throw (ex instanceof EOFException) ? new IOException(message, ex)
+							: new ResponseFailedException(message, ex);
 				}
 				logger.warn("Reading {} broke at byte {} of {}, reading on from there (attempt {}): {}", this.location,
 						this.position, this.length, attempt, ex.toString());
@@ -187,6 +191,20 @@ public final class S3InputStream extends InputStream {
 		if (this.closed) {
 			throw new IOException("Cannot read " + this.location + ": stream is closed");
 		}
+	}
+
+	/**
+	 * Thrown when an object's response could not be read to its end: it broke midway more
+	 * often than the stream asks again, or the reading thread was interrupted. It says
+	 * nothing of the object's content, unlike a response that ends before the object's
+	 * length.
+	 */
+	public static final class ResponseFailedException extends IOException {
+
+		ResponseFailedException(String message, IOException cause) {
+			super(message, cause);
+		}
+
 	}
 
 }

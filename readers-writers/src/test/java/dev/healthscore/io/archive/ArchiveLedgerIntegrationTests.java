@@ -1,5 +1,7 @@
 package dev.healthscore.io.archive;
 
+import java.io.IOException;
+import java.net.SocketException;
 import java.sql.Connection;
 import java.time.Instant;
 import java.time.YearMonth;
@@ -43,6 +45,33 @@ class ArchiveLedgerIntegrationTests {
 	@BeforeEach
 	void emptyLedger() throws Exception {
 		postgres.execute("TRUNCATE archive_ledger");
+	}
+
+	@Test
+	void failedRecordsTheFailureWithItsCausesCutToALength() throws Exception {
+		try (Connection connection = postgres.connection()) {
+			this.ledger.begin(connection, ArchiveTable.HEALTH_READING, JANUARY, 3L);
+			this.ledger.failed(connection, ArchiveTable.HEALTH_READING, JANUARY,
+					new IOException("Cannot read s3://bucket/key from byte 0", new IllegalStateException(
+							"Unable to execute HTTP request", new SocketException("Connection refused"))));
+			assertThat(this.ledger.find(connection, ArchiveTable.HEALTH_READING, JANUARY).lastError())
+				.isEqualTo("Cannot read s3://bucket/key from byte 0; caused by IllegalStateException: Unable to"
+						+ " execute HTTP request; caused by SocketException: Connection refused");
+			this.ledger.failed(connection, ArchiveTable.HEALTH_READING, JANUARY,
+					new IllegalStateException(new NullPointerException()));
+			assertThat(this.ledger.find(connection, ArchiveTable.HEALTH_READING, JANUARY).lastError())
+				.isEqualTo("java.lang.NullPointerException");
+			this.ledger.failed(connection, ArchiveTable.HEALTH_READING, JANUARY,
+					new IllegalStateException((String) null, new NullPointerException()));
+			assertThat(this.ledger.find(connection, ArchiveTable.HEALTH_READING, JANUARY).lastError())
+				.isEqualTo("java.lang.IllegalStateException; caused by NullPointerException");
+			this.ledger.failed(connection, ArchiveTable.HEALTH_READING, JANUARY,
+					new IllegalStateException("Cannot export", new IOException("x".repeat(5000))));
+			assertThat(this.ledger.find(connection, ArchiveTable.HEALTH_READING, JANUARY).lastError())
+				.hasSize(ArchiveLedger.LAST_ERROR_MAX_LENGTH)
+				.startsWith("Cannot export; caused by IOException: xxx")
+				.endsWith("x…");
+		}
 	}
 
 	@Test

@@ -1,5 +1,8 @@
 package dev.healthscore.io.archive;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.SocketException;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -8,6 +11,8 @@ import java.time.Instant;
 import java.time.YearMonth;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
 
 import dev.healthscore.io.archive.ArchiveManifest.ArchiveFile;
 import dev.healthscore.io.s3.EmbeddedS3Server;
@@ -15,18 +20,32 @@ import dev.healthscore.io.s3.ServerSideEncryption;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.mockito.ArgumentCaptor;
+import org.mockito.ArgumentMatchers;
+import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
+import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.http.AbortableInputStream;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.GetObjectRequest;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.assertj.core.api.Assertions.assertThatIOException;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.mockito.AdditionalAnswers.delegatesTo;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.ArgumentMatchers.argThat;
+import static org.mockito.Mockito.doAnswer;
 import static org.mockito.Mockito.doThrow;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.times;
@@ -251,6 +270,120 @@ class PartitionArchiveIntegrationTests {
 		finally {
 			s3.deleteObject((request) -> request.bucket(BUCKET).key("tamper/health_score/month=2025-01/extra.parquet"));
 		}
+	}
+
+	static Stream<Arguments> outages() {
+		return Stream.of(Arguments.of("network", SdkClientException.create("Injected failure: connection refused")),
+				Arguments.of("server", s3Error(500, "InternalError")),
+				Arguments.of("throttled", s3Error(503, "SlowDown")),
+				Arguments.of("denied", s3Error(403, "AccessDenied")));
+	}
+
+	@ParameterizedTest(name = "{0}")
+	@MethodSource("outages")
+	void anS3OutageWhileReadingBackFailsTheVerificationInsteadOfReportingADifference(String prefix,
+			RuntimeException outage) throws Exception {
+		ArchiveSettings settings = ArchiveSettings.builder(BUCKET).prefix("outage-" + prefix).build();
+		S3Client wrapped = mock(S3Client.class, delegatesTo(s3));
+		doThrow(outage).when(wrapped).getObject(any(GetObjectRequest.class));
+		try (Connection connection = postgres.connection()) {
+			ArchiveManifest manifest = new PartitionExporter(s3, settings).export(connection, ArchiveTable.HEALTH_SCORE,
+					JANUARY, null);
+			assertThatExceptionOfType(ArchiveStorageUnavailableException.class)
+				.isThrownBy(() -> new ArchiveVerifier(wrapped).verify(connection, manifest))
+				.withMessageStartingWith("Cannot read back s3://archive/outage-" + prefix
+						+ "/health_score/month=2025-01/part-00000.parquet: ")
+				.withMessageContaining("Injected failure")
+				.withRootCauseInstanceOf(outage.getClass());
+			// the source checksum is done, the connection free again
+			assertThat(count(connection, "health_score_2025_01")).isEqualTo(manifest.rows());
+			assertThat(new ArchiveVerifier(s3).verify(connection, manifest).problems()).isEmpty();
+		}
+	}
+
+	@Test
+	void aResponseThatKeepsBreakingIsAnOutageNotADifference() throws Exception {
+		ArchiveSettings settings = ArchiveSettings.builder(BUCKET).prefix("breaking").build();
+		S3Client wrapped = mock(S3Client.class, delegatesTo(s3));
+		doAnswer((invocation) -> {
+			ResponseInputStream<GetObjectResponse> response = s3
+				.getObject(invocation.getArgument(0, GetObjectRequest.class));
+			InputStream breaking = new InputStream() {
+
+				@Override
+				public int read() throws IOException {
+					throw new SocketException("Injected failure: connection reset");
+				}
+
+				@Override
+				public int read(byte[] bytes, int offset, int length) throws IOException {
+					return read();
+				}
+
+			};
+			return new ResponseInputStream<>(response.response(), AbortableInputStream.create(breaking, response));
+		}).when(wrapped).getObject(any(GetObjectRequest.class));
+		try (Connection connection = postgres.connection()) {
+			ArchiveManifest manifest = new PartitionExporter(s3, settings).export(connection, ArchiveTable.HEALTH_SCORE,
+					JANUARY, null);
+			assertThatExceptionOfType(ArchiveStorageUnavailableException.class)
+				.isThrownBy(() -> new ArchiveVerifier(wrapped).verify(connection, manifest))
+				.withMessageStartingWith(
+						"Cannot read back s3://archive/breaking/health_score/month=2025-01/part-00000.parquet: ")
+				.withMessageContaining("(attempt 3): Injected failure: connection reset");
+		}
+	}
+
+	@Test
+	void anObjectGoneWhileReadingBackIsADifferenceNotAnOutage() throws Exception {
+		ArchiveSettings settings = ArchiveSettings.builder(BUCKET).prefix("gone").build();
+		S3Client wrapped = mock(S3Client.class, delegatesTo(s3));
+		doThrow(NoSuchKeyException.builder()
+			.statusCode(404)
+			.awsErrorDetails(AwsErrorDetails.builder().errorCode("NoSuchKey").build())
+			.message("Injected failure: the specified key does not exist")
+			.build()).when(wrapped).getObject(any(GetObjectRequest.class));
+		try (Connection connection = postgres.connection()) {
+			ArchiveManifest manifest = new PartitionExporter(s3, settings).export(connection, ArchiveTable.HEALTH_SCORE,
+					JANUARY, null);
+			assertThat(new ArchiveVerifier(wrapped).verify(connection, manifest).problems())
+				.anySatisfy((problem) -> assertThat(problem)
+					.startsWith("Cannot read object s3://archive/gone/health_score/month=2025-01/part-00000.parquet: "))
+				.anySatisfy((problem) -> assertThat(problem).startsWith("Objects in "));
+		}
+	}
+
+	@Test
+	void anS3FailureStaysTheErrorWhenTheSourceChecksumFailsToo() throws Exception {
+		ArchiveSettings settings = ArchiveSettings.builder(BUCKET).prefix("both").build();
+		S3Client wrapped = mock(S3Client.class, delegatesTo(s3));
+		doThrow(SdkClientException.create("Injected failure: connection refused")).when(wrapped)
+			.listObjectsV2Paginator(ArgumentMatchers.<Consumer<ListObjectsV2Request.Builder>>any());
+		try (Connection connection = postgres.connection()) {
+			ArchiveManifest exported = new PartitionExporter(s3, settings).export(connection, ArchiveTable.HEALTH_SCORE,
+					JANUARY, null);
+			// a source that is gone: its checksum fails too
+			ArchiveManifest manifest = new ArchiveManifest(exported.formatVersion(), exported.table(), exported.month(),
+					"no_such_partition", exported.jobExecutionId(), exported.createdAt(), exported.verifiedAt(),
+					exported.location(), exported.compression(), exported.schema(), exported.rows(),
+					exported.checksum(), exported.bytes(), exported.files());
+			assertThatExceptionOfType(ArchiveStorageUnavailableException.class)
+				.isThrownBy(() -> new ArchiveVerifier(wrapped).verify(connection, manifest))
+				.withMessageStartingWith("Cannot list s3://archive/both/health_score/month=2025-01/: ")
+				.withRootCauseInstanceOf(SdkClientException.class)
+				.satisfies((ex) -> assertThat(ex.getSuppressed()).singleElement()
+					.isInstanceOf(SQLException.class)
+					.satisfies((suppressed) -> assertThat(suppressed).hasMessageContaining("no_such_partition")));
+		}
+	}
+
+	private static S3Exception s3Error(int status, String code) {
+		return (S3Exception) S3Exception.builder()
+			.statusCode(status)
+			.awsErrorDetails(
+					AwsErrorDetails.builder().errorCode(code).errorMessage("Injected failure: " + code).build())
+			.message("Injected failure: " + code)
+			.build();
 	}
 
 	@Test
