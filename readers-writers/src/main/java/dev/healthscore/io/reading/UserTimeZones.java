@@ -6,6 +6,8 @@ import java.time.DateTimeException;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
 
 import javax.sql.DataSource;
 
@@ -27,6 +29,11 @@ public final class UserTimeZones {
 
 	private static final String ZONES_SQL = "SELECT DISTINCT time_zone FROM app_user";
 
+	/**
+	 * The zone ids of the time zone database (a copy: the JDK's is made anew each call).
+	 */
+	private static final Set<String> DATABASE_ZONES = Set.copyOf(ZoneId.getAvailableZoneIds());
+
 	private static final String USERS_SQL = "SELECT user_id FROM app_user WHERE time_zone = ? ORDER BY user_id LIMIT ?";
 
 	private UserTimeZones() {
@@ -41,11 +48,28 @@ public final class UserTimeZones {
 	 */
 	public static ZoneId of(long userId, String timeZone) {
 		try {
-			return ZoneId.of(timeZone);
+			return zone(timeZone);
 		}
 		catch (DateTimeException ex) {
 			throw new InvalidTimeZoneException(List.of(userId), timeZone, ex);
 		}
+	}
+
+	/**
+	 * Reads a zone of the time zone database, the one PostgreSQL reads too. An offset
+	 * such as {@code UTC+3} or {@code +03:00} is refused although Java reads it:
+	 * PostgreSQL reads {@code UTC+3} as a POSIX zone, three hours west of UTC, so the
+	 * jobs' Java and SQL would put readings on different local days.
+	 */
+	private static ZoneId zone(String timeZone) {
+		if (timeZone == null || !DATABASE_ZONES.contains(timeZone)) {
+			ZoneId zone = ZoneId.of(String.valueOf(timeZone)); // Java's own error first
+			throw new DateTimeException(String.format(Locale.ROOT,
+					"%s is an offset, not a zone of the time zone database, and PostgreSQL reads offsets as POSIX "
+							+ "zones, west of UTC for a '+': name the region's zone, or Etc/GMT-3 for UTC+03:00",
+					zone));
+		}
+		return ZoneId.of(timeZone);
 	}
 
 	/**
@@ -86,7 +110,7 @@ public final class UserTimeZones {
 		List<String> invalid = new ArrayList<>();
 		for (String zone : jdbc.queryForList(ZONES_SQL, String.class)) {
 			try {
-				ZoneId.of(zone);
+				zone(zone);
 			}
 			catch (DateTimeException ex) {
 				invalid.add(zone);
