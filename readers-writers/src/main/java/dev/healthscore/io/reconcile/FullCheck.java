@@ -12,6 +12,8 @@ import java.util.Map;
 
 import javax.sql.DataSource;
 
+import dev.healthscore.io.reading.InvalidTimeZoneException;
+import dev.healthscore.io.reading.UserTimeZones;
 import dev.healthscore.io.replica.RecoveryConflicts;
 import dev.healthscore.io.score.InputHashes;
 import dev.healthscore.scoring.Metric;
@@ -20,6 +22,7 @@ import dev.healthscore.scoring.ScoringAlgorithm;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import org.springframework.dao.DataAccessException;
 import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
@@ -94,6 +97,22 @@ public class FullCheck {
 		catch (SQLException ex) {
 			throw new DataAccessResourceFailureException("Full check: cannot connect: " + ex.getMessage(), ex);
 		}
+		catch (DataAccessException ex) {
+			throw explained(ex, readFrom);
+		}
+	}
+
+	/**
+	 * {@code AT TIME ZONE u.time_zone} fails a whole checksum query on a user whose time
+	 * zone PostgreSQL does not know, naming only the value: the error names the users
+	 * with an invalid time zone, and what to fix, when there are any.
+	 */
+	private static RuntimeException explained(DataAccessException ex, DataSource database) {
+		if (!UserTimeZones.isInvalidParameterValue(ex)) {
+			return ex;
+		}
+		InvalidTimeZoneException invalid = UserTimeZones.findInvalid(database, ex);
+		return (invalid != null) ? invalid : ex;
 	}
 
 	private Differences find(LocalDate first, LocalDate last, NamedParameterJdbcTemplate reads) {
@@ -118,9 +137,14 @@ public class FullCheck {
 		Bisection.Result found = differences.found();
 		int suspects = 0;
 		for (UserRange leaf : found.leaves()) {
-			suspects += this.jdbc.update(this.sql.leafSuspects(),
-					parameters(leaf.from(), leaf.to(), differences.first(), differences.last()).addValue("instance",
-							jobInstanceId));
+			try {
+				suspects += this.jdbc.update(this.sql.leafSuspects(),
+						parameters(leaf.from(), leaf.to(), differences.first(), differences.last()).addValue("instance",
+								jobInstanceId));
+			}
+			catch (DataAccessException ex) {
+				throw explained(ex, this.jdbc.getJdbcTemplate().getDataSource());
+			}
 		}
 		logger.info(
 				"Full check of {}..{}: {} segments, {} ranges compared in {} comparisons over {} levels; "

@@ -7,6 +7,7 @@ import java.util.List;
 
 import javax.sql.DataSource;
 
+import dev.healthscore.io.reading.InvalidTimeZoneException;
 import dev.healthscore.scoring.v1.HealthScoreV1;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.flywaydb.core.Flyway;
@@ -22,9 +23,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatException;
 
 /**
- * {@link ChangedInputs} on users whose {@code app_user.time_zone} PostgreSQL does not
- * know: {@code AT TIME ZONE} fails the whole detection, and the failure names the users
- * and the value and says what to fix.
+ * {@link ChangedInputs} and {@link FullCheck} on users whose {@code app_user.time_zone}
+ * PostgreSQL does not know: {@code AT TIME ZONE} fails the whole query, and the failure
+ * names the users and the value and says what to fix.
  */
 class ChangedInputsIntegrationTests {
 
@@ -72,6 +73,33 @@ class ChangedInputsIntegrationTests {
 			// PostgreSQL's own error, as the cause
 			.withStackTraceContaining("time zone \"Mars/Olympus\" not recognized");
 		assertThat(jdbc.queryForObject("SELECT count(*) FROM reconcile_suspect", Long.class)).isZero();
+	}
+
+	@Test
+	void aFullCheckOverUsersWithAnInvalidTimeZoneFailsNamingThemTheValueAndWhatToFix() {
+		for (long user = 16; user <= 19; user++) {
+			jdbc.update("INSERT INTO app_user (user_id, time_zone) VALUES (?, ?)", user,
+					(user % 2 == 1) ? "Venus/Maxwell" : "Europe/Paris");
+			jdbc.update("""
+					INSERT INTO health_reading (user_id, metric, recorded_at, value, source)
+					VALUES (?, 'steps', '2025-03-20 12:00Z', 1000, 'phone')""", user);
+		}
+		try {
+			FullCheck check = new FullCheck(dataSource, new HealthScoreV1(), 2, 2);
+			// the first invalid value in the message, the others (another test's users
+			// may
+			// be there still) attached as suppressed
+			assertThatException().isThrownBy(() -> check.find(DAY, DAY, dataSource))
+				.isInstanceOf(InvalidTimeZoneException.class)
+				.withMessageContaining("set it to an IANA zone id such as 'Europe/Paris'")
+				.withStackTraceContaining("Users 17, 19 have app_user.time_zone 'Venus/Maxwell'")
+				// PostgreSQL's own error, as the cause: the first invalid zone it met
+				.withStackTraceContaining("\" not recognized");
+		}
+		finally {
+			jdbc.update("DELETE FROM health_reading WHERE user_id BETWEEN 16 AND 19");
+			jdbc.update("DELETE FROM app_user WHERE user_id BETWEEN 16 AND 19");
+		}
 	}
 
 }
