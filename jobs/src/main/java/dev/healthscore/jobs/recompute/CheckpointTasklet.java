@@ -7,6 +7,7 @@ import java.util.Map;
 
 import javax.sql.DataSource;
 
+import dev.healthscore.io.reading.UserShards;
 import dev.healthscore.schedules.ScoreDateWindow;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,13 +19,15 @@ import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
- * Records, when a recompute scored every user of its range, a checkpoint for incremental
- * reconcile: every score of the range reflected the changes of its inputs made before the
- * oldest {@code inputs_as_of} of its rows. A day that no checkpoint covers is one that
- * may have been scored for some users only ({@code --users}, one shard of several), and
- * reconcile looks there for every user-day with input readings and no row. With
- * {@code as-of} (the nightly run), the checkpoint stops at the last day that had ended in
- * every time zone: later days of the range were left, for some users, to the next run.
+ * Records, when a recompute scored every user of its range (or of its shard), a
+ * checkpoint for incremental reconcile: every score of the range (of the shard's users)
+ * reflected the changes of its inputs made before the oldest {@code inputs_as_of} of its
+ * rows. Reconcile counts a shard's checkpoint once every shard of the same count covers
+ * the day. A day that nothing covers is one that may have been scored for some users only
+ * ({@code --users}, some shards), and reconcile looks there for every user-day with input
+ * readings and no row. With {@code as-of} (the nightly run), the checkpoint stops at the
+ * last day that had ended in every time zone: later days of the range were left, for some
+ * users, to the next run.
  */
 class CheckpointTasklet implements Tasklet {
 
@@ -44,10 +47,9 @@ class CheckpointTasklet implements Tasklet {
 		LocalDate to = LocalDate.parse((String) parameters.get("to"));
 		String users = (String) parameters.get("users");
 		Shard shard = Shard.parse((String) parameters.get("shard"));
-		if ((users != null && !users.isBlank()) || shard.count() > 1) {
-			logger.info("Job execution {} scored {} only: no reconcile checkpoint for {}..{}", jobExecutionId,
-					(shard.count() > 1) ? "shard " + shard.index() + " of " + shard.count() : "the listed users", from,
-					to);
+		if (users != null && !users.isBlank()) {
+			logger.info("Job execution {} scored the listed users only: no reconcile checkpoint for {}..{}",
+					jobExecutionId, from, to);
 			return RepeatStatus.FINISHED;
 		}
 		String asOf = (String) parameters.get(RecomputeOptions.AS_OF);
@@ -62,9 +64,9 @@ class CheckpointTasklet implements Tasklet {
 					jobExecutionId, from, to, asOf);
 			return RepeatStatus.FINISHED;
 		}
-		Timestamp oldest = this.jdbc.queryForObject(
-				"SELECT min(inputs_as_of) FROM health_score WHERE score_date BETWEEN ? AND ?", Timestamp.class, from,
-				last);
+		Timestamp oldest = this.jdbc
+			.queryForObject("SELECT min(inputs_as_of) FROM health_score WHERE score_date BETWEEN ? AND ?"
+					+ UserShards.condition(shard.index(), shard.count()), Timestamp.class, from, last);
 		if (oldest == null) {
 			// no row: reconcile counts every reading of a day without any
 			logger.info("Job execution {}: no score in {}..{}: no reconcile checkpoint", jobExecutionId, from, last);
@@ -72,11 +74,12 @@ class CheckpointTasklet implements Tasklet {
 		}
 		this.jdbc.update("""
 				INSERT INTO reconcile_checkpoint (job_execution_id, first_day, last_day, changes_as_of, full_check,
-				                                  written_by)
-				VALUES (?, ?, ?, ?, false, 'recompute')
-				ON CONFLICT (job_execution_id) DO NOTHING""", jobExecutionId, from, last, oldest);
-		logger.info("Job execution {} scored every user of {}..{}: reconcile checkpoint as of {}", jobExecutionId, from,
-				last, oldest.toInstant());
+				                                  written_by, shard_index, shard_count)
+				VALUES (?, ?, ?, ?, false, 'recompute', ?, ?)
+				ON CONFLICT (job_execution_id) DO NOTHING""", jobExecutionId, from, last, oldest, shard.index(),
+				shard.count());
+		logger.info("Job execution {} scored every user{} of {}..{}: reconcile checkpoint as of {}", jobExecutionId,
+				(shard.count() > 1) ? " of shard " + shard : "", from, last, oldest.toInstant());
 		return RepeatStatus.FINISHED;
 	}
 

@@ -227,6 +227,42 @@ class ReconcileJobIntegrationTests {
 	}
 
 	@Test
+	void aRecomputeByShardsCoversItsDaysOnceEveryShardHasRun(@TempDir Path dir) {
+		// the range's last five days lost their rows, and no checkpoint covers anything
+		LocalDate first = LAST.minusDays(4);
+		List<String> deleted = this.scenario.deleteScoresByHand("health_score", "score_date >= ?", first);
+		jdbc.update("DELETE FROM score_input_change");
+		jdbc.update("DELETE FROM reconcile_checkpoint");
+		// the first of two shards scores them again: its users only
+		assertThat(app("run", "recompute", "--from=" + first, "--to=" + LAST, "--shard=0/2")).isZero();
+		assertThat(jdbc.queryForList(
+				"SELECT written_by || ' ' || shard_index || '/' || shard_count || ' ' || first_day FROM reconcile_checkpoint",
+				String.class))
+			.containsExactly("recompute 0/2 " + first);
+		List<String> leftOut = deleted.stream()
+			.filter((row) -> Math.floorMod(Long.parseLong(row.substring(0, row.indexOf('|'))), 2L) == 1)
+			.toList();
+		assertThat(leftOut).isNotEmpty().hasSizeLessThan(deleted.size());
+		Path report = dir.resolve("first.json");
+		assertThat(reconcile("--report=" + report)).isZero();
+		// one shard of two covers nothing: the other shard's users are found
+		assertThat(ReconcileScenario.readReport(report).get("changesBasis").asString())
+			.contains("days no checkpoint covers");
+		assertThat(this.scenario.corrections(this.scenario.lastReconcile())).isEqualTo(leftOut);
+		assertThat(ScoreAssertions.differences(jdbc, FIRST, LAST)).isEmpty();
+		// both shards of a later run cover the days: nothing is looked for there
+		jdbc.update("DELETE FROM reconcile_checkpoint");
+		assertThat(app("run", "recompute", "--from=" + first, "--to=" + LAST, "--shard=1/2")).isZero();
+		assertThat(app("run", "recompute", "--from=" + first, "--to=" + LAST, "--shard=0/2")).isZero();
+		Path second = dir.resolve("second.json");
+		assertThat(app("run", "reconcile", "--from=" + first, "--to=" + LAST, "--report=" + second)).isZero();
+		JsonNode json = ReconcileScenario.readReport(second);
+		assertThat(json.get("changesBasis").asString()).doesNotContain("no checkpoint covers")
+			.startsWith("5 of 5 days covered");
+		assertThat(json.get("suspects").asLong()).isZero();
+	}
+
+	@Test
 	void aLateReadingOnADayWithoutAScoreIsFoundThoughALateRestingHeartRateDaysBeforeReachesThatDayToo() {
 		long user = user(0);
 		// a day without readings and without a row, accurate as it is

@@ -44,20 +44,34 @@ import org.springframework.util.Assert;
  * other changes let it be, and a deletion after this look is logged after it too.
  * <p>
  * The point is the latest {@code reconcile_checkpoint} covering each day of the range (a
- * reconcile's, or a recompute's that scored every user), or, for days no checkpoint
- * covers, the oldest {@code inputs_as_of} of their rows; the oldest over the range
- * counts. A day that no checkpoint covers may have been scored for some users only
- * ({@code recompute --users}, one shard of several, a recompute that failed half-way) or
- * not at all: every user-day with input readings on it and no row is suspect
- * ({@code unscored_day}), however long ago its readings came. Timestamps are the writers'
- * transaction starts, not commit times, so the ingest margin is subtracted: a change
- * committed up to that long after it was stamped is still found.
+ * reconcile's, or a recompute's that scored every user, or those of every shard of a
+ * sharded recompute), or, for days no checkpoint covers, the oldest {@code inputs_as_of}
+ * of their rows; the oldest over the range counts. A day that no checkpoint covers may
+ * have been scored for some users only ({@code recompute --users}, some shards of
+ * several, a recompute that failed half-way) or not at all: every user-day with input
+ * readings on it and no row is suspect ({@code unscored_day}), however long ago its
+ * readings came. Timestamps are the writers' transaction starts, not commit times, so the
+ * ingest margin is subtracted: a change committed up to that long after it was stamped is
+ * still found.
  */
 public class ChangedInputs {
 
+	/**
+	 * Per day, the latest point covered: by a checkpoint of all users, or by the shards'
+	 * checkpoints of one shard count once every shard has one covering the day (the
+	 * oldest of the shards' latest). {@code greatest} skips nulls.
+	 */
 	private static final String COVERAGE_SQL = """
-			SELECT d.day::date AS day, (SELECT max(c.changes_as_of) FROM reconcile_checkpoint c
-			                            WHERE d.day::date BETWEEN c.first_day AND c.last_day) AS as_of
+			SELECT d.day::date AS day,
+			       greatest((SELECT max(c.changes_as_of) FROM reconcile_checkpoint c
+			                 WHERE d.day::date BETWEEN c.first_day AND c.last_day AND c.shard_count = 1),
+			                (SELECT max(s.as_of)
+			                 FROM (SELECT l.shard_count, min(l.latest) AS as_of
+			                       FROM (SELECT c.shard_count, c.shard_index, max(c.changes_as_of) AS latest
+			                             FROM reconcile_checkpoint c
+			                             WHERE d.day::date BETWEEN c.first_day AND c.last_day AND c.shard_count > 1
+			                             GROUP BY c.shard_count, c.shard_index) l
+			                       GROUP BY l.shard_count HAVING count(*) = l.shard_count) s)) AS as_of
 			FROM generate_series(CAST(:first AS date), CAST(:last AS date), interval '1 day') AS d(day)""";
 
 	private static final String OLDEST_INPUTS_SQL = """
