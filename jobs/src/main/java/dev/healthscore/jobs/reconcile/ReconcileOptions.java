@@ -42,7 +42,8 @@ public final class ReconcileOptions implements JobOptions {
 				run reconcile --from=YYYY-MM-DD --to=YYYY-MM-DD [--full] [--dry-run] [--upgrade-version] [--report=FILE.json]
 				    find and correct every inaccurate score of a range of local days, auditing each correction:
 				    incremental (what changed since the last reconcile) unless --full (checksums of everything);
-				    --upgrade-version also rescores rows of older algorithm versions; --dry-run writes nothing
+				    --upgrade-version also rescores rows of older algorithm versions; --dry-run writes nothing;
+				    the range stops at the last day that has ended in every time zone (UTC-12)
 				run reconcile --days-back=N [--scheduled-time=INSTANT] [...]
 				    the same over the last N days before the scheduled time (the nightly run)""";
 	}
