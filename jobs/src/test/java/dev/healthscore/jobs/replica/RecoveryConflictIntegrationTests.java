@@ -24,6 +24,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.postgresql.util.PSQLException;
+import org.postgresql.util.ServerErrorMessage;
 
 import org.springframework.batch.infrastructure.item.ExecutionContext;
 import org.springframework.boot.test.system.CapturedOutput;
@@ -33,6 +34,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -87,6 +89,31 @@ class RecoveryConflictIntegrationTests {
 						.hasMessageContaining("canceling statement due to conflict with recovery")
 						.extracting((cause) -> ((PSQLException) cause).getSQLState())
 						.isEqualTo("40001"));
+	}
+
+	@Test
+	void aConflictIsRecognisedByWhereThisServerRaisedItWhenTheMessageIsTranslated() throws SQLException {
+		primary.execute("CREATE TABLE conflict_rows_translated AS SELECT i FROM generate_series(1, 10000) i");
+		cluster.awaitCaughtUp(Duration.ofSeconds(30));
+		await().atMost(Duration.ofSeconds(5))
+			.until(() -> replica.queryForObject("SHOW max_standby_streaming_delay", String.class).equals("100ms"));
+		CompletableFuture<Long> longQuery = CompletableFuture.supplyAsync(() -> replica
+			.queryForObject("SELECT count(*) FROM conflict_rows_translated, pg_sleep(20)", Long.class));
+		awaitOnReplica("state = 'active' AND backend_xmin IS NOT NULL AND query LIKE '%conflict_rows_translated%'");
+		primary.execute("DELETE FROM conflict_rows_translated WHERE i % 2 = 0");
+		primary.execute("VACUUM conflict_rows_translated");
+		Throwable thrown = catchThrowable(() -> longQuery.get(15, TimeUnit.SECONDS));
+		assertThat(thrown).isInstanceOf(ExecutionException.class);
+		Throwable cancelled = NestedExceptionUtils.getMostSpecificCause(thrown);
+		assertThat(cancelled).isInstanceOf(PSQLException.class);
+		ServerErrorMessage real = ((PSQLException) cancelled).getServerErrorMessage();
+		// the binaries carry no translations: the server's own fields, the message as a
+		// server with lc_messages = 'fr_FR' writes it
+		PSQLException translated = new PSQLException(new ServerErrorMessage(
+				"S%s\0V%s\0C%s\0M%s\0F%s\0L%d\0R%s\0".formatted(real.getSeverity(), real.getSeverity(),
+						real.getSQLState(), "annulation de la requête à cause d'un conflit avec la restauration",
+						real.getFile(), real.getLine(), real.getRoutine())));
+		assertThat(RecoveryConflicts.isRecoveryConflict(translated)).as("routine %s", real.getRoutine()).isTrue();
 	}
 
 	@Test

@@ -34,8 +34,12 @@ public final class RecoveryConflicts {
 
 	private static final String CONFLICT_MESSAGE = "conflict with recovery";
 
-	/** Where PostgreSQL raises them; unlike the message, not translated. */
-	private static final String CONFLICT_ROUTINE = "ProcessInterrupts";
+	/**
+	 * Where PostgreSQL raises them; unlike the message, not translated: up to 16 in
+	 * ProcessInterrupts, from 17 in ProcessRecoveryConflictInterrupt.
+	 */
+	private static final Set<String> CONFLICT_ROUTINES = Set.of("ProcessInterrupts",
+			"ProcessRecoveryConflictInterrupt");
 
 	private static final int MAX_CAUSES = 20;
 
@@ -66,7 +70,7 @@ public final class RecoveryConflicts {
 			return true;
 		}
 		ServerErrorMessage server = (ex instanceof PSQLException psql) ? psql.getServerErrorMessage() : null;
-		return server != null && CONFLICT_ROUTINE.equals(server.getRoutine());
+		return server != null && server.getRoutine() != null && CONFLICT_ROUTINES.contains(server.getRoutine());
 	}
 
 	/**

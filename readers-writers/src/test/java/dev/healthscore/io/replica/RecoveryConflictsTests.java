@@ -53,6 +53,13 @@ class RecoveryConflictsTests {
 	}
 
 	@Test
+	void aTranslatedMessageIsRecognisedWherePostgres17RaisesIt() {
+		PSQLException translated = new PSQLException(new ServerErrorMessage(
+				"SERROR\0VERROR\0C40001\0Mannulation de la requête à cause d'un conflit avec la restauration\0RProcessRecoveryConflictInterrupt\0"));
+		assertThat(RecoveryConflicts.isRecoveryConflict(translated)).isTrue();
+	}
+
+	@Test
 	void aConflictIsRecognisedThroughWrappers() {
 		SQLException conflict = server("ERROR", "40001", "canceling statement due to conflict with recovery");
 		IOException copyFailed = new IOException("Copying from database failed", conflict);
