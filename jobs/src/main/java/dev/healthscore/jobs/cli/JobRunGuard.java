@@ -21,13 +21,18 @@ import org.springframework.stereotype.Component;
  * Runs of the same job with different parameters are treated as overlapping: two
  * recomputes of any ranges would write the same users' rows, and the cost of waiting for
  * the next firing is lower than that of reasoning about every overlap. Work that is meant
- * to run side by side names a distinct {@code scope} (e.g. a shard).
+ * to run side by side names a distinct {@code scope} (e.g. a shard): it holds its scope's
+ * lock and shares the job's {@value #ALL} lock with the other scopes, so a run over all
+ * of the job's work waits for every scope, and every scope for it.
  */
 @Component
 public class JobRunGuard {
 
 	/** First half of every lock key: "HSCR" in ASCII, so our locks are recognisable. */
 	private static final int NAMESPACE = 0x48534352;
+
+	/** The scope of a run over all of a job's work. */
+	public static final String ALL = "all";
 
 	private final DataSource dataSource;
 
@@ -41,17 +46,22 @@ public class JobRunGuard {
 	 * run holds it
 	 */
 	public Held tryAcquire(String job, String scope) throws SQLException {
-		int key = key(job + "/" + scope);
+		int all = key(job + "/" + ALL);
 		Connection connection = this.dataSource.getConnection();
-		try (PreparedStatement ps = connection.prepareStatement("SELECT pg_try_advisory_lock(?, ?)")) {
+		try {
 			connection.setAutoCommit(true);
-			ps.setInt(1, NAMESPACE);
-			ps.setInt(2, key);
-			try (ResultSet rs = ps.executeQuery()) {
-				rs.next();
-				if (rs.getBoolean(1)) {
-					return new Held(connection, key);
+			if (ALL.equals(scope)) {
+				if (lock(connection, "pg_try_advisory_lock", all)) {
+					return new Held(connection, new String[] { "pg_advisory_unlock" }, new int[] { all });
 				}
+			}
+			else if (lock(connection, "pg_try_advisory_lock_shared", all)) {
+				int own = key(job + "/" + scope);
+				if (lock(connection, "pg_try_advisory_lock", own)) {
+					return new Held(connection, new String[] { "pg_advisory_unlock", "pg_advisory_unlock_shared" },
+							new int[] { own, all });
+				}
+				lock(connection, "pg_advisory_unlock_shared", all);
 			}
 		}
 		catch (SQLException | RuntimeException ex) {
@@ -60,6 +70,17 @@ public class JobRunGuard {
 		}
 		connection.close();
 		return null;
+	}
+
+	private static boolean lock(Connection connection, String function, int key) throws SQLException {
+		try (PreparedStatement ps = connection.prepareStatement("SELECT " + function + "(?, ?)")) {
+			ps.setInt(1, NAMESPACE);
+			ps.setInt(2, key);
+			try (ResultSet rs = ps.executeQuery()) {
+				rs.next();
+				return rs.getBoolean(1);
+			}
+		}
 	}
 
 	private static int key(String name) {
@@ -73,13 +94,16 @@ public class JobRunGuard {
 
 		private final Connection connection;
 
-		private final int key;
+		private final String[] unlocks;
+
+		private final int[] keys;
 
 		private boolean closed;
 
-		private Held(Connection connection, int key) {
+		private Held(Connection connection, String[] unlocks, int[] keys) {
 			this.connection = connection;
-			this.key = key;
+			this.unlocks = unlocks;
+			this.keys = keys;
 		}
 
 		@Override
@@ -88,10 +112,10 @@ public class JobRunGuard {
 				return;
 			}
 			this.closed = true;
-			try (PreparedStatement ps = this.connection.prepareStatement("SELECT pg_advisory_unlock(?, ?)")) {
-				ps.setInt(1, NAMESPACE);
-				ps.setInt(2, this.key);
-				ps.execute();
+			try {
+				for (int i = 0; i < this.keys.length; i++) {
+					lock(this.connection, this.unlocks[i], this.keys[i]);
+				}
 			}
 			finally {
 				this.connection.close();

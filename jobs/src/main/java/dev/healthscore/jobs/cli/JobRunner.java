@@ -24,7 +24,9 @@ import org.springframework.stereotype.Component;
 /**
  * Runs a job to its end and maps its outcome to an {@link ExitCode}. A run whose last
  * execution with the same parameters failed or was stopped restarts that execution where
- * it stopped; otherwise a new instance starts.
+ * it stopped; otherwise a new instance starts. A last execution still marked running
+ * while this runner holds its guard was left by a process that died (SIGKILL, a lost
+ * node): it is marked FAILED and restarted where it stopped.
  */
 @Component
 public class JobRunner {
@@ -65,6 +67,33 @@ public class JobRunner {
 				return new Outcome(null, ExitCode.ALREADY_RUNNING);
 			}
 			return runGuarded(job, parameters);
+		}
+	}
+
+	/**
+	 * Restarts a failed or stopped execution where it stopped, under the guard of its job
+	 * and scope like {@link #run(Job, Map, String)}, and waits for its end.
+	 */
+	public Outcome restart(JobExecution execution) throws Exception {
+		String job = execution.getJobInstance().getJobName();
+		String shard = execution.getJobParameters().getString("shard");
+		String scope = (shard != null) ? shard : JobRunGuard.ALL;
+		try (JobRunGuard.Held held = this.guard.tryAcquire(job, scope)) {
+			if (held == null) {
+				logger.error(
+						"Cannot restart {} execution {} ({}): another run of it is in progress; nothing was started",
+						job, execution.getId(), scope);
+				return new Outcome(null, ExitCode.ALREADY_RUNNING);
+			}
+			this.running = job;
+			JobExecution restarted;
+			try {
+				restarted = this.jobOperator.restart(execution);
+			}
+			finally {
+				this.running = null;
+			}
+			return new Outcome(restarted, exitCode(restarted));
 		}
 	}
 
@@ -139,6 +168,12 @@ public class JobRunner {
 				continue;
 			}
 			if (sameParameters(last.getJobParameters(), parameters)) {
+				if (last.isRunning()) {
+					// the guard is held: no live process runs this execution
+					logger.warn("{} execution {} is marked {} but its process is gone; marking it FAILED", jobName,
+							last.getId(), last.getStatus());
+					last = this.jobOperator.recover(last);
+				}
 				BatchStatus status = last.getStatus();
 				return (status == BatchStatus.FAILED || status == BatchStatus.STOPPED) ? last : null;
 			}

@@ -7,6 +7,7 @@ import javax.sql.DataSource;
 import dev.healthscore.jobs.cli.CommandLineParser;
 import dev.healthscore.jobs.cli.ExitCode;
 import dev.healthscore.jobs.cli.Invocation;
+import dev.healthscore.jobs.cli.JobRunner;
 import dev.healthscore.jobs.cli.UsageException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,10 +33,14 @@ public class OperationsCommand {
 
 	private final DataSource dataSource;
 
-	public OperationsCommand(JobOperator jobOperator, JobRepository jobRepository, DataSource dataSource) {
+	private final JobRunner jobRunner;
+
+	public OperationsCommand(JobOperator jobOperator, JobRepository jobRepository, DataSource dataSource,
+			JobRunner jobRunner) {
 		this.jobOperator = jobOperator;
 		this.jobRepository = jobRepository;
 		this.dataSource = dataSource;
+		this.jobRunner = jobRunner;
 	}
 
 	/** Prints the status report. */
@@ -44,7 +49,10 @@ public class OperationsCommand {
 		return ExitCode.COMPLETED;
 	}
 
-	/** Restarts a failed or stopped execution where it stopped and waits for its end. */
+	/**
+	 * Restarts a failed or stopped execution where it stopped and waits for its end;
+	 * refused, like {@code run}, while another run of its job holds the job's guard.
+	 */
 	public ExitCode restart(Invocation invocation) throws Exception {
 		JobExecution execution = execution(invocation);
 		BatchStatus status = execution.getStatus();
@@ -53,14 +61,13 @@ public class OperationsCommand {
 					"Cannot restart execution %d: it is %s; only FAILED or STOPPED executions restart",
 					execution.getId(), status));
 		}
-		JobExecution restarted = this.jobOperator.restart(execution);
-		logger.info("{} execution {} (restart of {}) ended {}", restarted.getJobInstance().getJobName(),
-				restarted.getId(), execution.getId(), restarted.getStatus());
-		return switch (restarted.getStatus()) {
-			case COMPLETED -> ExitCode.COMPLETED;
-			case STOPPED -> ExitCode.STOPPED;
-			default -> ExitCode.FAILED;
-		};
+		JobRunner.Outcome outcome = this.jobRunner.restart(execution);
+		JobExecution restarted = outcome.execution();
+		if (restarted != null) {
+			logger.info("{} execution {} (restart of {}) ended {}", restarted.getJobInstance().getJobName(),
+					restarted.getId(), execution.getId(), restarted.getStatus());
+		}
+		return outcome.exitCode();
 	}
 
 	/**

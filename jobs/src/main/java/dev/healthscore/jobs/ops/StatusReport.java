@@ -11,7 +11,8 @@ import org.springframework.jdbc.core.JdbcTemplate;
 /**
  * What {@code status} prints: the last executions of every job (start, end, status, rows,
  * exit code) and the archive ledger by month, read from the job repository and the
- * ledger.
+ * ledger. The rows of a partitioned step are counted once, by its manager step (which
+ * sums its workers, named {@code <worker>:<partition>}), not again by each worker.
  */
 public final class StatusReport {
 
@@ -23,6 +24,7 @@ public final class StatusReport {
 			  FROM batch_job_execution e
 			  JOIN batch_job_instance i ON i.job_instance_id = e.job_instance_id
 			  LEFT JOIN batch_step_execution s ON s.job_execution_id = e.job_execution_id
+			    AND s.step_name NOT LIKE '%:%'
 			  GROUP BY i.job_name, e.job_execution_id) x
 			WHERE n <= ? ORDER BY job_name, job_execution_id DESC""";
 

@@ -87,6 +87,34 @@ class JobProcessIntegrationTests {
 	}
 
 	@Test
+	void aRunKilledMidWayIsMarkedFailedAndTheSameCommandResumesIt(@TempDir Path dir) throws Exception {
+		jdbc.execute("TRUNCATE health_score");
+		String to = LAST.minusDays(1).toString();
+		Process process = null;
+		try (WriteGate gate = WriteGate.shut(dataSource)) {
+			process = start(dir, "run", "recompute", "--from=" + FIRST, "--to=" + to);
+			gate.awaitWriterHeld();
+			process.destroyForcibly();
+			assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+		}
+		long killed = count("SELECT max(job_execution_id) FROM batch_job_execution");
+		assertThat(executionStatus(killed)).isEqualTo("STARTED");
+		long instances = count("SELECT count(*) FROM batch_job_instance");
+		assertThat(app("run", "recompute", "--from=" + FIRST, "--to=" + to)).isZero();
+		assertThat(executionStatus(killed)).as("the killed execution").isEqualTo("FAILED");
+		assertThat(count("SELECT count(*) FROM batch_job_instance")).as("the same instance resumed")
+			.isEqualTo(instances);
+		assertThat(executionStatus(count("SELECT max(job_execution_id) FROM batch_job_execution")))
+			.isEqualTo("COMPLETED");
+		assertThat(ScoreAssertions.differences(jdbc, FIRST, LAST.minusDays(1))).isEmpty();
+	}
+
+	private static String executionStatus(long execution) {
+		return jdbc.queryForObject("SELECT status FROM batch_job_execution WHERE job_execution_id = ?", String.class,
+				execution);
+	}
+
+	@Test
 	void aSecondRunOfARunningJobIsRefusedWithExitCodeThree(@TempDir Path dir) throws Exception {
 		jdbc.execute("TRUNCATE health_score");
 		Process process = null;

@@ -1,0 +1,117 @@
+package dev.healthscore.jobs.ops;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+import com.zaxxer.hikari.HikariDataSource;
+import dev.healthscore.jobs.HealthScoreApplication;
+import dev.healthscore.jobs.cli.JobRunGuard;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code status} and {@code restart <id>} on a real PostgreSQL, through the application's
+ * command line.
+ */
+@ExtendWith(OutputCaptureExtension.class)
+class OperationsIntegrationTests {
+
+	private static final String FROM = "2025-02-01";
+
+	private static final String TO = "2025-02-14";
+
+	private static EmbeddedPostgres postgres;
+
+	private static HikariDataSource dataSource;
+
+	private static JdbcTemplate jdbc;
+
+	@BeforeAll
+	static void generate() throws IOException {
+		postgres = EmbeddedPostgres.builder().setServerConfig("fsync", "off").start();
+		dataSource = new HikariDataSource();
+		dataSource.setJdbcUrl(url());
+		dataSource.setUsername("postgres");
+		jdbc = new JdbcTemplate(dataSource);
+		assertThat(app("generate", "--users=40", "--days=14", "--end=" + TO)).isZero();
+	}
+
+	@AfterAll
+	static void stop() throws IOException {
+		dataSource.close();
+		postgres.close();
+	}
+
+	@Test
+	void statusCountsThePartitionedStepsRowsOnce(CapturedOutput output) {
+		assertThat(app("run", "recompute", "--from=" + FROM, "--to=" + TO, "--users=1,2,3,4,5,6,7")).isZero();
+		long id = lastExecution();
+		long users = jdbc.queryForObject("SELECT sum(write_count) FROM batch_step_execution "
+				+ "WHERE job_execution_id = ? AND step_name LIKE 'recomputeScoresWorker:%'", Long.class, id);
+		assertThat(users).isEqualTo(7);
+		int before = output.getOut().length();
+		assertThat(app("status")).isZero();
+		String line = output.getOut()
+			.substring(before)
+			.lines()
+			.filter((l) -> l.matches("recompute\\s+" + id + "\\s.*"))
+			.findFirst()
+			.orElseThrow();
+		String[] columns = line.trim().split("\\s+");
+		assertThat(columns[columns.length - 1]).as(line).isEqualTo("7");
+	}
+
+	@Test
+	void restartIsRefusedWithExitCodeThreeWhileAnotherRunOfTheJobHoldsItsGuard() throws Exception {
+		jdbc.execute("""
+				CREATE FUNCTION fail_scores() RETURNS trigger LANGUAGE plpgsql AS $$
+				BEGIN RAISE EXCEPTION 'injected failure'; END $$""");
+		jdbc.execute("CREATE TRIGGER fail_scores AFTER INSERT ON health_score "
+				+ "FOR EACH STATEMENT EXECUTE FUNCTION fail_scores()");
+		try {
+			assertThat(app("run", "recompute", "--from=" + FROM, "--to=" + TO, "--users=8,9")).isEqualTo(1);
+		}
+		finally {
+			jdbc.execute("DROP TRIGGER fail_scores ON health_score");
+		}
+		long failed = lastExecution();
+		assertThat(status(failed)).isEqualTo("FAILED");
+		try (JobRunGuard.Held other = new JobRunGuard(dataSource).tryAcquire("recompute", "all")) {
+			assertThat(other).isNotNull();
+			assertThat(app("restart", Long.toString(failed))).isEqualTo(3);
+			assertThat(lastExecution()).as("nothing started").isEqualTo(failed);
+		}
+		assertThat(app("restart", Long.toString(failed))).isZero();
+		assertThat(status(lastExecution())).isEqualTo("COMPLETED");
+	}
+
+	private static long lastExecution() {
+		return jdbc.queryForObject("SELECT max(job_execution_id) FROM batch_job_execution", Long.class);
+	}
+
+	private static String status(long execution) {
+		return jdbc.queryForObject("SELECT status FROM batch_job_execution WHERE job_execution_id = ?", String.class,
+				execution);
+	}
+
+	private static int app(String... args) {
+		List<String> all = new ArrayList<>(List.of(args));
+		all.addAll(List.of("--spring.datasource.url=" + url(), "--spring.datasource.username=postgres"));
+		return HealthScoreApplication.run(all.toArray(String[]::new));
+	}
+
+	private static String url() {
+		return postgres.getJdbcUrl("postgres", "postgres");
+	}
+
+}
