@@ -1,8 +1,11 @@
 package dev.healthscore.jobs.cli;
 
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 import dev.healthscore.io.replica.ReplicaLagException;
 import org.slf4j.Logger;
@@ -42,10 +45,11 @@ public class JobRunner {
 	private final JobRunGuard guard;
 
 	/**
-	 * The job running now; with the guard held, its running executions are this
-	 * process's.
+	 * The runs of this process now in progress (the Quartz scheduler runs two at once):
+	 * the job and the parameters each was launched with, which tell its executions from
+	 * those other processes run of the same job (other shards).
 	 */
-	private volatile String running;
+	private final Set<Running> running = ConcurrentHashMap.newKeySet();
 
 	public JobRunner(JobOperator jobOperator, JobRepository jobRepository, JobRunGuard guard) {
 		this.jobOperator = jobOperator;
@@ -85,13 +89,14 @@ public class JobRunner {
 						job, execution.getId(), scope);
 				return new Outcome(null, ExitCode.ALREADY_RUNNING);
 			}
-			this.running = job;
+			Running run = new Running(job, parameters(execution.getJobParameters()));
+			this.running.add(run);
 			JobExecution restarted;
 			try {
 				restarted = this.jobOperator.restart(execution);
 			}
 			finally {
-				this.running = null;
+				this.running.remove(run);
 			}
 			return new Outcome(restarted, exitCode(restarted));
 		}
@@ -103,27 +108,41 @@ public class JobRunner {
 	}
 
 	/**
-	 * Asks the execution this runner is running, if any, to stop after its current chunk.
+	 * Asks every execution this runner is running to stop after its current chunk, and
+	 * only those: another process's run of the same job (another shard) goes on.
 	 * @return whether an execution was asked to stop
 	 */
 	public boolean stopRunning() throws Exception {
-		String job = this.running;
-		if (job == null) {
-			return false;
-		}
 		boolean stopped = false;
-		for (Long id : this.jobOperator.getRunningExecutions(job)) {
-			logger.info("Stopping {} execution {} after its current chunk; rerun the same command to resume it", job,
-					id);
-			stopped |= this.jobOperator.stop(id);
+		for (Running run : List.copyOf(this.running)) {
+			for (Long id : this.jobOperator.getRunningExecutions(run.job())) {
+				JobExecution execution = this.jobRepository.getJobExecution(id);
+				if (execution == null || !sameParameters(execution.getJobParameters(), run.parameters())) {
+					continue;
+				}
+				logger.info("Stopping {} execution {} after its current chunk; rerun the same command to resume it",
+						run.job(), id);
+				stopped |= this.jobOperator.stop(id);
+			}
 		}
 		return stopped;
+	}
+
+	/** The parameters of an execution as a run is given them: without its run id. */
+	private static Map<String, String> parameters(JobParameters parameters) {
+		Map<String, String> named = new LinkedHashMap<>();
+		parameters.parameters()
+			.stream()
+			.filter((p) -> !p.name().equals(RUN_ID))
+			.forEach((p) -> named.put(p.name(), String.valueOf(p.value())));
+		return named;
 	}
 
 	private Outcome runGuarded(Job job, Map<String, String> parameters) throws Exception {
 		JobExecution restartable = findRestartable(job.getName(), parameters);
 		JobExecution execution;
-		this.running = job.getName();
+		Running run = new Running(job.getName(), Map.copyOf(parameters));
+		this.running.add(run);
 		try {
 			if (restartable != null) {
 				logger.info("Restarting {} execution {} ({}) where it stopped", job.getName(), restartable.getId(),
@@ -139,7 +158,7 @@ public class JobRunner {
 			return new Outcome(null, ExitCode.ALREADY_RUNNING);
 		}
 		finally {
-			this.running = null;
+			this.running.remove(run);
 		}
 		return new Outcome(execution, exitCode(execution));
 	}
@@ -219,6 +238,31 @@ public class JobRunner {
 	 * @param exitCode what the process should exit with
 	 */
 	public record Outcome(JobExecution execution, ExitCode exitCode) {
+
+	}
+
+	/**
+	 * A run of this process: the job and the parameters it was launched with. Not a
+	 * value: two runs of the same job and parameters are two entries.
+	 */
+	private static final class Running {
+
+		private final String job;
+
+		private final Map<String, String> parameters;
+
+		Running(String job, Map<String, String> parameters) {
+			this.job = job;
+			this.parameters = parameters;
+		}
+
+		String job() {
+			return this.job;
+		}
+
+		Map<String, String> parameters() {
+			return this.parameters;
+		}
 
 	}
 

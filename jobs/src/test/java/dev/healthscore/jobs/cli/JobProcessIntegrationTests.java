@@ -132,6 +132,45 @@ class JobProcessIntegrationTests {
 	}
 
 	@Test
+	void aShardProcessStoppedBySigtermStopsItsOwnRunOnlyAndTheOtherShardCompletes(@TempDir Path dir) throws Exception {
+		jdbc.execute("TRUNCATE health_score");
+		Process stopped = null;
+		Process other = null;
+		try {
+			try (WriteGate gate = WriteGate.shut(dataSource)) {
+				stopped = start(Files.createDirectories(dir.resolve("shard0")), "run", "recompute", "--from=" + FIRST,
+						"--to=" + LAST, "--shard=0/2");
+				other = start(Files.createDirectories(dir.resolve("shard1")), "run", "recompute", "--from=" + FIRST,
+						"--to=" + LAST, "--shard=1/2");
+				// both shards' executions are running, held at the gate
+				await().atMost(Duration.ofSeconds(60)).until(() -> count("""
+						SELECT count(*) FROM batch_job_execution e
+						JOIN batch_job_execution_params p ON p.job_execution_id = e.job_execution_id
+						  AND p.parameter_name = 'shard'
+						WHERE e.status = 'STARTED'""") == 2);
+				gate.awaitWriterHeld();
+				stopped.destroy(); // SIGTERM, as ECS stops a task
+				// the stop is asked for before the gate opens
+				Path log = dir.resolve("shard0").resolve("out.log");
+				await().atMost(Duration.ofSeconds(60))
+					.until(() -> Files.readString(log).contains("Shutdown requested: stopping the running job"));
+			}
+			assertThat(stopped.waitFor(120, TimeUnit.SECONDS)).isTrue();
+			assertThat(stopped.exitValue()).as("the stopped shard's exit code").isEqualTo(5);
+			assertThat(other.waitFor(120, TimeUnit.SECONDS)).isTrue();
+			assertThat(other.exitValue()).as("the other shard's exit code").isZero();
+		}
+		finally {
+			for (Process process : new Process[] { stopped, other }) {
+				if (process != null && process.isAlive()) {
+					process.destroyForcibly();
+					process.waitFor(60, TimeUnit.SECONDS);
+				}
+			}
+		}
+	}
+
+	@Test
 	void threeShardProcessesAtOnceScoreEveryUserExactlyOnce(@TempDir Path dir) throws Exception {
 		jdbc.execute("TRUNCATE health_score");
 		List<Process> shards = new ArrayList<>();
