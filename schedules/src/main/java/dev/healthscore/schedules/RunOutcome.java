@@ -10,6 +10,12 @@ public enum RunOutcome {
 	FAILED,
 
 	/** The run did not start because a run of the same job is still going. */
-	ALREADY_RUNNING
+	ALREADY_RUNNING,
+
+	/**
+	 * The run stopped on request (SIGTERM, {@code stop <id>}) after a chunk; running it
+	 * again resumes it.
+	 */
+	STOPPED
 
 }

@@ -42,6 +42,13 @@ class ScheduleRunnerTests {
 	}
 
 	@Test
+	void aStoppedRecomputeStopsTheChainAndItsOutcomeIsStopped() throws Exception {
+		RunOutcome outcome = new ScheduleRunner(record(RunOutcome.STOPPED)).run(this.nightly, SCHEDULED);
+		assertThat(outcome).isEqualTo(RunOutcome.STOPPED);
+		assertThat(this.launches).extracting(JobLaunch::job).containsExactly("recompute");
+	}
+
+	@Test
 	void reconcileDoesNotRunWhenRecomputeCannotBeLaunched() {
 		ScheduledJobLauncher broken = (launch) -> {
 			this.launches.add(launch);

@@ -109,6 +109,7 @@ public class CommandRunner implements ApplicationRunner, ExitCodeGenerator {
 			return switch (outcome) {
 				case COMPLETED -> ExitCode.COMPLETED;
 				case ALREADY_RUNNING -> ExitCode.ALREADY_RUNNING;
+				case STOPPED -> ExitCode.STOPPED;
 				default -> ExitCode.FAILED;
 			};
 		}

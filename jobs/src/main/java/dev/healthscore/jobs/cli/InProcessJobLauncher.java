@@ -40,6 +40,7 @@ public class InProcessJobLauncher implements ScheduledJobLauncher {
 		return switch (outcome.exitCode()) {
 			case COMPLETED -> RunOutcome.COMPLETED;
 			case ALREADY_RUNNING -> RunOutcome.ALREADY_RUNNING;
+			case STOPPED -> RunOutcome.STOPPED;
 			default -> RunOutcome.FAILED;
 		};
 	}

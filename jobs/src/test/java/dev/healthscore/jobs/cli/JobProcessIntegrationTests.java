@@ -171,6 +171,32 @@ class JobProcessIntegrationTests {
 	}
 
 	@Test
+	void theNightlyChainStoppedBySigtermExitsWithTheStoppedCode(@TempDir Path dir) throws Exception {
+		jdbc.execute("TRUNCATE health_score");
+		Process nightly = null;
+		try {
+			try (WriteGate gate = WriteGate.shut(dataSource)) {
+				// the last two days of the data set are the nightly recompute's window
+				nightly = start(dir, "run", "nightly", "--scheduled-time=" + LAST.plusDays(2) + "T02:00:00Z");
+				gate.awaitWriterHeld();
+				nightly.destroy(); // SIGTERM, as ECS stops a task
+				Path log = dir.resolve("out.log");
+				await().atMost(Duration.ofSeconds(60))
+					.until(() -> Files.readString(log).contains("Shutdown requested: stopping the running job"));
+			}
+			assertThat(nightly.waitFor(120, TimeUnit.SECONDS)).isTrue();
+			assertThat(nightly.exitValue()).as("the chain's exit code").isEqualTo(5);
+			assertThat(Files.readString(dir.resolve("out.log"))).contains("not running the steps after it");
+		}
+		finally {
+			if (nightly != null && nightly.isAlive()) {
+				nightly.destroyForcibly();
+				nightly.waitFor(60, TimeUnit.SECONDS);
+			}
+		}
+	}
+
+	@Test
 	void threeShardProcessesAtOnceScoreEveryUserExactlyOnce(@TempDir Path dir) throws Exception {
 		jdbc.execute("TRUNCATE health_score");
 		List<Process> shards = new ArrayList<>();
