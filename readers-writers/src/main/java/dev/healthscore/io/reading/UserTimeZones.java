@@ -73,10 +73,27 @@ public final class UserTimeZones {
 	}
 
 	/**
+	 * Explains the failure of a query that converts to the users' time zones
+	 * ({@code AT TIME ZONE u.time_zone}), which PostgreSQL fails as a whole on a zone it
+	 * does not know, naming only the value.
+	 * @param failure the query's error
+	 * @param database the database the query ran on
+	 * @return an exception naming the users with an invalid time zone and what to fix,
+	 * when that is why the query failed; otherwise {@code failure}
+	 */
+	public static RuntimeException explain(DataAccessException failure, DataSource database) {
+		if (!isInvalidParameterValue(failure)) {
+			return failure;
+		}
+		InvalidTimeZoneException invalid = findInvalid(database, failure);
+		return (invalid != null) ? invalid : failure;
+	}
+
+	/**
 	 * Whether {@code ex}, or one of its causes, is PostgreSQL refusing a parameter value,
 	 * as {@code AT TIME ZONE} refuses a time zone it does not know.
 	 */
-	public static boolean isInvalidParameterValue(Throwable ex) {
+	private static boolean isInvalidParameterValue(Throwable ex) {
 		for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
 			if (cause instanceof SQLException sql && INVALID_PARAMETER_VALUE.equals(sql.getSQLState())) {
 				return true;
@@ -96,7 +113,7 @@ public final class UserTimeZones {
 	 * attached as suppressed), or {@code null} when every value is a zone id or they
 	 * cannot be read (why attached to {@code failure} as suppressed)
 	 */
-	public static InvalidTimeZoneException findInvalid(DataSource dataSource, Throwable failure) {
+	private static InvalidTimeZoneException findInvalid(DataSource dataSource, Throwable failure) {
 		try (Connection connection = dataSource.getConnection()) {
 			return findInvalid(new JdbcTemplate(new SingleConnectionDataSource(connection, true)), failure);
 		}

@@ -18,7 +18,6 @@ import java.util.stream.Collectors;
 
 import javax.sql.DataSource;
 
-import dev.healthscore.io.reading.InvalidTimeZoneException;
 import dev.healthscore.io.reading.UserTimeZones;
 import dev.healthscore.scoring.Metric;
 import dev.healthscore.scoring.ScoringAlgorithm;
@@ -138,14 +137,14 @@ public class ChangedInputs {
 	 * readings of the days around them (time zones span a day either way), kept by their
 	 * local day, then one primary key lookup per user-day.
 	 */
-	private static final String UNSCORED_DAYS_SQL = """
+	private static final String UNCOVERED_DAYS_SQL = """
 			UNION ALL
 			SELECT g.user_id, g.day, 'unscored_day'
 			FROM (SELECT DISTINCT r.user_id, (r.recorded_at AT TIME ZONE u.time_zone)::date AS day
 			      FROM health_reading r
 			      JOIN app_user u ON u.user_id = r.user_id
-			      WHERE r.metric IN (:inputs) AND r.recorded_at >= :unscoredFrom AND r.recorded_at < :unscoredTo) g
-			WHERE g.day IN (:unscoredDays)
+			      WHERE r.metric IN (:inputs) AND r.recorded_at >= :uncoveredFrom AND r.recorded_at < :uncoveredTo) g
+			WHERE g.day IN (:uncoveredDays)
 			  AND NOT EXISTS (SELECT 1 FROM health_score h WHERE h.user_id = g.user_id AND h.score_date = g.day)""";
 
 	private static final String OLD_VERSION_SQL = """
@@ -254,32 +253,19 @@ public class ChangedInputs {
 			.addValue("first", first)
 			.addValue("last", last)
 			.addValue("marginSeconds", this.margin.toSeconds());
-		String unscored = "";
+		String uncovered = "";
 		if (!window.uncoveredDays().isEmpty()) {
-			unscored = UNSCORED_DAYS_SQL;
-			parameters.addValue("unscoredDays", window.uncoveredDays())
-				.addValue("unscoredFrom", utc(Collections.min(window.uncoveredDays()).minusDays(1)))
-				.addValue("unscoredTo", utc(Collections.max(window.uncoveredDays()).plusDays(2)));
+			uncovered = UNCOVERED_DAYS_SQL;
+			parameters.addValue("uncoveredDays", window.uncoveredDays())
+				.addValue("uncoveredFrom", utc(Collections.min(window.uncoveredDays()).minusDays(1)))
+				.addValue("uncoveredTo", utc(Collections.max(window.uncoveredDays()).plusDays(2)));
 		}
 		try {
-			return this.jdbc.update(SUSPECTS_SQL.formatted(unscored), parameters);
+			return this.jdbc.update(SUSPECTS_SQL.formatted(uncovered), parameters);
 		}
 		catch (DataAccessException ex) {
-			throw explained(ex);
+			throw UserTimeZones.explain(ex, this.dataSource);
 		}
-	}
-
-	/**
-	 * {@code AT TIME ZONE u.time_zone} fails the whole query on a user whose time zone
-	 * PostgreSQL does not know, naming only the value: the error names the users with an
-	 * invalid time zone, and what to fix, when there are any.
-	 */
-	private RuntimeException explained(DataAccessException ex) {
-		if (!UserTimeZones.isInvalidParameterValue(ex)) {
-			return ex;
-		}
-		InvalidTimeZoneException invalid = UserTimeZones.findInvalid(this.dataSource, ex);
-		return (invalid != null) ? invalid : ex;
 	}
 
 	/**

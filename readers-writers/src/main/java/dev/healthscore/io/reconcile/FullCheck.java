@@ -12,7 +12,6 @@ import java.util.Map;
 
 import javax.sql.DataSource;
 
-import dev.healthscore.io.reading.InvalidTimeZoneException;
 import dev.healthscore.io.reading.UserTimeZones;
 import dev.healthscore.io.replica.RecoveryConflicts;
 import dev.healthscore.io.score.InputHashes;
@@ -98,21 +97,8 @@ public class FullCheck {
 			throw new DataAccessResourceFailureException("Full check: cannot connect: " + ex.getMessage(), ex);
 		}
 		catch (DataAccessException ex) {
-			throw explained(ex, readFrom);
+			throw UserTimeZones.explain(ex, readFrom);
 		}
-	}
-
-	/**
-	 * {@code AT TIME ZONE u.time_zone} fails a whole checksum query on a user whose time
-	 * zone PostgreSQL does not know, naming only the value: the error names the users
-	 * with an invalid time zone, and what to fix, when there are any.
-	 */
-	private static RuntimeException explained(DataAccessException ex, DataSource database) {
-		if (!UserTimeZones.isInvalidParameterValue(ex)) {
-			return ex;
-		}
-		InvalidTimeZoneException invalid = UserTimeZones.findInvalid(database, ex);
-		return (invalid != null) ? invalid : ex;
 	}
 
 	private Differences find(LocalDate first, LocalDate last, NamedParameterJdbcTemplate reads) {
@@ -143,7 +129,7 @@ public class FullCheck {
 								jobInstanceId));
 			}
 			catch (DataAccessException ex) {
-				throw explained(ex, this.jdbc.getJdbcTemplate().getDataSource());
+				throw UserTimeZones.explain(ex, this.jdbc.getJdbcTemplate().getDataSource());
 			}
 		}
 		logger.info(
