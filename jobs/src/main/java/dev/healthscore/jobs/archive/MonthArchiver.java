@@ -107,16 +107,7 @@ final class MonthArchiver {
 				return null;
 			}
 			Month work = new Month(connection, table, month, jobExecutionId);
-			try {
-				return advance(work);
-			}
-			catch (Exception ex) {
-				recordFailure(work, ex);
-				throw ex;
-			}
-			finally {
-				unlock(work);
-			}
+			return this.ledger.holding(connection, table, month, () -> advance(work));
 		}
 	}
 
@@ -282,27 +273,6 @@ final class MonthArchiver {
 
 	private ArchiveLedgerEntry entry(Month work) throws SQLException {
 		return this.ledger.find(work.connection, work.table, work.month);
-	}
-
-	/** Records a failure in the ledger, with its causes; the state stays. */
-	private void recordFailure(Month work, Exception failure) {
-		try {
-			this.ledger.failed(work.connection, work.table, work.month, failure);
-		}
-		catch (SQLException | RuntimeException ex) {
-			failure.addSuppressed(ex);
-		}
-	}
-
-	private void unlock(Month work) {
-		try {
-			this.ledger.unlock(work.connection, work.table, work.month);
-		}
-		catch (SQLException ex) {
-			// the lock ends with the session; the pool closes a broken connection
-			logger.warn("Job execution {}: cannot release the lock of {}: {}", work.jobExecutionId, work.partition(),
-					ex.getMessage());
-		}
 	}
 
 	private Instant now() {

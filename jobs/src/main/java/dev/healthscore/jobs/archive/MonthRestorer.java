@@ -80,8 +80,7 @@ final class MonthRestorer {
 			if (!this.ledger.tryLock(connection, table, month)) {
 				throw new IllegalStateException("Cannot restore " + partition + ": another run is working on it");
 			}
-			Exception failure = null;
-			try {
+			return this.ledger.holding(connection, table, month, () -> {
 				ArchiveLedgerEntry entry = entry(connection, table, month);
 				if (entry.state() == ArchiveState.RESTORED) {
 					logger.info("Job execution {}: {} was restored already, at {}", jobExecutionId, partition,
@@ -92,49 +91,7 @@ final class MonthRestorer {
 				bringBack(connection, entry.state(), manifest, jobExecutionId);
 				this.listener.reached(table, month, ArchiveState.RESTORED);
 				return manifest.rows();
-			}
-			catch (Exception ex) {
-				failure = ex;
-				recordFailure(connection, table, month, ex);
-				throw ex;
-			}
-			finally {
-				unlock(connection, table, month, jobExecutionId, failure);
-			}
-		}
-	}
-
-	/**
-	 * Releases the month's lock; a failure to do so is attached to the restore's own
-	 * failure, never put in its place, and otherwise logged: the lock ends with the
-	 * session, and the pool closes a broken connection.
-	 */
-	private void unlock(Connection connection, ArchiveTable table, YearMonth month, long jobExecutionId,
-			Exception failure) {
-		try {
-			this.ledger.unlock(connection, table, month);
-		}
-		catch (SQLException | RuntimeException ex) {
-			if (failure != null) {
-				failure.addSuppressed(ex);
-			}
-			else {
-				logger.warn("Job execution {}: cannot release the lock of {}: {}", jobExecutionId,
-						table.partitionName(month), ex.getMessage());
-			}
-		}
-	}
-
-	/**
-	 * Records a failure in the ledger, with its causes, without changing the state; a
-	 * failure to do so is attached to the restore's own.
-	 */
-	private void recordFailure(Connection connection, ArchiveTable table, YearMonth month, Exception failure) {
-		try {
-			this.ledger.failed(connection, table, month, failure);
-		}
-		catch (SQLException | RuntimeException ex) {
-			failure.addSuppressed(ex);
+			});
 		}
 	}
 

@@ -12,6 +12,9 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 /**
  * The archive ledger ({@code archive_ledger}): one row per table month with its
  * {@link ArchiveState}. Every move is a compare-and-set ({@code UPDATE … WHERE state =
@@ -21,6 +24,8 @@ import java.util.List;
  * DDL it records.
  */
 public final class ArchiveLedger {
+
+	private static final Logger logger = LoggerFactory.getLogger(ArchiveLedger.class);
 
 	/** The longest {@code last_error} that {@link #describe} returns. */
 	public static final int LAST_ERROR_MAX_LENGTH = 2000;
@@ -232,6 +237,66 @@ public final class ArchiveLedger {
 			end--;
 		}
 		return text.substring(0, end) + "…";
+	}
+
+	/**
+	 * Runs work on a month whose lock {@link #tryLock} took on {@code connection}, then
+	 * releases the lock. A failure of the work is recorded in {@code last_error} with its
+	 * causes (see {@link #describe}) and stays the error: a failure to record it or to
+	 * release the lock is attached to it as suppressed, never put in its place. After
+	 * work that succeeded, a failure to release the lock is logged: the lock ends with
+	 * the session, and the pool closes a broken connection.
+	 * @param connection the connection holding the lock
+	 * @param table the table
+	 * @param month the month
+	 * @param work what to do while the lock is held
+	 * @return what the work returned
+	 */
+	public <T> T holding(Connection connection, ArchiveTable table, YearMonth month, LockedWork<T> work)
+			throws Exception {
+		Exception failure = null;
+		try {
+			return work.run();
+		}
+		catch (Exception ex) {
+			failure = ex;
+			try {
+				failed(connection, table, month, ex);
+			}
+			catch (SQLException | RuntimeException recording) {
+				ex.addSuppressed(recording);
+			}
+			throw ex;
+		}
+		finally {
+			try {
+				unlock(connection, table, month);
+			}
+			catch (SQLException | RuntimeException ex) {
+				if (failure != null) {
+					failure.addSuppressed(ex);
+				}
+				else {
+					logger.warn("Cannot release the lock of {}: {}", table.partitionName(month), ex.getMessage());
+				}
+			}
+		}
+	}
+
+	/**
+	 * Work on a month while its lock is held.
+	 *
+	 * @param <T> what it returns
+	 */
+	@FunctionalInterface
+	public interface LockedWork<T> {
+
+		/**
+		 * Does the work.
+		 * @return its result
+		 */
+		T run() throws Exception;
+
 	}
 
 	/**
