@@ -116,8 +116,7 @@ public class CommandRunner implements ApplicationRunner, ExitCodeGenerator {
 		Map<String, String> parameters = CommandLineParser.jobOptions(command.job()).parameters(command);
 		// shards of one job run side by side (n ECS tasks): each holds the guard of its
 		// shard
-		JobRunner.Outcome outcome = this.jobRunner.run(this.launcher.job(command.job()), parameters,
-				parameters.getOrDefault("shard", "all"));
+		JobRunner.Outcome outcome = this.jobRunner.run(this.launcher.job(command.job()), parameters);
 		if (outcome.execution() != null) {
 			logger.info("{} execution {} ended {} ({}); exit code {}", command.job(), outcome.execution().getId(),
 					outcome.execution().getStatus(), outcome.execution().getExitStatus().getExitCode(),

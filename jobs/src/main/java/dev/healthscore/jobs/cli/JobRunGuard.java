@@ -51,17 +51,17 @@ public class JobRunGuard {
 		try {
 			connection.setAutoCommit(true);
 			if (ALL.equals(scope)) {
-				if (lock(connection, "pg_try_advisory_lock", all)) {
+				if (advisory(connection, "pg_try_advisory_lock", all)) {
 					return new Held(connection, new String[] { "pg_advisory_unlock" }, new int[] { all });
 				}
 			}
-			else if (lock(connection, "pg_try_advisory_lock_shared", all)) {
+			else if (advisory(connection, "pg_try_advisory_lock_shared", all)) {
 				int own = key(job + "/" + scope);
-				if (lock(connection, "pg_try_advisory_lock", own)) {
+				if (advisory(connection, "pg_try_advisory_lock", own)) {
 					return new Held(connection, new String[] { "pg_advisory_unlock", "pg_advisory_unlock_shared" },
 							new int[] { own, all });
 				}
-				lock(connection, "pg_advisory_unlock_shared", all);
+				advisory(connection, "pg_advisory_unlock_shared", all);
 			}
 		}
 		catch (SQLException | RuntimeException ex) {
@@ -72,7 +72,7 @@ public class JobRunGuard {
 		return null;
 	}
 
-	private static boolean lock(Connection connection, String function, int key) throws SQLException {
+	private static boolean advisory(Connection connection, String function, int key) throws SQLException {
 		try (PreparedStatement ps = connection.prepareStatement("SELECT " + function + "(?, ?)")) {
 			ps.setInt(1, NAMESPACE);
 			ps.setInt(2, key);
@@ -114,7 +114,7 @@ public class JobRunGuard {
 			this.closed = true;
 			try {
 				for (int i = 0; i < this.keys.length; i++) {
-					lock(this.connection, this.unlocks[i], this.keys[i]);
+					advisory(this.connection, this.unlocks[i], this.keys[i]);
 				}
 			}
 			finally {

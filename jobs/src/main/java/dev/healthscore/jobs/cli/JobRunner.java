@@ -60,51 +60,64 @@ public class JobRunner {
 	/**
 	 * Runs {@code job} with {@code parameters} (without a run id) and waits for its end;
 	 * refused with {@link ExitCode#ALREADY_RUNNING} while another run of the job, in this
-	 * process or any other, holds its {@link JobRunGuard guard}.
-	 * @param scope what part of the job's work this run covers ("all", or e.g. a shard)
+	 * process or any other, holds its {@link JobRunGuard guard}. The run's scope is its
+	 * {@code shard} parameter, or all of the job's work.
 	 */
-	public Outcome run(Job job, Map<String, String> parameters, String scope) throws Exception {
-		try (JobRunGuard.Held held = this.guard.tryAcquire(job.getName(), scope)) {
-			if (held == null) {
-				logger.error("Cannot run {} ({}): another run of it is in progress; nothing was started", job.getName(),
-						scope);
-				return new Outcome(null, ExitCode.ALREADY_RUNNING);
+	public Outcome run(Job job, Map<String, String> parameters) throws Exception {
+		String name = job.getName();
+		return guarded(name, Map.copyOf(parameters), () -> {
+			JobExecution restartable = findRestartable(name, parameters);
+			if (restartable == null) {
+				return this.jobOperator.start(job, withRunId(name, parameters));
 			}
-			return runGuarded(job, parameters);
-		}
+			logger.info("Restarting {} execution {} ({}) where it stopped", name, restartable.getId(),
+					restartable.getStatus());
+			return this.jobOperator.restart(restartable);
+		});
 	}
 
 	/**
 	 * Restarts a failed or stopped execution where it stopped, under the guard of its job
-	 * and scope like {@link #run(Job, Map, String)}, and waits for its end.
+	 * and scope like {@link #run(Job, Map)}, and waits for its end.
 	 */
 	public Outcome restart(JobExecution execution) throws Exception {
-		String job = execution.getJobInstance().getJobName();
-		String shard = execution.getJobParameters().getString("shard");
-		String scope = (shard != null) ? shard : JobRunGuard.ALL;
+		return guarded(execution.getJobInstance().getJobName(), parameters(execution.getJobParameters()),
+				() -> this.jobOperator.restart(execution));
+	}
+
+	/**
+	 * Launches a run of {@code job} under its guard, known to {@link #stopRunning} until
+	 * it ends.
+	 */
+	private Outcome guarded(String job, Map<String, String> parameters, Launch launch) throws Exception {
+		String scope = parameters.getOrDefault("shard", JobRunGuard.ALL);
 		try (JobRunGuard.Held held = this.guard.tryAcquire(job, scope)) {
 			if (held == null) {
-				logger.error(
-						"Cannot restart {} execution {} ({}): another run of it is in progress; nothing was started",
-						job, execution.getId(), scope);
+				logger.error("Cannot run {} ({}): another run of it is in progress; nothing was started", job, scope);
 				return new Outcome(null, ExitCode.ALREADY_RUNNING);
 			}
-			Running run = new Running(job, parameters(execution.getJobParameters()));
+			Running run = new Running(job, parameters);
 			this.running.add(run);
-			JobExecution restarted;
 			try {
-				restarted = this.jobOperator.restart(execution);
+				JobExecution execution = launch.launch();
+				return new Outcome(execution, exitCode(execution));
+			}
+			catch (JobExecutionAlreadyRunningException ex) {
+				logger.error("Cannot run {}: {}", job, ex.getMessage());
+				return new Outcome(null, ExitCode.ALREADY_RUNNING);
 			}
 			finally {
 				this.running.remove(run);
 			}
-			return new Outcome(restarted, exitCode(restarted));
 		}
 	}
 
-	/** Runs {@code job} over all of its work; see {@link #run(Job, Map, String)}. */
-	public Outcome run(Job job, Map<String, String> parameters) throws Exception {
-		return run(job, parameters, "all");
+	/** Starts or restarts an execution and waits for its end. */
+	@FunctionalInterface
+	private interface Launch {
+
+		JobExecution launch() throws Exception;
+
 	}
 
 	/**
@@ -136,31 +149,6 @@ public class JobRunner {
 			.filter((p) -> !p.name().equals(RUN_ID))
 			.forEach((p) -> named.put(p.name(), String.valueOf(p.value())));
 		return named;
-	}
-
-	private Outcome runGuarded(Job job, Map<String, String> parameters) throws Exception {
-		JobExecution restartable = findRestartable(job.getName(), parameters);
-		JobExecution execution;
-		Running run = new Running(job.getName(), Map.copyOf(parameters));
-		this.running.add(run);
-		try {
-			if (restartable != null) {
-				logger.info("Restarting {} execution {} ({}) where it stopped", job.getName(), restartable.getId(),
-						restartable.getStatus());
-				execution = this.jobOperator.restart(restartable);
-			}
-			else {
-				execution = this.jobOperator.start(job, withRunId(job.getName(), parameters));
-			}
-		}
-		catch (JobExecutionAlreadyRunningException ex) {
-			logger.error("Cannot run {}: {}", job.getName(), ex.getMessage());
-			return new Outcome(null, ExitCode.ALREADY_RUNNING);
-		}
-		finally {
-			this.running.remove(run);
-		}
-		return new Outcome(execution, exitCode(execution));
 	}
 
 	private JobParameters withRunId(String jobName, Map<String, String> parameters) {
@@ -242,27 +230,10 @@ public class JobRunner {
 	}
 
 	/**
-	 * A run of this process: the job and the parameters it was launched with. Not a
-	 * value: two runs of the same job and parameters are two entries.
+	 * A run of this process: the job and the parameters it was launched with (the guard
+	 * lets one run of a job and parameters in at a time).
 	 */
-	private static final class Running {
-
-		private final String job;
-
-		private final Map<String, String> parameters;
-
-		Running(String job, Map<String, String> parameters) {
-			this.job = job;
-			this.parameters = parameters;
-		}
-
-		String job() {
-			return this.job;
-		}
-
-		Map<String, String> parameters() {
-			return this.parameters;
-		}
+	private record Running(String job, Map<String, String> parameters) {
 
 	}
 
