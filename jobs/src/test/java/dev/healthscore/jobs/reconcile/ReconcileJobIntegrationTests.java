@@ -168,9 +168,7 @@ class ReconcileJobIntegrationTests {
 		JsonNode json = ReconcileScenario.readReport(report);
 		assertThat(json.get("corrected").asLong()).isEqualTo(deleted.size());
 		assertThat(fieldNames(json.get("suspectsByReason"))).containsExactlyInAnyOrder("score_deleted");
-		Path second = dir.resolve("second.json");
-		assertThat(reconcile("--report=" + second)).isZero();
-		assertThat(ReconcileScenario.readReport(second).get("suspects").asLong()).isZero();
+		assertASecondRunFindsNothing(dir);
 		assertThat(this.scenario.count("SELECT count(*) FROM score_correction")).isEqualTo(deleted.size());
 	}
 
@@ -179,9 +177,7 @@ class ReconcileJobIntegrationTests {
 		// as if recompute had never run for the range's last three days: no rows, nothing
 		// logged, no checkpoint, and every reading ingested before the other days'
 		// inputs_as_of
-		List<String> unscored = this.scenario.deleteScoresByHand("health_score", "score_date >= ?", LAST.minusDays(2));
-		jdbc.update("DELETE FROM score_input_change");
-		jdbc.update("DELETE FROM reconcile_checkpoint");
+		List<String> unscored = this.scenario.neverScoredFrom(LAST.minusDays(2));
 		assertThat(unscored).hasSizeGreaterThan(this.users.size());
 		assertThat(ScoreAssertions.differences(jdbc, FIRST, LAST)).isNotEmpty();
 		Path report = dir.resolve("first.json");
@@ -193,9 +189,7 @@ class ReconcileJobIntegrationTests {
 			.containsExactly("missing_score,unscored_day");
 		assertThat(fieldNames(ReconcileScenario.readReport(report).get("suspectsByReason")))
 			.containsExactly("unscored_day");
-		Path second = dir.resolve("second.json");
-		assertThat(reconcile("--report=" + second)).isZero();
-		assertThat(ReconcileScenario.readReport(second).get("suspects").asLong()).isZero();
+		assertASecondRunFindsNothing(dir);
 	}
 
 	@Test
@@ -204,9 +198,7 @@ class ReconcileJobIntegrationTests {
 		// `recompute --users=...` on days that no complete run covered: the other users'
 		// readings are older than every row of those days
 		LocalDate first = LAST.minusDays(4);
-		List<String> leftOut = this.scenario.deleteScoresByHand("health_score", "score_date >= ?", first);
-		jdbc.update("DELETE FROM score_input_change");
-		jdbc.update("DELETE FROM reconcile_checkpoint");
+		List<String> leftOut = this.scenario.neverScoredFrom(first);
 		List<Long> listed = this.users.subList(0, 3);
 		String ids = listed.stream().map(String::valueOf).collect(Collectors.joining(","));
 		assertThat(app("run", "recompute", "--from=" + first, "--to=" + LAST, "--users=" + ids)).isZero();
@@ -221,18 +213,14 @@ class ReconcileJobIntegrationTests {
 		assertThat(this.scenario.corrections(this.scenario.lastReconcile())).isEqualTo(leftOut);
 		assertThat(fieldNames(ReconcileScenario.readReport(report).get("suspectsByReason")))
 			.containsExactly("unscored_day");
-		Path second = dir.resolve("second.json");
-		assertThat(reconcile("--report=" + second)).isZero();
-		assertThat(ReconcileScenario.readReport(second).get("suspects").asLong()).isZero();
+		assertASecondRunFindsNothing(dir);
 	}
 
 	@Test
 	void aRecomputeByShardsCoversItsDaysOnceEveryShardHasRun(@TempDir Path dir) {
 		// the range's last five days lost their rows, and no checkpoint covers anything
 		LocalDate first = LAST.minusDays(4);
-		List<String> deleted = this.scenario.deleteScoresByHand("health_score", "score_date >= ?", first);
-		jdbc.update("DELETE FROM score_input_change");
-		jdbc.update("DELETE FROM reconcile_checkpoint");
+		List<String> deleted = this.scenario.neverScoredFrom(first);
 		// the first of two shards scores them again: its users only
 		assertThat(app("run", "recompute", "--from=" + first, "--to=" + LAST, "--shard=0/2")).isZero();
 		assertThat(jdbc.queryForList(
@@ -403,6 +391,13 @@ class ReconcileJobIntegrationTests {
 		List<String> args = new ArrayList<>(List.of("run", "reconcile", "--from=" + FIRST, "--to=" + LAST));
 		args.addAll(List.of(options));
 		return app(args.toArray(String[]::new));
+	}
+
+	/** Runs reconcile again over the range, and checks that it finds no suspect. */
+	private static void assertASecondRunFindsNothing(Path dir) {
+		Path second = dir.resolve("second.json");
+		assertThat(reconcile("--report=" + second)).isZero();
+		assertThat(ReconcileScenario.readReport(second).get("suspects").asLong()).isZero();
 	}
 
 	private static List<String> fieldNames(JsonNode node) {

@@ -141,6 +141,18 @@ final class ReconcileScenario {
 				args);
 	}
 
+	/**
+	 * Takes away the scores of the days from {@code first} on as if no run had ever
+	 * written them: no rows, nothing logged, and no checkpoint covering any day.
+	 * @return the (user, day) keys of the rows taken away, as {@code user|day}, sorted
+	 */
+	List<String> neverScoredFrom(LocalDate first) {
+		List<String> deleted = deleteScoresByHand("health_score", "score_date >= ?", first);
+		this.jdbc.update("DELETE FROM score_input_change");
+		this.jdbc.update("DELETE FROM reconcile_checkpoint");
+		return deleted;
+	}
+
 	/** Keeps the scores as they are, for {@link #changedRows()}. */
 	void snapshotScores() {
 		this.jdbc.execute("DROP TABLE IF EXISTS scores_before");
