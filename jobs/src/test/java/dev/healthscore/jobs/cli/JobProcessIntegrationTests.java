@@ -205,9 +205,12 @@ class JobProcessIntegrationTests {
 			shards
 				.add(start(shardDir, "run", "recompute", "--from=" + FIRST, "--to=" + LAST, "--shard=" + shard + "/3"));
 		}
-		for (Process shard : shards) {
-			assertThat(shard.waitFor(120, TimeUnit.SECONDS)).isTrue();
-			assertThat(shard.exitValue()).isZero();
+		for (int shard = 0; shard < 3; shard++) {
+			Process process = shards.get(shard);
+			Path log = dir.resolve("shard" + shard).resolve("out.log");
+			assertThat(process.waitFor(120, TimeUnit.SECONDS)).isTrue();
+			// what the process said, should it have failed
+			assertThat(process.exitValue()).as(() -> readLog(log)).isZero();
 		}
 		Long usersScored = jdbc.queryForObject(
 				"""
@@ -229,6 +232,15 @@ class JobProcessIntegrationTests {
 				"--healthscore.recompute.chunk-size=5"));
 		File log = dir.resolve("out.log").toFile();
 		return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log).start();
+	}
+
+	private static String readLog(Path log) {
+		try {
+			return Files.readString(log);
+		}
+		catch (IOException ex) {
+			return "(its log " + log + " cannot be read: " + ex + ")";
+		}
 	}
 
 	private static int app(String... args) {
