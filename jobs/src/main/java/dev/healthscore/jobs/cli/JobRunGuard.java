@@ -9,6 +9,9 @@ import java.util.zip.CRC32;
 
 import javax.sql.DataSource;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import org.springframework.stereotype.Component;
 
 /**
@@ -27,6 +30,8 @@ import org.springframework.stereotype.Component;
  */
 @Component
 public class JobRunGuard {
+
+	private static final Logger logger = LoggerFactory.getLogger(JobRunGuard.class);
 
 	/** First half of every lock key: "HSCR" in ASCII, so our locks are recognisable. */
 	private static final int NAMESPACE = 0x48534352;
@@ -52,14 +57,14 @@ public class JobRunGuard {
 			connection.setAutoCommit(true);
 			if (ALL.equals(scope)) {
 				if (advisory(connection, "pg_try_advisory_lock", all)) {
-					return new Held(connection, new String[] { "pg_advisory_unlock" }, new int[] { all });
+					return new Held(job, scope, connection, new String[] { "pg_advisory_unlock" }, new int[] { all });
 				}
 			}
 			else if (advisory(connection, "pg_try_advisory_lock_shared", all)) {
 				int own = key(job + "/" + scope);
 				if (advisory(connection, "pg_try_advisory_lock", own)) {
-					return new Held(connection, new String[] { "pg_advisory_unlock", "pg_advisory_unlock_shared" },
-							new int[] { own, all });
+					return new Held(job, scope, connection,
+							new String[] { "pg_advisory_unlock", "pg_advisory_unlock_shared" }, new int[] { own, all });
 				}
 				advisory(connection, "pg_advisory_unlock_shared", all);
 			}
@@ -89,8 +94,18 @@ public class JobRunGuard {
 		return (int) crc.getValue();
 	}
 
-	/** A guard held by this process; closing it lets the next run through. */
+	/**
+	 * A guard held by this process; closing it lets the next run through. Closing never
+	 * throws: the run it guarded has ended by then, and its outcome (and exit code) is
+	 * what the caller reports. A session that ended before the run did (a dropped
+	 * connection, a restarted primary) took its locks with it; closing then says so in
+	 * the log.
+	 */
 	public static final class Held implements AutoCloseable {
+
+		private final String job;
+
+		private final String scope;
 
 		private final Connection connection;
 
@@ -100,25 +115,41 @@ public class JobRunGuard {
 
 		private boolean closed;
 
-		private Held(Connection connection, String[] unlocks, int[] keys) {
+		private Held(String job, String scope, Connection connection, String[] unlocks, int[] keys) {
+			this.job = job;
+			this.scope = scope;
 			this.connection = connection;
 			this.unlocks = unlocks;
 			this.keys = keys;
 		}
 
 		@Override
-		public void close() throws SQLException {
+		public void close() {
 			if (this.closed) {
 				return;
 			}
 			this.closed = true;
 			try {
 				for (int i = 0; i < this.keys.length; i++) {
-					advisory(this.connection, this.unlocks[i], this.keys[i]);
+					if (!advisory(this.connection, this.unlocks[i], this.keys[i])) {
+						logger.warn("The guard of {} ({}) was no longer held when its run ended", this.job, this.scope);
+					}
 				}
 			}
+			catch (SQLException ex) {
+				logger.warn(
+						"The guard of {} ({}) was lost before its run ended: its database session ended ({}),"
+								+ " and its locks with it, so another run of the job may have started meanwhile",
+						this.job, this.scope, ex.getMessage());
+			}
 			finally {
-				this.connection.close();
+				try {
+					this.connection.close();
+				}
+				catch (SQLException ex) {
+					logger.warn("Could not close the connection of the guard of {} ({}): {}", this.job, this.scope,
+							ex.getMessage());
+				}
 			}
 		}
 

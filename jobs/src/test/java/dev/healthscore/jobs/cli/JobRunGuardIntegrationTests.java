@@ -8,7 +8,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import org.springframework.jdbc.core.JdbcTemplate;
+
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatNoException;
 
 /**
  * The guard of a job on a real PostgreSQL: shards of a job run side by side, but never
@@ -66,6 +69,23 @@ class JobRunGuardIntegrationTests {
 		}
 		try (JobRunGuard.Held shard2 = guard.tryAcquire("recompute", "2/3")) {
 			assertThat(shard2).as("every lock was released").isNotNull();
+		}
+		assertThat(dataSource.getHikariPoolMXBean().getActiveConnections()).isZero();
+	}
+
+	@Test
+	void aGuardWhoseSessionEndedDuringTheRunClosesWithoutHidingTheRunsOutcome() throws Exception {
+		JobRunGuard.Held held = guard.tryAcquire("reconcile", "all");
+		assertThat(held).isNotNull();
+		JdbcTemplate jdbc = new JdbcTemplate(dataSource);
+		// the primary ends the guard's session mid-run, as a failover or a dropped
+		// connection would
+		assertThat(jdbc.queryForObject("""
+				SELECT bool_and(pg_terminate_backend(pid)) FROM pg_locks
+				WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()""", Boolean.class)).isTrue();
+		assertThatNoException().isThrownBy(held::close);
+		try (JobRunGuard.Held again = guard.tryAcquire("reconcile", "all")) {
+			assertThat(again).as("the lock went with the session").isNotNull();
 		}
 		assertThat(dataSource.getHikariPoolMXBean().getActiveConnections()).isZero();
 	}
