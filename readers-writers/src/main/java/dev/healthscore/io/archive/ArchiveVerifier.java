@@ -32,9 +32,9 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * PostgreSQL computed.
  * <p>
  * What the objects hold is told apart from S3 failing to answer: a missing object, one of
- * another size, unreadable Parquet or other rows are problems of the
- * {@link ArchiveVerification}; S3 failing (the network, a server error, throttling, a
- * refused request, after the SDK's retries) is an
+ * another size, one overwritten while it was read back, unreadable Parquet or other rows
+ * are problems of the {@link ArchiveVerification}; S3 failing (the network, a server
+ * error, throttling, a refused request, after the SDK's retries) is an
  * {@link ArchiveStorageUnavailableException}, since it says nothing of the content.
  */
 public final class ArchiveVerifier {
@@ -189,17 +189,25 @@ public final class ArchiveVerifier {
 	 * Returns what made reading an object fail when it says nothing of the object's
 	 * content, or null when the object itself is the problem. Content: S3 answered that
 	 * the object does not exist (404) or is shorter than listed (416), the response ended
-	 * before the object's length, or the bytes are not the Parquet expected. Not content:
-	 * the SDK failed on its side (the network, a timeout, after its retries), S3 answered
-	 * with another error (a server error, throttling, a refusal such as an expired token
-	 * or denied access), or a response broke midway more often than the stream asks
-	 * again.
+	 * before the object's length, the object changed while it was being read
+	 * ({@link S3InputStream.ObjectChangedException}: overwritten between two ranges, S3
+	 * refusing the later one with 412, or of another length than listed), or the bytes
+	 * are not the Parquet expected. Such a month does not match and is exported again; an
+	 * object that changed under the reader must not count as an outage, though S3
+	 * answered an error status to say so. Not content: the SDK failed on its side (the
+	 * network, a timeout, after its retries), S3 answered with another error (a server
+	 * error, throttling, a refusal such as an expired token or denied access), or a
+	 * response broke midway more often than the stream asks again.
 	 * @param failure what reading the object threw
 	 * @return the exception to report as S3 being unavailable, or null
 	 */
 	static Throwable outage(Throwable failure) {
 		int depth = 0;
 		for (Throwable cause = failure; cause != null && depth < 32; cause = cause.getCause(), depth++) {
+			if (cause instanceof S3InputStream.ObjectChangedException) {
+				// its cause is S3's 412, an error status that says the content changed
+				return null;
+			}
 			if (cause instanceof SdkServiceException service) {
 				return (service.statusCode() == 404 || service.statusCode() == 416) ? null : service;
 			}

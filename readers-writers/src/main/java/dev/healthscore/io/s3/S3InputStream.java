@@ -11,12 +11,19 @@ import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
  * Reads one S3 object with ranged GETs, seekable: a seek closes the open range and the
  * next read opens a new one from there, so reading a footer and then a few row groups
  * costs a few requests and no download of the whole object. A response that breaks midway
  * is asked for again from where it broke, a few times.
+ * <p>
+ * Every range is of the same object: the first response's ETag is remembered and each
+ * later range is asked for only if the object still has it ({@code If-Match}), and every
+ * response must say the object has the length the stream was opened with. An object
+ * overwritten while it is read (say by another run writing the same key) is an
+ * {@link ObjectChangedException}, never bytes of two objects spliced together.
  */
 public final class S3InputStream extends InputStream {
 
@@ -32,6 +39,9 @@ public final class S3InputStream extends InputStream {
 	 */
 	private static final int BODY_READ_ATTEMPTS = 3;
 
+	/** The status S3 answers a GET with when its {@code If-Match} does not hold. */
+	private static final int PRECONDITION_FAILED = 412;
+
 	private static final Logger logger = LoggerFactory.getLogger(S3InputStream.class);
 
 	private final S3Client s3;
@@ -39,6 +49,12 @@ public final class S3InputStream extends InputStream {
 	private final S3Location location;
 
 	private final long length;
+
+	/**
+	 * The ETag of the object the first range read, which every later range must match;
+	 * null until then.
+	 */
+	private String eTag;
 
 	private ResponseInputStream<GetObjectResponse> range;
 
@@ -99,6 +115,8 @@ public final class S3InputStream extends InputStream {
 			return -1;
 		}
 		for (int attempt = 1;; attempt++) {
+			// a range S3 refuses, or one of another object, is no broken response: it
+			// throws from here and is not asked for again
 			alignRange();
 			int n;
 			try {
@@ -163,14 +181,78 @@ public final class S3InputStream extends InputStream {
 			.bucket(this.location.bucket())
 			.key(this.location.key())
 			.range("bytes=" + this.position + "-")
+			.ifMatch(this.eTag)
 			.build();
+		ResponseInputStream<GetObjectResponse> response;
 		try {
-			this.range = this.s3.getObject(request);
+			response = this.s3.getObject(request);
+		}
+		catch (S3Exception ex) {
+			if (this.eTag != null && ex.statusCode() == PRECONDITION_FAILED) {
+				// not a broken response: asking again would fail the same way
+				throw new ObjectChangedException("Cannot read " + this.location + " from byte " + this.position
+						+ ": the object changed while it was being read, it no longer has ETag " + this.eTag
+						+ " of the bytes read before", ex);
+			}
+			throw new IOException("Cannot read " + this.location + " from byte " + this.position, ex);
 		}
 		catch (RuntimeException ex) {
 			throw new IOException("Cannot read " + this.location + " from byte " + this.position, ex);
 		}
+		this.range = response;
 		this.rangePosition = this.position;
+		try {
+			checkSameObject(response.response());
+		}
+		catch (ObjectChangedException ex) {
+			closeRange();
+			throw ex;
+		}
+	}
+
+	/**
+	 * Checks that a response is of the object this stream reads: of the length it was
+	 * opened with, and, after the first response, of the ETag that one had. S3 refuses a
+	 * later range of another ETag itself; a server that ignored {@code If-Match} is
+	 * caught here too.
+	 * @param response the response of a ranged GET
+	 * @throws ObjectChangedException when the object is another one
+	 */
+	private void checkSameObject(GetObjectResponse response) throws ObjectChangedException {
+		long objectLength = objectLength(response);
+		if (objectLength >= 0 && objectLength != this.length) {
+			throw new ObjectChangedException("Cannot read " + this.location + " from byte " + this.position
+					+ ": the object has " + objectLength + " bytes, not the " + this.length + " expected"
+					+ ((this.eTag != null) ? ", it changed while it was being read (it had ETag " + this.eTag + ")"
+							: ", it is not the object that was listed or described"),
+					null);
+		}
+		if (this.eTag == null) {
+			this.eTag = response.eTag();
+		}
+		else if (response.eTag() != null && !this.eTag.equals(response.eTag())) {
+			throw new ObjectChangedException("Cannot read " + this.location + " from byte " + this.position
+					+ ": the object changed while it was being read, it has ETag " + response.eTag() + " instead of "
+					+ this.eTag + " of the bytes read before", null);
+		}
+	}
+
+	/**
+	 * Returns the length of the whole object a ranged response is part of, from its
+	 * {@code Content-Range} ({@code bytes 100-199/1000}), or -1 when it does not say.
+	 */
+	private static long objectLength(GetObjectResponse response) {
+		String contentRange = response.contentRange();
+		if (contentRange == null) {
+			return -1;
+		}
+		String total = contentRange.substring(contentRange.lastIndexOf('/') + 1).trim();
+		try {
+			return Long.parseLong(total);
+		}
+		catch (NumberFormatException ex) {
+			return -1;
+		}
 	}
 
 	private void closeRange() {
@@ -202,6 +284,23 @@ public final class S3InputStream extends InputStream {
 	public static final class ResponseFailedException extends IOException {
 
 		ResponseFailedException(String message, IOException cause) {
+			super(message, cause);
+		}
+
+	}
+
+	/**
+	 * Thrown when the object is not the one the stream reads: S3 refused a later range
+	 * because the object no longer has the first response's ETag (412 Precondition
+	 * Failed), or a response says the object has another length than the stream was
+	 * opened with. The object was overwritten (or deleted and written again) since it was
+	 * listed or since the stream began to read it, and the bytes read so far may be of an
+	 * object that is gone. It is a problem of the object's content, not of S3 failing to
+	 * answer, and the range is not asked for again.
+	 */
+	public static final class ObjectChangedException extends IOException {
+
+		ObjectChangedException(String message, S3Exception cause) {
 			super(message, cause);
 		}
 

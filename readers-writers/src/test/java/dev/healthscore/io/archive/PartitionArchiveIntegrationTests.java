@@ -354,6 +354,40 @@ class PartitionArchiveIntegrationTests {
 	}
 
 	@Test
+	void anObjectOverwrittenWhileReadingBackIsADifferenceNotAnOutage() throws Exception {
+		ArchiveSettings settings = ArchiveSettings.builder(BUCKET).prefix("overwritten").build();
+		String key = "overwritten/health_score/month=2025-01/part-00000.parquet";
+		// the real client, which lets another run overwrite the object after the first
+		// range, the footer's, was read
+		S3Client wrapped = mock(S3Client.class, delegatesTo(s3));
+		List<String> ifMatches = new ArrayList<>();
+		doAnswer((invocation) -> {
+			GetObjectRequest request = invocation.getArgument(0, GetObjectRequest.class);
+			ifMatches.add(request.ifMatch());
+			if (ifMatches.size() == 2) {
+				byte[] bytes = s3.getObjectAsBytes((get) -> get.bucket(BUCKET).key(key)).asByteArray();
+				bytes[bytes.length / 2] ^= (byte) 0xff;
+				s3.putObject((put) -> put.bucket(BUCKET).key(key), RequestBody.fromBytes(bytes));
+			}
+			return s3.getObject(request);
+		}).when(wrapped).getObject(any(GetObjectRequest.class));
+		try (Connection connection = postgres.connection()) {
+			ArchiveManifest manifest = new PartitionExporter(s3, settings).export(connection, ArchiveTable.HEALTH_SCORE,
+					JANUARY, null);
+			ArchiveVerification verification = new ArchiveVerifier(wrapped).verify(connection, manifest);
+			assertThat(verification.matches()).isFalse();
+			assertThat(verification.problems())
+				.anySatisfy((problem) -> assertThat(problem)
+					.startsWith("Cannot read object s3://archive/" + key + ": Cannot read s3://archive/" + key
+							+ " from byte ")
+					.contains(": the object changed while it was being read, it no longer has ETag \""))
+				.anySatisfy((problem) -> assertThat(problem).startsWith("Objects in "));
+			assertThat(ifMatches).hasSize(2).first().isNull();
+			assertThat(ifMatches.get(1)).isNotNull();
+		}
+	}
+
+	@Test
 	void anS3FailureStaysTheErrorWhenTheSourceChecksumFailsToo() throws Exception {
 		ArchiveSettings settings = ArchiveSettings.builder(BUCKET).prefix("both").build();
 		S3Client wrapped = mock(S3Client.class, delegatesTo(s3));

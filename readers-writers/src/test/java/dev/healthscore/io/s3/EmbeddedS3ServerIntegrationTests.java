@@ -21,8 +21,10 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.assertj.core.api.Assertions.assertThatIOException;
 import static org.mockito.AdditionalAnswers.delegatesTo;
 import static org.mockito.ArgumentMatchers.any;
@@ -117,9 +119,11 @@ class EmbeddedS3ServerIntegrationTests {
 		// the SDK retries a GET that fails, not a response body that breaks midway
 		S3Client flaky = mock(S3Client.class, delegatesTo(s3));
 		List<String> ranges = new ArrayList<>();
+		List<String> ifMatches = new ArrayList<>();
 		doAnswer((invocation) -> {
 			GetObjectRequest request = invocation.getArgument(0, GetObjectRequest.class);
 			ranges.add(request.range());
+			ifMatches.add(request.ifMatch());
 			ResponseInputStream<GetObjectResponse> response = s3.getObject(request);
 			if (ranges.size() > 1) {
 				return response;
@@ -145,6 +149,58 @@ class EmbeddedS3ServerIntegrationTests {
 			assertThat(in.readAllBytes()).isEqualTo(data);
 		}
 		assertThat(ranges).containsExactly("bytes=0-", "bytes=1048576-");
+		// the range asked for again is of the same object
+		assertThat(ifMatches).containsExactly(null, eTag(location));
+	}
+
+	@Test
+	void objectOverwrittenBetweenTwoRangesIsAnErrorNotBytesOfTwoObjects() throws IOException {
+		byte[] data = randomBytes(1024 * 1024);
+		byte[] other = new byte[data.length];
+		new Random(7).nextBytes(other);
+		S3Location location = new S3Location(BUCKET, "overwritten/object.bin");
+		s3.putObject((request) -> request.bucket(BUCKET).key(location.key()), RequestBody.fromBytes(data));
+		String eTag = eTag(location);
+		// the real client, its requests noted
+		S3Client recording = mock(S3Client.class, delegatesTo(s3));
+		List<GetObjectRequest> requests = new ArrayList<>();
+		doAnswer((invocation) -> {
+			GetObjectRequest request = invocation.getArgument(0, GetObjectRequest.class);
+			requests.add(request);
+			return s3.getObject(request);
+		}).when(recording).getObject(any(GetObjectRequest.class));
+		int far = data.length - 1000;
+		try (S3InputStream in = new S3InputStream(recording, location, data.length)) {
+			assertThat(in.readNBytes(1000)).isEqualTo(slice(data, 0, 1000));
+			// far enough for a new range, as Parquet seeks from its footer to a row group
+			in.seek(far);
+			// another run writes the same key: other bytes, the same length
+			s3.putObject((request) -> request.bucket(BUCKET).key(location.key()), RequestBody.fromBytes(other));
+			assertThat(eTag(location)).isNotEqualTo(eTag);
+			assertThatExceptionOfType(S3InputStream.ObjectChangedException.class).isThrownBy(() -> in.readNBytes(1000))
+				.withMessage("Cannot read s3://archive-test/overwritten/object.bin from byte " + far
+						+ ": the object changed while it was being read, it no longer has ETag " + eTag
+						+ " of the bytes read before")
+				.havingCause()
+				.isInstanceOfSatisfying(S3Exception.class,
+						(refused) -> assertThat(refused.statusCode()).isEqualTo(412));
+		}
+		// S3 refused the second range itself, and it was not asked for again
+		assertThat(requests).extracting(GetObjectRequest::range).containsExactly("bytes=0-", "bytes=" + far + "-");
+		assertThat(requests).extracting(GetObjectRequest::ifMatch).containsExactly(null, eTag);
+	}
+
+	@Test
+	void objectOfAnotherLengthThanExpectedIsAnErrorNotAPrefix() throws IOException {
+		byte[] data = randomBytes(1000);
+		S3Location location = new S3Location(BUCKET, "longer/object.bin");
+		s3.putObject((request) -> request.bucket(BUCKET).key(location.key()), RequestBody.fromBytes(data));
+		// listed (or described in a manifest) with fewer bytes than it now has
+		try (S3InputStream in = new S3InputStream(s3, location, 900)) {
+			assertThatExceptionOfType(S3InputStream.ObjectChangedException.class).isThrownBy(in::readAllBytes)
+				.withMessage("Cannot read s3://archive-test/longer/object.bin from byte 0: the object has 1000 bytes,"
+						+ " not the 900 expected, it is not the object that was listed or described");
+		}
 	}
 
 	@Test
@@ -154,6 +210,10 @@ class EmbeddedS3ServerIntegrationTests {
 			client.putObject((request) -> request.bucket("disk-bucket").key("a/b.txt"), RequestBody.fromString("x"));
 			assertThat(directory.resolve("disk-bucket").resolve("a").resolve("b.txt")).exists();
 		}
+	}
+
+	private static String eTag(S3Location location) {
+		return s3.headObject((request) -> request.bucket(BUCKET).key(location.key())).eTag();
 	}
 
 	private static byte[] randomBytes(int size) {
