@@ -103,6 +103,50 @@ class RecomputeJobIntegrationTests {
 		}
 	}
 
+	/**
+	 * A deleted user's time zone is never read: one that is no zone id ({@code UTC+3} is
+	 * an offset) fails nothing, their rows are deleted and their readings quarantined as
+	 * a deleted user's. A live user's still fails the run.
+	 */
+	@Test
+	void aDeletedUserWhoseTimeZoneIsNoZoneIdLosesTheirScoresAndALiveOneStillFailsTheRun() {
+		assertThat(app("run", "recompute", "--from=" + FIRST, "--to=" + LAST)).isZero();
+		long user = jdbc.queryForObject("SELECT min(user_id) FROM app_user WHERE deleted_at IS NULL", Long.class);
+		long live = jdbc.queryForObject("SELECT min(user_id) FROM app_user WHERE deleted_at IS NULL AND user_id > ?",
+				Long.class, user);
+		assertThat(count("SELECT count(*) FROM health_score WHERE user_id = ?", user)).isGreaterThan(40);
+		String zone = jdbc.queryForObject("SELECT time_zone FROM app_user WHERE user_id = ?", String.class, user);
+		String liveZone = jdbc.queryForObject("SELECT time_zone FROM app_user WHERE user_id = ?", String.class, live);
+		jdbc.update("UPDATE app_user SET deleted_at = now(), time_zone = 'UTC+3' WHERE user_id = ?", user);
+		try {
+			jdbc.execute("TRUNCATE quarantined_reading");
+			assertThat(app("run", "recompute", "--from=" + FIRST, "--to=" + LAST)).isZero();
+			assertThat(count("SELECT count(*) FROM health_score WHERE user_id = ?", user)).isZero();
+			assertThat(jdbc.queryForList("SELECT DISTINCT reason FROM quarantined_reading WHERE user_id = ?",
+					String.class, user))
+				.containsExactly("deleted_user");
+			assertThat(ScoreAssertions.differences(jdbc, FIRST, LAST)).isEmpty();
+			jdbc.update("UPDATE app_user SET time_zone = 'Mars/Base' WHERE user_id = ?", live);
+			assertThat(app("run", "recompute", "--from=" + FIRST, "--to=" + LAST)).isEqualTo(1);
+			assertThat(jdbc.queryForObject("""
+					SELECT string_agg(s.exit_message, ' ') FROM batch_step_execution s
+					WHERE s.job_execution_id = (SELECT max(job_execution_id) FROM batch_job_execution)""",
+					String.class))
+				.contains("User " + live + " has app_user.time_zone 'Mars/Base'")
+				.doesNotContain("UTC+3");
+		}
+		finally {
+			jdbc.update("UPDATE app_user SET time_zone = ? WHERE user_id = ?", liveZone, live);
+			jdbc.update("UPDATE app_user SET deleted_at = NULL, time_zone = ? WHERE user_id = ?", zone, user);
+		}
+		// the failed run restarted, so that the next one starts anew, and every user
+		// scored
+		// again
+		assertThat(app("run", "recompute", "--from=" + FIRST, "--to=" + LAST)).isZero();
+		assertThat(app("run", "recompute", "--from=" + FIRST, "--to=" + LAST)).isZero();
+		assertThat(ScoreAssertions.differences(jdbc, FIRST, LAST)).isEmpty();
+	}
+
 	@Test
 	void rerunningTheSameRangeChangesOnlyTheRunTimestamps() {
 		assertThat(app("run", "recompute", "--from=" + FIRST, "--to=" + LAST)).isZero();

@@ -2,6 +2,7 @@ package dev.healthscore.jobs.reconcile;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.sql.SQLException;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
@@ -337,6 +338,118 @@ class ReconcileJobIntegrationTests {
 		assertThat(ReconcileScenario.readReport(again).get("suspects").asLong()).isZero();
 	}
 
+	/**
+	 * A deleted user's time zone is never read: every row of theirs is an orphan whatever
+	 * it is. One that is no zone id ({@code UTC+3} is an offset) fails neither the
+	 * detection, a reading of theirs that came after the deletion included, nor their
+	 * block: their rows are deleted and audited as any deleted user's.
+	 */
+	@Test
+	void incrementalReconcileDeletesTheScoresOfADeletedUserWhoseTimeZoneIsNoZoneId(@TempDir Path dir) {
+		long deleted = user(7);
+		List<String> rows = this.scenario.rows(deleted);
+		assertThat(rows).hasSizeGreaterThan(30);
+		this.scenario.softDelete(deleted);
+		this.scenario.lateReading(deleted, "steps", DAY, "12:00", 5_000);
+		this.scenario.setTimeZone(deleted, "UTC+3");
+		this.scenario.lateReading(user(2), "sleep_minutes", DAY, "07:30", 900);
+		this.scenario.snapshotScores();
+		Path report = dir.resolve("first.json");
+		assertThat(reconcile("--report=" + report)).isZero();
+		long job = this.scenario.lastReconcile();
+		assertThat(this.scenario.rows(deleted)).isEmpty();
+		List<String> changed = this.scenario.changedRows();
+		assertThat(changed).containsAll(rows).contains(user(2) + "|" + DAY).hasSize(rows.size() + 1);
+		assertThat(this.scenario.corrections(job)).isEqualTo(changed);
+		assertThat(this.scenario.count("""
+				SELECT count(*) FROM score_correction
+				WHERE user_id = ? AND new_score IS NULL AND reasons @> ARRAY['orphan_score', 'user_deleted']""",
+				deleted))
+			.isEqualTo(rows.size());
+		assertThat(ScoreAssertions.differences(jdbc, FIRST, LAST)).isEmpty();
+		assertASecondRunCorrectsNothing(dir);
+	}
+
+	/**
+	 * Days no checkpoint covers are looked for in every user's readings: a deleted user's
+	 * are no inputs, and their time zone, no zone id, is not read.
+	 */
+	@Test
+	void incrementalReconcileOfDaysNeverScoredPassesOverADeletedUserWhoseTimeZoneIsNoZoneId(@TempDir Path dir) {
+		long deleted = user(7);
+		List<String> unscored = this.scenario.neverScoredFrom(LAST.minusDays(2));
+		List<String> rows = this.scenario.rows(deleted);
+		assertThat(rows).isNotEmpty();
+		this.scenario.softDelete(deleted);
+		this.scenario.setTimeZone(deleted, "Mars/Base");
+		List<String> expected = new ArrayList<>(rows);
+		unscored.stream().filter((row) -> !row.startsWith(deleted + "|")).forEach(expected::add);
+		expected.sort(null);
+		assertThat(reconcile("--report=" + dir.resolve("first.json"))).isZero();
+		assertThat(this.scenario.rows(deleted)).isEmpty();
+		assertThat(this.scenario.corrections(this.scenario.lastReconcile())).isEqualTo(expected);
+		assertThat(ScoreAssertions.differences(jdbc, FIRST, LAST)).isEmpty();
+		assertASecondRunCorrectsNothing(dir);
+	}
+
+	/**
+	 * A user deleted and given a time zone that is no zone id where the change log does
+	 * not see it: only the full check finds their rows, orphans, and they are deleted and
+	 * audited.
+	 */
+	@Test
+	void fullDeletesTheScoresOfADeletedUserWhoseTimeZoneIsNoZoneIdThoughTheChangeLogMissedIt(@TempDir Path dir)
+			throws SQLException {
+		long deleted = user(7);
+		List<String> rows = this.scenario.rows(deleted);
+		assertThat(rows).hasSizeGreaterThan(30);
+		this.scenario.softDeleteUnlogged(deleted, "UTC+3");
+		Path incremental = dir.resolve("incremental.json");
+		assertThat(reconcile("--report=" + incremental)).isZero();
+		assertThat(ReconcileScenario.readReport(incremental).get("suspects").asLong()).isZero();
+		assertThat(this.scenario.rows(deleted)).isEqualTo(rows);
+		Path full = dir.resolve("full.json");
+		assertThat(reconcile("--full", "--report=" + full)).isZero();
+		assertThat(this.scenario.rows(deleted)).isEmpty();
+		assertThat(this.scenario.corrections(this.scenario.lastReconcile())).isEqualTo(rows);
+		assertThat(fieldNames(ReconcileScenario.readReport(full).get("suspectsByReason")))
+			.containsExactly("orphan_score");
+		assertThat(ScoreAssertions.differences(jdbc, FIRST, LAST)).isEmpty();
+		Path again = dir.resolve("again.json");
+		assertThat(reconcile("--full", "--report=" + again)).isZero();
+		assertThat(ReconcileScenario.readReport(again).get("suspects").asLong()).isZero();
+	}
+
+	/**
+	 * A live user's time zone that is no zone id still fails the run, naming that user,
+	 * the value and what to fix, and not a deleted user's invalid one.
+	 */
+	@Test
+	void aLiveUserWhoseTimeZoneIsNoZoneIdStillFailsTheRunNamingOnlyThem() {
+		long live = user(3);
+		long deleted = user(7);
+		List<String> rows = this.scenario.rows(deleted);
+		this.scenario.softDelete(deleted);
+		this.scenario.setTimeZone(deleted, "UTC+3");
+		// a late reading: the detection's query converts it to the user's zone
+		this.scenario.lateReading(live, "steps", DAY, "12:00", 5_000);
+		this.scenario.setTimeZone(live, "Mars/Base");
+		this.scenario.snapshotScores();
+		assertThat(reconcile()).isEqualTo(1);
+		String failure = jdbc.queryForObject(
+				"SELECT string_agg(exit_message, ' ') FROM batch_step_execution WHERE job_execution_id = ?",
+				String.class, this.scenario.lastReconcile());
+		assertThat(failure).contains("User " + live + " has app_user.time_zone 'Mars/Base'")
+			.contains("UPDATE app_user SET time_zone = 'Europe/Paris' WHERE user_id = " + live)
+			.doesNotContain("UTC+3");
+		assertThat(this.scenario.changedRows()).isEmpty();
+		this.scenario.setTimeZone(live, "Europe/Paris");
+		assertThat(reconcile()).isZero();
+		assertThat(this.scenario.rows(deleted)).isEmpty();
+		assertThat(this.scenario.changedRows()).containsAll(rows);
+		assertThat(ScoreAssertions.differences(jdbc, FIRST, LAST)).isEmpty();
+	}
+
 	@Test
 	void aFailedRunRestartedResumesWhereItStoppedAndAuditsEachCorrectionOnce() {
 		for (int i = 0; i < 40; i++) {
@@ -398,6 +511,19 @@ class ReconcileJobIntegrationTests {
 		Path second = dir.resolve("second.json");
 		assertThat(reconcile("--report=" + second)).isZero();
 		assertThat(ReconcileScenario.readReport(second).get("suspects").asLong()).isZero();
+	}
+
+	/**
+	 * Runs reconcile again over the range, and checks that it corrects and refreshes
+	 * nothing: the changes made within the ingest margin before the first run's
+	 * checkpoint are looked at again, a user's making every day of the range suspect.
+	 */
+	private static void assertASecondRunCorrectsNothing(Path dir) {
+		Path second = dir.resolve("second.json");
+		assertThat(reconcile("--report=" + second)).isZero();
+		JsonNode json = ReconcileScenario.readReport(second);
+		assertThat(json.get("corrected").asLong()).isZero();
+		assertThat(json.get("refreshed").asLong()).isZero();
 	}
 
 	private static List<String> fieldNames(JsonNode node) {

@@ -75,14 +75,23 @@ final class ReconcileScenario {
 
 	/** The same, with the change-log triggers bypassed, as a replication tool would. */
 	int deleteReadingsUnlogged(long user, String metric, LocalDate day) throws SQLException {
+		return unlogged(String.format(Locale.ROOT, """
+				DELETE FROM health_reading r USING app_user u
+				WHERE u.user_id = r.user_id AND r.user_id = %d AND r.metric = '%s'
+				  AND (r.recorded_at AT TIME ZONE u.time_zone)::date = DATE '%s'""", user, metric, day));
+	}
+
+	/**
+	 * Runs a statement with the change-log triggers bypassed, as a replication tool
+	 * would.
+	 * @return how many rows it changed
+	 */
+	private int unlogged(String sql) throws SQLException {
 		try (Connection connection = this.dataSource.getConnection();
 				Statement statement = connection.createStatement()) {
 			statement.execute("SET session_replication_role = replica");
 			try {
-				return statement.executeUpdate(String.format(Locale.ROOT, """
-						DELETE FROM health_reading r USING app_user u
-						WHERE u.user_id = r.user_id AND r.user_id = %d AND r.metric = '%s'
-						  AND (r.recorded_at AT TIME ZONE u.time_zone)::date = DATE '%s'""", user, metric, day));
+				return statement.executeUpdate(sql);
 			}
 			finally {
 				statement.execute("RESET session_replication_role");
@@ -122,6 +131,28 @@ final class ReconcileScenario {
 
 	void softDelete(long user) {
 		this.jdbc.update("UPDATE app_user SET deleted_at = now() WHERE user_id = ?", user);
+	}
+
+	/**
+	 * Soft-deletes the user and gives them a time zone that may be no zone id, with the
+	 * change-log triggers bypassed: only a full check can tell.
+	 */
+	void softDeleteUnlogged(long user, String timeZone) throws SQLException {
+		unlogged(String.format(Locale.ROOT,
+				"UPDATE app_user SET deleted_at = now(), time_zone = '%s' WHERE user_id = %d",
+				timeZone.replace("'", "''"), user));
+	}
+
+	/** Sets the user's time zone to any text, a zone id or not, as the app may. */
+	void setTimeZone(long user, String timeZone) {
+		this.jdbc.update("UPDATE app_user SET time_zone = ? WHERE user_id = ?", timeZone, user);
+	}
+
+	/** The (user, day) keys of the user's rows, as {@code user|day}, sorted. */
+	List<String> rows(long user) {
+		return this.jdbc.queryForList(
+				"SELECT user_id || '|' || score_date FROM health_score WHERE user_id = ? ORDER BY score_date",
+				String.class, user);
 	}
 
 	void hardDelete(long user) {

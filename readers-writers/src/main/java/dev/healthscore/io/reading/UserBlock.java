@@ -140,8 +140,7 @@ final class UserBlock {
 			try (ResultSet rs = ps.executeQuery()) {
 				while (rs.next()) {
 					long id = rs.getLong(1);
-					profiles.put(id,
-							new UserProfile(id, UserTimeZones.of(id, rs.getString(2)), rs.getInt(3), rs.getBoolean(4)));
+					profiles.put(id, UserTimeZones.profile(id, rs.getString(2), rs.getInt(3), rs.getBoolean(4)));
 				}
 			}
 		}

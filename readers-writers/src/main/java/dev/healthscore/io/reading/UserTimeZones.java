@@ -11,6 +11,8 @@ import java.util.Set;
 
 import javax.sql.DataSource;
 
+import dev.healthscore.scoring.UserProfile;
+
 import org.springframework.dao.DataAccessException;
 import org.springframework.jdbc.core.JdbcOperations;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -21,22 +23,44 @@ import org.springframework.jdbc.datasource.SingleConnectionDataSource;
  * error about one: a value that is not an IANA time zone id fails with an
  * {@link InvalidTimeZoneException} that names the users and the value and says what to
  * fix, not with an error about an anonymous string.
+ * <p>
+ * Only a live user's time zone is read. A deleted user has no local days: every reading
+ * of theirs is rejected and every score row of theirs is an orphan, whatever their zone,
+ * so a value that is no zone id fails nothing for them. Their {@link #profile profile}
+ * has no zone, and SQL that converts to the users' zones ({@code AT TIME ZONE
+ * u.time_zone}, which PostgreSQL fails as a whole on a zone it does not know) joins the
+ * live users only ({@code u.deleted_at IS NULL}).
  */
 public final class UserTimeZones {
 
 	/** PostgreSQL's {@code invalid_parameter_value}: what {@code AT TIME ZONE} raises. */
 	private static final String INVALID_PARAMETER_VALUE = "22023";
 
-	private static final String ZONES_SQL = "SELECT DISTINCT time_zone FROM app_user";
+	private static final String ZONES_SQL = "SELECT DISTINCT time_zone FROM app_user WHERE deleted_at IS NULL";
 
 	/**
 	 * The zone ids of the time zone database (a copy: the JDK's is made anew each call).
 	 */
 	private static final Set<String> DATABASE_ZONES = Set.copyOf(ZoneId.getAvailableZoneIds());
 
-	private static final String USERS_SQL = "SELECT user_id FROM app_user WHERE time_zone = ? ORDER BY user_id LIMIT ?";
+	private static final String USERS_SQL = """
+			SELECT user_id FROM app_user WHERE time_zone = ? AND deleted_at IS NULL ORDER BY user_id LIMIT ?""";
 
 	private UserTimeZones() {
+	}
+
+	/**
+	 * Returns the profile of a user as scoring needs it, from their {@code app_user} row.
+	 * @param userId the user
+	 * @param timeZone the user's {@code app_user.time_zone}
+	 * @param dailyStepGoal the user's {@code app_user.daily_step_goal}
+	 * @param deleted whether the user is deleted ({@code app_user.deleted_at} is set)
+	 * @return the profile; without a time zone for a deleted user, whose zone is not read
+	 * @throws InvalidTimeZoneException when the user is not deleted and {@code timeZone}
+	 * is not a zone id
+	 */
+	public static UserProfile profile(long userId, String timeZone, int dailyStepGoal, boolean deleted) {
+		return new UserProfile(userId, deleted ? null : of(userId, timeZone), dailyStepGoal, deleted);
 	}
 
 	/**
@@ -78,8 +102,8 @@ public final class UserTimeZones {
 	 * does not know, naming only the value.
 	 * @param failure the query's error
 	 * @param database the database the query ran on
-	 * @return an exception naming the users with an invalid time zone and what to fix,
-	 * when that is why the query failed; otherwise {@code failure}
+	 * @return an exception naming the live users with an invalid time zone and what to
+	 * fix, when that is why the query failed; otherwise {@code failure}
 	 */
 	public static RuntimeException explain(DataAccessException failure, DataSource database) {
 		if (!isInvalidParameterValue(failure)) {
@@ -103,13 +127,14 @@ public final class UserTimeZones {
 	}
 
 	/**
-	 * Finds the users whose time zone is not a zone id, after {@code failure}, an error
-	 * of a query that converts to the users' time zones. Runs on a connection of its own:
-	 * the failed query's transaction, if it had one, is aborted. The distinct values of
-	 * {@code app_user.time_zone} are few, and this runs only when the query failed.
+	 * Finds the live users whose time zone is not a zone id, after {@code failure}, an
+	 * error of a query that converts to the users' time zones. Runs on a connection of
+	 * its own: the failed query's transaction, if it had one, is aborted. The distinct
+	 * values of {@code app_user.time_zone} are few, and this runs only when the query
+	 * failed.
 	 * @param dataSource the database the query ran on
 	 * @param failure the query's error, kept as the cause
-	 * @return an exception naming the users of the first invalid value (the others
+	 * @return an exception naming the live users of the first invalid value (the others
 	 * attached as suppressed), or {@code null} when every value is a zone id or they
 	 * cannot be read (why attached to {@code failure} as suppressed)
 	 */

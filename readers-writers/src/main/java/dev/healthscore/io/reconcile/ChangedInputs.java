@@ -42,6 +42,11 @@ import org.springframework.util.Assert;
  * ({@code score_deleted}) while it has no row: a row written since is as accurate as the
  * other changes let it be, and a deletion after this look is logged after it too.
  * <p>
+ * The readings of a deleted user are no inputs, and are passed over, as those of a user
+ * who no longer exists: every row of theirs is an orphan, found through their deletion, a
+ * user change. So their time zone, which may be no zone id, is never converted to (see
+ * {@link UserTimeZones}).
+ * <p>
  * The point is the latest {@code reconcile_checkpoint} covering each day of the range (a
  * reconcile's, or a recompute's that scored every user, or those of every shard of a
  * sharded recompute), or, for days no checkpoint covers, the oldest {@code inputs_as_of}
@@ -107,7 +112,7 @@ public class ChangedInputs {
 			      WHERE c.changed_at > :since AND c.metric IN (:inputs)
 			        AND c.recorded_at >= :readFrom AND c.recorded_at < :readTo
 			    ) e
-			    JOIN app_user u ON u.user_id = e.user_id
+			    JOIN app_user u ON u.user_id = e.user_id AND u.deleted_at IS NULL
 			    CROSS JOIN LATERAL generate_series(0, CASE WHEN e.metric IN (:lookbacks) THEN :lookbackDays ELSE 0 END)
 			         AS k(k)
 			    WHERE (e.recorded_at AT TIME ZONE u.time_zone)::date + k.k BETWEEN :first AND :last
@@ -133,16 +138,16 @@ public class ChangedInputs {
 			GROUP BY f.user_id, f.day""";
 
 	/**
-	 * Every user-day with an input reading and no row on a day no checkpoint covers: the
-	 * readings of the days around them (time zones span a day either way), kept by their
-	 * local day, then one primary key lookup per user-day.
+	 * Every user-day of a live user with an input reading and no row on a day no
+	 * checkpoint covers: the readings of the days around them (time zones span a day
+	 * either way), kept by their local day, then one primary key lookup per user-day.
 	 */
 	private static final String UNCOVERED_DAYS_SQL = """
 			UNION ALL
 			SELECT g.user_id, g.day, 'unscored_day'
 			FROM (SELECT DISTINCT r.user_id, (r.recorded_at AT TIME ZONE u.time_zone)::date AS day
 			      FROM health_reading r
-			      JOIN app_user u ON u.user_id = r.user_id
+			      JOIN app_user u ON u.user_id = r.user_id AND u.deleted_at IS NULL
 			      WHERE r.metric IN (:inputs) AND r.recorded_at >= :uncoveredFrom AND r.recorded_at < :uncoveredTo) g
 			WHERE g.day IN (:uncoveredDays)
 			  AND NOT EXISTS (SELECT 1 FROM health_score h WHERE h.user_id = g.user_id AND h.score_date = g.day)""";
@@ -238,8 +243,8 @@ public class ChangedInputs {
 	 * Records as suspects the rows of {@code first..last} whose inputs changed within the
 	 * window. The first suspects of a run: the job instance has none yet.
 	 * @return how many suspect rows were inserted
-	 * @throws InvalidTimeZoneException when a user with a change has a time zone that is
-	 * not a zone id
+	 * @throws InvalidTimeZoneException when a live user with a changed reading has a time
+	 * zone that is not a zone id
 	 */
 	public int findSuspects(long jobInstanceId, LocalDate first, LocalDate last, ChangeWindow window) {
 		Instant since = (window.changesAfter() != null) ? window.changesAfter() : Instant.EPOCH;

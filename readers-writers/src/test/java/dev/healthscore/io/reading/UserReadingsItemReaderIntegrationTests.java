@@ -159,6 +159,35 @@ class UserReadingsItemReaderIntegrationTests {
 		}
 	}
 
+	/**
+	 * A deleted user's time zone is not read: one that is no zone id fails nothing, and
+	 * every reading of theirs is rejected as a deleted user's.
+	 */
+	@Test
+	void readsADeletedUserWhoseTimeZoneIsNoZoneIdWithoutReadingTheirZone() {
+		long user = 1002;
+		JdbcTemplate jdbc = new JdbcTemplate(dataSource);
+		jdbc.update("INSERT INTO app_user (user_id, time_zone, deleted_at) VALUES (?, 'UTC+3', now())", user);
+		try {
+			jdbc.update("""
+					INSERT INTO health_reading (user_id, metric, recorded_at, value, source)
+					VALUES (?, 'steps', '2025-03-20 12:00Z', 1000, 'phone')""", user);
+			List<ScoringWork> work = read(reader(new long[] { user }, 0, 1));
+			assertThat(work).singleElement().satisfies((read) -> {
+				assertThat(read.inputs().user().deleted()).isTrue();
+				assertThat(read.inputs().user().timeZone()).isNull();
+				UserScores scores = new HealthScoreV1().score(read.inputs());
+				assertThat(scores.scores()).isEmpty();
+				assertThat(scores.rejections()).extracting((rejection) -> rejection.reason().code())
+					.containsExactly("deleted_user");
+			});
+		}
+		finally {
+			jdbc.update("DELETE FROM health_reading WHERE user_id = ?", user);
+			jdbc.update("DELETE FROM app_user WHERE user_id = ?", user);
+		}
+	}
+
 	private static UserReadingsItemReader fromPrimary() {
 		HealthScoreV1 algorithm = new HealthScoreV1();
 		return UserReadingsItemReader.builder()

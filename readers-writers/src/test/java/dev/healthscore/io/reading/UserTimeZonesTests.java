@@ -2,6 +2,7 @@ package dev.healthscore.io.reading;
 
 import java.time.ZoneId;
 
+import dev.healthscore.scoring.UserProfile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -36,6 +37,25 @@ class UserTimeZonesTests {
 			.withMessageContaining("Unknown time-zone ID: Mars/Olympus");
 		assertThatExceptionOfType(InvalidTimeZoneException.class).isThrownBy(() -> UserTimeZones.of(7, "europe/paris"))
 			.withMessageContaining("'europe/paris'");
+	}
+
+	/**
+	 * A deleted user has no local days: their zone is not read, so one that is no zone id
+	 * fails nothing for them. A live user's still fails.
+	 */
+	@ParameterizedTest
+	@ValueSource(strings = { "Europe/Paris", "UTC+3", "Mars/Olympus" })
+	void readsNoZoneForADeletedUser(String timeZone) {
+		assertThat(UserTimeZones.profile(7, timeZone, 9000, true)).isEqualTo(new UserProfile(7, null, 9000, true));
+	}
+
+	@Test
+	void readsTheZoneOfALiveUser() {
+		assertThat(UserTimeZones.profile(7, "Europe/Paris", 9000, false))
+			.isEqualTo(new UserProfile(7, ZoneId.of("Europe/Paris"), 9000, false));
+		assertThatExceptionOfType(InvalidTimeZoneException.class)
+			.isThrownBy(() -> UserTimeZones.profile(7, "UTC+3", 9000, false))
+			.withMessageStartingWith("User 7 has app_user.time_zone 'UTC+3', which is not an IANA time zone id");
 	}
 
 }

@@ -1,8 +1,11 @@
 package dev.healthscore.io.reconcile;
 
 import java.io.IOException;
+import java.sql.Timestamp;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.LocalDate;
+import java.util.Arrays;
 import java.util.List;
 
 import javax.sql.DataSource;
@@ -21,11 +24,13 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatException;
+import static org.assertj.core.api.Assertions.catchException;
 
 /**
  * {@link ChangedInputs} and {@link FullCheck} on users whose {@code app_user.time_zone}
  * PostgreSQL does not know: {@code AT TIME ZONE} fails the whole query, and the failure
- * names the users and the value and says what to fix.
+ * names the users and the value and says what to fix. A deleted user's zone is never
+ * converted to, and never named.
  */
 class ChangedInputsIntegrationTests {
 
@@ -99,6 +104,74 @@ class ChangedInputsIntegrationTests {
 		finally {
 			jdbc.update("DELETE FROM health_reading WHERE user_id BETWEEN 16 AND 19");
 			jdbc.update("DELETE FROM app_user WHERE user_id BETWEEN 16 AND 19");
+		}
+	}
+
+	/**
+	 * A deleted user's readings are no inputs: their zone, no zone id, is not converted
+	 * to, neither for a reading that came late nor on a day no checkpoint covers, and
+	 * their deletion makes their days suspect.
+	 */
+	@Test
+	void aDeletedUserWithAnInvalidTimeZoneHasTheirDaysSuspectedWithoutConvertingToTheirZone() {
+		// a day no other test has readings around
+		LocalDate day = LocalDate.parse("2025-03-05");
+		Instant since = jdbc.queryForObject("SELECT clock_timestamp()", Timestamp.class).toInstant();
+		for (long user = 26; user <= 27; user++) {
+			jdbc.update("INSERT INTO app_user (user_id, time_zone) VALUES (?, 'Europe/Paris')", user);
+			jdbc.update("""
+					INSERT INTO health_reading (user_id, metric, recorded_at, value, source)
+					VALUES (?, 'steps', '2025-03-05 12:00Z', 1000, 'phone')""", user);
+		}
+		jdbc.update("UPDATE app_user SET deleted_at = now(), time_zone = 'Mars/Base' WHERE user_id = 27");
+		try {
+			ChangedInputs changes = new ChangedInputs(dataSource, new HealthScoreV1(), Duration.ofMinutes(5));
+			changes.findSuspects(2, day, day, new ChangeWindow(since, "since the test began", List.of(day)));
+			assertThat(jdbc.queryForList("""
+					SELECT user_id || ' ' || score_date || ' ' || array_to_string(reasons, ',')
+					FROM reconcile_suspect WHERE job_instance_id = 2 ORDER BY 1""", String.class))
+				.containsExactly("26 2025-03-05 late_data,unscored_day", "27 2025-03-05 user_deleted");
+		}
+		finally {
+			jdbc.update("DELETE FROM reconcile_suspect WHERE job_instance_id = 2");
+			jdbc.update("DELETE FROM health_reading WHERE user_id BETWEEN 26 AND 27");
+			jdbc.update("DELETE FROM app_user WHERE user_id BETWEEN 26 AND 27");
+			jdbc.update("DELETE FROM score_input_change WHERE user_id BETWEEN 26 AND 27");
+		}
+	}
+
+	/**
+	 * A live user's invalid time zone still fails the query, and the failure names the
+	 * live users with it: not a deleted one with the same value, nor another deleted
+	 * one's invalid value.
+	 */
+	@Test
+	void anInvalidTimeZoneOfALiveUserFailsNamingOnlyLiveUsers() {
+		for (long user = 36; user <= 38; user++) {
+			jdbc.update("INSERT INTO app_user (user_id, time_zone) VALUES (?, 'Europe/Paris')", user);
+			jdbc.update("""
+					INSERT INTO health_reading (user_id, metric, recorded_at, value, source)
+					VALUES (?, 'steps', '2025-03-20 12:00Z', 1000, 'phone')""", user);
+		}
+		// values sorted before the other tests' invalid ones, which may be there still
+		jdbc.update("UPDATE app_user SET time_zone = 'Atlantis/Live' WHERE user_id = 36");
+		jdbc.update("UPDATE app_user SET deleted_at = now(), time_zone = 'Atlantis/Live' WHERE user_id = 37");
+		jdbc.update("UPDATE app_user SET deleted_at = now(), time_zone = 'Atlantis/Gone' WHERE user_id = 38");
+		try {
+			ChangedInputs changes = new ChangedInputs(dataSource, new HealthScoreV1(), Duration.ofMinutes(5));
+			Exception failure = catchException(
+					() -> changes.findSuspects(3, DAY, DAY, new ChangeWindow(null, "every reading", List.of())));
+			assertThat(failure).isInstanceOf(InvalidTimeZoneException.class)
+				.hasMessageStartingWith("User 36 has app_user.time_zone 'Atlantis/Live'")
+				.hasMessageContaining("UPDATE app_user SET time_zone = 'Europe/Paris' WHERE user_id = 36");
+			assertThat(Arrays.stream(failure.getSuppressed()).map(Throwable::getMessage))
+				.noneMatch((message) -> message.contains("Atlantis/Gone"));
+		}
+		finally {
+			jdbc.update("DELETE FROM reconcile_suspect WHERE job_instance_id = 3");
+			jdbc.update("DELETE FROM health_reading WHERE user_id BETWEEN 36 AND 38");
+			jdbc.update("DELETE FROM app_user WHERE user_id BETWEEN 36 AND 38");
+			jdbc.update("DELETE FROM score_input_change WHERE user_id BETWEEN 36 AND 38");
 		}
 	}
 

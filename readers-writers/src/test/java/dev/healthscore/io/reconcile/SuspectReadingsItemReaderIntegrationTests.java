@@ -49,6 +49,12 @@ class SuspectReadingsItemReaderIntegrationTests {
 	/** A run whose one suspect user has a time zone that is not an IANA zone id. */
 	private static final long INVALID_ZONE_INSTANCE = INSTANCE + 30;
 
+	/**
+	 * A run whose one suspect user is deleted and has a time zone that is not an IANA
+	 * zone id.
+	 */
+	private static final long DELETED_INVALID_ZONE_INSTANCE = INSTANCE + 40;
+
 	private static EmbeddedPostgres postgres;
 
 	private static DataSource dataSource;
@@ -85,6 +91,12 @@ class SuspectReadingsItemReaderIntegrationTests {
 				       (401, 'steps', '2025-03-20 12:00Z', 1000, 'phone')""");
 		jdbc.update("INSERT INTO reconcile_suspect VALUES (?, 400, ?, ARRAY['late_data'])", NULL_VALUE_INSTANCE, DAY);
 		jdbc.update("INSERT INTO reconcile_suspect VALUES (?, 401, ?, ARRAY['late_data'])", INVALID_ZONE_INSTANCE, DAY);
+		jdbc.update("INSERT INTO app_user (user_id, time_zone, deleted_at) VALUES (402, 'UTC+3', now())");
+		jdbc.update("""
+				INSERT INTO health_reading (user_id, metric, recorded_at, value, source)
+				VALUES (402, 'steps', '2025-03-20 12:00Z', 1000, 'phone')""");
+		jdbc.update("INSERT INTO reconcile_suspect VALUES (?, 402, ?, ARRAY['user_deleted'])",
+				DELETED_INVALID_ZONE_INSTANCE, DAY);
 		// another run's suspects are not this one's
 		jdbc.update("INSERT INTO reconcile_suspect VALUES (?, 2, ?, ARRAY['late_data'])", INSTANCE + 1, DAY);
 		for (long user : USERS_WITH_SUSPECTS) {
@@ -218,6 +230,27 @@ class SuspectReadingsItemReaderIntegrationTests {
 		finally {
 			reader.close();
 		}
+	}
+
+	/**
+	 * A deleted user's time zone is not read: one that is no zone id fails nothing, and
+	 * their suspect days score to nothing, so that their rows are deleted as orphans.
+	 */
+	@Test
+	void readsADeletedUserWhoseTimeZoneIsNoZoneIdWithoutReadingTheirZone() {
+		SuspectReadingsItemReader<ReconcileWork> reader = new SuspectReadingsItemReader<>("reader", dataSource,
+				primaryOnly(), DELETED_INVALID_ZONE_INSTANCE, new HealthScoreV1(), 2, 1, Function.identity());
+		reader.open(new ExecutionContext());
+		List<ReconcileWork> work = readAll(reader);
+		reader.close();
+		assertThat(work).singleElement().satisfies((user) -> {
+			assertThat(user.userId()).isEqualTo(402);
+			assertThat(user.user().deleted()).isTrue();
+			assertThat(user.user().timeZone()).isNull();
+			assertThat(user.suspects().keySet()).containsExactly(DAY);
+			assertThat(user.inputs()).singleElement()
+				.satisfies((inputs) -> assertThat(new HealthScoreV1().score(inputs).scores()).isEmpty());
+		});
 	}
 
 	private static SuspectReadingsItemReader<ReconcileWork> reader(int blockSize, int readThreads) {

@@ -190,6 +190,21 @@ class HealthScoreV1Tests {
 				new Rejection(outside, RejectionReason.DELETED_USER));
 	}
 
+	/**
+	 * A deleted user has no local days: their profile may have no time zone (theirs may
+	 * be no zone id), and scoring does not need one. A live user's profile must have one.
+	 */
+	@Test
+	void rejectsEveryScoredReadingOfADeletedUserWithoutATimeZone() {
+		Reading steps = reading(Metric.STEPS, "2025-06-30T08:00:00Z", 8000);
+		UserProfile deleted = new UserProfile(42, null, 8000, true);
+		UserScores scores = this.algorithm.score(inputs(deleted, DAY, DAY, List.of(steps)));
+		assertThat(scores.scores()).isEmpty();
+		assertThat(scores.rejections()).containsExactly(new Rejection(steps, RejectionReason.DELETED_USER));
+		assertThatIllegalArgumentException().isThrownBy(() -> new UserProfile(42, null, 8000, false))
+			.withMessage("User 42 is not deleted and needs a time zone");
+	}
+
 	@Test
 	void scoresEveryDayWithAReadingInDayOrderWhateverTheReadingOrder() {
 		UserScores scores = this.algorithm.score(inputs(utcUser(), "2025-06-28", "2025-07-01",
