@@ -1,6 +1,8 @@
 package dev.healthscore.schedules.quartz;
 
+import java.time.Instant;
 import java.time.ZoneId;
+import java.util.Date;
 import java.util.List;
 import java.util.Properties;
 import java.util.TimeZone;
@@ -16,13 +18,17 @@ import dev.healthscore.schedules.ScheduleDefinition;
 import dev.healthscore.schedules.Schedules;
 import org.junit.jupiter.api.Test;
 import org.quartz.CronTrigger;
+import org.quartz.JobDataMap;
 import org.quartz.JobDetail;
 import org.quartz.JobKey;
 import org.quartz.Scheduler;
 import org.quartz.SchedulerException;
 import org.quartz.Trigger;
 import org.quartz.TriggerKey;
+import org.quartz.impl.JobExecutionContextImpl;
 import org.quartz.impl.StdSchedulerFactory;
+import org.quartz.impl.triggers.SimpleTriggerImpl;
+import org.quartz.spi.TriggerFiredBundle;
 import org.quartz.impl.matchers.GroupMatcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -130,6 +136,43 @@ class QuartzSchedulesTests {
 			QuartzSchedules.register(scheduler, new Schedules(List.of(later)), (launch) -> RunOutcome.COMPLETED);
 			assertThat(scheduler.getTriggerState(nightly)).isEqualTo(Trigger.TriggerState.NORMAL);
 			assertThat(((CronTrigger) scheduler.getTrigger(nightly)).getCronExpression()).isEqualTo("0 0 3 * * ?");
+		}
+		finally {
+			scheduler.shutdown(true);
+		}
+	}
+
+	@Test
+	void aFiringRecoveredAfterItsNodeDiedRunsForTheScheduledTimeOfTheFiringThatDied() throws Exception {
+		Scheduler scheduler = scheduler();
+		try {
+			List<JobLaunch> launches = new CopyOnWriteArrayList<>();
+			QuartzSchedules.register(scheduler, this.schedules, (launch) -> {
+				launches.add(launch);
+				return RunOutcome.COMPLETED;
+			});
+			JobDetail nightly = scheduler.getJobDetail(new JobKey(Schedules.NIGHTLY, QuartzSchedules.GROUP));
+			Instant died = Instant.parse("2026-11-20T02:00:00Z");
+			Instant noticed = Instant.parse("2026-11-20T02:07:31Z");
+			// the one-shot trigger a clustered JDBC job store makes for it (as
+			// StdJDBCDelegate.selectTriggersForRecoveringJobs does), fired as recovering
+			SimpleTriggerImpl recovery = new SimpleTriggerImpl("recover_node-1_1", Scheduler.DEFAULT_RECOVERY_GROUP,
+					Date.from(noticed));
+			recovery.setJobKey(nightly.getKey());
+			JobDataMap data = new JobDataMap();
+			data.put(Scheduler.FAILED_JOB_ORIGINAL_TRIGGER_NAME, Schedules.NIGHTLY);
+			data.put(Scheduler.FAILED_JOB_ORIGINAL_TRIGGER_GROUP, QuartzSchedules.GROUP);
+			data.put(Scheduler.FAILED_JOB_ORIGINAL_TRIGGER_FIRETIME_IN_MILLISECONDS,
+					String.valueOf(died.toEpochMilli() + 12));
+			data.put(Scheduler.FAILED_JOB_ORIGINAL_TRIGGER_SCHEDULED_FIRETIME_IN_MILLISECONDS,
+					String.valueOf(died.toEpochMilli()));
+			recovery.setJobDataMap(data);
+			TriggerFiredBundle bundle = new TriggerFiredBundle(nightly, recovery, null, true, Date.from(noticed),
+					Date.from(noticed), null, null);
+			ScheduleQuartzJob job = new ScheduleQuartzJob();
+			job.execute(new JobExecutionContextImpl(scheduler, bundle, job));
+			assertThat(launches).extracting(JobLaunch::job).containsExactly("recompute", "reconcile");
+			assertThat(launches).extracting(JobLaunch::scheduledTime).containsOnly(died);
 		}
 		finally {
 			scheduler.shutdown(true);
