@@ -86,11 +86,33 @@ public class JobRunner {
 	}
 
 	/**
+	 * Asks a running execution to stop after its current chunk, in whichever process runs
+	 * it. An execution whose process died (SIGKILL, a lost node) would never notice, and
+	 * would show STOPPING until the next run of its command: when no process holds the
+	 * guard of its job and scope, none runs it, and it is marked FAILED at once, as that
+	 * next run would, to be resumed where it stopped.
+	 * @param execution a running execution (STARTING, STARTED or STOPPING)
+	 * @return the execution as it is now: STOPPING, or FAILED when its process was gone
+	 */
+	public JobExecution stop(JobExecution execution) throws Exception {
+		String job = execution.getJobInstance().getJobName();
+		try (JobRunGuard.Held held = this.guard.tryAcquire(job, scope(parameters(execution.getJobParameters())))) {
+			if (held != null) {
+				logger.warn("{} execution {} is marked {} but its process is gone; marking it FAILED", job,
+						execution.getId(), execution.getStatus());
+				return this.jobOperator.recover(execution);
+			}
+		}
+		this.jobOperator.stop(execution);
+		return this.jobRepository.getJobExecution(execution.getId());
+	}
+
+	/**
 	 * Launches a run of {@code job} under its guard, known to {@link #stopRunning} until
 	 * it ends.
 	 */
 	private Outcome guarded(String job, Map<String, String> parameters, Launch launch) throws Exception {
-		String scope = parameters.getOrDefault("shard", JobRunGuard.ALL);
+		String scope = scope(parameters);
 		try (JobRunGuard.Held held = this.guard.tryAcquire(job, scope)) {
 			if (held == null) {
 				logger.error("Cannot run {} ({}): another run of it is in progress; nothing was started", job, scope);
@@ -110,6 +132,11 @@ public class JobRunner {
 				this.running.remove(run);
 			}
 		}
+	}
+
+	/** The guard scope of a run: its shard, or all of the job's work. */
+	private static String scope(Map<String, String> parameters) {
+		return parameters.getOrDefault("shard", JobRunGuard.ALL);
 	}
 
 	/** Starts or restarts an execution and waits for its end. */

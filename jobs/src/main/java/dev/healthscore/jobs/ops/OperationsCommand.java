@@ -14,7 +14,6 @@ import org.slf4j.LoggerFactory;
 
 import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.job.JobExecution;
-import org.springframework.batch.core.launch.JobOperator;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.stereotype.Component;
 
@@ -27,17 +26,13 @@ public class OperationsCommand {
 
 	private static final Logger logger = LoggerFactory.getLogger(OperationsCommand.class);
 
-	private final JobOperator jobOperator;
-
 	private final JobRepository jobRepository;
 
 	private final DataSource dataSource;
 
 	private final JobRunner jobRunner;
 
-	public OperationsCommand(JobOperator jobOperator, JobRepository jobRepository, DataSource dataSource,
-			JobRunner jobRunner) {
-		this.jobOperator = jobOperator;
+	public OperationsCommand(JobRepository jobRepository, DataSource dataSource, JobRunner jobRunner) {
 		this.jobRepository = jobRepository;
 		this.dataSource = dataSource;
 		this.jobRunner = jobRunner;
@@ -72,7 +67,8 @@ public class OperationsCommand {
 
 	/**
 	 * Asks a running execution, in any process, to stop after its current chunk: its
-	 * process notices at the next chunk boundary and ends it STOPPED.
+	 * process notices at the next chunk boundary and ends it STOPPED. An execution whose
+	 * process died is marked FAILED instead (see {@link JobRunner#stop}).
 	 */
 	public ExitCode stop(Invocation invocation) throws Exception {
 		JobExecution execution = execution(invocation);
@@ -80,9 +76,19 @@ public class OperationsCommand {
 			throw new UsageException(String.format(Locale.ROOT, "Cannot stop execution %d: it is not running (%s)",
 					execution.getId(), execution.getStatus()));
 		}
-		this.jobOperator.stop(execution);
-		System.out.printf(Locale.ROOT, "Asked %s execution %d to stop after its current chunk%n",
-				execution.getJobInstance().getJobName(), execution.getId());
+		String job = execution.getJobInstance().getJobName();
+		BatchStatus marked = execution.getStatus();
+		JobExecution now = this.jobRunner.stop(execution);
+		if (now.getStatus() == BatchStatus.FAILED) {
+			System.out.printf(Locale.ROOT,
+					"%s execution %d was marked %s, but no process runs it (its process died): marked FAILED;"
+							+ " run the same command again, or restart %d, to resume it where it stopped%n",
+					job, execution.getId(), marked, execution.getId());
+		}
+		else {
+			System.out.printf(Locale.ROOT, "Asked %s execution %d to stop after its current chunk%n", job,
+					execution.getId());
+		}
 		return ExitCode.COMPLETED;
 	}
 

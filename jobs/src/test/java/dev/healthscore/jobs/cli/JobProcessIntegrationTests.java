@@ -109,6 +109,45 @@ class JobProcessIntegrationTests {
 		assertThat(ScoreAssertions.differences(jdbc, FIRST, LAST.minusDays(1))).isEmpty();
 	}
 
+	@Test
+	void stopOfARunWhoseProcessDiedMarksItFailedAtOnceAndTheSameCommandResumesIt(@TempDir Path dir) throws Exception {
+		jdbc.execute("TRUNCATE health_score");
+		String to = LAST.minusDays(2).toString();
+		try (WriteGate gate = WriteGate.shut(dataSource)) {
+			Process process = start(dir, "run", "recompute", "--from=" + FIRST, "--to=" + to);
+			gate.awaitWriterHeld();
+			process.destroyForcibly();
+			assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+		}
+		long killed = count("SELECT max(job_execution_id) FROM batch_job_execution");
+		assertThat(executionStatus(killed)).isEqualTo("STARTED");
+		assertThat(app("stop", String.valueOf(killed))).isZero();
+		// not STOPPING until a later run: nothing would ever stop it
+		assertThat(executionStatus(killed)).isEqualTo("FAILED");
+		assertThat(app("run", "recompute", "--from=" + FIRST, "--to=" + to)).isZero();
+		assertThat(executionStatus(count("SELECT max(job_execution_id) FROM batch_job_execution")))
+			.isEqualTo("COMPLETED");
+		assertThat(ScoreAssertions.differences(jdbc, FIRST, LAST.minusDays(2))).isEmpty();
+	}
+
+	@Test
+	void stopOfALiveRunAsksItToStopAndItEndsStoppedAfterItsChunk(@TempDir Path dir) throws Exception {
+		jdbc.execute("TRUNCATE health_score");
+		String to = LAST.minusDays(3).toString();
+		Process process;
+		try (WriteGate gate = WriteGate.shut(dataSource)) {
+			process = start(dir, "run", "recompute", "--from=" + FIRST, "--to=" + to);
+			gate.awaitWriterHeld();
+			long running = count("SELECT max(job_execution_id) FROM batch_job_execution");
+			assertThat(app("stop", String.valueOf(running))).isZero();
+			assertThat(executionStatus(running)).isIn("STOPPING", "STOPPED");
+		}
+		assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+		assertThat(process.exitValue()).as(() -> readLog(dir.resolve("out.log"))).isEqualTo(5);
+		assertThat(executionStatus(count("SELECT max(job_execution_id) FROM batch_job_execution")))
+			.isEqualTo("STOPPED");
+	}
+
 	private static String executionStatus(long execution) {
 		return jdbc.queryForObject("SELECT status FROM batch_job_execution WHERE job_execution_id = ?", String.class,
 				execution);
