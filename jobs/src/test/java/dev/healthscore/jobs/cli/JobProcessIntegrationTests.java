@@ -88,17 +88,8 @@ class JobProcessIntegrationTests {
 
 	@Test
 	void aRunKilledMidWayIsMarkedFailedAndTheSameCommandResumesIt(@TempDir Path dir) throws Exception {
-		jdbc.execute("TRUNCATE health_score");
 		String to = LAST.minusDays(1).toString();
-		Process process = null;
-		try (WriteGate gate = WriteGate.shut(dataSource)) {
-			process = start(dir, "run", "recompute", "--from=" + FIRST, "--to=" + to);
-			gate.awaitWriterHeld();
-			process.destroyForcibly();
-			assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-		}
-		long killed = count("SELECT max(job_execution_id) FROM batch_job_execution");
-		assertThat(executionStatus(killed)).isEqualTo("STARTED");
+		long killed = recomputeKilledMidChunk(dir, to);
 		long instances = count("SELECT count(*) FROM batch_job_instance");
 		assertThat(app("run", "recompute", "--from=" + FIRST, "--to=" + to)).isZero();
 		assertThat(executionStatus(killed)).as("the killed execution").isEqualTo("FAILED");
@@ -111,18 +102,10 @@ class JobProcessIntegrationTests {
 
 	@Test
 	void stopOfARunWhoseProcessDiedMarksItFailedAtOnceAndTheSameCommandResumesIt(@TempDir Path dir) throws Exception {
-		jdbc.execute("TRUNCATE health_score");
 		String to = LAST.minusDays(2).toString();
-		try (WriteGate gate = WriteGate.shut(dataSource)) {
-			Process process = start(dir, "run", "recompute", "--from=" + FIRST, "--to=" + to);
-			gate.awaitWriterHeld();
-			process.destroyForcibly();
-			assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-		}
-		long killed = count("SELECT max(job_execution_id) FROM batch_job_execution");
-		assertThat(executionStatus(killed)).isEqualTo("STARTED");
+		long killed = recomputeKilledMidChunk(dir, to);
 		assertThat(app("stop", String.valueOf(killed))).isZero();
-		// not STOPPING until a later run: nothing would ever stop it
+		// not STOPPED as if it had stopped after its chunk: nothing would ever stop it
 		assertThat(executionStatus(killed)).isEqualTo("FAILED");
 		assertThat(app("run", "recompute", "--from=" + FIRST, "--to=" + to)).isZero();
 		assertThat(executionStatus(count("SELECT max(job_execution_id) FROM batch_job_execution")))
@@ -146,6 +129,25 @@ class JobProcessIntegrationTests {
 		assertThat(process.exitValue()).as(() -> readLog(dir.resolve("out.log"))).isEqualTo(5);
 		assertThat(executionStatus(count("SELECT max(job_execution_id) FROM batch_job_execution")))
 			.isEqualTo("STOPPED");
+	}
+
+	/**
+	 * Starts a recompute of all users from {@link #FIRST} to {@code to} in a process of
+	 * its own on empty scores, and kills it (SIGKILL) while its first chunks wait to
+	 * commit.
+	 * @return the execution it left STARTED
+	 */
+	private static long recomputeKilledMidChunk(Path dir, String to) throws Exception {
+		jdbc.execute("TRUNCATE health_score");
+		try (WriteGate gate = WriteGate.shut(dataSource)) {
+			Process process = start(dir, "run", "recompute", "--from=" + FIRST, "--to=" + to);
+			gate.awaitWriterHeld();
+			process.destroyForcibly();
+			assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+		}
+		long killed = count("SELECT max(job_execution_id) FROM batch_job_execution");
+		assertThat(executionStatus(killed)).isEqualTo("STARTED");
+		return killed;
 	}
 
 	private static String executionStatus(long execution) {
