@@ -7,6 +7,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
+import dev.healthscore.io.Causes;
 import dev.healthscore.io.replica.ReplicaLagException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -238,12 +239,7 @@ public class JobRunner {
 	}
 
 	private static boolean isReplicaLag(Throwable failure) {
-		for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-			if (cause instanceof ReplicaLagException) {
-				return true;
-			}
-		}
-		return false;
+		return Causes.anyMatch(failure, ReplicaLagException.class::isInstance);
 	}
 
 	/**

@@ -12,6 +12,7 @@ import java.util.concurrent.CompletionException;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
+import dev.healthscore.io.Causes;
 import dev.healthscore.io.archive.ArchiveManifest.ArchiveFile;
 import dev.healthscore.io.s3.S3InputStream;
 import dev.healthscore.io.s3.S3Location;
@@ -202,20 +203,16 @@ public final class ArchiveVerifier {
 	 * @return the exception to report as S3 being unavailable, or null
 	 */
 	static Throwable outage(Throwable failure) {
-		int depth = 0;
-		for (Throwable cause = failure; cause != null && depth < 32; cause = cause.getCause(), depth++) {
-			if (cause instanceof S3InputStream.ObjectChangedException) {
-				// its cause is S3's 412, an error status that says the content changed
-				return null;
-			}
-			if (cause instanceof SdkServiceException service) {
-				return (service.statusCode() == 404 || service.statusCode() == 416) ? null : service;
-			}
-			if (cause instanceof SdkClientException || cause instanceof S3InputStream.ResponseFailedException) {
-				return cause;
-			}
+		// the outermost exception that says: an object that changed (its cause is S3's
+		// 412, an error status that says the content changed), S3's answer, or the SDK's
+		Throwable decisive = Causes.find(failure,
+				(cause) -> cause instanceof S3InputStream.ObjectChangedException || cause instanceof SdkServiceException
+						|| cause instanceof SdkClientException
+						|| cause instanceof S3InputStream.ResponseFailedException);
+		if (decisive instanceof SdkServiceException service) {
+			return (service.statusCode() == 404 || service.statusCode() == 416) ? null : service;
 		}
-		return null;
+		return (decisive instanceof S3InputStream.ObjectChangedException) ? null : decisive;
 	}
 
 	private static ArchiveStorageUnavailableException unavailable(String what, Throwable outage, Throwable failure) {

@@ -11,6 +11,7 @@ import java.util.Set;
 
 import javax.sql.DataSource;
 
+import dev.healthscore.io.Causes;
 import dev.healthscore.scoring.UserProfile;
 
 import org.springframework.dao.DataAccessException;
@@ -118,12 +119,8 @@ public final class UserTimeZones {
 	 * as {@code AT TIME ZONE} refuses a time zone it does not know.
 	 */
 	private static boolean isInvalidParameterValue(Throwable ex) {
-		for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
-			if (cause instanceof SQLException sql && INVALID_PARAMETER_VALUE.equals(sql.getSQLState())) {
-				return true;
-			}
-		}
-		return false;
+		return Causes.anyMatch(ex,
+				(cause) -> cause instanceof SQLException sql && INVALID_PARAMETER_VALUE.equals(sql.getSQLState()));
 	}
 
 	/**

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.Set;
 import java.util.function.Supplier;
 
+import dev.healthscore.io.Causes;
 import org.postgresql.util.PSQLException;
 import org.postgresql.util.ServerErrorMessage;
 import org.slf4j.Logger;
@@ -41,8 +42,6 @@ public final class RecoveryConflicts {
 	private static final Set<String> CONFLICT_ROUTINES = Set.of("ProcessInterrupts",
 			"ProcessRecoveryConflictInterrupt");
 
-	private static final int MAX_CAUSES = 20;
-
 	private RecoveryConflicts() {
 	}
 
@@ -51,14 +50,7 @@ public final class RecoveryConflicts {
 	 * terminated) by a recovery conflict on a replica.
 	 */
 	public static boolean isRecoveryConflict(Throwable ex) {
-		Throwable current = ex;
-		for (int i = 0; current != null && i < MAX_CAUSES; i++) {
-			if (current instanceof SQLException sql && isConflict(sql)) {
-				return true;
-			}
-			current = current.getCause();
-		}
-		return false;
+		return Causes.anyMatch(ex, (cause) -> cause instanceof SQLException sql && isConflict(sql));
 	}
 
 	private static boolean isConflict(SQLException ex) {

@@ -2,6 +2,7 @@ package dev.healthscore.io.replica;
 
 import java.sql.SQLException;
 
+import dev.healthscore.io.Causes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,13 +51,8 @@ public final class ReplicaReads {
 	 * exception ({@code 08…}) or the server ending the session ({@code 57P01}).
 	 */
 	public static boolean isConnectionFailure(Throwable ex) {
-		for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
-			if (cause instanceof SQLException sql && sql.getSQLState() != null
-					&& (sql.getSQLState().startsWith("08") || sql.getSQLState().equals("57P01"))) {
-				return true;
-			}
-		}
-		return false;
+		return Causes.anyMatch(ex, (cause) -> cause instanceof SQLException sql && sql.getSQLState() != null
+				&& (sql.getSQLState().startsWith("08") || sql.getSQLState().equals("57P01")));
 	}
 
 }

@@ -1,0 +1,44 @@
+package dev.healthscore.io;
+
+import java.util.function.Predicate;
+
+/**
+ * Looks through an exception and its chain of causes, as the callers that tell failures
+ * apart do (a recovery conflict, a lost connection, an invalid time zone, an S3 outage):
+ * the exception that says why is often wrapped by Spring, the SDK or the job.
+ */
+public final class Causes {
+
+	/** Causes looked at, at most: a chain that loops back on itself ends there. */
+	private static final int MAX_DEPTH = 32;
+
+	private Causes() {
+	}
+
+	/**
+	 * Returns {@code failure} or the first of its causes that {@code test} accepts.
+	 * @param failure the exception, may be null
+	 * @param test what to look for
+	 * @return the exception found, or null
+	 */
+	public static Throwable find(Throwable failure, Predicate<Throwable> test) {
+		Throwable cause = failure;
+		for (int depth = 0; cause != null && depth < MAX_DEPTH; depth++, cause = cause.getCause()) {
+			if (test.test(cause)) {
+				return cause;
+			}
+		}
+		return null;
+	}
+
+	/**
+	 * Returns whether {@code failure} or one of its causes is what {@code test} accepts.
+	 * @param failure the exception, may be null
+	 * @param test what to look for
+	 * @return whether one is
+	 */
+	public static boolean anyMatch(Throwable failure, Predicate<Throwable> test) {
+		return find(failure, test) != null;
+	}
+
+}
