@@ -88,20 +88,19 @@ public class JobRunner {
 
 	/**
 	 * Asks a running execution to stop after its current chunk, in whichever process runs
-	 * it. An execution whose process died (SIGKILL, a lost node) would never notice, and
-	 * would show STOPPING until the next run of its command: when no process holds the
-	 * guard of its job and scope, none runs it, and it is marked FAILED at once, as that
-	 * next run would, to be resumed where it stopped.
+	 * it. An execution whose process died (SIGKILL, a lost node) would never notice: when
+	 * no process holds the guard of its job and scope, none runs it, and it is marked
+	 * FAILED at once, as the next run of its command would, to be resumed where it
+	 * stopped.
 	 * @param execution a running execution (STARTING, STARTED or STOPPING)
-	 * @return the execution as it is now: STOPPING, or FAILED when its process was gone
+	 * @return the execution as it is now: asked to stop, or FAILED when its process was
+	 * gone
 	 */
 	public JobExecution stop(JobExecution execution) throws Exception {
 		String job = execution.getJobInstance().getJobName();
 		try (JobRunGuard.Held held = this.guard.tryAcquire(job, scope(parameters(execution.getJobParameters())))) {
 			if (held != null) {
-				logger.warn("{} execution {} is marked {} but its process is gone; marking it FAILED", job,
-						execution.getId(), execution.getStatus());
-				return this.jobOperator.recover(execution);
+				return recoverDead(execution);
 			}
 		}
 		this.jobOperator.stop(execution);
@@ -205,15 +204,23 @@ public class JobRunner {
 			if (sameParameters(last.getJobParameters(), parameters)) {
 				if (last.isRunning()) {
 					// the guard is held: no live process runs this execution
-					logger.warn("{} execution {} is marked {} but its process is gone; marking it FAILED", jobName,
-							last.getId(), last.getStatus());
-					last = this.jobOperator.recover(last);
+					last = recoverDead(last);
 				}
 				BatchStatus status = last.getStatus();
 				return (status == BatchStatus.FAILED || status == BatchStatus.STOPPED) ? last : null;
 			}
 		}
 		return null;
+	}
+
+	/**
+	 * Marks FAILED an execution still marked running that no process runs: the caller
+	 * holds the guard of its job and scope.
+	 */
+	private JobExecution recoverDead(JobExecution execution) {
+		logger.warn("{} execution {} is marked {} but its process is gone; marking it FAILED",
+				execution.getJobInstance().getJobName(), execution.getId(), execution.getStatus());
+		return this.jobOperator.recover(execution);
 	}
 
 	private static boolean sameParameters(JobParameters actual, Map<String, String> expected) {
