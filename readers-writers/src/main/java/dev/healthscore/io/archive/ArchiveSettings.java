@@ -7,7 +7,8 @@ import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 /**
  * Where and how archives are written: bucket and prefix, file, row group and upload part
  * sizes, compression and server-side encryption. Memory used by an export is about one
- * row group plus one part, whatever the partition size.
+ * row group plus two parts (one filling while the other uploads), whatever the partition
+ * size.
  *
  * @param bucket the S3 bucket
  * @param prefix the key prefix before {@code <table>/month=yyyy-MM/}, without leading or

@@ -1,7 +1,11 @@
 package dev.healthscore.io.s3;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.AfterAll;
@@ -72,7 +76,12 @@ class S3OutputStreamIntegrationTests {
 		S3OutputStream out = new S3OutputStream(s3, location, S3OutputStream.MIN_PART_SIZE,
 				ServerSideEncryption.BUCKET_DEFAULT);
 		byte[] data = randomBytes(3 * S3OutputStream.MIN_PART_SIZE);
-		assertThatIOException().isThrownBy(() -> out.write(data, 0, data.length))
+		// part 2 fails on the uploader's thread: the next part boundary (here, the last
+		// part at close) throws it
+		assertThatIOException().isThrownBy(() -> {
+			out.write(data, 0, data.length);
+			out.close();
+		})
 			.withMessage("Cannot upload part 2 of s3://faults/failed/object.bin")
 			.withRootCauseInstanceOf(SdkClientException.class);
 		assertThatIOException().isThrownBy(() -> out.write(1))
@@ -106,7 +115,7 @@ class S3OutputStreamIntegrationTests {
 	}
 
 	@Test
-	void partUploadInterruptedInFlightAbortsUpload() {
+	void partUploadInterruptedInTheSdkAbortsUpload() {
 		S3Client s3 = mock(S3Client.class, delegatesTo(real));
 		AtomicInteger parts = new AtomicInteger();
 		doAnswer((invocation) -> {
@@ -121,16 +130,73 @@ class S3OutputStreamIntegrationTests {
 		S3OutputStream out = new S3OutputStream(s3, new S3Location(BUCKET, "interrupted-part/object.bin"),
 				S3OutputStream.MIN_PART_SIZE, ServerSideEncryption.BUCKET_DEFAULT);
 		byte[] data = randomBytes(3 * S3OutputStream.MIN_PART_SIZE);
+		assertThatIOException().isThrownBy(() -> {
+			out.write(data, 0, data.length);
+			out.close();
+		})
+			.withMessage("Cannot upload part 2 of s3://faults/interrupted-part/object.bin")
+			.withRootCauseInstanceOf(AbortedException.class);
+		// the interrupt was the uploader thread's, not the writer's
+		assertThat(Thread.currentThread().isInterrupted()).isFalse();
+		assertThat(real.listMultipartUploads((request) -> request.bucket(BUCKET).prefix("interrupted-part/")).uploads())
+			.isEmpty();
+	}
+
+	@Test
+	void writerInterruptedWhileAPartUploadsStopsThePartAndAbortsUpload() throws Exception {
+		S3Client s3 = mock(S3Client.class, delegatesTo(real));
+		CountDownLatch partTwoStarted = new CountDownLatch(1);
+		AtomicBoolean partTwoInterrupted = new AtomicBoolean();
+		doAnswer((invocation) -> {
+			if (invocation.getArgument(0, UploadPartRequest.class).partNumber() == 2) {
+				partTwoStarted.countDown();
+				try {
+					new CountDownLatch(1).await(); // a request that hangs until
+													// interrupted
+				}
+				catch (InterruptedException ex) {
+					partTwoInterrupted.set(true);
+					throw AbortedException.create("Thread was interrupted");
+				}
+			}
+			return real.uploadPart(invocation.getArgument(0, UploadPartRequest.class),
+					invocation.getArgument(1, RequestBody.class));
+		}).when(s3).uploadPart(any(UploadPartRequest.class), any(RequestBody.class));
+		S3OutputStream out = new S3OutputStream(s3, new S3Location(BUCKET, "interrupted-writer/object.bin"),
+				S3OutputStream.MIN_PART_SIZE, ServerSideEncryption.BUCKET_DEFAULT);
+		out.write(randomBytes(2 * S3OutputStream.MIN_PART_SIZE + 1)); // part 2 is in
+																		// flight
+		assertThat(partTwoStarted.await(30, TimeUnit.SECONDS)).isTrue();
+		// a job stopped by interrupting its thread while the writer waits for part 2
+		Thread.currentThread().interrupt();
 		try {
-			assertThatIOException().isThrownBy(() -> out.write(data, 0, data.length))
-				.withMessage("Cannot upload part 2 of s3://faults/interrupted-part/object.bin");
+			assertThatExceptionOfType(InterruptedIOException.class)
+				.isThrownBy(() -> out.write(randomBytes(S3OutputStream.MIN_PART_SIZE)))
+				.withMessage("Interrupted while uploading part 2 of s3://faults/interrupted-writer/object.bin");
 			assertThat(Thread.currentThread().isInterrupted()).isTrue();
 		}
 		finally {
 			Thread.interrupted();
 		}
-		assertThat(real.listMultipartUploads((request) -> request.bucket(BUCKET).prefix("interrupted-part/")).uploads())
+		assertThat(partTwoInterrupted).isTrue();
+		verify(s3, times(1)).abortMultipartUpload(any(AbortMultipartUploadRequest.class));
+		assertThat(
+				real.listMultipartUploads((request) -> request.bucket(BUCKET).prefix("interrupted-writer/")).uploads())
 			.isEmpty();
+	}
+
+	@Test
+	void partsUploadedWhileTheNextIsWrittenMakeTheObjectInOrder() throws IOException {
+		S3Location location = new S3Location(BUCKET, "parts/object.bin");
+		byte[] data = randomBytes(4 * S3OutputStream.MIN_PART_SIZE + 12345);
+		try (S3OutputStream out = new S3OutputStream(real, location, S3OutputStream.MIN_PART_SIZE,
+				ServerSideEncryption.BUCKET_DEFAULT)) {
+			for (int offset = 0; offset < data.length; offset += 100_003) {
+				out.write(data, offset, Math.min(100_003, data.length - offset));
+			}
+		}
+		byte[] read = real.getObjectAsBytes((request) -> request.bucket(BUCKET).key(location.key())).asByteArray();
+		assertThat(read).isEqualTo(data);
 	}
 
 	@Test
