@@ -11,8 +11,9 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 import org.slf4j.Logger;
@@ -46,6 +47,9 @@ public final class S3OutputStream extends OutputStream {
 
 	/** How long {@link #abort()} waits for an interrupted part request to end. */
 	private static final long PART_STOP_SECONDS = 30;
+
+	/** How long the uploader's thread waits for a next part before it ends. */
+	private static final long UPLOADER_IDLE_SECONDS = 30;
 
 	private static final Logger logger = LoggerFactory.getLogger(S3OutputStream.class);
 
@@ -248,11 +252,16 @@ public final class S3OutputStream extends OutputStream {
 		this.spare = part;
 		this.buffered = 0;
 		if (this.uploader == null) {
-			this.uploader = Executors.newSingleThreadExecutor((task) -> {
-				Thread thread = new Thread(task, "s3-part-upload");
-				thread.setDaemon(true);
-				return thread;
-			});
+			// one thread, which ends when idle: a stream its caller forgets to close
+			// or abort leaves no thread behind
+			ThreadPoolExecutor uploader = new ThreadPoolExecutor(1, 1, UPLOADER_IDLE_SECONDS, TimeUnit.SECONDS,
+					new LinkedBlockingQueue<>(), (task) -> {
+						Thread thread = new Thread(task, "s3-part-upload");
+						thread.setDaemon(true);
+						return thread;
+					});
+			uploader.allowCoreThreadTimeOut(true);
+			this.uploader = uploader;
 		}
 		this.inFlightPartNumber = partNumber;
 		this.inFlight = this.uploader.submit(() -> uploadPart(partNumber, part, length));
