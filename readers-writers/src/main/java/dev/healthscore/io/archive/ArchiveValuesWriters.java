@@ -1,5 +1,6 @@
 package dev.healthscore.io.archive;
 
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -105,8 +106,7 @@ final class ArchiveValuesWriters implements ValuesWriterFactory {
 		/** The id of {@link #lastValue}, or -1 when none is known. */
 		private int lastId = -1;
 
-		private boolean grown = true;
-
+		/** What the dictionary says about falling back, asked again when it changes. */
 		private boolean fallBack;
 
 		RepeatedLongDictionaryWriter(int maxDictionaryBytes, ByteBufferAllocator allocator) {
@@ -125,7 +125,7 @@ final class ArchiveValuesWriters implements ValuesWriterFactory {
 			if (id == null) {
 				id = size; // the dictionary gives a new value the next id
 				this.ids.put(value, id);
-				this.grown = true;
+				this.fallBack = super.shouldFallBack();
 			}
 			this.lastValue = value;
 			this.lastId = id;
@@ -133,10 +133,6 @@ final class ArchiveValuesWriters implements ValuesWriterFactory {
 
 		@Override
 		public boolean shouldFallBack() {
-			if (this.grown) {
-				this.fallBack = super.shouldFallBack();
-				this.grown = false;
-			}
 			return this.fallBack;
 		}
 
@@ -145,7 +141,7 @@ final class ArchiveValuesWriters implements ValuesWriterFactory {
 			super.clearDictionaryContent();
 			this.ids.clear();
 			this.lastId = -1;
-			this.grown = true;
+			this.fallBack = super.shouldFallBack();
 		}
 
 	}
@@ -168,8 +164,7 @@ final class ArchiveValuesWriters implements ValuesWriterFactory {
 
 		private int next;
 
-		private boolean grown = true;
-
+		/** What the dictionary says about falling back, asked again when it changes. */
 		private boolean fallBack;
 
 		RepeatedBinaryDictionaryWriter(int maxDictionaryBytes, ByteBufferAllocator allocator) {
@@ -190,7 +185,7 @@ final class ArchiveValuesWriters implements ValuesWriterFactory {
 			if (id == null) {
 				id = size; // the dictionary gives a new value the next id
 				this.ids.put(value.copy(), id);
-				this.grown = true;
+				this.fallBack = super.shouldFallBack();
 			}
 			if (!value.isBackingBytesReused()) { // its bytes cannot change later
 				this.recent[this.next] = value;
@@ -201,10 +196,6 @@ final class ArchiveValuesWriters implements ValuesWriterFactory {
 
 		@Override
 		public boolean shouldFallBack() {
-			if (this.grown) {
-				this.fallBack = super.shouldFallBack();
-				this.grown = false;
-			}
 			return this.fallBack;
 		}
 
@@ -212,8 +203,8 @@ final class ArchiveValuesWriters implements ValuesWriterFactory {
 		protected void clearDictionaryContent() {
 			super.clearDictionaryContent();
 			this.ids.clear();
-			java.util.Arrays.fill(this.recent, null);
-			this.grown = true;
+			Arrays.fill(this.recent, null);
+			this.fallBack = super.shouldFallBack();
 		}
 
 	}
