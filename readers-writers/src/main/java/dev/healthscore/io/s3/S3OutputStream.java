@@ -205,8 +205,9 @@ public final class S3OutputStream extends OutputStream {
 			// would fail the abort request before it is sent: clear it meanwhile
 			boolean interrupted = Thread.interrupted();
 			try {
-				// a part still uploading could otherwise land after the abort
-				stopPartInFlight();
+				// a part still uploading could otherwise land after the abort; an
+				// interrupt that cuts this wait short is restored after the request too
+				interrupted |= stopPartInFlight();
 				this.s3.abortMultipartUpload(AbortMultipartUploadRequest.builder()
 					.bucket(this.location.bucket())
 					.key(this.location.key())
@@ -293,10 +294,14 @@ public final class S3OutputStream extends OutputStream {
 		}
 	}
 
-	/** Interrupts the part in flight, if any, and waits until its request has ended. */
-	private void stopPartInFlight() {
+	/**
+	 * Interrupts the part in flight, if any, and waits until its request has ended.
+	 * @return whether this thread was interrupted while waiting (its interrupt status is
+	 * left cleared, for the caller to restore)
+	 */
+	private boolean stopPartInFlight() {
 		if (this.inFlight == null) {
-			return;
+			return false;
 		}
 		this.inFlight.cancel(true);
 		this.inFlight = null;
@@ -308,8 +313,9 @@ public final class S3OutputStream extends OutputStream {
 			}
 		}
 		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
+			return true;
 		}
+		return false;
 	}
 
 	private void stopUploader() {

@@ -186,6 +186,59 @@ class S3OutputStreamIntegrationTests {
 	}
 
 	@Test
+	void abortInterruptedWhileWaitingForThePartInFlightStillAbortsUploadAndKeepsTheInterrupt() throws Exception {
+		S3Client s3 = mock(S3Client.class, delegatesTo(real));
+		CountDownLatch partTwoStarted = new CountDownLatch(1);
+		doAnswer((invocation) -> {
+			if (invocation.getArgument(0, UploadPartRequest.class).partNumber() == 2) {
+				partTwoStarted.countDown();
+				// a request blocked in a socket write, which an interrupt does not end
+				long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+				while (System.nanoTime() < end) {
+					try {
+						Thread.sleep(50);
+					}
+					catch (InterruptedException ex) {
+						// ignored, as a blocking socket write ignores it
+					}
+				}
+				throw AbortedException.create("Thread was interrupted");
+			}
+			return real.uploadPart(invocation.getArgument(0, UploadPartRequest.class),
+					invocation.getArgument(1, RequestBody.class));
+		}).when(s3).uploadPart(any(UploadPartRequest.class), any(RequestBody.class));
+		S3OutputStream out = new S3OutputStream(s3, new S3Location(BUCKET, "interrupted-abort/object.bin"),
+				S3OutputStream.MIN_PART_SIZE, ServerSideEncryption.BUCKET_DEFAULT);
+		out.write(randomBytes(2 * S3OutputStream.MIN_PART_SIZE + 1)); // part 2 is in
+																		// flight
+		assertThat(partTwoStarted.await(30, TimeUnit.SECONDS)).isTrue();
+		// a job stopped by interrupting its thread while abort waits for part 2 to stop
+		Thread writer = Thread.currentThread();
+		Thread interrupter = new Thread(() -> {
+			try {
+				Thread.sleep(500);
+			}
+			catch (InterruptedException ex) {
+				return;
+			}
+			writer.interrupt();
+		});
+		interrupter.start();
+		try {
+			out.abort();
+			assertThat(Thread.currentThread().isInterrupted()).isTrue();
+		}
+		finally {
+			Thread.interrupted();
+			interrupter.join();
+		}
+		verify(s3, times(1)).abortMultipartUpload(any(AbortMultipartUploadRequest.class));
+		assertThat(
+				real.listMultipartUploads((request) -> request.bucket(BUCKET).prefix("interrupted-abort/")).uploads())
+			.isEmpty();
+	}
+
+	@Test
 	void partsUploadedWhileTheNextIsWrittenMakeTheObjectInOrder() throws IOException {
 		S3Location location = new S3Location(BUCKET, "parts/object.bin");
 		byte[] data = randomBytes(4 * S3OutputStream.MIN_PART_SIZE + 12345);
