@@ -102,6 +102,8 @@ final class RollingArchiveWriter implements AutoCloseable {
 
 	private void closeFile() throws IOException {
 		this.writer.close();
+		// only now that the footer is written: an object without one is never completed
+		this.file.stream().close();
 		long bytes = this.file.stream().position();
 		// the content checksum comes from verification, which reads the file back
 		this.files.add(new ArchiveFile(this.file.stream().location().key(), this.rowsInFile, bytes, null,

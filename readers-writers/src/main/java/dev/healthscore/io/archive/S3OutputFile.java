@@ -11,7 +11,8 @@ import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * A Parquet {@link OutputFile} that streams to one S3 object through
- * {@link S3OutputStream}.
+ * {@link S3OutputStream}. Closing the Parquet stream leaves the upload open: the caller
+ * completes it ({@code stream().close()}) after the Parquet writer closed, or aborts it.
  */
 final class S3OutputFile implements OutputFile {
 
@@ -61,9 +62,14 @@ final class S3OutputFile implements OutputFile {
 				target.write(bytes, offset, length);
 			}
 
+			/**
+			 * Does not complete the upload: parquet-java closes the stream in a
+			 * {@code finally} even when writing the footer failed, which would complete
+			 * an object without one. The caller completes it with {@link #stream()} once
+			 * the Parquet writer closed without error, or aborts it.
+			 */
 			@Override
-			public void close() throws IOException {
-				target.close();
+			public void close() {
 			}
 
 		};
