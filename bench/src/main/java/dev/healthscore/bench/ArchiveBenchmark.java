@@ -319,6 +319,8 @@ public final class ArchiveBenchmark {
 
 		private final Map<ArchiveState, Long> s3ServerCpuNanos = new EnumMap<>(ArchiveState.class);
 
+		private final Map<ArchiveState, Double> postgresCpuSeconds = new EnumMap<>(ArchiveState.class);
+
 		StepTimes(ArchiveTable table, YearMonth month) {
 			this.table = table;
 			this.month = month;
@@ -330,6 +332,7 @@ public final class ArchiveBenchmark {
 				this.nanos.put(state, System.nanoTime());
 				this.cpuNanos.put(state, processCpuNanos());
 				this.s3ServerCpuNanos.put(state, s3ServerCpuNanos());
+				this.postgresCpuSeconds.put(state, PostgresCpu.seconds());
 			}
 		}
 
@@ -348,6 +351,13 @@ public final class ArchiveBenchmark {
 		 */
 		double s3ServerCpuSeconds(ArchiveState from, ArchiveState to) {
 			return (this.s3ServerCpuNanos.get(to) - this.s3ServerCpuNanos.get(from)) / 1e9;
+		}
+
+		/**
+		 * CPU time of the PostgreSQL processes between two states (NaN where unknown).
+		 */
+		double postgresCpuSeconds(ArchiveState from, ArchiveState to) {
+			return this.postgresCpuSeconds.get(to) - this.postgresCpuSeconds.get(from);
 		}
 
 		/** The CPU time of the S3 server's live threads (S3Proxy's Jetty pool). */

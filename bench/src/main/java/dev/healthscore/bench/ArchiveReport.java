@@ -42,19 +42,26 @@ record ArchiveReport(int users, long rows, double loadAverage, BenchDatabase.Cop
 		System.out.printf(Locale.ROOT, "data:             %,d users x 31 days; %s holds %,d rows%n", this.users,
 				this.manifest.sourcePartition(), this.rows);
 		System.out.printf(Locale.ROOT,
-				"COPY binary out:  %.2f s best of 2 (%,.0f rows/s, %.1f MiB at %.1f MiB/s), the partition as stored%n",
+				"COPY binary out:  %.2f s best of 2 (%,.0f rows/s, %.1f MiB at %.1f MiB/s), the partition as stored;"
+						+ " %.2f s CPU of PostgreSQL%n",
 				this.copy.seconds(), this.copy.rows() / this.copy.seconds(), this.copy.bytes() / MIB,
-				this.copy.bytes() / MIB / this.copy.seconds());
+				this.copy.bytes() / MIB / this.copy.seconds(), this.copy.postgresCpuSeconds());
 		System.out.printf(Locale.ROOT,
 				"COPY by user out: %.2f s (%,.0f rows/s), the export's query: ORDER BY user_id after a sequential"
-						+ " scan; first row after %.2f s%n",
-				this.sorted.seconds(), this.sorted.rows() / this.sorted.seconds(), this.sorted.firstRowSeconds());
+						+ " scan; first row after %.2f s; %.2f s CPU of PostgreSQL%n",
+				this.sorted.seconds(), this.sorted.rows() / this.sorted.seconds(), this.sorted.firstRowSeconds(),
+				this.sorted.postgresCpuSeconds());
+		double exportCpu = this.steps.cpuSeconds(ArchiveState.EXPORTING, ArchiveState.EXPORTED);
+		double exportPostgresCpu = this.steps.postgresCpuSeconds(ArchiveState.EXPORTING, ArchiveState.EXPORTED);
 		System.out.printf(Locale.ROOT,
 				"archive export:   %.2f s, %,.0f rows/s, %.1f MiB/s of Parquet (%.1f MiB/s of COPY input);"
-						+ " %.2f s CPU of this JVM (%.2f s of it the in-process S3 server's)%n",
+						+ " %.2f s CPU of this JVM (%.2f s of it the in-process S3 server's), %.2f s of PostgreSQL:"
+						+ " %.0f%% of %d cores busy%n",
 				export, this.manifest.rows() / export, this.manifest.bytes() / MIB / export,
-				this.copy.bytes() / MIB / export, this.steps.cpuSeconds(ArchiveState.EXPORTING, ArchiveState.EXPORTED),
-				this.steps.s3ServerCpuSeconds(ArchiveState.EXPORTING, ArchiveState.EXPORTED));
+				this.copy.bytes() / MIB / export, exportCpu,
+				this.steps.s3ServerCpuSeconds(ArchiveState.EXPORTING, ArchiveState.EXPORTED), exportPostgresCpu,
+				100 * (exportCpu + exportPostgresCpu) / (export * Runtime.getRuntime().availableProcessors()),
+				Runtime.getRuntime().availableProcessors());
 		System.out.printf(Locale.ROOT, "  files:          %d, %.1f MiB in all, %s compression: %s%n",
 				this.manifest.files().size(), this.manifest.bytes() / MIB, this.manifest.compression(),
 				this.manifest.files()

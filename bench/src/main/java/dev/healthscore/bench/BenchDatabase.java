@@ -67,12 +67,13 @@ final class BenchDatabase implements AutoCloseable {
 				statement.execute(setting);
 			}
 			CountingStream out = new CountingStream();
+			double postgresCpu = PostgresCpu.seconds();
 			long started = System.nanoTime();
 			long rows = connection.unwrap(PGConnection.class)
 				.getCopyAPI()
 				.copyOut("COPY (" + query + ") TO STDOUT (FORMAT binary)", out);
 			return new CopyResult(rows, out.bytes, (System.nanoTime() - started) / 1e9,
-					(out.firstByteNanos - started) / 1e9);
+					(out.firstByteNanos - started) / 1e9, PostgresCpu.seconds() - postgresCpu);
 		}
 	}
 
@@ -81,8 +82,11 @@ final class BenchDatabase implements AutoCloseable {
 		this.cluster.close();
 	}
 
-	/** What a COPY out transferred, how long it took, and when its first row came. */
-	record CopyResult(long rows, long bytes, double seconds, double firstRowSeconds) {
+	/**
+	 * What a COPY out transferred, how long it took, when its first row came, and the CPU
+	 * seconds PostgreSQL spent meanwhile (NaN where unknown).
+	 */
+	record CopyResult(long rows, long bytes, double seconds, double firstRowSeconds, double postgresCpuSeconds) {
 
 	}
 
