@@ -5,14 +5,22 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32;
 
 import javax.sql.DataSource;
 
+import org.postgresql.PGConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
+import org.springframework.util.Assert;
 
 /**
  * A database-level guard that lets one run of a job at a time through, whoever starts it
@@ -34,15 +42,40 @@ public class JobRunGuard {
 	private static final Logger logger = LoggerFactory.getLogger(JobRunGuard.class);
 
 	/** First half of every lock key: "HSCR" in ASCII, so our locks are recognisable. */
-	private static final int NAMESPACE = 0x48534352;
+	static final int NAMESPACE = 0x48534352;
 
 	/** The scope of a run over all of a job's work. */
 	public static final String ALL = "all";
 
+	/** How long a check of the guard's session waits for the database. */
+	private static final int VALID_TIMEOUT_SECONDS = 5;
+
 	private final DataSource dataSource;
 
-	public JobRunGuard(DataSource dataSource) {
+	private final Duration heartbeat;
+
+	/**
+	 * Creates a guard whose held runs check their session every
+	 * {@code healthscore.guard.heartbeat-interval}.
+	 * @param dataSource the primary
+	 * @param heartbeat how often a held guard checks that its session is alive, see
+	 * {@link Held#watch}; zero for never
+	 */
+	@Autowired
+	public JobRunGuard(DataSource dataSource,
+			@Value("${healthscore.guard.heartbeat-interval:30s}") Duration heartbeat) {
+		Assert.isTrue(!heartbeat.isNegative(),
+				() -> "Invalid healthscore.guard.heartbeat-interval, must not be negative: " + heartbeat);
 		this.dataSource = dataSource;
+		this.heartbeat = heartbeat;
+	}
+
+	/**
+	 * Creates a guard whose held runs never check their session.
+	 * @param dataSource the primary
+	 */
+	public JobRunGuard(DataSource dataSource) {
+		this(dataSource, Duration.ZERO);
 	}
 
 	/**
@@ -51,20 +84,27 @@ public class JobRunGuard {
 	 * run holds it
 	 */
 	public Held tryAcquire(String job, String scope) throws SQLException {
+		Connection connection = take(job, scope);
+		return (connection != null) ? new Held(this, job, scope, connection) : null;
+	}
+
+	/**
+	 * Takes the locks of {@code job} in {@code scope} on a new session.
+	 * @return its connection, or null (and none left open) when another run holds them
+	 */
+	private Connection take(String job, String scope) throws SQLException {
 		int all = key(job + "/" + ALL);
 		Connection connection = this.dataSource.getConnection();
 		try {
 			connection.setAutoCommit(true);
 			if (ALL.equals(scope)) {
 				if (advisory(connection, "pg_try_advisory_lock", all)) {
-					return new Held(job, scope, connection, new String[] { "pg_advisory_unlock" }, new int[] { all });
+					return connection;
 				}
 			}
 			else if (advisory(connection, "pg_try_advisory_lock_shared", all)) {
-				int own = key(job + "/" + scope);
-				if (advisory(connection, "pg_try_advisory_lock", own)) {
-					return new Held(job, scope, connection,
-							new String[] { "pg_advisory_unlock", "pg_advisory_unlock_shared" }, new int[] { own, all });
+				if (advisory(connection, "pg_try_advisory_lock", key(job + "/" + scope))) {
+					return connection;
 				}
 				advisory(connection, "pg_advisory_unlock_shared", all);
 			}
@@ -75,6 +115,19 @@ public class JobRunGuard {
 		}
 		connection.close();
 		return null;
+	}
+
+	/**
+	 * Releases the locks of {@code job} in {@code scope} on their session.
+	 * @return whether every one of them was held
+	 */
+	private static boolean release(Connection connection, String job, String scope) throws SQLException {
+		int all = key(job + "/" + ALL);
+		if (ALL.equals(scope)) {
+			return advisory(connection, "pg_advisory_unlock", all);
+		}
+		boolean own = advisory(connection, "pg_advisory_unlock", key(job + "/" + scope));
+		return advisory(connection, "pg_advisory_unlock_shared", all) && own;
 	}
 
 	private static boolean advisory(Connection connection, String function, int key) throws SQLException {
@@ -88,7 +141,14 @@ public class JobRunGuard {
 		}
 	}
 
-	private static int key(String name) {
+	/**
+	 * Returns the second half of the advisory lock key of a job's scope: the lock is
+	 * {@code classid = 0x48534352} and {@code objid} = this key as an unsigned number in
+	 * {@code pg_locks}.
+	 * @param name {@code <job>/<scope>}
+	 * @return the key
+	 */
+	static int key(String name) {
 		CRC32 crc = new CRC32();
 		crc.update(name.getBytes(StandardCharsets.UTF_8));
 		return (int) crc.getValue();
@@ -98,42 +158,173 @@ public class JobRunGuard {
 	 * A guard held by this process; closing it lets the next run through. Closing never
 	 * throws: the run it guarded has ended by then, and its outcome (and exit code) is
 	 * what the caller reports. A session that ended before the run did (a dropped
-	 * connection, a restarted primary) took its locks with it; closing then says so in
-	 * the log.
+	 * connection, a restarted primary) took its locks with it: {@link #watch} notices
+	 * within a heartbeat and takes them again, or stops the run when another run took
+	 * them first; without a watch, closing says so in the log.
 	 */
 	public static final class Held implements AutoCloseable {
+
+		private final JobRunGuard guard;
 
 		private final String job;
 
 		private final String scope;
 
-		private final Connection connection;
+		/** The session holding the locks; null after it was lost, until taken again. */
+		private Connection connection;
 
-		private final String[] unlocks;
+		/** The backend process of {@link #connection}'s session, or of the last one. */
+		private int pid;
 
-		private final int[] keys;
+		private ScheduledExecutorService watcher;
+
+		private boolean lost;
 
 		private boolean closed;
 
-		private Held(String job, String scope, Connection connection, String[] unlocks, int[] keys) {
+		private Held(JobRunGuard guard, String job, String scope, Connection connection) {
+			this.guard = guard;
 			this.job = job;
 			this.scope = scope;
 			this.connection = connection;
-			this.unlocks = unlocks;
-			this.keys = keys;
+			this.pid = pid(connection);
+		}
+
+		/**
+		 * Checks every heartbeat, until closed, that the guard's session is alive. When
+		 * it ended, the guard is taken again on a new session if no other run holds it
+		 * (no other run can be running then); when another run took it meanwhile, this
+		 * run is no longer alone, and {@code onLost} is called, once, to stop it. Does
+		 * nothing when the guard's heartbeat is zero.
+		 * @param onLost what stops this run
+		 */
+		public synchronized void watch(Runnable onLost) {
+			if (this.closed || this.watcher != null || this.guard.heartbeat.isZero()) {
+				return;
+			}
+			this.watcher = Executors.newSingleThreadScheduledExecutor((task) -> {
+				Thread thread = new Thread(task, "job-guard-" + this.job);
+				thread.setDaemon(true);
+				return thread;
+			});
+			long millis = Math.max(1, this.guard.heartbeat.toMillis());
+			this.watcher.scheduleWithFixedDelay(() -> check(onLost), millis, millis, TimeUnit.MILLISECONDS);
+		}
+
+		private void check(Runnable onLost) {
+			synchronized (this) {
+				if (this.closed || this.lost || alive()) {
+					return;
+				}
+				Connection again;
+				try {
+					again = this.guard.take(this.job, this.scope);
+				}
+				catch (SQLException | RuntimeException ex) {
+					logger.warn(
+							"The guard of {} ({}) lost its database session and cannot take it again yet ({});"
+									+ " trying again in {}",
+							this.job, this.scope, ex.getMessage(), this.guard.heartbeat);
+					return;
+				}
+				if (again != null) {
+					this.connection = again;
+					this.pid = pid(again);
+					logger.warn("The guard of {} ({}) lost its database session and took its locks again on a new"
+							+ " one: no other run of the job holds them", this.job, this.scope);
+					return;
+				}
+				if (heldByEndedSession()) {
+					logger.warn("The guard of {} ({}) lost its database session, which still holds its locks while"
+							+ " it ends; trying again in {}", this.job, this.scope, this.guard.heartbeat);
+					return;
+				}
+				this.lost = true;
+				this.watcher.shutdown();
+			}
+			logger.error("The guard of {} ({}) lost its database session and another run of the job took it"
+					+ " meanwhile: stopping this run after its current chunk", this.job, this.scope);
+			try {
+				onLost.run();
+			}
+			catch (RuntimeException ex) {
+				logger.error("Could not stop the run of {} ({}) whose guard was lost", this.job, this.scope, ex);
+			}
+		}
+
+		/**
+		 * Whether the session holding the locks is alive. When it is not, its connection
+		 * is aborted, not returned to the pool: a session that was only slow to answer
+		 * ends with it, and its locks.
+		 */
+		private boolean alive() {
+			if (this.connection == null) {
+				return false;
+			}
+			try {
+				if (this.connection.isValid(VALID_TIMEOUT_SECONDS)) {
+					return true;
+				}
+			}
+			catch (SQLException ex) {
+				// not alive either
+			}
+			try {
+				this.connection.abort(Runnable::run);
+				this.connection.close(); // back to the pool, which sees it is closed
+			}
+			catch (SQLException | RuntimeException ex) {
+				// ended either way
+			}
+			this.connection = null;
+			return false;
+		}
+
+		/**
+		 * Whether the ended session's backend still holds an advisory lock (it may not
+		 * have noticed yet that its connection is gone); true when that cannot be told.
+		 */
+		private boolean heldByEndedSession() {
+			try (Connection connection = this.guard.dataSource.getConnection();
+					PreparedStatement ps = connection.prepareStatement(
+							"SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = ? AND granted)")) {
+				ps.setInt(1, this.pid);
+				try (ResultSet rs = ps.executeQuery()) {
+					rs.next();
+					return rs.getBoolean(1);
+				}
+			}
+			catch (SQLException ex) {
+				return true;
+			}
+		}
+
+		private static int pid(Connection connection) {
+			try {
+				return connection.unwrap(PGConnection.class).getBackendPID();
+			}
+			catch (SQLException ex) {
+				return 0;
+			}
 		}
 
 		@Override
-		public void close() {
+		public synchronized void close() {
 			if (this.closed) {
 				return;
 			}
 			this.closed = true;
+			if (this.watcher != null) {
+				this.watcher.shutdownNow();
+			}
+			if (this.connection == null) {
+				logger.warn("The guard of {} ({}) was lost before its run ended: its database session ended,"
+						+ " and another run of the job may have started meanwhile", this.job, this.scope);
+				return;
+			}
 			try {
-				for (int i = 0; i < this.keys.length; i++) {
-					if (!advisory(this.connection, this.unlocks[i], this.keys[i])) {
-						logger.warn("The guard of {} ({}) was no longer held when its run ended", this.job, this.scope);
-					}
+				if (!release(this.connection, this.job, this.scope)) {
+					logger.warn("The guard of {} ({}) was no longer held when its run ended", this.job, this.scope);
 				}
 			}
 			catch (SQLException ex) {
@@ -143,14 +334,19 @@ public class JobRunGuard {
 						this.job, this.scope, ex.getMessage());
 			}
 			finally {
-				try {
-					this.connection.close();
-				}
-				catch (SQLException ex) {
-					logger.warn("Could not close the connection of the guard of {} ({}): {}", this.job, this.scope,
-							ex.getMessage());
-				}
+				closeQuietly();
 			}
+		}
+
+		private void closeQuietly() {
+			try {
+				this.connection.close();
+			}
+			catch (SQLException ex) {
+				logger.warn("Could not close the connection of the guard of {} ({}): {}", this.job, this.scope,
+						ex.getMessage());
+			}
+			this.connection = null;
 		}
 
 	}

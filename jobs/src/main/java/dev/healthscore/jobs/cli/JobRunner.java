@@ -120,6 +120,8 @@ public class JobRunner {
 			}
 			Running run = new Running(job, parameters);
 			this.running.add(run);
+			// another run that took the guard after its session ended: this one stops
+			held.watch(() -> stopQuietly(run));
 			try {
 				JobExecution execution = launch.launch();
 				return new Outcome(execution, exitCode(execution));
@@ -155,17 +157,35 @@ public class JobRunner {
 	public boolean stopRunning() throws Exception {
 		boolean stopped = false;
 		for (Running run : List.copyOf(this.running)) {
-			for (Long id : this.jobOperator.getRunningExecutions(run.job())) {
-				JobExecution execution = this.jobRepository.getJobExecution(id);
-				if (execution == null || !sameParameters(execution.getJobParameters(), run.parameters())) {
-					continue;
-				}
-				logger.info("Stopping {} execution {} after its current chunk; rerun the same command to resume it",
-						run.job(), id);
-				stopped |= this.jobOperator.stop(id);
-			}
+			stopped |= stop(run);
 		}
 		return stopped;
+	}
+
+	/** Asks the executions of one run to stop after their current chunk. */
+	private boolean stop(Running run) throws Exception {
+		boolean stopped = false;
+		for (Long id : this.jobOperator.getRunningExecutions(run.job())) {
+			JobExecution execution = this.jobRepository.getJobExecution(id);
+			if (execution == null || !sameParameters(execution.getJobParameters(), run.parameters())) {
+				continue;
+			}
+			logger.info("Stopping {} execution {} after its current chunk; rerun the same command to resume it",
+					run.job(), id);
+			stopped |= this.jobOperator.stop(id);
+		}
+		return stopped;
+	}
+
+	private void stopQuietly(Running run) {
+		try {
+			if (!stop(run)) {
+				logger.warn("Found no running execution of {} to stop", run.job());
+			}
+		}
+		catch (Exception ex) {
+			logger.error("Could not stop {}", run.job(), ex);
+		}
 	}
 
 	/** The parameters of an execution as a run is given them: without its run id. */

@@ -1,6 +1,14 @@
 package dev.healthscore.jobs.cli;
 
 import java.io.IOException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
@@ -12,6 +20,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatNoException;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The guard of a job on a real PostgreSQL: shards of a job run side by side, but never
@@ -88,6 +97,89 @@ class JobRunGuardIntegrationTests {
 			assertThat(again).as("the lock went with the session").isNotNull();
 		}
 		assertThat(dataSource.getHikariPoolMXBean().getActiveConnections()).isZero();
+	}
+
+	@Test
+	void aWatchedGuardWhoseSessionEndsTakesItsLocksAgainWhenNoOtherRunHoldsThem() throws Exception {
+		JobRunGuard watched = new JobRunGuard(dataSource, Duration.ofMillis(100));
+		AtomicBoolean lost = new AtomicBoolean();
+		try (JobRunGuard.Held held = watched.tryAcquire("partitions", "all")) {
+			held.watch(() -> lost.set(true));
+			int first = holder("partitions/all");
+			terminate(first);
+			await().atMost(Duration.ofSeconds(10)).until(() -> {
+				Integer now = holderOrNull("partitions/all");
+				return now != null && now != first;
+			});
+			assertThat(guard.tryAcquire("partitions", "all")).as("held again").isNull();
+			assertThat(lost).isFalse();
+		}
+		try (JobRunGuard.Held again = guard.tryAcquire("partitions", "all")) {
+			assertThat(again).as("released when the run ended").isNotNull();
+		}
+		assertThat(dataSource.getHikariPoolMXBean().getActiveConnections()).isZero();
+	}
+
+	@Test
+	void aWatchedGuardWhoseSessionEndsStopsItsRunWhenAnotherRunTookTheLocks() throws Exception {
+		JobRunGuard watched = new JobRunGuard(dataSource, Duration.ofMillis(100));
+		CountDownLatch lost = new CountDownLatch(1);
+		int key = JobRunGuard.key("archive/all");
+		try (JobRunGuard.Held held = watched.tryAcquire("archive", "all");
+				Connection other = dataSource.getConnection()) {
+			held.watch(lost::countDown);
+			int first = holder("archive/all");
+			// another run waits for the guard, and has it the moment the session ends
+			CompletableFuture<Void> waiting = CompletableFuture
+				.runAsync(() -> advisory(other, "pg_advisory_lock", key));
+			await().atMost(Duration.ofSeconds(10))
+				.until(() -> jdbc().queryForObject(
+						"SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted", Long.class) > 0);
+			terminate(first);
+			waiting.get(10, TimeUnit.SECONDS);
+			try {
+				assertThat(lost.await(10, TimeUnit.SECONDS)).as("the run was told to stop").isTrue();
+				assertThat(holder("archive/all")).isNotEqualTo(first);
+			}
+			finally {
+				advisory(other, "pg_advisory_unlock", key);
+			}
+		}
+		try (JobRunGuard.Held again = guard.tryAcquire("archive", "all")) {
+			assertThat(again).isNotNull();
+		}
+		assertThat(dataSource.getHikariPoolMXBean().getActiveConnections()).isZero();
+	}
+
+	private static int holder(String name) {
+		Integer pid = holderOrNull(name);
+		assertThat(pid).as("the backend holding the guard of " + name).isNotNull();
+		return pid;
+	}
+
+	private static Integer holderOrNull(String name) {
+		return jdbc().query("""
+				SELECT pid FROM pg_locks
+				WHERE locktype = 'advisory' AND granted AND classid = ? AND objid::bigint = ?""",
+				(rs) -> rs.next() ? rs.getInt(1) : null, JobRunGuard.NAMESPACE,
+				Integer.toUnsignedLong(JobRunGuard.key(name)));
+	}
+
+	private static void terminate(int pid) {
+		assertThat(jdbc().queryForObject("SELECT pg_terminate_backend(?)", Boolean.class, pid)).isTrue();
+	}
+
+	private static void advisory(Connection connection, String function, int key) {
+		try (Statement statement = connection.createStatement()) {
+			statement.execute("SELECT " + function + "(" + JobRunGuard.NAMESPACE + ", " + key + ")");
+		}
+		catch (SQLException ex) {
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	private static JdbcTemplate jdbc() {
+		return new JdbcTemplate(dataSource);
 	}
 
 }

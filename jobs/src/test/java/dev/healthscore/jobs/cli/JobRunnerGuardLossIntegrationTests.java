@@ -1,0 +1,146 @@
+package dev.healthscore.jobs.cli;
+
+import java.io.IOException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import com.zaxxer.hikari.HikariDataSource;
+import dev.healthscore.jobs.HealthScoreApplication;
+import dev.healthscore.jobs.recompute.RecomputeJobConfiguration;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.batch.core.BatchStatus;
+import org.springframework.batch.core.job.Job;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A run whose guard's database session ended while another run of the job took the guard
+ * stops after its current chunk instead of running beside the other: its
+ * {@link JobRunGuard.Held#watch} tells the {@link JobRunner}.
+ */
+class JobRunnerGuardLossIntegrationTests {
+
+	private static final LocalDate LAST = LocalDate.parse("2025-03-10");
+
+	/** The advisory lock the test holds to hold the score writers up. */
+	private static final long GATE = 4343;
+
+	private static EmbeddedPostgres postgres;
+
+	private static HikariDataSource dataSource;
+
+	private static JdbcTemplate jdbc;
+
+	@BeforeAll
+	static void generate() throws IOException {
+		postgres = EmbeddedPostgres.builder().setServerConfig("fsync", "off").start();
+		dataSource = new HikariDataSource();
+		dataSource.setJdbcUrl(url());
+		dataSource.setUsername("postgres");
+		jdbc = new JdbcTemplate(dataSource);
+		assertThat(HealthScoreApplication.run("generate", "--users=40", "--days=5", "--seed=3", "--end=" + LAST,
+				"--spring.datasource.url=" + url(), "--spring.datasource.username=postgres"))
+			.isZero();
+	}
+
+	@AfterAll
+	static void stop() throws IOException {
+		dataSource.close();
+		postgres.close();
+	}
+
+	@Test
+	void aRunWhoseGuardAnotherRunTookAfterItsSessionEndedStops() throws Exception {
+		jdbc.execute(String.format(Locale.ROOT, """
+				CREATE FUNCTION gate_scores() RETURNS trigger LANGUAGE plpgsql AS $$
+				BEGIN
+					PERFORM pg_advisory_xact_lock_shared(%d);
+					RETURN NEW;
+				END $$""", GATE));
+		jdbc.execute(
+				"CREATE TRIGGER gate_scores BEFORE INSERT ON health_score FOR EACH ROW EXECUTE FUNCTION gate_scores()");
+		long guardKey = Integer.toUnsignedLong(JobRunGuard.key(RecomputeJobConfiguration.JOB_NAME + "/all"));
+		try (ConfigurableApplicationContext context = new SpringApplicationBuilder(HealthScoreApplication.class).run(
+				"--spring.datasource.url=" + url(), "--spring.datasource.username=postgres",
+				"--healthscore.recompute.chunk-size=4", "--healthscore.recompute.threads=2",
+				"--healthscore.guard.heartbeat-interval=100ms");
+				Connection gate = dataSource.getConnection();
+				Connection other = dataSource.getConnection()) {
+			sql(gate, "SELECT pg_advisory_lock(" + GATE + ")");
+			CompletableFuture<JobRunner.Outcome> outcome = CompletableFuture.supplyAsync(() -> {
+				try {
+					Job job = context.getBean(InProcessJobLauncher.class).job(RecomputeJobConfiguration.JOB_NAME);
+					return context.getBean(JobRunner.class)
+						.run(job, Map.of("from", LAST.minusDays(3).toString(), "to", LAST.toString()));
+				}
+				catch (Exception ex) {
+					throw new IllegalStateException(ex);
+				}
+			});
+			try {
+				// the run's writers wait at the gate
+				await().atMost(Duration.ofSeconds(60)).until(() -> waiting("objid = " + GATE) > 0);
+				int guardSession = jdbc.queryForObject("""
+						SELECT pid FROM pg_locks
+						WHERE locktype = 'advisory' AND granted AND classid = ? AND objid::bigint = ?""", Integer.class,
+						JobRunGuard.NAMESPACE, guardKey);
+				// another run waits for the guard, and has it the moment the session ends
+				CompletableFuture<Void> otherRun = CompletableFuture.runAsync(() -> sql(other,
+						"SELECT pg_advisory_lock(" + JobRunGuard.NAMESPACE + ", " + (int) guardKey + ")"));
+				await().atMost(Duration.ofSeconds(10)).until(() -> waiting("objid::bigint = " + guardKey) > 0);
+				assertThat(jdbc.queryForObject("SELECT pg_terminate_backend(?)", Boolean.class, guardSession)).isTrue();
+				otherRun.get(10, TimeUnit.SECONDS);
+				await().atMost(Duration.ofSeconds(10))
+					.until(() -> jdbc.queryForObject(
+							"SELECT count(*) FROM batch_job_execution WHERE status IN ('STOPPING', 'STOPPED')",
+							Long.class) > 0);
+			}
+			finally {
+				sql(gate, "SELECT pg_advisory_unlock(" + GATE + ")");
+			}
+			JobRunner.Outcome stopped = outcome.get(60, TimeUnit.SECONDS);
+			assertThat(stopped.exitCode()).isEqualTo(ExitCode.STOPPED);
+			assertThat(stopped.execution().getStatus()).isEqualTo(BatchStatus.STOPPED);
+			sql(other, "SELECT pg_advisory_unlock(" + JobRunGuard.NAMESPACE + ", " + (int) guardKey + ")");
+		}
+		finally {
+			jdbc.execute("DROP TRIGGER gate_scores ON health_score");
+			jdbc.execute("DROP FUNCTION gate_scores()");
+		}
+	}
+
+	private static long waiting(String condition) {
+		return jdbc.queryForObject(
+				"SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND " + condition,
+				Long.class);
+	}
+
+	private static void sql(Connection connection, String sql) {
+		try (Statement statement = connection.createStatement()) {
+			statement.execute(sql);
+		}
+		catch (SQLException ex) {
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	private static String url() {
+		return postgres.getJdbcUrl("postgres", "postgres");
+	}
+
+}
