@@ -6,6 +6,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.time.OffsetDateTime;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -13,7 +14,6 @@ import java.util.zip.CRC32;
 
 import javax.sql.DataSource;
 
-import org.postgresql.PGConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -173,8 +173,12 @@ public class JobRunGuard {
 		/** The session holding the locks; null after it was lost, until taken again. */
 		private Connection connection;
 
-		/** The backend process of {@link #connection}'s session, or of the last one. */
-		private int pid;
+		/**
+		 * The session of {@link #connection}, or of the last one: its backend's process
+		 * id and start time, which together tell it from a later backend that reuses the
+		 * process id.
+		 */
+		private Session session;
 
 		private ScheduledExecutorService watcher;
 
@@ -187,7 +191,7 @@ public class JobRunGuard {
 			this.job = job;
 			this.scope = scope;
 			this.connection = connection;
-			this.pid = pid(connection);
+			this.session = Session.of(connection);
 		}
 
 		/**
@@ -229,7 +233,7 @@ public class JobRunGuard {
 				}
 				if (again != null) {
 					this.connection = again;
-					this.pid = pid(again);
+					this.session = Session.of(again);
 					logger.warn("The guard of {} ({}) lost its database session and took its locks again on a new"
 							+ " one: no other run of the job holds them", this.job, this.scope);
 					return;
@@ -271,6 +275,12 @@ public class JobRunGuard {
 			}
 			try {
 				this.connection.abort(Runnable::run);
+			}
+			catch (SQLException | RuntimeException ex) {
+				logger.warn("Could not abort the connection of the guard of {} ({}): {}", this.job, this.scope,
+						ex.getMessage());
+			}
+			try {
 				this.connection.close(); // back to the pool, which sees it is closed
 			}
 			catch (SQLException | RuntimeException ex) {
@@ -285,10 +295,16 @@ public class JobRunGuard {
 		 * have noticed yet that its connection is gone); true when that cannot be told.
 		 */
 		private boolean heldByEndedSession() {
+			if (this.session == null) {
+				return true;
+			}
 			try (Connection connection = this.guard.dataSource.getConnection();
-					PreparedStatement ps = connection.prepareStatement(
-							"SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = ? AND granted)")) {
-				ps.setInt(1, this.pid);
+					PreparedStatement ps = connection.prepareStatement("""
+							SELECT EXISTS (SELECT 1 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+							               WHERE l.locktype = 'advisory' AND l.granted AND l.pid = ?
+							                 AND a.backend_start = ?)""")) {
+				ps.setInt(1, this.session.pid());
+				ps.setObject(2, this.session.started());
 				try (ResultSet rs = ps.executeQuery()) {
 					rs.next();
 					return rs.getBoolean(1);
@@ -296,15 +312,6 @@ public class JobRunGuard {
 			}
 			catch (SQLException ex) {
 				return true;
-			}
-		}
-
-		private static int pid(Connection connection) {
-			try {
-				return connection.unwrap(PGConnection.class).getBackendPID();
-			}
-			catch (SQLException ex) {
-				return 0;
 			}
 		}
 
@@ -347,6 +354,23 @@ public class JobRunGuard {
 						ex.getMessage());
 			}
 			this.connection = null;
+		}
+
+	}
+
+	/** A database session: its backend's process id and when the backend started. */
+	private record Session(int pid, OffsetDateTime started) {
+
+		/** The session of a connection, or null when it cannot be told. */
+		static Session of(Connection connection) {
+			try (PreparedStatement ps = connection
+				.prepareStatement("SELECT pid, backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid()");
+					ResultSet rs = ps.executeQuery()) {
+				return rs.next() ? new Session(rs.getInt(1), rs.getObject(2, OffsetDateTime.class)) : null;
+			}
+			catch (SQLException ex) {
+				return null;
+			}
 		}
 
 	}
