@@ -13,6 +13,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import org.springframework.batch.core.BatchStatus;
+import org.springframework.batch.core.job.AbstractJob;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.job.JobInstance;
@@ -20,9 +21,14 @@ import org.springframework.batch.core.job.parameters.JobParameter;
 import org.springframework.batch.core.job.parameters.JobParameters;
 import org.springframework.batch.core.job.parameters.JobParametersBuilder;
 import org.springframework.batch.core.launch.JobExecutionAlreadyRunningException;
+import org.springframework.batch.core.launch.JobExecutionNotRunningException;
 import org.springframework.batch.core.launch.JobOperator;
 import org.springframework.batch.core.launch.NoSuchJobException;
+import org.springframework.batch.core.listener.JobExecutionListener;
 import org.springframework.batch.core.repository.JobRepository;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.BeanPostProcessor;
+import org.springframework.context.annotation.Bean;
 import org.springframework.stereotype.Component;
 
 /**
@@ -51,6 +57,12 @@ public class JobRunner {
 	 * those other processes run of the same job (other shards).
 	 */
 	private final Set<Running> running = ConcurrentHashMap.newKeySet();
+
+	/**
+	 * The run whose job this thread is launching: the job runs in the launching thread,
+	 * and {@link #started} records its executions in it.
+	 */
+	private final ThreadLocal<Running> launching = new ThreadLocal<>();
 
 	public JobRunner(JobOperator jobOperator, JobRepository jobRepository, JobRunGuard guard) {
 		this.jobOperator = jobOperator;
@@ -121,7 +133,8 @@ public class JobRunner {
 			Running run = new Running(job, parameters);
 			this.running.add(run);
 			// another run that took the guard after its session ended: this one stops
-			held.watch(() -> stopQuietly(run));
+			held.watch(() -> stopLost(run));
+			this.launching.set(run);
 			try {
 				JobExecution execution = launch.launch();
 				return new Outcome(execution, exitCode(execution));
@@ -131,6 +144,7 @@ public class JobRunner {
 				return new Outcome(null, ExitCode.ALREADY_RUNNING);
 			}
 			finally {
+				this.launching.remove();
 				this.running.remove(run);
 			}
 		}
@@ -177,15 +191,60 @@ public class JobRunner {
 		return stopped;
 	}
 
-	private void stopQuietly(Running run) {
-		try {
-			if (!stop(run)) {
-				logger.warn("Found no running execution of {} to stop", run.job());
+	/**
+	 * Asks the executions of a run whose guard another run took to stop after their
+	 * current chunk: those this run launched, never the other run's, which may have the
+	 * same job and parameters (the same command run again, which restarted this run's
+	 * execution after marking it FAILED).
+	 */
+	private void stopLost(Running run) {
+		if (run.executions().isEmpty()) {
+			logger.warn("Found no execution of {} to stop", run.job());
+		}
+		for (Long id : run.executions()) {
+			try {
+				logger.info("Stopping {} execution {} after its current chunk; rerun the same command to resume it",
+						run.job(), id);
+				this.jobOperator.stop(id);
+			}
+			catch (JobExecutionNotRunningException ex) {
+				logger.warn("{} execution {} is no longer running in the job repository (the run that took its"
+						+ " guard marks it FAILED): it fails at its next chunk", run.job(), id);
+			}
+			catch (Exception ex) {
+				logger.error("Could not stop {} execution {}", run.job(), id, ex);
 			}
 		}
-		catch (Exception ex) {
-			logger.error("Could not stop {}", run.job(), ex);
+	}
+
+	/** Records an execution that starts in this process in the run launching it. */
+	void started(JobExecution execution) {
+		Running run = this.launching.get();
+		if (run != null) {
+			run.executions().add(execution.getId());
 		}
+	}
+
+	/**
+	 * Tells the {@link JobRunner} of every execution a job starts in this process, so
+	 * that a run whose guard was lost stops its own executions only.
+	 */
+	@Bean
+	static BeanPostProcessor jobRunnerRegistrar(ObjectProvider<JobRunner> runner) {
+		return new BeanPostProcessor() {
+			@Override
+			public Object postProcessAfterInitialization(Object bean, String beanName) {
+				if (bean instanceof AbstractJob job) {
+					job.registerJobExecutionListener(new JobExecutionListener() {
+						@Override
+						public void beforeJob(JobExecution execution) {
+							runner.getObject().started(execution);
+						}
+					});
+				}
+				return bean;
+			}
+		};
 	}
 
 	/** The parameters of an execution as a run is given them: without its run id. */
@@ -281,9 +340,32 @@ public class JobRunner {
 
 	/**
 	 * A run of this process: the job and the parameters it was launched with (the guard
-	 * lets one run of a job and parameters in at a time).
+	 * lets one run of a job and parameters in at a time), and the executions it started.
 	 */
-	private record Running(String job, Map<String, String> parameters) {
+	private static final class Running {
+
+		private final String job;
+
+		private final Map<String, String> parameters;
+
+		private final Set<Long> executions = ConcurrentHashMap.newKeySet();
+
+		Running(String job, Map<String, String> parameters) {
+			this.job = job;
+			this.parameters = parameters;
+		}
+
+		String job() {
+			return this.job;
+		}
+
+		Map<String, String> parameters() {
+			return this.parameters;
+		}
+
+		Set<Long> executions() {
+			return this.executions;
+		}
 
 	}
 

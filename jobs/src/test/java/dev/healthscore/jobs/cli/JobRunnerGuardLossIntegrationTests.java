@@ -124,6 +124,88 @@ class JobRunnerGuardLossIntegrationTests {
 		}
 	}
 
+	@Test
+	void aRunWhoseGuardAnotherRunOfTheSameCommandTookDoesNotStopThatRun() throws Exception {
+		jdbc.execute(String.format(Locale.ROOT, """
+				CREATE FUNCTION gate_scores() RETURNS trigger LANGUAGE plpgsql AS $$
+				BEGIN
+					PERFORM pg_advisory_xact_lock_shared(%d);
+					RETURN NEW;
+				END $$""", GATE));
+		jdbc.execute(
+				"CREATE TRIGGER gate_scores BEFORE INSERT ON health_score FOR EACH ROW EXECUTE FUNCTION gate_scores()");
+		long guardKey = Integer.toUnsignedLong(JobRunGuard.key(RecomputeJobConfiguration.JOB_NAME + "/all"));
+		Map<String, String> parameters = Map.of("from", LAST.minusDays(4).toString(), "to", LAST.toString());
+		try (ConfigurableApplicationContext first = context("2s");
+				ConfigurableApplicationContext second = context("0s");
+				Connection gate = dataSource.getConnection()) {
+			sql(gate, "SELECT pg_advisory_lock(" + GATE + ")");
+			CompletableFuture<JobRunner.Outcome> firstRun = runAsync(first, parameters);
+			CompletableFuture<JobRunner.Outcome> secondRun;
+			try {
+				// the first run's writers wait at the gate
+				await().atMost(Duration.ofSeconds(60)).until(() -> waiting("objid = " + GATE) > 0);
+				int guardSession = jdbc.queryForObject("""
+						SELECT pid FROM pg_locks
+						WHERE locktype = 'advisory' AND granted AND classid = ? AND objid::bigint = ?""", Integer.class,
+						JobRunGuard.NAMESPACE, guardKey);
+				// right after a heartbeat of the first run, its guard's session ends and
+				// the
+				// same command runs again: it takes the guard before the next heartbeat
+				String checked = lastActivity(guardSession);
+				await().atMost(Duration.ofSeconds(10))
+					.pollInterval(Duration.ofMillis(5))
+					.until(() -> !checked.equals(lastActivity(guardSession)));
+				assertThat(jdbc.queryForObject("SELECT pg_terminate_backend(?)", Boolean.class, guardSession)).isTrue();
+				secondRun = runAsync(second, parameters);
+				await().atMost(Duration.ofSeconds(10))
+					.until(() -> secondRun.isDone() || jdbc.queryForObject(
+							"""
+									SELECT count(*) FROM pg_locks
+									WHERE locktype = 'advisory' AND granted AND classid = ? AND objid::bigint = ? AND pid <> ?""",
+							Long.class, JobRunGuard.NAMESPACE, guardKey, guardSession) > 0);
+				assertThat(secondRun).as("the second run took the guard").isNotDone();
+				// the first run's next heartbeat (within 2s) finds the guard taken
+				Thread.sleep(3000);
+			}
+			finally {
+				sql(gate, "SELECT pg_advisory_unlock(" + GATE + ")");
+			}
+			assertThat(secondRun.get(60, TimeUnit.SECONDS).exitCode()).as("the run holding the guard")
+				.isEqualTo(ExitCode.COMPLETED);
+			assertThat(firstRun.get(60, TimeUnit.SECONDS).exitCode()).isNotEqualTo(ExitCode.COMPLETED);
+		}
+		finally {
+			jdbc.execute("DROP TRIGGER gate_scores ON health_score");
+			jdbc.execute("DROP FUNCTION gate_scores()");
+		}
+	}
+
+	private static ConfigurableApplicationContext context(String heartbeat) {
+		return new SpringApplicationBuilder(HealthScoreApplication.class).run("--spring.datasource.url=" + url(),
+				"--spring.datasource.username=postgres", "--healthscore.recompute.chunk-size=4",
+				"--healthscore.recompute.threads=2", "--healthscore.guard.heartbeat-interval=" + heartbeat);
+	}
+
+	private static CompletableFuture<JobRunner.Outcome> runAsync(ConfigurableApplicationContext context,
+			Map<String, String> parameters) {
+		return CompletableFuture.supplyAsync(() -> {
+			try {
+				Job job = context.getBean(InProcessJobLauncher.class).job(RecomputeJobConfiguration.JOB_NAME);
+				return context.getBean(JobRunner.class).run(job, parameters);
+			}
+			catch (Exception ex) {
+				throw new IllegalStateException(ex);
+			}
+		});
+	}
+
+	/** When the backend last ran a statement: a heartbeat's check is one. */
+	private static String lastActivity(int pid) {
+		return jdbc.queryForObject("SELECT coalesce(state_change::text, '') FROM pg_stat_activity WHERE pid = ?",
+				String.class, pid);
+	}
+
 	private static long waiting(String condition) {
 		return jdbc.queryForObject(
 				"SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND " + condition,
