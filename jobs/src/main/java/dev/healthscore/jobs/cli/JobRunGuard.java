@@ -220,6 +220,11 @@ public class JobRunGuard {
 				if (this.closed || this.lost || alive()) {
 					return;
 				}
+				// asked before taking the locks again: a backend seen without them never
+				// takes them again (its connection is gone), so a re-take that fails
+				// after it
+				// means another run, never the ended session letting go of them meanwhile
+				boolean heldByEndedSession = heldByEndedSession();
 				Connection again;
 				try {
 					again = this.guard.take(this.job, this.scope);
@@ -238,7 +243,7 @@ public class JobRunGuard {
 							+ " one: no other run of the job holds them", this.job, this.scope);
 					return;
 				}
-				if (heldByEndedSession()) {
+				if (heldByEndedSession) {
 					logger.warn("The guard of {} ({}) lost its database session, which still holds its locks while"
 							+ " it ends; trying again in {}", this.job, this.scope, this.guard.heartbeat);
 					return;

@@ -1,6 +1,8 @@
 package dev.healthscore.jobs.cli;
 
 import java.io.IOException;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -9,6 +11,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+import javax.sql.DataSource;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
@@ -149,6 +155,71 @@ class JobRunGuardIntegrationTests {
 			assertThat(again).isNotNull();
 		}
 		assertThat(dataSource.getHikariPoolMXBean().getActiveConnections()).isZero();
+	}
+
+	@Test
+	void aWatchedGuardWhoseEndedSessionLetsGoOfItsLocksWhileTheGuardChecksTakesThemAgain() throws Exception {
+		AtomicBoolean cut = new AtomicBoolean();
+		AtomicInteger afterCut = new AtomicInteger();
+		AtomicReference<Connection> guardConnection = new AtomicReference<>();
+		AtomicInteger first = new AtomicInteger();
+		// the guard's connection looks dead once cut, while its session goes on holding
+		// the locks (the primary has not noticed yet); it ends right after the guard's
+		// first query on another session
+		DataSource partitioned = (DataSource) Proxy.newProxyInstance(getClass().getClassLoader(),
+				new Class<?>[] { DataSource.class }, (proxy, method, args) -> {
+					if (!method.getName().equals("getConnection")) {
+						return method.invoke(dataSource, args);
+					}
+					if (cut.get() && afterCut.incrementAndGet() == 2) {
+						terminate(first.get());
+						await().atMost(Duration.ofSeconds(10)).until(() -> holderOrNull("retention/all") == null);
+					}
+					Connection connection = dataSource.getConnection();
+					return guardConnection.compareAndSet(null, connection) ? cutOff(connection, cut) : connection;
+				});
+		JobRunGuard watched = new JobRunGuard(partitioned, Duration.ofMillis(100));
+		AtomicBoolean lost = new AtomicBoolean();
+		try (JobRunGuard.Held held = watched.tryAcquire("retention", "all")) {
+			held.watch(() -> lost.set(true));
+			first.set(holder("retention/all"));
+			cut.set(true);
+			await().atMost(Duration.ofSeconds(10)).until(() -> {
+				Integer now = holderOrNull("retention/all");
+				return lost.get() || (now != null && now != first.get());
+			});
+			assertThat(lost).as("the run was told to stop though no other run took its guard").isFalse();
+		}
+		finally {
+			// its session ended: not back to the pool
+			dataSource.evictConnection(guardConnection.get());
+		}
+		try (JobRunGuard.Held again = guard.tryAcquire("retention", "all")) {
+			assertThat(again).as("released when the run ended").isNotNull();
+		}
+	}
+
+	/** A connection that looks dead once {@code cut}, without ending its session. */
+	private static Connection cutOff(Connection connection, AtomicBoolean cut) {
+		return (Connection) Proxy.newProxyInstance(JobRunGuardIntegrationTests.class.getClassLoader(),
+				new Class<?>[] { Connection.class }, (proxy, method, args) -> {
+					if (cut.get()) {
+						switch (method.getName()) {
+							case "isValid":
+								return false;
+							case "abort", "close":
+								return null;
+							default:
+								throw new SQLException("cut off");
+						}
+					}
+					try {
+						return method.invoke(connection, args);
+					}
+					catch (InvocationTargetException ex) {
+						throw ex.getCause();
+					}
+				});
 	}
 
 	private static int holder(String name) {
