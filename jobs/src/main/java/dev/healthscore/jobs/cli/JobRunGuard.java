@@ -220,10 +220,9 @@ public class JobRunGuard {
 				if (this.closed || this.lost || alive()) {
 					return;
 				}
-				// asked before taking the locks again: a backend seen without them never
-				// takes them again (its connection is gone), so a re-take that fails
-				// after it
-				// means another run, never the ended session letting go of them meanwhile
+				// asked first: a backend seen without its locks never takes them again
+				// (its connection is gone), so a re-take that fails after this is
+				// another run's, not the ended session letting go of them meanwhile
 				boolean heldByEndedSession = heldByEndedSession();
 				Connection again;
 				try {
