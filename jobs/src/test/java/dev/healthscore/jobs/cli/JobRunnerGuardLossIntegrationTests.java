@@ -16,7 +16,9 @@ import dev.healthscore.jobs.HealthScoreApplication;
 import dev.healthscore.jobs.recompute.RecomputeJobConfiguration;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.batch.core.BatchStatus;
@@ -64,8 +66,9 @@ class JobRunnerGuardLossIntegrationTests {
 		postgres.close();
 	}
 
-	@Test
-	void aRunWhoseGuardAnotherRunTookAfterItsSessionEndedStops() throws Exception {
+	/** The score writers wait at a gate while the test holds it closed. */
+	@BeforeEach
+	void createGate() {
 		jdbc.execute(String.format(Locale.ROOT, """
 				CREATE FUNCTION gate_scores() RETURNS trigger LANGUAGE plpgsql AS $$
 				BEGIN
@@ -74,31 +77,27 @@ class JobRunnerGuardLossIntegrationTests {
 				END $$""", GATE));
 		jdbc.execute(
 				"CREATE TRIGGER gate_scores BEFORE INSERT ON health_score FOR EACH ROW EXECUTE FUNCTION gate_scores()");
+	}
+
+	@AfterEach
+	void dropGate() {
+		jdbc.execute("DROP TRIGGER gate_scores ON health_score");
+		jdbc.execute("DROP FUNCTION gate_scores()");
+	}
+
+	@Test
+	void aRunWhoseGuardAnotherRunTookAfterItsSessionEndedStops() throws Exception {
 		long guardKey = Integer.toUnsignedLong(JobRunGuard.key(RecomputeJobConfiguration.JOB_NAME + "/all"));
-		try (ConfigurableApplicationContext context = new SpringApplicationBuilder(HealthScoreApplication.class).run(
-				"--spring.datasource.url=" + url(), "--spring.datasource.username=postgres",
-				"--healthscore.recompute.chunk-size=4", "--healthscore.recompute.threads=2",
-				"--healthscore.guard.heartbeat-interval=100ms");
+		try (ConfigurableApplicationContext context = context("100ms");
 				Connection gate = dataSource.getConnection();
 				Connection other = dataSource.getConnection()) {
 			sql(gate, "SELECT pg_advisory_lock(" + GATE + ")");
-			CompletableFuture<JobRunner.Outcome> outcome = CompletableFuture.supplyAsync(() -> {
-				try {
-					Job job = context.getBean(InProcessJobLauncher.class).job(RecomputeJobConfiguration.JOB_NAME);
-					return context.getBean(JobRunner.class)
-						.run(job, Map.of("from", LAST.minusDays(3).toString(), "to", LAST.toString()));
-				}
-				catch (Exception ex) {
-					throw new IllegalStateException(ex);
-				}
-			});
+			CompletableFuture<JobRunner.Outcome> outcome = runAsync(context,
+					Map.of("from", LAST.minusDays(3).toString(), "to", LAST.toString()));
 			try {
 				// the run's writers wait at the gate
 				await().atMost(Duration.ofSeconds(60)).until(() -> waiting("objid = " + GATE) > 0);
-				int guardSession = jdbc.queryForObject("""
-						SELECT pid FROM pg_locks
-						WHERE locktype = 'advisory' AND granted AND classid = ? AND objid::bigint = ?""", Integer.class,
-						JobRunGuard.NAMESPACE, guardKey);
+				int guardSession = guardSession(guardKey);
 				// another run waits for the guard, and has it the moment the session ends
 				CompletableFuture<Void> otherRun = CompletableFuture.runAsync(() -> sql(other,
 						"SELECT pg_advisory_lock(" + JobRunGuard.NAMESPACE + ", " + (int) guardKey + ")"));
@@ -118,22 +117,10 @@ class JobRunnerGuardLossIntegrationTests {
 			assertThat(stopped.execution().getStatus()).isEqualTo(BatchStatus.STOPPED);
 			sql(other, "SELECT pg_advisory_unlock(" + JobRunGuard.NAMESPACE + ", " + (int) guardKey + ")");
 		}
-		finally {
-			jdbc.execute("DROP TRIGGER gate_scores ON health_score");
-			jdbc.execute("DROP FUNCTION gate_scores()");
-		}
 	}
 
 	@Test
 	void aRunWhoseGuardAnotherRunOfTheSameCommandTookDoesNotStopThatRun() throws Exception {
-		jdbc.execute(String.format(Locale.ROOT, """
-				CREATE FUNCTION gate_scores() RETURNS trigger LANGUAGE plpgsql AS $$
-				BEGIN
-					PERFORM pg_advisory_xact_lock_shared(%d);
-					RETURN NEW;
-				END $$""", GATE));
-		jdbc.execute(
-				"CREATE TRIGGER gate_scores BEFORE INSERT ON health_score FOR EACH ROW EXECUTE FUNCTION gate_scores()");
 		long guardKey = Integer.toUnsignedLong(JobRunGuard.key(RecomputeJobConfiguration.JOB_NAME + "/all"));
 		Map<String, String> parameters = Map.of("from", LAST.minusDays(4).toString(), "to", LAST.toString());
 		try (ConfigurableApplicationContext first = context("2s");
@@ -145,10 +132,7 @@ class JobRunnerGuardLossIntegrationTests {
 			try {
 				// the first run's writers wait at the gate
 				await().atMost(Duration.ofSeconds(60)).until(() -> waiting("objid = " + GATE) > 0);
-				int guardSession = jdbc.queryForObject("""
-						SELECT pid FROM pg_locks
-						WHERE locktype = 'advisory' AND granted AND classid = ? AND objid::bigint = ?""", Integer.class,
-						JobRunGuard.NAMESPACE, guardKey);
+				int guardSession = guardSession(guardKey);
 				// right after a heartbeat of the first run, its guard's session ends and
 				// the
 				// same command runs again: it takes the guard before the next heartbeat
@@ -177,10 +161,14 @@ class JobRunnerGuardLossIntegrationTests {
 			// first fails at its next chunk
 			assertThat(firstRun.get(60, TimeUnit.SECONDS).exitCode()).isEqualTo(ExitCode.FAILED);
 		}
-		finally {
-			jdbc.execute("DROP TRIGGER gate_scores ON health_score");
-			jdbc.execute("DROP FUNCTION gate_scores()");
-		}
+	}
+
+	/** The backend holding the guard's lock. */
+	private static int guardSession(long guardKey) {
+		return jdbc.queryForObject("""
+				SELECT pid FROM pg_locks
+				WHERE locktype = 'advisory' AND granted AND classid = ? AND objid::bigint = ?""", Integer.class,
+				JobRunGuard.NAMESPACE, guardKey);
 	}
 
 	private static ConfigurableApplicationContext context(String heartbeat) {
