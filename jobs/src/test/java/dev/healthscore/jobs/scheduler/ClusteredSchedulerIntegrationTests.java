@@ -96,9 +96,13 @@ class ClusteredSchedulerIntegrationTests {
 					.containsExactlyInAnyOrderElementsOf(instances));
 		}
 		catch (AssertionError | RuntimeException ex) {
-			for (Path log : logs) {
+			for (int i = 0; i < nodes.size(); i++) {
+				Path log = logs.get(i);
 				ex.addSuppressed(new AssertionError("output of the node that wrote " + log.getFileName() + ":\n"
 						+ (Files.exists(log) ? Files.readString(log) : "(none)")));
+				// where a node that never started, or stalled, is stuck
+				ex.addSuppressed(new AssertionError("threads of the node that wrote " + log.getFileName() + ":\n"
+						+ threadDump(nodes.get(i), dir.resolve("threads-" + i + ".txt"))));
 			}
 			throw ex;
 		}
@@ -111,6 +115,27 @@ class ClusteredSchedulerIntegrationTests {
 			}
 		}
 		assertThat(nodes).allSatisfy((node) -> assertThat(node.exitValue()).isZero());
+	}
+
+	/** The node's threads, printed by {@code jcmd}, or why not. */
+	private static String threadDump(Process node, Path out) {
+		if (!node.isAlive()) {
+			return "(exited with " + node.exitValue() + ")";
+		}
+		try {
+			Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+					String.valueOf(node.pid()), "Thread.print")
+				.redirectErrorStream(true)
+				.redirectOutput(out.toFile())
+				.start();
+			if (!jcmd.waitFor(30, TimeUnit.SECONDS)) {
+				jcmd.destroyForcibly();
+			}
+			return Files.readString(out);
+		}
+		catch (IOException | InterruptedException ex) {
+			return "(no thread dump: " + ex + ")";
+		}
 	}
 
 	private static long firings() {
