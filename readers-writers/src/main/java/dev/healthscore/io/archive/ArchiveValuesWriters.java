@@ -121,11 +121,14 @@ final class ArchiveValuesWriters implements ValuesWriterFactory {
 			}
 			int size = getDictionarySize();
 			super.writeLong(value);
-			Integer id = this.ids.get(value);
-			if (id == null) {
-				id = size; // the dictionary gives a new value the next id
+			int id;
+			if (getDictionarySize() > size) {
+				id = size; // the dictionary gave the new value the next id
 				this.ids.put(value, id);
 				this.fallBack = super.shouldFallBack();
+			}
+			else {
+				id = this.ids.get(value);
 			}
 			this.lastValue = value;
 			this.lastId = id;
@@ -149,14 +152,12 @@ final class ArchiveValuesWriters implements ValuesWriterFactory {
 	/**
 	 * parquet-java's dictionary writer of {@code BINARY} values, remembering the ids of
 	 * the last {@value #RECENT} distinct values written, by identity: the archive writer
-	 * passes the same {@link Binary} for every occurrence of a text it has cached.
+	 * passes the same {@link Binary} for every occurrence of a text it has cached. Other
+	 * values' ids come from the dictionary itself.
 	 */
 	static final class RepeatedBinaryDictionaryWriter extends PlainBinaryDictionaryValuesWriter {
 
 		private static final int RECENT = 8;
-
-		/** The ids of the dictionary's values, as the dictionary has them. */
-		private final Map<Binary, Integer> ids = new HashMap<>();
 
 		private final Binary[] recent = new Binary[RECENT];
 
@@ -181,11 +182,13 @@ final class ArchiveValuesWriters implements ValuesWriterFactory {
 			}
 			int size = getDictionarySize();
 			super.writeBytes(value);
-			Integer id = this.ids.get(value);
-			if (id == null) {
-				id = size; // the dictionary gives a new value the next id
-				this.ids.put(value.copy(), id);
+			int id;
+			if (getDictionarySize() > size) {
+				id = size; // the dictionary gave the new value the next id
 				this.fallBack = super.shouldFallBack();
+			}
+			else {
+				id = this.binaryDictionaryContent.getInt(value);
 			}
 			if (!value.isBackingBytesReused()) { // its bytes cannot change later
 				this.recent[this.next] = value;
@@ -202,7 +205,6 @@ final class ArchiveValuesWriters implements ValuesWriterFactory {
 		@Override
 		protected void clearDictionaryContent() {
 			super.clearDictionaryContent();
-			this.ids.clear();
 			Arrays.fill(this.recent, null);
 			this.fallBack = super.shouldFallBack();
 		}
