@@ -9,11 +9,11 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import dev.healthscore.io.Causes;
 import dev.healthscore.io.replica.ReplicaLagException;
+import dev.healthscore.jobs.EveryJobListeners.EveryJobListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import org.springframework.batch.core.BatchStatus;
-import org.springframework.batch.core.job.AbstractJob;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.job.JobInstance;
@@ -24,11 +24,7 @@ import org.springframework.batch.core.launch.JobExecutionAlreadyRunningException
 import org.springframework.batch.core.launch.JobExecutionNotRunningException;
 import org.springframework.batch.core.launch.JobOperator;
 import org.springframework.batch.core.launch.NoSuchJobException;
-import org.springframework.batch.core.listener.JobExecutionListener;
 import org.springframework.batch.core.repository.JobRepository;
-import org.springframework.beans.factory.ObjectProvider;
-import org.springframework.beans.factory.config.BeanPostProcessor;
-import org.springframework.context.annotation.Bean;
 import org.springframework.stereotype.Component;
 
 /**
@@ -39,7 +35,7 @@ import org.springframework.stereotype.Component;
  * node): it is marked FAILED and restarted where it stopped.
  */
 @Component
-public class JobRunner {
+public class JobRunner implements EveryJobListener {
 
 	private static final Logger logger = LoggerFactory.getLogger(JobRunner.class);
 
@@ -60,7 +56,7 @@ public class JobRunner {
 
 	/**
 	 * The run whose job this thread is launching: the job runs in the launching thread,
-	 * and {@link #started} records its executions in it.
+	 * and {@link #beforeJob} records its executions in it.
 	 */
 	private final ThreadLocal<Running> launching = new ThreadLocal<>();
 
@@ -217,34 +213,16 @@ public class JobRunner {
 		}
 	}
 
-	/** Records an execution that starts in this process in the run launching it. */
-	void started(JobExecution execution) {
+	/**
+	 * Records an execution that starts in this process in the run launching it: the job
+	 * runs in the launching thread.
+	 */
+	@Override
+	public void beforeJob(JobExecution execution) {
 		Running run = this.launching.get();
 		if (run != null) {
 			run.executions().add(execution.getId());
 		}
-	}
-
-	/**
-	 * Tells the {@link JobRunner} of every execution a job starts in this process, so
-	 * that a run whose guard was lost stops its own executions only.
-	 */
-	@Bean
-	static BeanPostProcessor jobRunnerRegistrar(ObjectProvider<JobRunner> runner) {
-		return new BeanPostProcessor() {
-			@Override
-			public Object postProcessAfterInitialization(Object bean, String beanName) {
-				if (bean instanceof AbstractJob job) {
-					job.registerJobExecutionListener(new JobExecutionListener() {
-						@Override
-						public void beforeJob(JobExecution execution) {
-							runner.getObject().started(execution);
-						}
-					});
-				}
-				return bean;
-			}
-		};
 	}
 
 	/** The parameters of an execution as a run is given them: without its run id. */

@@ -3,11 +3,11 @@ package dev.healthscore.jobs.metrics;
 import java.time.Duration;
 import java.time.LocalDateTime;
 
+import dev.healthscore.jobs.EveryJobListeners.EveryJobListener;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 
 import org.springframework.batch.core.job.JobExecution;
-import org.springframework.batch.core.listener.JobExecutionListener;
 import org.springframework.batch.core.step.StepExecution;
 
 /**
@@ -15,7 +15,7 @@ import org.springframework.batch.core.step.StepExecution;
  * items read, written and skipped, and a failure counter that a CloudWatch alarm can
  * watch.
  */
-class JobMetricsListener implements JobExecutionListener {
+class JobMetricsListener implements EveryJobListener {
 
 	private final MeterRegistry registry;
 

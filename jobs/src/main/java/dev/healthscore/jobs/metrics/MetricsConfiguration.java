@@ -8,17 +8,14 @@ import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import software.amazon.awssdk.services.cloudwatch.CloudWatchAsyncClient;
 
-import org.springframework.batch.core.job.AbstractJob;
-import org.springframework.beans.factory.ObjectProvider;
-import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
  * Micrometer metrics of every job: an in-process registry, plus CloudWatch when
- * {@code healthscore.metrics.cloudwatch-enabled=true}; every job gets the
- * {@link JobMetricsListener}, including jobs added later.
+ * {@code healthscore.metrics.cloudwatch-enabled=true}; every job's executions go to the
+ * {@link JobMetricsListener} (see {@link dev.healthscore.jobs.EveryJobListeners}).
  */
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties(MetricsProperties.class)
@@ -36,16 +33,8 @@ public class MetricsConfiguration {
 	}
 
 	@Bean
-	static BeanPostProcessor jobMetricsRegistrar(ObjectProvider<MeterRegistry> registry) {
-		return new BeanPostProcessor() {
-			@Override
-			public Object postProcessAfterInitialization(Object bean, String beanName) {
-				if (bean instanceof AbstractJob job) {
-					job.registerJobExecutionListener(new JobMetricsListener(registry.getObject()));
-				}
-				return bean;
-			}
-		};
+	JobMetricsListener jobMetricsListener(MeterRegistry registry) {
+		return new JobMetricsListener(registry);
 	}
 
 	private static CloudWatchConfig cloudWatchConfig(MetricsProperties properties) {

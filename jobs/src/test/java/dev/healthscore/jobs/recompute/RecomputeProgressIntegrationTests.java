@@ -15,6 +15,7 @@ import dev.healthscore.jobs.HealthScoreApplication;
 import dev.healthscore.jobs.cli.ExitCode;
 import dev.healthscore.jobs.cli.InProcessJobLauncher;
 import dev.healthscore.jobs.cli.JobRunner;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -90,6 +91,16 @@ class RecomputeProgressIntegrationTests {
 		assertThat(run().exitCode()).isEqualTo(ExitCode.COMPLETED);
 		assertThat(run().exitCode()).isEqualTo(ExitCode.COMPLETED);
 		assertThat(progress().tracked()).isZero();
+	}
+
+	/** The application's other every-job listener, beside the progress. */
+	@Test
+	void everyRunReachesTheJobMetrics() throws Exception {
+		MeterRegistry registry = this.context.getBean(MeterRegistry.class);
+		double before = registry.counter("healthscore.job.runs", "job", "recompute", "status", "COMPLETED").count();
+		assertThat(run().exitCode()).isEqualTo(ExitCode.COMPLETED);
+		assertThat(registry.counter("healthscore.job.runs", "job", "recompute", "status", "COMPLETED").count())
+			.isEqualTo(before + 1);
 	}
 
 	@Test
