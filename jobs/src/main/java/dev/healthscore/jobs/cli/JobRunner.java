@@ -167,22 +167,15 @@ public class JobRunner implements EveryJobListener {
 	public boolean stopRunning() throws Exception {
 		boolean stopped = false;
 		for (Running run : List.copyOf(this.running)) {
-			stopped |= stop(run);
-		}
-		return stopped;
-	}
-
-	/** Asks the executions of one run to stop after their current chunk. */
-	private boolean stop(Running run) throws Exception {
-		boolean stopped = false;
-		for (Long id : this.jobOperator.getRunningExecutions(run.job())) {
-			JobExecution execution = this.jobRepository.getJobExecution(id);
-			if (execution == null || !sameParameters(execution.getJobParameters(), run.parameters())) {
-				continue;
+			for (Long id : this.jobOperator.getRunningExecutions(run.job())) {
+				JobExecution execution = this.jobRepository.getJobExecution(id);
+				if (execution == null || !sameParameters(execution.getJobParameters(), run.parameters())) {
+					continue;
+				}
+				logger.info("Stopping {} execution {} after its current chunk; rerun the same command to resume it",
+						run.job(), id);
+				stopped |= this.jobOperator.stop(id);
 			}
-			logger.info("Stopping {} execution {} after its current chunk; rerun the same command to resume it",
-					run.job(), id);
-			stopped |= this.jobOperator.stop(id);
 		}
 		return stopped;
 	}
