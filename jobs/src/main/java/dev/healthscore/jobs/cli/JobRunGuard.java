@@ -142,6 +142,25 @@ public class JobRunGuard {
 	}
 
 	/**
+	 * Returns the first half of every advisory lock key of this application, for other
+	 * locks that must not collide with the guards'.
+	 * @return the {@code classid} of the locks in {@code pg_locks}
+	 */
+	public static int lockNamespace() {
+		return NAMESPACE;
+	}
+
+	/**
+	 * Returns the second half of the advisory lock key of a lock named {@code name} in
+	 * {@link #lockNamespace()}; a guard's name is {@code <job>/<scope>}.
+	 * @param name the lock's name
+	 * @return the key
+	 */
+	public static int lockKey(String name) {
+		return key(name);
+	}
+
+	/**
 	 * Returns the second half of the advisory lock key of a job's scope: the lock is
 	 * {@code classid = 0x48534352} and {@code objid} = this key as an unsigned number in
 	 * {@code pg_locks}.

@@ -11,7 +11,6 @@ import dev.healthscore.jobs.cli.ExitCode;
 import dev.healthscore.jobs.cli.InProcessJobLauncher;
 import dev.healthscore.schedules.ScheduleDefinition;
 import dev.healthscore.schedules.Schedules;
-import dev.healthscore.schedules.quartz.QuartzSchedules;
 import org.quartz.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,7 +48,7 @@ public class SchedulerCommand {
 	/** Runs the scheduler until {@link #requestStop()}; returns the exit code. */
 	public ExitCode run() throws Exception {
 		Schedules catalogue = catalogue();
-		QuartzSchedules.register(this.scheduler, catalogue, this.launcher);
+		ScheduleRegistration.register(this.dataSource, this.scheduler, catalogue, this.launcher);
 		this.scheduler.start();
 		try (HealthEndpoint health = HealthEndpoint.start(this.properties.healthPort(), this::health)) {
 			logger.info("Scheduler {} started with {} schedules; health on port {}",
