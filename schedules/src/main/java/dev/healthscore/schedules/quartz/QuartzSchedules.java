@@ -82,7 +82,11 @@ public final class QuartzSchedules {
 	 * context, adds a job and trigger per schedule or replaces them when the schedule
 	 * changed (an unchanged trigger keeps its state and next fire time), and deletes the
 	 * jobs of group {@value #GROUP} that the catalogue no longer has. Call it on every
-	 * node of a cluster, since the context is not shared.
+	 * node of a cluster, since the context is not shared. With Spring's
+	 * {@code LocalDataSourceJobStore}, call it inside one transaction that first takes a
+	 * lock of its own: that store's row locks last only as long as the caller's
+	 * transaction, and nodes that start together would otherwise store the same job
+	 * twice.
 	 * @param scheduler the scheduler
 	 * @param schedules the catalogue
 	 * @param launcher what runs each job
