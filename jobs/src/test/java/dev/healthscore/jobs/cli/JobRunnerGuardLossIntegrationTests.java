@@ -20,9 +20,12 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.job.Job;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -35,6 +38,7 @@ import static org.awaitility.Awaitility.await;
  * stops after its current chunk instead of running beside the other: its
  * {@link JobRunGuard.Held#watch} tells the {@link JobRunner}.
  */
+@ExtendWith(OutputCaptureExtension.class)
 class JobRunnerGuardLossIntegrationTests {
 
 	private static final LocalDate LAST = LocalDate.parse("2025-03-10");
@@ -120,10 +124,12 @@ class JobRunnerGuardLossIntegrationTests {
 	}
 
 	@Test
-	void aRunWhoseGuardAnotherRunOfTheSameCommandTookDoesNotStopThatRun() throws Exception {
+	void aRunWhoseGuardAnotherRunOfTheSameCommandTookDoesNotStopThatRun(CapturedOutput output) throws Exception {
 		long guardKey = Integer.toUnsignedLong(JobRunGuard.key(RecomputeJobConfiguration.JOB_NAME + "/all"));
 		Map<String, String> parameters = Map.of("from", LAST.minusDays(4).toString(), "to", LAST.toString());
-		try (ConfigurableApplicationContext first = context("2s");
+		// the first run's heartbeats are far enough apart for the second run to take the
+		// guard between two of them, even on a busy machine
+		try (ConfigurableApplicationContext first = context("6s");
 				ConfigurableApplicationContext second = context("0s");
 				Connection gate = dataSource.getConnection()) {
 			sql(gate, "SELECT pg_advisory_lock(" + GATE + ")");
@@ -134,10 +140,10 @@ class JobRunnerGuardLossIntegrationTests {
 				await().atMost(Duration.ofSeconds(60)).until(() -> waiting("objid = " + GATE) > 0);
 				int guardSession = guardSession(guardKey);
 				// right after a heartbeat of the first run, its guard's session ends and
-				// the
-				// same command runs again: it takes the guard before the next heartbeat
+				// the same command runs again: it takes the guard before the next
+				// heartbeat
 				String checked = lastActivity(guardSession);
-				await().atMost(Duration.ofSeconds(10))
+				await().atMost(Duration.ofSeconds(30))
 					.pollInterval(Duration.ofMillis(5))
 					.until(() -> !checked.equals(lastActivity(guardSession)));
 				assertThat(jdbc.queryForObject("SELECT pg_terminate_backend(?)", Boolean.class, guardSession)).isTrue();
@@ -149,8 +155,16 @@ class JobRunnerGuardLossIntegrationTests {
 									WHERE locktype = 'advisory' AND granted AND classid = ? AND objid::bigint = ? AND pid <> ?""",
 							Long.class, JobRunGuard.NAMESPACE, guardKey, guardSession) > 0);
 				assertThat(secondRun).as("the second run took the guard").isNotDone();
-				// the first run's next heartbeat (within 2s) finds the guard taken
-				Thread.sleep(3000);
+				// the first run's next heartbeat finds its session ended and the guard
+				// taken, and stops what it started
+				await().atMost(Duration.ofSeconds(30))
+					.until(() -> output.getOut()
+						.contains("lost its database session and another run of the job took it")
+							&& (output.getOut().contains("is no longer running in the job repository")
+									|| output.getOut().contains("after its current chunk; rerun the same command")
+									|| output.getOut().contains("Found no execution of")));
+				// time for a wrong stop to reach the job repository before the gate opens
+				Thread.sleep(1000);
 			}
 			finally {
 				sql(gate, "SELECT pg_advisory_unlock(" + GATE + ")");
