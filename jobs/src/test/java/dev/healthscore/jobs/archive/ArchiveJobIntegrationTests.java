@@ -103,6 +103,18 @@ class ArchiveJobIntegrationTests {
 	}
 
 	@Test
+	void aConfiguredDatabaseIsNotArchivedToTheInProcessS3ServerWhoseObjectsDieWithTheProcess(CapturedOutput output) {
+		JdbcTemplate jdbc = servers.database("transient");
+		assertThat(servers.appWithoutStorage("transient", NOW, null, "run", "archive",
+				"--healthscore.archive.grace-period=0s"))
+			.isEqualTo(1);
+		assertThat(output).contains("Cannot use the in-process S3 server (objects in memory, lost when the process"
+				+ " exits) with a configured database (spring.datasource.url): set healthscore.archive.bucket");
+		assertThat(attached(jdbc)).containsAll(names());
+		assertThat(jdbc.queryForObject("SELECT count(*) FROM archive_ledger", Integer.class)).isZero();
+	}
+
+	@Test
 	void thePartitionsJobCreatesMonthsAheadOnlyOnce() {
 		JdbcTemplate jdbc = servers.database("ahead");
 		int before = attached(jdbc).size();

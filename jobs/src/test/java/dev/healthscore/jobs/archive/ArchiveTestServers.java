@@ -98,14 +98,23 @@ final class ArchiveTestServers implements AutoCloseable {
 	/** Runs the application on a database, with a fixed clock and a step listener. */
 	int app(String database, Instant now, ArchiveStepListener listener, String... args) {
 		List<String> all = new ArrayList<>(List.of(args));
-		all.add("--spring.datasource.url=" + this.postgres.getJdbcUrl("postgres", database));
-		all.add("--spring.datasource.username=postgres");
 		all.add("--healthscore.archive.endpoint=" + this.server.endpoint());
 		all.add("--healthscore.archive.region=" + this.server.region().id());
 		all.add("--healthscore.archive.bucket=" + BUCKET);
 		all.add("--healthscore.archive.prefix=" + database);
 		all.add("--healthscore.archive.target-file-size=256KB");
 		all.add("--healthscore.archive.row-group-size=128KB");
+		return appWithoutStorage(database, now, listener, all.toArray(String[]::new));
+	}
+
+	/**
+	 * Runs the application on a database without configuring S3, with a fixed clock and a
+	 * step listener.
+	 */
+	int appWithoutStorage(String database, Instant now, ArchiveStepListener listener, String... args) {
+		List<String> all = new ArrayList<>(List.of(args));
+		all.add("--spring.datasource.url=" + this.postgres.getJdbcUrl("postgres", database));
+		all.add("--spring.datasource.username=postgres");
 		Map<String, Object> beans = new HashMap<>();
 		beans.put("clock", Clock.fixed(now, ZoneOffset.UTC));
 		if (listener != null) {
