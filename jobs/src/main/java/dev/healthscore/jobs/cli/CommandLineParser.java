@@ -85,9 +85,10 @@ public final class CommandLineParser {
 				throw new UsageException("Missing execution id for '%s': expected '%s <execution-id>' (see 'status')"
 					.formatted(command, command));
 			}
-			Map<String, String> options = options(args, 2);
-			options.put(EXECUTION_ID, args[1]);
-			return new Invocation(command, null, options);
+			Invocation invocation = new Invocation(command, null, options(args, 2));
+			invocation.onlyOptions();
+			invocation.options().put(EXECUTION_ID, args[1]);
+			return invocation;
 		}
 		Invocation invocation = new Invocation(command, job, options(args, next));
 		validate(invocation);

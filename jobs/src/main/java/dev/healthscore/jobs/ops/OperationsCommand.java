@@ -15,6 +15,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.repository.JobRepository;
+import org.springframework.dao.EmptyResultDataAccessException;
 import org.springframework.stereotype.Component;
 
 /**
@@ -94,7 +95,15 @@ public class OperationsCommand {
 
 	private JobExecution execution(Invocation invocation) {
 		long id = invocation.longValue(CommandLineParser.EXECUTION_ID, -1);
-		JobExecution execution = this.jobRepository.getJobExecution(id);
+		JobExecution execution;
+		try {
+			execution = this.jobRepository.getJobExecution(id);
+		}
+		catch (EmptyResultDataAccessException ex) {
+			// Spring Batch 6's JDBC DAO throws for an unknown id instead of returning
+			// null
+			execution = null;
+		}
 		if (execution == null) {
 			throw new UsageException(
 					String.format(Locale.ROOT, "No job execution %d: see 'status' for the executions", id));

@@ -114,6 +114,18 @@ class CommandLineParserTests {
 	}
 
 	@Test
+	void restartAndStopRejectUnknownOptionsButPassSpringPropertiesThrough() {
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.parse("restart", "42", "--from=2025-01-01"))
+			.withMessage("Unknown option(s) [from] for 'restart'; expected: []");
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.parse("stop", "42", "--force"))
+			.withMessage("Unknown option(s) [force] for 'stop'; expected: []");
+		assertThat(CommandLineParser.parse("restart", "42", "--spring.datasource.url=jdbc:postgresql://db/x").options())
+			.containsEntry(CommandLineParser.EXECUTION_ID, "42");
+	}
+
+	@Test
 	void aShardOutsideItsCountIsAUsageError() {
 		assertThatExceptionOfType(UsageException.class)
 			.isThrownBy(() -> CommandLineParser.parse("run", "recompute", "--from=2025-01-01", "--to=2025-01-02",

@@ -95,6 +95,17 @@ class OperationsIntegrationTests {
 		assertThat(status(lastExecution())).isEqualTo("COMPLETED");
 	}
 
+	@Test
+	void restartAndStopOfAnExecutionThatDoesNotExistAreUsageErrorsThatPointToStatus(CapturedOutput output) {
+		long missing = jdbc.queryForObject("SELECT coalesce(max(job_execution_id), 0) + 1000 FROM batch_job_execution",
+				Long.class);
+		assertThat(app("restart", Long.toString(missing))).isEqualTo(2);
+		assertThat(output.getErr()).contains("No job execution %d: see 'status' for the executions".formatted(missing));
+		assertThat(app("stop", Long.toString(missing))).isEqualTo(2);
+		assertThat(output.getErr()).containsSubsequence("No job execution %d".formatted(missing),
+				"No job execution %d".formatted(missing));
+	}
+
 	private static long lastExecution() {
 		return jdbc.queryForObject("SELECT max(job_execution_id) FROM batch_job_execution", Long.class);
 	}
