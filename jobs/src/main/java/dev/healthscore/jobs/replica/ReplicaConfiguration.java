@@ -7,9 +7,9 @@ import dev.healthscore.io.replica.ReplicaGate;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
 
@@ -28,7 +28,7 @@ public class ReplicaConfiguration {
 	public static final String REPLICA_DATA_SOURCE = "replicaDataSource";
 
 	@Bean(name = REPLICA_DATA_SOURCE, defaultCandidate = false, destroyMethod = "close")
-	@ConditionalOnProperty("healthscore.replica.url")
+	@Conditional(ReplicaConfiguredCondition.class)
 	HikariDataSource replicaDataSource(ReplicaProperties properties, Environment environment) {
 		String username = (properties.username() != null) ? properties.username()
 				: environment.getProperty("spring.datasource.username");

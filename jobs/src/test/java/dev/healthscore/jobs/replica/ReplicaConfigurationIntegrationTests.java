@@ -94,6 +94,24 @@ class ReplicaConfigurationIntegrationTests {
 	}
 
 	@Test
+	void theVariablesOfTheEcsTaskDefinitionConfigureThePrimaryAndTheReplica() {
+		// the names infra's ContainerEnvironment gives the task (as environment variables
+		// there; any property source resolves them)
+		try (ConfigurableApplicationContext context = run(
+				"--HEALTHSCORE_DATASOURCE_PRIMARY_URL=" + cluster.primaryJdbcUrl(),
+				"--HEALTHSCORE_DATASOURCE_USERNAME=" + EmbeddedPostgresCluster.USERNAME,
+				"--HEALTHSCORE_DATASOURCE_REPLICA_URL=" + cluster.replicaJdbcUrl())) {
+			assertThat(((HikariDataSource) context.getBean(DataSource.class)).getJdbcUrl())
+				.isEqualTo(cluster.primaryJdbcUrl());
+			assertThat(context.containsBean(ReplicaConfiguration.REPLICA_DATA_SOURCE)).isTrue();
+			HikariDataSource replica = context.getBean(ReplicaConfiguration.REPLICA_DATA_SOURCE,
+					HikariDataSource.class);
+			assertThat(replica.getJdbcUrl()).isEqualTo(cluster.replicaJdbcUrl());
+			assertThat(replica.getUsername()).isEqualTo(EmbeddedPostgresCluster.USERNAME);
+		}
+	}
+
+	@Test
 	void withoutAReplicaEveryRangeIsReadFromThePrimaryAndTheLogSaysSoOnce(CapturedOutput output) {
 		try (ConfigurableApplicationContext context = run(external())) {
 			assertThat(context.containsBean(ReplicaConfiguration.REPLICA_DATA_SOURCE)).isFalse();
