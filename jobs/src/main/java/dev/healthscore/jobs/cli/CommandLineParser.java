@@ -136,6 +136,7 @@ public final class CommandLineParser {
 				invocation.onlyOptions("from", "to", "users", "algorithm-version", "dry-run");
 				new RecomputeOptions().parameters(invocation);
 				invocation.positiveInt("algorithm-version", 1);
+				invocation.flag("dry-run");
 			}
 			default -> throw new IllegalStateException("Unhandled command " + invocation.command());
 		}

@@ -92,6 +92,19 @@ public record Invocation(String command, String job, Map<String, String> options
 		}
 	}
 
+	/**
+	 * An optional flag: {@code --name} alone or {@code --name=true} is true, absent or
+	 * {@code --name=false} false.
+	 */
+	public boolean flag(String name) {
+		String value = option(name, "false");
+		if (!value.equals("true") && !value.equals("false")) {
+			throw new UsageException(
+					"Invalid --%s=%s: expected --%s alone, or =true or =false".formatted(name, value, name));
+		}
+		return Boolean.parseBoolean(value);
+	}
+
 	/** An optional comma-separated list of user ids, sorted and without duplicates. */
 	public long[] userIds(String name) {
 		String value = this.options.get(name);

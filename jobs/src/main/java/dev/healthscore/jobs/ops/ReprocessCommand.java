@@ -71,7 +71,7 @@ public class ReprocessCommand {
 		LocalDate from = LocalDate.parse(parameters.get("from"));
 		LocalDate to = LocalDate.parse(parameters.get("to"));
 		long[] users = invocation.userIds("users");
-		if (invocation.has("dry-run")) {
+		if (invocation.flag("dry-run")) {
 			ScoreDiff diff = new DryRunScoring(this.dataSource, this.algorithm).diff(from, to, users);
 			System.out.print(
 					diff.format("reprocess --dry-run %s..%s: nothing was written; it would have".formatted(from, to)));

@@ -77,7 +77,7 @@ public final class ReconcileOptions implements JobOptions {
 		parameters.put("from", from.toString());
 		parameters.put("to", to.toString());
 		for (String flag : FLAGS) {
-			if (flag(invocation, flag)) {
+			if (invocation.flag(flag)) {
 				parameters.put(flag, "true");
 			}
 		}
@@ -109,15 +109,6 @@ public final class ReconcileOptions implements JobOptions {
 		logger.info("Reconciling {}..{} instead of ..{}: at {} the days after {} are still in progress in some time"
 				+ " zone, and their scores would count half a day", from, last, to, at, last);
 		return last;
-	}
-
-	private static boolean flag(Invocation invocation, String name) {
-		String value = invocation.option(name, "false");
-		if (!value.equals("true") && !value.equals("false")) {
-			throw new UsageException(
-					"Invalid --%s=%s: expected --%s alone, or =true or =false".formatted(name, value, name));
-		}
-		return Boolean.parseBoolean(value);
 	}
 
 }

@@ -126,6 +126,20 @@ class CommandLineParserTests {
 	}
 
 	@Test
+	void reprocessReadsDryRunAsAFlagLikeReconcile() {
+		assertThat(CommandLineParser.parse("reprocess", "--from=2025-01-01", "--to=2025-01-02", "--dry-run")
+			.flag("dry-run")).isTrue();
+		assertThat(CommandLineParser.parse("reprocess", "--from=2025-01-01", "--to=2025-01-02", "--dry-run=false")
+			.flag("dry-run")).isFalse();
+		assertThat(CommandLineParser.parse("reprocess", "--from=2025-01-01", "--to=2025-01-02").flag("dry-run"))
+			.isFalse();
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(
+					() -> CommandLineParser.parse("reprocess", "--from=2025-01-01", "--to=2025-01-02", "--dry-run=no"))
+			.withMessage("Invalid --dry-run=no: expected --dry-run alone, or =true or =false");
+	}
+
+	@Test
 	void aShardOutsideItsCountIsAUsageError() {
 		assertThatExceptionOfType(UsageException.class)
 			.isThrownBy(() -> CommandLineParser.parse("run", "recompute", "--from=2025-01-01", "--to=2025-01-02",
