@@ -9,6 +9,7 @@ import javax.sql.DataSource;
 
 import dev.healthscore.jobs.cli.ExitCode;
 import dev.healthscore.jobs.cli.InProcessJobLauncher;
+import dev.healthscore.jobs.cli.UsageException;
 import dev.healthscore.schedules.ScheduleDefinition;
 import dev.healthscore.schedules.Schedules;
 import org.quartz.Scheduler;
@@ -69,6 +70,14 @@ public class SchedulerCommand {
 	}
 
 	private Schedules catalogue() {
+		List<String> names = Schedules.defaults().names();
+		for (String name : this.properties.cronOverrides().keySet()) {
+			if (!names.contains(name)) {
+				throw new UsageException(
+						"Unknown schedule '%s' in healthscore.scheduler.cron-overrides: expected one of %s"
+							.formatted(name, names));
+			}
+		}
 		List<ScheduleDefinition> definitions = new ArrayList<>();
 		for (ScheduleDefinition definition : Schedules.defaults().definitions()) {
 			String cron = this.properties.cronOverrides().get(definition.name());
