@@ -85,7 +85,7 @@ public class ArchiveJobConfiguration {
 		// retried run archives what the run on time would have
 		YearMonth cutOff = ArchivePlan.cutOff(before,
 				(hotMonths != null) ? Integer.parseInt(hotMonths) : properties.hotMonths(),
-				(scheduledTime != null) ? Instant.parse(scheduledTime) : now.instant());
+				(scheduledTime != null) ? Instant.parse(scheduledTime) : now.instant(), now.instant());
 		return new ArchiveTasklet(dataSource, archiver, cutOff);
 	}
 

@@ -47,8 +47,11 @@ public final class ArchiveOptions implements JobOptions {
 		}
 		if (invocation.has("before")) {
 			YearMonth before = month(invocation, "before");
-			YearMonth current = YearMonth
-				.from(((scheduled != null) ? scheduled : Instant.now()).atOffset(ZoneOffset.UTC));
+			// the scheduled time's month, never later than the clock's: a scheduled
+			// time in the future must not let the archive reach the months still written
+			YearMonth now = YearMonth.now(ZoneOffset.UTC);
+			YearMonth current = (scheduled != null) ? min(YearMonth.from(scheduled.atOffset(ZoneOffset.UTC)), now)
+					: now;
 			if (before.isAfter(current)) {
 				throw new UsageException(
 						"Invalid --before=%s: it is after the current month %s, whose partition is still"
@@ -58,6 +61,10 @@ public final class ArchiveOptions implements JobOptions {
 			parameters.put("before", before.toString());
 		}
 		return parameters;
+	}
+
+	private static YearMonth min(YearMonth a, YearMonth b) {
+		return a.isBefore(b) ? a : b;
 	}
 
 	/**

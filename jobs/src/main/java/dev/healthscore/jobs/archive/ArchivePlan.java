@@ -52,6 +52,29 @@ final class ArchivePlan {
 	}
 
 	/**
+	 * Returns the first month that stays in PostgreSQL, as
+	 * {@link #cutOff(String, int, Instant)} at the run's scheduled time, refused when it
+	 * is after the clock's current month: a scheduled time in the future (a typo, a wrong
+	 * clock upstream) would otherwise archive and detach the partitions the app is still
+	 * writing.
+	 * @param before the {@code --before} month, or null for the hot window
+	 * @param hotMonths complete months kept before the current one
+	 * @param scheduled the run's scheduled time, or the clock's time
+	 * @param now the clock's time
+	 * @return the cut-off: months before it are archived
+	 */
+	static YearMonth cutOff(String before, int hotMonths, Instant scheduled, Instant now) {
+		YearMonth cutOff = cutOff(before, hotMonths, scheduled);
+		YearMonth current = YearMonth.from(now.atOffset(ZoneOffset.UTC));
+		if (cutOff.isAfter(current)) {
+			throw new IllegalArgumentException("Cannot archive the months before " + cutOff + " at the scheduled time "
+					+ scheduled + ": the current month is " + current
+					+ ", whose partition is still being written; give a scheduled time that has come");
+		}
+		return cutOff;
+	}
+
+	/**
 	 * Lists the months to work on, by month then table.
 	 * @param connection the connection
 	 * @param cutOff months before it are archived

@@ -115,6 +115,21 @@ class ArchiveJobIntegrationTests {
 	}
 
 	@Test
+	void aScheduledTimeAfterTheClocksMonthArchivesNothingOfTheMonthsStillWritten(CapturedOutput output) {
+		JdbcTemplate jdbc = servers.database("future");
+		// a scheduled time in the future (a typo, a wrong clock upstream) must not move
+		// the
+		// hot window past the month the app still writes, which the clock says is March
+		assertThat(servers.app("future", NOW, null, "run", "archive", "--hot-months=1",
+				"--scheduled-time=2026-06-15T00:00:00Z"))
+			.isEqualTo(1);
+		assertThat(output).contains("Cannot archive the months before 2026-05 at the scheduled time"
+				+ " 2026-06-15T00:00:00Z: the current month is 2026-03");
+		assertThat(attached(jdbc)).containsAll(names());
+		assertThat(jdbc.queryForObject("SELECT count(*) FROM archive_ledger", Integer.class)).isZero();
+	}
+
+	@Test
 	void thePartitionsJobCreatesMonthsAheadOnlyOnce() {
 		JdbcTemplate jdbc = servers.database("ahead");
 		int before = attached(jdbc).size();

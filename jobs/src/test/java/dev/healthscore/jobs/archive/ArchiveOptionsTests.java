@@ -1,6 +1,7 @@
 package dev.healthscore.jobs.archive;
 
 import java.time.YearMonth;
+import java.time.ZoneOffset;
 import java.util.Map;
 
 import dev.healthscore.jobs.cli.CommandLineParser;
@@ -41,6 +42,16 @@ class ArchiveOptionsTests {
 		assertThatExceptionOfType(UsageException.class)
 			.isThrownBy(() -> CommandLineParser.parse("run", "archive", "--before=2025-3"))
 			.withMessage("Invalid --before=2025-3: expected a month as YYYY-MM");
+	}
+
+	@Test
+	void aScheduledTimeInTheFutureDoesNotLetBeforeReachTheCurrentMonth() {
+		YearMonth next = YearMonth.now(ZoneOffset.UTC).plusMonths(1);
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.parse("run", "archive", "--before=" + next,
+					"--scheduled-time=" + next.plusMonths(1).atDay(15) + "T00:00:00Z"))
+			.withMessageStartingWith(
+					"Invalid --before=%s: it is after the current month %s".formatted(next, next.minusMonths(1)));
 	}
 
 	@Test
