@@ -2,6 +2,7 @@ package dev.healthscore.jobs.recompute;
 
 import java.time.Instant;
 import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +21,9 @@ public final class RecomputeOptions implements JobOptions {
 
 	/** Job parameter: score, per user, only the days that have ended at this instant. */
 	public static final String AS_OF = "as-of";
+
+	/** The time zone whose local date is the latest on Earth. */
+	private static final ZoneOffset LATEST_ZONE = ZoneOffset.ofHours(14);
 
 	@Override
 	public String name() {
@@ -50,6 +54,14 @@ public final class RecomputeOptions implements JobOptions {
 		if (to.isBefore(from)) {
 			throw new UsageException(
 					"Invalid range --from=%s --to=%s: --to must not be before --from".formatted(from, to));
+		}
+		// the job creates a score partition for every month of the range: a year typo
+		// would create thousands of them
+		LocalDate latest = LocalDate.now(LATEST_ZONE);
+		if (to.isAfter(latest)) {
+			throw new UsageException(("Invalid --to=%s: no time zone has reached that day yet (the latest local"
+					+ " date anywhere, UTC+14, is %s); give a --to up to it")
+				.formatted(to, latest));
 		}
 		Map<String, String> parameters = new LinkedHashMap<>();
 		parameters.put("from", from.toString());

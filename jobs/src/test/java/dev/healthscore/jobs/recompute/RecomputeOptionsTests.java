@@ -1,5 +1,8 @@
 package dev.healthscore.jobs.recompute;
 
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+
 import dev.healthscore.jobs.cli.CommandLineParser;
 import dev.healthscore.jobs.cli.UsageException;
 import org.junit.jupiter.api.Test;
@@ -25,6 +28,19 @@ class RecomputeOptionsTests {
 		var parameters = this.options
 			.parameters(CommandLineParser.parse("run", "recompute", "--from=2025-03-01", "--to=2025-03-02"));
 		assertThat(parameters).containsOnlyKeys("from", "to");
+	}
+
+	@Test
+	void aToThatNoTimeZoneHasReachedIsAUsageErrorAndCreatesNoPartitions() {
+		LocalDate latest = LocalDate.now(ZoneOffset.ofHours(14));
+		assertThat(CommandLineParser.parse("run", "recompute", "--from=2025-03-01", "--to=" + latest)).isNotNull();
+		LocalDate typo = latest.plusYears(180);
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.parse("run", "recompute", "--from=2025-03-01", "--to=" + typo))
+			.withMessageStartingWith("Invalid --to=%s: no time zone has reached that day yet".formatted(typo));
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.parse("reprocess", "--from=2025-03-01", "--to=" + typo))
+			.withMessageStartingWith("Invalid --to=%s".formatted(typo));
 	}
 
 	@Test
