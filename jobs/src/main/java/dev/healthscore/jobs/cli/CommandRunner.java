@@ -28,6 +28,7 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.ApplicationArguments;
 import org.springframework.boot.ApplicationRunner;
 import org.springframework.boot.ExitCodeGenerator;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
 /**
@@ -127,6 +128,7 @@ public class CommandRunner implements ApplicationRunner, ExitCodeGenerator {
 
 	private ExitCode generate(Invocation command) {
 		SyntheticDataSpec spec = spec(command, 0, 0);
+		requireNoUsers();
 		GenerationSummary summary = new SyntheticDataGenerator(this.dataSource).generate(spec, now());
 		System.out.printf(Locale.ROOT,
 				"Generated %,d users and %,d readings (%,d invalid) for %s..%s in %.1f s (%,.0f readings/s)%n",
@@ -138,6 +140,7 @@ public class CommandRunner implements ApplicationRunner, ExitCodeGenerator {
 	private ExitCode demo(Invocation command) throws Exception {
 		long started = System.nanoTime();
 		SyntheticDataSpec spec = spec(command, 1000, 60);
+		requireNoUsers();
 		GenerationSummary generated = new SyntheticDataGenerator(this.dataSource).generate(spec, now());
 		long recomputeStarted = System.nanoTime();
 		JobRunner.Outcome outcome = this.jobRunner.run(this.launcher.job("recompute"),
@@ -152,6 +155,20 @@ public class CommandRunner implements ApplicationRunner, ExitCodeGenerator {
 				spec.lastDay());
 		System.out.println(archived.text());
 		return archived.exitCode();
+	}
+
+	/**
+	 * Refuses a database that holds users already: the generator's user ids start at 1,
+	 * so its first write would fail on a duplicate key half-way through.
+	 */
+	private void requireNoUsers() {
+		long users = new JdbcTemplate(this.dataSource).queryForObject("SELECT count(*) FROM app_user", Long.class);
+		if (users > 0) {
+			throw new UsageException(String.format(Locale.ROOT,
+					"Cannot generate into a database that holds users already (%d in app_user): the generated ids"
+							+ " start at 1; generate into an empty database",
+					users));
+		}
 	}
 
 	private SyntheticDataSpec spec(Invocation command, int defaultUsers, int defaultDays) {

@@ -106,6 +106,15 @@ class OperationsIntegrationTests {
 				"No job execution %d".formatted(missing));
 	}
 
+	@Test
+	void generateIntoADatabaseThatHoldsUsersIsAUsageErrorThatChangesNothing(CapturedOutput output) {
+		long readings = jdbc.queryForObject("SELECT count(*) FROM health_reading", Long.class);
+		assertThat(app("generate", "--users=5", "--days=2", "--end=" + TO, "--seed=9")).isEqualTo(2);
+		assertThat(output.getErr()).contains("Cannot generate into a database that holds users already (40 in"
+				+ " app_user): the generated ids start at 1; generate into an empty database");
+		assertThat(jdbc.queryForObject("SELECT count(*) FROM health_reading", Long.class)).isEqualTo(readings);
+	}
+
 	private static long lastExecution() {
 		return jdbc.queryForObject("SELECT max(job_execution_id) FROM batch_job_execution", Long.class);
 	}
