@@ -25,6 +25,7 @@ import org.springframework.batch.core.launch.JobExecutionNotRunningException;
 import org.springframework.batch.core.launch.JobOperator;
 import org.springframework.batch.core.launch.NoSuchJobException;
 import org.springframework.batch.core.repository.JobRepository;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.stereotype.Component;
 
 /**
@@ -60,10 +61,14 @@ public class JobRunner implements EveryJobListener {
 	 */
 	private final ThreadLocal<Running> launching = new ThreadLocal<>();
 
-	public JobRunner(JobOperator jobOperator, JobRepository jobRepository, JobRunGuard guard) {
+	private final List<RunPrecondition> preconditions;
+
+	public JobRunner(JobOperator jobOperator, JobRepository jobRepository, JobRunGuard guard,
+			ObjectProvider<RunPrecondition> preconditions) {
 		this.jobOperator = jobOperator;
 		this.jobRepository = jobRepository;
 		this.guard = guard;
+		this.preconditions = preconditions.orderedStream().toList();
 	}
 
 	/**
@@ -71,6 +76,7 @@ public class JobRunner implements EveryJobListener {
 	 * refused with {@link ExitCode#ALREADY_RUNNING} while another run of the job, in this
 	 * process or any other, holds its {@link JobRunGuard guard}. The run's scope is its
 	 * {@code shard} parameter, or all of the job's work.
+	 * @throws UsageException when a {@link RunPrecondition} refuses the run
 	 */
 	public Outcome run(Job job, Map<String, String> parameters) throws Exception {
 		String name = job.getName();
@@ -117,9 +123,12 @@ public class JobRunner implements EveryJobListener {
 
 	/**
 	 * Launches a run of {@code job} under its guard, known to {@link #stopRunning} until
-	 * it ends.
+	 * it ends, once every {@link RunPrecondition} let it.
 	 */
 	private Outcome guarded(String job, Map<String, String> parameters, Launch launch) throws Exception {
+		for (RunPrecondition precondition : this.preconditions) {
+			precondition.check(job, parameters);
+		}
 		String scope = scope(parameters);
 		try (JobRunGuard.Held held = this.guard.tryAcquire(job, scope)) {
 			if (held == null) {

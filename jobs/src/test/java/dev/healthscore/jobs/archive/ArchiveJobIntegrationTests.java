@@ -130,6 +130,42 @@ class ArchiveJobIntegrationTests {
 	}
 
 	@Test
+	void aRecomputeOrReconcileThatWouldReadAnArchivedMonthIsRefusedUntilItIsRestored(CapturedOutput output) {
+		JdbcTemplate jdbc = servers.database("reads_archived");
+		assertThat(servers.app("reads_archived", NOW, null, "run", "archive", "--before=2025-01")).isZero();
+		assertThat(states(jdbc)).containsOnly("DETACHED").hasSize(2);
+		long executions = count(jdbc, "batch_job_execution");
+		// January's first days read December's readings for their baseline
+		assertThat(servers.app("reads_archived", NOW, null, "run", "recompute", "--from=2025-01-05", "--to=2025-01-10"))
+			.isEqualTo(2);
+		assertThat(output)
+			.contains("Cannot run recompute over 2025-01-05..2025-01-10: it reads the readings from"
+					+ " 2024-12-08 (the 28-day baseline before 2025-01-05)")
+			.contains("health_reading 2024-12 (DETACHED: run restore --table=health_reading --month=2024-12)")
+			.contains(
+					"Restore them first, or run only days from 2025-01-30 on (--from=2025-01-30); nothing was started");
+		assertThat(servers.app("reads_archived", NOW, null, "run", "reconcile", "--from=2024-12-29", "--to=2025-01-02",
+				"--full"))
+			.isEqualTo(2);
+		assertThat(output).contains("Cannot run reconcile over 2024-12-29..2025-01-02")
+			.contains("health_score 2024-12 (DETACHED: run restore --table=health_score --month=2024-12)");
+		assertThat(count(jdbc, "batch_job_execution")).as("nothing started").isEqualTo(executions);
+		assertThat(attached(jdbc)).doesNotContain("health_score_2024_12", "health_reading_2024_12");
+		// days whose baseline is after the archived month run
+		assertThat(servers.app("reads_archived", NOW, null, "run", "recompute", "--from=2025-01-30", "--to=2025-02-05"))
+			.isZero();
+		// and, once the month is back, the refused ones too
+		assertThat(
+				servers.app("reads_archived", NOW, null, "run", "restore", "--table=health_reading", "--month=2024-12"))
+			.isZero();
+		assertThat(servers.app("reads_archived", NOW, null, "run", "recompute", "--from=2025-01-05", "--to=2025-01-10"))
+			.isZero();
+		assertThat(servers.app("reads_archived", NOW, null, "run", "reconcile", "--from=2024-12-29", "--to=2025-01-02"))
+			.as("its scores are still archived")
+			.isEqualTo(2);
+	}
+
+	@Test
 	void thePartitionsJobCreatesMonthsAheadOnlyOnce() {
 		JdbcTemplate jdbc = servers.database("ahead");
 		int before = attached(jdbc).size();

@@ -1,0 +1,113 @@
+package dev.healthscore.jobs.archive;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.LocalDate;
+import java.time.YearMonth;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import javax.sql.DataSource;
+
+import dev.healthscore.io.archive.ArchiveLedger;
+import dev.healthscore.io.archive.ArchiveLedgerEntry;
+import dev.healthscore.io.archive.ArchiveState;
+import dev.healthscore.io.archive.ArchiveTable;
+import dev.healthscore.jobs.cli.RunPrecondition;
+import dev.healthscore.jobs.cli.UsageException;
+import dev.healthscore.jobs.recompute.RecomputeJobConfiguration;
+import dev.healthscore.jobs.reconcile.ReconcileJobConfiguration;
+import dev.healthscore.scoring.ScoringAlgorithm;
+
+import org.springframework.dao.DataAccessResourceFailureException;
+import org.springframework.stereotype.Component;
+
+/**
+ * Refuses a {@code recompute} or {@code reconcile} whose days read a month that the
+ * archive took, or is taking, out of PostgreSQL: its readings (the days and their
+ * baseline lookback) or its scores. Without the readings, the job would score the days as
+ * if they had none, and reconcile would delete their scores as orphans or rewrite correct
+ * ones; writing scores would create the month's partition again beside its archive, and
+ * then its restore would refuse the month.
+ *
+ * <p>
+ * The months are those of the archive ledger in any state but {@code RESTORED}. A day's
+ * readings are partitioned by UTC time, and a user's day starts up to 14 hours before or
+ * 12 after it does in UTC: a day more on either side is checked.
+ */
+@Component
+class ArchivedMonthsPrecondition implements RunPrecondition {
+
+	private final DataSource dataSource;
+
+	private final int lookbackDays;
+
+	ArchivedMonthsPrecondition(DataSource dataSource, ScoringAlgorithm algorithm) {
+		this.dataSource = dataSource;
+		this.lookbackDays = algorithm.lookbackDays();
+	}
+
+	@Override
+	public void check(String job, Map<String, String> parameters) {
+		if (!RecomputeJobConfiguration.JOB_NAME.equals(job) && !ReconcileJobConfiguration.JOB_NAME.equals(job)) {
+			return;
+		}
+		LocalDate from = LocalDate.parse(parameters.get("from"));
+		LocalDate to = LocalDate.parse(parameters.get("to"));
+		LocalDate firstRead = from.minusDays(this.lookbackDays + 1L);
+		List<ArchiveLedgerEntry> out = new ArrayList<>();
+		LocalDate earliestFrom = null;
+		for (ArchiveLedgerEntry entry : entries()) {
+			if (entry.state() == ArchiveState.RESTORED) {
+				continue;
+			}
+			boolean readings = entry.table() == ArchiveTable.HEALTH_READING
+					&& overlaps(entry.month(), firstRead, to.plusDays(1));
+			boolean scores = entry.table() == ArchiveTable.HEALTH_SCORE && overlaps(entry.month(), from, to);
+			if (readings || scores) {
+				out.add(entry);
+				LocalDate after = entry.month().plusMonths(1).atDay(1);
+				LocalDate first = readings ? after.plusDays(this.lookbackDays + 1L) : after;
+				if (earliestFrom == null || first.isAfter(earliestFrom)) {
+					earliestFrom = first;
+				}
+			}
+		}
+		if (out.isEmpty()) {
+			return;
+		}
+		String months = out.stream()
+			.map((entry) -> "%s %s (%s: %s)".formatted(entry.table().tableName(), entry.month(), entry.state(),
+					action(entry)))
+			.collect(Collectors.joining("; "));
+		throw new UsageException(("Cannot run %s over %s..%s: it reads the readings from %s (the %d-day baseline"
+				+ " before %s) and writes the scores of its days, and these months are archived out of PostgreSQL:"
+				+ " %s. Restore them first, or run only days from %s on (--from=%s); nothing was started")
+			.formatted(job, from, to, from.minusDays(this.lookbackDays), this.lookbackDays, from, months, earliestFrom,
+					earliestFrom));
+	}
+
+	private static String action(ArchiveLedgerEntry entry) {
+		return switch (entry.state()) {
+			case DETACHED, DROPPED, RESTORING ->
+				"run restore --table=%s --month=%s".formatted(entry.table().tableName(), entry.month());
+			default -> "being archived; restore it after the archive run that detaches it";
+		};
+	}
+
+	private static boolean overlaps(YearMonth month, LocalDate first, LocalDate last) {
+		return !month.atEndOfMonth().isBefore(first) && !month.atDay(1).isAfter(last);
+	}
+
+	private List<ArchiveLedgerEntry> entries() {
+		try (Connection connection = this.dataSource.getConnection()) {
+			return new ArchiveLedger().entries(connection);
+		}
+		catch (SQLException ex) {
+			throw new DataAccessResourceFailureException("Cannot read the archive ledger: " + ex.getMessage(), ex);
+		}
+	}
+
+}
