@@ -25,12 +25,13 @@ import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.stereotype.Component;
 
 /**
- * Refuses a {@code recompute} or {@code reconcile} whose days read a month that the
- * archive took, or is taking, out of PostgreSQL: its readings (the days and their
- * baseline lookback) or its scores. Without the readings, the job would score the days as
- * if they had none, and reconcile would delete their scores as orphans or rewrite correct
- * ones; writing scores would create the month's partition again beside its archive, and
- * then its restore would refuse the month.
+ * Refuses a {@code restore} of a month the archive never took out of PostgreSQL, and a
+ * {@code recompute} or {@code reconcile} whose days read a month that the archive took,
+ * or is taking, out of PostgreSQL: its readings (the days and their baseline lookback) or
+ * its scores. Without the readings, the job would score the days as if they had none, and
+ * reconcile would delete their scores as orphans or rewrite correct ones; writing scores
+ * would create the month's partition again beside its archive, and then its restore would
+ * refuse the month.
  *
  * <p>
  * The months are those of the archive ledger in any state but {@code RESTORED}. A day's
@@ -51,6 +52,10 @@ class ArchivedMonthsPrecondition implements RunPrecondition {
 
 	@Override
 	public void check(String job, Map<String, String> parameters) {
+		if (RestoreJobConfiguration.JOB_NAME.equals(job)) {
+			checkRestore(ArchiveTable.of(parameters.get("table")), YearMonth.parse(parameters.get("month")));
+			return;
+		}
 		if (!RecomputeJobConfiguration.JOB_NAME.equals(job) && !ReconcileJobConfiguration.JOB_NAME.equals(job)) {
 			return;
 		}
@@ -87,6 +92,27 @@ class ArchivedMonthsPrecondition implements RunPrecondition {
 				+ " %s. Restore them first, or run only days from %s on (--from=%s); nothing was started")
 			.formatted(job, from, to, from.minusDays(this.lookbackDays), this.lookbackDays, from, months, earliestFrom,
 					earliestFrom));
+	}
+
+	/**
+	 * Refuses the restore of a month that the archive never took out of PostgreSQL: no
+	 * rerun of it could succeed.
+	 */
+	private void checkRestore(ArchiveTable table, YearMonth month) {
+		ArchiveLedgerEntry entry = entries().stream()
+			.filter((candidate) -> candidate.table() == table && candidate.month().equals(month))
+			.findFirst()
+			.orElse(null);
+		if (entry == null) {
+			throw new UsageException(("Cannot restore %s %s: the archive ledger has no entry for it, it was never"
+					+ " archived (its partition %s is where the partitions job left it); nothing was started")
+				.formatted(table.tableName(), month, table.partitionName(month)));
+		}
+		if (entry.state().archiving() && entry.state() != ArchiveState.DETACHED) {
+			throw new UsageException(("Cannot restore %s %s: it is not archived yet, the ledger says %s and its"
+					+ " partition is attached; nothing was started")
+				.formatted(table.tableName(), month, entry.state()));
+		}
 	}
 
 	private static String action(ArchiveLedgerEntry entry) {

@@ -1,5 +1,8 @@
 package dev.healthscore.jobs.reconcile;
 
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.LinkedHashMap;
@@ -86,9 +89,43 @@ public final class ReconcileOptions implements JobOptions {
 			if (report.isBlank() || report.equals("true")) {
 				throw new UsageException("Missing file name in --report: expected --report=FILE.json");
 			}
+			checkWritable(report);
 			parameters.put(ReconcileParameters.REPORT, report);
 		}
 		return parameters;
+	}
+
+	/**
+	 * Refuses a report file that could not be written: it is written last, after the
+	 * corrections are committed, and every rerun of the run would fail on it again.
+	 */
+	private static void checkWritable(String report) {
+		Path file;
+		try {
+			file = Path.of(report).toAbsolutePath();
+		}
+		catch (InvalidPathException ex) {
+			throw new UsageException("Invalid --report=%s: %s".formatted(report, ex.getMessage()));
+		}
+		if (Files.isDirectory(file)) {
+			throw new UsageException("Invalid --report=%s: it is a directory; expected a file name such as report.json"
+				.formatted(report));
+		}
+		if (Files.exists(file)) {
+			if (!Files.isWritable(file)) {
+				throw new UsageException("Invalid --report=%s: the file cannot be written".formatted(report));
+			}
+			return;
+		}
+		// the nearest folder that exists must be one this process can create files in
+		Path existing = file.getParent();
+		while (existing != null && !Files.exists(existing)) {
+			existing = existing.getParent();
+		}
+		if (existing == null || !Files.isDirectory(existing) || !Files.isWritable(existing)) {
+			throw new UsageException(
+					"Invalid --report=%s: %s is not a folder this process can write in".formatted(report, existing));
+		}
 	}
 
 	/**

@@ -97,9 +97,12 @@ class ArchiveJobIntegrationTests {
 			.queryForObject("SELECT restored_at FROM archive_ledger WHERE partition_name = ?", Timestamp.class,
 					"health_score_2024_12")
 			.toInstant()).isEqualTo(NOW);
+		long executions = count(jdbc, "batch_job_execution");
 		assertThat(servers.app("reattach", NOW, null, "run", "restore", "--table=health_score", "--month=2025-01"))
-			.isEqualTo(1);
-		assertThat(output).contains("Cannot restore health_score_2025_01: the archive ledger has no entry for it");
+			.isEqualTo(2);
+		assertThat(output).contains("Cannot restore health_score 2025-01: the archive ledger has no entry for it, it"
+				+ " was never archived (its partition health_score_2025_01 is where the partitions job left it)");
+		assertThat(count(jdbc, "batch_job_execution")).as("nothing started").isEqualTo(executions);
 	}
 
 	@Test

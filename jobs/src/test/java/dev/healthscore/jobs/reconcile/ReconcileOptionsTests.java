@@ -1,5 +1,8 @@
 package dev.healthscore.jobs.reconcile;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.Map;
@@ -9,6 +12,7 @@ import dev.healthscore.jobs.cli.Invocation;
 import dev.healthscore.jobs.cli.UsageException;
 import dev.healthscore.schedules.ScoreDateWindow;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
@@ -87,6 +91,22 @@ class ReconcileOptionsTests {
 	@Test
 	void theUsageShowsTheReconcileCommand() {
 		assertThat(CommandLineParser.USAGE).contains("run reconcile --from=YYYY-MM-DD --to=YYYY-MM-DD [--full]");
+	}
+
+	@Test
+	void aReportThatCouldNotBeWrittenIsRefusedBeforeAnythingRuns(@TempDir Path folder) throws IOException {
+		Path file = Files.writeString(folder.resolve("taken.txt"), "a file, not a folder");
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.parse("run", "reconcile", "--from=2025-01-01", "--to=2025-01-31",
+					"--report=" + file.resolve("report.json")))
+			.withMessageContaining("is not a folder this process can write in");
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.parse("run", "reconcile", "--from=2025-01-01", "--to=2025-01-31",
+					"--report=" + folder))
+			.withMessageContaining("it is a directory; expected a file name such as report.json");
+		assertThat(CommandLineParser.parse("run", "reconcile", "--from=2025-01-01", "--to=2025-01-31",
+				"--report=" + folder.resolve("new/sub/report.json")))
+			.isNotNull();
 	}
 
 }
