@@ -12,6 +12,7 @@ import dev.healthscore.jobs.scheduler.SchedulerProperties;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.bind.BindException;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
@@ -72,8 +73,31 @@ public class HealthScoreApplication {
 			application.setRegisterShutdownHook(false);
 			application.addInitializers(shutdown::started);
 		}
-		ConfigurableApplicationContext context = application.run(args);
+		ConfigurableApplicationContext context;
+		try {
+			context = application.run(args);
+		}
+		catch (RuntimeException ex) {
+			if (badProperty(ex)) {
+				// Spring Boot has logged which property is wrong and what it accepts
+				return ExitCode.USAGE.code();
+			}
+			throw ex;
+		}
 		return SpringApplication.exit(context);
+	}
+
+	/**
+	 * Whether the context did not start because a property has a value it cannot bind or
+	 * that its class refuses: a usage error, nothing ran.
+	 */
+	private static boolean badProperty(Throwable failure) {
+		for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+			if (cause instanceof BindException) {
+				return true;
+			}
+		}
+		return false;
 	}
 
 }

@@ -2,6 +2,7 @@ package dev.healthscore.jobs;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.Assert;
 
 /**
  * Settings of the health-score jobs ({@code healthscore.*}).
@@ -22,6 +23,15 @@ public record HealthScoreProperties(@DefaultValue Recompute recompute) {
 	 */
 	public record Recompute(@DefaultValue("200") int chunkSize, @DefaultValue("5") int progressIntervalSeconds,
 			@DefaultValue("2") int threads) {
+
+		public Recompute {
+			Assert.isTrue(chunkSize > 0,
+					() -> "Invalid healthscore.recompute.chunk-size=" + chunkSize + ": expected a positive number");
+			Assert.isTrue(progressIntervalSeconds > 0, () -> "Invalid healthscore.recompute.progress-interval-seconds="
+					+ progressIntervalSeconds + ": expected a positive number");
+			Assert.isTrue(threads > 0,
+					() -> "Invalid healthscore.recompute.threads=" + threads + ": expected a positive number");
+		}
 
 	}
 

@@ -4,6 +4,7 @@ import java.time.Duration;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.Assert;
 
 /**
  * Settings of the {@code reconcile} job ({@code healthscore.reconcile.*}).
@@ -25,5 +26,21 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 public record ReconcileProperties(@DefaultValue("200") int chunkSize, @DefaultValue("2") int readThreads,
 		@DefaultValue("10m") Duration ingestMargin, @DefaultValue("1000") int segmentUsers,
 		@DefaultValue("16") long leafWidth, @DefaultValue("60d") Duration changeLogRetention) {
+
+	public ReconcileProperties {
+		Assert.isTrue(chunkSize > 0,
+				() -> "Invalid healthscore.reconcile.chunk-size=" + chunkSize + ": expected a positive number");
+		Assert.isTrue(readThreads > 0,
+				() -> "Invalid healthscore.reconcile.read-threads=" + readThreads + ": expected a positive number");
+		Assert.isTrue(segmentUsers > 0,
+				() -> "Invalid healthscore.reconcile.segment-users=" + segmentUsers + ": expected a positive number");
+		Assert.isTrue(leafWidth > 0,
+				() -> "Invalid healthscore.reconcile.leaf-width=" + leafWidth + ": expected a positive number");
+		Assert.isTrue(!ingestMargin.isNegative(),
+				() -> "Invalid healthscore.reconcile.ingest-margin=" + ingestMargin + ": must not be negative");
+		Assert.isTrue(!changeLogRetention.isNegative() && !changeLogRetention.isZero(),
+				() -> "Invalid healthscore.reconcile.change-log-retention=" + changeLogRetention
+						+ ": expected a positive duration");
+	}
 
 }

@@ -31,4 +31,16 @@ class ExitCodeIntegrationTests {
 		assertThat(output.getErr()).contains("--to must not be before --from");
 	}
 
+	@Test
+	void aPropertyWithABadValueExitsWithTheUsageCode(CapturedOutput output) {
+		assertThat(HealthScoreApplication.run("run", "recompute", "--days-back=2",
+				"--healthscore.replica.lag-policy=fial"))
+			.isEqualTo(2);
+		assertThat(output).contains("healthscore.replica.lag-policy").contains("fial");
+		assertThat(
+				HealthScoreApplication.run("run", "recompute", "--days-back=2", "--healthscore.recompute.chunk-size=0"))
+			.isEqualTo(2);
+		assertThat(output).contains("Invalid healthscore.recompute.chunk-size=0: expected a positive number");
+	}
+
 }
