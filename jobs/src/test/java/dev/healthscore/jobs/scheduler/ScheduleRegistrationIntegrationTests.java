@@ -11,6 +11,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import com.zaxxer.hikari.HikariDataSource;
+import dev.healthscore.schedules.ScheduleDefinition;
 import dev.healthscore.schedules.ScheduledJobLauncher;
 import dev.healthscore.schedules.Schedules;
 import dev.healthscore.schedules.quartz.QuartzSchedules;
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.quartz.Scheduler;
+import org.quartz.SchedulerException;
 import org.quartz.impl.matchers.GroupMatcher;
 
 import org.springframework.core.io.ClassPathResource;
@@ -28,6 +30,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.scheduling.quartz.SchedulerFactoryBean;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Scheduler nodes that start at the same moment on one database, with the application's
@@ -113,10 +116,8 @@ class ScheduleRegistrationIntegrationTests {
 			jdbc.update("DELETE FROM qrtz_job_details");
 			Schedules bad = new Schedules(List.of(Schedules.defaults().definitions().get(0),
 					withCron(Schedules.defaults().definitions().get(1), "0 0 0 31 2 ?")));
-			org.assertj.core.api.Assertions
-				.assertThatThrownBy(
-						() -> ScheduleRegistration.register(dataSource, node.getScheduler(), bad, NEVER_FIRED))
-				.isInstanceOf(org.quartz.SchedulerException.class);
+			assertThatThrownBy(() -> ScheduleRegistration.register(dataSource, node.getScheduler(), bad, NEVER_FIRED))
+				.isInstanceOf(SchedulerException.class);
 			assertThat(jdbc.queryForObject("SELECT count(*) FROM qrtz_job_details", Integer.class))
 				.as("the first schedule, stored before the second was refused, rolled back")
 				.isZero();
@@ -126,10 +127,9 @@ class ScheduleRegistrationIntegrationTests {
 		}
 	}
 
-	private static dev.healthscore.schedules.ScheduleDefinition withCron(
-			dev.healthscore.schedules.ScheduleDefinition definition, String cron) {
-		return new dev.healthscore.schedules.ScheduleDefinition(definition.name(), cron, definition.timeZone(),
-				definition.misfirePolicy(), definition.steps());
+	private static ScheduleDefinition withCron(ScheduleDefinition definition, String cron) {
+		return new ScheduleDefinition(definition.name(), cron, definition.timeZone(), definition.misfirePolicy(),
+				definition.steps());
 	}
 
 	/** A node as Spring Boot builds it from the application's {@code spring.quartz.*}. */
