@@ -41,7 +41,7 @@ public class ArchiveJobConfiguration {
 	Job archiveJob(JobRepository jobRepository, Step archiveUsers, Step archivePartitions) {
 		return new JobBuilder(JOB_NAME, jobRepository)
 			.validator(new DefaultJobParametersValidator(new String[0],
-					new String[] { "before", "hot-months", "scheduled-time", "run.id" }))
+					new String[] { "before", "hot-months", ArchiveOptions.ALLOW_RECENT, "scheduled-time", "run.id" }))
 			.start(archiveUsers)
 			.next(archivePartitions)
 			.build();

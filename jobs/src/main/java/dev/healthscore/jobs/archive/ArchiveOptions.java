@@ -12,11 +12,20 @@ import dev.healthscore.jobs.cli.Invocation;
 import dev.healthscore.jobs.cli.JobOptions;
 import dev.healthscore.jobs.cli.UsageException;
 
-/** {@code run archive [--before=YYYY-MM | --hot-months=N] [--scheduled-time=instant]}. */
+/**
+ * {@code run archive [--before=YYYY-MM | --hot-months=N] [--allow-recent]
+ * [--scheduled-time=instant]}.
+ */
 public final class ArchiveOptions implements JobOptions {
 
 	/** The parameter schedules add to every run (ScheduleParameters.SCHEDULED_TIME). */
 	public static final String SCHEDULED_TIME = "scheduled-time";
+
+	/**
+	 * The flag that lets a run archive months that the scheduled recompute and reconcile
+	 * still read.
+	 */
+	public static final String ALLOW_RECENT = "allow-recent";
 
 	@Override
 	public String name() {
@@ -25,14 +34,15 @@ public final class ArchiveOptions implements JobOptions {
 
 	@Override
 	public List<String> options() {
-		return List.of("before", "hot-months", "scheduled-time");
+		return List.of("before", "hot-months", ALLOW_RECENT, "scheduled-time");
 	}
 
 	@Override
 	public String usage() {
 		return """
-				run archive [--before=YYYY-MM | --hot-months=N]
-				    move every month older than the hot window (or before --before) to S3: verify, detach, drop later""";
+				run archive [--before=YYYY-MM | --hot-months=N] [--allow-recent]
+				    move every month older than the hot window (or before --before) to S3: verify, detach, drop later;
+				    a month the nightly recompute and reconcile still read only with --allow-recent""";
 	}
 
 	@Override
@@ -59,6 +69,9 @@ public final class ArchiveOptions implements JobOptions {
 							.formatted(before, current));
 			}
 			parameters.put("before", before.toString());
+		}
+		if (invocation.flag(ALLOW_RECENT)) {
+			parameters.put(ALLOW_RECENT, "true");
 		}
 		return parameters;
 	}

@@ -125,7 +125,7 @@ class ArchiveJobIntegrationTests {
 		// hot window past the month the app still writes, which the clock says is March
 		assertThat(servers.app("future", NOW, null, "run", "archive", "--hot-months=1",
 				"--scheduled-time=2026-06-15T00:00:00Z"))
-			.isEqualTo(1);
+			.isEqualTo(2);
 		assertThat(output).contains("Cannot archive the months before 2026-05 at the scheduled time"
 				+ " 2026-06-15T00:00:00Z: the current month is 2026-03");
 		assertThat(attached(jdbc)).containsAll(names());
@@ -166,6 +166,26 @@ class ArchiveJobIntegrationTests {
 		assertThat(servers.app("reads_archived", NOW, null, "run", "reconcile", "--from=2024-12-29", "--to=2025-01-02"))
 			.as("its scores are still archived")
 			.isEqualTo(2);
+	}
+
+	@Test
+	void monthsTheNightlyStillReadsAreArchivedOnlyWhenAllowed(CapturedOutput output) {
+		JdbcTemplate jdbc = servers.database("recent");
+		long executions = count(jdbc, "batch_job_execution");
+		// on 2026-03-15 the nightly reconcile (30 days back) and its 28-day baseline read
+		// back to 2026-01-15
+		assertThat(servers.app("recent", NOW, null, "run", "archive", "--hot-months=1")).isEqualTo(2);
+		assertThat(output)
+			.contains("Cannot archive the months before 2026-02: the nightly recompute and reconcile"
+					+ " read back to 2026-01-15 (30 days back and the 28-day baseline)")
+			.contains("Archive the months before 2026-01 at the latest (--before=2026-01 or --hot-months=2),"
+					+ " or give --allow-recent");
+		assertThat(servers.app("recent", NOW, null, "run", "archive", "--before=2026-03")).isEqualTo(2);
+		assertThat(jdbc.queryForObject("SELECT count(*) FROM archive_ledger", Integer.class)).isZero();
+		assertThat(count(jdbc, "batch_job_execution")).as("nothing started").isEqualTo(executions);
+		assertThat(servers.app("recent", NOW, null, "run", "archive", "--hot-months=1", "--allow-recent")).isZero();
+		assertThat(states(jdbc)).containsOnly("DETACHED");
+		assertThat(attached(jdbc)).doesNotContain("health_reading_2025_02", "health_score_2025_02");
 	}
 
 	@Test

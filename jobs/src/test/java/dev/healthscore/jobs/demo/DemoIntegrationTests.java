@@ -28,7 +28,8 @@ class DemoIntegrationTests {
 		Clock clock = Clock.fixed(Instant.parse("2026-03-15T08:00:00Z"), ZoneOffset.UTC);
 		assertThat(HealthScoreApplication.run(Map.of("clock", clock), "demo", "--users=15", "--days=45")).isZero();
 		assertThat(output.getOut()).contains("Embedded S3 server")
-			.contains("archive:          run archive --before=2026-03: the data (2026-01-29..2026-03-14)")
+			.contains(
+					"archive:          run archive --before=2026-03 --allow-recent: the data (2026-01-29..2026-03-14)")
 			.contains("its oldest complete month 2026-02")
 			.contains("COMPLETED in")
 			.containsPattern("health_reading  2026-02: +[0-9,]+ rows, 1 file\\(s\\), +[0-9.]+ MiB, DETACHED")
