@@ -3,7 +3,7 @@
 -- Replace @archive_root@ with s3://<bucket>/<prefix> before running (see README.md).
 CREATE EXTERNAL TABLE IF NOT EXISTS app_user (
 	user_id         bigint COMMENT 'app user id',
-	time_zone       string COMMENT 'IANA time zone of the user''s local days',
+	time_zone       string COMMENT 'IANA time zone of the local days of the user',
 	daily_step_goal int    COMMENT 'steps that make a full activity score'
 )
 COMMENT 'users at the time of the latest archive run'

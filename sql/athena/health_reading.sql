@@ -19,7 +19,7 @@ TBLPROPERTIES (
 	'projection.enabled' = 'true',
 	'projection.month.type' = 'date',
 	'projection.month.format' = 'yyyy-MM',
-	'projection.month.range' = '2020-01,NOW',
+	'projection.month.range' = '2015-01,NOW',
 	'projection.month.interval' = '1',
 	'projection.month.interval.unit' = 'MONTHS',
 	'storage.location.template' = '@archive_root@/health_reading/month=${month}/'

@@ -3,7 +3,7 @@
 -- Replace @archive_root@ with s3://<bucket>/<prefix> before running (see README.md).
 CREATE EXTERNAL TABLE IF NOT EXISTS health_score (
 	user_id             bigint    COMMENT 'app user id',
-	score_date          date      COMMENT 'the user''s local day',
+	score_date          date      COMMENT 'local day of the user',
 	score               int       COMMENT '0..100, NULL when completeness < 0.5',
 	activity_score      int       COMMENT '0..100 or NULL',
 	sleep_score         int       COMMENT '0..100 or NULL',
@@ -23,7 +23,7 @@ TBLPROPERTIES (
 	'projection.enabled' = 'true',
 	'projection.month.type' = 'date',
 	'projection.month.format' = 'yyyy-MM',
-	'projection.month.range' = '2020-01,NOW',
+	'projection.month.range' = '2015-01,NOW',
 	'projection.month.interval' = '1',
 	'projection.month.interval.unit' = 'MONTHS',
 	'storage.location.template' = '@archive_root@/health_score/month=${month}/'

@@ -130,19 +130,21 @@ public class ArchiveStorage extends Construct {
 		Map<String, String> parameters = new TreeMap<>();
 		parameters.put("EXTERNAL", "TRUE");
 		parameters.put("classification", "parquet");
-		parameters.put("projection.enabled", "true");
-		parameters.put("projection.month.type", "date");
-		parameters.put("projection.month.format", "yyyy-MM");
-		parameters.put("projection.month.range", AthenaTables.PROJECTION_FIRST_MONTH + ",NOW");
-		parameters.put("projection.month.interval", "1");
-		parameters.put("projection.month.interval.unit", "MONTHS");
-		parameters.put("storage.location.template", location + "month=${month}/");
+		if (table.partitioned()) {
+			parameters.put("projection.enabled", "true");
+			parameters.put("projection.month.type", "date");
+			parameters.put("projection.month.format", "yyyy-MM");
+			parameters.put("projection.month.range", AthenaTables.PROJECTION_FIRST_MONTH + ",NOW");
+			parameters.put("projection.month.interval", "1");
+			parameters.put("projection.month.interval.unit", "MONTHS");
+			parameters.put("storage.location.template", location + "month=${month}/");
+		}
 		return CfnTable.TableInputProperty.builder()
 			.name(table.name())
 			.description(table.description())
 			.tableType("EXTERNAL_TABLE")
 			.parameters(parameters)
-			.partitionKeys(List.of(column(TableSpec.MONTH)))
+			.partitionKeys(table.partitioned() ? List.of(column(TableSpec.MONTH)) : List.of())
 			.storageDescriptor(CfnTable.StorageDescriptorProperty.builder()
 				.location(location)
 				.columns(table.columns().stream().map(ArchiveStorage::column).toList())

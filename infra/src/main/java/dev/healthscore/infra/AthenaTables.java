@@ -23,10 +23,20 @@ public final class AthenaTables {
 					new ColumnSpec("score", "int"), new ColumnSpec("activity_score", "int"),
 					new ColumnSpec("sleep_score", "int"), new ColumnSpec("heart_score", "int"),
 					new ColumnSpec("completeness", "float"), new ColumnSpec("algorithm_version", "int"),
-					new ColumnSpec("inputs_as_of", "timestamp"), new ColumnSpec("computed_at", "timestamp")));
+					new ColumnSpec("inputs_as_of", "timestamp"), new ColumnSpec("inputs_as_of_micros", "bigint"),
+					new ColumnSpec("computed_at", "timestamp"), new ColumnSpec("computed_at_micros", "bigint")));
+
+	/**
+	 * The snapshot of each user's time zone and step goal that archived scores are joined
+	 * with (replaced by every archive run): not partitioned.
+	 */
+	public static final TableSpec APP_USER = new TableSpec("app_user", "Users at the time of the latest archive run",
+			List.of(new ColumnSpec("user_id", "bigint"), new ColumnSpec("time_zone", "string"),
+					new ColumnSpec("daily_step_goal", "int")),
+			false);
 
 	/** Every archived table. */
-	public static final List<TableSpec> ALL = List.of(HEALTH_READING, HEALTH_SCORE);
+	public static final List<TableSpec> ALL = List.of(HEALTH_READING, HEALTH_SCORE, APP_USER);
 
 	/** First month partition projection offers; older months do not exist. */
 	public static final String PROJECTION_FIRST_MONTH = "2015-01";

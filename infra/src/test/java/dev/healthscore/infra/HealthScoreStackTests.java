@@ -155,10 +155,15 @@ class HealthScoreStackTests {
 			assertThat((List<Map<String, Object>>) storage.get("Columns"))
 				.extracting((column) -> new ColumnSpec((String) column.get("Name"), (String) column.get("Type")))
 				.containsExactlyElementsOf(spec.columns());
-			assertThat((List<Map<String, Object>>) input.get("PartitionKeys"))
-				.containsExactly(Map.of("Name", "month", "Type", "string"));
 			assertThat(storage.get("Location").toString()).contains("/archive/" + spec.name() + "/");
 			Map<String, Object> parameters = (Map<String, Object>) input.get("Parameters");
+			if (!spec.partitioned()) {
+				assertThat((List<?>) input.getOrDefault("PartitionKeys", List.of())).isEmpty();
+				assertThat(parameters).doesNotContainKey("projection.enabled");
+				continue;
+			}
+			assertThat((List<Map<String, Object>>) input.get("PartitionKeys"))
+				.containsExactly(Map.of("Name", "month", "Type", "string"));
 			assertThat(parameters).containsEntry("projection.enabled", "true")
 				.containsEntry("projection.month.type", "date")
 				.containsEntry("projection.month.format", "yyyy-MM")

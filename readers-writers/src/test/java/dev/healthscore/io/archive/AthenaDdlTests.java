@@ -51,7 +51,7 @@ class AthenaDdlTests {
 			.contains("'projection.enabled' = 'true'")
 			.contains("'projection.month.format' = 'yyyy-MM'")
 			.contains("'storage.location.template' = '@archive_root@/" + table.tableName() + "/month=${month}/'")
-			.contains("'projection.month.range' = '2020-01,NOW'");
+			.contains("'projection.month.range' = '2015-01,NOW'");
 	}
 
 	static String resource(String name) throws IOException {
