@@ -54,13 +54,10 @@ class ArchiveCutOffPrecondition implements RunPrecondition {
 			return;
 		}
 		Instant now = this.clock.instant();
-		String scheduled = parameters.get(ArchiveOptions.SCHEDULED_TIME);
-		String hotMonths = parameters.get("hot-months");
 		YearMonth cutOff;
 		try {
-			cutOff = ArchivePlan.cutOff(parameters.get("before"),
-					(hotMonths != null) ? Integer.parseInt(hotMonths) : this.properties.hotMonths(),
-					(scheduled != null) ? Instant.parse(scheduled) : now, now);
+			cutOff = ArchivePlan.cutOff(parameters.get("before"), parameters.get("hot-months"),
+					parameters.get(ArchiveOptions.SCHEDULED_TIME), this.properties, now);
 		}
 		catch (IllegalArgumentException ex) {
 			throw new UsageException(ex.getMessage() + "; nothing was started");

@@ -1,7 +1,6 @@
 package dev.healthscore.jobs.archive;
 
 import java.time.Clock;
-import java.time.Instant;
 import java.time.YearMonth;
 
 import javax.sql.DataSource;
@@ -83,9 +82,7 @@ public class ArchiveJobConfiguration {
 				properties.gracePeriod(), listener.getIfAvailable(() -> ArchiveStepListener.NONE));
 		// a scheduled run resolves its window against its scheduled time, so a late or
 		// retried run archives what the run on time would have
-		YearMonth cutOff = ArchivePlan.cutOff(before,
-				(hotMonths != null) ? Integer.parseInt(hotMonths) : properties.hotMonths(),
-				(scheduledTime != null) ? Instant.parse(scheduledTime) : now.instant(), now.instant());
+		YearMonth cutOff = ArchivePlan.cutOff(before, hotMonths, scheduledTime, properties, now.instant());
 		return new ArchiveTasklet(dataSource, archiver, cutOff);
 	}
 

@@ -52,6 +52,22 @@ final class ArchivePlan {
 	}
 
 	/**
+	 * Returns the cut-off of a run from its job parameters, as
+	 * {@link #cutOff(String, int, Instant, Instant)}.
+	 * @param before the {@code before} parameter, or null
+	 * @param hotMonths the {@code hot-months} parameter, or null for the properties'
+	 * @param scheduledTime the {@code scheduled-time} parameter, or null for the clock's
+	 * @param properties the archive's settings
+	 * @param now the clock's time
+	 * @return the cut-off: months before it are archived
+	 */
+	static YearMonth cutOff(String before, String hotMonths, String scheduledTime, ArchiveProperties properties,
+			Instant now) {
+		return cutOff(before, (hotMonths != null) ? Integer.parseInt(hotMonths) : properties.hotMonths(),
+				(scheduledTime != null) ? Instant.parse(scheduledTime) : now, now);
+	}
+
+	/**
 	 * Returns the first month that stays in PostgreSQL, as
 	 * {@link #cutOff(String, int, Instant)} at the run's scheduled time, refused when it
 	 * is after the clock's current month: a scheduled time in the future (a typo, a wrong
