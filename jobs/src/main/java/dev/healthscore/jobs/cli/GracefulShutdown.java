@@ -62,24 +62,39 @@ public final class GracefulShutdown {
 			return; // normal exit: nothing left to stop
 		}
 		this.shuttingDown = true;
-		ConfigurableApplicationContext context = this.context.get();
+		requestStop(this.context.get());
 		try {
-			if (context != null && context.isActive()) {
-				boolean stopping = context.getBean(JobRunner.class).stopRunning();
-				context.getBeanProvider(SchedulerCommand.class).ifAvailable(SchedulerCommand::requestStop);
-				logger.warn("Shutdown requested: {}",
-						stopping ? "stopping the running job after its current chunk" : "no job running, closing");
-			}
 			if (!this.finished.await(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
 				logger.error("The job did not stop within {} s; exiting, its execution stays STARTED",
 						STOP_TIMEOUT.toSeconds());
 				Runtime.getRuntime().halt(ExitCode.FAILED.code());
 			}
 		}
-		catch (Exception ex) {
-			logger.error("Graceful shutdown failed: {}", ex.getMessage(), ex);
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			logger.error("Interrupted while waiting for the application to close");
 		}
+		// the main thread's exit code: a request to stop that failed must not replace it
 		Runtime.getRuntime().halt(this.exitCode.get());
+	}
+
+	/**
+	 * Asks the running job, if any, and the scheduler, if this is one, to stop. A failure
+	 * is logged: the application is still waited for, so that its exit code is the one
+	 * the process ends with.
+	 */
+	private static void requestStop(ConfigurableApplicationContext context) {
+		try {
+			if (context != null && context.isActive()) {
+				context.getBeanProvider(SchedulerCommand.class).ifAvailable(SchedulerCommand::requestStop);
+				boolean stopping = context.getBean(JobRunner.class).stopRunning();
+				logger.warn("Shutdown requested: {}",
+						stopping ? "stopping the running job after its current chunk" : "no job running, closing");
+			}
+		}
+		catch (Exception ex) {
+			logger.error("Could not ask the running job to stop: {}", ex.getMessage(), ex);
+		}
 	}
 
 }

@@ -183,7 +183,13 @@ public class JobRunner implements EveryJobListener {
 				}
 				logger.info("Stopping {} execution {} after its current chunk; rerun the same command to resume it",
 						run.job(), id);
-				stopped |= this.jobOperator.stop(id);
+				try {
+					stopped |= this.jobOperator.stop(id);
+				}
+				catch (JobExecutionNotRunningException ex) {
+					// it ended since it was listed: nothing left to stop
+					logger.info("{} execution {} ended before it could be stopped", run.job(), id);
+				}
 			}
 		}
 		return stopped;

@@ -114,7 +114,16 @@ class ClusteredSchedulerIntegrationTests {
 				assertThat(node.waitFor(60, TimeUnit.SECONDS)).isTrue();
 			}
 		}
-		assertThat(nodes).allSatisfy((node) -> assertThat(node.exitValue()).isZero());
+		try {
+			assertThat(nodes).allSatisfy((node) -> assertThat(node.exitValue()).isZero());
+		}
+		catch (AssertionError ex) {
+			for (Path log : logs) {
+				ex.addSuppressed(new AssertionError("output of the node that wrote " + log.getFileName() + ":\n"
+						+ (Files.exists(log) ? Files.readString(log) : "(none)")));
+			}
+			throw ex;
+		}
 	}
 
 	/** The node's threads, printed by {@code jcmd}, or why not. */
