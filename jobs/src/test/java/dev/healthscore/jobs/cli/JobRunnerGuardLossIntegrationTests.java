@@ -1,6 +1,8 @@
 package dev.healthscore.jobs.cli;
 
 import java.io.IOException;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -24,6 +26,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.job.Job;
+import org.springframework.batch.core.launch.JobExecutionNotRunningException;
+import org.springframework.batch.core.launch.JobOperator;
+import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.builder.SpringApplicationBuilder;
@@ -174,6 +179,49 @@ class JobRunnerGuardLossIntegrationTests {
 			// the second run marked the first run's execution FAILED to restart it: the
 			// first fails at its next chunk
 			assertThat(firstRun.get(60, TimeUnit.SECONDS).exitCode()).isEqualTo(ExitCode.FAILED);
+		}
+	}
+
+	@Test
+	void aRunThatEndsBetweenBeingListedAndBeingStoppedLeavesNothingToStop() throws Exception {
+		Map<String, String> parameters = Map.of("from", LAST.minusDays(2).toString(), "to", LAST.toString());
+		try (ConfigurableApplicationContext context = context("0s"); Connection gate = dataSource.getConnection()) {
+			JobOperator real = context.getBean(JobOperator.class);
+			// the real operator, except that a stop finds the execution ended, as when it
+			// ends between the two calls
+			JobOperator ending = (JobOperator) Proxy.newProxyInstance(JobOperator.class.getClassLoader(),
+					new Class<?>[] { JobOperator.class }, (proxy, method, args) -> {
+						if (method.getName().equals("stop")) {
+							throw new JobExecutionNotRunningException("ended meanwhile");
+						}
+						try {
+							return method.invoke(real, args);
+						}
+						catch (InvocationTargetException ex) {
+							throw ex.getCause();
+						}
+					});
+			JobRunner runner = new JobRunner(ending, context.getBean(JobRepository.class),
+					context.getBean(JobRunGuard.class), context.getBeanProvider(RunPrecondition.class));
+			Job job = context.getBean(InProcessJobLauncher.class).job(RecomputeJobConfiguration.JOB_NAME);
+			sql(gate, "SELECT pg_advisory_lock(" + GATE + ")");
+			CompletableFuture<JobRunner.Outcome> run;
+			try {
+				run = CompletableFuture.supplyAsync(() -> {
+					try {
+						return runner.run(job, parameters);
+					}
+					catch (Exception ex) {
+						throw new IllegalStateException(ex);
+					}
+				});
+				await().atMost(Duration.ofSeconds(60)).until(() -> waiting("objid = " + GATE) > 0);
+				assertThat(runner.stopRunning()).as("nothing was left to stop").isFalse();
+			}
+			finally {
+				sql(gate, "SELECT pg_advisory_unlock(" + GATE + ")");
+			}
+			assertThat(run.get(60, TimeUnit.SECONDS).exitCode()).isEqualTo(ExitCode.COMPLETED);
 		}
 	}
 
