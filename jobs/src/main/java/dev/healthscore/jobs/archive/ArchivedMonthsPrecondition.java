@@ -99,10 +99,13 @@ class ArchivedMonthsPrecondition implements RunPrecondition {
 	 * rerun of it could succeed.
 	 */
 	private void checkRestore(ArchiveTable table, YearMonth month) {
-		ArchiveLedgerEntry entry = entries().stream()
-			.filter((candidate) -> candidate.table() == table && candidate.month().equals(month))
-			.findFirst()
-			.orElse(null);
+		ArchiveLedgerEntry entry;
+		try (Connection connection = this.dataSource.getConnection()) {
+			entry = new ArchiveLedger().find(connection, table, month);
+		}
+		catch (SQLException ex) {
+			throw new DataAccessResourceFailureException("Cannot read the archive ledger: " + ex.getMessage(), ex);
+		}
 		if (entry == null) {
 			throw new UsageException(("Cannot restore %s %s: the archive ledger has no entry for it, it was never"
 					+ " archived (its partition %s is where the partitions job left it); nothing was started")

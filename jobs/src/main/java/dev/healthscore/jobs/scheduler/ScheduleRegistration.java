@@ -11,7 +11,8 @@ import org.quartz.SchedulerException;
 
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
-import org.springframework.transaction.support.TransactionTemplate;
+import org.springframework.transaction.TransactionDefinition;
+import org.springframework.transaction.TransactionStatus;
 
 /**
  * Registers the catalogue in a clustered scheduler whose JDBC job store is Spring's
@@ -43,35 +44,18 @@ public final class ScheduleRegistration {
 	 */
 	public static void register(DataSource dataSource, Scheduler scheduler, Schedules schedules,
 			ScheduledJobLauncher launcher) throws SchedulerException {
-		TransactionTemplate transaction = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
-		JdbcTemplate jdbc = new JdbcTemplate(dataSource);
+		DataSourceTransactionManager transactions = new DataSourceTransactionManager(dataSource);
+		TransactionStatus transaction = transactions.getTransaction(TransactionDefinition.withDefaults());
 		try {
-			transaction.executeWithoutResult((status) -> {
-				jdbc.query("SELECT pg_advisory_xact_lock(?, ?)", (rs) -> null, JobRunGuard.lockNamespace(),
-						JobRunGuard.lockKey(LOCK));
-				try {
-					QuartzSchedules.register(scheduler, schedules, launcher);
-				}
-				catch (SchedulerException ex) {
-					throw new Refused(ex);
-				}
-			});
+			new JdbcTemplate(dataSource).query("SELECT pg_advisory_xact_lock(?, ?)", (rs) -> null,
+					JobRunGuard.lockNamespace(), JobRunGuard.lockKey(LOCK));
+			QuartzSchedules.register(scheduler, schedules, launcher);
 		}
-		catch (Refused ex) {
-			throw ex.refusal;
+		catch (SchedulerException | RuntimeException ex) {
+			transactions.rollback(transaction);
+			throw ex;
 		}
-	}
-
-	/** Carries a {@link SchedulerException} out of the transaction, rolled back. */
-	private static final class Refused extends RuntimeException {
-
-		private final SchedulerException refusal;
-
-		Refused(SchedulerException refusal) {
-			super(refusal);
-			this.refusal = refusal;
-		}
-
+		transactions.commit(transaction);
 	}
 
 }
