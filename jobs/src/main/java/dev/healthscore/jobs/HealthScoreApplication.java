@@ -64,6 +64,8 @@ public class HealthScoreApplication {
 		}
 		SpringApplication application = new SpringApplication(HealthScoreApplication.class);
 		application.addInitializers((context) -> {
+			// first: a misspelt setting is a usage error, before anything starts
+			UnknownSettings.check(context.getEnvironment());
 			context.getBeanFactory().registerSingleton("invocation", invocation);
 			beans.forEach(context.getBeanFactory()::registerSingleton);
 		});
@@ -80,6 +82,8 @@ public class HealthScoreApplication {
 		catch (RuntimeException ex) {
 			if (badProperty(ex)) {
 				// Spring Boot has logged which property is wrong and what it accepts
+				// (ours
+				// too: UnknownSettingsFailureAnalyzer)
 				return ExitCode.USAGE.code();
 			}
 			throw ex;
@@ -89,11 +93,12 @@ public class HealthScoreApplication {
 
 	/**
 	 * Whether the context did not start because a property has a value it cannot bind or
-	 * that its class refuses: a usage error, nothing ran.
+	 * that its class refuses, or a {@code healthscore.*} setting is unknown: a usage
+	 * error, nothing ran.
 	 */
 	private static boolean badProperty(Throwable failure) {
 		for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-			if (cause instanceof BindException) {
+			if (cause instanceof BindException || cause instanceof UnknownSettings.UnknownSettingsException) {
 				return true;
 			}
 		}

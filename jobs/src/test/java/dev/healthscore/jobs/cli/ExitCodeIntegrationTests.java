@@ -43,4 +43,17 @@ class ExitCodeIntegrationTests {
 		assertThat(output).contains("Invalid healthscore.recompute.chunk-size=0: expected a positive number");
 	}
 
+	@Test
+	void aMisspeltSettingExitsWithTheUsageCodeBeforeAnythingStartsAndNamesTheSettingItMeant(CapturedOutput output) {
+		// Spring Boot alone ignores it: the run would go on with a 10m ingest margin
+		assertThat(HealthScoreApplication.run("run", "reconcile", "--days-back=2",
+				"--healthscore.reconcile.ingest-margn=1h"))
+			.isEqualTo(2);
+		assertThat(output).contains("healthscore.reconcile.ingest-margn (commandLineArgs)")
+			.contains("did you mean healthscore.reconcile.ingest-margin?")
+			.contains("Correct the name or remove the setting")
+			.doesNotContain("embedded PostgreSQL")
+			.doesNotContain("at dev.healthscore");
+	}
+
 }

@@ -1,0 +1,219 @@
+package dev.healthscore.jobs;
+
+import java.lang.reflect.RecordComponent;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+import dev.healthscore.jobs.archive.ArchiveProperties;
+import dev.healthscore.jobs.metrics.MetricsProperties;
+import dev.healthscore.jobs.partitions.PartitionsProperties;
+import dev.healthscore.jobs.reconcile.ReconcileProperties;
+import dev.healthscore.jobs.replica.ReplicaProperties;
+import dev.healthscore.jobs.scheduler.SchedulerProperties;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.core.env.ConfigurableEnvironment;
+import org.springframework.core.env.EnumerablePropertySource;
+import org.springframework.core.env.PropertySource;
+
+/**
+ * Refuses {@code healthscore.*} settings that nothing in the application reads, from
+ * every source: the command line, system properties, environment variables and properties
+ * files. Spring Boot ignores such a setting, so a misspelt one
+ * ({@code --healthscore.reconcile.ingest-margn=1h},
+ * {@code HEALTHSCORE_ARCHIVE_GRACE_PERIDO}) would leave the default in force without a
+ * word. Names are compared the way relaxed binding matches them: ignoring case and the
+ * separators {@code .}, {@code -} and {@code _}, so
+ * {@code HEALTHSCORE_RECONCILE_CHUNK_SIZE} and {@code healthscore.reconcile.chunksize}
+ * are both {@code healthscore.reconcile.chunk-size}.
+ */
+public final class UnknownSettings {
+
+	/** Every class that binds {@code healthscore.*} settings. */
+	static final List<Class<? extends Record>> PROPERTIES_CLASSES = List.of(HealthScoreProperties.class,
+			ArchiveProperties.class, MetricsProperties.class, PartitionsProperties.class, ReconcileProperties.class,
+			ReplicaProperties.class, SchedulerProperties.class);
+
+	/**
+	 * Settings read outside those classes: with {@code @Value}, or as the placeholders of
+	 * other properties in {@code application.properties} (the ECS task's variables).
+	 */
+	static final List<String> OTHER_SETTINGS = List.of("healthscore.guard.heartbeat-interval",
+			"healthscore.datasource.primary-url", "healthscore.datasource.replica-url",
+			"healthscore.datasource.username", "healthscore.datasource.password");
+
+	private static final String PREFIX = "healthscore";
+
+	/** The known settings, as documented (kebab-case); a map's ends in {@code .*}. */
+	private static final Set<String> KNOWN = known();
+
+	private UnknownSettings() {
+	}
+
+	/**
+	 * Checks the settings of an environment.
+	 * @param environment the application's environment, with all its sources
+	 * @throws UnknownSettingsException when a {@code healthscore.*} setting is not known
+	 */
+	public static void check(ConfigurableEnvironment environment) {
+		Set<String> unknown = new LinkedHashSet<>();
+		for (PropertySource<?> source : environment.getPropertySources()) {
+			if (source instanceof EnumerablePropertySource<?> enumerable) {
+				for (String name : enumerable.getPropertyNames()) {
+					if (isOurs(name) && !isKnown(name)) {
+						unknown.add(describe(name, source.getName()));
+					}
+				}
+			}
+		}
+		if (!unknown.isEmpty()) {
+			throw new UnknownSettingsException(List.copyOf(unknown));
+		}
+	}
+
+	/** The known settings, as documented: a map's name ends in {@code .*}. */
+	static Set<String> knownSettings() {
+		return KNOWN;
+	}
+
+	private static boolean isOurs(String name) {
+		String lower = name.toLowerCase(Locale.ROOT);
+		return lower.startsWith(PREFIX) && lower.length() > PREFIX.length()
+				&& ".-_[".indexOf(lower.charAt(PREFIX.length())) >= 0;
+	}
+
+	private static boolean isKnown(String name) {
+		String normalized = normalize(name);
+		for (String known : KNOWN) {
+			if (known.endsWith(".*") ? normalized.startsWith(normalize(known.substring(0, known.length() - 2)))
+					: normalized.equals(normalize(known))) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	private static String describe(String name, String source) {
+		String where = name + " (" + source + ")";
+		String closest = closest(name);
+		return (closest != null) ? where + ": did you mean " + closest + "?" : where;
+	}
+
+	/**
+	 * The known setting nearest to a name, if it is near enough to be its misspelling.
+	 */
+	private static String closest(String name) {
+		String normalized = normalize(name);
+		String best = null;
+		int bestDistance = Integer.MAX_VALUE;
+		for (String known : KNOWN) {
+			boolean map = known.endsWith(".*");
+			String stem = map ? known.substring(0, known.length() - 2) : known;
+			String target = normalize(stem);
+			// a map's keys are free: only as much of the name as the map's own is
+			// compared
+			String compared = map ? normalized.substring(0, Math.min(normalized.length(), target.length()))
+					: normalized;
+			int distance = distance(compared, target);
+			if (distance < bestDistance) {
+				bestDistance = distance;
+				best = map ? stem + ".<name>" : known;
+			}
+		}
+		return (bestDistance <= 3) ? best : null;
+	}
+
+	private static String normalize(String name) {
+		StringBuilder normalized = new StringBuilder(name.length());
+		for (char c : name.toLowerCase(Locale.ROOT).toCharArray()) {
+			if (c != '.' && c != '-' && c != '_' && c != '[' && c != ']') {
+				normalized.append(c);
+			}
+		}
+		return normalized.toString();
+	}
+
+	/** Levenshtein distance. */
+	private static int distance(String a, String b) {
+		int[] previous = new int[b.length() + 1];
+		int[] current = new int[b.length() + 1];
+		for (int j = 0; j <= b.length(); j++) {
+			previous[j] = j;
+		}
+		for (int i = 1; i <= a.length(); i++) {
+			current[0] = i;
+			for (int j = 1; j <= b.length(); j++) {
+				int substitution = previous[j - 1] + ((a.charAt(i - 1) == b.charAt(j - 1)) ? 0 : 1);
+				current[j] = Math.min(substitution, Math.min(previous[j], current[j - 1]) + 1);
+			}
+			int[] swap = previous;
+			previous = current;
+			current = swap;
+		}
+		return previous[b.length()];
+	}
+
+	private static Set<String> known() {
+		Set<String> known = new TreeSet<>(OTHER_SETTINGS);
+		for (Class<? extends Record> type : PROPERTIES_CLASSES) {
+			ConfigurationProperties annotation = type.getAnnotation(ConfigurationProperties.class);
+			String prefix = annotation.value().isEmpty() ? annotation.prefix() : annotation.value();
+			addComponents(known, prefix, type);
+		}
+		return known;
+	}
+
+	private static void addComponents(Set<String> known, String prefix, Class<?> type) {
+		for (RecordComponent component : type.getRecordComponents()) {
+			String name = prefix + "." + kebab(component.getName());
+			Class<?> value = component.getType();
+			if (Map.class.isAssignableFrom(value)) {
+				known.add(name + ".*");
+			}
+			else if (value.isRecord() && value.getPackageName().startsWith("dev.healthscore")) {
+				addComponents(known, name, value);
+			}
+			else {
+				known.add(name);
+			}
+		}
+	}
+
+	private static String kebab(String camel) {
+		StringBuilder kebab = new StringBuilder(camel.length() + 4);
+		for (char c : camel.toCharArray()) {
+			if (Character.isUpperCase(c)) {
+				kebab.append('-').append(Character.toLowerCase(c));
+			}
+			else {
+				kebab.append(c);
+			}
+		}
+		return kebab.toString();
+	}
+
+	/**
+	 * Settings that nothing reads: a usage error, reported before anything starts.
+	 */
+	public static final class UnknownSettingsException extends RuntimeException {
+
+		private final List<String> settings;
+
+		UnknownSettingsException(List<String> settings) {
+			super("Unknown settings, which nothing reads: " + String.join("; ", settings));
+			this.settings = settings;
+		}
+
+		/** The unknown settings, each with its source and the nearest known one. */
+		public List<String> settings() {
+			return this.settings;
+		}
+
+	}
+
+}

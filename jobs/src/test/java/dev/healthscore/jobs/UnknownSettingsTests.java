@@ -1,0 +1,137 @@
+package dev.healthscore.jobs;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import dev.healthscore.jobs.UnknownSettings.UnknownSettingsException;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.beans.factory.config.BeanDefinition;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.context.annotation.ClassPathScanningCandidateComponentProvider;
+import org.springframework.core.env.MapPropertySource;
+import org.springframework.core.env.SimpleCommandLinePropertySource;
+import org.springframework.core.env.StandardEnvironment;
+import org.springframework.core.env.SystemEnvironmentPropertySource;
+import org.springframework.core.type.filter.AnnotationTypeFilter;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.assertj.core.api.Assertions.assertThatNoException;
+
+class UnknownSettingsTests {
+
+	@Test
+	void theKnownSettingsAreThoseOfThePropertiesClassesAndTheOthersReadDirectly() {
+		assertThat(UnknownSettings.knownSettings()).contains("healthscore.recompute.chunk-size",
+				"healthscore.recompute.threads", "healthscore.reconcile.ingest-margin",
+				"healthscore.archive.grace-period", "healthscore.replica.max-lag-bytes",
+				"healthscore.scheduler.cron-overrides.*", "healthscore.metrics.cloudwatch-enabled",
+				"healthscore.partitions.months-ahead", "healthscore.guard.heartbeat-interval",
+				"healthscore.datasource.primary-url");
+		assertThat(UnknownSettings.knownSettings()).doesNotContain("healthscore.recompute",
+				"healthscore.scheduler.cron-overrides");
+	}
+
+	@Test
+	void aMisspeltSettingOnTheCommandLineIsRefusedWithTheSettingItMeant() {
+		StandardEnvironment environment = environment(
+				new SimpleCommandLinePropertySource("--healthscore.reconcile.chunk-sise=500", "--spring.foo=1"));
+		assertThatExceptionOfType(UnknownSettingsException.class).isThrownBy(() -> UnknownSettings.check(environment))
+			.satisfies((ex) -> assertThat(ex.settings()).containsExactly(
+					"healthscore.reconcile.chunk-sise (commandLineArgs): did you mean healthscore.reconcile.chunk-size?"));
+	}
+
+	@Test
+	void environmentVariablesMatchAsRelaxedBindingMatchesThem() {
+		// the ECS task's variables (infra's ContainerEnvironment) and the forms Spring
+		// Boot binds
+		Map<String, Object> variables = Map.of("HEALTHSCORE_DATASOURCE_PRIMARY_URL", "jdbc:postgresql://db/x",
+				"HEALTHSCORE_DATASOURCE_REPLICA_URL", "jdbc:postgresql://replica/x", "HEALTHSCORE_DATASOURCE_USERNAME",
+				"u", "HEALTHSCORE_DATASOURCE_PASSWORD", "p", "HEALTHSCORE_ARCHIVE_BUCKET", "b",
+				"HEALTHSCORE_ARCHIVE_PREFIX", "archive", "HEALTHSCORE_METRICS_CLOUDWATCH_ENABLED", "true",
+				"HEALTHSCORE_RECONCILE_CHUNKSIZE", "100", "HEALTHSCORE_RECONCILE_CHUNK_SIZE", "100",
+				"HEALTHSCORE_SCHEDULER_CRONOVERRIDES_NIGHTLY", "0 0 1 * * ?");
+		assertThatNoException().isThrownBy(() -> UnknownSettings.check(environment(new SystemEnvironmentPropertySource(
+				StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME, variables))));
+		StandardEnvironment misspelt = environment(
+				new SystemEnvironmentPropertySource(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
+						Map.of("HEALTHSCORE_ARCHIVE_GRACE_PERIDO", "1d", "HEALTHSCOREX", "not ours", "PATH", "/bin")));
+		assertThatExceptionOfType(UnknownSettingsException.class).isThrownBy(() -> UnknownSettings.check(misspelt))
+			.satisfies((ex) -> assertThat(ex.settings()).containsExactly(
+					"HEALTHSCORE_ARCHIVE_GRACE_PERIDO (systemEnvironment): did you mean healthscore.archive.grace-period?"));
+	}
+
+	@Test
+	void aSettingFarFromEveryKnownOneIsRefusedWithoutAGuessAndEveryOneIsListed() {
+		StandardEnvironment environment = environment(new MapPropertySource("application.properties",
+				Map.of("healthscore.nothing-like-it", "1", "healthscore.replica.url", "")));
+		environment.getPropertySources()
+			.addFirst(new SimpleCommandLinePropertySource("--healthscore.scheduler.cron-overides.nightly=x"));
+		assertThatExceptionOfType(UnknownSettingsException.class).isThrownBy(() -> UnknownSettings.check(environment))
+			.satisfies((ex) -> assertThat(ex.settings()).containsExactlyInAnyOrder(
+					"healthscore.scheduler.cron-overides.nightly (commandLineArgs): did you mean"
+							+ " healthscore.scheduler.cron-overrides.<name>?",
+					"healthscore.nothing-like-it (application.properties)"));
+	}
+
+	@Test
+	void everyPropertiesClassOfTheApplicationIsKnown() {
+		ClassPathScanningCandidateComponentProvider scanner = new ClassPathScanningCandidateComponentProvider(false);
+		scanner.addIncludeFilter(new AnnotationTypeFilter(ConfigurationProperties.class));
+		Set<String> classes = new HashSet<>();
+		for (BeanDefinition candidate : scanner.findCandidateComponents("dev.healthscore")) {
+			classes.add(candidate.getBeanClassName());
+		}
+		assertThat(classes).isNotEmpty()
+			.containsExactlyInAnyOrderElementsOf(
+					UnknownSettings.PROPERTIES_CLASSES.stream().map(Class::getName).toList());
+	}
+
+	@Test
+	void everySettingReadWithAPlaceholderInTheApplicationIsKnown() throws IOException {
+		Pattern placeholder = Pattern.compile("\\$\\{(healthscore\\.[a-z0-9.\\-]+)");
+		Set<String> read = new HashSet<>();
+		try (Stream<Path> files = Files.walk(Path.of("src/main"))) {
+			for (Path file : files.filter(Files::isRegularFile).toList()) {
+				Matcher matcher = placeholder.matcher(Files.readString(file));
+				while (matcher.find()) {
+					read.add(matcher.group(1));
+				}
+			}
+		}
+		assertThat(read).isNotEmpty();
+		assertThat(UnknownSettings.knownSettings()).containsAll(read);
+	}
+
+	@Test
+	void theReadmeDocumentsEveryKnownSettingButTheTaskVariablesOwnNames() throws IOException {
+		String readme = Files.readString(Path.of("..", "README.md"));
+		for (String setting : UnknownSettings.knownSettings()) {
+			if (!setting.startsWith("healthscore.datasource.")) {
+				// a map's keys are written <schedule> there
+				assertThat(readme).as(setting).contains(setting.replace(".*", "."));
+			}
+		}
+	}
+
+	private static StandardEnvironment environment(org.springframework.core.env.PropertySource<?> source) {
+		StandardEnvironment environment = new StandardEnvironment();
+		environment.getPropertySources().addFirst(source);
+		// as in the surefire JVM, which may have variables and properties of its own
+		environment.getPropertySources().remove(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME);
+		environment.getPropertySources().remove(StandardEnvironment.SYSTEM_PROPERTIES_PROPERTY_SOURCE_NAME);
+		if (source.getName().equals(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME)) {
+			environment.getPropertySources().addFirst(source);
+		}
+		return environment;
+	}
+
+}
