@@ -170,14 +170,14 @@ public class JobTask extends Construct {
 			.build();
 	}
 
+	/** The CloudWatch namespace of the jobs' metrics (the application's default). */
+	static final String METRICS_NAMESPACE = "HealthScore/Jobs";
+
 	/**
 	 * Lets the task read and write the archive prefix and nothing else of the bucket. The
 	 * statements are written out rather than taken from {@code bucket.grantReadWrite},
 	 * which would allow listing and reading the whole bucket.
 	 */
-	/** The CloudWatch namespace of the jobs' metrics (the application's default). */
-	static final String METRICS_NAMESPACE = "HealthScore/Jobs";
-
 	private void grantArchive(ArchiveStorage archive) {
 		String prefix = archive.prefix();
 		this.taskDefinition.addToTaskRolePolicy(PolicyStatement.Builder.create()

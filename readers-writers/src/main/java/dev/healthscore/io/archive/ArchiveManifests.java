@@ -9,6 +9,7 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 import tools.jackson.databind.SerializationFeature;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -51,6 +52,15 @@ public final class ArchiveManifests {
 
 	/**
 	 * Reads a month's manifest.
+	 * <p>
+	 * S3 answers a request for an object that does not exist with 404 only to a caller
+	 * allowed {@code s3:ListBucket} for it, and with 403 (access denied) otherwise. The
+	 * task's role may list the bucket only under the archive's prefix, a condition on
+	 * {@code s3:prefix} that a {@code GetObject} does not carry: a missing manifest (an
+	 * export that stopped before writing it) could then read as access denied, and every
+	 * run again would fail on it instead of exporting the month again. So a 403 is
+	 * checked by listing the manifest's key, which that role may do: a manifest not
+	 * listed is missing; one listed but refused is a real refusal, and thrown.
 	 * @param table the table
 	 * @param month the month, null for tables without partitions
 	 * @return the manifest, or null when there is none
@@ -63,6 +73,26 @@ public final class ArchiveManifests {
 		}
 		catch (NoSuchKeyException ex) {
 			return null;
+		}
+		catch (S3Exception ex) {
+			if (ex.statusCode() == 403 && !listed(location, ex)) {
+				return null;
+			}
+			throw ex;
+		}
+	}
+
+	private boolean listed(S3Location location, S3Exception refusal) {
+		try {
+			return this.s3
+				.listObjectsV2((request) -> request.bucket(location.bucket()).prefix(location.key()).maxKeys(1))
+				.contents()
+				.stream()
+				.anyMatch((object) -> object.key().equals(location.key()));
+		}
+		catch (RuntimeException ex) {
+			ex.addSuppressed(refusal);
+			throw ex;
 		}
 	}
 
