@@ -53,7 +53,8 @@ public final class ArchiveOptions implements JobOptions {
 			throw new UsageException("Give either --before=YYYY-MM or --hot-months=N to 'run archive', not both");
 		}
 		if (invocation.has("hot-months")) {
-			parameters.put("hot-months", String.valueOf(invocation.positiveInt("hot-months", 1)));
+			// 0 as the property allows: every month before the current one, --before=<it>
+			parameters.put("hot-months", String.valueOf(invocation.nonNegativeInt("hot-months", 1)));
 		}
 		if (invocation.has("before")) {
 			YearMonth before = month(invocation, "before");

@@ -62,20 +62,29 @@ public record Invocation(String command, String job, Map<String, String> options
 
 	/** An optional positive integer option. */
 	public int positiveInt(String name, int fallback) {
+		return intAtLeast(name, fallback, 1, "a positive whole number");
+	}
+
+	/** An optional integer option that may be 0 but not negative. */
+	public int nonNegativeInt(String name, int fallback) {
+		return intAtLeast(name, fallback, 0, "a whole number, 0 or more");
+	}
+
+	private int intAtLeast(String name, int fallback, int least, String expected) {
 		String value = this.options.get(name);
 		if (value == null) {
 			return fallback;
 		}
 		try {
 			int parsed = Integer.parseInt(value.replace("_", ""));
-			if (parsed > 0) {
+			if (parsed >= least) {
 				return parsed;
 			}
 		}
 		catch (NumberFormatException ex) {
 			// reported below
 		}
-		throw new UsageException("Invalid --%s=%s: expected a positive whole number".formatted(name, value));
+		throw new UsageException("Invalid --%s=%s: expected %s".formatted(name, value, expected));
 	}
 
 	/** An optional long option. */

@@ -15,9 +15,11 @@ public record PartitionsProperties(Integer monthsAhead) {
 
 	public PartitionsProperties {
 		monthsAhead = (monthsAhead != null) ? monthsAhead : MONTHS_AHEAD_DEFAULT;
-		if (monthsAhead < 0) {
-			throw new IllegalArgumentException(
-					"Invalid healthscore.partitions.months-ahead, must not be negative: " + monthsAhead);
+		if (monthsAhead < 1) {
+			// as --months-ahead: without next month's partition, the app's first inserts
+			// of a month fail until the nightly run creates it
+			throw new IllegalArgumentException("Invalid healthscore.partitions.months-ahead=" + monthsAhead
+					+ ": expected a positive whole number (next month's partition must exist before it begins)");
 		}
 	}
 

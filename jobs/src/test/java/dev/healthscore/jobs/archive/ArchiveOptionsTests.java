@@ -7,10 +7,12 @@ import java.util.Map;
 import dev.healthscore.jobs.cli.CommandLineParser;
 import dev.healthscore.jobs.cli.Invocation;
 import dev.healthscore.jobs.cli.UsageException;
+import dev.healthscore.jobs.partitions.PartitionsProperties;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
 class ArchiveOptionsTests {
 
@@ -88,6 +90,25 @@ class ArchiveOptionsTests {
 		assertThatExceptionOfType(UsageException.class)
 			.isThrownBy(() -> CommandLineParser.parse("run", "partitions", "--months-ahead=0"))
 			.withMessage("Invalid --months-ahead=0: expected a positive whole number");
+	}
+
+	@Test
+	void archiveTakesNoHotMonthsAsThePropertyDoesButNotANegativeNumber() {
+		// every month before the current one, as --before=<current month>; the cut-off
+		// precondition still refuses the months the nightly jobs read
+		assertThat(parameters("run", "archive", "--hot-months=0", "--scheduled-time=2026-03-02T05:00:00Z"))
+			.containsEntry("hot-months", "0");
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.parse("run", "archive", "--hot-months=-1"))
+			.withMessage("Invalid --hot-months=-1: expected a whole number, 0 or more");
+	}
+
+	@Test
+	void thePartitionsPropertyTakesAPositiveMonthsAheadAsTheOptionDoes() {
+		assertThat(new PartitionsProperties(null).monthsAhead()).isEqualTo(3);
+		assertThat(new PartitionsProperties(1).monthsAhead()).isEqualTo(1);
+		assertThatIllegalArgumentException().isThrownBy(() -> new PartitionsProperties(0))
+			.withMessageStartingWith("Invalid healthscore.partitions.months-ahead=0: expected a positive whole number");
 	}
 
 	@Test
