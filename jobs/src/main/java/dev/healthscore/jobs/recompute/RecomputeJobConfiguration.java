@@ -3,11 +3,13 @@ package dev.healthscore.jobs.recompute;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.util.Arrays;
 
 import javax.sql.DataSource;
 
 import dev.healthscore.io.jdbc.MonthlyPartitions;
 import dev.healthscore.io.reading.ScoringWork;
+import dev.healthscore.io.reading.UserShards;
 import dev.healthscore.io.reading.UserReadingsItemReader;
 import dev.healthscore.io.replica.ReplicaGate;
 import dev.healthscore.io.score.HealthScoreItemWriter;
@@ -160,12 +162,17 @@ public class RecomputeJobConfiguration {
 	ProgressListener recomputeProgress(DataSource dataSource, HealthScoreProperties properties) {
 		JdbcTemplate jdbc = new JdbcTemplate(dataSource);
 		return new ProgressListener((step) -> {
+			// the users the run scores: its shard's, of the listed ones or of all
+			Shard shard = Shard.parse(step.getJobParameters().getString("shard"));
 			long[] selected = UserIds.parse(step.getJobParameters().getString("users"));
 			if (selected.length > 0) {
-				return selected.length;
+				return Arrays.stream(selected)
+					.filter((id) -> UserShards.contains(id, shard.index(), shard.count()))
+					.count();
 			}
-			long users = jdbc.queryForObject("SELECT count(*) FROM app_user", Long.class);
-			return users / Shard.parse(step.getJobParameters().getString("shard")).count();
+			return jdbc.queryForObject(
+					"SELECT count(*) FROM app_user WHERE true" + UserShards.condition(shard.index(), shard.count()),
+					Long.class);
 		}, Duration.ofSeconds(properties.recompute().progressIntervalSeconds()));
 	}
 

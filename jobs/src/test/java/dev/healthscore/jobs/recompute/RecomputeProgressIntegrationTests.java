@@ -6,6 +6,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.LocalDate;
+import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -22,10 +23,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.job.Job;
 import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.JdbcTemplate;
 
@@ -37,6 +41,7 @@ import static org.awaitility.Awaitility.await;
  * scheduler process it sees job after job, and forgets each job's progress when the job
  * ends, whether it completed, failed or was stopped.
  */
+@ExtendWith(OutputCaptureExtension.class)
 class RecomputeProgressIntegrationTests {
 
 	private static final LocalDate LAST = LocalDate.parse("2025-03-10");
@@ -91,6 +96,19 @@ class RecomputeProgressIntegrationTests {
 		assertThat(run().exitCode()).isEqualTo(ExitCode.COMPLETED);
 		assertThat(run().exitCode()).isEqualTo(ExitCode.COMPLETED);
 		assertThat(progress().tracked()).isZero();
+	}
+
+	@Test
+	void aShardsProgressCountsTheUsersOfItsShard(CapturedOutput output) throws Exception {
+		// users 1..40: shard 1/3 holds 1, 4, .., 40, fourteen of them, not 40 / 3
+		Map<String, String> shard = new HashMap<>(RANGE);
+		shard.put("shard", "1/3");
+		assertThat(run(shard).exitCode()).isEqualTo(ExitCode.COMPLETED);
+		assertThat(output).contains(": 14/14 users").doesNotContain("/13 users");
+		// of the listed users, those of the shard: 1 and 4
+		shard.put("users", "1,2,3,4");
+		assertThat(run(shard).exitCode()).isEqualTo(ExitCode.COMPLETED);
+		assertThat(output).contains(": 2/2 users").doesNotContain("/4 users");
 	}
 
 	/** The application's other every-job listener, beside the progress. */
@@ -173,8 +191,12 @@ class RecomputeProgressIntegrationTests {
 	}
 
 	private JobRunner.Outcome run() throws Exception {
+		return run(RANGE);
+	}
+
+	private JobRunner.Outcome run(Map<String, String> parameters) throws Exception {
 		Job job = this.context.getBean(InProcessJobLauncher.class).job(RecomputeJobConfiguration.JOB_NAME);
-		return this.context.getBean(JobRunner.class).run(job, RANGE);
+		return this.context.getBean(JobRunner.class).run(job, parameters);
 	}
 
 	private ProgressListener progress() {
