@@ -17,7 +17,7 @@ import java.nio.file.Path;
 final class PostgresCpu {
 
 	/** The kernel's USER_HZ, the unit of {@code /proc/<pid>/stat} times: 100 on Linux. */
-	private static final double TICKS_PER_SECOND = 100;
+	static final double TICKS_PER_SECOND = 100;
 
 	private PostgresCpu() {
 	}

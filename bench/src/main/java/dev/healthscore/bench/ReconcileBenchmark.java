@@ -82,7 +82,10 @@ public final class ReconcileBenchmark {
 					rewriteInArrivalOrder(jdbc);
 				}
 				jdbc.execute("VACUUM ANALYZE");
+				boolean jobsHere = mode != BenchJobs.Mode.TASK;
+				CpuUse beforeRecompute = CpuUse.now();
 				jobs.run("run", "recompute", from, to);
+				CpuUse recomputeCpu = CpuUse.now().since(beforeRecompute);
 				double recompute = lastJobSeconds(jdbc);
 				long scores = jdbc.queryForObject("SELECT count(*) FROM health_score", Long.class);
 				System.out.printf(Locale.ROOT,
@@ -93,12 +96,13 @@ public final class ReconcileBenchmark {
 						mode.description());
 				System.out.printf(Locale.ROOT, "data:             %,d users x %d days, %,d readings, %,d score rows%n",
 						users, days, readings, scores);
-				System.out.printf(Locale.ROOT, "recompute:        %.2f s (job)%n", recompute);
+				System.out.printf(Locale.ROOT, "recompute:        %.2f s (job); CPU: %s%n", recompute,
+						recomputeCpu.describe(jobsHere));
 				Map<String, List<Double>> ratios = new TreeMap<>();
 				for (int i = 1; i <= repeat; i++) {
 					for (String kind : KINDS) {
 						double ratio = reconcileAfterArrival(jdbc, jobs, kind, set(kind, i), new String[] { from, to },
-								reports, recompute);
+								reports, recompute, jobsHere);
 						ratios.computeIfAbsent(kind, (k) -> new ArrayList<>()).add(ratio);
 					}
 				}
@@ -135,10 +139,12 @@ public final class ReconcileBenchmark {
 	 * @return the reconcile's time as a percentage of the recompute's
 	 */
 	private static double reconcileAfterArrival(JdbcTemplate jdbc, BenchJobs jobs, String kind, String set,
-			String[] range, Path reports, double recompute) {
+			String[] range, Path reports, double recompute, boolean jobsHere) {
 		String arrived = arrive(jdbc, set);
 		Path report = reports.resolve(set + ".json");
+		CpuUse before = CpuUse.now();
 		jobs.run("run", "reconcile", range[0], range[1], "--report=" + report);
+		CpuUse used = CpuUse.now().since(before);
 		double seconds = lastJobSeconds(jdbc);
 		JsonNode json = JSON.readTree(report.toFile());
 		System.out.printf("late %s (%s): %s%n", kind.replace('_', '-'), set, arrived);
@@ -149,6 +155,7 @@ public final class ReconcileBenchmark {
 				json.get("suspectsByReason"), json.get("corrected").asLong(), json.get("refreshed").asLong(),
 				json.get("blocksReadFromPrimary").asLong(), json.get("blocksRead").asLong());
 		System.out.printf("  steps:          %s%n", lastJobSteps(jdbc));
+		System.out.printf("  CPU:            %s%n", used.describe(jobsHere));
 		double percent = 100 * seconds / recompute;
 		System.out.printf(Locale.ROOT, "  ratio:          reconcile / recompute = %.1f%% (target <= 5%%)%n", percent);
 		return percent;

@@ -1,0 +1,83 @@
+package dev.healthscore.bench;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * CPU time used around a piece of work: by PostgreSQL's processes ({@link PostgresCpu}),
+ * by this JVM, and the part of the JVM's that its JIT compiler threads took (from
+ * {@code /proc/self/task}; a lower bound, as compiler threads that ended are missing). On
+ * a machine of two cores they compete: a run's time is bounded below by their sum over
+ * two.
+ *
+ * @param postgres PostgreSQL's CPU seconds
+ * @param jvm this JVM's CPU seconds
+ * @param jit the CPU seconds of this JVM's compiler threads
+ */
+record CpuUse(double postgres, double jvm, double jit) {
+
+	/** The totals so far. */
+	static CpuUse now() {
+		return new CpuUse(PostgresCpu.seconds(),
+				((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+					.getProcessCpuTime() / 1e9,
+				compilerSeconds());
+	}
+
+	/** The CPU seconds of this JVM's compiler threads (C1, C2), NaN where unknown. */
+	private static double compilerSeconds() {
+		Path tasks = Path.of("/proc/self/task");
+		if (!Files.isDirectory(tasks)) {
+			return Double.NaN;
+		}
+		long ticks = 0;
+		try (DirectoryStream<Path> threads = Files.newDirectoryStream(tasks)) {
+			for (Path thread : threads) {
+				ticks += compilerTicks(thread.resolve("stat"));
+			}
+		}
+		catch (IOException ex) {
+			return Double.NaN;
+		}
+		return ticks / PostgresCpu.TICKS_PER_SECOND;
+	}
+
+	private static long compilerTicks(Path stat) {
+		String line;
+		try {
+			line = Files.readString(stat, StandardCharsets.ISO_8859_1);
+		}
+		catch (IOException ex) {
+			return 0; // ended meanwhile
+		}
+		int open = line.indexOf('(');
+		int close = line.lastIndexOf(')');
+		if (open < 0 || close < open || !line.substring(open + 1, close).matches("C[12] CompilerThre.*")) {
+			return 0;
+		}
+		String[] fields = line.substring(close + 2).split(" ");
+		return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+	}
+
+	/** What was used since {@code before}. */
+	CpuUse since(CpuUse before) {
+		return new CpuUse(this.postgres - before.postgres, this.jvm - before.jvm, this.jit - before.jit);
+	}
+
+	/**
+	 * Describes it.
+	 * @param jobsHere whether the jobs ran in this JVM (not in a JVM of their own)
+	 */
+	String describe(boolean jobsHere) {
+		String postgres = String.format(Locale.ROOT, "PostgreSQL %.2f s", this.postgres);
+		return jobsHere ? postgres
+				+ String.format(Locale.ROOT, ", this JVM %.2f s (its JIT compilers %.2f s of it)", this.jvm, this.jit)
+				: postgres + " (the jobs' JVMs not measured)";
+	}
+
+}
