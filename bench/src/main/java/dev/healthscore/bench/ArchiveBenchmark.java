@@ -321,6 +321,8 @@ public final class ArchiveBenchmark {
 
 		private final Map<ArchiveState, Double> postgresCpuSeconds = new EnumMap<>(ArchiveState.class);
 
+		private final Map<ArchiveState, Double> compilerCpuSeconds = new EnumMap<>(ArchiveState.class);
+
 		StepTimes(ArchiveTable table, YearMonth month) {
 			this.table = table;
 			this.month = month;
@@ -333,6 +335,7 @@ public final class ArchiveBenchmark {
 				this.cpuNanos.put(state, processCpuNanos());
 				this.s3ServerCpuNanos.put(state, s3ServerCpuNanos());
 				this.postgresCpuSeconds.put(state, PostgresCpu.seconds());
+				this.compilerCpuSeconds.put(state, CpuUse.compilerSeconds());
 			}
 		}
 
@@ -351,6 +354,14 @@ public final class ArchiveBenchmark {
 		 */
 		double s3ServerCpuSeconds(ArchiveState from, ArchiveState to) {
 			return (this.s3ServerCpuNanos.get(to) - this.s3ServerCpuNanos.get(from)) / 1e9;
+		}
+
+		/**
+		 * CPU time of this JVM's JIT compiler threads between two states (NaN where
+		 * unknown).
+		 */
+		double compilerCpuSeconds(ArchiveState from, ArchiveState to) {
+			return this.compilerCpuSeconds.get(to) - this.compilerCpuSeconds.get(from);
 		}
 
 		/**

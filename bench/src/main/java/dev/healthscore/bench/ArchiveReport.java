@@ -55,11 +55,12 @@ record ArchiveReport(int users, long rows, double loadAverage, BenchDatabase.Cop
 		double exportPostgresCpu = this.steps.postgresCpuSeconds(ArchiveState.EXPORTING, ArchiveState.EXPORTED);
 		System.out.printf(Locale.ROOT,
 				"archive export:   %.2f s, %,.0f rows/s, %.1f MiB/s of Parquet (%.1f MiB/s of COPY input);"
-						+ " %.2f s CPU of this JVM (%.2f s of it the in-process S3 server's), %.2f s of PostgreSQL:"
-						+ " %.0f%% of %d cores busy%n",
+						+ " %.2f s CPU of this JVM (%.2f s of it the in-process S3 server's, %.2f s its JIT compilers'),"
+						+ " %.2f s of PostgreSQL:" + " %.0f%% of %d cores busy%n",
 				export, this.manifest.rows() / export, this.manifest.bytes() / MIB / export,
 				this.copy.bytes() / MIB / export, exportCpu,
-				this.steps.s3ServerCpuSeconds(ArchiveState.EXPORTING, ArchiveState.EXPORTED), exportPostgresCpu,
+				this.steps.s3ServerCpuSeconds(ArchiveState.EXPORTING, ArchiveState.EXPORTED),
+				this.steps.compilerCpuSeconds(ArchiveState.EXPORTING, ArchiveState.EXPORTED), exportPostgresCpu,
 				100 * (exportCpu + exportPostgresCpu) / (export * Runtime.getRuntime().availableProcessors()),
 				Runtime.getRuntime().availableProcessors());
 		System.out.printf(Locale.ROOT, "  files:          %d, %.1f MiB in all, %s compression: %s%n",

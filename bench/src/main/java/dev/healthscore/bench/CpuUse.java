@@ -30,7 +30,7 @@ record CpuUse(double postgres, double jvm, double jit) {
 	}
 
 	/** The CPU seconds of this JVM's compiler threads (C1, C2), NaN where unknown. */
-	private static double compilerSeconds() {
+	static double compilerSeconds() {
 		Path tasks = Path.of("/proc/self/task");
 		if (!Files.isDirectory(tasks)) {
 			return Double.NaN;
