@@ -42,6 +42,9 @@ import org.springframework.jdbc.core.RowCallbackHandler;
  */
 class DetectTasklet implements Tasklet {
 
+	/** The step's name. */
+	static final String STEP_NAME = "reconcileDetect";
+
 	private static final Logger logger = LoggerFactory.getLogger(DetectTasklet.class);
 
 	private final JdbcTemplate jdbc;
@@ -121,6 +124,12 @@ class DetectTasklet implements Tasklet {
 				(window.changesAfter() != null) ? window.changesAfter().toString() : null, window.basis(), suspects,
 				byReason, full, (fullCheckSource != null) ? readFrom(fullCheckSource) : null, seconds);
 		job.getExecutionContext().putString(DetectionSummary.KEY, summary.toJson());
+		// saved with this step's commit, before the step is recorded COMPLETED; the job's
+		// context is saved only after that
+		context.getStepContext()
+			.getStepExecution()
+			.getExecutionContext()
+			.putString(DetectionSummary.KEY, summary.toJson());
 		logger.info("{} reconcile {}..{}: {} suspect rows {} in {} ms", job.getId(), run.from(), run.to(), suspects,
 				byReason, Math.round(seconds * 1000));
 		return RepeatStatus.FINISHED;

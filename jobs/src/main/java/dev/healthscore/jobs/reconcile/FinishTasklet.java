@@ -17,9 +17,12 @@ import org.slf4j.LoggerFactory;
 import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.batch.core.job.JobExecution;
+import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.scope.context.ChunkContext;
 import org.springframework.batch.core.step.StepContribution;
+import org.springframework.batch.core.step.StepExecution;
 import org.springframework.batch.core.step.tasklet.Tasklet;
+import org.springframework.batch.infrastructure.item.ExecutionContext;
 import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 import org.springframework.jdbc.core.JdbcTemplate;
 
@@ -27,6 +30,12 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * Ends a reconcile run: records its checkpoint (unless dry), drops its suspects, prunes
  * the change log past its retention, and reports, to the log and to the JSON file of
  * {@code --report}.
+ * <p>
+ * What the earlier steps found and counted is read from the job's execution context, or,
+ * when it is not there, from the context of the step that wrote it: Spring Batch records
+ * a step COMPLETED before it saves the job's context, so a run that died (or lost the
+ * database) between the two is restarted without running that step again, and only the
+ * step's own context, saved with its last commit, still holds it.
  */
 class FinishTasklet implements Tasklet {
 
@@ -38,19 +47,23 @@ class FinishTasklet implements Tasklet {
 
 	private final ReconcileProperties properties;
 
-	FinishTasklet(DataSource dataSource, ReconcileProperties properties) {
+	private final JobRepository jobRepository;
+
+	FinishTasklet(DataSource dataSource, ReconcileProperties properties, JobRepository jobRepository) {
 		this.jdbc = new JdbcTemplate(dataSource);
 		this.properties = properties;
+		this.jobRepository = jobRepository;
 	}
 
 	@Override
 	public RepeatStatus execute(StepContribution contribution, ChunkContext context) {
 		ReconcileParameters run = ReconcileParameters.of(context.getStepContext().getJobParameters());
 		JobExecution job = context.getStepContext().getStepExecution().getJobExecution();
-		DetectionSummary detection = DetectionSummary
-			.fromJson(job.getExecutionContext().getString(DetectionSummary.KEY, null));
+		DetectionSummary detection = DetectionSummary.fromJson(
+				context(job, DetectionSummary.KEY, DetectTasklet.STEP_NAME).getString(DetectionSummary.KEY, null));
 		CorrectionTally tally = CorrectionTally
-			.decode(job.getExecutionContext().getString(ReconcileJobConfiguration.TALLY_KEY, null));
+			.decode(context(job, ReconcileJobConfiguration.TALLY_KEY, ReconcileJobConfiguration.SCORES_STEP_NAME)
+				.getString(ReconcileJobConfiguration.TALLY_KEY, null));
 		if (!run.dryRun()) {
 			this.jdbc.update("""
 					INSERT INTO reconcile_checkpoint (job_execution_id, first_day, last_day, changes_as_of, full_check)
@@ -64,13 +77,35 @@ class FinishTasklet implements Tasklet {
 		this.jdbc.update("DELETE FROM reconcile_suspect WHERE job_instance_id = ?", job.getJobInstanceId());
 		double seconds = Duration.between(job.getStartTime(), LocalDateTime.now()).toNanos() / 1e9;
 		ReconcileReport report = ReconcileReport.of(job.getId(), run, detection, tally,
-				job.getExecutionContext().getInt(ReconcileJobConfiguration.BLOCKS_KEY, 0),
-				job.getExecutionContext().getInt(ReconcileJobConfiguration.BLOCKS_FROM_PRIMARY_KEY, 0), seconds);
+				context(job, ReconcileJobConfiguration.BLOCKS_KEY, ReconcileJobConfiguration.SCORES_STEP_NAME)
+					.getInt(ReconcileJobConfiguration.BLOCKS_KEY, 0),
+				context(job, ReconcileJobConfiguration.BLOCKS_FROM_PRIMARY_KEY,
+						ReconcileJobConfiguration.SCORES_STEP_NAME)
+					.getInt(ReconcileJobConfiguration.BLOCKS_FROM_PRIMARY_KEY, 0),
+				seconds);
 		report.lines().forEach(logger::info);
 		if (run.report() != null) {
 			write(report, Path.of(run.report()));
 		}
 		return RepeatStatus.FINISHED;
+	}
+
+	/**
+	 * Returns the job's execution context when it holds a key, otherwise the context of
+	 * the last execution of the step that wrote the key in this job instance, when that
+	 * one holds it.
+	 */
+	private ExecutionContext context(JobExecution job, String key, String stepName) {
+		if (job.getExecutionContext().containsKey(key)) {
+			return job.getExecutionContext();
+		}
+		StepExecution step = this.jobRepository.getLastStepExecution(job.getJobInstance(), stepName);
+		if (step != null && step.getExecutionContext().containsKey(key)) {
+			logger.warn("{}: {} is missing from the job's execution context; taken from step {} (execution {})",
+					job.getId(), key, stepName, step.getId());
+			return step.getExecutionContext();
+		}
+		return job.getExecutionContext();
 	}
 
 	private static void write(ReconcileReport report, Path file) {

@@ -40,6 +40,8 @@ public class ReconcileJobConfiguration {
 	/** The job's name, as given to {@code run}. */
 	public static final String JOB_NAME = "reconcile";
 
+	static final String SCORES_STEP_NAME = "reconcileScores";
+
 	static final String WRITER_NAME = "reconcileWriter";
 
 	/** Where the writer's tally is promoted to in the job's execution context. */
@@ -84,7 +86,7 @@ public class ReconcileJobConfiguration {
 	Step reconcileDetect(JobRepository jobRepository, PlatformTransactionManager transactionManager,
 			DataSource dataSource, ReplicaGate replicaGate, ScoringAlgorithm algorithm,
 			ReconcileProperties properties) {
-		return new StepBuilder("reconcileDetect", jobRepository)
+		return new StepBuilder(DetectTasklet.STEP_NAME, jobRepository)
 			.tasklet(new DetectTasklet(dataSource, replicaGate, algorithm, properties), transactionManager)
 			.build();
 	}
@@ -95,7 +97,7 @@ public class ReconcileJobConfiguration {
 			ReconcileProperties properties) {
 		ExecutionContextPromotionListener promotion = new ExecutionContextPromotionListener();
 		promotion.setKeys(new String[] { TALLY_KEY, BLOCKS_KEY, BLOCKS_FROM_PRIMARY_KEY });
-		return new StepBuilder("reconcileScores", jobRepository)
+		return new StepBuilder(SCORES_STEP_NAME, jobRepository)
 			.<ReconciledUser, ReconciledUser>chunk(properties.chunkSize())
 			.transactionManager(transactionManager)
 			.reader(reconcileReader)
@@ -108,7 +110,7 @@ public class ReconcileJobConfiguration {
 	Step reconcileFinish(JobRepository jobRepository, PlatformTransactionManager transactionManager,
 			DataSource dataSource, ReconcileProperties properties) {
 		return new StepBuilder("reconcileFinish", jobRepository)
-			.tasklet(new FinishTasklet(dataSource, properties), transactionManager)
+			.tasklet(new FinishTasklet(dataSource, properties, jobRepository), transactionManager)
 			.build();
 	}
 

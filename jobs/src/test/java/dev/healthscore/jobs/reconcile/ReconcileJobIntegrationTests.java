@@ -481,6 +481,60 @@ class ReconcileJobIntegrationTests {
 			.isEqualTo(this.scenario.changedRows());
 	}
 
+	/**
+	 * The detection step is recorded COMPLETED before the job's execution context, which
+	 * holds its summary, is saved: a run that dies between the two (SIGKILL, the primary
+	 * gone) is restarted without detecting again, and must still finish.
+	 */
+	@Test
+	void aRunThatDiedAfterTheDetectionCompletedButBeforeTheJobContextWasSavedIsRestartedAndFinishes(@TempDir Path dir) {
+		for (int i = 0; i < 30; i++) {
+			this.scenario.lateReading(user(i), "sleep_minutes", DAY, "07:30", 1000);
+		}
+		this.scenario.snapshotScores();
+		// every save of the job's context after the detection completed fails, as if the
+		// process died right after the step was recorded
+		jdbc.execute("""
+				CREATE FUNCTION refuse_job_context() RETURNS trigger LANGUAGE plpgsql AS $$
+				BEGIN
+					IF EXISTS (SELECT 1 FROM batch_step_execution WHERE job_execution_id = NEW.job_execution_id
+					           AND step_name = 'reconcileDetect' AND status = 'COMPLETED')
+					   AND NOT EXISTS (SELECT 1 FROM batch_step_execution WHERE job_execution_id = NEW.job_execution_id
+					                   AND step_name = 'reconcileScores') THEN
+						RAISE EXCEPTION 'injected failure: job context not saved';
+					END IF;
+					RETURN NEW;
+				END $$""");
+		jdbc.execute("CREATE TRIGGER refuse_job_context BEFORE UPDATE ON batch_job_execution_context "
+				+ "FOR EACH ROW EXECUTE FUNCTION refuse_job_context()");
+		Path report = dir.resolve("restarted.json");
+		try {
+			assertThat(reconcile("--report=" + report)).isEqualTo(1);
+		}
+		finally {
+			jdbc.execute("DROP TRIGGER refuse_job_context ON batch_job_execution_context");
+			jdbc.execute("DROP FUNCTION refuse_job_context()");
+		}
+		long failed = this.scenario.lastReconcile();
+		assertThat(jdbc.queryForObject(
+				"SELECT status FROM batch_step_execution WHERE job_execution_id = ? AND step_name = 'reconcileDetect'",
+				String.class, failed))
+			.isEqualTo("COMPLETED");
+		assertThat(this.scenario.count("SELECT count(*) FROM score_correction")).isZero();
+		// the same command restarts the failed run
+		assertThat(reconcile("--report=" + report)).isZero();
+		assertThat(this.scenario.lastReconcile()).as("the failed run was restarted").isGreaterThan(failed);
+		assertThat(this.scenario.count("SELECT count(*) FROM batch_job_instance WHERE job_name = 'reconcile'")).isOne();
+		assertThat(ScoreAssertions.differences(jdbc, FIRST, LAST)).isEmpty();
+		List<String> changed = this.scenario.changedRows();
+		assertThat(changed).isNotEmpty();
+		assertThat(this.scenario.corrections(this.scenario.lastReconcile())).isEqualTo(changed);
+		JsonNode json = ReconcileScenario.readReport(report);
+		assertThat(json.get("suspects").asLong()).isPositive();
+		assertThat(json.get("corrected").asLong()).isEqualTo(changed.size());
+		assertASecondRunCorrectsNothing(dir);
+	}
+
 	@Test
 	void upgradeVersionRescoresRowsOfAnOlderVersionOnlyWhenAsked() {
 		int rows = jdbc.update("UPDATE health_score SET algorithm_version = 0 WHERE user_id = ?", user(0));
