@@ -19,6 +19,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import tools.jackson.databind.JsonNode;
 
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -482,32 +484,38 @@ class ReconcileJobIntegrationTests {
 	}
 
 	/**
-	 * The detection step is recorded COMPLETED before the job's execution context, which
-	 * holds its summary, is saved: a run that dies between the two (SIGKILL, the primary
-	 * gone) is restarted without detecting again, and must still finish.
+	 * Spring Batch records a step COMPLETED before it saves the job's execution context,
+	 * which holds what the step found (the detection's summary) or counted (the
+	 * corrections' tally, promoted from the scoring step): a run that dies between the
+	 * two (SIGKILL, the primary gone) is restarted without running the step again, and
+	 * must still finish and report what it did.
 	 */
-	@Test
-	void aRunThatDiedAfterTheDetectionCompletedButBeforeTheJobContextWasSavedIsRestartedAndFinishes(@TempDir Path dir) {
+	@ParameterizedTest
+	@CsvSource({ "reconcileDetect, reconcileScores", "reconcileScores, reconcileFinish" })
+	void aRunThatDiedAfterAStepCompletedButBeforeTheJobContextWasSavedIsRestartedAndFinishes(String step, String next,
+			@TempDir Path dir) {
 		for (int i = 0; i < 30; i++) {
 			this.scenario.lateReading(user(i), "sleep_minutes", DAY, "07:30", 1000);
 		}
 		this.scenario.snapshotScores();
-		// every save of the job's context after the detection completed fails, as if the
+		// every save of the job's context after the step completed fails, as if the
 		// process died right after the step was recorded
-		jdbc.execute("""
+		jdbc.execute(String.format(Locale.ROOT, """
 				CREATE FUNCTION refuse_job_context() RETURNS trigger LANGUAGE plpgsql AS $$
 				BEGIN
 					IF EXISTS (SELECT 1 FROM batch_step_execution WHERE job_execution_id = NEW.job_execution_id
-					           AND step_name = 'reconcileDetect' AND status = 'COMPLETED')
+					           AND step_name = '%s' AND status = 'COMPLETED')
 					   AND NOT EXISTS (SELECT 1 FROM batch_step_execution WHERE job_execution_id = NEW.job_execution_id
-					                   AND step_name = 'reconcileScores') THEN
+					                   AND step_name = '%s') THEN
 						RAISE EXCEPTION 'injected failure: job context not saved';
 					END IF;
 					RETURN NEW;
-				END $$""");
+				END $$""", step, next));
 		jdbc.execute("CREATE TRIGGER refuse_job_context BEFORE UPDATE ON batch_job_execution_context "
 				+ "FOR EACH ROW EXECUTE FUNCTION refuse_job_context()");
 		Path report = dir.resolve("restarted.json");
+		String instances = "SELECT count(*) FROM batch_job_instance WHERE job_name = 'reconcile'";
+		long before = this.scenario.count(instances);
 		try {
 			assertThat(reconcile("--report=" + report)).isEqualTo(1);
 		}
@@ -517,21 +525,23 @@ class ReconcileJobIntegrationTests {
 		}
 		long failed = this.scenario.lastReconcile();
 		assertThat(jdbc.queryForObject(
-				"SELECT status FROM batch_step_execution WHERE job_execution_id = ? AND step_name = 'reconcileDetect'",
-				String.class, failed))
+				"SELECT status FROM batch_step_execution WHERE job_execution_id = ? AND step_name = ?", String.class,
+				failed, step))
 			.isEqualTo("COMPLETED");
-		assertThat(this.scenario.count("SELECT count(*) FROM score_correction")).isZero();
 		// the same command restarts the failed run
 		assertThat(reconcile("--report=" + report)).isZero();
 		assertThat(this.scenario.lastReconcile()).as("the failed run was restarted").isGreaterThan(failed);
-		assertThat(this.scenario.count("SELECT count(*) FROM batch_job_instance WHERE job_name = 'reconcile'")).isOne();
+		assertThat(this.scenario.count(instances)).as("the same instance").isEqualTo(before + 1);
 		assertThat(ScoreAssertions.differences(jdbc, FIRST, LAST)).isEmpty();
 		List<String> changed = this.scenario.changedRows();
 		assertThat(changed).isNotEmpty();
-		assertThat(this.scenario.corrections(this.scenario.lastReconcile())).isEqualTo(changed);
+		assertThat(
+				jdbc.queryForList("SELECT user_id || '|' || score_date FROM score_correction ORDER BY 1", String.class))
+			.isEqualTo(changed);
 		JsonNode json = ReconcileScenario.readReport(report);
 		assertThat(json.get("suspects").asLong()).isPositive();
 		assertThat(json.get("corrected").asLong()).isEqualTo(changed.size());
+		assertThat(json.get("blocksRead").asLong()).isPositive();
 		assertASecondRunCorrectsNothing(dir);
 	}
 
