@@ -2,6 +2,7 @@ package dev.healthscore.jobs.archive;
 
 import java.sql.Connection;
 import java.time.YearMonth;
+import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +24,13 @@ import org.springframework.batch.infrastructure.repeat.RepeatStatus;
  * takes one month per call as far as it can go, so that the step commits once per month
  * and a stop request takes effect between months. A restarted step plans again from the
  * ledger.
+ * <p>
+ * A month whose lock another session holds is passed over, and once the other months are
+ * done the step fails, naming it: that session may be a restore of the month, or the
+ * session of a run that died (SIGKILL) still finishing its last statement (a checksum, a
+ * detach waiting for older transactions), which PostgreSQL ends only when it next speaks
+ * to the client. A run that completed without the month would say it was archived; the
+ * next run resumes it where it stands.
  */
 final class ArchiveTasklet implements Tasklet {
 
@@ -35,6 +43,8 @@ final class ArchiveTasklet implements Tasklet {
 	private final YearMonth cutOff;
 
 	private final Map<ArchiveState, Integer> reached = new EnumMap<>(ArchiveState.class);
+
+	private final List<TableMonth> skipped = new ArrayList<>();
 
 	private List<TableMonth> plan;
 
@@ -62,12 +72,20 @@ final class ArchiveTasklet implements Tasklet {
 				this.reached.merge(state, 1, Integer::sum);
 				contribution.incrementWriteCount(1);
 			}
+			else {
+				this.skipped.add(month);
+			}
 		}
 		if (this.next < this.plan.size()) {
 			return RepeatStatus.CONTINUABLE;
 		}
 		logger.info("Job execution {}: archive of {} table months before {} done, states reached: {}", jobExecutionId,
 				this.plan.size(), this.cutOff, this.reached);
+		if (!this.skipped.isEmpty()) {
+			throw new IllegalStateException("Job execution " + jobExecutionId + ": not archived: " + this.skipped
+					+ ": another session holds their lock (a restore of the month, or the session of a run that died"
+					+ " still finishing its last statement); run again to resume them");
+		}
 		return RepeatStatus.FINISHED;
 	}
 

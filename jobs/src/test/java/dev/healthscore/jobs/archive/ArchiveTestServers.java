@@ -187,6 +187,16 @@ final class ArchiveTestServers implements AutoCloseable {
 		return this.s3;
 	}
 
+	/** The S3 server, for a process of its own to reach. */
+	EmbeddedS3Server s3Server() {
+		return this.server;
+	}
+
+	/** The JDBC URL of a database. */
+	String jdbcUrl(String database) {
+		return this.postgres.getJdbcUrl("postgres", database);
+	}
+
 	HikariDataSource dataSource(String database) {
 		HikariDataSource dataSource = new HikariDataSource();
 		dataSource.setJdbcUrl(this.postgres.getJdbcUrl("postgres", database));

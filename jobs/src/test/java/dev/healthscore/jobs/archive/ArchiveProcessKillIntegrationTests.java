@@ -1,0 +1,229 @@
+package dev.healthscore.jobs.archive;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import com.zaxxer.hikari.HikariDataSource;
+import dev.healthscore.io.archive.ContentChecksum;
+import dev.healthscore.jobs.HealthScoreApplication;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import org.springframework.jdbc.core.JdbcTemplate;
+
+import static dev.healthscore.jobs.archive.ArchiveJobIntegrationTests.assertLedgerHolds;
+import static dev.healthscore.jobs.archive.ArchiveJobIntegrationTests.attached;
+import static dev.healthscore.jobs.archive.ArchiveJobIntegrationTests.names;
+import static dev.healthscore.jobs.archive.ArchiveJobIntegrationTests.states;
+import static dev.healthscore.jobs.archive.ArchiveTestServers.BUCKET;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Kills (SIGKILL) an archive process while it records a move of the ledger, with the
+ * database and S3 outliving it, then runs the same command again in a new process: the
+ * move the dead process was making either committed (its session went on without it) or
+ * not (its session was ended), and the next run finishes every month without loss or
+ * stray objects.
+ */
+class ArchiveProcessKillIntegrationTests {
+
+	/** The advisory lock the ledger's trigger waits for while the test holds it. */
+	private static final int HOLD = 4242;
+
+	private static ArchiveTestServers servers;
+
+	@BeforeAll
+	static void start() throws Exception {
+		servers = ArchiveTestServers.start(12);
+	}
+
+	@AfterAll
+	static void stop() throws Exception {
+		servers.close();
+	}
+
+	@ParameterizedTest
+	@CsvSource({ "EXPORTING, EXPORTED, true", "EXPORTING, EXPORTED, false", "EXPORTED, VERIFIED, true",
+			"EXPORTED, VERIFIED, false", "VERIFIED, DETACHED, true", "VERIFIED, DETACHED, false",
+			"DETACHED, DROPPED, true", "DETACHED, DROPPED, false" })
+	void aProcessKilledWhileTheLedgerMovesIsResumedByTheSameCommand(String from, String to, boolean endSession,
+			@TempDir Path dir) throws Exception {
+		String database = String.format(Locale.ROOT, "kill_%s_%s", to.toLowerCase(Locale.ROOT), endSession);
+		JdbcTemplate jdbc = servers.database(database);
+		Map<String, ContentChecksum> source = ArchiveTestServers.checksums(jdbc);
+		jdbc.execute(String.format(Locale.ROOT, """
+				CREATE FUNCTION hold_ledger() RETURNS trigger LANGUAGE plpgsql AS $$
+				BEGIN
+					IF OLD.state = '%s' AND NEW.state = '%s' THEN
+						PERFORM pg_advisory_lock(%d);
+						PERFORM pg_advisory_unlock(%d);
+					END IF;
+					RETURN NEW;
+				END $$""", from, to, HOLD, HOLD));
+		jdbc.execute("CREATE TRIGGER hold_ledger BEFORE UPDATE ON archive_ledger FOR EACH ROW"
+				+ " EXECUTE FUNCTION hold_ledger()");
+		try (HikariDataSource holder = servers.dataSource(database); Connection hold = holder.getConnection()) {
+			try (Statement statement = hold.createStatement()) {
+				statement.execute("SELECT pg_advisory_lock(" + HOLD + ")");
+			}
+			Process process = start(dir.resolve("killed.log"), database);
+			try {
+				await().atMost(Duration.ofSeconds(120))
+					.pollInterval(Duration.ofMillis(50))
+					.until(() -> !process.isAlive() || waiting(jdbc, database) > 0);
+				assertThat(process.isAlive()).as(() -> log(dir.resolve("killed.log"))).isTrue();
+			}
+			finally {
+				process.destroyForcibly();
+				assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+			}
+			if (endSession) {
+				jdbc.queryForList("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ?"
+						+ " AND wait_event_type = 'Lock' AND wait_event = 'advisory'", database);
+			}
+			try (Statement statement = hold.createStatement()) {
+				statement.execute("SELECT pg_advisory_unlock(" + HOLD + ")");
+			}
+		}
+		jdbc.execute("DROP TRIGGER hold_ledger ON archive_ledger");
+		// the dead process's sessions end once they notice, and with them the month locks
+		await().atMost(Duration.ofSeconds(60)).until(() -> ledgerLocks(jdbc) == 0);
+		List<String> before = states(jdbc);
+		Process again = start(dir.resolve("again.log"), database);
+		assertThat(again.waitFor(180, TimeUnit.SECONDS)).isTrue();
+		assertThat(again.exitValue()).as(() -> "ledger before: " + before + "\n" + log(dir.resolve("again.log")))
+			.isZero();
+		assertThat(states(jdbc)).containsOnly("DROPPED").hasSize(4);
+		assertThat(attached(jdbc)).doesNotContainAnyElementsOf(names());
+		for (String name : names()) {
+			assertThat(jdbc.queryForObject("SELECT to_regclass(?) IS NULL", Boolean.class, name)).as(name).isTrue();
+		}
+		assertLedgerHolds(jdbc, source);
+		assertThat(servers.objects(database)).isEqualTo(servers.expectedObjects(database));
+	}
+
+	/**
+	 * A killed process's session that is still busy with a statement (a long checksum, a
+	 * detach waiting for older transactions) keeps the month's lock until it notices: the
+	 * run started meanwhile does not get the month, and must not end as if it had
+	 * archived it.
+	 */
+	@Test
+	void aRunThatFindsAMonthStillLockedByAKilledProcessDoesNotCompleteWithoutIt(@TempDir Path dir) throws Exception {
+		String database = "kill_locked";
+		JdbcTemplate jdbc = servers.database(database);
+		Map<String, ContentChecksum> source = ArchiveTestServers.checksums(jdbc);
+		jdbc.execute(String.format(Locale.ROOT, """
+				CREATE FUNCTION hold_ledger() RETURNS trigger LANGUAGE plpgsql AS $$
+				BEGIN
+					IF OLD.state = 'VERIFIED' AND NEW.state = 'DETACHED' AND EXISTS (SELECT 1 FROM hold_switch) THEN
+						PERFORM pg_advisory_lock(%d);
+						PERFORM pg_advisory_unlock(%d);
+					END IF;
+					RETURN NEW;
+				END $$""", HOLD, HOLD));
+		jdbc.execute("CREATE TABLE hold_switch AS SELECT 1 AS hold");
+		jdbc.execute("CREATE TRIGGER hold_ledger BEFORE UPDATE ON archive_ledger FOR EACH ROW"
+				+ " EXECUTE FUNCTION hold_ledger()");
+		try (HikariDataSource holder = servers.dataSource(database); Connection hold = holder.getConnection()) {
+			try (Statement statement = hold.createStatement()) {
+				statement.execute("SELECT pg_advisory_lock(" + HOLD + ")");
+			}
+			Process process = start(dir.resolve("killed.log"), database);
+			try {
+				await().atMost(Duration.ofSeconds(120))
+					.pollInterval(Duration.ofMillis(50))
+					.until(() -> !process.isAlive() || waiting(jdbc, database) > 0);
+				assertThat(process.isAlive()).as(() -> log(dir.resolve("killed.log"))).isTrue();
+			}
+			finally {
+				process.destroyForcibly();
+				assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+			}
+			// the next moves pass (the trigger cannot be dropped while the session waits
+			// in it)
+			jdbc.execute("DELETE FROM hold_switch");
+			// the killed process's session still waits, holding its month's lock
+			assertThat(ledgerLocks(jdbc)).isOne();
+			Process again = start(dir.resolve("again.log"), database);
+			assertThat(again.waitFor(180, TimeUnit.SECONDS)).isTrue();
+			// the other months are done, and the run fails naming the one it could not
+			// take
+			assertThat(again.exitValue()).as(() -> log(dir.resolve("again.log"))).isEqualTo(1);
+			assertThat(log(dir.resolve("again.log"))).contains("not archived: [health_reading 2024-12]");
+			assertThat(states(jdbc)).containsExactly("VERIFIED", "DROPPED", "DROPPED", "DROPPED");
+			try (Statement statement = hold.createStatement()) {
+				statement.execute("SELECT pg_advisory_unlock(" + HOLD + ")");
+			}
+		}
+		// the killed process's session finishes its move, then notices it is alone
+		await().atMost(Duration.ofSeconds(60)).until(() -> ledgerLocks(jdbc) == 0);
+		Process last = start(dir.resolve("last.log"), database);
+		assertThat(last.waitFor(180, TimeUnit.SECONDS)).isTrue();
+		assertThat(last.exitValue()).as(() -> log(dir.resolve("last.log"))).isZero();
+		assertThat(states(jdbc)).containsOnly("DROPPED").hasSize(4);
+		assertThat(attached(jdbc)).doesNotContainAnyElementsOf(names());
+		assertLedgerHolds(jdbc, source);
+		assertThat(servers.objects(database)).isEqualTo(servers.expectedObjects(database));
+		assertThat(
+				jdbc.queryForObject("SELECT count(*) FROM batch_job_instance WHERE job_name = 'archive'", Long.class))
+			.as("each run resumed the same one")
+			.isOne();
+	}
+
+	/** Sessions of the database waiting for an advisory lock: the held ledger move. */
+	private static long waiting(JdbcTemplate jdbc, String database) {
+		return jdbc.queryForObject("SELECT count(*) FROM pg_stat_activity WHERE datname = ?"
+				+ " AND wait_event_type = 'Lock' AND wait_event = 'advisory'", Long.class, database);
+	}
+
+	/** Advisory locks of the archive ledger's months still held by some session. */
+	private static long ledgerLocks(JdbcTemplate jdbc) {
+		return jdbc.queryForObject(
+				"SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+						+ " AND objsubid = 2 AND classid::bigint BETWEEN x'48534100'::bigint AND x'4853410f'::bigint"
+						+ " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+				Long.class);
+	}
+
+	private static Process start(Path log, String database) throws IOException {
+		List<String> command = new ArrayList<>(
+				List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+						"-Daws.accessKeyId=" + servers.s3Server().accessKey(),
+						"-Daws.secretAccessKey=" + servers.s3Server().secretKey(), "-cp",
+						System.getProperty("java.class.path"), HealthScoreApplication.class.getName()));
+		command.addAll(List.of("run", "archive", "--before=2025-02", "--healthscore.archive.grace-period=0s",
+				"--spring.datasource.url=" + servers.jdbcUrl(database), "--spring.datasource.username=postgres",
+				"--healthscore.archive.endpoint=" + servers.s3Server().endpoint(),
+				"--healthscore.archive.region=" + servers.s3Server().region().id(),
+				"--healthscore.archive.bucket=" + BUCKET, "--healthscore.archive.prefix=" + database,
+				"--healthscore.archive.target-file-size=256KB", "--healthscore.archive.row-group-size=128KB"));
+		File file = log.toFile();
+		return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(file).start();
+	}
+
+	private static String log(Path log) {
+		try {
+			return Files.readString(log);
+		}
+		catch (IOException ex) {
+			return "(its log " + log + " cannot be read: " + ex + ")";
+		}
+	}
+
+}
