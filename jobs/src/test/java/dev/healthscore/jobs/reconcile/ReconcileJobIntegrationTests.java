@@ -1,14 +1,19 @@
 package dev.healthscore.jobs.reconcile;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import com.zaxxer.hikari.HikariDataSource;
 import dev.healthscore.jobs.HealthScoreApplication;
@@ -26,6 +31,7 @@ import tools.jackson.databind.JsonNode;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Runs the real command line against a real PostgreSQL: a generated data set scored by
@@ -543,6 +549,91 @@ class ReconcileJobIntegrationTests {
 		assertThat(json.get("corrected").asLong()).isEqualTo(changed.size());
 		assertThat(json.get("blocksRead").asLong()).isPositive();
 		assertASecondRunCorrectsNothing(dir);
+	}
+
+	/**
+	 * A reconcile process killed (SIGKILL) while a chunk waits to commit, its session
+	 * left behind in the database: the same command marks the run FAILED and resumes it
+	 * after the last committed chunk, every correction audited once.
+	 */
+	@Test
+	void aProcessKilledMidChunkIsResumedByTheSameCommandAndAuditsEachCorrectionOnce(@TempDir Path dir)
+			throws Exception {
+		for (int i = 0; i < 40; i++) {
+			this.scenario.lateReading(user(i), "sleep_minutes", DAY, "07:30", 1000);
+		}
+		this.scenario.snapshotScores();
+		// the chunk holding user 25's correction waits while the test holds the lock
+		jdbc.execute(String.format(Locale.ROOT, """
+				CREATE FUNCTION hold_for_user() RETURNS trigger LANGUAGE plpgsql AS $$
+				BEGIN
+					IF NEW.user_id = %d THEN PERFORM pg_advisory_xact_lock_shared(4243); END IF;
+					RETURN NEW;
+				END $$""", user(25)));
+		jdbc.execute("CREATE TRIGGER hold_for_user BEFORE INSERT ON score_correction "
+				+ "FOR EACH ROW EXECUTE FUNCTION hold_for_user()");
+		try (Connection hold = dataSource.getConnection()) {
+			try (Statement statement = hold.createStatement()) {
+				statement.execute("SELECT pg_advisory_lock(4243)");
+			}
+			Process process = start(dir.resolve("killed.log"), "run", "reconcile", "--from=" + FIRST, "--to=" + LAST);
+			try {
+				await().atMost(Duration.ofSeconds(120))
+					.pollInterval(Duration.ofMillis(50))
+					.until(() -> !process.isAlive() || this.scenario.count(
+							"SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid = 4243") > 0);
+				assertThat(process.isAlive()).as(() -> read(dir.resolve("killed.log"))).isTrue();
+			}
+			finally {
+				process.destroyForcibly();
+				assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+			}
+			try (Statement statement = hold.createStatement()) {
+				statement.execute("SELECT pg_advisory_unlock(4243)");
+			}
+		}
+		// the killed process's session goes on with its chunk, then finds its client gone
+		// and rolls it back
+		await().atMost(Duration.ofSeconds(60))
+			.until(() -> this.scenario
+				.count("SELECT count(*) FROM pg_locks WHERE relation = 'score_correction'::regclass") == 0);
+		jdbc.execute("DROP TRIGGER hold_for_user ON score_correction");
+		jdbc.execute("DROP FUNCTION hold_for_user()");
+		long audited = this.scenario.count("SELECT count(*) FROM score_correction");
+		assertThat(audited).isBetween(1L, 39L);
+		long killed = this.scenario.lastReconcile();
+		assertThat(jdbc.queryForObject("SELECT status FROM batch_job_execution WHERE job_execution_id = ?",
+				String.class, killed))
+			.isEqualTo("STARTED");
+		assertThat(reconcile()).isZero();
+		assertThat(jdbc.queryForObject("SELECT status FROM batch_job_execution WHERE job_execution_id = ?",
+				String.class, killed))
+			.isEqualTo("FAILED");
+		assertThat(ScoreAssertions.differences(jdbc, FIRST, LAST)).isEmpty();
+		assertThat(this.scenario.count("SELECT count(DISTINCT job_execution_id) FROM score_correction")).isEqualTo(2);
+		assertThat(
+				jdbc.queryForList("SELECT user_id || '|' || score_date FROM score_correction ORDER BY 1", String.class))
+			.isEqualTo(this.scenario.changedRows());
+		assertASecondRunCorrectsNothing(dir);
+	}
+
+	private static Process start(Path log, String... args) throws IOException {
+		List<String> command = new ArrayList<>(
+				List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+						System.getProperty("java.class.path"), HealthScoreApplication.class.getName()));
+		command.addAll(List.of(args));
+		command.addAll(List.of("--spring.datasource.url=" + postgres.getJdbcUrl("postgres", "postgres"),
+				"--spring.datasource.username=postgres", "--healthscore.reconcile.chunk-size=5"));
+		return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+	}
+
+	private static String read(Path log) {
+		try {
+			return Files.readString(log);
+		}
+		catch (IOException ex) {
+			return "(its log " + log + " cannot be read: " + ex + ")";
+		}
 	}
 
 	@Test
