@@ -186,6 +186,57 @@ class ArchiveProcessKillIntegrationTests {
 			.isOne();
 	}
 
+	/**
+	 * A process killed while {@code DETACH PARTITION … CONCURRENTLY} waits for older
+	 * transactions, its session then ended, leaves the partition pending detach with the
+	 * ledger at {@code VERIFIED}: the same command finishes the detach and the month.
+	 */
+	@Test
+	void aProcessKilledDuringAConcurrentDetachIsResumedByTheSameCommand(@TempDir Path dir) throws Exception {
+		String database = "kill_detaching";
+		JdbcTemplate jdbc = servers.database(database);
+		Map<String, ContentChecksum> source = ArchiveTestServers.checksums(jdbc);
+		try (HikariDataSource holder = servers.dataSource(database); Connection reader = holder.getConnection()) {
+			// an older transaction that read the table: the detach waits for it to end
+			reader.setAutoCommit(false);
+			try (Statement statement = reader.createStatement()) {
+				statement.execute("SELECT count(*) FROM health_reading WHERE user_id = 0");
+			}
+			Process process = start(dir.resolve("killed.log"), database);
+			try {
+				await().atMost(Duration.ofSeconds(120))
+					.pollInterval(Duration.ofMillis(50))
+					.until(() -> !process.isAlive() || detaching(jdbc, database) > 0);
+				assertThat(process.isAlive()).as(() -> log(dir.resolve("killed.log"))).isTrue();
+			}
+			finally {
+				process.destroyForcibly();
+				assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+			}
+			jdbc.queryForList("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ?"
+					+ " AND query LIKE 'ALTER TABLE % DETACH PARTITION %'", database);
+			reader.rollback();
+		}
+		await().atMost(Duration.ofSeconds(60)).until(() -> ledgerLocks(jdbc) == 0);
+		assertThat(jdbc.queryForObject("SELECT count(*) FROM pg_inherits WHERE inhdetachpending", Long.class)).isOne();
+		assertThat(states(jdbc)).contains("VERIFIED");
+		Process again = start(dir.resolve("again.log"), database);
+		assertThat(again.waitFor(180, TimeUnit.SECONDS)).isTrue();
+		assertThat(again.exitValue()).as(() -> log(dir.resolve("again.log"))).isZero();
+		assertThat(states(jdbc)).containsOnly("DROPPED").hasSize(4);
+		assertThat(attached(jdbc)).doesNotContainAnyElementsOf(names());
+		assertLedgerHolds(jdbc, source);
+		assertThat(servers.objects(database)).isEqualTo(servers.expectedObjects(database));
+	}
+
+	/** Sessions of the database waiting in a detach. */
+	private static long detaching(JdbcTemplate jdbc, String database) {
+		return jdbc.queryForObject(
+				"SELECT count(*) FROM pg_stat_activity WHERE datname = ?"
+						+ " AND query LIKE 'ALTER TABLE % DETACH PARTITION %' AND wait_event_type = 'Lock'",
+				Long.class, database);
+	}
+
 	/** Sessions of the database waiting for an advisory lock: the held ledger move. */
 	private static long waiting(JdbcTemplate jdbc, String database) {
 		return jdbc.queryForObject("SELECT count(*) FROM pg_stat_activity WHERE datname = ?"
