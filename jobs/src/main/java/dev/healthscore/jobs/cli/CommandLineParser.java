@@ -42,7 +42,8 @@ public final class CommandLineParser {
 			  status [--limit=N]
 			      the last executions of every job and the archive ledger by month
 			  restart <execution-id> | stop <execution-id>
-			      restart a failed or stopped execution where it stopped; ask a running one to stop
+			      restart a failed or stopped execution (or one whose process died) where it stopped;
+			      ask a running one to stop
 			  reprocess --from=YYYY-MM-DD --to=YYYY-MM-DD [--users=ID,...] [--algorithm-version=N] [--dry-run]
 			      recompute a range on demand (a backfill) and print what changed
 			  generate --users=N --days=D [--seed=S] [--end=YYYY-MM-DD]

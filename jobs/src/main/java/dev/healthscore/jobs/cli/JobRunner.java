@@ -93,11 +93,18 @@ public class JobRunner implements EveryJobListener {
 
 	/**
 	 * Restarts a failed or stopped execution where it stopped, under the guard of its job
-	 * and scope like {@link #run(Job, Map)}, and waits for its end.
+	 * and scope like {@link #run(Job, Map)}, and waits for its end. An execution still
+	 * marked running once the guard is held has no process running it (its process died):
+	 * it is marked FAILED first, as {@link #run(Job, Map)} does.
 	 */
 	public Outcome restart(JobExecution execution) throws Exception {
-		return guarded(execution.getJobInstance().getJobName(), parameters(execution.getJobParameters()),
-				() -> this.jobOperator.restart(execution));
+		return guarded(execution.getJobInstance().getJobName(), parameters(execution.getJobParameters()), () -> {
+			JobExecution current = this.jobRepository.getJobExecution(execution.getId());
+			if (current != null && current.isRunning()) {
+				current = recoverDead(current);
+			}
+			return this.jobOperator.restart((current != null) ? current : execution);
+		});
 	}
 
 	/**

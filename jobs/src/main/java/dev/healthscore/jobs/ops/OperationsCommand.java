@@ -47,14 +47,18 @@ public class OperationsCommand {
 
 	/**
 	 * Restarts a failed or stopped execution where it stopped and waits for its end;
-	 * refused, like {@code run}, while another run of its job holds the job's guard.
+	 * refused, like {@code run}, while another run of its job holds the job's guard. An
+	 * execution still marked running whose process died (SIGKILL, a lost node: no process
+	 * holds the guard) is marked FAILED first, as {@code run} does (see
+	 * {@link JobRunner#restart}).
 	 */
 	public ExitCode restart(Invocation invocation) throws Exception {
 		JobExecution execution = execution(invocation);
 		BatchStatus status = execution.getStatus();
-		if (status != BatchStatus.FAILED && status != BatchStatus.STOPPED) {
+		if (status != BatchStatus.FAILED && status != BatchStatus.STOPPED && !execution.isRunning()) {
 			throw new UsageException(String.format(Locale.ROOT,
-					"Cannot restart execution %d: it is %s; only FAILED or STOPPED executions restart",
+					"Cannot restart execution %d: it is %s; only FAILED or STOPPED executions restart, or one"
+							+ " still marked running whose process died",
 					execution.getId(), status));
 		}
 		JobRunner.Outcome outcome = this.jobRunner.restart(execution);

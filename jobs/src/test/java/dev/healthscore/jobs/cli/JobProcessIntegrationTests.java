@@ -114,6 +114,20 @@ class JobProcessIntegrationTests {
 	}
 
 	@Test
+	void restartOfARunWhoseProcessDiedMarksItFailedAndResumesIt(@TempDir Path dir) throws Exception {
+		String to = LAST.minusDays(4).toString();
+		long killed = recomputeKilledMidChunk(dir, to);
+		long instances = count("SELECT count(*) FROM batch_job_instance");
+		assertThat(app("restart", String.valueOf(killed))).isZero();
+		assertThat(executionStatus(killed)).as("the killed execution").isEqualTo("FAILED");
+		assertThat(count("SELECT count(*) FROM batch_job_instance")).as("the same instance resumed")
+			.isEqualTo(instances);
+		assertThat(executionStatus(count("SELECT max(job_execution_id) FROM batch_job_execution")))
+			.isEqualTo("COMPLETED");
+		assertThat(ScoreAssertions.differences(jdbc, FIRST, LAST.minusDays(4))).isEmpty();
+	}
+
+	@Test
 	void stopOfALiveRunAsksItToStopAndItEndsStoppedAfterItsChunk(@TempDir Path dir) throws Exception {
 		jdbc.execute("TRUNCATE health_score");
 		String to = LAST.minusDays(3).toString();
