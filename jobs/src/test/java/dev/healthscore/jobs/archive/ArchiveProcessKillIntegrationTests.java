@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
 import com.zaxxer.hikari.HikariDataSource;
@@ -81,17 +82,7 @@ class ArchiveProcessKillIntegrationTests {
 			try (Statement statement = hold.createStatement()) {
 				statement.execute("SELECT pg_advisory_lock(" + HOLD + ")");
 			}
-			Process process = start(dir.resolve("killed.log"), database);
-			try {
-				await().atMost(Duration.ofSeconds(120))
-					.pollInterval(Duration.ofMillis(50))
-					.until(() -> !process.isAlive() || waiting(jdbc, database) > 0);
-				assertThat(process.isAlive()).as(() -> log(dir.resolve("killed.log"))).isTrue();
-			}
-			finally {
-				process.destroyForcibly();
-				assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-			}
+			killWhen(dir.resolve("killed.log"), database, () -> waiting(jdbc, database) > 0);
 			if (endSession) {
 				jdbc.queryForList("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ?"
 						+ " AND wait_event_type = 'Lock' AND wait_event = 'advisory'", database);
@@ -104,17 +95,10 @@ class ArchiveProcessKillIntegrationTests {
 		// the dead process's sessions end once they notice, and with them the month locks
 		await().atMost(Duration.ofSeconds(60)).until(() -> ledgerLocks(jdbc) == 0);
 		List<String> before = states(jdbc);
-		Process again = start(dir.resolve("again.log"), database);
-		assertThat(again.waitFor(180, TimeUnit.SECONDS)).isTrue();
-		assertThat(again.exitValue()).as(() -> "ledger before: " + before + "\n" + log(dir.resolve("again.log")))
+		assertThat(runAgain(dir.resolve("again.log"), database))
+			.as(() -> "ledger before: " + before + "\n" + log(dir.resolve("again.log")))
 			.isZero();
-		assertThat(states(jdbc)).containsOnly("DROPPED").hasSize(4);
-		assertThat(attached(jdbc)).doesNotContainAnyElementsOf(names());
-		for (String name : names()) {
-			assertThat(jdbc.queryForObject("SELECT to_regclass(?) IS NULL", Boolean.class, name)).as(name).isTrue();
-		}
-		assertLedgerHolds(jdbc, source);
-		assertThat(servers.objects(database)).isEqualTo(servers.expectedObjects(database));
+		assertArchived(jdbc, database, source);
 	}
 
 	/**
@@ -144,27 +128,16 @@ class ArchiveProcessKillIntegrationTests {
 			try (Statement statement = hold.createStatement()) {
 				statement.execute("SELECT pg_advisory_lock(" + HOLD + ")");
 			}
-			Process process = start(dir.resolve("killed.log"), database);
-			try {
-				await().atMost(Duration.ofSeconds(120))
-					.pollInterval(Duration.ofMillis(50))
-					.until(() -> !process.isAlive() || waiting(jdbc, database) > 0);
-				assertThat(process.isAlive()).as(() -> log(dir.resolve("killed.log"))).isTrue();
-			}
-			finally {
-				process.destroyForcibly();
-				assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-			}
+			killWhen(dir.resolve("killed.log"), database, () -> waiting(jdbc, database) > 0);
 			// the next moves pass (the trigger cannot be dropped while the session waits
 			// in it)
 			jdbc.execute("DELETE FROM hold_switch");
 			// the killed process's session still waits, holding its month's lock
 			assertThat(ledgerLocks(jdbc)).isOne();
-			Process again = start(dir.resolve("again.log"), database);
-			assertThat(again.waitFor(180, TimeUnit.SECONDS)).isTrue();
 			// the other months are done, and the run fails naming the one it could not
 			// take
-			assertThat(again.exitValue()).as(() -> log(dir.resolve("again.log"))).isEqualTo(1);
+			assertThat(runAgain(dir.resolve("again.log"), database)).as(() -> log(dir.resolve("again.log")))
+				.isEqualTo(1);
 			assertThat(log(dir.resolve("again.log"))).contains("not archived: [health_reading 2024-12]");
 			assertThat(states(jdbc)).containsExactly("VERIFIED", "DROPPED", "DROPPED", "DROPPED");
 			try (Statement statement = hold.createStatement()) {
@@ -173,13 +146,8 @@ class ArchiveProcessKillIntegrationTests {
 		}
 		// the killed process's session finishes its move, then notices it is alone
 		await().atMost(Duration.ofSeconds(60)).until(() -> ledgerLocks(jdbc) == 0);
-		Process last = start(dir.resolve("last.log"), database);
-		assertThat(last.waitFor(180, TimeUnit.SECONDS)).isTrue();
-		assertThat(last.exitValue()).as(() -> log(dir.resolve("last.log"))).isZero();
-		assertThat(states(jdbc)).containsOnly("DROPPED").hasSize(4);
-		assertThat(attached(jdbc)).doesNotContainAnyElementsOf(names());
-		assertLedgerHolds(jdbc, source);
-		assertThat(servers.objects(database)).isEqualTo(servers.expectedObjects(database));
+		assertThat(runAgain(dir.resolve("last.log"), database)).as(() -> log(dir.resolve("last.log"))).isZero();
+		assertArchived(jdbc, database, source);
 		assertThat(
 				jdbc.queryForObject("SELECT count(*) FROM batch_job_instance WHERE job_name = 'archive'", Long.class))
 			.as("each run resumed the same one")
@@ -202,17 +170,7 @@ class ArchiveProcessKillIntegrationTests {
 			try (Statement statement = reader.createStatement()) {
 				statement.execute("SELECT count(*) FROM health_reading WHERE user_id = 0");
 			}
-			Process process = start(dir.resolve("killed.log"), database);
-			try {
-				await().atMost(Duration.ofSeconds(120))
-					.pollInterval(Duration.ofMillis(50))
-					.until(() -> !process.isAlive() || detaching(jdbc, database) > 0);
-				assertThat(process.isAlive()).as(() -> log(dir.resolve("killed.log"))).isTrue();
-			}
-			finally {
-				process.destroyForcibly();
-				assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-			}
+			killWhen(dir.resolve("killed.log"), database, () -> detaching(jdbc, database) > 0);
 			jdbc.queryForList("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ?"
 					+ " AND query LIKE 'ALTER TABLE % DETACH PARTITION %'", database);
 			reader.rollback();
@@ -220,11 +178,45 @@ class ArchiveProcessKillIntegrationTests {
 		await().atMost(Duration.ofSeconds(60)).until(() -> ledgerLocks(jdbc) == 0);
 		assertThat(jdbc.queryForObject("SELECT count(*) FROM pg_inherits WHERE inhdetachpending", Long.class)).isOne();
 		assertThat(states(jdbc)).contains("VERIFIED");
-		Process again = start(dir.resolve("again.log"), database);
+		assertThat(runAgain(dir.resolve("again.log"), database)).as(() -> log(dir.resolve("again.log"))).isZero();
+		assertArchived(jdbc, database, source);
+	}
+
+	/**
+	 * Starts an archive process and kills it (SIGKILL) once {@code reached} says it got
+	 * where the test wants it.
+	 */
+	private static void killWhen(Path logFile, String database, Callable<Boolean> reached) throws Exception {
+		Process process = start(logFile, database);
+		try {
+			await().atMost(Duration.ofSeconds(120))
+				.pollInterval(Duration.ofMillis(50))
+				.until(() -> !process.isAlive() || reached.call());
+			assertThat(process.isAlive()).as(() -> log(logFile)).isTrue();
+		}
+		finally {
+			process.destroyForcibly();
+			assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+		}
+	}
+
+	/** Runs the same archive command again, to its end, and returns its exit code. */
+	private static int runAgain(Path logFile, String database) throws Exception {
+		Process again = start(logFile, database);
 		assertThat(again.waitFor(180, TimeUnit.SECONDS)).isTrue();
-		assertThat(again.exitValue()).as(() -> log(dir.resolve("again.log"))).isZero();
+		return again.exitValue();
+	}
+
+	/**
+	 * Every month archived: its ledger entry DROPPED, its partition gone, the ledger
+	 * holding the source's counts and checksums, S3 holding what the manifests list.
+	 */
+	private static void assertArchived(JdbcTemplate jdbc, String database, Map<String, ContentChecksum> source) {
 		assertThat(states(jdbc)).containsOnly("DROPPED").hasSize(4);
 		assertThat(attached(jdbc)).doesNotContainAnyElementsOf(names());
+		for (String name : names()) {
+			assertThat(jdbc.queryForObject("SELECT to_regclass(?) IS NULL", Boolean.class, name)).as(name).isTrue();
+		}
 		assertLedgerHolds(jdbc, source);
 		assertThat(servers.objects(database)).isEqualTo(servers.expectedObjects(database));
 	}
