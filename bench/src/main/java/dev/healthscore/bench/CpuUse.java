@@ -1,10 +1,6 @@
 package dev.healthscore.bench;
 
-import java.io.IOException;
 import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 
@@ -31,37 +27,7 @@ record CpuUse(double postgres, double jvm, double jit) {
 
 	/** The CPU seconds of this JVM's compiler threads (C1, C2), NaN where unknown. */
 	static double compilerSeconds() {
-		Path tasks = Path.of("/proc/self/task");
-		if (!Files.isDirectory(tasks)) {
-			return Double.NaN;
-		}
-		long ticks = 0;
-		try (DirectoryStream<Path> threads = Files.newDirectoryStream(tasks)) {
-			for (Path thread : threads) {
-				ticks += compilerTicks(thread.resolve("stat"));
-			}
-		}
-		catch (IOException ex) {
-			return Double.NaN;
-		}
-		return ticks / PostgresCpu.TICKS_PER_SECOND;
-	}
-
-	private static long compilerTicks(Path stat) {
-		String line;
-		try {
-			line = Files.readString(stat, StandardCharsets.ISO_8859_1);
-		}
-		catch (IOException ex) {
-			return 0; // ended meanwhile
-		}
-		int open = line.indexOf('(');
-		int close = line.lastIndexOf(')');
-		if (open < 0 || close < open || !line.substring(open + 1, close).matches("C[12] CompilerThre.*")) {
-			return 0;
-		}
-		String[] fields = line.substring(close + 2).split(" ");
-		return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+		return ProcCpu.seconds(Path.of("/proc/self/task"), "*", (name) -> name.matches("C[12] CompilerThre.*"));
 	}
 
 	/** What was used since {@code before}. */
