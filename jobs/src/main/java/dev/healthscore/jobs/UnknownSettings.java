@@ -52,6 +52,9 @@ public final class UnknownSettings {
 	/** The known settings, as documented (kebab-case); a map's ends in {@code .*}. */
 	private static final Set<String> KNOWN = known();
 
+	/** The known settings as names are compared. */
+	private static final List<Setting> SETTINGS = KNOWN.stream().map(Setting::of).toList();
+
 	private UnknownSettings() {
 	}
 
@@ -89,13 +92,7 @@ public final class UnknownSettings {
 
 	private static boolean isKnown(String name) {
 		String normalized = normalize(name);
-		for (String known : KNOWN) {
-			if (known.endsWith(".*") ? normalized.startsWith(normalize(known.substring(0, known.length() - 2)))
-					: normalized.equals(normalize(known))) {
-				return true;
-			}
-		}
-		return false;
+		return SETTINGS.stream().anyMatch((setting) -> setting.matches(normalized));
 	}
 
 	private static String describe(String name, String source) {
@@ -109,23 +106,21 @@ public final class UnknownSettings {
 	 */
 	private static String closest(String name) {
 		String normalized = normalize(name);
-		String best = null;
+		Setting best = null;
 		int bestDistance = Integer.MAX_VALUE;
-		for (String known : KNOWN) {
-			boolean map = known.endsWith(".*");
-			String stem = map ? known.substring(0, known.length() - 2) : known;
-			String target = normalize(stem);
+		for (Setting setting : SETTINGS) {
 			// a map's keys are free: only as much of the name as the map's own is
 			// compared
-			String compared = map ? normalized.substring(0, Math.min(normalized.length(), target.length()))
+			String compared = setting.map()
+					? normalized.substring(0, Math.min(normalized.length(), setting.normalized().length()))
 					: normalized;
-			int distance = distance(compared, target);
+			int distance = distance(compared, setting.normalized());
 			if (distance < bestDistance) {
 				bestDistance = distance;
-				best = map ? stem + ".<name>" : known;
+				best = setting;
 			}
 		}
-		return (bestDistance <= 3) ? best : null;
+		return (bestDistance <= 3) ? best.shown() : null;
 	}
 
 	private static String normalize(String name) {
@@ -195,6 +190,29 @@ public final class UnknownSettings {
 			}
 		}
 		return kebab.toString();
+	}
+
+	/**
+	 * A known setting: its documented name (a map's without the {@code .*}), that name
+	 * normalized, and whether it is a map, whose keys are free.
+	 */
+	private record Setting(String name, String normalized, boolean map) {
+
+		static Setting of(String known) {
+			boolean map = known.endsWith(".*");
+			String name = map ? known.substring(0, known.length() - 2) : known;
+			return new Setting(name, normalize(name), map);
+		}
+
+		boolean matches(String normalizedName) {
+			return this.map ? normalizedName.startsWith(this.normalized) : normalizedName.equals(this.normalized);
+		}
+
+		/** As a message names it. */
+		String shown() {
+			return this.map ? this.name + ".<name>" : this.name;
+		}
+
 	}
 
 	/**
