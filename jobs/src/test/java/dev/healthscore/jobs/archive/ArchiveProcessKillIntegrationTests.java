@@ -67,17 +67,7 @@ class ArchiveProcessKillIntegrationTests {
 		String database = String.format(Locale.ROOT, "kill_%s_%s", to.toLowerCase(Locale.ROOT), endSession);
 		JdbcTemplate jdbc = servers.database(database);
 		Map<String, ContentChecksum> source = ArchiveTestServers.checksums(jdbc);
-		jdbc.execute(String.format(Locale.ROOT, """
-				CREATE FUNCTION hold_ledger() RETURNS trigger LANGUAGE plpgsql AS $$
-				BEGIN
-					IF OLD.state = '%s' AND NEW.state = '%s' THEN
-						PERFORM pg_advisory_lock(%d);
-						PERFORM pg_advisory_unlock(%d);
-					END IF;
-					RETURN NEW;
-				END $$""", from, to, HOLD, HOLD));
-		jdbc.execute("CREATE TRIGGER hold_ledger BEFORE UPDATE ON archive_ledger FOR EACH ROW"
-				+ " EXECUTE FUNCTION hold_ledger()");
+		holdLedgerMove(jdbc, String.format(Locale.ROOT, "OLD.state = '%s' AND NEW.state = '%s'", from, to));
 		try (HikariDataSource holder = servers.dataSource(database); Connection hold = holder.getConnection()) {
 			try (Statement statement = hold.createStatement()) {
 				statement.execute("SELECT pg_advisory_lock(" + HOLD + ")");
@@ -112,18 +102,9 @@ class ArchiveProcessKillIntegrationTests {
 		String database = "kill_locked";
 		JdbcTemplate jdbc = servers.database(database);
 		Map<String, ContentChecksum> source = ArchiveTestServers.checksums(jdbc);
-		jdbc.execute(String.format(Locale.ROOT, """
-				CREATE FUNCTION hold_ledger() RETURNS trigger LANGUAGE plpgsql AS $$
-				BEGIN
-					IF OLD.state = 'VERIFIED' AND NEW.state = 'DETACHED' AND EXISTS (SELECT 1 FROM hold_switch) THEN
-						PERFORM pg_advisory_lock(%d);
-						PERFORM pg_advisory_unlock(%d);
-					END IF;
-					RETURN NEW;
-				END $$""", HOLD, HOLD));
 		jdbc.execute("CREATE TABLE hold_switch AS SELECT 1 AS hold");
-		jdbc.execute("CREATE TRIGGER hold_ledger BEFORE UPDATE ON archive_ledger FOR EACH ROW"
-				+ " EXECUTE FUNCTION hold_ledger()");
+		holdLedgerMove(jdbc,
+				"OLD.state = 'VERIFIED' AND NEW.state = 'DETACHED' AND EXISTS (SELECT 1 FROM hold_switch)");
 		try (HikariDataSource holder = servers.dataSource(database); Connection hold = holder.getConnection()) {
 			try (Statement statement = hold.createStatement()) {
 				statement.execute("SELECT pg_advisory_lock(" + HOLD + ")");
@@ -180,6 +161,24 @@ class ArchiveProcessKillIntegrationTests {
 		assertThat(states(jdbc)).contains("VERIFIED");
 		assertThat(runAgain(dir.resolve("again.log"), database)).as(() -> log(dir.resolve("again.log"))).isZero();
 		assertArchived(jdbc, database, source);
+	}
+
+	/**
+	 * Makes every ledger update that meets {@code condition} wait for the advisory lock
+	 * {@link #HOLD} (trigger {@code hold_ledger}), which the test holds.
+	 */
+	private static void holdLedgerMove(JdbcTemplate jdbc, String condition) {
+		jdbc.execute(String.format(Locale.ROOT, """
+				CREATE FUNCTION hold_ledger() RETURNS trigger LANGUAGE plpgsql AS $$
+				BEGIN
+					IF %s THEN
+						PERFORM pg_advisory_lock(%d);
+						PERFORM pg_advisory_unlock(%d);
+					END IF;
+					RETURN NEW;
+				END $$""", condition, HOLD, HOLD));
+		jdbc.execute("CREATE TRIGGER hold_ledger BEFORE UPDATE ON archive_ledger FOR EACH ROW"
+				+ " EXECUTE FUNCTION hold_ledger()");
 	}
 
 	/**
