@@ -194,6 +194,16 @@ public class JobTask extends Construct {
 			.resources(List.of(archive.bucket().getBucketArn()))
 			.conditions(Map.of("StringLike", Map.of("s3:prefix", List.of(prefix + "/*", prefix + "/"))))
 			.build());
+		// the archive aborts the uploads a killed export left in a month's folder before
+		// exporting it again; the action takes no s3:prefix condition, so it lists the
+		// unfinished uploads' keys of the whole bucket (names only: their parts stay
+		// behind the object statement above)
+		this.taskDefinition.addToTaskRolePolicy(PolicyStatement.Builder.create()
+			.sid("ArchiveUnfinishedUploads")
+			.effect(Effect.ALLOW)
+			.actions(List.of("s3:ListBucketMultipartUploads"))
+			.resources(List.of(archive.bucket().getBucketArn()))
+			.build());
 		this.taskDefinition.addToTaskRolePolicy(PolicyStatement.Builder.create()
 			.sid("ArchiveKey")
 			.effect(Effect.ALLOW)

@@ -9,6 +9,8 @@ import dev.healthscore.io.s3.S3Location;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.MultipartUpload;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
@@ -70,6 +72,56 @@ final class ArchiveObjects {
 			}
 		}
 		return deleted;
+	}
+
+	/**
+	 * Aborts the unfinished multipart uploads of data files directly in a folder: those
+	 * of an export that died (killed, its node lost) before it could abort them, which S3
+	 * keeps, and bills, until someone aborts them. Called before a month is exported
+	 * again, under the month's lock, so no live export of the folder is writing. Best
+	 * effort: where the bucket does not let the caller list its uploads (a role without
+	 * {@code s3:ListBucketMultipartUploads}, or a store without the call) it warns and
+	 * leaves them to the bucket's lifecycle rule.
+	 * @param folder the folder
+	 * @return how many uploads were aborted
+	 */
+	int abortUnfinishedUploads(S3Location folder) {
+		List<MultipartUpload> uploads;
+		try {
+			uploads = this.s3
+				.listMultipartUploadsPaginator((request) -> request.bucket(folder.bucket()).prefix(folder.key()))
+				.uploads()
+				.stream()
+				.filter((upload) -> upload.key().endsWith(ArchiveLayout.DATA_FILE_SUFFIX))
+				.filter((upload) -> upload.key().indexOf('/', folder.key().length()) < 0)
+				.toList();
+		}
+		catch (S3Exception ex) {
+			logger.warn(
+					"Cannot list the unfinished multipart uploads under {} ({} {}): an upload left by an export"
+							+ " that died stays until the bucket's lifecycle rule aborts it",
+					folder.uri(), ex.statusCode(),
+					(ex.awsErrorDetails() != null) ? ex.awsErrorDetails().errorCode() : ex.getMessage());
+			return 0;
+		}
+		int aborted = 0;
+		for (MultipartUpload upload : uploads) {
+			try {
+				this.s3.abortMultipartUpload(
+						(request) -> request.bucket(folder.bucket()).key(upload.key()).uploadId(upload.uploadId()));
+				logger.info("Aborted the unfinished multipart upload of s3://{}/{} started {}, left by an export"
+						+ " that did not finish", folder.bucket(), upload.key(), upload.initiated());
+				aborted++;
+			}
+			catch (S3Exception ex) {
+				logger.warn(
+						"Cannot abort the unfinished multipart upload of s3://{}/{} started {} ({} {}): it stays"
+								+ " until the bucket's lifecycle rule aborts it",
+						folder.bucket(), upload.key(), upload.initiated(), ex.statusCode(),
+						(ex.awsErrorDetails() != null) ? ex.awsErrorDetails().errorCode() : ex.getMessage());
+			}
+		}
+		return aborted;
 	}
 
 }

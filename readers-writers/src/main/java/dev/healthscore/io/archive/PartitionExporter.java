@@ -23,10 +23,10 @@ import software.amazon.awssdk.services.s3.S3Client;
 /**
  * Exports one month of a table from PostgreSQL to S3 as Parquet: rows streamed by binary
  * {@code COPY} in sort order, written to deterministic keys (a rerun overwrites), stale
- * files of an earlier run removed, and a manifest written last. The manifest lists files,
- * rows and bytes but no content checksums: {@link ArchiveVerifier} reads the files back
- * anyway, so it takes them there (hashing every row on the way out too cost an eighth of
- * the export's CPU).
+ * files and unfinished uploads of an earlier run removed, and a manifest written last.
+ * The manifest lists files, rows and bytes but no content checksums:
+ * {@link ArchiveVerifier} reads the files back anyway, so it takes them there (hashing
+ * every row on the way out too cost an eighth of the export's CPU).
  */
 public final class PartitionExporter {
 
@@ -76,11 +76,12 @@ public final class PartitionExporter {
 			Long jobExecutionId) throws SQLException, IOException {
 		ChecksumSql.query(table, relation); // checks the name before it reaches SQL
 		long start = System.nanoTime();
-		List<ArchiveFile> files = writeFiles(connection, table, month, relation, jobExecutionId);
 		ArchiveLayout layout = this.settings.layout();
 		S3Location folder = layout.folder(table, month);
-		new ArchiveObjects(this.s3).deleteOthers(folder,
-				files.stream().map(ArchiveFile::key).collect(Collectors.toSet()));
+		ArchiveObjects objects = new ArchiveObjects(this.s3);
+		objects.abortUnfinishedUploads(folder);
+		List<ArchiveFile> files = writeFiles(connection, table, month, relation, jobExecutionId);
+		objects.deleteOthers(folder, files.stream().map(ArchiveFile::key).collect(Collectors.toSet()));
 		ArchiveManifest manifest = manifest(table, month, relation, jobExecutionId, folder, files);
 		new ArchiveManifests(this.s3, layout).write(manifest, this.settings.encryption());
 		long millis = Math.max(1, (System.nanoTime() - start) / 1_000_000);

@@ -33,7 +33,9 @@ import software.amazon.awssdk.http.AbortableInputStream;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.ListMultipartUploadsRequest;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
+import software.amazon.awssdk.services.s3.model.MultipartUpload;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import software.amazon.awssdk.services.s3.model.S3Exception;
@@ -458,6 +460,71 @@ class PartitionArchiveIntegrationTests {
 		}
 		assertThat(new ArchiveManifests(s3, settings.layout()).read(ArchiveTable.HEALTH_READING, JANUARY)).isNull();
 		assertThat(s3.listMultipartUploads((request) -> request.bucket(BUCKET)).uploads()).isEmpty();
+	}
+
+	@Test
+	void uploadsLeftUnfinishedInTheMonthsFolderAreAbortedWhenItIsExportedAgain() throws Exception {
+		ArchiveSettings settings = ArchiveSettings.builder(BUCKET).prefix("unfinished").build();
+		String folder = "unfinished/health_score/month=2025-01/";
+		// what an export killed mid-upload leaves: an upload with a part, one without
+		String withPart = startUpload(folder + "part-00000.parquet");
+		s3.uploadPart(
+				(request) -> request.bucket(BUCKET).key(folder + "part-00000.parquet").uploadId(withPart).partNumber(1),
+				RequestBody.fromBytes(new byte[5 * 1024 * 1024]));
+		startUpload(folder + "part-00007.parquet");
+		// not the month's data files: left alone
+		startUpload("unfinished/health_score/month=2025-02/part-00000.parquet");
+		startUpload(folder + "notes.txt");
+		startUpload(folder + "nested/part-00000.parquet");
+		try (Connection connection = postgres.connection()) {
+			ArchiveManifest manifest = new PartitionExporter(s3, settings).export(connection, ArchiveTable.HEALTH_SCORE,
+					JANUARY, null);
+			assertThat(new ArchiveVerifier(s3).verify(connection, manifest).problems()).isEmpty();
+		}
+		assertThat(s3.listMultipartUploads((request) -> request.bucket(BUCKET).prefix("unfinished/"))
+			.uploads()
+			.stream()
+			.map(MultipartUpload::key))
+			.containsExactlyInAnyOrder("unfinished/health_score/month=2025-02/part-00000.parquet", folder + "notes.txt",
+					folder + "nested/part-00000.parquet");
+		abortUploads("unfinished/");
+	}
+
+	@Test
+	void aBucketThatRefusesToListUploadsDoesNotStopTheExport() throws Exception {
+		ArchiveSettings settings = ArchiveSettings.builder(BUCKET).prefix("unlisted").build();
+		String key = "unlisted/health_score/month=2025-01/part-00003.parquet";
+		startUpload(key);
+		S3Client refusing = mock(S3Client.class, delegatesTo(s3));
+		doThrow(S3Exception.builder()
+			.statusCode(403)
+			.message("Access Denied")
+			.awsErrorDetails(AwsErrorDetails.builder().errorCode("AccessDenied").errorMessage("Access Denied").build())
+			.build()).when(refusing)
+			.listMultipartUploadsPaginator(ArgumentMatchers.<Consumer<ListMultipartUploadsRequest.Builder>>any());
+		try (Connection connection = postgres.connection()) {
+			ArchiveManifest manifest = new PartitionExporter(refusing, settings).export(connection,
+					ArchiveTable.HEALTH_SCORE, JANUARY, null);
+			assertThat(manifest.rows()).isEqualTo(200 * 31 + 3);
+			assertThat(new ArchiveVerifier(s3).verify(connection, manifest).problems()).isEmpty();
+		}
+		assertThat(s3.listMultipartUploads((request) -> request.bucket(BUCKET).prefix("unlisted/"))
+			.uploads()
+			.stream()
+			.map(MultipartUpload::key)).containsExactly(key);
+		abortUploads("unlisted/");
+	}
+
+	private static String startUpload(String key) {
+		return s3.createMultipartUpload((request) -> request.bucket(BUCKET).key(key)).uploadId();
+	}
+
+	/** Leaves no upload behind for the tests that check the whole bucket has none. */
+	private static void abortUploads(String prefix) {
+		s3.listMultipartUploads((request) -> request.bucket(BUCKET).prefix(prefix))
+			.uploads()
+			.forEach((upload) -> s3.abortMultipartUpload(
+					(request) -> request.bucket(BUCKET).key(upload.key()).uploadId(upload.uploadId())));
 	}
 
 	/** Files of at most 512 KiB, so that a test month splits into several. */
