@@ -20,6 +20,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.core.env.EnumerablePropertySource;
 import org.springframework.core.env.PropertySource;
+import org.springframework.core.env.SystemEnvironmentPropertySource;
 
 /**
  * Refuses {@code healthscore.*} settings that nothing in the application reads, from
@@ -27,10 +28,13 @@ import org.springframework.core.env.PropertySource;
  * files. Spring Boot ignores such a setting, so a misspelt one
  * ({@code --healthscore.reconcile.ingest-margn=1h},
  * {@code HEALTHSCORE_ARCHIVE_GRACE_PERIDO}) would leave the default in force without a
- * word. Names are compared the way relaxed binding matches them: ignoring case and the
- * separators {@code .}, {@code -} and {@code _}, so
- * {@code HEALTHSCORE_RECONCILE_CHUNK_SIZE} and {@code healthscore.reconcile.chunksize}
- * are both {@code healthscore.reconcile.chunk-size}.
+ * word. Names are compared the way relaxed binding matches them: ignoring case, and
+ * {@code -} and {@code _} within a name's parts, so
+ * {@code healthscore.reconcile.chunkSize} and {@code healthscore.reconcile.chunk_size}
+ * are both {@code healthscore.reconcile.chunk-size}, and {@code [key]} is {@code .key};
+ * the dots between parts count ({@code healthscore.reconcilechunk-size} binds nothing),
+ * except in environment variables, whose {@code _} stand for dots and dashes alike
+ * ({@code HEALTHSCORE_RECONCILE_CHUNK_SIZE}).
  */
 public final class UnknownSettings {
 
@@ -67,8 +71,9 @@ public final class UnknownSettings {
 		Set<String> unknown = new LinkedHashSet<>();
 		for (PropertySource<?> source : environment.getPropertySources()) {
 			if (source instanceof EnumerablePropertySource<?> enumerable) {
+				boolean variables = source instanceof SystemEnvironmentPropertySource;
 				for (String name : enumerable.getPropertyNames()) {
-					if (isOurs(name) && !isKnown(name)) {
+					if (isOurs(name) && !isKnown(name, variables)) {
 						unknown.add(describe(name, source.getName()));
 					}
 				}
@@ -90,9 +95,13 @@ public final class UnknownSettings {
 				&& ".-_[".indexOf(lower.charAt(PREFIX.length())) >= 0;
 	}
 
-	private static boolean isKnown(String name) {
-		String normalized = normalize(name);
-		return SETTINGS.stream().anyMatch((setting) -> setting.matches(normalized));
+	private static boolean isKnown(String name, boolean variable) {
+		if (variable) {
+			String normalized = normalize(name);
+			return SETTINGS.stream().anyMatch((setting) -> setting.matches(normalized));
+		}
+		String dotted = normalizeParts(name);
+		return SETTINGS.stream().anyMatch((setting) -> setting.matchesParts(dotted));
 	}
 
 	private static String describe(String name, String source) {
@@ -127,6 +136,23 @@ public final class UnknownSettings {
 		StringBuilder normalized = new StringBuilder(name.length());
 		for (char c : name.toLowerCase(Locale.ROOT).toCharArray()) {
 			if (c != '.' && c != '-' && c != '_' && c != '[' && c != ']') {
+				normalized.append(c);
+			}
+		}
+		return normalized.toString();
+	}
+
+	/**
+	 * A name as relaxed binding compares it outside environment variables: lower case,
+	 * without {@code -} and {@code _}, {@code [key]} as {@code .key}, the dots kept.
+	 */
+	private static String normalizeParts(String name) {
+		StringBuilder normalized = new StringBuilder(name.length());
+		for (char c : name.toLowerCase(Locale.ROOT).toCharArray()) {
+			if (c == '[') {
+				normalized.append('.');
+			}
+			else if (c != '-' && c != '_' && c != ']') {
 				normalized.append(c);
 			}
 		}
@@ -194,18 +220,25 @@ public final class UnknownSettings {
 
 	/**
 	 * A known setting: its documented name (a map's without the {@code .*}), that name
-	 * normalized, and whether it is a map, whose keys are free.
+	 * normalized without separators and with its dots, and whether it is a map, whose
+	 * keys are free.
 	 */
-	private record Setting(String name, String normalized, boolean map) {
+	private record Setting(String name, String normalized, String parts, boolean map) {
 
 		static Setting of(String known) {
 			boolean map = known.endsWith(".*");
 			String name = map ? known.substring(0, known.length() - 2) : known;
-			return new Setting(name, normalize(name), map);
+			return new Setting(name, normalize(name), normalizeParts(name), map);
 		}
 
+		/** Whether an environment variable's name, without separators, is this. */
 		boolean matches(String normalizedName) {
 			return this.map ? normalizedName.startsWith(this.normalized) : normalizedName.equals(this.normalized);
+		}
+
+		/** Whether another source's name, normalized with its dots, is this. */
+		boolean matchesParts(String normalizedParts) {
+			return this.map ? normalizedParts.startsWith(this.parts + ".") : normalizedParts.equals(this.parts);
 		}
 
 		/** As a message names it. */

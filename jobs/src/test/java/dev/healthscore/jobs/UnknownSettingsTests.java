@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -16,6 +17,8 @@ import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.context.annotation.ClassPathScanningCandidateComponentProvider;
+import org.springframework.boot.context.properties.bind.Bindable;
+import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.core.env.MapPropertySource;
 import org.springframework.core.env.SimpleCommandLinePropertySource;
 import org.springframework.core.env.StandardEnvironment;
@@ -47,6 +50,40 @@ class UnknownSettingsTests {
 		assertThatExceptionOfType(UnknownSettingsException.class).isThrownBy(() -> UnknownSettings.check(environment))
 			.satisfies((ex) -> assertThat(ex.settings()).containsExactly(
 					"healthscore.reconcile.chunk-sise (commandLineArgs): did you mean healthscore.reconcile.chunk-size?"));
+	}
+
+	@Test
+	void outsideEnvironmentVariablesTheDotsCountAsThePropertyBinderCountsThem() {
+		// every spelling is checked against Spring's binder too: the accepted ones bind
+		List<String> binding = List.of("--healthscore.reconcile.chunkSize=1", "--healthscore.reconcile.chunk_size=2",
+				"--HealthScore.Reconcile.Chunk-Size=3", "--healthscore.scheduler.cron-overrides[nightly]=0 0 1 * * ?",
+				"--healthscore.scheduler.cronOverrides.partitions-daily=0 0 3 * * ?");
+		for (String argument : binding) {
+			StandardEnvironment environment = environment(new SimpleCommandLinePropertySource(argument));
+			assertThatNoException().as(argument).isThrownBy(() -> UnknownSettings.check(environment));
+			assertThat(Binder.get(environment).bind("healthscore.reconcile.chunk-size", Integer.class).isBound()
+					|| Binder.get(environment)
+						.bind("healthscore.scheduler.cron-overrides", Bindable.mapOf(String.class, String.class))
+						.isBound())
+				.as(argument)
+				.isTrue();
+		}
+		Map<String, String> ignored = Map.of("--healthscore.reconcilechunk-size=500",
+				"healthscore.reconcilechunk-size (commandLineArgs): did you mean healthscore.reconcile.chunk-size?",
+				"--healthscore.reconcile.chunk.size=500",
+				"healthscore.reconcile.chunk.size (commandLineArgs): did you mean healthscore.reconcile.chunk-size?",
+				"--healthscore.scheduler.cron-overrides=0 0 1 * * ?",
+				"healthscore.scheduler.cron-overrides (commandLineArgs): did you mean"
+						+ " healthscore.scheduler.cron-overrides.<name>?");
+		ignored.forEach((argument, message) -> {
+			StandardEnvironment environment = environment(new SimpleCommandLinePropertySource(argument));
+			assertThat(Binder.get(environment).bind("healthscore.reconcile.chunk-size", Integer.class).isBound())
+				.as(argument)
+				.isFalse();
+			assertThatExceptionOfType(UnknownSettingsException.class).as(argument)
+				.isThrownBy(() -> UnknownSettings.check(environment))
+				.satisfies((ex) -> assertThat(ex.settings()).containsExactly(message));
+		});
 	}
 
 	@Test
