@@ -12,9 +12,10 @@ import org.springframework.batch.core.job.Job;
 import org.springframework.stereotype.Component;
 
 /**
- * Runs the jobs of a schedule in this process, exactly as {@code run <job> …} would: the
- * step's arguments go through the job's {@link JobOptions}, and the run through the
- * {@link JobRunner} with its guard and restart rules.
+ * Runs the jobs of a schedule in this process, as {@code run <job> …} would: the step's
+ * arguments go through the job's {@link JobOptions}, and the run through the
+ * {@link JobRunner} with its guard and restart rules, once per firing
+ * ({@link JobRunner#runForFiring}).
  */
 @Component
 public class InProcessJobLauncher implements ScheduledJobLauncher {
@@ -36,7 +37,7 @@ public class InProcessJobLauncher implements ScheduledJobLauncher {
 		args.addAll(launch.arguments());
 		Invocation invocation = CommandLineParser.parse(args.toArray(String[]::new));
 		Map<String, String> parameters = CommandLineParser.jobOptions(launch.job()).parameters(invocation);
-		JobRunner.Outcome outcome = this.jobRunner.run(job(launch.job()), parameters);
+		JobRunner.Outcome outcome = this.jobRunner.runForFiring(job(launch.job()), parameters, launch.scheduledTime());
 		return switch (outcome.exitCode()) {
 			case COMPLETED -> RunOutcome.COMPLETED;
 			case ALREADY_RUNNING -> RunOutcome.ALREADY_RUNNING;

@@ -1,5 +1,6 @@
 package dev.healthscore.jobs.cli;
 
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,9 +32,10 @@ import org.springframework.stereotype.Component;
 /**
  * Runs a job to its end and maps its outcome to an {@link ExitCode}. A run whose last
  * execution with the same parameters failed or was stopped restarts that execution where
- * it stopped; otherwise a new instance starts. A last execution still marked running
- * while this runner holds its guard was left by a process that died (SIGKILL, a lost
- * node): it is marked FAILED and restarted where it stopped.
+ * it stopped; otherwise a new instance starts (but not for a schedule's firing whose run
+ * completed: {@link #runForFiring}). A last execution still marked running while this
+ * runner holds its guard was left by a process that died (SIGKILL, a lost node): it is
+ * marked FAILED and restarted where it stopped.
  */
 @Component
 public class JobRunner implements EveryJobListener {
@@ -79,15 +81,38 @@ public class JobRunner implements EveryJobListener {
 	 * @throws UsageException when a {@link RunPrecondition} refuses the run
 	 */
 	public Outcome run(Job job, Map<String, String> parameters) throws Exception {
+		return run(job, parameters, null);
+	}
+
+	/**
+	 * Runs {@code job} for a schedule's firing, as {@link #run(Job, Map)} does, except
+	 * that a run whose parameters hold the firing's time (as recompute's {@code as-of}
+	 * and archive's {@code scheduled-time} do) and whose last execution completed is not
+	 * run again: the firing was retried after a later step failed, or delivered twice
+	 * (EventBridge Scheduler delivers at least once), and this step's work for it is
+	 * done. A run whose parameters do not hold the time (reconcile's range of days) runs
+	 * again, as by hand: its inputs may have changed since.
+	 * @param scheduledTime the instant the schedule fired for
+	 */
+	public Outcome runForFiring(Job job, Map<String, String> parameters, Instant scheduledTime) throws Exception {
+		return run(job, parameters, scheduledTime.toString());
+	}
+
+	private Outcome run(Job job, Map<String, String> parameters, String firing) throws Exception {
 		String name = job.getName();
 		return guarded(name, Map.copyOf(parameters), () -> {
-			JobExecution restartable = findRestartable(name, parameters);
-			if (restartable == null) {
+			JobExecution last = findLast(name, parameters);
+			if (last != null && last.getStatus() == BatchStatus.COMPLETED && firing != null
+					&& parameters.containsValue(firing)) {
+				logger.info("{} execution {} already completed this firing ({}) on {}: not run again", name,
+						last.getId(), firing, last.getEndTime());
+				return last;
+			}
+			if (last == null || !(last.getStatus() == BatchStatus.FAILED || last.getStatus() == BatchStatus.STOPPED)) {
 				return this.jobOperator.start(job, withRunId(name, parameters));
 			}
-			logger.info("Restarting {} execution {} ({}) where it stopped", name, restartable.getId(),
-					restartable.getStatus());
-			return this.jobOperator.restart(restartable);
+			logger.info("Restarting {} execution {} ({}) where it stopped", name, last.getId(), last.getStatus());
+			return this.jobOperator.restart(last);
 		});
 	}
 
@@ -266,7 +291,12 @@ public class JobRunner implements EveryJobListener {
 		}
 	}
 
-	private JobExecution findRestartable(String jobName, Map<String, String> parameters) {
+	/**
+	 * The last execution of the newest run with these parameters, marked FAILED first
+	 * when it is still marked running (the caller holds the guard: no live process runs
+	 * it), or null when none of the job's newest runs has them.
+	 */
+	private JobExecution findLast(String jobName, Map<String, String> parameters) {
 		List<JobInstance> instances = this.jobRepository.getJobInstances(jobName, 0, 20);
 		for (JobInstance instance : instances) {
 			JobExecution last = this.jobRepository.getLastJobExecution(instance);
@@ -274,12 +304,7 @@ public class JobRunner implements EveryJobListener {
 				continue;
 			}
 			if (sameParameters(last.getJobParameters(), parameters)) {
-				if (last.isRunning()) {
-					// the guard is held: no live process runs this execution
-					last = recoverDead(last);
-				}
-				BatchStatus status = last.getStatus();
-				return (status == BatchStatus.FAILED || status == BatchStatus.STOPPED) ? last : null;
+				return last.isRunning() ? recoverDead(last) : last;
 			}
 		}
 		return null;

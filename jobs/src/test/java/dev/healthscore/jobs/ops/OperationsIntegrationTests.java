@@ -115,6 +115,62 @@ class OperationsIntegrationTests {
 		assertThat(jdbc.queryForObject("SELECT count(*) FROM health_reading", Long.class)).isEqualTo(readings);
 	}
 
+	@Test
+	void aRetriedFiringOfTheNightlyChainResumesItsFailedReconcileWithoutRecomputingAgain(CapturedOutput output) {
+		String firing = "--scheduled-time=2025-02-16T02:00:00Z";
+		long recomputes = executions("recompute");
+		long reconciles = executions("reconcile");
+		jdbc.execute("""
+				CREATE FUNCTION fail_checkpoint() RETURNS trigger LANGUAGE plpgsql AS $$
+				BEGIN
+				  IF EXISTS (SELECT 1 FROM batch_job_execution e
+				             JOIN batch_job_instance i ON i.job_instance_id = e.job_instance_id
+				             WHERE e.job_execution_id = NEW.job_execution_id AND i.job_name = 'reconcile') THEN
+				    RAISE EXCEPTION 'injected failure';
+				  END IF;
+				  RETURN NEW;
+				END $$""");
+		jdbc.execute("CREATE TRIGGER fail_checkpoint BEFORE INSERT ON reconcile_checkpoint "
+				+ "FOR EACH ROW EXECUTE FUNCTION fail_checkpoint()");
+		try {
+			assertThat(app("run", "nightly", firing)).isEqualTo(1);
+		}
+		finally {
+			jdbc.execute("DROP TRIGGER fail_checkpoint ON reconcile_checkpoint");
+			jdbc.execute("DROP FUNCTION fail_checkpoint()");
+		}
+		assertThat(executions("recompute")).isEqualTo(recomputes + 1);
+		long failed = lastExecution();
+		assertThat(status(failed)).isEqualTo("FAILED");
+		// the retry (EventBridge's, or the same command by hand)
+		int before = output.getOut().length();
+		assertThat(app("run", "nightly", firing)).isZero();
+		assertThat(executions("recompute")).as("the firing's recompute completed: not run again")
+			.isEqualTo(recomputes + 1);
+		assertThat(output.getOut().substring(before)).contains("already completed this firing (2025-02-16T02:00:00Z)");
+		assertThat(executions("reconcile")).isEqualTo(reconciles + 2);
+		assertThat(status(lastExecution())).isEqualTo("COMPLETED");
+		assertThat(jdbc.queryForObject("SELECT job_instance_id FROM batch_job_execution WHERE job_execution_id = ?",
+				Long.class, lastExecution()))
+			.as("the failed reconcile restarted, not a new run")
+			.isEqualTo(jdbc.queryForObject("SELECT job_instance_id FROM batch_job_execution WHERE job_execution_id = ?",
+					Long.class, failed));
+		// delivered twice: nothing of the firing runs again but the reconcile (its days'
+		// inputs may have changed since), and another firing recomputes
+		assertThat(app("run", "nightly", firing)).isZero();
+		assertThat(executions("recompute")).isEqualTo(recomputes + 1);
+		assertThat(executions("reconcile")).isEqualTo(reconciles + 3);
+		assertThat(app("run", "nightly", "--scheduled-time=2025-02-16T03:00:00Z")).isZero();
+		assertThat(executions("recompute")).isEqualTo(recomputes + 2);
+	}
+
+	private static long executions(String job) {
+		return jdbc.queryForObject(
+				"SELECT count(*) FROM batch_job_execution e"
+						+ " JOIN batch_job_instance i ON i.job_instance_id = e.job_instance_id WHERE i.job_name = ?",
+				Long.class, job);
+	}
+
 	private static long lastExecution() {
 		return jdbc.queryForObject("SELECT max(job_execution_id) FROM batch_job_execution", Long.class);
 	}
