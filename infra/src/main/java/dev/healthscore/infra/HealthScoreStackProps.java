@@ -35,12 +35,15 @@ import software.constructs.Node;
  * @param imageTag the image tag to run
  * @param archivePrefix the key prefix of the archive inside the bucket
  * @param athenaBytesScannedCutoff the most bytes one Athena query may scan
+ * @param databaseSecretKeyArn the customer managed KMS key that encrypts the database
+ * secret, which the tasks' execution role may then decrypt through Secrets Manager, or
+ * {@code null} for the account's {@code aws/secretsmanager} key (no grant needed)
  */
 public record HealthScoreStackProps(String vpcId, List<String> availabilityZones, List<String> privateSubnetIds,
 		String databaseInstanceId, String databaseEndpoint, int databasePort, String databaseName,
 		String databaseSecurityGroupId, String databaseSecretName, String replicaInstanceType,
 		String databaseMajorVersion, String imageRepository, String imageTag, String archivePrefix,
-		long athenaBytesScannedCutoff) {
+		long athenaBytesScannedCutoff, String databaseSecretKeyArn) {
 
 	/** Context key of {@link #vpcId()}. */
 	public static final String VPC_ID = "vpc-id";
@@ -81,13 +84,13 @@ public record HealthScoreStackProps(String vpcId, List<String> availabilityZones
 	/** Default of {@link #replicaInstanceType()}. */
 	public static final String REPLICA_INSTANCE_TYPE_DEFAULT = "r6g.large";
 
-	/** Context key of {@link #imageRepository()}. */
 	/** Context key of {@link #databaseMajorVersion()}. */
 	public static final String DATABASE_MAJOR_VERSION = "database-major-version";
 
 	/** Default of {@link #databaseMajorVersion()}. */
 	public static final String DATABASE_MAJOR_VERSION_DEFAULT = "17";
 
+	/** Context key of {@link #imageRepository()}. */
 	public static final String IMAGE_REPOSITORY = "image-repository";
 
 	/** Default of {@link #imageRepository()}. */
@@ -108,6 +111,9 @@ public record HealthScoreStackProps(String vpcId, List<String> availabilityZones
 	/** Default of {@link #athenaBytesScannedCutoff()}: 10 GiB. */
 	public static final long ATHENA_BYTES_SCANNED_CUTOFF_DEFAULT = 10L * 1024 * 1024 * 1024;
 
+	/** Context key of {@link #databaseSecretKeyArn()}. */
+	public static final String DATABASE_SECRET_KMS_KEY_ARN = "database-secret-kms-key-arn";
+
 	public HealthScoreStackProps {
 		availabilityZones = List.copyOf(availabilityZones);
 		privateSubnetIds = List.copyOf(privateSubnetIds);
@@ -126,6 +132,12 @@ public record HealthScoreStackProps(String vpcId, List<String> availabilityZones
 					"Invalid Athena bytes scanned cutoff %d, expected at least 10000000", athenaBytesScannedCutoff));
 		}
 		Objects.requireNonNull(imageTag, "An image tag is required");
+		if (databaseSecretKeyArn != null
+				&& !databaseSecretKeyArn.matches("arn:[a-z-]+:kms:[a-z0-9-]+:[0-9]{12}:key/.+")) {
+			throw new IllegalArgumentException(
+					"Invalid database secret KMS key '%s', expected a key ARN (arn:aws:kms:<region>:<account>:key/<id>)"
+						.formatted(databaseSecretKeyArn));
+		}
 		if (!databaseMajorVersion.matches("1[3-9]|[2-9][0-9]")) {
 			throw new IllegalArgumentException(
 					"Invalid database major version '%s', expected a PostgreSQL major version such as 17"
@@ -163,7 +175,8 @@ public record HealthScoreStackProps(String vpcId, List<String> availabilityZones
 				orDefault(optional.apply(IMAGE_REPOSITORY), IMAGE_REPOSITORY_DEFAULT), required.apply(IMAGE_TAG),
 				orDefault(optional.apply(ARCHIVE_PREFIX), ARCHIVE_PREFIX_DEFAULT),
 				Long.parseLong(orDefault(optional.apply(ATHENA_BYTES_SCANNED_CUTOFF),
-						String.valueOf(ATHENA_BYTES_SCANNED_CUTOFF_DEFAULT))));
+						String.valueOf(ATHENA_BYTES_SCANNED_CUTOFF_DEFAULT))),
+				orDefault(optional.apply(DATABASE_SECRET_KMS_KEY_ARN), null));
 	}
 
 	private static List<String> list(Node node, String key, Function<String, String> required) {

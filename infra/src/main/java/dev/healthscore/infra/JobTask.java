@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 import software.amazon.awscdk.RemovalPolicy;
+import software.amazon.awscdk.Stack;
 import software.amazon.awscdk.services.ec2.IVpc;
 import software.amazon.awscdk.services.ec2.InstanceType;
 import software.amazon.awscdk.services.ec2.Peer;
@@ -116,6 +117,26 @@ public class JobTask extends Construct {
 			.build());
 		grantArchive(archive);
 		grantMetrics();
+		if (props.databaseSecretKeyArn() != null) {
+			grantSecretKey(props.databaseSecretKeyArn());
+		}
+	}
+
+	/**
+	 * Lets the execution role, which fetches the container's secrets when a task starts,
+	 * decrypt a database secret encrypted with a customer managed key: through Secrets
+	 * Manager only. Without it such a task never starts (ResourceInitializationError).
+	 */
+	private void grantSecretKey(String keyArn) {
+		this.taskDefinition.obtainExecutionRole()
+			.addToPrincipalPolicy(PolicyStatement.Builder.create()
+				.sid("DatabaseSecretKey")
+				.effect(Effect.ALLOW)
+				.actions(List.of("kms:Decrypt"))
+				.resources(List.of(keyArn))
+				.conditions(Map.of("StringEquals",
+						Map.of("kms:ViaService", "secretsmanager." + Stack.of(this).getRegion() + ".amazonaws.com")))
+				.build());
 	}
 
 	private IDatabaseInstance primary(HealthScoreStackProps props) {

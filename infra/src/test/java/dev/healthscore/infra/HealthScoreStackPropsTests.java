@@ -26,6 +26,19 @@ class HealthScoreStackPropsTests {
 	}
 
 	@Test
+	void takesTheDatabaseSecretsKeyWhenGivenAndRejectsWhatIsNoKeyArn() {
+		assertThat(fromContext(SynthesizedStack.CONTEXT).databaseSecretKeyArn()).isNull();
+		Map<String, Object> context = new HashMap<>(SynthesizedStack.CONTEXT);
+		String key = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+		context.put(HealthScoreStackProps.DATABASE_SECRET_KMS_KEY_ARN, key);
+		assertThat(fromContext(context).databaseSecretKeyArn()).isEqualTo(key);
+		context.put(HealthScoreStackProps.DATABASE_SECRET_KMS_KEY_ARN, "alias/healthscore-db");
+		assertThatIllegalArgumentException().isThrownBy(() -> fromContext(context))
+			.withMessage("Invalid database secret KMS key 'alias/healthscore-db', expected a key ARN"
+					+ " (arn:aws:kms:<region>:<account>:key/<id>)");
+	}
+
+	@Test
 	void missingContextNamesTheKey() {
 		Map<String, Object> context = new HashMap<>(SynthesizedStack.CONTEXT);
 		context.remove(HealthScoreStackProps.DATABASE_SECRET_NAME);

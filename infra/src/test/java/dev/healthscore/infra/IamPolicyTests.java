@@ -1,5 +1,15 @@
 package dev.healthscore.infra;
 
+import dev.healthscore.schedules.Schedules;
+
+import software.amazon.awscdk.assertions.Template;
+
+import software.amazon.awscdk.StackProps;
+
+import software.amazon.awscdk.AppProps;
+
+import software.amazon.awscdk.App;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -69,6 +79,33 @@ class IamPolicyTests {
 			else {
 				assertThat(resource).endsWith("/archive/*]]}");
 			}
+		});
+	}
+
+	@Test
+	void theExecutionRoleMayDecryptTheDatabaseSecretThroughSecretsManagerOnlyWhenItsKeyIsGiven() {
+		assertThat(allowed()).noneMatch((statement) -> "DatabaseSecretKey".equals(statement.get("Sid")));
+		String key = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+		Map<String, Object> context = new java.util.HashMap<>(SynthesizedStack.CONTEXT);
+		context.put(HealthScoreStackProps.DATABASE_SECRET_KMS_KEY_ARN, key);
+		App app = new App(AppProps.builder().context(context).build());
+		Template template = Template.fromStack(new HealthScoreStack(app, InfraApp.STACK_ID,
+				StackProps.builder().build(), HealthScoreStackProps.fromContext(app.getNode()), Schedules.defaults()));
+		List<Map<String, Object>> granted = new ArrayList<>();
+		template.findResources("AWS::IAM::Policy").values().forEach((policy) -> {
+			@SuppressWarnings("unchecked")
+			Map<String, Object> properties = (Map<String, Object>) policy.get("Properties");
+			statements(properties.get("PolicyDocument")).stream()
+				.filter((statement) -> "DatabaseSecretKey".equals(statement.get("Sid")))
+				.forEach((statement) -> {
+					granted.add(statement);
+					assertThat(properties.get("Roles").toString()).contains("ExecutionRole");
+				});
+		});
+		assertThat(granted).singleElement().satisfies((statement) -> {
+			assertThat(statement.get("Action")).isEqualTo("kms:Decrypt");
+			assertThat(statement.get("Resource")).isEqualTo(key);
+			assertThat(statement.get("Condition").toString()).contains("kms:ViaService").contains("secretsmanager.");
 		});
 	}
 
