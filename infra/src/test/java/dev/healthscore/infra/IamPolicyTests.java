@@ -1,21 +1,16 @@
 package dev.healthscore.infra;
 
-import dev.healthscore.schedules.Schedules;
-
-import software.amazon.awscdk.assertions.Template;
-
-import software.amazon.awscdk.StackProps;
-
-import software.amazon.awscdk.AppProps;
-
-import software.amazon.awscdk.App;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import dev.healthscore.schedules.Schedules;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import software.amazon.awscdk.App;
+import software.amazon.awscdk.AppProps;
+import software.amazon.awscdk.StackProps;
+import software.amazon.awscdk.assertions.Template;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,5 +1,8 @@
 package dev.healthscore.jobs.cli;
 
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,6 +18,12 @@ import dev.healthscore.schedules.Schedules;
 
 /** Parses {@code <command> [job] [--name=value ...]} into an {@link Invocation}. */
 public final class CommandLineParser {
+
+	/**
+	 * How far a {@code --scheduled-time} may be ahead of this machine's clock: the
+	 * scheduler's clock and this one may disagree by that much.
+	 */
+	static final Duration CLOCK_SKEW = Duration.ofMinutes(5);
 
 	/** The jobs {@code run} knows: add a job's {@link JobOptions} here. */
 	public static final List<JobOptions> JOBS = List.of(new RecomputeOptions(), new ReconcileOptions(),
@@ -97,6 +106,24 @@ public final class CommandLineParser {
 	}
 
 	/**
+	 * Checks an optional {@code --scheduled-time}: an instant, and not after the clock
+	 * (give or take {@link #CLOCK_SKEW}). A schedule passes the time it fired for, which
+	 * is never later than the run; a later one (a mistyped year) would have the jobs
+	 * treat days still in progress as ended and score them.
+	 */
+	private static void checkScheduledTime(Invocation invocation) {
+		Instant scheduled = invocation.instant(ScheduleParameters.SCHEDULED_TIME, null);
+		Instant now = Instant.now();
+		if (scheduled != null && scheduled.isAfter(now.plus(CLOCK_SKEW))) {
+			throw new UsageException(("Invalid --%s=%s: it is after this machine's clock (%s); a schedule passes the"
+					+ " time it fired for, never a later one. Give that time, or leave the option out to use the"
+					+ " clock")
+				.formatted(ScheduleParameters.SCHEDULED_TIME, invocation.option(ScheduleParameters.SCHEDULED_TIME, ""),
+						now.truncatedTo(ChronoUnit.SECONDS)));
+		}
+	}
+
+	/**
 	 * Checks the options of the command, so that a wrong one fails before anything
 	 * starts.
 	 */
@@ -105,7 +132,7 @@ public final class CommandLineParser {
 			case "run" -> {
 				if (chain(invocation.job()) != null) {
 					invocation.onlyOptions(ScheduleParameters.SCHEDULED_TIME);
-					invocation.instant(ScheduleParameters.SCHEDULED_TIME, null);
+					checkScheduledTime(invocation);
 					return;
 				}
 				JobOptions job = jobOptions(invocation.job());
@@ -114,7 +141,7 @@ public final class CommandLineParser {
 				List<String> allowed = new java.util.ArrayList<>(job.options());
 				allowed.add(ScheduleParameters.SCHEDULED_TIME);
 				invocation.onlyOptions(allowed.stream().distinct().toArray(String[]::new));
-				invocation.instant(ScheduleParameters.SCHEDULED_TIME, null);
+				checkScheduledTime(invocation);
 				job.parameters(invocation);
 			}
 			case "generate", "demo" -> {

@@ -1,7 +1,12 @@
 package dev.healthscore.jobs.recompute;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
 
 import dev.healthscore.jobs.cli.CommandLineParser;
 import dev.healthscore.jobs.cli.UsageException;
@@ -9,6 +14,7 @@ import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.assertj.core.api.Assertions.assertThatNoException;
 
 class RecomputeOptionsTests {
 
@@ -63,6 +69,26 @@ class RecomputeOptionsTests {
 	void theNightlyChainIsAKnownRunTarget() {
 		assertThat(CommandLineParser.parse("run", "nightly", "--scheduled-time=2025-03-10T02:00:00Z").job())
 			.isEqualTo("nightly");
+	}
+
+	@Test
+	void aScheduledTimeAfterTheClockIsRefusedForEveryJobAndChainButASkewedClockIsTolerated() {
+		Instant now = Instant.now();
+		String future = now.plus(Duration.ofDays(365)).truncatedTo(ChronoUnit.SECONDS).toString();
+		for (String[] command : List.of(new String[] { "run", "recompute", "--days-back=2" },
+				new String[] { "run", "reconcile", "--days-back=30" }, new String[] { "run", "nightly" },
+				new String[] { "run", "partitions" })) {
+			List<String> args = new ArrayList<>(List.of(command));
+			args.add("--scheduled-time=" + future);
+			assertThatExceptionOfType(UsageException.class).as(args.toString())
+				.isThrownBy(() -> CommandLineParser.parse(args.toArray(String[]::new)))
+				.withMessageStartingWith(
+						("Invalid --scheduled-time=%s: it is after this machine's clock").formatted(future))
+				.withMessageEndingWith("Give that time, or leave the option out to use the clock");
+		}
+		String skewed = now.plus(Duration.ofMinutes(2)).toString();
+		assertThatNoException().isThrownBy(
+				() -> CommandLineParser.parse("run", "recompute", "--days-back=2", "--scheduled-time=" + skewed));
 	}
 
 }
