@@ -13,7 +13,10 @@ CREATE EXTERNAL TABLE IF NOT EXISTS health_score (
 	inputs_as_of        timestamp COMMENT 'inputs complete up to, UTC, truncated to the millisecond',
 	inputs_as_of_micros bigint    COMMENT 'inputs complete up to, exact: microseconds since 1970-01-01T00:00Z',
 	computed_at         timestamp COMMENT 'when computed, UTC, truncated to the millisecond',
-	computed_at_micros  bigint    COMMENT 'when computed, exact: microseconds since 1970-01-01T00:00Z'
+	computed_at_micros  bigint    COMMENT 'when computed, exact: microseconds since 1970-01-01T00:00Z',
+	input_count         int       COMMENT 'valid readings the score depends on (reconcile fingerprint); NULL in files of manifest format 3 and earlier',
+	input_hash          bigint    COMMENT 'hash of those readings and the user profile (reconcile fingerprint)',
+	row_hash            bigint    COMMENT 'seal of the stored row (reconcile)'
 )
 COMMENT 'health_score partitions moved out of PostgreSQL by the archive job'
 PARTITIONED BY (month string COMMENT 'month of score_date, yyyy-MM')

@@ -24,7 +24,9 @@ public final class AthenaTables {
 					new ColumnSpec("sleep_score", "int"), new ColumnSpec("heart_score", "int"),
 					new ColumnSpec("completeness", "float"), new ColumnSpec("algorithm_version", "int"),
 					new ColumnSpec("inputs_as_of", "timestamp"), new ColumnSpec("inputs_as_of_micros", "bigint"),
-					new ColumnSpec("computed_at", "timestamp"), new ColumnSpec("computed_at_micros", "bigint")));
+					new ColumnSpec("computed_at", "timestamp"), new ColumnSpec("computed_at_micros", "bigint"),
+					new ColumnSpec("input_count", "int"), new ColumnSpec("input_hash", "bigint"),
+					new ColumnSpec("row_hash", "bigint")));
 
 	/**
 	 * The snapshot of each user's time zone and step goal that archived scores are joined

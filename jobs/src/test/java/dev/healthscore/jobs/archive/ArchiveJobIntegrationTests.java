@@ -214,7 +214,7 @@ class ArchiveJobIntegrationTests {
 		String columns = (partition.table().tableName().equals("health_reading"))
 				? "user_id, metric, recorded_at, float8send(value), source, ingested_at"
 				: "user_id, score_date, score, activity_score, sleep_score, heart_score, float4send(completeness),"
-						+ " algorithm_version, inputs_as_of, computed_at";
+						+ " algorithm_version, inputs_as_of, computed_at, input_count, input_hash, row_hash";
 		String original = "original_" + partition.name();
 		String parent = partition.table().tableName();
 		String range = (parent.equals("health_reading"))

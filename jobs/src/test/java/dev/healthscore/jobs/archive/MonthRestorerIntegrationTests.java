@@ -1,6 +1,7 @@
 package dev.healthscore.jobs.archive;
 
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
@@ -50,6 +51,11 @@ class MonthRestorerIntegrationTests {
 	private static final String BUCKET = "restorer";
 
 	private static final YearMonth JANUARY = YearMonth.of(2025, 1);
+
+	/** Every column of health_score, reals by their bits. */
+	private static final String EVERY_SCORE_COLUMN = "user_id, score_date, score, activity_score, sleep_score,"
+			+ " heart_score, float4send(completeness), algorithm_version, inputs_as_of, computed_at, input_count,"
+			+ " input_hash, row_hash";
 
 	private static EmbeddedPostgres postgres;
 
@@ -165,6 +171,53 @@ class MonthRestorerIntegrationTests {
 		// time
 		assertThat(restorer.restore(ArchiveTable.HEALTH_SCORE, JANUARY, 5L)).isEqualTo(93);
 		assertThat(entry(dataSource).state()).isEqualTo(ArchiveState.RESTORED);
+	}
+
+	@Test
+	void aDroppedScoreMonthComesBackWithEveryColumnItsFingerprintsIncluded() throws Exception {
+		DataSource dataSource = database("fingerprints");
+		ArchiveSettings settings = ArchiveSettings.builder(BUCKET).prefix("fingerprints").build();
+		scores(dataSource, JANUARY);
+		execute(dataSource, "CREATE TABLE original AS TABLE health_score_2025_01");
+		assertThat(new MonthArchiver(dataSource, ReplicaGate.builder().primary(dataSource).build(), s3, settings,
+				Clock.systemUTC(), Duration.ZERO, ArchiveStepListener.NONE)
+			.archive(ArchiveTable.HEALTH_SCORE, JANUARY, 1L)).isEqualTo(ArchiveState.DROPPED);
+		MonthRestorer restorer = new MonthRestorer(dataSource, s3, settings, Clock.systemUTC(),
+				ArchiveStepListener.NONE);
+		assertThat(restorer.restore(ArchiveTable.HEALTH_SCORE, JANUARY, 2L)).isEqualTo(93);
+		// reconcile compares the fingerprint and seal of every score: without them each
+		// restored row would be a suspect, and its seal no longer a seal
+		assertThat(differences(dataSource, "original", "health_score_2025_01", EVERY_SCORE_COLUMN)).isZero();
+	}
+
+	/** 93 scores of a month, with fingerprints as recompute writes them, a few NULL. */
+	private static void scores(DataSource dataSource, YearMonth month) throws SQLException {
+		execute(dataSource,
+				"SELECT healthscore_ensure_partitions('health_score', DATE '" + month.atDay(1) + "', DATE '"
+						+ month.atDay(1) + "')",
+				"INSERT INTO health_score (user_id, score_date, score, completeness, algorithm_version, inputs_as_of,"
+						+ " computed_at, input_count, input_hash, row_hash) SELECT u, DATE '" + month.atDay(1)
+						+ "' + d, 50 + d, 1.0, 1, timestamptz '2025-02-01 00:00:00.123456+00',"
+						+ " timestamptz '2025-02-01 02:00:00.654321+00', NULLIF(u * d, 0),"
+						+ " hashtextextended(u || '/' || d, 0), hashtextextended(u || '|' || d, 0)"
+						+ " FROM generate_series(1, 3) u, generate_series(0, 30) d");
+	}
+
+	private static long differences(DataSource dataSource, String left, String right, String columns)
+			throws SQLException {
+		return count(dataSource,
+				"((SELECT " + columns + " FROM " + left + " EXCEPT ALL SELECT " + columns + " FROM " + right
+						+ ") UNION ALL (SELECT " + columns + " FROM " + right + " EXCEPT ALL SELECT " + columns
+						+ " FROM " + left + ")) d");
+	}
+
+	private static long count(DataSource dataSource, String from) throws SQLException {
+		try (Connection connection = dataSource.getConnection();
+				Statement statement = connection.createStatement();
+				ResultSet result = statement.executeQuery("SELECT count(*) FROM " + from)) {
+			result.next();
+			return result.getLong(1);
+		}
 	}
 
 	/** A new database with the schema. */

@@ -41,10 +41,17 @@ public record ArchiveManifest(int formatVersion, String table, String month, Str
 	/**
 	 * The current format version. Version 2 changed the row hash of the checksums from
 	 * MD5 to {@code hashtextextended}; version 3 takes the checksums from verification
-	 * instead of from the writer, and adds {@code verifiedAt}. Manifests of version 1 are
+	 * instead of from the writer, and adds {@code verifiedAt}; version 4 archives the
+	 * fingerprint columns of {@code health_score} too. Manifests of version 1 are
 	 * refused, and their months must be exported again.
 	 */
-	public static final int FORMAT_VERSION = 3;
+	public static final int FORMAT_VERSION = 4;
+
+	/**
+	 * The last format version whose {@code health_score} files lack the fingerprint
+	 * columns ({@link ArchiveTable#HEALTH_SCORE_WITHOUT_FINGERPRINTS}).
+	 */
+	public static final int FORMAT_VERSION_WITHOUT_FINGERPRINTS = 3;
 
 	/**
 	 * The format version whose checksums the writer computed. They are defined as version
@@ -54,11 +61,16 @@ public record ArchiveManifest(int formatVersion, String table, String month, Str
 	public static final int FORMAT_VERSION_WRITER_CHECKSUMS = 2;
 
 	/**
-	 * Returns the table as an enum.
+	 * Returns the table as an enum, with the columns its files hold: a
+	 * {@code health_score} month of format version
+	 * {@value #FORMAT_VERSION_WITHOUT_FINGERPRINTS} or earlier is
+	 * {@link ArchiveTable#HEALTH_SCORE_WITHOUT_FINGERPRINTS}.
 	 * @return the archived table
 	 */
 	public ArchiveTable archiveTable() {
-		return ArchiveTable.of(this.table);
+		ArchiveTable archived = ArchiveTable.of(this.table);
+		return (archived == ArchiveTable.HEALTH_SCORE && this.formatVersion <= FORMAT_VERSION_WITHOUT_FINGERPRINTS)
+				? ArchiveTable.HEALTH_SCORE_WITHOUT_FINGERPRINTS : archived;
 	}
 
 	/**

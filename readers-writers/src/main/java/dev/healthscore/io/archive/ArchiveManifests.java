@@ -141,11 +141,11 @@ public final class ArchiveManifests {
 	 */
 	public static ArchiveManifest fromJson(byte[] json) {
 		ArchiveManifest manifest = JSON.readValue(json, ArchiveManifest.class);
-		if (manifest.formatVersion() != ArchiveManifest.FORMAT_VERSION
-				&& manifest.formatVersion() != ArchiveManifest.FORMAT_VERSION_WRITER_CHECKSUMS) {
+		if (manifest.formatVersion() < ArchiveManifest.FORMAT_VERSION_WRITER_CHECKSUMS
+				|| manifest.formatVersion() > ArchiveManifest.FORMAT_VERSION) {
 			throw new IllegalArgumentException(
 					"Unsupported manifest format version: " + manifest.formatVersion() + "; this build reads versions "
-							+ ArchiveManifest.FORMAT_VERSION_WRITER_CHECKSUMS + " and " + ArchiveManifest.FORMAT_VERSION
+							+ ArchiveManifest.FORMAT_VERSION_WRITER_CHECKSUMS + " to " + ArchiveManifest.FORMAT_VERSION
 							+ " (its checksums are defined otherwise): archive the month again with this build");
 		}
 		return manifest;

@@ -24,20 +24,37 @@ public enum ArchiveTable {
 					required("recorded_at", Type.TIMESTAMPTZ), optional("value", Type.FLOAT8),
 					required("source", Type.TEXT), required("ingested_at", Type.TIMESTAMPTZ))),
 
-	/** Daily scores, one partition per month of {@code score_date}. */
+	/**
+	 * Daily scores, one partition per month of {@code score_date}, with the fingerprint
+	 * of their inputs and their seal ({@code input_count}, {@code input_hash},
+	 * {@code row_hash}), which {@code reconcile} compares: a restored score is the row
+	 * that was archived, not one that reconcile takes for unscored or tampered with.
+	 */
 	HEALTH_SCORE("health_score", true, "user_id, score_date",
 			List.of(required("user_id", Type.BIGINT), required("score_date", Type.DATE),
 					optional("score", Type.SMALLINT), optional("activity_score", Type.SMALLINT),
 					optional("sleep_score", Type.SMALLINT), optional("heart_score", Type.SMALLINT),
 					required("completeness", Type.FLOAT4), required("algorithm_version", Type.INTEGER),
-					required("inputs_as_of", Type.TIMESTAMPTZ), required("computed_at", Type.TIMESTAMPTZ))),
+					required("inputs_as_of", Type.TIMESTAMPTZ), required("computed_at", Type.TIMESTAMPTZ),
+					optional("input_count", Type.INTEGER), optional("input_hash", Type.BIGINT),
+					optional("row_hash", Type.BIGINT))),
 
 	/**
 	 * A snapshot of each user's time zone and goal, not partitioned, replaced at each
 	 * export: what analysts join scores with to group by time zone.
 	 */
-	APP_USER("app_user", false, "user_id", List.of(required("user_id", Type.BIGINT), required("time_zone", Type.TEXT),
-			required("daily_step_goal", Type.INTEGER)));
+	APP_USER("app_user", false, "user_id",
+			List.of(required("user_id", Type.BIGINT), required("time_zone", Type.TEXT),
+					required("daily_step_goal", Type.INTEGER))),
+
+	/**
+	 * {@code health_score} as archives of manifest format 3 and earlier hold it, without
+	 * the fingerprint columns, which those builds left out: only read, to compare and
+	 * restore such months ({@link ArchiveManifest#archiveTable()}); a month restored from
+	 * them has no fingerprints. {@link #of(String)} never returns it.
+	 */
+	HEALTH_SCORE_WITHOUT_FINGERPRINTS("health_score", true, "user_id, score_date",
+			HEALTH_SCORE.columns.subList(0, HEALTH_SCORE.columns.size() - 3));
 
 	private static final DateTimeFormatter PARTITION_SUFFIX = DateTimeFormatter.ofPattern("yyyy_MM");
 

@@ -94,6 +94,33 @@ class ArchiveManifestsTests {
 		assertThat(read.contentChecksum()).isEqualTo(MANIFEST.contentChecksum());
 	}
 
+	@Test
+	void scoreFilesOfFormatThreeAndEarlierAreReadWithoutTheFingerprintColumns() {
+		assertThat(ArchiveTable.of("health_score")).isEqualTo(ArchiveTable.HEALTH_SCORE);
+		assertThat(ArchiveTable.HEALTH_SCORE_WITHOUT_FINGERPRINTS.columns())
+			.isEqualTo(ArchiveTable.HEALTH_SCORE.columns().subList(0, 10))
+			.extracting(ArchiveColumn::name)
+			.doesNotContain("input_count", "input_hash", "row_hash");
+		for (int version : new int[] { 2, 3 }) {
+			assertThat(withVersion(scores(), version).archiveTable())
+				.isEqualTo(ArchiveTable.HEALTH_SCORE_WITHOUT_FINGERPRINTS);
+			assertThat(withVersion(MANIFEST, version).archiveTable()).isEqualTo(ArchiveTable.HEALTH_READING);
+		}
+		assertThat(scores().archiveTable()).isEqualTo(ArchiveTable.HEALTH_SCORE);
+	}
+
+	private static ArchiveManifest scores() {
+		return new ArchiveManifest(ArchiveManifest.FORMAT_VERSION, "health_score", "2025-01", "health_score_2025_01",
+				null, "2025-03-01T02:00:00Z", null, "s3://archive/health_score/month=2025-01/", "ZSTD",
+				"message health_score {}", 0, null, 0, List.of());
+	}
+
+	private static ArchiveManifest withVersion(ArchiveManifest manifest, int version) {
+		return ArchiveManifests.fromJson(new String(ArchiveManifests.toJson(manifest), StandardCharsets.UTF_8)
+			.replace("\"formatVersion\" : " + ArchiveManifest.FORMAT_VERSION, "\"formatVersion\" : " + version)
+			.getBytes(StandardCharsets.UTF_8));
+	}
+
 	@ParameterizedTest
 	@ValueSource(ints = { 1, 9 })
 	void otherFormatVersionIsRejected(int version) {
@@ -102,7 +129,7 @@ class ArchiveManifestsTests {
 			.getBytes(StandardCharsets.UTF_8);
 		assertThatIllegalArgumentException().isThrownBy(() -> ArchiveManifests.fromJson(json))
 			.withMessageStartingWith(
-					"Unsupported manifest format version: " + version + "; this build reads versions 2 and 3");
+					"Unsupported manifest format version: " + version + "; this build reads versions 2 to 4");
 	}
 
 	@Test

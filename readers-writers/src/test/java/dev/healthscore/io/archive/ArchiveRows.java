@@ -37,8 +37,8 @@ final class ArchiveRows {
 
 	static Object[] score(long userId, String date, Integer score, Float completeness, String inputsAsOf) {
 		return new Object[] { userId, (int) LocalDate.parse(date).toEpochDay(), score, 40, null,
-				(score != null) ? 77 : null, completeness, 1, micros(inputsAsOf),
-				micros("2025-02-02T03:04:05.123456Z") };
+				(score != null) ? 77 : null, completeness, 1, micros(inputsAsOf), micros("2025-02-02T03:04:05.123456Z"),
+				(score != null) ? 12 : null, (score != null) ? Long.MIN_VALUE + score : null, -userId };
 	}
 
 	static List<Object[]> trickyScores() {

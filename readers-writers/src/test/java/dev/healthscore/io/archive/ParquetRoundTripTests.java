@@ -57,7 +57,9 @@ class ParquetRoundTripTests {
 		assertThat(schema.getType("score").asPrimitiveType().getPrimitiveTypeName()).isEqualTo(PrimitiveTypeName.INT32);
 		assertThat(schema.getType("completeness").asPrimitiveType().getPrimitiveTypeName())
 			.isEqualTo(PrimitiveTypeName.FLOAT);
-		assertThat(schema.getFieldCount()).isEqualTo(12);
+		assertThat(schema.getType("input_hash").asPrimitiveType().getPrimitiveTypeName())
+			.isEqualTo(PrimitiveTypeName.INT64);
+		assertThat(schema.getFieldCount()).isEqualTo(15);
 	}
 
 	@Test

@@ -126,7 +126,8 @@ class PartitionArchiveIntegrationTests {
 			.compression(ArchiveSettings.Compression.SNAPPY)
 			.build();
 		String columns = "user_id, score_date, score, activity_score, sleep_score, heart_score,"
-				+ " float4send(completeness), algorithm_version, inputs_as_of, computed_at";
+				+ " float4send(completeness), algorithm_version, inputs_as_of, computed_at, input_count, input_hash,"
+				+ " row_hash";
 		try (Connection connection = postgres.connection(); Statement statement = connection.createStatement()) {
 			ArchiveManifest manifest = new PartitionExporter(s3, settings).export(connection, ArchiveTable.HEALTH_SCORE,
 					JANUARY, null);

@@ -36,7 +36,7 @@ class RowChecksumTests {
 	void canonicalTextOfScoreWritesDaysFloatBitsAndSmallints() {
 		Object[] row = ArchiveRows.score(2, "2025-01-16", 100, -0.0f, "1999-12-31T23:59:59.999999Z");
 		assertThat(RowChecksum.canonicalText(ArchiveTable.HEALTH_SCORE, row))
-			.isEqualTo("2|20104|100|40|N|77|80000000|1|ffffffffffffffff|0002d01ecc17b580");
+			.isEqualTo("2|20104|100|40|N|77|80000000|1|ffffffffffffffff|0002d01ecc17b580|12|-9223372036854775708|-2");
 	}
 
 	@Test

@@ -92,21 +92,30 @@ final class TestPostgres implements AutoCloseable {
 	}
 
 	private void seedScores(int users) throws SQLException {
+		// fingerprints as recompute writes them, NULL as in rows scored before they
+		// existed
 		execute("INSERT INTO health_score (user_id, score_date, score, activity_score, sleep_score, heart_score,"
-				+ " completeness, algorithm_version, inputs_as_of, computed_at)"
+				+ " completeness, algorithm_version, inputs_as_of, computed_at, input_count, input_hash, row_hash)"
 				+ " SELECT u, DATE '2025-01-01' + d, CASE WHEN (u + d) % 11 = 0 THEN NULL ELSE floor(random() * 101) END,"
 				+ " floor(random() * 101), floor(random() * 101), CASE WHEN (u * d) % 7 = 0 THEN NULL"
 				+ " ELSE floor(random() * 101) END, (ARRAY[0.4, 0.6, 0.75, 1.0])[1 + (u + d) % 4], 1,"
 				+ " timestamptz '2025-01-02 00:00:00+00' + d * interval '1 day'"
 				+ " + floor(random() * 1e6) * interval '1 microsecond',"
 				+ " timestamptz '2025-01-02 02:00:00+00' + d * interval '1 day'"
-				+ " + floor(random() * 1e9) * interval '1 microsecond'" + " FROM generate_series(1, " + users
-				+ ") u, generate_series(0, 30) d",
+				+ " + floor(random() * 1e9) * interval '1 microsecond',"
+				+ " CASE WHEN d % 9 = 0 THEN NULL ELSE (u * d) % 500 END,"
+				+ " CASE WHEN d % 9 = 0 THEN NULL ELSE hashtextextended(u || '/' || d, 1) END,"
+				+ " CASE WHEN d % 9 = 0 THEN NULL ELSE hashtextextended(u || '/' || d, 2) END"
+				+ " FROM generate_series(1, " + users + ") u, generate_series(0, 30) d",
 				"INSERT INTO health_score (user_id, score_date, score, activity_score, sleep_score, heart_score,"
-						+ " completeness, algorithm_version, inputs_as_of, computed_at) VALUES"
-						+ " (0, '2025-01-15', 0, NULL, NULL, NULL, 'NaN', 1, '2025-01-16 00:00:00.999999+00', now()),"
-						+ " (0, '2025-01-16', 100, 100, 100, 100, '-0', 2, '1999-12-31 23:59:59.999999+00', now()),"
-						+ " (0, '2025-01-17', 1, 1, 1, 1, 'Infinity'::real * 0, 1, '2025-01-18 00:00:00+00', now())");
+						+ " completeness, algorithm_version, inputs_as_of, computed_at, input_count, input_hash,"
+						+ " row_hash) VALUES"
+						+ " (0, '2025-01-15', 0, NULL, NULL, NULL, 'NaN', 1, '2025-01-16 00:00:00.999999+00', now(),"
+						+ " 0, -9223372036854775808, 9223372036854775807),"
+						+ " (0, '2025-01-16', 100, 100, 100, 100, '-0', 2, '1999-12-31 23:59:59.999999+00', now(),"
+						+ " 2147483647, 0, -1),"
+						+ " (0, '2025-01-17', 1, 1, 1, 1, 'Infinity'::real * 0, 1, '2025-01-18 00:00:00+00', now(),"
+						+ " NULL, NULL, NULL)");
 	}
 
 	@Override
