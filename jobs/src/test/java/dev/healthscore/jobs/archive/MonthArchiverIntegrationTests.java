@@ -133,6 +133,49 @@ class MonthArchiverIntegrationTests {
 			.satisfies((read) -> assertThat(read.contentChecksum()).isEqualTo(january));
 	}
 
+	@Test
+	void aPartitionWithAColumnTheArchiveDoesNotWriteStaysInPostgresql() throws Exception {
+		DataSource dataSource = database("extracolumn");
+		ArchiveSettings settings = ArchiveSettings.builder(BUCKET).prefix("extracolumn").build();
+		// the app adds a column: its values would be in no archive once the partition is
+		// dropped, though the checksum of the archived columns matches
+		execute(dataSource, "ALTER TABLE health_score ADD COLUMN note text",
+				"UPDATE health_score SET note = 'only in PostgreSQL' WHERE user_id = 1");
+		MonthArchiver archiver = archiver(dataSource, s3, settings);
+		String refused = "Cannot archive health_score_2025_01: its columns are not the ones the archive writes"
+				+ " (note text is not archived); its values would not all reach S3";
+		assertThatIllegalStateException().isThrownBy(() -> archiver.archive(ArchiveTable.HEALTH_SCORE, JANUARY, 1L))
+			.withMessageStartingWith(refused);
+		assertThat(entry(dataSource)).satisfies((entry) -> assertThat(entry.state()).isEqualTo(ArchiveState.EXPORTING))
+			.satisfies((entry) -> assertThat(entry.lastError()).startsWith(refused));
+		assertThat(status(dataSource)).isEqualTo(ArchivePartitions.Status.ATTACHED);
+		assertThat(s3.listObjectsV2((request) -> request.bucket(BUCKET).prefix("extracolumn/")).contents()).isEmpty();
+		// a column of another type is refused as well
+		execute(dataSource, "ALTER TABLE health_score DROP COLUMN note",
+				"ALTER TABLE health_score ALTER COLUMN algorithm_version TYPE bigint");
+		assertThatIllegalStateException().isThrownBy(() -> archiver.archive(ArchiveTable.HEALTH_SCORE, JANUARY, 2L))
+			.withMessageStartingWith("Cannot archive health_score_2025_01: its columns are not the ones the archive"
+					+ " writes (algorithm_version is bigint, not integer)");
+		// a column added once the month is exported: the copy no longer matches
+		execute(dataSource, "ALTER TABLE health_score ALTER COLUMN algorithm_version TYPE integer");
+		try (Connection connection = dataSource.getConnection()) {
+			this.ledger.exported(connection,
+					new PartitionExporter(s3, settings).export(connection, ArchiveTable.HEALTH_SCORE, JANUARY, 3L), 3L);
+		}
+		execute(dataSource, "ALTER TABLE health_score ADD COLUMN note text DEFAULT 'added later'");
+		assertThatIllegalStateException().isThrownBy(() -> archiver.archive(ArchiveTable.HEALTH_SCORE, JANUARY, 4L))
+			.withMessage("Archive of health_score_2025_01 does not match its source; it will be exported again on the"
+					+ " next run: Source health_score_2025_01 has other columns than the objects in"
+					+ " s3://archiver/extracolumn/health_score/month=2025-01/ hold: note text is not archived");
+		assertThat(entry(dataSource).state()).isEqualTo(ArchiveState.EXPORTING);
+		assertThatIllegalStateException().isThrownBy(() -> archiver.archive(ArchiveTable.HEALTH_SCORE, JANUARY, 5L))
+			.withMessageStartingWith(refused);
+		assertThat(status(dataSource)).isEqualTo(ArchivePartitions.Status.ATTACHED);
+		// without the column, the month goes on
+		execute(dataSource, "ALTER TABLE health_score DROP COLUMN note");
+		assertThat(archiver.archive(ArchiveTable.HEALTH_SCORE, JANUARY, 6L)).isEqualTo(ArchiveState.DROPPED);
+	}
+
 	@ParameterizedTest
 	@EnumSource(names = { "EXPORTED", "DETACHED" })
 	void anS3OutageWhileReadingBackFailsTheRunAndTheNextRunResumesAtTheSameState(ArchiveState state) throws Exception {

@@ -50,6 +50,8 @@ class MonthRestorerIntegrationTests {
 
 	private static final String BUCKET = "restorer";
 
+	private static final YearMonth DECEMBER = YearMonth.of(2024, 12);
+
 	private static final YearMonth JANUARY = YearMonth.of(2025, 1);
 
 	/** Every column of health_score, reals by their bits. */
@@ -190,6 +192,84 @@ class MonthRestorerIntegrationTests {
 		assertThat(differences(dataSource, "original", "health_score_2025_01", EVERY_SCORE_COLUMN)).isZero();
 	}
 
+	@Test
+	void aScoreMonthArchivedWithoutFingerprintsIsRestoredOrExportedAgainWithThem() throws Exception {
+		DataSource dataSource = database("formatthree");
+		ArchiveSettings settings = ArchiveSettings.builder(BUCKET).prefix("formatthree").build();
+		scores(dataSource, DECEMBER);
+		scores(dataSource, JANUARY);
+		execute(dataSource, "CREATE TABLE original_2024_12 AS TABLE health_score_2024_12",
+				"CREATE TABLE original_2025_01 AS TABLE health_score_2025_01");
+		// both months archived as builds before manifest format 4 did: files without the
+		// fingerprint columns, December dropped since, January still detached
+		DataSource oldBuild = database("formatthree_old_build");
+		scores(oldBuild, DECEMBER);
+		scores(oldBuild, JANUARY);
+		execute(oldBuild,
+				"ALTER TABLE health_score DROP COLUMN input_count, DROP COLUMN input_hash," + " DROP COLUMN row_hash");
+		for (YearMonth month : new YearMonth[] { DECEMBER, JANUARY }) {
+			archiveAsFormatThree(oldBuild, dataSource, settings, month);
+		}
+		execute(dataSource, "DROP TABLE health_score_2024_12",
+				"UPDATE archive_ledger SET state = 'DROPPED' WHERE month = DATE '2024-12-01'");
+
+		MonthRestorer restorer = new MonthRestorer(dataSource, s3, settings, Clock.systemUTC(),
+				ArchiveStepListener.NONE);
+		assertThat(restorer.restore(ArchiveTable.HEALTH_SCORE, DECEMBER, 2L)).isEqualTo(93);
+		assertThat(entry(dataSource, DECEMBER).state()).isEqualTo(ArchiveState.RESTORED);
+		// the files had no fingerprints to restore
+		assertThat(differences(dataSource, "original_2024_12", "health_score_2024_12",
+				EVERY_SCORE_COLUMN.replace(", input_count, input_hash, row_hash", "")))
+			.isZero();
+		assertThat(count(dataSource, "health_score_2024_12 WHERE input_hash IS NOT NULL")).isZero();
+
+		// January's partition still has them: it does not match its copy, and is exported
+		// again before it is dropped
+		MonthArchiver archiver = new MonthArchiver(dataSource, ReplicaGate.builder().primary(dataSource).build(), s3,
+				settings, Clock.systemUTC(), Duration.ZERO, ArchiveStepListener.NONE);
+		assertThatIllegalStateException().isThrownBy(() -> archiver.archive(ArchiveTable.HEALTH_SCORE, JANUARY, 3L))
+			.withMessageContaining("Source health_score_2025_01 has other columns than the objects in")
+			.withMessageContaining("input_count integer is not archived; input_hash bigint is not archived;"
+					+ " row_hash bigint is not archived");
+		assertThat(entry(dataSource, JANUARY).state()).isEqualTo(ArchiveState.EXPORTING);
+		assertThat(archiver.archive(ArchiveTable.HEALTH_SCORE, JANUARY, 4L)).isEqualTo(ArchiveState.DROPPED);
+		assertThat(restorer.restore(ArchiveTable.HEALTH_SCORE, JANUARY, 5L)).isEqualTo(93);
+		assertThat(differences(dataSource, "original_2025_01", "health_score_2025_01", EVERY_SCORE_COLUMN)).isZero();
+	}
+
+	/**
+	 * Archives a month of {@code target} from the same rows in {@code source}, whose
+	 * {@code health_score} has no fingerprint columns, as a build of manifest format 3
+	 * did, up to DETACHED.
+	 */
+	private static void archiveAsFormatThree(DataSource source, DataSource target, ArchiveSettings settings,
+			YearMonth month) throws Exception {
+		ArchiveTable table = ArchiveTable.HEALTH_SCORE_WITHOUT_FINGERPRINTS;
+		ArchiveManifest manifest;
+		try (Connection connection = source.getConnection()) {
+			ArchiveManifest exported = new PartitionExporter(s3, settings).export(connection, table, month, 1L);
+			manifest = new ArchiveManifest(3, exported.table(), exported.month(), exported.sourcePartition(),
+					exported.jobExecutionId(), exported.createdAt(), exported.verifiedAt(), exported.location(),
+					exported.compression(), exported.schema(), exported.rows(), exported.checksum(), exported.bytes(),
+					exported.files());
+			ArchiveVerification verification = new ArchiveVerifier(s3).verify(connection, manifest);
+			assertThat(verification.problems()).isEmpty();
+			manifest = manifest.verified(verification, Instant.now());
+			new ArchiveManifests(s3, settings.layout()).write(manifest, settings.encryption());
+		}
+		ArchiveLedger ledger = new ArchiveLedger();
+		try (Connection connection = target.getConnection()) {
+			connection.setAutoCommit(true);
+			ledger.begin(connection, ArchiveTable.HEALTH_SCORE, month, 1L);
+			ledger.exported(connection, manifest, 1L);
+			ledger.verified(connection, ArchiveTable.HEALTH_SCORE, month, manifest.contentChecksum(), Instant.now(),
+					1L);
+			new ArchivePartitions().detach(connection, ArchiveTable.HEALTH_SCORE, month);
+			ledger.move(connection, ArchiveTable.HEALTH_SCORE, month, ArchiveState.VERIFIED, ArchiveState.DETACHED,
+					Instant.now(), 1L);
+		}
+	}
+
 	/** 93 scores of a month, with fingerprints as recompute writes them, a few NULL. */
 	private static void scores(DataSource dataSource, YearMonth month) throws SQLException {
 		execute(dataSource,
@@ -229,8 +309,12 @@ class MonthRestorerIntegrationTests {
 	}
 
 	private static ArchiveLedgerEntry entry(DataSource dataSource) throws SQLException {
+		return entry(dataSource, JANUARY);
+	}
+
+	private static ArchiveLedgerEntry entry(DataSource dataSource, YearMonth month) throws SQLException {
 		try (Connection connection = dataSource.getConnection()) {
-			return new ArchiveLedger().find(connection, ArchiveTable.HEALTH_SCORE, JANUARY);
+			return new ArchiveLedger().find(connection, ArchiveTable.HEALTH_SCORE, month);
 		}
 	}
 

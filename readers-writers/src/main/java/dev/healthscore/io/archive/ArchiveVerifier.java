@@ -53,7 +53,9 @@ public final class ArchiveVerifier {
 	}
 
 	/**
-	 * Compares the archive described by a manifest with its source partition.
+	 * Compares the archive described by a manifest with its source partition. A month's
+	 * partition with other columns than the objects hold does not match, whatever the
+	 * checksums say.
 	 * @param connection a connection to the database holding the source partition
 	 * @param manifest the export's manifest
 	 * @return the verification, whose {@code expected} is the source's
@@ -62,6 +64,11 @@ public final class ArchiveVerifier {
 	 * suppressed)
 	 */
 	public ArchiveVerification verify(Connection connection, ArchiveManifest manifest) throws SQLException {
+		// a column the checksum does not cover would leave PostgreSQL unarchived: one the
+		// app added, or one an earlier build did not write
+		List<String> columnProblems = (manifest.month() != null)
+				? SourceColumns.differences(connection, manifest.archiveTable(), manifest.sourcePartition())
+				: List.of();
 		// PostgreSQL computes its checksum while this thread reads the objects back
 		long start = System.nanoTime();
 		long[] sourceNanos = new long[1];
@@ -81,6 +88,10 @@ public final class ArchiveVerifier {
 			thread.start();
 		});
 		List<String> problems = new ArrayList<>();
+		if (!columnProblems.isEmpty()) {
+			problems.add("Source " + manifest.sourcePartition() + " has other columns than the objects in "
+					+ manifest.location() + " hold: " + String.join("; ", columnProblems));
+		}
 		Map<String, ContentChecksum> files;
 		long readNanos;
 		try {

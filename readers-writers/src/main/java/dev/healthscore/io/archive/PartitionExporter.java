@@ -54,6 +54,8 @@ public final class PartitionExporter {
 	 * @param month the month
 	 * @param jobExecutionId the job execution to record in the manifest, or null
 	 * @return the manifest written
+	 * @throws IllegalStateException when the partition has other columns than the archive
+	 * writes, before anything is written
 	 */
 	public ArchiveManifest export(Connection connection, ArchiveTable table, YearMonth month, Long jobExecutionId)
 			throws SQLException, IOException {
@@ -75,6 +77,10 @@ public final class PartitionExporter {
 	private ArchiveManifest export(Connection connection, ArchiveTable table, YearMonth month, String relation,
 			Long jobExecutionId) throws SQLException, IOException {
 		ChecksumSql.query(table, relation); // checks the name before it reaches SQL
+		if (month != null) {
+			// a snapshot leaves out the columns analysts do not need; a month must not
+			SourceColumns.check(connection, table, relation);
+		}
 		long start = System.nanoTime();
 		ArchiveLayout layout = this.settings.layout();
 		S3Location folder = layout.folder(table, month);
