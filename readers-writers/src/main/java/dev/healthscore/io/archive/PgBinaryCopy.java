@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
 import java.util.List;
 import dev.healthscore.io.jdbc.CopyInput;
@@ -21,6 +23,15 @@ final class PgBinaryCopy {
 	private static final byte[] SIGNATURE = PgBinaryFormat.signature();
 
 	private static final int BUFFER_SIZE = 64 * 1024;
+
+	/**
+	 * The last PostgreSQL timestamp (microseconds since 2000) whose microseconds since
+	 * 1970 fit in a {@code long}.
+	 */
+	static final long LAST_MICROS_SINCE_2000 = Long.MAX_VALUE - PgBinaryFormat.EPOCH_MICROS;
+
+	/** {@link #LAST_MICROS_SINCE_2000} as an instant, for messages. */
+	private static final Instant LAST_INSTANT = Instant.EPOCH.plus(Long.MAX_VALUE, ChronoUnit.MICROS);
 
 	private static final int CACHED_TEXTS = 8;
 
@@ -115,6 +126,13 @@ final class PgBinaryCopy {
 					long micros = this.in.readLong();
 					if (micros == Long.MAX_VALUE || micros == Long.MIN_VALUE) {
 						throw new IOException("Cannot archive an infinite timestamp in column " + column.name());
+					}
+					if (micros > LAST_MICROS_SINCE_2000) {
+						// PostgreSQL goes on to 294276 AD: the sum would wrap to a time
+						// BC
+						throw new IOException("Cannot archive timestamp " + micros
+								+ " microseconds after 2000-01-01T00:00Z in column " + column.name() + ": it is after "
+								+ LAST_INSTANT + ", the last one whose microseconds since 1970 fit in a Parquet INT64");
 					}
 					yield micros + PgBinaryFormat.EPOCH_MICROS;
 				}

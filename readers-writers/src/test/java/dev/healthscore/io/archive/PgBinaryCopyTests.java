@@ -3,6 +3,8 @@ package dev.healthscore.io.archive;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -84,6 +86,34 @@ class PgBinaryCopyTests {
 		// length 4
 		long wire = java.nio.ByteBuffer.wrap(copy, 19 + 2 + 12 + 5 + 4, 8).getLong();
 		assertThat(wire).isEqualTo(1L);
+	}
+
+	@Test
+	void aTimestampWhoseMicrosSince1970DoNotFitInALongIsRefusedInsteadOfWrapped() throws IOException {
+		// PostgreSQL's last timestamp, 294276-12-31T23:59:59.999999Z, and infinity
+		for (long wire : new long[] { 9_223_371_331_199_999_999L, PgBinaryCopy.LAST_MICROS_SINCE_2000 + 1,
+				Long.MAX_VALUE }) {
+			PgBinaryCopy.Reader reader = new PgBinaryCopy.Reader(new ByteArrayInputStream(withRecordedAt(wire)),
+					ArchiveTable.HEALTH_READING);
+			assertThatIOException().as("%d", wire)
+				.isThrownBy(reader::next)
+				.withMessageStartingWith("Cannot archive ")
+				.withMessageContaining("timestamp")
+				.withMessageContaining("in column recorded_at");
+		}
+		Object[] last = readAll(ArchiveTable.HEALTH_READING, withRecordedAt(PgBinaryCopy.LAST_MICROS_SINCE_2000))
+			.get(0);
+		assertThat(last[2]).isEqualTo(Long.MAX_VALUE);
+		assertThat(Instant.EPOCH.plus((Long) last[2], ChronoUnit.MICROS))
+			.isEqualTo(Instant.parse("+294247-01-10T04:00:54.775807Z"));
+	}
+
+	/** A COPY of one reading whose recorded_at is the given microseconds since 2000. */
+	private static byte[] withRecordedAt(long microsSince2000) throws IOException {
+		byte[] copy = writeAll(ArchiveTable.HEALTH_READING,
+				Collections.singletonList(ArchiveRows.reading(1, "m", "2000-01-01T00:00:00Z", 1.0, "s")));
+		java.nio.ByteBuffer.wrap(copy, 19 + 2 + 12 + 5 + 4, 8).putLong(microsSince2000);
+		return copy;
 	}
 
 	@Test
