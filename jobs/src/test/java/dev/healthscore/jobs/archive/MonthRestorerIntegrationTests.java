@@ -34,6 +34,7 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatException;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 import static org.mockito.AdditionalAnswers.delegatesTo;
 import static org.mockito.ArgumentMatchers.contains;
@@ -235,6 +236,89 @@ class MonthRestorerIntegrationTests {
 		assertThat(archiver.archive(ArchiveTable.HEALTH_SCORE, JANUARY, 4L)).isEqualTo(ArchiveState.DROPPED);
 		assertThat(restorer.restore(ArchiveTable.HEALTH_SCORE, JANUARY, 5L)).isEqualTo(93);
 		assertThat(differences(dataSource, "original_2025_01", "health_score_2025_01", EVERY_SCORE_COLUMN)).isZero();
+	}
+
+	@Test
+	void aChangedOrMissingObjectOrARecreatedPartitionStopsTheRestoreAndChangesNothing() throws Exception {
+		DataSource dataSource = database("tampered");
+		// several files: the first two are tampered with, the last stays as archived
+		ArchiveSettings settings = ArchiveSettings.builder(BUCKET)
+			.prefix("tampered")
+			.targetFileSize(16 * 1024)
+			.rowGroupSize(8 * 1024)
+			.build();
+		execute(dataSource,
+				"SELECT healthscore_ensure_partitions('health_score', DATE '2025-01-01', DATE '2025-01-01')",
+				"INSERT INTO health_score (user_id, score_date, score, completeness, algorithm_version, inputs_as_of,"
+						+ " input_count, input_hash, row_hash) SELECT u, DATE '2025-01-01' + d, u % 101, 1.0, 1,"
+						+ " timestamptz '2025-02-01 00:00:00+00' + u * interval '1 microsecond', u,"
+						+ " hashtextextended(u || '/' || d, 0), hashtextextended(u || '|' || d, 0)"
+						+ " FROM generate_series(1, 300) u, generate_series(0, 30) d",
+				"CREATE TABLE original AS TABLE health_score_2025_01");
+		MonthArchiver archiver = new MonthArchiver(dataSource, ReplicaGate.builder().primary(dataSource).build(), s3,
+				settings, Clock.systemUTC(), Duration.ZERO, ArchiveStepListener.NONE);
+		assertThat(archiver.archive(ArchiveTable.HEALTH_SCORE, JANUARY, 1L)).isEqualTo(ArchiveState.DROPPED);
+		ArchiveManifest manifest = new ArchiveManifests(s3, settings.layout()).read(ArchiveTable.HEALTH_SCORE, JANUARY);
+		assertThat(manifest.files()).hasSizeGreaterThan(2);
+		String first = manifest.files().get(0).key();
+		String second = manifest.files().get(1).key();
+		byte[] firstBytes = object(first);
+		byte[] secondBytes = object(second);
+		MonthRestorer restorer = new MonthRestorer(dataSource, s3, settings, Clock.systemUTC(),
+				ArchiveStepListener.NONE);
+
+		// a byte changed in the middle of a data file, the object as long as before
+		byte[] flipped = firstBytes.clone();
+		flipped[flipped.length / 2] ^= 0x10;
+		put(first, flipped);
+		// (Parquet decodes it: only the checksum tells)
+		assertRefusedAndNothingChanged(dataSource, restorer,
+				"Cannot restore health_score_2025_01: the loaded rows differ from the archive");
+		put(first, firstBytes);
+		// a data file replaced by another valid one, another month's
+		put(second, firstBytes);
+		assertRefusedAndNothingChanged(dataSource, restorer, "Cannot read");
+		// a data file gone
+		s3.deleteObject((request) -> request.bucket(BUCKET).key(second));
+		assertRefusedAndNothingChanged(dataSource, restorer, "Cannot read");
+		put(second, secondBytes);
+		// the month's partition created again and written to meanwhile: its rows stay
+		execute(dataSource,
+				"SELECT healthscore_ensure_partitions('health_score', DATE '2025-01-01', DATE '2025-01-01')",
+				"INSERT INTO health_score (user_id, score_date, completeness, algorithm_version, inputs_as_of)"
+						+ " VALUES (1, '2025-01-05', 0.2, 1, now())");
+		assertThatIllegalStateException().isThrownBy(() -> restorer.restore(ArchiveTable.HEALTH_SCORE, JANUARY, 2L))
+			.withMessageStartingWith("Cannot restore health_score_2025_01: the table holds 1 rows, checksum ");
+		assertThat(entry(dataSource).state()).isEqualTo(ArchiveState.DROPPED);
+		assertThat(count(dataSource, "health_score")).isOne();
+		execute(dataSource, "DROP TABLE health_score_2025_01");
+		// an object that is no part of the month does not reach it
+		s3.putObject((request) -> request.bucket(BUCKET).key("tampered/health_score/month=2025-01/part-99999.parquet"),
+				RequestBody.fromBytes(firstBytes));
+
+		assertThat(restorer.restore(ArchiveTable.HEALTH_SCORE, JANUARY, 3L)).isEqualTo(300 * 31);
+		assertThat(differences(dataSource, "original", "health_score_2025_01", EVERY_SCORE_COLUMN)).isZero();
+	}
+
+	private static void assertRefusedAndNothingChanged(DataSource dataSource, MonthRestorer restorer, String error)
+			throws SQLException {
+		assertThatException().isThrownBy(() -> restorer.restore(ArchiveTable.HEALTH_SCORE, JANUARY, 2L))
+			.withMessageStartingWith(error);
+		assertThat(entry(dataSource)).satisfies((entry) -> assertThat(entry.state()).isEqualTo(ArchiveState.DROPPED))
+			.satisfies((entry) -> assertThat(entry.lastError()).startsWith(error));
+		try (Connection connection = dataSource.getConnection()) {
+			assertThat(new ArchivePartitions().status(connection, ArchiveTable.HEALTH_SCORE, JANUARY))
+				.isEqualTo(ArchivePartitions.Status.MISSING);
+		}
+		assertThat(count(dataSource, "health_score")).isZero();
+	}
+
+	private static byte[] object(String key) {
+		return s3.getObjectAsBytes((request) -> request.bucket(BUCKET).key(key)).asByteArray();
+	}
+
+	private static void put(String key, byte[] bytes) {
+		s3.putObject((request) -> request.bucket(BUCKET).key(key), RequestBody.fromBytes(bytes));
 	}
 
 	/**
