@@ -3,7 +3,10 @@ package dev.healthscore.io.archive;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.SocketException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -20,6 +23,7 @@ import dev.healthscore.io.s3.ServerSideEncryption;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -39,6 +43,7 @@ import software.amazon.awssdk.services.s3.model.MultipartUpload;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.S3Object;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
@@ -144,6 +149,113 @@ class PartitionArchiveIntegrationTests {
 			assertThat(restored.problems()).isEmpty();
 			assertThat(differences(connection, "original_scores", "health_score_2025_01", columns)).isZero();
 			assertThat(count(connection, "health_score")).isEqualTo(manifest.rows());
+		}
+	}
+
+	@Test
+	void valuesAtTheEdgesOfTheirTypesBefore1970RestoreExactlyAndReadInDuckDbAsPostgresqlTruncatesThem(
+			@TempDir Path download) throws Exception {
+		YearMonth december1969 = YearMonth.of(1969, 12);
+		postgres.execute("SELECT healthscore_ensure_partitions('health_reading', DATE '1969-11-01', DATE '1969-12-01')",
+				"SELECT healthscore_ensure_partitions('health_score', DATE '1969-12-01', DATE '1969-12-01')",
+				"INSERT INTO health_reading VALUES"
+						+ " (-9223372036854775808, '', '1969-12-31 23:59:59.999999+00', 'NaN', 'a',"
+						+ " '4713-01-01 00:00:00+00 BC'),"
+						+ " (9223372036854775807, 'x', '1969-12-01 00:00:00+00', '-0', 'b', '0001-01-01 00:00:00+00'),"
+						+ " (0, 'y', '1969-12-15 12:00:00.000001+00', '-Infinity', 'c', '1900-01-01 00:00:00.5+00'),"
+						+ " (0, 'y', '1969-12-15 12:00:00.000999+00', 4.9e-324, repeat('é😀', 5000),"
+						+ " '294247-01-10 04:00:54.775807+00'),"
+						+ " (1, 'z', '1969-12-15 12:00:00.001+00', NULL, E'line\\nbreak\\\\ \"q\" ''s',"
+						+ " '1969-12-31 23:59:59.000001+00')",
+				"INSERT INTO health_score VALUES"
+						+ " (1, '1969-12-01', -32768, 32767, NULL, 0, 'NaN', -2147483648, '4713-01-01 00:00:00+00 BC',"
+						+ " '1969-12-31 23:59:59.999999+00', -2147483648, -9223372036854775808, 9223372036854775807),"
+						+ " (1, '1969-12-31', NULL, NULL, NULL, NULL, '1.4e-45', 2147483647, '1969-12-31 23:59:59.999+00',"
+						+ " '9999-12-31 23:59:59.999999+00', NULL, NULL, NULL)",
+				// past the last instant of 64-bit microseconds since 1970
+				"INSERT INTO health_reading VALUES (1, 'z', '1969-11-30 00:00:00+00', 1, 'a',"
+						+ " '294276-12-31 23:59:59.999999+00')");
+		ArchiveSettings settings = ArchiveSettings.builder(BUCKET).prefix("edges").build();
+		try (Connection connection = postgres.connection()) {
+			assertThatIOException()
+				.isThrownBy(() -> new PartitionExporter(s3, settings).export(connection, ArchiveTable.HEALTH_READING,
+						YearMonth.of(1969, 11), null))
+				.withMessageContaining("in column ingested_at: it is after +294247-01-10T04:00:54.775807Z");
+			assertThat(s3.listObjectsV2((request) -> request.bucket(BUCKET).prefix("edges/")).contents()).isEmpty();
+			String[][] tables = {
+					{ "health_reading_1969_12",
+							"user_id, metric, recorded_at, float8send(value), source," + " ingested_at" },
+					{ "health_score_1969_12", "user_id, score_date, score, activity_score, sleep_score, heart_score,"
+							+ " float4send(completeness), algorithm_version, inputs_as_of, computed_at, input_count,"
+							+ " input_hash, row_hash" } };
+			for (String[] table : tables) {
+				ArchiveTable archived = ArchiveTable.of(table[0].substring(0, table[0].length() - 8));
+				ArchiveManifest manifest = new PartitionExporter(s3, settings).export(connection, archived,
+						december1969, null);
+				ArchiveVerification verification = new ArchiveVerifier(s3).verify(connection, manifest);
+				assertThat(verification.problems()).isEmpty();
+				assertRestoredExactly(connection, manifest.verified(verification, Instant.now()), table[0], table[1]);
+			}
+			for (S3Object object : s3.listObjectsV2((request) -> request.bucket(BUCKET).prefix("edges/")).contents()) {
+				Path file = download.resolve(object.key());
+				Files.createDirectories(file.getParent());
+				Files.write(file,
+						s3.getObjectAsBytes((request) -> request.bucket(BUCKET).key(object.key())).asByteArray());
+			}
+			// Athena's millisecond timestamps are the microseconds truncated towards the
+			// past,
+			// as PostgreSQL's date_trunc does, and the _micros columns exact
+			String postgresql = "SELECT %s FROM %s ORDER BY 1";
+			String duckDb = "SELECT %s FROM read_parquet('" + download.resolve("edges") + "/%s/*/*.parquet',"
+					+ " hive_partitioning = true) ORDER BY 1";
+			String readings = "concat_ws('/', user_id, metric, %s, %s, %s, %s)";
+			String scores = "concat_ws('/', user_id, score_date, %s, %s, %s, %s, input_hash)";
+			assertThat(rows(connection,
+					postgresql.formatted(readings.formatted(ms("recorded_at"), us("recorded_at"), ms("ingested_at"),
+							us("ingested_at")), "health_reading_1969_12")))
+				.hasSize(5)
+				.isEqualTo(duckDb(duckDb.formatted(readings.formatted("epoch_us(recorded_at)", "recorded_at_micros",
+						"epoch_us(ingested_at)", "ingested_at_micros"), "health_reading")));
+			assertThat(rows(connection,
+					postgresql.formatted(scores.formatted(ms("inputs_as_of"), us("inputs_as_of"), ms("computed_at"),
+							us("computed_at")), "health_score_1969_12")))
+				.hasSize(2)
+				.isEqualTo(duckDb(duckDb.formatted(scores.formatted("epoch_us(inputs_as_of)", "inputs_as_of_micros",
+						"epoch_us(computed_at)", "computed_at_micros"), "health_score")));
+		}
+		finally {
+			postgres.execute("DROP TABLE health_reading_1969_11, health_reading_1969_12, health_score_1969_12");
+		}
+	}
+
+	/**
+	 * PostgreSQL's microseconds since 1970 of a timestamp truncated to the millisecond.
+	 */
+	private static String ms(String column) {
+		return us("date_trunc('milliseconds', " + column + ")");
+	}
+
+	/**
+	 * PostgreSQL's exact microseconds since 1970 of a timestamp, from its binary form
+	 * ({@code extract(epoch …)} rounds near the end of the range).
+	 */
+	private static String us(String column) {
+		return "(('x' || encode(timestamptz_send(" + column + "), 'hex'))::bit(64)::bigint + 946684800000000)::text";
+	}
+
+	private static List<String> rows(Connection connection, String sql) throws SQLException {
+		List<String> rows = new ArrayList<>();
+		try (Statement statement = connection.createStatement(); ResultSet result = statement.executeQuery(sql)) {
+			while (result.next()) {
+				rows.add(result.getString(1));
+			}
+		}
+		return rows;
+	}
+
+	private static List<String> duckDb(String sql) throws SQLException {
+		try (Connection duckDb = DriverManager.getConnection("jdbc:duckdb:")) {
+			return rows(duckDb, sql);
 		}
 	}
 
