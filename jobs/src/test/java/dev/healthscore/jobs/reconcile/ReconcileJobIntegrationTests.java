@@ -636,6 +636,46 @@ class ReconcileJobIntegrationTests {
 		}
 	}
 
+	/**
+	 * Readings moved in place to a day of another month: PostgreSQL runs an
+	 * {@code UPDATE} that moves a row to another partition as a delete and an insert, so
+	 * no update trigger sees it. Both the day they left and the day they moved to (with
+	 * the days whose heart baseline they change) are found, by an incremental run.
+	 */
+	@Test
+	void readingsMovedToADayOfAnotherMonthAreFoundOnTheDayTheyLeftAndTheDayTheyMovedTo(@TempDir Path dir) {
+		long user = this.scenario.restingHeartRateUser(List.of());
+		LocalDate left = LocalDate.parse("2025-03-03");
+		LocalDate movedTo = LocalDate.parse("2025-02-26");
+		assertThat(this.scenario.moveDay(user, left, movedTo)).isGreaterThan(2);
+		this.scenario.snapshotScores();
+		assertThat(reconcile()).isZero();
+		assertThat(ScoreAssertions.differences(jdbc, FIRST, LAST)).isEmpty();
+		assertThat(this.scenario.changedRows()).contains(user + "|" + left, user + "|" + movedTo);
+		assertASecondRunCorrectsNothing(dir);
+	}
+
+	/**
+	 * Readings made invalid by an update of their {@code ingested_at} alone (recorded
+	 * more than a day after it: clock skew), then valid again the same way: neither
+	 * changes a column the scores are computed from, and both are found.
+	 */
+	@Test
+	void readingsMadeInvalidThenValidAgainByAnUpdateOfTheirIngestTimeAloneAreFound(@TempDir Path dir) {
+		long user = user(1);
+		String row = user + "|" + DAY;
+		assertThat(this.scenario.rows(user)).contains(row);
+		assertThat(this.scenario.setIngestedAt(user, DAY, -48)).isPositive();
+		assertThat(reconcile()).isZero();
+		assertThat(this.scenario.rows(user)).doesNotContain(row);
+		assertThat(ScoreAssertions.differences(jdbc, FIRST, LAST)).isEmpty();
+		assertThat(this.scenario.setIngestedAt(user, DAY, 0)).isPositive();
+		assertThat(reconcile()).isZero();
+		assertThat(this.scenario.rows(user)).contains(row);
+		assertThat(ScoreAssertions.differences(jdbc, FIRST, LAST)).isEmpty();
+		assertASecondRunCorrectsNothing(dir);
+	}
+
 	@Test
 	void upgradeVersionRescoresRowsOfAnOlderVersionOnlyWhenAsked() {
 		int rows = jdbc.update("UPDATE health_score SET algorithm_version = 0 WHERE user_id = ?", user(0));

@@ -125,6 +125,33 @@ final class ReconcileScenario {
 				  AND (r.recorded_at AT TIME ZONE u.time_zone)::date = ?""", factor, user, metric, day);
 	}
 
+	/**
+	 * Moves every reading of a local day of the user to the same local time of another
+	 * day, in place (one {@code UPDATE} of {@code recorded_at}).
+	 * @return how many readings moved
+	 */
+	int moveDay(long user, LocalDate from, LocalDate to) {
+		return this.jdbc.update("""
+				UPDATE health_reading r
+				SET recorded_at = ((r.recorded_at AT TIME ZONE u.time_zone) + (CAST(? AS date) - CAST(? AS date))
+				                   * interval '1 day') AT TIME ZONE u.time_zone
+				FROM app_user u
+				WHERE u.user_id = r.user_id AND r.user_id = ? AND (r.recorded_at AT TIME ZONE u.time_zone)::date = ?""",
+				to, from, user, from);
+	}
+
+	/**
+	 * Sets the {@code ingested_at} of every reading of a local day of the user to its
+	 * {@code recorded_at} plus {@code hours} (negative: before it), in place.
+	 * @return how many readings changed
+	 */
+	int setIngestedAt(long user, LocalDate day, int hours) {
+		return this.jdbc.update("""
+				UPDATE health_reading r SET ingested_at = r.recorded_at + ? * interval '1 hour' FROM app_user u
+				WHERE u.user_id = r.user_id AND r.user_id = ? AND (r.recorded_at AT TIME ZONE u.time_zone)::date = ?""",
+				hours, user, day);
+	}
+
 	void changeStepGoal(long user, int goal) {
 		this.jdbc.update("UPDATE app_user SET daily_step_goal = ? WHERE user_id = ?", goal, user);
 	}
