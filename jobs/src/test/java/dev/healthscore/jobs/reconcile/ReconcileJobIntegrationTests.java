@@ -50,8 +50,10 @@ class ReconcileJobIntegrationTests {
 
 	/**
 	 * The scored data set, and the checkpoint of the recompute that scored every user.
+	 * Users before their readings, as the generator writes them: a user inserted while
+	 * readings of theirs exist is logged as created.
 	 */
-	private static final List<String> BASELINE = List.of("health_reading", "app_user", "health_score",
+	private static final List<String> BASELINE = List.of("app_user", "health_reading", "health_score",
 			"quarantined_reading", "reconcile_checkpoint");
 
 	private static EmbeddedPostgres postgres;
@@ -674,6 +676,42 @@ class ReconcileJobIntegrationTests {
 		assertThat(this.scenario.rows(user)).contains(row);
 		assertThat(ScoreAssertions.differences(jdbc, FIRST, LAST)).isEmpty();
 		assertASecondRunCorrectsNothing(dir);
+	}
+
+	/**
+	 * A user id used again after a hard delete, and a user created after their readings
+	 * arrived: their readings become inputs when the {@code app_user} row is inserted,
+	 * however long ago they came. Without an ingest margin, a run looks only at what
+	 * changed after the last one began: only the insert can tell.
+	 */
+	@Test
+	void aUserIdUsedAgainAndAUserCreatedAfterTheirReadingsHaveTheirDaysScored(@TempDir Path dir) {
+		String noMargin = "--healthscore.reconcile.ingest-margin=0s";
+		long reused = user(3);
+		int rows = this.scenario.rows(reused).size();
+		this.scenario.hardDelete(reused);
+		// readings of a user the app has not created yet: no inputs
+		long created = NEW_USER + 1;
+		LocalDate day = LAST.minusDays(2);
+		this.scenario.lateReadingAt(created, "steps", day + "T14:00:00Z", 7_000);
+		this.scenario.lateReadingAt(created, "sleep_minutes", day + "T20:00:00Z", 430);
+		assertThat(reconcile(noMargin)).isZero();
+		assertThat(this.scenario.rows(reused)).isEmpty();
+		assertThat(this.scenario.rows(created)).isEmpty();
+		assertThat(ScoreAssertions.differences(jdbc, FIRST, LAST)).isEmpty();
+		// the id used again, 14 hours east of UTC; the new user 12 hours west of it
+		this.scenario.createUser(reused, "Pacific/Kiritimati", 6_000);
+		this.scenario.createUser(created, "Etc/GMT+12", 10_000);
+		Path report = dir.resolve("created.json");
+		assertThat(reconcile(noMargin, "--report=" + report)).isZero();
+		assertThat(ScoreAssertions.differences(jdbc, FIRST, LAST)).isEmpty();
+		assertThat(this.scenario.rows(reused)).hasSizeGreaterThan(rows / 2);
+		assertThat(this.scenario.rows(created)).containsExactly(created + "|" + day);
+		assertThat(fieldNames(ReconcileScenario.readReport(report).get("suspectsByReason")))
+			.containsExactly("user_created");
+		Path second = dir.resolve("second.json");
+		assertThat(reconcile(noMargin, "--report=" + second)).isZero();
+		assertThat(ReconcileScenario.readReport(second).get("suspects").asLong()).isZero();
 	}
 
 	@Test

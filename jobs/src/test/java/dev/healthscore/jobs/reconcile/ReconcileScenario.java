@@ -152,6 +152,21 @@ final class ReconcileScenario {
 				hours, user, day);
 	}
 
+	/** Inserts an {@code app_user} row, as the app does for a new user. */
+	void createUser(long user, String timeZone, int goal) {
+		this.jdbc.update("INSERT INTO app_user (user_id, time_zone, daily_step_goal) VALUES (?, ?, ?)", user, timeZone,
+				goal);
+	}
+
+	/**
+	 * A reading arriving now for a user that may not exist: at a UTC instant.
+	 */
+	void lateReadingAt(long user, String metric, String recordedAt, double value) {
+		this.jdbc.update("""
+				INSERT INTO health_reading (user_id, metric, recorded_at, value, source)
+				VALUES (?, ?, CAST(? AS timestamptz), ?, 'late-band')""", user, metric, recordedAt, value);
+	}
+
 	void changeStepGoal(long user, int goal) {
 		this.jdbc.update("UPDATE app_user SET daily_step_goal = ? WHERE user_id = ?", goal, user);
 	}

@@ -35,14 +35,14 @@ import org.springframework.util.Assert;
  * The changes are the readings ingested after that point ({@code late_data}, through the
  * index on {@code ingested_at}), the deleted and updated readings (moved to another
  * partition, or made valid or invalid by a new {@code ingested_at}, included) and the
- * changed and deleted users and the score rows deleted outside the score writers, all
- * logged by the triggers in {@code score_input_change}. A reading change makes its local
- * day suspect, and for a lookback metric the next {@code lookbackDays} days that have a
- * row; it is skipped for a row computed after it (its {@code inputs_as_of}, less the
- * margin, is later). A user change makes every day of the range suspect; a deleted score
- * row its day ({@code score_deleted}) while it has no row: a row written since is as
- * accurate as the other changes let it be, and a deletion after this look is logged after
- * it too.
+ * changed, deleted and created users (created while readings of theirs exist) and the
+ * score rows deleted outside the score writers, all logged by the triggers in
+ * {@code score_input_change}. A reading change makes its local day suspect, and for a
+ * lookback metric the next {@code lookbackDays} days that have a row; it is skipped for a
+ * row computed after it (its {@code inputs_as_of}, less the margin, is later). A user
+ * change makes every day of the range suspect; a deleted score row its day
+ * ({@code score_deleted}) while it has no row: a row written since is as accurate as the
+ * other changes let it be, and a deletion after this look is logged after it too.
  * <p>
  * The readings of a deleted user are no inputs, and are passed over, as those of a user
  * who no longer exists: every row of theirs is an orphan, found through their deletion, a
