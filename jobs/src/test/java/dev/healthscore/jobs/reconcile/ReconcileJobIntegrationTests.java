@@ -714,6 +714,45 @@ class ReconcileJobIntegrationTests {
 		assertThat(ReconcileScenario.readReport(second).get("suspects").asLong()).isZero();
 	}
 
+	/**
+	 * User changes that shift or bring back every local day (time zones 12 hours west and
+	 * 14 hours east of UTC, a deleted user brought back), readings at the local midnights
+	 * around a daylight saving change, and late resting heart rates before the range and
+	 * exactly 28 days before its last day: all found (passes: no defect found).
+	 */
+	@Test
+	void userChangesAndReadingsAtTheEdgesOfDaysAndOfTheRangeAreFound(@TempDir Path dir) {
+		this.scenario.softDelete(user(2));
+		assertThat(reconcile()).isZero();
+		assertThat(this.scenario.rows(user(2))).isEmpty();
+		this.scenario.undelete(user(2));
+		this.scenario.setTimeZone(user(0), "Etc/GMT+12");
+		this.scenario.setTimeZone(user(1), "Pacific/Kiritimati");
+		// New York's clocks moved forward on 2025-03-09
+		long newYork = jdbc.queryForObject("""
+				SELECT min(user_id) FROM app_user
+				WHERE time_zone = 'America/New_York' AND deleted_at IS NULL AND NOT user_id = ANY(?)""", Long.class,
+				(Object) new Long[] { user(0), user(1), user(2) });
+		LocalDate spring = LocalDate.parse("2025-03-09");
+		this.scenario.lateReading(newYork, "sleep_minutes", spring, "00:00", 1_400);
+		this.scenario.lateReading(newYork, "sleep_minutes", spring.plusDays(1), "00:00", 1_400);
+		this.scenario.lateReading(newYork, "active_minutes", spring.minusDays(1), "23:59:59.999999", 90);
+		long heart = this.scenario.restingHeartRateUser(List.of(user(0), user(1), user(2), newYork));
+		long otherHeart = this.scenario.restingHeartRateUser(List.of(user(0), user(1), user(2), newYork, heart));
+		for (int i = 1; i <= 3; i++) {
+			this.scenario.lateReading(heart, "resting_heart_rate", FIRST.minusDays(i), "06:00", 30);
+		}
+		this.scenario.lateReading(otherHeart, "resting_heart_rate", LAST.minusDays(28), "06:00", 30);
+		this.scenario.snapshotScores();
+		assertThat(reconcile()).isZero();
+		assertThat(ScoreAssertions.differences(jdbc, FIRST, LAST)).isEmpty();
+		List<String> changed = this.scenario.changedRows();
+		assertThat(changed).contains(newYork + "|" + spring, newYork + "|" + spring.plusDays(1))
+			.anyMatch((key) -> key.startsWith(user(2) + "|"))
+			.anyMatch((key) -> key.startsWith(heart + "|"));
+		assertASecondRunCorrectsNothing(dir);
+	}
+
 	@Test
 	void upgradeVersionRescoresRowsOfAnOlderVersionOnlyWhenAsked() {
 		int rows = jdbc.update("UPDATE health_score SET algorithm_version = 0 WHERE user_id = ?", user(0));

@@ -158,6 +158,11 @@ final class ReconcileScenario {
 				goal);
 	}
 
+	/** Sets {@code deleted_at} back to NULL. */
+	void undelete(long user) {
+		this.jdbc.update("UPDATE app_user SET deleted_at = NULL WHERE user_id = ?", user);
+	}
+
 	/**
 	 * A reading arriving now for a user that may not exist: at a UTC instant.
 	 */
