@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.stream.Collectors;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import com.zaxxer.hikari.HikariDataSource;
@@ -750,6 +751,56 @@ class ReconcileJobIntegrationTests {
 		assertThat(changed).contains(newYork + "|" + spring, newYork + "|" + spring.plusDays(1))
 			.anyMatch((key) -> key.startsWith(user(2) + "|"))
 			.anyMatch((key) -> key.startsWith(heart + "|"));
+		assertASecondRunCorrectsNothing(dir);
+	}
+
+	/**
+	 * Changes committed while a run waits between its detection and its scoring: a late
+	 * reading of a day it scores (seen by the scoring, not by the detection), the
+	 * readings of a day it does not score deleted, a score row deleted by hand. The run
+	 * leaves what it did not see, and the next run finds it (passes: no defect found).
+	 */
+	@Test
+	void changesCommittedBetweenARunsDetectionAndItsScoringAreFoundByTheNextRun(@TempDir Path dir) throws Exception {
+		this.scenario.lateReading(user(0), "sleep_minutes", DAY, "07:30", 1_000);
+		jdbc.execute("""
+				CREATE FUNCTION hold_scoring() RETURNS trigger LANGUAGE plpgsql AS $$
+				BEGIN
+					IF NEW.step_name = 'reconcileScores' THEN PERFORM pg_advisory_xact_lock_shared(4244); END IF;
+					RETURN NEW;
+				END $$""");
+		jdbc.execute("CREATE TRIGGER hold_scoring BEFORE INSERT ON batch_step_execution "
+				+ "FOR EACH ROW EXECUTE FUNCTION hold_scoring()");
+		int exitCode;
+		try (Connection hold = dataSource.getConnection()) {
+			try (Statement statement = hold.createStatement()) {
+				statement.execute("SELECT pg_advisory_lock(4244)");
+			}
+			CompletableFuture<Integer> run = CompletableFuture.supplyAsync(() -> reconcile());
+			await().atMost(Duration.ofSeconds(60))
+				.pollInterval(Duration.ofMillis(50))
+				.until(() -> run.isDone() || this.scenario.count(
+						"SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid = 4244") > 0);
+			assertThat(run).isNotDone();
+			this.scenario.lateReading(user(0), "steps", DAY, "12:00", 30_000);
+			assertThat(this.scenario.deleteDay(user(1), DAY.minusDays(1))).isPositive();
+			assertThat(this.scenario.deleteScoresByHand("health_score", "user_id = ? AND score_date = ?", user(2),
+					DAY.minusDays(2)))
+				.hasSize(1);
+			try (Statement statement = hold.createStatement()) {
+				statement.execute("SELECT pg_advisory_unlock(4244)");
+			}
+			exitCode = run.get(120, TimeUnit.SECONDS);
+		}
+		finally {
+			jdbc.execute("DROP TRIGGER hold_scoring ON batch_step_execution");
+			jdbc.execute("DROP FUNCTION hold_scoring()");
+		}
+		assertThat(exitCode).isZero();
+		assertThat(this.scenario.rows(user(2))).doesNotContain(user(2) + "|" + DAY.minusDays(2));
+		assertThat(ScoreAssertions.differences(jdbc, FIRST, LAST)).isNotEmpty();
+		assertThat(reconcile()).isZero();
+		assertThat(ScoreAssertions.differences(jdbc, FIRST, LAST)).isEmpty();
 		assertASecondRunCorrectsNothing(dir);
 	}
 
