@@ -804,6 +804,37 @@ class ReconcileJobIntegrationTests {
 		assertASecondRunCorrectsNothing(dir);
 	}
 
+	/**
+	 * Late readings at the outer edges of what a run reads, in the zones farthest from
+	 * UTC: a resting heart rate at the first local instant of the first lookback day, 14
+	 * hours east of UTC (the day before in UTC), and sleep at the last local instant of
+	 * the range's last day, 12 hours west of UTC (the day after in UTC). Without an
+	 * ingest margin, the run after the zones changed looks at the late readings alone
+	 * (passes: no defect found).
+	 */
+	@Test
+	void lateReadingsAtTheEdgesOfTheRangeInTheZonesFarthestFromUtcAreFound(@TempDir Path dir) {
+		String noMargin = "--healthscore.reconcile.ingest-margin=0s";
+		long east = this.scenario.restingHeartRateUser(List.of());
+		long west = this.scenario.liveUsers().stream().filter((user) -> user != east).findFirst().orElseThrow();
+		this.scenario.setTimeZone(east, "Pacific/Kiritimati");
+		this.scenario.setTimeZone(west, "Etc/GMT+12");
+		assertThat(reconcile(noMargin)).isZero();
+		assertThat(ScoreAssertions.differences(jdbc, FIRST, LAST)).isEmpty();
+		this.scenario.lateReading(east, "resting_heart_rate", FIRST.minusDays(28), "00:00", 26);
+		this.scenario.lateReading(west, "sleep_minutes", LAST, "23:59:59.999999", 1_400);
+		this.scenario.snapshotScores();
+		Path report = dir.resolve("edges.json");
+		assertThat(reconcile(noMargin, "--report=" + report)).isZero();
+		// the only day of the range each reading reaches: the first, the last
+		assertThat(ReconcileScenario.readReport(report).get("suspects").asLong()).isEqualTo(2);
+		assertThat(ScoreAssertions.differences(jdbc, FIRST, LAST)).isEmpty();
+		assertThat(this.scenario.changedRows()).contains(west + "|" + LAST);
+		Path second = dir.resolve("second.json");
+		assertThat(reconcile(noMargin, "--report=" + second)).isZero();
+		assertThat(ReconcileScenario.readReport(second).get("suspects").asLong()).isZero();
+	}
+
 	@Test
 	void upgradeVersionRescoresRowsOfAnOlderVersionOnlyWhenAsked() {
 		int rows = jdbc.update("UPDATE health_score SET algorithm_version = 0 WHERE user_id = ?", user(0));
