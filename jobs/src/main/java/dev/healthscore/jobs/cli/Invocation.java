@@ -114,14 +114,25 @@ public record Invocation(String command, String job, Map<String, String> options
 		return Boolean.parseBoolean(value);
 	}
 
-	/** An optional comma-separated list of user ids, sorted and without duplicates. */
+	/**
+	 * An optional comma-separated list of user ids, sorted and without duplicates; none
+	 * when the option is absent. Given, it must list at least one id and no empty one:
+	 * {@code --users=} (an unset shell variable) must not widen a run to every user.
+	 */
 	public long[] userIds(String name) {
 		String value = this.options.get(name);
+		if (value == null) {
+			return new long[0];
+		}
 		try {
+			if (Arrays.stream(value.split(",", -1)).anyMatch(String::isBlank)) {
+				throw new NumberFormatException("an empty id");
+			}
 			return UserIds.parse(value);
 		}
 		catch (NumberFormatException ex) {
-			throw new UsageException("Invalid --%s=%s: expected user ids separated by commas, e.g. --%s=17,42"
+			throw new UsageException(("Invalid --%s=%s: expected one or more user ids separated by commas, e.g."
+					+ " --%s=17,42; leave the option out to take every user")
 				.formatted(name, value, name));
 		}
 	}

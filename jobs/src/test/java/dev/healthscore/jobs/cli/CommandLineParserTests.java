@@ -103,7 +103,27 @@ class CommandLineParserTests {
 		assertThatExceptionOfType(UsageException.class)
 			.isThrownBy(() -> CommandLineParser.parse("run", "recompute", "--from=2025-01-01", "--to=2025-01-02",
 					"--users=7,x"))
-			.withMessage("Invalid --users=7,x: expected user ids separated by commas, e.g. --users=17,42");
+			.withMessage("Invalid --users=7,x: expected one or more user ids separated by commas, e.g."
+					+ " --users=17,42; leave the option out to take every user");
+	}
+
+	/**
+	 * {@code --users=$IDS} with the variable unset: not a run over every user.
+	 */
+	@Test
+	void anEmptyUserListOrAnEmptyIdInItIsAUsageErrorNotEveryUser() {
+		for (String users : new String[] { "--users=", "--users= ", "--users=1,,2", "--users=1,", "--users" }) {
+			assertThatExceptionOfType(UsageException.class).as(users)
+				.isThrownBy(() -> CommandLineParser.parse("run", "recompute", "--from=2025-01-01", "--to=2025-01-02",
+						users))
+				.withMessageStartingWith("Invalid --users=")
+				.withMessageContaining("leave the option out to take every user");
+			assertThatExceptionOfType(UsageException.class).as(users)
+				.isThrownBy(() -> CommandLineParser.parse("reprocess", "--from=2025-01-01", "--to=2025-01-02",
+						"--dry-run", users));
+		}
+		assertThat(CommandLineParser.parse("run", "recompute", "--from=2025-01-01", "--to=2025-01-02", "--users= 7 , 3")
+			.userIds("users")).containsExactly(3, 7);
 	}
 
 	@Test
