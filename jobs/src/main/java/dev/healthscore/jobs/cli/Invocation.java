@@ -1,7 +1,9 @@
 package dev.healthscore.jobs.cli;
 
+import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.Arrays;
 import java.util.Map;
@@ -52,12 +54,18 @@ public record Invocation(String command, String job, Map<String, String> options
 			return fallback;
 		}
 		try {
-			return Instant.parse(value);
+			Instant instant = Instant.parse(value);
+			// Instant.parse takes years up to a billion, which no date arithmetic holds
+			int year = LocalDate.ofInstant(instant, ZoneOffset.UTC).getYear();
+			if (year >= 1 && year <= 9999) {
+				return instant;
+			}
 		}
-		catch (DateTimeParseException ex) {
-			throw new UsageException("Invalid --%s=%s: expected an ISO-8601 instant such as 2025-01-31T02:00:00Z"
-				.formatted(name, value));
+		catch (DateTimeException ex) {
+			// reported below
 		}
+		throw new UsageException(
+				"Invalid --%s=%s: expected an ISO-8601 instant such as 2025-01-31T02:00:00Z".formatted(name, value));
 	}
 
 	/** An optional positive integer option. */

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import dev.healthscore.jobs.cli.DayRanges;
 import dev.healthscore.jobs.cli.Invocation;
 import dev.healthscore.jobs.cli.JobOptions;
 import dev.healthscore.jobs.cli.UsageException;
@@ -63,6 +64,7 @@ public final class RecomputeOptions implements JobOptions {
 					+ " date anywhere, UTC+14, is %s); give a --to up to it")
 				.formatted(to, latest));
 		}
+		DayRanges.check(from, to);
 		Map<String, String> parameters = new LinkedHashMap<>();
 		parameters.put("from", from.toString());
 		parameters.put("to", to.toString());
@@ -91,9 +93,17 @@ public final class RecomputeOptions implements JobOptions {
 		if (invocation.has("from") || invocation.has("to")) {
 			throw new UsageException("Cannot combine --days-back with --from/--to: give one or the other");
 		}
-		int days = invocation.positiveInt(ScheduleParameters.DAYS_BACK, 1);
+		int days = DayRanges.daysBack(invocation, ScheduleParameters.DAYS_BACK);
 		Instant scheduled = invocation.instant(ScheduleParameters.SCHEDULED_TIME, Instant.now());
 		ScoreDateWindow window = ScoreDateWindow.daysBack(days, scheduled);
+		// a scheduled time is when a schedule fired: one so far ahead that its window
+		// ends on a day no time zone has reached is a typo, and would score days to come
+		LocalDate latest = LocalDate.now(LATEST_ZONE);
+		if (window.to().isAfter(latest)) {
+			throw new UsageException(("Invalid --%s=%s: --days-back=%d of it ends on %s, a day no time zone has"
+					+ " reached yet (the latest local date anywhere, UTC+14, is %s); give the time the schedule fired")
+				.formatted(ScheduleParameters.SCHEDULED_TIME, scheduled, days, window.to(), latest));
+		}
 		Map<String, String> parameters = new LinkedHashMap<>();
 		parameters.put("from", window.from().toString());
 		parameters.put("to", window.to().toString());

@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import dev.healthscore.jobs.cli.DayRanges;
 import dev.healthscore.jobs.cli.Invocation;
 import dev.healthscore.jobs.cli.JobOptions;
 import dev.healthscore.jobs.cli.UsageException;
@@ -61,8 +62,12 @@ public final class ReconcileOptions implements JobOptions {
 				throw new UsageException("Cannot combine --days-back with --from/--to: give one or the other");
 			}
 			at = invocation.instant(ScheduleParameters.SCHEDULED_TIME, Instant.now());
-			ScoreDateWindow window = ScoreDateWindow.daysBack(invocation.positiveInt(ScheduleParameters.DAYS_BACK, 1),
-					at);
+			ScoreDateWindow window = ScoreDateWindow
+				.daysBack(DayRanges.daysBack(invocation, ScheduleParameters.DAYS_BACK), at);
+			// a scheduled time ahead of the clock (a typo) must not let days still in
+			// progress in some time zone in
+			Instant now = Instant.now();
+			at = at.isAfter(now) ? now : at;
 			from = window.from();
 			to = window.to();
 		}
@@ -76,6 +81,8 @@ public final class ReconcileOptions implements JobOptions {
 					"Invalid range --from=%s --to=%s: --to must not be before --from".formatted(from, to));
 		}
 		to = endedEverywhere(from, to, at);
+		// after lowering --to: a later one stands for "up to the last day that ended"
+		DayRanges.check(from, to);
 		Map<String, String> parameters = new LinkedHashMap<>();
 		parameters.put("from", from.toString());
 		parameters.put("to", to.toString());

@@ -49,6 +49,54 @@ class RecomputeOptionsTests {
 			.withMessageStartingWith("Invalid --to=%s".formatted(typo));
 	}
 
+	/**
+	 * The job creates a score partition for every month of its range: a mistyped year in
+	 * --from (1,201 partitions in 18 s for a century) or an extra digit in --days-back (a
+	 * FAILED run that every rerun fails again) must not start.
+	 */
+	@Test
+	void aRangeOfMoreThanTenYearsIsAUsageErrorAndCreatesNoPartitions() {
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.parse("run", "recompute", "--from=1925-01-01", "--to=2025-01-01"))
+			.withMessage("Invalid range --from=1925-01-01 --to=2025-01-01: it spans more than 10 years (1,201 months,"
+					+ " each a partition to create); check the years, or run a longer backfill in parts of up to"
+					+ " 10 years");
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.parse("reprocess", "--from=1025-01-01", "--to=2025-01-01"))
+			.withMessageStartingWith("Invalid range --from=1025-01-01 --to=2025-01-01: it spans more than 10 years");
+		assertThat(CommandLineParser.parse("run", "recompute", "--from=2015-01-01", "--to=2025-01-01")).isNotNull();
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.parse("run", "recompute", "--days-back=2000000000"))
+			.withMessage("Invalid --days-back=2000000000: expected at most 3653 (10 years); run a longer backfill"
+					+ " with --from/--to in parts");
+		assertThat(CommandLineParser.parse("run", "recompute", "--days-back=3653")).isNotNull();
+	}
+
+	/**
+	 * A scheduled time is when a schedule fired: a mistyped year ahead would score days
+	 * to come, one past what dates hold exited 1 without a word.
+	 */
+	@Test
+	void aScheduledTimeWhoseWindowNoTimeZoneHasReachedIsAUsageError() {
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.parse("run", "recompute", "--days-back=3",
+					"--scheduled-time=2999-01-01T02:00:00Z"))
+			.withMessageStartingWith("Invalid --scheduled-time=2999-01-01T02:00:00Z: --days-back=3 of it ends on"
+					+ " 2998-12-31, a day no time zone has reached yet");
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.parse("run", "recompute", "--days-back=3",
+					"--scheduled-time=+1000000000-01-01T00:00:00Z"))
+			.withMessage("Invalid --scheduled-time=+1000000000-01-01T00:00:00Z: expected an ISO-8601 instant such as"
+					+ " 2025-01-31T02:00:00Z");
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.parse("run", "nightly", "--scheduled-time=-1000000000-01-01T00:00:00Z"))
+			.withMessageStartingWith("Invalid --scheduled-time=-1000000000-01-01T00:00:00Z");
+		// a scheduled time that has just passed, as a schedule gives it
+		assertThat(CommandLineParser.parse("run", "recompute", "--days-back=3",
+				"--scheduled-time=" + java.time.Instant.now().plusSeconds(60)))
+			.isNotNull();
+	}
+
 	@Test
 	void daysBackAndAnAbsoluteRangeCannotBeCombined() {
 		assertThatExceptionOfType(UsageException.class)

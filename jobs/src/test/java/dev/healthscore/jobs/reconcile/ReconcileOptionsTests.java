@@ -88,6 +88,47 @@ class ReconcileOptionsTests {
 			.withMessageContaining("reconcile days up to " + last);
 	}
 
+	/**
+	 * A mistyped year or --days-back would create a score partition for every month of
+	 * the range, or fail the run on dates PostgreSQL cannot hold.
+	 */
+	@Test
+	void aRangeOfMoreThanTenYearsIsAUsageErrorButAFarToIsLoweredFirst() {
+		LocalDate last = ScoreDateWindow.lastEndedEverywhere(Instant.now());
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.parse("run", "reconcile", "--from=1025-01-01", "--to=2025-01-31"))
+			.withMessageStartingWith("Invalid range --from=1025-01-01 --to=2025-01-31: it spans more than 10 years"
+					+ " (12,001 months, each a partition to create)");
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.parse("run", "reconcile", "--days-back=2000000000"))
+			.withMessageStartingWith("Invalid --days-back=2000000000: expected at most 3653");
+		assertThat(CommandLineParser.parse("run", "reconcile", "--days-back=3653")).isNotNull();
+		assertThat(CommandLineParser.jobOptions("reconcile")
+			.parameters(CommandLineParser.parse("run", "reconcile", "--from=" + last.minusYears(1), "--to=2999-12-31")))
+			.containsEntry("to", last.toString());
+	}
+
+	/**
+	 * A scheduled time is when a schedule fired: one ahead of the clock must not let days
+	 * in that are still in progress somewhere.
+	 */
+	@Test
+	void aScheduledTimeAheadOfTheClockDoesNotReconcileDaysStillInProgress() {
+		Instant ahead = Instant.now().plus(java.time.Duration.ofDays(5));
+		LocalDate last = ScoreDateWindow.lastEndedEverywhere(Instant.now());
+		assertThat(CommandLineParser.jobOptions("reconcile")
+			.parameters(CommandLineParser.parse("run", "reconcile", "--days-back=30", "--scheduled-time=" + ahead)))
+			.containsEntry("to", last.toString());
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.parse("run", "reconcile", "--days-back=2", "--scheduled-time=" + ahead))
+			.withMessageStartingWith("Nothing to reconcile");
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.parse("run", "reconcile", "--days-back=2",
+					"--scheduled-time=+1000000000-01-01T00:00:00Z"))
+			.withMessage("Invalid --scheduled-time=+1000000000-01-01T00:00:00Z: expected an ISO-8601 instant such as"
+					+ " 2025-01-31T02:00:00Z");
+	}
+
 	@Test
 	void theUsageShowsTheReconcileCommand() {
 		assertThat(CommandLineParser.USAGE).contains("run reconcile --from=YYYY-MM-DD --to=YYYY-MM-DD [--full]");

@@ -1,0 +1,62 @@
+package dev.healthscore.jobs.cli;
+
+import java.time.LocalDate;
+import java.time.temporal.ChronoUnit;
+import java.util.Locale;
+
+/**
+ * The limits of a range of local days that {@code recompute}, {@code reconcile} and
+ * {@code reprocess} take ({@code --from}/{@code --to} or {@code --days-back}). The jobs
+ * create a score partition for every month of their range before they read anything: a
+ * mistyped year ({@code --from=1025-01-01}) or an extra digit in {@code --days-back}
+ * would create thousands of them, or fail the run on dates PostgreSQL cannot hold.
+ */
+public final class DayRanges {
+
+	/** The longest range, in years; a longer backfill runs in parts. */
+	public static final int MAX_YEARS = 10;
+
+	/** The longest {@code --days-back}: {@value #MAX_YEARS} years of days. */
+	public static final int MAX_DAYS_BACK = 3653;
+
+	private DayRanges() {
+	}
+
+	/**
+	 * Checks a range given as {@code --from}/{@code --to}.
+	 * @param from the first day
+	 * @param to the last day
+	 * @throws UsageException when {@code to} is before {@code from}, or the range spans
+	 * more than {@value #MAX_YEARS} years
+	 */
+	public static void check(LocalDate from, LocalDate to) {
+		if (to.isBefore(from)) {
+			throw new UsageException(
+					"Invalid range --from=%s --to=%s: --to must not be before --from".formatted(from, to));
+		}
+		if (to.isAfter(from.plusYears(MAX_YEARS))) {
+			throw new UsageException(String.format(Locale.ROOT,
+					"Invalid range --from=%s --to=%s: it spans more than %d years (%,d months, each a partition to"
+							+ " create); check the years, or run a longer backfill in parts of up to %d years",
+					from, to, MAX_YEARS, ChronoUnit.MONTHS.between(from.withDayOfMonth(1), to) + 1, MAX_YEARS));
+		}
+	}
+
+	/**
+	 * Reads {@code --days-back=N}.
+	 * @param invocation the command line, which has the option
+	 * @param name the option's name
+	 * @return N, from 1 to {@value #MAX_DAYS_BACK}
+	 * @throws UsageException when it is not a whole number in that range
+	 */
+	public static int daysBack(Invocation invocation, String name) {
+		int days = invocation.positiveInt(name, 1);
+		if (days > MAX_DAYS_BACK) {
+			throw new UsageException(String.format(Locale.ROOT,
+					"Invalid --%s=%d: expected at most %d (%d years); run a longer backfill with --from/--to in parts",
+					name, days, MAX_DAYS_BACK, MAX_YEARS));
+		}
+		return days;
+	}
+
+}
