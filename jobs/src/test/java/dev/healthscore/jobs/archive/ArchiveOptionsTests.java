@@ -90,6 +90,11 @@ class ArchiveOptionsTests {
 		assertThatExceptionOfType(UsageException.class)
 			.isThrownBy(() -> CommandLineParser.parse("run", "partitions", "--months-ahead=0"))
 			.withMessage("Invalid --months-ahead=0: expected a positive whole number");
+		// an extra digit: a partition per month and table, created at once
+		assertThat(parameters("run", "partitions", "--months-ahead=120")).containsEntry("months-ahead", "120");
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.parse("run", "partitions", "--months-ahead=1200"))
+			.withMessage("Invalid --months-ahead=1200: expected at most 120 (ten years of monthly partitions)");
 	}
 
 	@Test
@@ -109,6 +114,9 @@ class ArchiveOptionsTests {
 		assertThat(new PartitionsProperties(1).monthsAhead()).isEqualTo(1);
 		assertThatIllegalArgumentException().isThrownBy(() -> new PartitionsProperties(0))
 			.withMessageStartingWith("Invalid healthscore.partitions.months-ahead=0: expected a positive whole number");
+		assertThatIllegalArgumentException().isThrownBy(() -> new PartitionsProperties(1200))
+			.withMessage("Invalid healthscore.partitions.months-ahead=1200: expected at most 120 (ten years of"
+					+ " monthly partitions)");
 	}
 
 	@Test
