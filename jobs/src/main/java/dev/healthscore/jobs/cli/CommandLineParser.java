@@ -81,7 +81,8 @@ public final class CommandLineParser {
 		String job = null;
 		if (command.equals("run")) {
 			if (args.length < 2 || args[1].startsWith("--")) {
-				throw new UsageException("Missing job for 'run': expected one of " + jobNames());
+				throw new UsageException("Missing job for 'run': expected one of %s, or a chain: %s"
+					.formatted(jobNames(), chainNames()));
 			}
 			job = args[1];
 			if (jobOptions(job) == null && chain(job) == null) {
@@ -91,9 +92,14 @@ public final class CommandLineParser {
 			next = 2;
 		}
 		if (command.equals("restart") || command.equals("stop")) {
-			if (args.length < 2 || !args[1].matches("\\d+")) {
+			if (args.length < 2 || args[1].startsWith("--")) {
 				throw new UsageException("Missing execution id for '%s': expected '%s <execution-id>' (see 'status')"
 					.formatted(command, command));
+			}
+			if (!isExecutionId(args[1])) {
+				throw new UsageException(
+						"Invalid execution id '%s' for '%s': expected the number of an execution, as 'status' lists them"
+							.formatted(args[1], command));
 			}
 			Invocation invocation = new Invocation(command, null, options(args, 2));
 			invocation.onlyOptions();
@@ -194,6 +200,15 @@ public final class CommandLineParser {
 
 	private static List<String> jobNames() {
 		return JOBS.stream().map(JobOptions::name).toList();
+	}
+
+	private static boolean isExecutionId(String value) {
+		try {
+			return value.matches("\\d+") && Long.parseLong(value) > 0;
+		}
+		catch (NumberFormatException ex) {
+			return false;
+		}
 	}
 
 	private static Map<String, String> options(String[] args, int from) {

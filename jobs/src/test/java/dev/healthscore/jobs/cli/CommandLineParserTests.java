@@ -128,9 +128,35 @@ class CommandLineParserTests {
 
 	@Test
 	void restartNeedsANumericExecutionId() {
-		assertThatExceptionOfType(UsageException.class).isThrownBy(() -> CommandLineParser.parse("restart", "last"))
+		assertThatExceptionOfType(UsageException.class).isThrownBy(() -> CommandLineParser.parse("restart"))
 			.withMessage("Missing execution id for 'restart': expected 'restart <execution-id>' (see 'status')");
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.parse("stop", "--spring.datasource.url=jdbc:postgresql://db/x"))
+			.withMessage("Missing execution id for 'stop': expected 'stop <execution-id>' (see 'status')");
 		assertThat(CommandLineParser.parse("stop", "42").options()).containsEntry(CommandLineParser.EXECUTION_ID, "42");
+	}
+
+	/**
+	 * An id that is there but wrong was reported as missing; one past a long was
+	 * reported, once the application had started, as an option the operator never wrote.
+	 */
+	@Test
+	void aWrongExecutionIdIsNamedAsInvalidBeforeAnythingStarts() {
+		for (String id : new String[] { "last", "-1", "0", "99999999999999999999", "1.5" }) {
+			assertThatExceptionOfType(UsageException.class).as(id)
+				.isThrownBy(() -> CommandLineParser.parse("restart", id))
+				.withMessage("Invalid execution id '%s' for 'restart': expected the number of an execution, as"
+						+ " 'status' lists them", id);
+		}
+		assertThatExceptionOfType(UsageException.class).isThrownBy(() -> CommandLineParser.parse("stop", "x7"))
+			.withMessageStartingWith("Invalid execution id 'x7' for 'stop'");
+	}
+
+	@Test
+	void aMissingJobNamesTheChainsToo() {
+		assertThatExceptionOfType(UsageException.class).isThrownBy(() -> CommandLineParser.parse("run"))
+			.withMessage(
+					"Missing job for 'run': expected one of [recompute, reconcile, archive, restore, partitions], or a chain: [nightly]");
 	}
 
 	@Test
