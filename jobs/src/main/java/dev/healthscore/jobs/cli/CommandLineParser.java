@@ -216,6 +216,13 @@ public final class CommandLineParser {
 		for (int i = from; i < args.length; i++) {
 			String arg = args[i];
 			if (!arg.startsWith("--") || arg.length() == 2) {
+				String previous = args[i - 1];
+				if (!arg.startsWith("--") && i > from && previous.startsWith("--") && previous.indexOf('=') < 0) {
+					// --name value: the value is not echoed, it may be a password
+					throw new UsageException(
+							"Unexpected argument after %s: options take their value after '=', as %s=VALUE"
+								.formatted(previous, previous));
+				}
 				throw new UsageException("Unexpected argument '%s': options are written --name=value".formatted(arg));
 			}
 			int eq = arg.indexOf('=');

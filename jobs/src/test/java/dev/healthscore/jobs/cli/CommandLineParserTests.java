@@ -159,6 +159,23 @@ class CommandLineParserTests {
 					"Missing job for 'run': expected one of [recompute, reconcile, archive, restore, partitions], or a chain: [nightly]");
 	}
 
+	/**
+	 * {@code --name value} instead of {@code --name=value}: the message says how to write
+	 * it, and does not echo the value, which may be a password.
+	 */
+	@Test
+	void aValueAfterASpaceIsAUsageErrorThatShowsTheFormAndNotTheValue() {
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.parse("run", "recompute", "--spring.datasource.password", "hunter2",
+					"--from=2025-01-01", "--to=2025-01-02"))
+			.withMessage("Unexpected argument after --spring.datasource.password: options take their value after"
+					+ " '=', as --spring.datasource.password=VALUE")
+			.withMessageNotContaining("hunter2");
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.parse("run", "recompute", "--from", "2025-01-01", "--to=2025-01-02"))
+			.withMessage("Unexpected argument after --from: options take their value after '=', as --from=VALUE");
+	}
+
 	@Test
 	void restartAndStopRejectUnknownOptionsButPassSpringPropertiesThrough() {
 		assertThatExceptionOfType(UsageException.class)
