@@ -71,6 +71,19 @@ class OperationsIntegrationTests {
 		assertThat(columns[columns.length - 1]).as(line).isEqualTo("7");
 	}
 
+	/**
+	 * Quartz is started only by {@code scheduler}, but its factory is created, and logged
+	 * its start-up (16 lines, a multi-line block among them) at INFO, in every command.
+	 */
+	@Test
+	void aCommandOtherThanTheSchedulerLogsNothingOfQuartzAtInfo(CapturedOutput output) {
+		int before = output.getOut().length();
+		assertThat(app("status")).isZero();
+		String logged = output.getOut().substring(before);
+		assertThat(logged).contains("archive ledger:");
+		assertThat(logged.lines().filter((line) -> line.contains("uartz") || line.contains("Scheduler"))).isEmpty();
+	}
+
 	@Test
 	void restartIsRefusedWithExitCodeThreeWhileAnotherRunOfTheJobHoldsItsGuard() throws Exception {
 		jdbc.execute("""
