@@ -34,6 +34,15 @@ public final class CommandLineParser {
 			"stop", "reprocess");
 
 	/**
+	 * The options of the commands other than {@code run}, {@code restart} and
+	 * {@code stop}, without dashes: what each accepts, and what its usage must show.
+	 */
+	public static final Map<String, List<String>> COMMAND_OPTIONS = Map.of("demo",
+			List.of("users", "days", "seed", "end", "threads"), "generate",
+			List.of("users", "days", "seed", "end", "threads"), "scheduler", List.of(), "status", List.of("limit"),
+			"reprocess", List.of("from", "to", "users", "algorithm-version", "dry-run"));
+
+	/**
 	 * The option under which {@code restart} and {@code stop} keep their execution id.
 	 */
 	public static final String EXECUTION_ID = "execution-id";
@@ -41,22 +50,25 @@ public final class CommandLineParser {
 	/** What to print when the command line is wrong. */
 	public static final String USAGE = """
 			Usage: java -jar healthscore-exec.jar <command> [--name=value ...]
-			  demo [--users=N] [--days=D] [--seed=S]
-			      generate a data set on the embedded database, recompute it and print a summary
+			  demo [--users=N] [--days=D] [--seed=S] [--end=YYYY-MM-DD] [--threads=T]
+			      generate a data set (default 1,000 users x 60 days) on the embedded database, recompute it,
+			      archive its oldest month and print a summary
 			%s
 			  run nightly [--scheduled-time=INSTANT]
 			      the nightly chain of the schedules: recompute, then reconcile if recompute completed
 			  scheduler
 			      run the schedules in a long-running, clustered Quartz scheduler (health: GET /health)
 			  status [--limit=N]
-			      the last executions of every job and the archive ledger by month
+			      the last N executions (default 5) of every job and the archive ledger by month
 			  restart <execution-id> | stop <execution-id>
 			      restart a failed or stopped execution (or one whose process died) where it stopped;
 			      ask a running one to stop
 			  reprocess --from=YYYY-MM-DD --to=YYYY-MM-DD [--users=ID,...] [--algorithm-version=N] [--dry-run]
 			      recompute a range on demand (a backfill) and print what changed
-			  generate --users=N --days=D [--seed=S] [--end=YYYY-MM-DD]
+			  generate --users=N --days=D [--seed=S] [--end=YYYY-MM-DD] [--threads=T]
 			      write a deterministic synthetic data set of D days ending on --end (default: yesterday, UTC)
+			Every run <job> also takes --scheduled-time=INSTANT (what schedules pass); any command takes settings
+			as --spring.*=…, --healthscore.*=…, --logging.*=….
 			Exit codes: 0 completed, 1 failed, 2 bad usage, 3 already running, 4 replica lagging, 5 stopped.
 			Database: set SPRING_DATASOURCE_URL/USERNAME/PASSWORD; without them an embedded PostgreSQL is started."""
 		.formatted(String.join("\n",
@@ -151,7 +163,7 @@ public final class CommandLineParser {
 				job.parameters(invocation);
 			}
 			case "generate", "demo" -> {
-				invocation.onlyOptions("users", "days", "seed", "end", "threads");
+				invocation.onlyOptions(commandOptions(invocation));
 				if (invocation.command().equals("generate") && !(invocation.has("users") && invocation.has("days"))) {
 					throw new UsageException("Missing --users=N and --days=D for 'generate'");
 				}
@@ -161,19 +173,23 @@ public final class CommandLineParser {
 				invocation.longValue("seed", 0);
 				invocation.date("end", null);
 			}
-			case "scheduler" -> invocation.onlyOptions();
+			case "scheduler" -> invocation.onlyOptions(commandOptions(invocation));
 			case "status" -> {
-				invocation.onlyOptions("limit");
+				invocation.onlyOptions(commandOptions(invocation));
 				invocation.positiveInt("limit", 1);
 			}
 			case "reprocess" -> {
-				invocation.onlyOptions("from", "to", "users", "algorithm-version", "dry-run");
+				invocation.onlyOptions(commandOptions(invocation));
 				new RecomputeOptions().parameters(invocation);
 				invocation.positiveInt("algorithm-version", 1);
 				invocation.flag("dry-run");
 			}
 			default -> throw new IllegalStateException("Unhandled command " + invocation.command());
 		}
+	}
+
+	private static String[] commandOptions(Invocation invocation) {
+		return COMMAND_OPTIONS.get(invocation.command()).toArray(String[]::new);
 	}
 
 	/** The command-line face of the job named {@code name}, or {@code null}. */
