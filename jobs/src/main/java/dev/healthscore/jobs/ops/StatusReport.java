@@ -29,8 +29,12 @@ public final class StatusReport {
 			WHERE n <= ? ORDER BY job_name, job_execution_id DESC""";
 
 	private static final String LEDGER_SQL = """
-			SELECT to_char(month, 'YYYY-MM') AS month, table_name, state, row_count, bytes, s3_uri, updated_at
+			SELECT to_char(month, 'YYYY-MM') AS month, table_name, state, row_count, bytes, s3_uri,
+			       to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') AS updated_at, last_error
 			FROM archive_ledger ORDER BY month, table_name""";
+
+	/** The longest part of a month's last error that the report shows. */
+	private static final int ERROR_LENGTH = 500;
 
 	private StatusReport() {
 	}
@@ -53,15 +57,34 @@ public final class StatusReport {
 		lines.add("");
 		lines.add("archive ledger:");
 		int before = lines.size();
-		jdbc.query(LEDGER_SQL,
-				(org.springframework.jdbc.core.RowCallbackHandler) (rs) -> lines.add(String.format(Locale.ROOT,
-						"  %-7s  %-14s  %-10s  %,12d rows  %,14d bytes  %s", rs.getString("month"),
-						rs.getString("table_name"), rs.getString("state"), rs.getLong("row_count"), rs.getLong("bytes"),
-						(rs.getString("s3_uri") != null) ? rs.getString("s3_uri") : "")));
+		jdbc.query(LEDGER_SQL, (org.springframework.jdbc.core.RowCallbackHandler) (rs) -> {
+			// counts are unknown (NULL) until the month's export has been verified
+			lines.add(String.format(Locale.ROOT, "  %-7s  %-14s  %-10s  %12s rows  %14s bytes  %s",
+					rs.getString("month"), rs.getString("table_name"), rs.getString("state"),
+					count(rs.getObject("row_count", Long.class)), count(rs.getObject("bytes", Long.class)),
+					(rs.getString("s3_uri") != null) ? rs.getString("s3_uri") : ""));
+			String error = rs.getString("last_error");
+			if (error != null) {
+				// the last failure, kept until the month next moves on: why a run failed
+				// on it
+				lines.add(String.format(Locale.ROOT, "           last error (%s UTC): %s", rs.getString("updated_at"),
+						oneLine(error)));
+			}
+		});
 		if (lines.size() == before) {
 			lines.add("  (nothing archived yet)");
 		}
 		return String.join(System.lineSeparator(), lines);
+	}
+
+	private static String count(Long value) {
+		return (value != null) ? String.format(Locale.ROOT, "%,d", value) : "-";
+	}
+
+	/** The error on one line, cut to {@value #ERROR_LENGTH} characters. */
+	private static String oneLine(String error) {
+		String line = error.strip().replaceAll("\\s*\\R\\s*", " / ");
+		return (line.length() > ERROR_LENGTH) ? line.substring(0, ERROR_LENGTH) + "…" : line;
 	}
 
 	private static String time(String timestamp) {

@@ -84,6 +84,36 @@ class OperationsIntegrationTests {
 		assertThat(logged.lines().filter((line) -> line.contains("uartz") || line.contains("Scheduler"))).isEmpty();
 	}
 
+	/**
+	 * A month the archive failed on showed "0 rows 0 bytes", counts it does not know yet,
+	 * and not the failure its ledger row keeps: the operator could not tell why the run
+	 * exited 1.
+	 */
+	@Test
+	void statusShowsAMonthsUnknownCountsAsSuchAndItsLastError(CapturedOutput output) {
+		jdbc.update("""
+				INSERT INTO archive_ledger (table_name, month, partition_name, state, last_error)
+				VALUES ('health_reading', DATE '2020-01-01', 'health_reading_2020_01', 'EXPORTING', ?)""",
+				"Cannot upload part 3\nof month 2020-01; caused by SdkClientException: Unable to execute HTTP request");
+		try {
+			int before = output.getOut().length();
+			assertThat(app("status")).isZero();
+			List<String> lines = output.getOut().substring(before).lines().toList();
+			int month = lines.indexOf(lines.stream()
+				.filter((line) -> line.contains("2020-01") && line.contains("EXPORTING"))
+				.findFirst()
+				.orElseThrow());
+			assertThat(lines.get(month)).matches("\\s+2020-01\\s+health_reading\\s+EXPORTING\\s+- rows\\s+- bytes\\s*");
+			assertThat(lines.get(month + 1))
+				.matches("\\s+last error \\(\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC\\):"
+						+ " Cannot upload part 3 / of month 2020-01; caused by SdkClientException: Unable to execute HTTP"
+						+ " request");
+		}
+		finally {
+			jdbc.update("DELETE FROM archive_ledger WHERE month = DATE '2020-01-01'");
+		}
+	}
+
 	@Test
 	void restartIsRefusedWithExitCodeThreeWhileAnotherRunOfTheJobHoldsItsGuard() throws Exception {
 		jdbc.execute("""
