@@ -7,8 +7,10 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import dev.healthscore.jobs.cli.CommandLineParser;
+import dev.healthscore.jobs.cli.Invocation;
 import dev.healthscore.jobs.cli.UsageException;
 import org.junit.jupiter.api.Test;
 
@@ -78,9 +80,15 @@ class RecomputeOptionsTests {
 	 */
 	@Test
 	void aScheduledTimeWhoseWindowNoTimeZoneHasReachedIsAUsageError() {
+		// the command line refuses a time after the clock first; the job's own check
+		// stands behind it
 		assertThatExceptionOfType(UsageException.class)
 			.isThrownBy(() -> CommandLineParser.parse("run", "recompute", "--days-back=3",
 					"--scheduled-time=2999-01-01T02:00:00Z"))
+			.withMessageStartingWith("Invalid --scheduled-time=2999-01-01T02:00:00Z: it is after this machine's clock");
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> this.options.parameters(new Invocation("run", "recompute",
+					Map.of("days-back", "3", "scheduled-time", "2999-01-01T02:00:00Z"))))
 			.withMessageStartingWith("Invalid --scheduled-time=2999-01-01T02:00:00Z: --days-back=3 of it ends on"
 					+ " 2998-12-31, a day no time zone has reached yet");
 		assertThatExceptionOfType(UsageException.class)

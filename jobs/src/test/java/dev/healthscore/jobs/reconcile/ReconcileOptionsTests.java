@@ -116,11 +116,20 @@ class ReconcileOptionsTests {
 	void aScheduledTimeAheadOfTheClockDoesNotReconcileDaysStillInProgress() {
 		Instant ahead = Instant.now().plus(java.time.Duration.ofDays(5));
 		LocalDate last = ScoreDateWindow.lastEndedEverywhere(Instant.now());
-		assertThat(CommandLineParser.jobOptions("reconcile")
-			.parameters(CommandLineParser.parse("run", "reconcile", "--days-back=30", "--scheduled-time=" + ahead)))
+		// the command line refuses it first; the job's own cap stands behind that
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(
+					() -> CommandLineParser.parse("run", "reconcile", "--days-back=30", "--scheduled-time=" + ahead))
+			.withMessageStartingWith("Invalid --scheduled-time=" + ahead + ": it is after this machine's clock");
+		assertThat(
+				CommandLineParser.jobOptions("reconcile")
+					.parameters(new Invocation("run", "reconcile",
+							Map.of("days-back", "30", "scheduled-time", ahead.toString()))))
 			.containsEntry("to", last.toString());
 		assertThatExceptionOfType(UsageException.class)
-			.isThrownBy(() -> CommandLineParser.parse("run", "reconcile", "--days-back=2", "--scheduled-time=" + ahead))
+			.isThrownBy(() -> CommandLineParser.jobOptions("reconcile")
+				.parameters(new Invocation("run", "reconcile",
+						Map.of("days-back", "2", "scheduled-time", ahead.toString()))))
 			.withMessageStartingWith("Nothing to reconcile");
 		assertThatExceptionOfType(UsageException.class)
 			.isThrownBy(() -> CommandLineParser.parse("run", "reconcile", "--days-back=2",
