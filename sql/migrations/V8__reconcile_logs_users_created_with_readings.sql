@@ -6,6 +6,11 @@
 -- when the user has readings, so that a new user without any (the usual case) costs one
 -- index probe per partition of health_reading and no log entry. Readings committed later
 -- are found by their ingested_at.
+--
+-- The same holds for an UPDATE of user_id (accounts merged, an id corrected): the old id's
+-- readings are no inputs any more and the new id's become inputs. It was not logged at all
+-- (the trigger watched other columns): it is now logged as the old id deleted and the new
+-- one created.
 
 CREATE OR REPLACE FUNCTION healthscore_log_user_change() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -16,6 +21,11 @@ BEGIN
 		END IF;
 	ELSIF TG_OP = 'DELETE' THEN
 		INSERT INTO score_input_change (user_id, change) VALUES (OLD.user_id, 'user_deleted');
+	ELSIF OLD.user_id IS DISTINCT FROM NEW.user_id THEN
+		INSERT INTO score_input_change (user_id, change) VALUES (OLD.user_id, 'user_deleted');
+		IF NEW.deleted_at IS NULL AND EXISTS (SELECT 1 FROM health_reading WHERE user_id = NEW.user_id) THEN
+			INSERT INTO score_input_change (user_id, change) VALUES (NEW.user_id, 'user_created');
+		END IF;
 	ELSIF NEW.deleted_at IS NOT NULL AND OLD.deleted_at IS NULL THEN
 		INSERT INTO score_input_change (user_id, change) VALUES (NEW.user_id, 'user_deleted');
 	ELSIF (OLD.time_zone, OLD.daily_step_goal, OLD.deleted_at IS NULL)
@@ -29,5 +39,5 @@ $$;
 DROP TRIGGER app_user_change_log ON app_user;
 
 CREATE TRIGGER app_user_change_log
-	AFTER INSERT OR DELETE OR UPDATE OF time_zone, daily_step_goal, deleted_at ON app_user
+	AFTER INSERT OR DELETE OR UPDATE OF user_id, time_zone, daily_step_goal, deleted_at ON app_user
 	FOR EACH ROW EXECUTE FUNCTION healthscore_log_user_change();

@@ -716,6 +716,31 @@ class ReconcileJobIntegrationTests {
 	}
 
 	/**
+	 * A user whose id is changed in place ({@code UPDATE app_user SET user_id}), to an id
+	 * whose readings came before any user had it: the old id's scores are orphans, the
+	 * new id's days are scored.
+	 */
+	@Test
+	void aUserWhoseIdIsChangedHasTheOldIdsScoresDeletedAndTheNewIdsDaysScored(@TempDir Path dir) {
+		// the generator's readings of a user id that app_user does not have
+		long ghost = this.scenario.count("""
+				SELECT max(r.user_id) FROM health_reading r
+				WHERE NOT EXISTS (SELECT 1 FROM app_user u WHERE u.user_id = r.user_id)""");
+		assertThat(this.scenario.rows(ghost)).isEmpty();
+		long user = user(5);
+		List<String> rows = this.scenario.rows(user);
+		assertThat(rows).isNotEmpty();
+		assertThat(jdbc.update("UPDATE app_user SET user_id = ? WHERE user_id = ?", ghost, user)).isOne();
+		this.scenario.snapshotScores();
+		assertThat(reconcile()).isZero();
+		assertThat(ScoreAssertions.differences(jdbc, FIRST, LAST)).isEmpty();
+		assertThat(this.scenario.rows(user)).isEmpty();
+		assertThat(this.scenario.rows(ghost)).isNotEmpty();
+		assertThat(this.scenario.corrections(this.scenario.lastReconcile())).isEqualTo(this.scenario.changedRows());
+		assertASecondRunCorrectsNothing(dir);
+	}
+
+	/**
 	 * User changes that shift or bring back every local day (time zones 12 hours west and
 	 * 14 hours east of UTC, a deleted user brought back), readings at the local midnights
 	 * around a daylight saving change, and late resting heart rates before the range and
