@@ -32,6 +32,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.S3Object;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatException;
@@ -191,6 +192,32 @@ class MonthRestorerIntegrationTests {
 		// reconcile compares the fingerprint and seal of every score: without them each
 		// restored row would be a suspect, and its seal no longer a seal
 		assertThat(differences(dataSource, "original", "health_score_2025_01", EVERY_SCORE_COLUMN)).isZero();
+	}
+
+	@Test
+	void anEmptyMonthIsArchivedWithoutFilesAndRestoredAsAnEmptyPartition() throws Exception {
+		DataSource dataSource = database("empty");
+		ArchiveSettings settings = ArchiveSettings.builder(BUCKET).prefix("empty").build();
+		execute(dataSource,
+				"SELECT healthscore_ensure_partitions('health_reading', DATE '2025-01-01'," + " DATE '2025-01-01')");
+		assertThat(new MonthArchiver(dataSource, ReplicaGate.builder().primary(dataSource).build(), s3, settings,
+				Clock.systemUTC(), Duration.ZERO, ArchiveStepListener.NONE)
+			.archive(ArchiveTable.HEALTH_READING, JANUARY, 1L)).isEqualTo(ArchiveState.DROPPED);
+		assertThat(s3.listObjectsV2((request) -> request.bucket(BUCKET).prefix("empty/")).contents())
+			.extracting(S3Object::key)
+			.containsExactly("empty/health_reading/month=2025-01/_manifest.json");
+		assertThat(new MonthRestorer(dataSource, s3, settings, Clock.systemUTC(), ArchiveStepListener.NONE)
+			.restore(ArchiveTable.HEALTH_READING, JANUARY, 2L)).isZero();
+		try (Connection connection = dataSource.getConnection()) {
+			assertThat(new ArchivePartitions().status(connection, ArchiveTable.HEALTH_READING, JANUARY))
+				.isEqualTo(ArchivePartitions.Status.ATTACHED);
+			assertThat(new ArchiveLedger().find(connection, ArchiveTable.HEALTH_READING, JANUARY).state())
+				.isEqualTo(ArchiveState.RESTORED);
+		}
+		// the month takes rows again
+		execute(dataSource, "INSERT INTO health_reading (user_id, metric, recorded_at, value, source)"
+				+ " VALUES (1, 'steps', '2025-01-31 23:59:59.999999+00', 1, 'watch')");
+		assertThat(count(dataSource, "health_reading_2025_01")).isOne();
 	}
 
 	@Test
