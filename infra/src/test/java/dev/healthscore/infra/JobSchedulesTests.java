@@ -31,7 +31,7 @@ class JobSchedulesTests {
 		assertThat(AthenaTables.HEALTH_SCORE.columns()).extracting(ColumnSpec::name)
 			.containsExactly("user_id", "score_date", "score", "activity_score", "sleep_score", "heart_score",
 					"completeness", "algorithm_version", "inputs_as_of", "inputs_as_of_micros", "computed_at",
-					"computed_at_micros");
+					"computed_at_micros", "input_count", "input_hash", "row_hash");
 		assertThatIllegalArgumentException()
 			.isThrownBy(() -> new TableSpec("t", "d", List.of(new ColumnSpec("month", "string"))))
 			.withMessage("Table 't' has a column named like its partition key 'month'");
