@@ -119,9 +119,7 @@ public class CommandRunner implements ApplicationRunner, ExitCodeGenerator {
 		// shard
 		JobRunner.Outcome outcome = this.jobRunner.run(this.launcher.job(command.job()), parameters);
 		if (outcome.execution() != null) {
-			logger.info("{} execution {} ended {} ({}); exit code {}", command.job(), outcome.execution().getId(),
-					outcome.execution().getStatus(), outcome.execution().getExitStatus().getExitCode(),
-					outcome.exitCode().code());
+			RunSummary.log(logger, RunSummary.of(outcome.execution(), outcome.exitCode()), outcome.exitCode());
 		}
 		return outcome.exitCode();
 	}

@@ -8,6 +8,7 @@ import dev.healthscore.jobs.cli.CommandLineParser;
 import dev.healthscore.jobs.cli.ExitCode;
 import dev.healthscore.jobs.cli.Invocation;
 import dev.healthscore.jobs.cli.JobRunner;
+import dev.healthscore.jobs.cli.RunSummary;
 import dev.healthscore.jobs.cli.UsageException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,8 +65,8 @@ public class OperationsCommand {
 		JobRunner.Outcome outcome = this.jobRunner.restart(execution);
 		JobExecution restarted = outcome.execution();
 		if (restarted != null) {
-			logger.info("{} execution {} (restart of {}) ended {}", restarted.getJobInstance().getJobName(),
-					restarted.getId(), execution.getId(), restarted.getStatus());
+			RunSummary.log(logger, RunSummary.ofRestart(restarted, execution.getId(), outcome.exitCode()),
+					outcome.exitCode());
 		}
 		return outcome.exitCode();
 	}

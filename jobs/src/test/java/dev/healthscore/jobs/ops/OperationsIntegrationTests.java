@@ -115,7 +115,7 @@ class OperationsIntegrationTests {
 	}
 
 	@Test
-	void restartIsRefusedWithExitCodeThreeWhileAnotherRunOfTheJobHoldsItsGuard() throws Exception {
+	void restartIsRefusedWithExitCodeThreeWhileAnotherRunOfTheJobHoldsItsGuard(CapturedOutput output) throws Exception {
 		jdbc.execute("""
 				CREATE FUNCTION fail_scores() RETURNS trigger LANGUAGE plpgsql AS $$
 				BEGIN RAISE EXCEPTION 'injected failure'; END $$""");
@@ -129,6 +129,11 @@ class OperationsIntegrationTests {
 		}
 		long failed = lastExecution();
 		assertThat(status(failed)).isEqualTo("FAILED");
+		// the last line says why, not only the stack traces above it, and how to go on
+		assertThat(output.getOut()).containsPattern(("ERROR .* : recompute execution %d ended FAILED; exit code 1:"
+				+ " PSQLException: ERROR: injected failure / Where: PL/pgSQL function fail_scores\\(\\) line \\d at"
+				+ " RAISE\\. To go on, rerun the same command \\(or restart %d\\) to resume it where it stopped")
+			.formatted(failed, failed));
 		try (JobRunGuard.Held other = new JobRunGuard(dataSource).tryAcquire("recompute", "all")) {
 			assertThat(other).isNotNull();
 			assertThat(app("restart", Long.toString(failed))).isEqualTo(3);
@@ -136,6 +141,8 @@ class OperationsIntegrationTests {
 		}
 		assertThat(app("restart", Long.toString(failed))).isZero();
 		assertThat(status(lastExecution())).isEqualTo("COMPLETED");
+		assertThat(output.getOut()).contains("recompute execution %d (restart of %d) ended COMPLETED; exit code 0"
+			.formatted(lastExecution(), failed));
 	}
 
 	@Test

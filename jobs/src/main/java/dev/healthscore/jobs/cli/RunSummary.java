@@ -1,0 +1,110 @@
+package dev.healthscore.jobs.cli;
+
+import java.util.List;
+import java.util.Locale;
+
+import org.slf4j.Logger;
+
+import org.springframework.batch.core.job.JobExecution;
+
+/**
+ * The line a command logs when the execution it ran ends: how it ended, its exit code,
+ * and, when it did not complete, why (the innermost cause of its first failure) and how
+ * to go on. Spring Batch logs each failure with its stack trace, once per chunk, step and
+ * partition; this line is the one an operator reads first.
+ */
+public final class RunSummary {
+
+	/** The longest cause the line quotes. */
+	private static final int CAUSE_LENGTH = 300;
+
+	/** Causes looked at, at most: a chain that loops back on itself ends there. */
+	private static final int MAX_DEPTH = 32;
+
+	private RunSummary() {
+	}
+
+	/**
+	 * Describes how an execution ended.
+	 * @param execution the execution, ended
+	 * @param exitCode the exit code it gives the process
+	 * @return the line, e.g. {@code recompute execution 8 ended FAILED; exit code 1: …}
+	 */
+	public static String of(JobExecution execution, ExitCode exitCode) {
+		return of(execution, "", exitCode);
+	}
+
+	/**
+	 * Describes how the execution that restarted another ended.
+	 * @param execution the new execution, ended
+	 * @param restarted the id of the execution it restarted
+	 * @param exitCode the exit code it gives the process
+	 * @return the line, e.g.
+	 * {@code recompute execution 9 (restart of 8) ended COMPLETED…}
+	 */
+	public static String ofRestart(JobExecution execution, long restarted, ExitCode exitCode) {
+		return of(execution, " (restart of " + restarted + ")", exitCode);
+	}
+
+	/**
+	 * Logs a summary line: as a warning when the run stopped on request, an error when it
+	 * failed.
+	 */
+	public static void log(Logger logger, String summary, ExitCode exitCode) {
+		switch (exitCode) {
+			case COMPLETED -> logger.info(summary);
+			case STOPPED -> logger.warn(summary);
+			default -> logger.error(summary);
+		}
+	}
+
+	private static String of(JobExecution execution, String what, ExitCode exitCode) {
+		String job = execution.getJobInstance().getJobName();
+		long id = execution.getId();
+		String ended = String.format(Locale.ROOT, "%s execution %d%s ended %s; exit code %d", job, id, what,
+				execution.getStatus(), exitCode.code());
+		String resume = String.format(Locale.ROOT,
+				"rerun the same command (or restart %d) to resume it where it stopped", id);
+		return switch (exitCode) {
+			case COMPLETED -> ended;
+			case FAILED -> ended + ": " + cause(execution.getAllFailureExceptions()) + ". To go on, " + resume;
+			case REPLICA_LAGGING -> ended + ": the read replica was too far behind (lag policy fail): "
+					+ cause(execution.getAllFailureExceptions()) + ". Once it has caught up, " + resume;
+			case STOPPED -> ended + ": stopped on request. To go on, " + resume;
+			default -> ended;
+		};
+	}
+
+	/**
+	 * The innermost cause with a message of a failure, on one line: the outer exceptions
+	 * say what was being done ("Unable to process chunk"), the inner one why. A failure
+	 * whose innermost cause is Spring Batch's own (a partitioned step's "Partition
+	 * handler returned an unsuccessful step") only repeats another's: the first of the
+	 * others is quoted.
+	 */
+	private static String cause(List<Throwable> failures) {
+		if (failures.isEmpty()) {
+			return "no failure recorded (see the log above)";
+		}
+		Throwable why = failures.stream()
+			.map(RunSummary::innermost)
+			.filter((cause) -> !cause.getClass().getName().startsWith("org.springframework.batch."))
+			.findFirst()
+			.orElseGet(() -> innermost(failures.get(0)));
+		String text = why.getClass().getSimpleName()
+				+ ((why.getMessage() != null) ? ": " + why.getMessage().strip().replaceAll("\\s*\\R\\s*", " / ") : "");
+		return (text.length() > CAUSE_LENGTH) ? text.substring(0, CAUSE_LENGTH) + "…" : text;
+	}
+
+	private static Throwable innermost(Throwable failure) {
+		Throwable why = failure;
+		Throwable cause = failure;
+		for (int depth = 0; cause != null && depth < MAX_DEPTH; depth++, cause = cause.getCause()) {
+			if (cause.getMessage() != null && !cause.getMessage().isBlank()) {
+				why = cause;
+			}
+		}
+		return why;
+	}
+
+}
