@@ -95,8 +95,10 @@ public class CommandRunner implements ApplicationRunner, ExitCodeGenerator {
 			};
 		}
 		catch (UsageException ex) {
+			// the command line parsed: what is refused here is the run it asks for (an
+			// archived month, an execution that cannot restart), which the message says;
+			// the usage text would bury it
 			System.err.println(ex.getMessage());
-			System.err.println(CommandLineParser.USAGE);
 			this.exitCode = ExitCode.USAGE;
 		}
 	}
