@@ -6,13 +6,17 @@ import java.util.Locale;
 
 import javax.sql.DataSource;
 
+import dev.healthscore.jobs.cli.JobRunGuard;
+
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
  * What {@code status} prints: the last executions of every job (start, end, status, rows,
  * exit code) and the archive ledger by month, read from the job repository and the
  * ledger. The rows of a partitioned step are counted once, by its manager step (which
- * sums its workers, named {@code <worker>:<partition>}), not again by each worker.
+ * sums its workers, named {@code <worker>:<partition>}), not again by each worker. An
+ * execution still marked running whose job guard no session holds is flagged: its process
+ * died.
  */
 public final class StatusReport {
 
@@ -20,6 +24,8 @@ public final class StatusReport {
 			SELECT * FROM (
 			  SELECT i.job_name, e.job_execution_id, e.start_time, e.end_time, e.status, e.exit_code,
 			         coalesce(sum(s.read_count), 0) AS read_count, coalesce(sum(s.write_count), 0) AS write_count,
+			         (SELECT p.parameter_value FROM batch_job_execution_params p
+			          WHERE p.job_execution_id = e.job_execution_id AND p.parameter_name = 'shard') AS shard,
 			         row_number() OVER (PARTITION BY i.job_name ORDER BY e.job_execution_id DESC) AS n
 			  FROM batch_job_execution e
 			  JOIN batch_job_instance i ON i.job_instance_id = e.job_instance_id
@@ -32,6 +38,14 @@ public final class StatusReport {
 			SELECT to_char(month, 'YYYY-MM') AS month, table_name, state, row_count, bytes, s3_uri,
 			       to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') AS updated_at, last_error
 			FROM archive_ledger ORDER BY month, table_name""";
+
+	/** Whether some session holds an advisory lock of the job guard's two-key form. */
+	private static final String LOCK_HELD_SQL = """
+			SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid::bigint = ?
+			               AND objid::bigint = ? AND objsubid = 2 AND granted)""";
+
+	/** The statuses of an execution that a live process is running. */
+	private static final List<String> RUNNING = List.of("STARTING", "STARTED", "STOPPING");
 
 	/** The longest part of a month's last error that the report shows. */
 	private static final int ERROR_LENGTH = 500;
@@ -46,10 +60,21 @@ public final class StatusReport {
 		lines.add("%-11s %6s  %-19s  %-19s  %-9s  %-9s  %10s  %10s".formatted("job", "exec", "start", "end", "status",
 				"exit", "read", "written"));
 		jdbc.query(EXECUTIONS_SQL, (org.springframework.jdbc.core.RowCallbackHandler) (rs) -> {
-			lines.add(String.format(Locale.ROOT, "%-11s %6d  %-19s  %-19s  %-9s  %-9s  %10d  %10d",
-					rs.getString("job_name"), rs.getLong("job_execution_id"), time(rs.getString("start_time")),
-					time(rs.getString("end_time")), rs.getString("status"), rs.getString("exit_code"),
-					rs.getLong("read_count"), rs.getLong("write_count")));
+			String job = rs.getString("job_name");
+			long id = rs.getLong("job_execution_id");
+			lines.add(String.format(Locale.ROOT, "%-11s %6d  %-19s  %-19s  %-9s  %-9s  %10d  %10d", job, id,
+					time(rs.getString("start_time")), time(rs.getString("end_time")), rs.getString("status"),
+					rs.getString("exit_code"), rs.getLong("read_count"), rs.getLong("write_count")));
+			String scope = (rs.getString("shard") != null) ? rs.getString("shard") : JobRunGuard.ALL;
+			if (RUNNING.contains(rs.getString("status")) && !guardHeld(jdbc, job, scope)) {
+				// what SIGKILL or a lost node leaves: marked running, and nothing will
+				// ever
+				// end it
+				lines.add(String.format(Locale.ROOT,
+						"            no process holds the guard of %s (%s): its process died; 'restart %d' resumes"
+								+ " it, 'stop %d' marks it FAILED",
+						job, scope, id, id));
+			}
 		}, limit);
 		if (lines.size() == 1) {
 			lines.add("(no job executions yet)");
@@ -75,6 +100,15 @@ public final class StatusReport {
 			lines.add("  (nothing archived yet)");
 		}
 		return String.join(System.lineSeparator(), lines);
+	}
+
+	/**
+	 * Whether a session holds the guard of a job's scope, which the process running an
+	 * execution of it holds until the execution has ended.
+	 */
+	private static boolean guardHeld(JdbcTemplate jdbc, String job, String scope) {
+		return Boolean.TRUE.equals(jdbc.queryForObject(LOCK_HELD_SQL, Boolean.class, JobRunGuard.lockNamespace(),
+				Integer.toUnsignedLong(JobRunGuard.lockKey(job + "/" + scope))));
 	}
 
 	private static String count(Long value) {

@@ -114,6 +114,44 @@ class OperationsIntegrationTests {
 		}
 	}
 
+	/**
+	 * An execution still marked STARTED whose process was killed (SIGKILL, a lost node)
+	 * showed as running forever: status now says that no process holds its job's guard,
+	 * and what resumes it; not while a process holds it.
+	 */
+	@Test
+	void statusFlagsAnExecutionMarkedRunningThatNoProcessRuns(CapturedOutput output) throws Exception {
+		assertThat(app("run", "partitions")).isZero();
+		long id = lastExecution();
+		// what a killed process leaves behind
+		jdbc.update("UPDATE batch_job_execution SET status = 'STARTED', end_time = NULL WHERE job_execution_id = ?",
+				id);
+		try {
+			String note = ("no process holds the guard of partitions (all): its process died; 'restart %d' resumes it,"
+					+ " 'stop %d' marks it FAILED")
+				.formatted(id, id);
+			try (JobRunGuard.Held running = new JobRunGuard(dataSource).tryAcquire("partitions", "all")) {
+				int before = output.getOut().length();
+				assertThat(app("status")).isZero();
+				assertThat(output.getOut().substring(before)).containsPattern("partitions\\s+" + id + "\\s.*STARTED")
+					.doesNotContain(note);
+			}
+			int before = output.getOut().length();
+			assertThat(app("status")).isZero();
+			List<String> lines = output.getOut().substring(before).lines().toList();
+			int row = lines.indexOf(lines.stream()
+				.filter((line) -> line.matches("partitions\\s+" + id + "\\s.*"))
+				.findFirst()
+				.orElseThrow());
+			assertThat(lines.get(row + 1).strip()).isEqualTo(note);
+		}
+		finally {
+			jdbc.update(
+					"UPDATE batch_job_execution SET status = 'COMPLETED', end_time = now() WHERE job_execution_id = ?",
+					id);
+		}
+	}
+
 	@Test
 	void restartIsRefusedWithExitCodeThreeWhileAnotherRunOfTheJobHoldsItsGuard(CapturedOutput output) throws Exception {
 		jdbc.execute("""
