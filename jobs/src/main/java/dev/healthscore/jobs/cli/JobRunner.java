@@ -154,13 +154,23 @@ public class JobRunner implements EveryJobListener {
 	}
 
 	/**
+	 * Checks a run of {@code job} with {@code parameters} as {@link #run} does before it
+	 * starts it: what previews the run without starting it (a dry run) must refuse what
+	 * the run would refuse.
+	 * @throws UsageException when a {@link RunPrecondition} refuses the run
+	 */
+	public void check(String job, Map<String, String> parameters) {
+		for (RunPrecondition precondition : this.preconditions) {
+			precondition.check(job, parameters);
+		}
+	}
+
+	/**
 	 * Launches a run of {@code job} under its guard, known to {@link #stopRunning} until
 	 * it ends, once every {@link RunPrecondition} let it.
 	 */
 	private Outcome guarded(String job, Map<String, String> parameters, Launch launch) throws Exception {
-		for (RunPrecondition precondition : this.preconditions) {
-			precondition.check(job, parameters);
-		}
+		check(job, parameters);
 		String scope = scope(parameters);
 		try (JobRunGuard.Held held = this.guard.tryAcquire(job, scope)) {
 			if (held == null) {

@@ -72,6 +72,9 @@ public class ReprocessCommand {
 		LocalDate to = LocalDate.parse(parameters.get("to"));
 		long[] users = invocation.userIds("users");
 		if (invocation.flag("dry-run")) {
+			// what the run would refuse (a range reading an archived month), the preview
+			// refuses too: it would show the days scored without their readings
+			this.jobRunner.check(RecomputeJobConfiguration.JOB_NAME, parameters);
 			ScoreDiff diff = new DryRunScoring(this.dataSource, this.algorithm).diff(from, to, users);
 			System.out.print(
 					diff.format("reprocess --dry-run %s..%s: nothing was written; it would have".formatted(from, to)));

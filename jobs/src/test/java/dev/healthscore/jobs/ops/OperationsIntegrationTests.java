@@ -152,6 +152,33 @@ class OperationsIntegrationTests {
 		}
 	}
 
+	/**
+	 * The dry run scored a range whose baseline lies in an archived month without those
+	 * readings, and printed changes that the real reprocess, refused, would never make.
+	 */
+	@Test
+	void reprocessDryRunRefusesARangeThatReadsAnArchivedMonthAsTheRunDoes(CapturedOutput output) {
+		assertThat(app("reprocess", "--from=" + FROM, "--to=" + TO, "--users=1,2", "--dry-run")).isZero();
+		assertThat(output.getOut()).contains("reprocess --dry-run %s..%s: nothing was written".formatted(FROM, TO));
+		jdbc.update("""
+				INSERT INTO archive_ledger (table_name, month, partition_name, state)
+				VALUES ('health_reading', DATE '2025-01-01', 'health_reading_2025_01', 'DETACHED')""");
+		try {
+			int before = output.getErr().length();
+			assertThat(app("reprocess", "--from=" + FROM, "--to=" + TO, "--users=1,2", "--dry-run")).isEqualTo(2);
+			assertThat(app("reprocess", "--from=" + FROM, "--to=" + TO, "--users=1,2")).isEqualTo(2);
+			List<String> refusals = output.getErr()
+				.substring(before)
+				.lines()
+				.filter((line) -> line.contains("2025-01"))
+				.toList();
+			assertThat(refusals).hasSize(2).allSatisfy((line) -> assertThat(line).isEqualTo(refusals.get(0)));
+		}
+		finally {
+			jdbc.update("DELETE FROM archive_ledger WHERE month = DATE '2025-01-01'");
+		}
+	}
+
 	@Test
 	void restartIsRefusedWithExitCodeThreeWhileAnotherRunOfTheJobHoldsItsGuard(CapturedOutput output) throws Exception {
 		jdbc.execute("""
