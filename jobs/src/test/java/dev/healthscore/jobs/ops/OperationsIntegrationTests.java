@@ -179,6 +179,27 @@ class OperationsIntegrationTests {
 		}
 	}
 
+	/**
+	 * The ECS task's database settings, given as properties (they are known settings):
+	 * they were ignored, and the command ran against a new embedded database instead.
+	 */
+	@Test
+	void theTaskDatabaseSettingsGivenAsPropertiesAreUsed(CapturedOutput output) {
+		jdbc.update("INSERT INTO archive_ledger (table_name, month, partition_name, state)"
+				+ " VALUES ('health_score', DATE '2019-01-01', 'health_score_2019_01', 'DROPPED')");
+		try {
+			int before = output.getOut().length();
+			assertThat(HealthScoreApplication.run("status", "--healthscore.datasource.primary-url=" + url(),
+					"--healthscore.datasource.username=postgres"))
+				.isZero();
+			assertThat(output.getOut().substring(before)).doesNotContain("embedded PostgreSQL")
+				.containsPattern("2019-01\\s+health_score\\s+DROPPED");
+		}
+		finally {
+			jdbc.update("DELETE FROM archive_ledger WHERE month = DATE '2019-01-01'");
+		}
+	}
+
 	@Test
 	void restartIsRefusedWithExitCodeThreeWhileAnotherRunOfTheJobHoldsItsGuard(CapturedOutput output) throws Exception {
 		jdbc.execute("""
