@@ -74,7 +74,21 @@ public final class CommandLineParser {
 		.formatted(String.join("\n",
 				JOBS.stream().flatMap((job) -> job.usage().lines()).map((line) -> "  " + line).toList()));
 
+	/** Set while {@link #parse} checks a job's options, before the application starts. */
+	private static final ThreadLocal<Boolean> VALIDATING = new ThreadLocal<>();
+
 	private CommandLineParser() {
+	}
+
+	/**
+	 * Whether this thread is checking a job's options before the application starts: what
+	 * {@link JobOptions#parameters} would log then is logged again when the job's
+	 * parameters are made for its run, and before the application has set up logging (as
+	 * plain text where the logs are JSON).
+	 * @return whether the options are only being checked
+	 */
+	public static boolean validating() {
+		return Boolean.TRUE.equals(VALIDATING.get());
 	}
 
 	/**
@@ -160,7 +174,13 @@ public final class CommandLineParser {
 				allowed.add(ScheduleParameters.SCHEDULED_TIME);
 				invocation.onlyOptions(allowed.stream().distinct().toArray(String[]::new));
 				checkScheduledTime(invocation);
-				job.parameters(invocation);
+				VALIDATING.set(Boolean.TRUE);
+				try {
+					job.parameters(invocation);
+				}
+				finally {
+					VALIDATING.remove();
+				}
 			}
 			case "generate", "demo" -> {
 				invocation.onlyOptions(commandOptions(invocation));

@@ -12,12 +12,17 @@ import dev.healthscore.jobs.cli.Invocation;
 import dev.healthscore.jobs.cli.UsageException;
 import dev.healthscore.schedules.ScoreDateWindow;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /** The command line of {@code run reconcile}. */
+@ExtendWith(OutputCaptureExtension.class)
 class ReconcileOptionsTests {
 
 	private final ReconcileOptions options = new ReconcileOptions();
@@ -76,6 +81,20 @@ class ReconcileOptionsTests {
 		assertThat(CommandLineParser.jobOptions("reconcile").parameters(invocation))
 			.containsEntry("from", last.minusDays(5).toString())
 			.containsEntry("to", last.toString());
+	}
+
+	/**
+	 * The nightly reconcile's window always ends after the last day ended everywhere: the
+	 * note was logged twice, the first time while the command line was parsed, before
+	 * Spring Boot set up logging (plain text among the task's JSON log lines).
+	 */
+	@Test
+	void theLoweredRangeIsLoggedWhenTheRunIsMadeNotWhileTheCommandLineIsParsed(CapturedOutput output) {
+		Invocation invocation = CommandLineParser.parse("run", "reconcile", "--days-back=30",
+				"--scheduled-time=2025-03-31T02:00:00Z");
+		assertThat(output).doesNotContain("instead of");
+		CommandLineParser.jobOptions("reconcile").parameters(invocation);
+		assertThat(output).containsOnlyOnce("Reconciling 2025-03-01..2025-03-29 instead of ..2025-03-30");
 	}
 
 	@Test
