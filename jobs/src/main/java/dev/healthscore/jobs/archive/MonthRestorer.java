@@ -108,8 +108,10 @@ final class MonthRestorer {
 		}
 		if (!EnumSet.of(ArchiveState.DETACHED, ArchiveState.DROPPED, ArchiveState.RESTORING, ArchiveState.RESTORED)
 			.contains(entry.state())) {
-			throw new IllegalStateException("Cannot restore " + table.partitionName(month)
-					+ ": it is not archived yet, the ledger says " + entry.state() + " and the partition is attached");
+			throw new IllegalStateException(
+					"Cannot restore " + table.partitionName(month) + ": it is not archived yet, the ledger says "
+							+ entry.state() + " (restore takes DETACHED or DROPPED"
+							+ " months; the next archive run carries this one on, or `status` shows its last error)");
 		}
 		return entry;
 	}
@@ -193,7 +195,9 @@ final class MonthRestorer {
 		if (!actual.equals(manifest.contentChecksum())) {
 			throw new IllegalStateException("Cannot restore " + manifest.sourcePartition() + ": the table holds "
 					+ actual + ", the archive " + manifest.contentChecksum()
-					+ "; drop the table to restore it from S3, or attach it by hand");
+					+ ": it was written to after it was archived, and dropping it would lose what differs. Compare it"
+					+ " with the archive first; keep its rows by attaching it by hand, or save them elsewhere before"
+					+ " dropping it to restore the archive's copy");
 		}
 	}
 

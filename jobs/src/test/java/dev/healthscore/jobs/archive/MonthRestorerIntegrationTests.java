@@ -260,6 +260,14 @@ class MonthRestorerIntegrationTests {
 			.withMessageContaining("input_count integer is not archived; input_hash bigint is not archived;"
 					+ " row_hash bigint is not archived");
 		assertThat(entry(dataSource, JANUARY).state()).isEqualTo(ArchiveState.EXPORTING);
+		// sent back from DETACHED, its partition is still detached: the refusal says
+		// where
+		// the month stands and what carries it on, not that it is attached
+		assertThatIllegalStateException().isThrownBy(() -> restorer.restore(ArchiveTable.HEALTH_SCORE, JANUARY, 3L))
+			.withMessage("Cannot restore health_score_2025_01: it is not archived yet, the ledger says EXPORTING"
+					+ " (restore takes DETACHED or DROPPED months; the next archive run carries this one on, or"
+					+ " `status` shows its last error)");
+		assertThat(entry(dataSource, JANUARY).state()).isEqualTo(ArchiveState.EXPORTING);
 		assertThat(archiver.archive(ArchiveTable.HEALTH_SCORE, JANUARY, 4L)).isEqualTo(ArchiveState.DROPPED);
 		assertThat(restorer.restore(ArchiveTable.HEALTH_SCORE, JANUARY, 5L)).isEqualTo(93);
 		assertThat(differences(dataSource, "original_2025_01", "health_score_2025_01", EVERY_SCORE_COLUMN)).isZero();
@@ -315,7 +323,12 @@ class MonthRestorerIntegrationTests {
 				"INSERT INTO health_score (user_id, score_date, completeness, algorithm_version, inputs_as_of)"
 						+ " VALUES (1, '2025-01-05', 0.2, 1, now())");
 		assertThatIllegalStateException().isThrownBy(() -> restorer.restore(ArchiveTable.HEALTH_SCORE, JANUARY, 2L))
-			.withMessageStartingWith("Cannot restore health_score_2025_01: the table holds 1 rows, checksum ");
+			.withMessageStartingWith("Cannot restore health_score_2025_01: the table holds 1 rows, checksum ")
+			// the way out it names must not lose that row
+			.withMessageEndingWith(": it was written to after it was archived, and dropping it would lose what"
+					+ " differs. Compare it with the archive first; keep its rows by attaching it by hand, or save them"
+					+ " elsewhere before dropping it to restore the archive's copy")
+			.withMessageNotContaining("drop the table to restore it from S3");
 		assertThat(entry(dataSource).state()).isEqualTo(ArchiveState.DROPPED);
 		assertThat(count(dataSource, "health_score")).isOne();
 		execute(dataSource, "DROP TABLE health_score_2025_01");
