@@ -11,6 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import dev.healthscore.io.Causes;
 import dev.healthscore.io.replica.ReplicaLagException;
 import dev.healthscore.jobs.EveryJobListeners.EveryJobListener;
+import dev.healthscore.schedules.JobNames;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,6 +44,15 @@ public class JobRunner implements EveryJobListener {
 	private static final Logger logger = LoggerFactory.getLogger(JobRunner.class);
 
 	private static final String RUN_ID = "run.id";
+
+	/**
+	 * Jobs that never run beside another: reconcile holds recompute's guard over all
+	 * users as well as its own, so no recompute (over all users or a shard, nor a
+	 * reprocess) runs meanwhile. A recompute that read a day's inputs before reconcile
+	 * corrected the day, and wrote after it, would put the older score back, and later
+	 * incremental runs would not look at it again.
+	 */
+	private static final Map<String, String> EXCLUDES = Map.of(JobNames.RECONCILE, JobNames.RECOMPUTE);
 
 	private final JobOperator jobOperator;
 
@@ -172,15 +182,28 @@ public class JobRunner implements EveryJobListener {
 	private Outcome guarded(String job, Map<String, String> parameters, Launch launch) throws Exception {
 		check(job, parameters);
 		String scope = scope(parameters);
-		try (JobRunGuard.Held held = this.guard.tryAcquire(job, scope)) {
+		String excludes = EXCLUDES.get(job);
+		try (JobRunGuard.Held held = this.guard.tryAcquire(job, scope);
+				JobRunGuard.Held excluded = (held != null && excludes != null)
+						? this.guard.tryAcquire(excludes, JobRunGuard.ALL) : null) {
 			if (held == null) {
-				logger.error("Cannot run {} ({}): another run of it is in progress; nothing was started", job, scope);
+				logger.error("Cannot run {} ({}): another run of it{} is in progress; nothing was started", job, scope,
+						EXCLUDES.containsValue(job) ? ", or a reconcile (which never runs beside it)," : "");
+				return new Outcome(null, ExitCode.ALREADY_RUNNING);
+			}
+			if (excludes != null && excluded == null) {
+				logger.error("Cannot run {}: a {} is in progress, and they never run side by side (scores the {} read"
+						+ " before a correction would undo it); nothing was started. Run it again once the {} has"
+						+ " ended", job, excludes, excludes, excludes);
 				return new Outcome(null, ExitCode.ALREADY_RUNNING);
 			}
 			Running run = new Running(job, parameters);
 			this.running.add(run);
 			// another run that took the guard after its session ended: this one stops
 			held.watch(() -> stopLost(run));
+			if (excluded != null) {
+				excluded.watch(() -> stopLost(run));
+			}
 			this.launching.set(run);
 			try {
 				JobExecution execution = launch.launch();

@@ -303,6 +303,29 @@ class OperationsIntegrationTests {
 		assertThat(executions("recompute")).isEqualTo(recomputes + 2);
 	}
 
+	@Test
+	void aReconcileIsRefusedWhileARecomputeRunsEvenOverOneShard(CapturedOutput output) throws Exception {
+		long reconciles = executions("reconcile");
+		JobRunGuard guard = new JobRunGuard(dataSource);
+		for (String scope : List.of("0/2", JobRunGuard.ALL)) {
+			try (JobRunGuard.Held recompute = guard.tryAcquire("recompute", scope)) {
+				assertThat(recompute).as(scope).isNotNull();
+				int before = output.getOut().length();
+				assertThat(app("run", "reconcile", "--from=" + FROM, "--to=" + TO)).as(scope).isEqualTo(3);
+				assertThat(output.getOut().substring(before)).as(scope)
+					.contains("Cannot run reconcile: a recompute is in progress, and they never run side by side");
+			}
+		}
+		assertThat(executions("reconcile")).as("nothing started").isEqualTo(reconciles);
+		// what a running reconcile holds keeps every recompute out, a shard's too
+		try (JobRunGuard.Held reconcile = guard.tryAcquire("recompute", JobRunGuard.ALL)) {
+			int before = output.getOut().length();
+			assertThat(app("run", "recompute", "--from=" + FROM, "--to=" + TO, "--shard=1/2")).isEqualTo(3);
+			assertThat(output.getOut().substring(before))
+				.contains("another run of it, or a reconcile (which never runs beside it), is in progress");
+		}
+	}
+
 	private static long executions(String job) {
 		return jdbc.queryForObject(
 				"SELECT count(*) FROM batch_job_execution e"
