@@ -132,14 +132,9 @@ public final class UnknownSettings {
 		return (bestDistance <= 3) ? best.shown() : null;
 	}
 
+	/** A name without case and separators, as environment variables are compared. */
 	private static String normalize(String name) {
-		StringBuilder normalized = new StringBuilder(name.length());
-		for (char c : name.toLowerCase(Locale.ROOT).toCharArray()) {
-			if (c != '.' && c != '-' && c != '_' && c != '[' && c != ']') {
-				normalized.append(c);
-			}
-		}
-		return normalized.toString();
+		return normalizeParts(name).replace(".", "");
 	}
 
 	/**

@@ -32,6 +32,24 @@ public final class Causes {
 	}
 
 	/**
+	 * Returns the last of {@code failure} and its causes that {@code test} accepts: the
+	 * innermost, which says why when the outer ones say what was being done.
+	 * @param failure the exception, may be null
+	 * @param test what to look for
+	 * @return the exception found, or null
+	 */
+	public static Throwable last(Throwable failure, Predicate<Throwable> test) {
+		Throwable found = null;
+		Throwable cause = failure;
+		for (int depth = 0; cause != null && depth < MAX_DEPTH; depth++, cause = cause.getCause()) {
+			if (test.test(cause)) {
+				found = cause;
+			}
+		}
+		return found;
+	}
+
+	/**
 	 * Returns whether {@code failure} or one of its causes is what {@code test} accepts.
 	 * @param failure the exception, may be null
 	 * @param test what to look for

@@ -23,17 +23,14 @@ public final class DayRanges {
 	}
 
 	/**
-	 * Checks a range given as {@code --from}/{@code --to}.
+	 * Checks the length of a range given as {@code --from}/{@code --to}, which its caller
+	 * has checked is not reversed (before lowering {@code --to} to the last day that
+	 * ended, for reconcile).
 	 * @param from the first day
 	 * @param to the last day
-	 * @throws UsageException when {@code to} is before {@code from}, or the range spans
-	 * more than {@value #MAX_YEARS} years
+	 * @throws UsageException when the range spans more than {@value #MAX_YEARS} years
 	 */
 	public static void check(LocalDate from, LocalDate to) {
-		if (to.isBefore(from)) {
-			throw new UsageException(
-					"Invalid range --from=%s --to=%s: --to must not be before --from".formatted(from, to));
-		}
 		if (to.isAfter(from.plusYears(MAX_YEARS))) {
 			throw new UsageException(String.format(Locale.ROOT,
 					"Invalid range --from=%s --to=%s: it spans more than %d years (%,d months, each a partition to"

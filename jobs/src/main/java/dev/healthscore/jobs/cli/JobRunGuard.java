@@ -19,6 +19,7 @@ import org.slf4j.LoggerFactory;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 import org.springframework.util.Assert;
 
@@ -139,6 +140,22 @@ public class JobRunGuard {
 				return rs.getBoolean(1);
 			}
 		}
+	}
+
+	/**
+	 * Returns whether some session holds the lock of a job's scope: that of
+	 * {@code <job>/<scope>}, which a run over a shard holds besides its share of the
+	 * job's {@value #ALL} lock. Reads {@code pg_locks} only: it takes no lock.
+	 * @param jdbc the database of the guards
+	 * @param job the job
+	 * @param scope its shard, or {@value #ALL}
+	 * @return whether a session holds it
+	 */
+	public static boolean isHeld(JdbcTemplate jdbc, String job, String scope) {
+		return Boolean.TRUE.equals(jdbc.queryForObject("""
+				SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid::bigint = ?
+				               AND objid::bigint = ? AND objsubid = 2 AND granted)""", Boolean.class,
+				Integer.toUnsignedLong(NAMESPACE), Integer.toUnsignedLong(key(job + "/" + scope))));
 	}
 
 	/**

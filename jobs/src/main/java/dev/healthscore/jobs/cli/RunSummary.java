@@ -3,6 +3,7 @@ package dev.healthscore.jobs.cli;
 import java.util.List;
 import java.util.Locale;
 
+import dev.healthscore.io.Causes;
 import org.slf4j.Logger;
 
 import org.springframework.batch.core.job.JobExecution;
@@ -17,9 +18,6 @@ public final class RunSummary {
 
 	/** The longest cause the line quotes. */
 	private static final int CAUSE_LENGTH = 300;
-
-	/** Causes looked at, at most: a chain that loops back on itself ends there. */
-	private static final int MAX_DEPTH = 32;
 
 	private RunSummary() {
 	}
@@ -91,20 +89,25 @@ public final class RunSummary {
 			.filter((cause) -> !cause.getClass().getName().startsWith("org.springframework.batch."))
 			.findFirst()
 			.orElseGet(() -> innermost(failures.get(0)));
-		String text = why.getClass().getSimpleName()
-				+ ((why.getMessage() != null) ? ": " + why.getMessage().strip().replaceAll("\\s*\\R\\s*", " / ") : "");
-		return (text.length() > CAUSE_LENGTH) ? text.substring(0, CAUSE_LENGTH) + "…" : text;
+		return oneLine(why.getClass().getSimpleName() + ((why.getMessage() != null) ? ": " + why.getMessage() : ""),
+				CAUSE_LENGTH);
 	}
 
 	private static Throwable innermost(Throwable failure) {
-		Throwable why = failure;
-		Throwable cause = failure;
-		for (int depth = 0; cause != null && depth < MAX_DEPTH; depth++, cause = cause.getCause()) {
-			if (cause.getMessage() != null && !cause.getMessage().isBlank()) {
-				why = cause;
-			}
-		}
-		return why;
+		Throwable why = Causes.last(failure, (cause) -> cause.getMessage() != null && !cause.getMessage().isBlank());
+		return (why != null) ? why : failure;
+	}
+
+	/**
+	 * A text on one line (its line breaks as {@code " / "}), cut to at most
+	 * {@code maxLength} characters and an ellipsis.
+	 * @param text the text
+	 * @param maxLength the most characters kept
+	 * @return the line
+	 */
+	public static String oneLine(String text, int maxLength) {
+		String line = text.strip().replaceAll("\\s*\\R\\s*", " / ");
+		return (line.length() > maxLength) ? line.substring(0, maxLength) + "…" : line;
 	}
 
 }

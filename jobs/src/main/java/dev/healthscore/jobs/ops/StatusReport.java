@@ -7,6 +7,7 @@ import java.util.Locale;
 import javax.sql.DataSource;
 
 import dev.healthscore.jobs.cli.JobRunGuard;
+import dev.healthscore.jobs.cli.RunSummary;
 
 import org.springframework.jdbc.core.JdbcTemplate;
 
@@ -39,11 +40,6 @@ public final class StatusReport {
 			       to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') AS updated_at, last_error
 			FROM archive_ledger ORDER BY month, table_name""";
 
-	/** Whether some session holds an advisory lock of the job guard's two-key form. */
-	private static final String LOCK_HELD_SQL = """
-			SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid::bigint = ?
-			               AND objid::bigint = ? AND objsubid = 2 AND granted)""";
-
 	/** The statuses of an execution that a live process is running. */
 	private static final List<String> RUNNING = List.of("STARTING", "STARTED", "STOPPING");
 
@@ -66,7 +62,7 @@ public final class StatusReport {
 					time(rs.getString("start_time")), time(rs.getString("end_time")), rs.getString("status"),
 					rs.getString("exit_code"), rs.getLong("read_count"), rs.getLong("write_count")));
 			String scope = (rs.getString("shard") != null) ? rs.getString("shard") : JobRunGuard.ALL;
-			if (RUNNING.contains(rs.getString("status")) && !guardHeld(jdbc, job, scope)) {
+			if (RUNNING.contains(rs.getString("status")) && !JobRunGuard.isHeld(jdbc, job, scope)) {
 				// what SIGKILL or a lost node leaves: marked running, and nothing will
 				// ever
 				// end it
@@ -93,7 +89,7 @@ public final class StatusReport {
 				// the last failure, kept until the month next moves on: why a run failed
 				// on it
 				lines.add(String.format(Locale.ROOT, "           last error (%s UTC): %s", rs.getString("updated_at"),
-						oneLine(error)));
+						RunSummary.oneLine(error, ERROR_LENGTH)));
 			}
 		});
 		if (lines.size() == before) {
@@ -102,23 +98,8 @@ public final class StatusReport {
 		return String.join(System.lineSeparator(), lines);
 	}
 
-	/**
-	 * Whether a session holds the guard of a job's scope, which the process running an
-	 * execution of it holds until the execution has ended.
-	 */
-	private static boolean guardHeld(JdbcTemplate jdbc, String job, String scope) {
-		return Boolean.TRUE.equals(jdbc.queryForObject(LOCK_HELD_SQL, Boolean.class, JobRunGuard.lockNamespace(),
-				Integer.toUnsignedLong(JobRunGuard.lockKey(job + "/" + scope))));
-	}
-
 	private static String count(Long value) {
 		return (value != null) ? String.format(Locale.ROOT, "%,d", value) : "-";
-	}
-
-	/** The error on one line, cut to {@value #ERROR_LENGTH} characters. */
-	private static String oneLine(String error) {
-		String line = error.strip().replaceAll("\\s*\\R\\s*", " / ");
-		return (line.length() > ERROR_LENGTH) ? line.substring(0, ERROR_LENGTH) + "…" : line;
 	}
 
 	private static String time(String timestamp) {

@@ -43,31 +43,45 @@ public record ArchiveColumn(String name, Type type, boolean nullable) {
 	public enum Type {
 
 		/** {@code bigint}. */
-		BIGINT,
+		BIGINT("bigint"),
 
 		/** {@code smallint}. */
-		SMALLINT,
+		SMALLINT("smallint"),
 
 		/** {@code integer}. */
-		INTEGER,
+		INTEGER("integer"),
 
 		/** {@code text}. */
-		TEXT,
+		TEXT("text"),
 
 		/** {@code double precision}. */
-		FLOAT8,
+		FLOAT8("double precision"),
 
 		/** {@code real}. */
-		FLOAT4,
+		FLOAT4("real"),
 
 		/**
 		 * {@code timestamptz}: two Parquet columns, milliseconds for Athena and exact
 		 * micros.
 		 */
-		TIMESTAMPTZ,
+		TIMESTAMPTZ("timestamp with time zone"),
 
 		/** {@code date}. */
-		DATE
+		DATE("date");
+
+		private final String sqlName;
+
+		Type(String sqlName) {
+			this.sqlName = sqlName;
+		}
+
+		/**
+		 * The type as PostgreSQL's {@code format_type} names it.
+		 * @return the name
+		 */
+		public String sqlName() {
+			return this.sqlName;
+		}
 
 	}
 

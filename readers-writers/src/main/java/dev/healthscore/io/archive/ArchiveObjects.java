@@ -35,10 +35,17 @@ final class ArchiveObjects {
 		return this.s3.listObjectsV2Paginator((request) -> request.bucket(folder.bucket()).prefix(folder.key()))
 			.contents()
 			.stream()
-			.filter((object) -> object.key().endsWith(ArchiveLayout.DATA_FILE_SUFFIX))
-			.filter((object) -> object.key().indexOf('/', folder.key().length()) < 0)
+			.filter((object) -> isDataFileIn(folder, object.key()))
 			.sorted(Comparator.comparing(S3Object::key))
 			.toList();
+	}
+
+	/**
+	 * Whether a key, listed under a folder's prefix, is a data file directly in it, as
+	 * Athena reads them.
+	 */
+	private static boolean isDataFileIn(S3Location folder, String key) {
+		return key.endsWith(ArchiveLayout.DATA_FILE_SUFFIX) && key.indexOf('/', folder.key().length()) < 0;
 	}
 
 	/**
@@ -92,8 +99,7 @@ final class ArchiveObjects {
 				.listMultipartUploadsPaginator((request) -> request.bucket(folder.bucket()).prefix(folder.key()))
 				.uploads()
 				.stream()
-				.filter((upload) -> upload.key().endsWith(ArchiveLayout.DATA_FILE_SUFFIX))
-				.filter((upload) -> upload.key().indexOf('/', folder.key().length()) < 0)
+				.filter((upload) -> isDataFileIn(folder, upload.key()))
 				.toList();
 		}
 		catch (S3Exception ex) {

@@ -54,7 +54,7 @@ final class SourceColumns {
 			return differences; // no such table: the statement that reads it says so
 		}
 		for (ArchiveColumn column : table.columns()) {
-			String expected = typeName(column.type());
+			String expected = column.type().sqlName();
 			String type = actual.remove(column.name());
 			if (type == null) {
 				differences.add("no column " + column.name());
@@ -80,20 +80,6 @@ final class SourceColumns {
 			}
 		}
 		return columns;
-	}
-
-	/** The type as PostgreSQL's {@code format_type} names it. */
-	private static String typeName(ArchiveColumn.Type type) {
-		return switch (type) {
-			case BIGINT -> "bigint";
-			case SMALLINT -> "smallint";
-			case INTEGER -> "integer";
-			case TEXT -> "text";
-			case FLOAT8 -> "double precision";
-			case FLOAT4 -> "real";
-			case TIMESTAMPTZ -> "timestamp with time zone";
-			case DATE -> "date";
-		};
 	}
 
 }
