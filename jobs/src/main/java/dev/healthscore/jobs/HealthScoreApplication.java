@@ -2,6 +2,7 @@ package dev.healthscore.jobs;
 
 import java.util.Map;
 
+import dev.healthscore.io.Causes;
 import dev.healthscore.jobs.cli.CommandLineParser;
 import dev.healthscore.jobs.cli.ExitCode;
 import dev.healthscore.jobs.cli.GracefulShutdown;
@@ -85,6 +86,12 @@ public class HealthScoreApplication {
 				// (ours
 				// too: UnknownSettingsFailureAnalyzer)
 				return ExitCode.USAGE.code();
+			}
+			if (Causes.anyMatch(ex, DatabaseConnectionFailureAnalyzer::isConnectionFailure)) {
+				// DatabaseConnectionFailureAnalyzer has logged which database, why and
+				// what
+				// to check; nothing started, and the same command runs once it connects
+				return ExitCode.FAILED.code();
 			}
 			throw ex;
 		}

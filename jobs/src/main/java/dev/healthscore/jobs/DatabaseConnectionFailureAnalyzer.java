@@ -1,0 +1,83 @@
+package dev.healthscore.jobs;
+
+import java.sql.SQLException;
+
+import dev.healthscore.io.Causes;
+
+import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.boot.diagnostics.FailureAnalyzer;
+import org.springframework.core.env.Environment;
+
+/**
+ * Reports a start that failed because the primary database took no connection (down,
+ * unreachable, wrong password, no such database, full): which database, what the server
+ * or the network said and what to check, instead of about 160 lines of nested bean
+ * creation exceptions. Only the primary is connected to at start: the replica pool
+ * connects on first use, where the lag policy handles it.
+ */
+class DatabaseConnectionFailureAnalyzer implements FailureAnalyzer {
+
+	private final Environment environment;
+
+	DatabaseConnectionFailureAnalyzer(Environment environment) {
+		this.environment = environment;
+	}
+
+	@Override
+	public FailureAnalysis analyze(Throwable failure) {
+		Throwable found = Causes.last(failure, DatabaseConnectionFailureAnalyzer::isConnectionFailure);
+		if (found == null) {
+			return null;
+		}
+		SQLException cause = (SQLException) found;
+		String state = cause.getSQLState();
+		String description = "Could not connect to the primary database " + url() + " (SQL state " + state + "): "
+				+ cause.getMessage();
+		return new FailureAnalysis(description, action(state), failure);
+	}
+
+	/**
+	 * Whether the failure is PostgreSQL or the network refusing a connection: SQL state
+	 * classes 08 (connection exception) and 28 (invalid authorization), and 3D000 (no
+	 * such database), 53300 (too many connections), 57P03 (cannot connect now).
+	 * @param failure one exception of a chain
+	 * @return whether it is one
+	 */
+	static boolean isConnectionFailure(Throwable failure) {
+		if (!(failure instanceof SQLException sql) || sql.getSQLState() == null) {
+			return false;
+		}
+		String state = sql.getSQLState();
+		return state.startsWith("08") || state.startsWith("28") || state.equals("3D000") || state.equals("53300")
+				|| state.equals("57P03");
+	}
+
+	private String url() {
+		String url = this.environment.getProperty("spring.datasource.url", "");
+		// a JDBC URL may carry the password as a parameter
+		return url.isEmpty() ? "(no URL)" : url.replaceAll("(?i)(password=)[^&]*", "$1***");
+	}
+
+	private static String action(String state) {
+		String then = " Then run the same command again: nothing has started.";
+		if (state.startsWith("28")) {
+			return "Check the user name and password (HEALTHSCORE_DATASOURCE_USERNAME and _PASSWORD, or"
+					+ " SPRING_DATASOURCE_*; in ECS the database secret in Secrets Manager) and that the server's"
+					+ " pg_hba.conf lets that user connect from this host." + then;
+		}
+		if (state.equals("3D000")) {
+			return "Correct the database name at the end of the URL (HEALTHSCORE_DATASOURCE_PRIMARY_URL or"
+					+ " SPRING_DATASOURCE_URL), or create the database: Flyway creates the tables on start, not"
+					+ " the database." + then;
+		}
+		if (state.equals("53300") || state.equals("57P03")) {
+			return "The server refuses new connections for now (all connection slots taken, or it is starting"
+					+ " up or recovering): wait for it, or free connections (spring.datasource.hikari.maximum-pool-size"
+					+ " sizes this process's pool)." + then;
+		}
+		return "Check the host and port in the URL (HEALTHSCORE_DATASOURCE_PRIMARY_URL or SPRING_DATASOURCE_URL),"
+				+ " that the server is running, and that this host may reach it (security group, network ACL,"
+				+ " pg_hba.conf)." + then;
+	}
+
+}

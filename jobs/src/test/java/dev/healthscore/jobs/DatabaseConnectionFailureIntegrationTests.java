@@ -1,0 +1,118 @@
+package dev.healthscore.jobs;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A command whose primary database takes no connection exits 1 with one report of which
+ * database, what the server or network said and what to check, not the ~160 lines of
+ * nested bean creation exceptions Spring Boot prints for a failure it cannot analyze.
+ * Against a real PostgreSQL that asks for passwords over TCP.
+ */
+@ExtendWith(OutputCaptureExtension.class)
+class DatabaseConnectionFailureIntegrationTests {
+
+	@TempDir
+	static Path data;
+
+	private static EmbeddedPostgres postgres;
+
+	@BeforeAll
+	static void start() throws IOException, SQLException {
+		postgres = EmbeddedPostgres.builder()
+			.setDataDirectory(data.resolve("pg"))
+			.setServerConfig("fsync", "off")
+			.start();
+		try (Connection connection = postgres.getPostgresDatabase().getConnection();
+				Statement statement = connection.createStatement()) {
+			statement.execute("CREATE ROLE app LOGIN PASSWORD 'right-one'");
+			// TCP connections need a password; local ones (none here) stay as initdb made
+			// them
+			Files.writeString(data.resolve("pg/pg_hba.conf"),
+					"local all all trust\nhost all postgres 127.0.0.1/32 trust\n"
+							+ "host all all 127.0.0.1/32 scram-sha-256\nhost all all ::1/128 scram-sha-256\n");
+			statement.execute("SELECT pg_reload_conf()");
+		}
+	}
+
+	@AfterAll
+	static void stop() throws IOException {
+		postgres.close();
+	}
+
+	@Test
+	void aServerThatRefusesTheConnectionIsNamedWithoutItsPasswordAndWithWhatToCheck(CapturedOutput output)
+			throws IOException {
+		int port = freePort();
+		String url = "jdbc:postgresql://127.0.0.1:" + port + "/healthscore";
+		assertThat(HealthScoreApplication.run("run", "recompute", "--days-back=2",
+				"--spring.datasource.url=" + url + "?password=sekrit", "--spring.datasource.username=app"))
+			.isEqualTo(1);
+		assertThat(output.getOut()).contains("APPLICATION FAILED TO START")
+			.contains("Could not connect to the primary database " + url + "?password=*** (SQL state 08001)")
+			.contains("Connection to 127.0.0.1:" + port + " refused")
+			.contains("Check the host and port in the URL")
+			.contains("Then run the same command again");
+		assertNoTraceNorPassword(output, "sekrit");
+	}
+
+	@Test
+	void aWrongPasswordSaysToCheckTheCredentials(CapturedOutput output) {
+		assertThat(HealthScoreApplication.run("run", "recompute", "--days-back=2",
+				"--spring.datasource.url=" + url("postgres"), "--spring.datasource.username=app",
+				"--spring.datasource.password=wrong-one"))
+			.isEqualTo(1);
+		assertThat(output.getOut()).contains("Could not connect to the primary database " + url("postgres"))
+			.contains("(SQL state 28P01)")
+			.contains("password authentication failed for user \"app\"")
+			.contains("Check the user name and password");
+		assertNoTraceNorPassword(output, "wrong-one");
+	}
+
+	@Test
+	void aDatabaseThatDoesNotExistSaysToCorrectTheNameOrCreateIt(CapturedOutput output) {
+		assertThat(HealthScoreApplication.run("status", "--spring.datasource.url=" + url("no_such_db"),
+				"--spring.datasource.username=app", "--spring.datasource.password=right-one"))
+			.isEqualTo(1);
+		assertThat(output.getOut()).contains("(SQL state 3D000)")
+			.contains("database \"no_such_db\" does not exist")
+			.contains("Correct the database name at the end of the URL");
+		assertNoTraceNorPassword(output, "right-one");
+	}
+
+	private static void assertNoTraceNorPassword(CapturedOutput output, String password) {
+		assertThat(output.getAll()).doesNotContain("\tat org.postgresql")
+			.doesNotContain("Caused by:")
+			.doesNotContain("Exception encountered during context initialization")
+			.doesNotContain(password)
+			.doesNotContain("embedded PostgreSQL");
+	}
+
+	private static String url(String database) {
+		return "jdbc:postgresql://127.0.0.1:" + postgres.getPort() + "/" + database;
+	}
+
+	private static int freePort() throws IOException {
+		try (ServerSocket socket = new ServerSocket(0)) {
+			return socket.getLocalPort();
+		}
+	}
+
+}
