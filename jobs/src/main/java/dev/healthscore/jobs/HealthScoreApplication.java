@@ -67,6 +67,7 @@ public class HealthScoreApplication {
 		application.addInitializers((context) -> {
 			// first: a misspelt setting is a usage error, before anything starts
 			UnknownSettings.check(context.getEnvironment());
+			BlankDatabaseUrl.check(context.getEnvironment());
 			context.getBeanFactory().registerSingleton("invocation", invocation);
 			beans.forEach(context.getBeanFactory()::registerSingleton);
 		});
@@ -100,12 +101,13 @@ public class HealthScoreApplication {
 
 	/**
 	 * Whether the context did not start because a property has a value it cannot bind or
-	 * that its class refuses, or a {@code healthscore.*} setting is unknown: a usage
-	 * error, nothing ran.
+	 * that its class refuses, a {@code healthscore.*} setting is unknown, or the database
+	 * URL is given empty: a usage error, nothing ran.
 	 */
 	private static boolean badProperty(Throwable failure) {
 		for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-			if (cause instanceof BindException || cause instanceof UnknownSettings.UnknownSettingsException) {
+			if (cause instanceof BindException || cause instanceof UnknownSettings.UnknownSettingsException
+					|| cause instanceof BlankDatabaseUrl.BlankDatabaseUrlException) {
 				return true;
 			}
 		}

@@ -97,6 +97,28 @@ class DatabaseConnectionFailureIntegrationTests {
 		assertNoTraceNorPassword(output, "right-one");
 	}
 
+	@Test
+	void aDatabaseUrlGivenEmptyIsAUsageErrorInsteadOfAnEmbeddedDatabase(CapturedOutput output) {
+		// e.g. --spring.datasource.url=$DB_URL with DB_URL unset: before, an empty URL
+		// meant "no database", and the run completed on a new, empty embedded one
+		assertThat(HealthScoreApplication.run("run", "recompute", "--days-back=2", "--spring.datasource.url="))
+			.isEqualTo(2);
+		assertThat(HealthScoreApplication.run("status", "--healthscore.datasource.primary-url= ")).isEqualTo(2);
+		assertThat(output.getOut()).contains("The database URL is set, but empty")
+			.contains("spring.datasource.url (commandLineArgs)")
+			.contains("healthscore.datasource.primary-url (commandLineArgs)")
+			.contains("Set it to your database's JDBC URL");
+		assertThat(output.getAll()).doesNotContain("started embedded PostgreSQL").doesNotContain("Caused by:");
+	}
+
+	@Test
+	void aCommandOnTheEmbeddedDefaultWarnsThatItsDatabaseIsNewEmptyAndDeletedAtExit(CapturedOutput output) {
+		assertThat(HealthScoreApplication.run("status")).isZero();
+		assertThat(output.getOut()).contains("started embedded PostgreSQL")
+			.contains("'status' runs on this new, empty embedded database, deleted at exit: set"
+					+ " HEALTHSCORE_DATASOURCE_PRIMARY_URL");
+	}
+
 	private static void assertNoTraceNorPassword(CapturedOutput output, String password) {
 		assertThat(output.getAll()).doesNotContain("\tat org.postgresql")
 			.doesNotContain("Caused by:")

@@ -2,15 +2,18 @@ package dev.healthscore.jobs.embedded;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.Set;
 
 import javax.sql.DataSource;
 
 import com.zaxxer.hikari.HikariDataSource;
+import dev.healthscore.jobs.cli.Invocation;
 import dev.healthscore.jobs.replica.ReplicaConfiguration;
 import dev.healthscore.jobs.replica.ReplicaProperties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
@@ -29,14 +32,26 @@ public class EmbeddedDatabaseConfiguration {
 
 	private static final Logger logger = LoggerFactory.getLogger(EmbeddedDatabaseConfiguration.class);
 
+	/** The commands made for the embedded database: they fill it and read it back. */
+	private static final Set<String> EMBEDDED_COMMANDS = Set.of("demo");
+
 	@Bean(destroyMethod = "close")
-	EmbeddedPostgresCluster embeddedPostgresCluster() {
+	EmbeddedPostgresCluster embeddedPostgresCluster(ObjectProvider<Invocation> invocation) {
 		try {
 			long started = System.nanoTime();
 			EmbeddedPostgresCluster cluster = EmbeddedPostgresCluster.start();
 			logger.info(
 					"No database configured (spring.datasource.url): started embedded PostgreSQL, primary {} and streaming replica {}, in {} ms",
 					cluster.primaryJdbcUrl(), cluster.replicaJdbcUrl(), (System.nanoTime() - started) / 1_000_000);
+			Invocation command = invocation.getIfAvailable();
+			if (command != null && !EMBEDDED_COMMANDS.contains(command.command())) {
+				// the demo fills it; anything else works on a database that is gone at
+				// exit
+				logger.warn(
+						"'{}' runs on this new, empty embedded database, deleted at exit: set"
+								+ " HEALTHSCORE_DATASOURCE_PRIMARY_URL (or SPRING_DATASOURCE_URL) to run it on yours",
+						command.command());
+			}
 			return cluster;
 		}
 		catch (IOException ex) {
