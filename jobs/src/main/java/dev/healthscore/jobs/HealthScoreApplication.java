@@ -56,6 +56,11 @@ public class HealthScoreApplication {
 	private static int run(GracefulShutdown shutdown, Map<String, Object> beans, String... args) {
 		Invocation invocation;
 		try {
+			String help = CommandLineParser.help(args);
+			if (help != null) {
+				System.out.println(help);
+				return ExitCode.COMPLETED.code();
+			}
 			invocation = CommandLineParser.parse(args);
 		}
 		catch (UsageException ex) {

@@ -3,9 +3,12 @@ package dev.healthscore.jobs.cli;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 import dev.healthscore.jobs.archive.ArchiveOptions;
 import dev.healthscore.jobs.archive.RestoreOptions;
@@ -47,32 +50,25 @@ public final class CommandLineParser {
 	 */
 	public static final String EXECUTION_ID = "execution-id";
 
-	/** What to print when the command line is wrong. */
-	public static final String USAGE = """
-			Usage: java -jar healthscore-exec.jar <command> [--name=value ...]
-			  demo [--users=N] [--days=D] [--seed=S] [--end=YYYY-MM-DD] [--threads=T]
-			      generate a data set (default 1,000 users x 60 days) on the embedded database, recompute it,
-			      archive its oldest month and print a summary
-			%s
-			  run nightly [--scheduled-time=INSTANT]
-			      the nightly chain of the schedules: recompute, then reconcile if recompute completed
-			  scheduler
-			      run the schedules in a long-running, clustered Quartz scheduler (health: GET /health)
-			  status [--limit=N]
-			      the last N executions (default 5) of every job and the archive ledger by month
-			  restart <execution-id> | stop <execution-id>
-			      restart a failed or stopped execution (or one whose process died) where it stopped;
-			      ask a running one to stop
-			  reprocess --from=YYYY-MM-DD --to=YYYY-MM-DD [--users=ID,...] [--algorithm-version=N] [--dry-run]
-			      recompute a range on demand (a backfill) and print what changed
-			  generate --users=N --days=D [--seed=S] [--end=YYYY-MM-DD] [--threads=T]
-			      write a deterministic synthetic data set of D days ending on --end (default: yesterday, UTC)
+	/** The arguments that ask for help: the first argument, or any after the command. */
+	private static final List<String> HELP = List.of("help", "--help", "-h");
+
+	private static final String USAGE_HEADER = "Usage: java -jar healthscore-exec.jar <command> [--name=value ...]";
+
+	private static final String USAGE_FOOTER = """
 			Every run <job> also takes --scheduled-time=INSTANT (what schedules pass); any command takes settings
 			as --spring.*=…, --healthscore.*=…, --logging.*=….
 			Exit codes: 0 completed, 1 failed, 2 bad usage, 3 already running, 4 replica lagging, 5 stopped.
-			Database: set SPRING_DATASOURCE_URL/USERNAME/PASSWORD; without them an embedded PostgreSQL is started."""
-		.formatted(String.join("\n",
-				JOBS.stream().flatMap((job) -> job.usage().lines()).map((line) -> "  " + line).toList()));
+			Database: set SPRING_DATASOURCE_URL/USERNAME/PASSWORD; without them an embedded PostgreSQL is started.""";
+
+	/**
+	 * The entries of the usage, in its order: what each shows help for ({@code demo},
+	 * {@code run recompute}, …) and its lines, the first of them the command line.
+	 */
+	private static final List<UsageEntry> USAGE_ENTRIES = usageEntries();
+
+	/** What to print when the command line is wrong, or asks for help. */
+	public static final String USAGE = usage(USAGE_ENTRIES);
 
 	/** Set while {@link #parse} checks a job's options, before the application starts. */
 	private static final ThreadLocal<Boolean> VALIDATING = new ThreadLocal<>();
@@ -89,6 +85,96 @@ public final class CommandLineParser {
 	 */
 	public static boolean validating() {
 		return Boolean.TRUE.equals(VALIDATING.get());
+	}
+
+	/**
+	 * The usage a command line asks for, or {@code null} when it does not ask for help:
+	 * {@code help}, {@code --help} or {@code -h} first prints the whole usage, or that of
+	 * the command (and job) after it ({@code help run recompute}); {@code --help} or
+	 * {@code -h} after a command prints that command's ({@code run recompute --help}),
+	 * whatever else the command line holds.
+	 * @throws UsageException when help is asked for a command or job that does not exist
+	 */
+	public static String help(String... args) {
+		List<String> topic;
+		if (args.length > 0 && HELP.contains(args[0])) {
+			topic = words(args, 1);
+		}
+		else if (Arrays.stream(args).skip(1).anyMatch((arg) -> arg.equals("--help") || arg.equals("-h"))) {
+			topic = words(args, 0);
+		}
+		else {
+			return null;
+		}
+		if (topic.isEmpty() || HELP.contains(topic.get(0))) {
+			return USAGE;
+		}
+		String command = topic.get(0);
+		if (!COMMANDS.contains(command)) {
+			throw new UsageException("Unknown command '%s': expected one of %s".formatted(command, COMMANDS));
+		}
+		if (!command.equals("run")) {
+			return usage(USAGE_ENTRIES.stream().filter((entry) -> entry.topics().contains(command)).toList());
+		}
+		if (topic.size() < 2) {
+			return usage(USAGE_ENTRIES.stream()
+				.filter((entry) -> entry.topics().stream().anyMatch((shown) -> shown.startsWith("run ")))
+				.toList());
+		}
+		String job = topic.get(1);
+		if (jobOptions(job) == null && chain(job) == null) {
+			throw new UsageException(
+					"Unknown job '%s': expected one of %s, or a chain: %s".formatted(job, jobNames(), chainNames()));
+		}
+		return usage(USAGE_ENTRIES.stream().filter((entry) -> entry.topics().contains("run " + job)).toList());
+	}
+
+	/** The arguments from {@code from} on that are not options: a command and its job. */
+	private static List<String> words(String[] args, int from) {
+		return Arrays.stream(args).skip(from).filter((arg) -> !arg.startsWith("-")).limit(2).toList();
+	}
+
+	private static List<UsageEntry> usageEntries() {
+		List<UsageEntry> entries = new ArrayList<>();
+		entries.add(new UsageEntry(List.of("demo"), """
+				demo [--users=N] [--days=D] [--seed=S] [--end=YYYY-MM-DD] [--threads=T]
+				    generate a data set (default 1,000 users x 60 days) on the embedded database, recompute it,
+				    archive its oldest month and print a summary"""));
+		for (JobOptions job : JOBS) {
+			entries.add(new UsageEntry(List.of("run " + job.name()), job.usage()));
+		}
+		entries.add(new UsageEntry(List.of("run nightly"), """
+				run nightly [--scheduled-time=INSTANT]
+				    the nightly chain of the schedules: recompute, then reconcile if recompute completed"""));
+		entries.add(new UsageEntry(List.of("scheduler"), """
+				scheduler
+				    run the schedules in a long-running, clustered Quartz scheduler (health: GET /health)"""));
+		entries.add(new UsageEntry(List.of("status"), """
+				status [--limit=N]
+				    the last N executions (default 5) of every job and the archive ledger by month"""));
+		entries.add(new UsageEntry(List.of("restart", "stop"), """
+				restart <execution-id> | stop <execution-id>
+				    restart a failed or stopped execution (or one whose process died) where it stopped;
+				    ask a running one to stop"""));
+		entries.add(new UsageEntry(List.of("reprocess"), """
+				reprocess --from=YYYY-MM-DD --to=YYYY-MM-DD [--users=ID,...] [--algorithm-version=N] [--dry-run]
+				    recompute a range on demand (a backfill) and print what changed"""));
+		entries.add(new UsageEntry(List.of("generate"), """
+				generate --users=N --days=D [--seed=S] [--end=YYYY-MM-DD] [--threads=T]
+				    write a deterministic synthetic data set of D days ending on --end (default: yesterday, UTC)"""));
+		entries.add(new UsageEntry(List.of("help"), """
+				help [<command> [<job>]] | <command> [<job>] --help
+				    print this usage, or a command's, and exit 0 (-h is --help)"""));
+		return List.copyOf(entries);
+	}
+
+	private static String usage(List<UsageEntry> entries) {
+		return USAGE_HEADER + "\n"
+				+ entries.stream()
+					.flatMap((entry) -> entry.text().lines())
+					.map((line) -> "  " + line)
+					.collect(Collectors.joining("\n"))
+				+ "\n" + USAGE_FOOTER;
 	}
 
 	/**
@@ -206,6 +292,16 @@ public final class CommandLineParser {
 			}
 			default -> throw new IllegalStateException("Unhandled command " + invocation.command());
 		}
+	}
+
+	/**
+	 * One entry of the usage.
+	 *
+	 * @param topics what it shows: a command, or {@code run} and a job
+	 * @param text its lines, the command line first, then what it does, indented
+	 */
+	private record UsageEntry(List<String> topics, String text) {
+
 	}
 
 	private static String[] commandOptions(Invocation invocation) {

@@ -20,6 +20,20 @@ class ExitCodeIntegrationTests {
 	}
 
 	@Test
+	void helpPrintsTheUsageToStandardOutputAndExitsZeroBeforeAnythingStarts(CapturedOutput output) {
+		for (String help : new String[] { "help", "--help", "-h" }) {
+			assertThat(HealthScoreApplication.run(help)).isZero();
+		}
+		assertThat(HealthScoreApplication.run("run", "recompute", "--help")).isZero();
+		assertThat(output.getOut()).contains(CommandLineParser.USAGE).contains("run recompute --days-back=N");
+		assertThat(output.getErr()).isEmpty();
+		// the usage mentions the embedded database: no application started
+		assertThat(output.getOut()).doesNotContain("Starting HealthScoreApplication");
+		assertThat(HealthScoreApplication.run("help", "stauts")).isEqualTo(2);
+		assertThat(output.getErr()).contains("Unknown command 'stauts'").contains("Usage:");
+	}
+
+	@Test
 	void aBadDateExitsWithTheUsageCodeAndSaysWhatIsExpected(CapturedOutput output) {
 		assertThat(HealthScoreApplication.run("run", "recompute", "--from=2025-02-30", "--to=2025-03-01")).isEqualTo(2);
 		assertThat(output.getErr()).contains("Invalid --from=2025-02-30: expected a date as YYYY-MM-DD");

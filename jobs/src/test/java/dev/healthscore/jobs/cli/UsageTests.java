@@ -10,6 +10,7 @@ import dev.healthscore.schedules.ScheduleParameters;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
  * The usage text the command line prints and the README's "Command line" section show
@@ -40,6 +41,69 @@ class UsageTests {
 		for (ExitCode code : ExitCode.values()) {
 			assertThat(readme).contains("| " + code.code() + " | ");
 		}
+	}
+
+	@Test
+	void helpOnACommandOrJobShowsEveryOptionOfIt() {
+		forEveryCommand((command, options) -> {
+			String help = CommandLineParser.help(("help " + command).split(" "));
+			assertShows(lines(help, command), command, options);
+			assertThat(CommandLineParser.help((command + " --help").split(" "))).isEqualTo(help);
+		});
+	}
+
+	@Test
+	void helpOnAJobShowsThatJobOnlyAndHelpOnRunShowsEveryJobAndChain() {
+		String recompute = CommandLineParser.help("run", "recompute", "--from=2025-01-01", "-h");
+		assertThat(recompute).startsWith("Usage: ")
+			.contains("run recompute --days-back=N")
+			.doesNotContain("run reconcile")
+			.doesNotContain("status")
+			.contains("Exit codes: 0 completed");
+		String run = CommandLineParser.help("run", "--help");
+		for (JobOptions job : CommandLineParser.JOBS) {
+			assertThat(run).contains("  run " + job.name());
+		}
+		assertThat(run).contains("  run nightly").doesNotContain("  demo");
+		assertThat(CommandLineParser.help("restart", "12", "--help")).contains("restart <execution-id>")
+			.isEqualTo(CommandLineParser.help("help", "stop"));
+	}
+
+	@Test
+	void helpAloneShowsTheWholeUsageAndEveryCommand() {
+		for (String help : new String[] { "help", "--help", "-h" }) {
+			assertThat(CommandLineParser.help(help)).isEqualTo(CommandLineParser.USAGE);
+		}
+		for (String command : CommandLineParser.COMMANDS) {
+			if (!command.equals("stop")) {
+				lines(CommandLineParser.USAGE, command);
+			}
+		}
+		assertThat(lines(CommandLineParser.USAGE, "restart"))
+			.anyMatch((line) -> line.contains("| stop <execution-id>"));
+		lines(CommandLineParser.USAGE, "help");
+	}
+
+	@Test
+	void aCommandLineWithoutHelpIsNotHelp() {
+		assertThat(CommandLineParser.help()).isNull();
+		assertThat(CommandLineParser.help("run", "recompute", "--from=2025-01-01", "--to=2025-01-02")).isNull();
+		assertThat(CommandLineParser.help("run", "reconcile", "--report=--help")).isNull();
+	}
+
+	@Test
+	void helpOnAnUnknownCommandOrJobIsAUsageError() {
+		assertThatExceptionOfType(UsageException.class).isThrownBy(() -> CommandLineParser.help("help", "stauts"))
+			.withMessage(
+					"Unknown command 'stauts': expected one of [run, demo, generate, scheduler, status, restart, stop, reprocess]");
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.help("run", "recompote", "--help"))
+			.withMessageStartingWith("Unknown job 'recompote'");
+	}
+
+	@Test
+	void theReadmeShowsHelp() throws IOException {
+		assertThat(lines(commandLineSection(), "help")).anyMatch((line) -> line.contains("--help"));
 	}
 
 	/**
