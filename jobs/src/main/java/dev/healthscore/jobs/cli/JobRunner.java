@@ -8,6 +8,8 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
+import javax.sql.DataSource;
+
 import dev.healthscore.io.Causes;
 import dev.healthscore.io.replica.ReplicaLagException;
 import dev.healthscore.jobs.EveryJobListeners.EveryJobListener;
@@ -28,6 +30,7 @@ import org.springframework.batch.core.launch.JobOperator;
 import org.springframework.batch.core.launch.NoSuchJobException;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
 /**
@@ -46,6 +49,30 @@ public class JobRunner implements EveryJobListener {
 	private static final String RUN_ID = "run.id";
 
 	/**
+	 * The last execution (as {@link JobRepository#getLastJobExecution(JobInstance)}: the
+	 * highest id) of the newest instance (as {@link JobRepository#getJobInstances}: the
+	 * highest id) of a job whose last execution has exactly the given parameters, the run
+	 * id aside, compared as text as {@link #sameParameters} does: as many, each with its
+	 * value. One query, however many instances the job has.
+	 */
+	private static final String NEWEST_WITH_PARAMETERS = """
+			WITH last AS (
+				SELECT i.job_instance_id, max(e.job_execution_id) AS job_execution_id
+				FROM batch_job_instance i JOIN batch_job_execution e ON e.job_instance_id = i.job_instance_id
+				WHERE i.job_name = ?
+				GROUP BY i.job_instance_id
+			)
+			SELECT l.job_execution_id
+			FROM last l
+			LEFT JOIN batch_job_execution_params p ON p.job_execution_id = l.job_execution_id AND p.parameter_name <> ?
+			GROUP BY l.job_instance_id, l.job_execution_id
+			HAVING count(p.parameter_name) = ?
+				AND count(*) FILTER (WHERE (p.parameter_name, p.parameter_value::text)
+					IN (SELECT * FROM unnest(?::text[], ?::text[]))) = ?
+			ORDER BY l.job_instance_id DESC
+			LIMIT 1""";
+
+	/**
 	 * Jobs that never run beside another: reconcile holds recompute's guard over all
 	 * users as well as its own, so no recompute (over all users or a shard, nor a
 	 * reprocess) runs meanwhile. A recompute that read a day's inputs before reconcile
@@ -57,6 +84,8 @@ public class JobRunner implements EveryJobListener {
 	private final JobOperator jobOperator;
 
 	private final JobRepository jobRepository;
+
+	private final JdbcTemplate jdbc;
 
 	private final JobRunGuard guard;
 
@@ -75,10 +104,15 @@ public class JobRunner implements EveryJobListener {
 
 	private final List<RunPrecondition> preconditions;
 
-	public JobRunner(JobOperator jobOperator, JobRepository jobRepository, JobRunGuard guard,
+	/**
+	 * Creates a runner.
+	 * @param dataSource the database of the job repository (the primary)
+	 */
+	public JobRunner(JobOperator jobOperator, JobRepository jobRepository, DataSource dataSource, JobRunGuard guard,
 			ObjectProvider<RunPrecondition> preconditions) {
 		this.jobOperator = jobOperator;
 		this.jobRepository = jobRepository;
+		this.jdbc = new JdbcTemplate(dataSource);
 		this.guard = guard;
 		this.preconditions = preconditions.orderedStream().toList();
 	}
@@ -327,20 +361,17 @@ public class JobRunner implements EveryJobListener {
 	/**
 	 * The last execution of the newest run with these parameters, marked FAILED first
 	 * when it is still marked running (the caller holds the guard: no live process runs
-	 * it), or null when none of the job's newest runs has them.
+	 * it), or null when no run of the job has them, however many runs of it came since.
 	 */
 	private JobExecution findLast(String jobName, Map<String, String> parameters) {
-		List<JobInstance> instances = this.jobRepository.getJobInstances(jobName, 0, 20);
-		for (JobInstance instance : instances) {
-			JobExecution last = this.jobRepository.getLastJobExecution(instance);
-			if (last == null) {
-				continue;
-			}
-			if (sameParameters(last.getJobParameters(), parameters)) {
-				return last.isRunning() ? recoverDead(last) : last;
-			}
+		List<Long> found = this.jdbc.queryForList(NEWEST_WITH_PARAMETERS, Long.class, jobName, RUN_ID,
+				parameters.size(), parameters.keySet().toArray(String[]::new),
+				parameters.values().toArray(String[]::new), parameters.size());
+		if (found.isEmpty()) {
+			return null;
 		}
-		return null;
+		JobExecution last = this.jobRepository.getJobExecution(found.get(0));
+		return last.isRunning() ? recoverDead(last) : last;
 	}
 
 	/**

@@ -13,6 +13,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import javax.sql.DataSource;
+
 import com.zaxxer.hikari.HikariDataSource;
 import dev.healthscore.jobs.HealthScoreApplication;
 import dev.healthscore.jobs.recompute.RecomputeJobConfiguration;
@@ -202,7 +204,8 @@ class JobRunnerGuardLossIntegrationTests {
 						}
 					});
 			JobRunner runner = new JobRunner(ending, context.getBean(JobRepository.class),
-					context.getBean(JobRunGuard.class), context.getBeanProvider(RunPrecondition.class));
+					context.getBean(DataSource.class), context.getBean(JobRunGuard.class),
+					context.getBeanProvider(RunPrecondition.class));
 			Job job = context.getBean(InProcessJobLauncher.class).job(RecomputeJobConfiguration.JOB_NAME);
 			sql(gate, "SELECT pg_advisory_lock(" + GATE + ")");
 			CompletableFuture<JobRunner.Outcome> run;
