@@ -28,7 +28,8 @@ import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
  * Ends a reconcile run: records its checkpoint (unless dry), drops its suspects, prunes
- * the change log past its retention, and reports, to the log and to the JSON file of
+ * the change log past its retention and (unless dry) the suspects of earlier runs that no
+ * run resumes ({@link LeftoverSuspects}), and reports, to the log and to the JSON file of
  * {@code --report}.
  * <p>
  * What the earlier steps found and counted is read from the job's execution context, or,
@@ -49,10 +50,13 @@ class FinishTasklet implements Tasklet {
 
 	private final JobRepository jobRepository;
 
+	private final LeftoverSuspects leftovers;
+
 	FinishTasklet(DataSource dataSource, ReconcileProperties properties, JobRepository jobRepository) {
 		this.jdbc = new JdbcTemplate(dataSource);
 		this.properties = properties;
 		this.jobRepository = jobRepository;
+		this.leftovers = new LeftoverSuspects(dataSource, properties.suspectRetention());
 	}
 
 	@Override
@@ -73,6 +77,7 @@ class FinishTasklet implements Tasklet {
 					Timestamp.from(Instant.parse(detection.asOf()).minus(this.properties.changeLogRetention())));
 			logger.debug("{} pruned {} logged changes older than {}", job.getId(), pruned,
 					this.properties.changeLogRetention());
+			this.leftovers.drop(job.getId(), job.getJobInstanceId(), LocalDateTime.now());
 		}
 		this.jdbc.update("DELETE FROM reconcile_suspect WHERE job_instance_id = ?", job.getJobInstanceId());
 		double seconds = Duration.between(job.getStartTime(), LocalDateTime.now()).toNanos() / 1e9;

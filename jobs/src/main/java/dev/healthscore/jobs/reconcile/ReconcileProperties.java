@@ -21,11 +21,15 @@ import org.springframework.util.Assert;
  * its rows are compared one by one
  * @param changeLogRetention how long {@code score_input_change} keeps a change; a range
  * not reconciled for longer needs {@code --full}
+ * @param suspectRetention how long a failed or stopped reconcile run keeps its suspects
+ * to be resumed: once it is older, the next completing reconcile marks it ABANDONED and
+ * drops them
  */
 @ConfigurationProperties("healthscore.reconcile")
 public record ReconcileProperties(@DefaultValue("200") int chunkSize, @DefaultValue("2") int readThreads,
 		@DefaultValue("10m") Duration ingestMargin, @DefaultValue("1000") int segmentUsers,
-		@DefaultValue("16") long leafWidth, @DefaultValue("60d") Duration changeLogRetention) {
+		@DefaultValue("16") long leafWidth, @DefaultValue("60d") Duration changeLogRetention,
+		@DefaultValue("7d") Duration suspectRetention) {
 
 	public ReconcileProperties {
 		Assert.isTrue(chunkSize > 0,
@@ -40,6 +44,9 @@ public record ReconcileProperties(@DefaultValue("200") int chunkSize, @DefaultVa
 				() -> "Invalid healthscore.reconcile.ingest-margin=" + ingestMargin + ": must not be negative");
 		Assert.isTrue(!changeLogRetention.isNegative() && !changeLogRetention.isZero(),
 				() -> "Invalid healthscore.reconcile.change-log-retention=" + changeLogRetention
+						+ ": expected a positive duration");
+		Assert.isTrue(!suspectRetention.isNegative() && !suspectRetention.isZero(),
+				() -> "Invalid healthscore.reconcile.suspect-retention=" + suspectRetention
 						+ ": expected a positive duration");
 	}
 

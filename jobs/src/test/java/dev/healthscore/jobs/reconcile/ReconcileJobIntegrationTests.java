@@ -493,6 +493,80 @@ class ReconcileJobIntegrationTests {
 	}
 
 	/**
+	 * A failed reconcile that is never resumed (a manual range run once) kept its
+	 * suspects forever. The next completing reconcile drops those of a run not resumed
+	 * within the retention, marked ABANDONED so that it never resumes without them, and
+	 * of a run the repository no longer holds; a recent failed run keeps its suspects and
+	 * resumes them.
+	 */
+	@Test
+	void aCompletingRunDropsTheSuspectsOfRunsNotResumedWithinTheRetentionAndKeepsThoseOfRecentRuns() {
+		for (int i = 0; i < 20; i++) {
+			this.scenario.lateReading(user(i), "sleep_minutes", DAY, "07:30", 1000);
+		}
+		String[] old = { "run", "reconcile", "--from=" + DAY.minusDays(2), "--to=" + DAY };
+		String[] recent = { "run", "reconcile", "--from=" + DAY.minusDays(1), "--to=" + DAY };
+		jdbc.execute(String.format(Locale.ROOT, """
+				CREATE FUNCTION fail_for_user() RETURNS trigger LANGUAGE plpgsql AS $$
+				BEGIN
+					IF NEW.user_id = %d THEN RAISE EXCEPTION 'injected failure for user %%', NEW.user_id; END IF;
+					RETURN NEW;
+				END $$""", user(15)));
+		jdbc.execute("CREATE TRIGGER fail_for_user BEFORE INSERT ON score_correction "
+				+ "FOR EACH ROW EXECUTE FUNCTION fail_for_user()");
+		long oldExecution;
+		long recentExecution;
+		try {
+			assertThat(app(old)).isEqualTo(1);
+			oldExecution = this.scenario.lastReconcile();
+			assertThat(app(recent)).isEqualTo(1);
+			recentExecution = this.scenario.lastReconcile();
+		}
+		finally {
+			jdbc.execute("DROP TRIGGER fail_for_user ON score_correction");
+			jdbc.execute("DROP FUNCTION fail_for_user()");
+		}
+		long oldInstance = instance(oldExecution);
+		long recentInstance = instance(recentExecution);
+		assertThat(suspects(oldInstance)).isPositive();
+		long recentSuspects = suspects(recentInstance);
+		assertThat(recentSuspects).isPositive();
+		// the old run failed 8 days ago; a run the repository no longer holds
+		jdbc.update("UPDATE batch_job_execution SET end_time = end_time - interval '8 days' WHERE job_execution_id = ?",
+				oldExecution);
+		jdbc.update("INSERT INTO reconcile_suspect VALUES (999999, ?, ?, ARRAY['late_data'])", user(0), DAY);
+		assertThat(reconcile()).isZero();
+		assertThat(suspects(oldInstance)).as("the old run's suspects").isZero();
+		assertThat(status(oldExecution)).isEqualTo("ABANDONED");
+		assertThat(suspects(999999)).isZero();
+		assertThat(suspects(recentInstance)).as("the recent run's suspects").isEqualTo(recentSuspects);
+		assertThat(status(recentExecution)).isEqualTo("FAILED");
+		// the abandoned run never resumes; the same command starts a new run
+		assertThat(app("restart", String.valueOf(oldExecution))).isEqualTo(2);
+		assertThat(app(old)).isZero();
+		assertThat(instance(this.scenario.lastReconcile())).isNotEqualTo(oldInstance);
+		assertThat(app(recent)).isZero();
+		assertThat(instance(this.scenario.lastReconcile())).as("the recent run resumed").isEqualTo(recentInstance);
+		assertThat(this.scenario.count("SELECT count(*) FROM reconcile_suspect")).isZero();
+		assertThat(ScoreAssertions.differences(jdbc, FIRST, LAST)).isEmpty();
+	}
+
+	private static long instance(long execution) {
+		return jdbc.queryForObject("SELECT job_instance_id FROM batch_job_execution WHERE job_execution_id = ?",
+				Long.class, execution);
+	}
+
+	private static long suspects(long instance) {
+		return jdbc.queryForObject("SELECT count(*) FROM reconcile_suspect WHERE job_instance_id = ?", Long.class,
+				instance);
+	}
+
+	private static String status(long execution) {
+		return jdbc.queryForObject("SELECT status FROM batch_job_execution WHERE job_execution_id = ?", String.class,
+				execution);
+	}
+
+	/**
 	 * Spring Batch records a step COMPLETED before it saves the job's execution context,
 	 * which holds what the step found (the detection's summary) or counted (the
 	 * corrections' tally, promoted from the scoring step): a run that dies between the
