@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 import dev.healthscore.jobs.archive.ArchiveOptions;
@@ -70,21 +71,7 @@ public final class CommandLineParser {
 	/** What to print when the command line is wrong, or asks for help. */
 	public static final String USAGE = usage(USAGE_ENTRIES);
 
-	/** Set while {@link #parse} checks a job's options, before the application starts. */
-	private static final ThreadLocal<Boolean> VALIDATING = new ThreadLocal<>();
-
 	private CommandLineParser() {
-	}
-
-	/**
-	 * Whether this thread is checking a job's options before the application starts: what
-	 * {@link JobOptions#parameters} would log then is logged again when the job's
-	 * parameters are made for its run, and before the application has set up logging (as
-	 * plain text where the logs are JSON).
-	 * @return whether the options are only being checked
-	 */
-	public static boolean validating() {
-		return Boolean.TRUE.equals(VALIDATING.get());
 	}
 
 	/**
@@ -219,8 +206,9 @@ public final class CommandLineParser {
 			return invocation;
 		}
 		Invocation invocation = new Invocation(command, job, options(args, next));
-		validate(invocation);
-		return invocation;
+		List<String> notes = new ArrayList<>();
+		Map<String, String> parameters = validate(invocation, notes::add);
+		return (parameters != null) ? invocation.withParameters(parameters, notes) : invocation;
 	}
 
 	/**
@@ -243,30 +231,26 @@ public final class CommandLineParser {
 
 	/**
 	 * Checks the options of the command, so that a wrong one fails before anything
-	 * starts.
+	 * starts, and makes the job parameters of {@code run <job>} and {@code reprocess}.
+	 * @param notes takes what the run should log about its parameters
+	 * @return the job parameters, or {@code null} for a command that has none
 	 */
-	private static void validate(Invocation invocation) {
+	private static Map<String, String> validate(Invocation invocation, Consumer<String> notes) {
 		switch (invocation.command()) {
 			case "run" -> {
 				if (chain(invocation.job()) != null) {
 					invocation.onlyOptions(ScheduleParameters.SCHEDULED_TIME);
 					checkScheduledTime(invocation);
-					return;
+					return null;
 				}
 				JobOptions job = jobOptions(invocation.job());
 				// every job accepts the scheduled time that schedules pass; relative
 				// options use it
-				List<String> allowed = new java.util.ArrayList<>(job.options());
+				List<String> allowed = new ArrayList<>(job.options());
 				allowed.add(ScheduleParameters.SCHEDULED_TIME);
 				invocation.onlyOptions(allowed.stream().distinct().toArray(String[]::new));
 				checkScheduledTime(invocation);
-				VALIDATING.set(Boolean.TRUE);
-				try {
-					job.parameters(invocation);
-				}
-				finally {
-					VALIDATING.remove();
-				}
+				return job.parameters(invocation, notes);
 			}
 			case "generate", "demo" -> {
 				invocation.onlyOptions(commandOptions(invocation));
@@ -278,17 +262,23 @@ public final class CommandLineParser {
 				invocation.positiveInt("threads", 1);
 				invocation.longValue("seed", 0);
 				invocation.date("end", null);
+				return null;
 			}
-			case "scheduler" -> invocation.onlyOptions(commandOptions(invocation));
+			case "scheduler" -> {
+				invocation.onlyOptions(commandOptions(invocation));
+				return null;
+			}
 			case "status" -> {
 				invocation.onlyOptions(commandOptions(invocation));
 				invocation.positiveInt("limit", 1);
+				return null;
 			}
 			case "reprocess" -> {
 				invocation.onlyOptions(commandOptions(invocation));
-				new RecomputeOptions().parameters(invocation);
+				Map<String, String> parameters = new RecomputeOptions().parameters(invocation, notes);
 				invocation.positiveInt("algorithm-version", 1);
 				invocation.flag("dry-run");
+				return parameters;
 			}
 			default -> throw new IllegalStateException("Unhandled command " + invocation.command());
 		}

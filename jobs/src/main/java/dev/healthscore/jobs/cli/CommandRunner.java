@@ -116,10 +116,11 @@ public class CommandRunner implements ApplicationRunner, ExitCodeGenerator {
 				default -> ExitCode.FAILED;
 			};
 		}
-		Map<String, String> parameters = CommandLineParser.jobOptions(command.job()).parameters(command);
+		// made as the command line was parsed, before logging was set up: logged now
+		command.notes().forEach(logger::info);
 		// shards of one job run side by side (n ECS tasks): each holds the guard of its
 		// shard
-		JobRunner.Outcome outcome = this.jobRunner.run(this.launcher.job(command.job()), parameters);
+		JobRunner.Outcome outcome = this.jobRunner.run(this.launcher.job(command.job()), command.parameters());
 		if (outcome.execution() != null) {
 			RunSummary.log(logger, RunSummary.of(outcome.execution(), outcome.exitCode()), outcome.exitCode());
 		}

@@ -7,6 +7,8 @@ import java.util.Map;
 import dev.healthscore.schedules.JobLaunch;
 import dev.healthscore.schedules.RunOutcome;
 import dev.healthscore.schedules.ScheduledJobLauncher;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import org.springframework.batch.core.job.Job;
 import org.springframework.stereotype.Component;
@@ -19,6 +21,8 @@ import org.springframework.stereotype.Component;
  */
 @Component
 public class InProcessJobLauncher implements ScheduledJobLauncher {
+
+	private static final Logger logger = LoggerFactory.getLogger(InProcessJobLauncher.class);
 
 	private final JobRunner jobRunner;
 
@@ -36,8 +40,9 @@ public class InProcessJobLauncher implements ScheduledJobLauncher {
 		args.add(launch.job());
 		args.addAll(launch.arguments());
 		Invocation invocation = CommandLineParser.parse(args.toArray(String[]::new));
-		Map<String, String> parameters = CommandLineParser.jobOptions(launch.job()).parameters(invocation);
-		JobRunner.Outcome outcome = this.jobRunner.runForFiring(job(launch.job()), parameters, launch.scheduledTime());
+		invocation.notes().forEach(logger::info);
+		JobRunner.Outcome outcome = this.jobRunner.runForFiring(job(launch.job()), invocation.parameters(),
+				launch.scheduledTime());
 		return switch (outcome.exitCode()) {
 			case COMPLETED -> RunOutcome.COMPLETED;
 			case ALREADY_RUNNING -> RunOutcome.ALREADY_RUNNING;

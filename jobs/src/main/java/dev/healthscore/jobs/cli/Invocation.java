@@ -6,6 +6,9 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -19,8 +22,30 @@ import dev.healthscore.jobs.recompute.UserIds;
  * @param command the command, e.g. {@code run}, {@code demo}, {@code generate}
  * @param job the job to run, for {@code run}; otherwise {@code null}
  * @param options the options by name, without their leading dashes
+ * @param parameters the job parameters the options make, for {@code run <job>} and
+ * {@code reprocess}, made once as the command line is parsed; otherwise empty
+ * @param notes what the run should log about its parameters when it is made (a range it
+ * lowered): the command line is parsed before the application has set up logging
  */
-public record Invocation(String command, String job, Map<String, String> options) {
+public record Invocation(String command, String job, Map<String, String> options, Map<String, String> parameters,
+		List<String> notes) {
+
+	/**
+	 * A command line whose options have not been turned into job parameters (yet).
+	 * @param command the command
+	 * @param job the job to run, or {@code null}
+	 * @param options the options by name, without their leading dashes
+	 */
+	public Invocation(String command, String job, Map<String, String> options) {
+		this(command, job, options, Map.of(), List.of());
+	}
+
+	/** This command line with the job parameters its options make, and their notes. */
+	Invocation withParameters(Map<String, String> parameters, List<String> notes) {
+		// in their order, as the job's options make them
+		return new Invocation(this.command, this.job, this.options,
+				Collections.unmodifiableMap(new LinkedHashMap<>(parameters)), List.copyOf(notes));
+	}
 
 	/** Whether an option was given. */
 	public boolean has(String name) {

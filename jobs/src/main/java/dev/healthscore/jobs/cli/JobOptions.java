@@ -2,6 +2,7 @@ package dev.healthscore.jobs.cli;
 
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * The command-line face of one job: its name, options and usage, and how its options
@@ -22,9 +23,20 @@ public interface JobOptions {
 	String usage();
 
 	/**
-	 * Validates the invocation's options and turns them into identifying job parameters.
+	 * Validates the invocation's options and turns them into identifying job parameters,
+	 * logging what the run should say about them (a range it lowered).
 	 * @throws UsageException when an option is missing or invalid
 	 */
 	Map<String, String> parameters(Invocation invocation);
+
+	/**
+	 * As {@link #parameters(Invocation)}, but hands what the run should say about them to
+	 * {@code notes} instead of logging it: the command line is parsed once, before the
+	 * application has set up logging, and the run logs the notes when it is made.
+	 * @throws UsageException when an option is missing or invalid
+	 */
+	default Map<String, String> parameters(Invocation invocation, Consumer<String> notes) {
+		return parameters(invocation);
+	}
 
 }

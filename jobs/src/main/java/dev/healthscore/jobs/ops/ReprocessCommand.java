@@ -13,7 +13,6 @@ import dev.healthscore.jobs.cli.Invocation;
 import dev.healthscore.jobs.cli.JobRunner;
 import dev.healthscore.jobs.cli.UsageException;
 import dev.healthscore.jobs.recompute.RecomputeJobConfiguration;
-import dev.healthscore.jobs.recompute.RecomputeOptions;
 import dev.healthscore.scoring.ScoringAlgorithm;
 
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -67,7 +66,7 @@ public class ReprocessCommand {
 					String.format(Locale.ROOT, "Unknown --algorithm-version=%d: this build computes version %d",
 							version, this.algorithm.version()));
 		}
-		Map<String, String> parameters = new RecomputeOptions().parameters(invocation);
+		Map<String, String> parameters = invocation.parameters();
 		LocalDate from = LocalDate.parse(parameters.get("from"));
 		LocalDate to = LocalDate.parse(parameters.get("to"));
 		long[] users = invocation.userIds("users");

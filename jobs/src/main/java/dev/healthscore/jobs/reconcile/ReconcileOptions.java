@@ -8,8 +8,8 @@ import java.time.LocalDate;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
-import dev.healthscore.jobs.cli.CommandLineParser;
 import dev.healthscore.jobs.cli.DayRanges;
 import dev.healthscore.jobs.cli.Invocation;
 import dev.healthscore.jobs.cli.JobOptions;
@@ -55,6 +55,11 @@ public final class ReconcileOptions implements JobOptions {
 
 	@Override
 	public Map<String, String> parameters(Invocation invocation) {
+		return parameters(invocation, logger::info);
+	}
+
+	@Override
+	public Map<String, String> parameters(Invocation invocation, Consumer<String> notes) {
 		LocalDate from;
 		LocalDate to;
 		Instant at;
@@ -81,7 +86,7 @@ public final class ReconcileOptions implements JobOptions {
 			throw new UsageException(
 					"Invalid range --from=%s --to=%s: --to must not be before --from".formatted(from, to));
 		}
-		to = endedEverywhere(from, to, at);
+		to = endedEverywhere(from, to, at, notes);
 		// after lowering --to: a later one stands for "up to the last day that ended"
 		DayRanges.check(from, to);
 		Map<String, String> parameters = new LinkedHashMap<>();
@@ -141,7 +146,7 @@ public final class ReconcileOptions implements JobOptions {
 	 * still in progress for some users, and a score of it would count half a day (the
 	 * next nightly recompute scores it whole, and the next reconcile checks it).
 	 */
-	private static LocalDate endedEverywhere(LocalDate from, LocalDate to, Instant at) {
+	private static LocalDate endedEverywhere(LocalDate from, LocalDate to, Instant at, Consumer<String> notes) {
 		LocalDate last = ScoreDateWindow.lastEndedEverywhere(at);
 		if (!to.isAfter(last)) {
 			return to;
@@ -151,11 +156,9 @@ public final class ReconcileOptions implements JobOptions {
 					+ " zone (UTC-12 included); reconcile days up to %s, or wait until they have ended")
 				.formatted(from, to, at, last, last));
 		}
-		if (CommandLineParser.validating()) {
-			return last;
-		}
-		logger.info("Reconciling {}..{} instead of ..{}: at {} the days after {} are still in progress in some time"
-				+ " zone, and their scores would count half a day", from, last, to, at, last);
+		notes.accept(("Reconciling %s..%s instead of ..%s: at %s the days after %s are still in progress in some"
+				+ " time zone, and their scores would count half a day")
+			.formatted(from, last, to, at, last));
 		return last;
 	}
 

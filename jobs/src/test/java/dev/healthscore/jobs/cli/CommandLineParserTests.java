@@ -21,6 +21,21 @@ class CommandLineParserTests {
 	}
 
 	@Test
+	void theJobParametersAreMadeOnceAsTheCommandLineIsParsed() {
+		Invocation run = CommandLineParser.parse("run", "recompute", "--from=2025-01-01", "--to=2025-01-31",
+				"--users=42,7");
+		assertThat(run.parameters()).isEqualTo(CommandLineParser.jobOptions("recompute").parameters(run));
+		assertThat(run.parameters()).containsEntry("from", "2025-01-01").containsEntry("to", "2025-01-31");
+		assertThat(run.notes()).isEmpty();
+		Invocation reprocess = CommandLineParser.parse("reprocess", "--from=2025-01-01", "--to=2025-01-02",
+				"--dry-run");
+		assertThat(reprocess.parameters()).containsExactly(Map.entry("from", "2025-01-01"),
+				Map.entry("to", "2025-01-02"));
+		assertThat(CommandLineParser.parse("status").parameters()).isEmpty();
+		assertThat(CommandLineParser.parse("run", "nightly").parameters()).isEmpty();
+	}
+
+	@Test
 	void noArgumentsIsAUsageErrorNamingTheCommands() {
 		assertThatExceptionOfType(UsageException.class).isThrownBy(CommandLineParser::parse)
 			.withMessage(

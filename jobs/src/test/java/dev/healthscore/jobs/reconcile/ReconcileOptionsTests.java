@@ -93,6 +93,14 @@ class ReconcileOptionsTests {
 		Invocation invocation = CommandLineParser.parse("run", "reconcile", "--days-back=30",
 				"--scheduled-time=2025-03-31T02:00:00Z");
 		assertThat(output).doesNotContain("instead of");
+		// the run logs the note the command line carries, with the parameters it made
+		// once
+		assertThat(invocation.notes()).singleElement()
+			.asString()
+			.startsWith("Reconciling 2025-03-01..2025-03-29 instead of ..2025-03-30: at 2025-03-31T02:00:00Z");
+		assertThat(invocation.parameters()).containsExactly(Map.entry("from", "2025-03-01"),
+				Map.entry("to", "2025-03-29"));
+		// made by hand, the parameters log it
 		CommandLineParser.jobOptions("reconcile").parameters(invocation);
 		assertThat(output).containsOnlyOnce("Reconciling 2025-03-01..2025-03-29 instead of ..2025-03-30");
 	}
