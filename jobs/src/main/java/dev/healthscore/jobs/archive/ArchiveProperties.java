@@ -1,6 +1,7 @@
 package dev.healthscore.jobs.archive;
 
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 
 import dev.healthscore.io.archive.ArchiveSettings;
@@ -34,11 +35,14 @@ import org.springframework.util.unit.DataSize;
  * @param hotMonths complete months that stay in PostgreSQL before the current one; older
  * months are archived
  * @param gracePeriod how long a detached partition is kept before a later run drops it
+ * @param sortBufferRows rows of one user that an export sorts in memory; a user with more
+ * is sorted in runs of that many in temporary files
+ * @param sortDirectory where those temporary files go; unset for {@code java.io.tmpdir}
  */
 @ConfigurationProperties("healthscore.archive")
 public record ArchiveProperties(String bucket, String prefix, URI endpoint, String region, DataSize targetFileSize,
 		DataSize rowGroupSize, DataSize partSize, Compression compression, ServerSideEncryption.Mode encryption,
-		String kmsKeyId, Integer hotMonths, Duration gracePeriod) {
+		String kmsKeyId, Integer hotMonths, Duration gracePeriod, Integer sortBufferRows, Path sortDirectory) {
 
 	/** The bucket of the embedded default. */
 	public static final String EMBEDDED_BUCKET = "healthscore-archive";
@@ -70,6 +74,9 @@ public record ArchiveProperties(String bucket, String prefix, URI endpoint, Stri
 	/** Default grace period: 7 days. */
 	public static final Duration GRACE_PERIOD_DEFAULT = Duration.ofDays(7);
 
+	/** Default rows of one user sorted in memory: 500,000. */
+	public static final int SORT_BUFFER_ROWS_DEFAULT = ArchiveSettings.SORT_BUFFER_ROWS_DEFAULT;
+
 	public ArchiveProperties {
 		prefix = (prefix != null) ? prefix : PREFIX_DEFAULT;
 		targetFileSize = (targetFileSize != null) ? targetFileSize : TARGET_FILE_SIZE_DEFAULT;
@@ -79,9 +86,14 @@ public record ArchiveProperties(String bucket, String prefix, URI endpoint, Stri
 		encryption = (encryption != null) ? encryption : ENCRYPTION_DEFAULT;
 		hotMonths = (hotMonths != null) ? hotMonths : HOT_MONTHS_DEFAULT;
 		gracePeriod = (gracePeriod != null) ? gracePeriod : GRACE_PERIOD_DEFAULT;
+		sortBufferRows = (sortBufferRows != null) ? sortBufferRows : SORT_BUFFER_ROWS_DEFAULT;
 		if (hotMonths < 0) {
 			throw new IllegalArgumentException(
 					"Invalid healthscore.archive.hot-months, must not be negative: " + hotMonths);
+		}
+		if (sortBufferRows < 1) {
+			throw new IllegalArgumentException(
+					"Invalid healthscore.archive.sort-buffer-rows, must be at least 1: " + sortBufferRows);
 		}
 		if (gracePeriod.isNegative()) {
 			throw new IllegalArgumentException(
@@ -117,6 +129,8 @@ public record ArchiveProperties(String bucket, String prefix, URI endpoint, Stri
 			.compression(this.compression)
 			.encryption(new ServerSideEncryption(this.encryption,
 					(this.kmsKeyId == null || this.kmsKeyId.isBlank()) ? null : this.kmsKeyId))
+			.sortBufferRows(this.sortBufferRows)
+			.sortDirectory(this.sortDirectory)
 			.build();
 	}
 

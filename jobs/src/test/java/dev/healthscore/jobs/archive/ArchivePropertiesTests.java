@@ -1,14 +1,18 @@
 package dev.healthscore.jobs.archive;
 
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.YearMonth;
+import java.util.Map;
 
 import dev.healthscore.io.archive.ArchiveSettings;
 import dev.healthscore.io.s3.ServerSideEncryption;
 import org.junit.jupiter.api.Test;
 
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
 import org.springframework.util.unit.DataSize;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -34,10 +38,24 @@ class ArchivePropertiesTests {
 	void kmsEncryptionCarriesItsKey() {
 		ArchiveProperties properties = new ArchiveProperties("bucket", "archive", null, null, DataSize.ofMegabytes(128),
 				null, null, ArchiveSettings.Compression.SNAPPY, ServerSideEncryption.Mode.SSE_KMS, "alias/archive",
-				null, null);
+				null, null, null, null);
 		assertThat(properties.storageConfigured()).isTrue();
 		assertThat(properties.settings().encryption()).isEqualTo(ServerSideEncryption.kms("alias/archive"));
 		assertThat(properties.settings().targetFileSize()).isEqualTo(128L * 1024 * 1024);
+	}
+
+	@Test
+	void theSortBufferAndItsDirectoryAreBoundAndReachTheSettings() {
+		assertThat(properties(null, null, null).settings().sortBufferRows()).isEqualTo(500_000);
+		ArchiveProperties properties = new Binder(new MapConfigurationPropertySource(Map
+			.of("healthscore.archive.sort-buffer-rows", "20000", "healthscore.archive.sort-directory", "/scratch")))
+			.bindOrCreate("healthscore.archive", ArchiveProperties.class);
+		assertThat(properties.settings().sortBufferRows()).isEqualTo(20_000);
+		assertThat(properties.settings().sortDirectory()).isEqualTo(Path.of("/scratch"));
+		assertThatIllegalArgumentException()
+			.isThrownBy(() -> new ArchiveProperties(null, null, null, null, null, null, null, null, null, null, null,
+					null, 0, null))
+			.withMessage("Invalid healthscore.archive.sort-buffer-rows, must be at least 1: 0");
 	}
 
 	@Test
@@ -61,7 +79,8 @@ class ArchivePropertiesTests {
 	}
 
 	private static ArchiveProperties properties(String bucket, URI endpoint, Integer hotMonths) {
-		return new ArchiveProperties(bucket, null, endpoint, null, null, null, null, null, null, null, hotMonths, null);
+		return new ArchiveProperties(bucket, null, endpoint, null, null, null, null, null, null, null, hotMonths, null,
+				null, null);
 	}
 
 }

@@ -1,14 +1,17 @@
 package dev.healthscore.io.archive;
 
+import java.nio.file.Path;
+
 import dev.healthscore.io.s3.S3OutputStream;
 import dev.healthscore.io.s3.ServerSideEncryption;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 
 /**
  * Where and how archives are written: bucket and prefix, file, row group and upload part
- * sizes, compression and server-side encryption. Memory used by an export is about one
- * row group plus two parts (one filling while the other uploads), whatever the partition
- * size.
+ * sizes, compression, server-side encryption, and how many rows of one user an export
+ * sorts in memory. Memory used by an export is about one row group plus two parts (one
+ * filling while the other uploads) plus at most {@code sortBufferRows} rows, whatever the
+ * partition size.
  *
  * @param bucket the S3 bucket
  * @param prefix the key prefix before {@code <table>/month=yyyy-MM/}, without leading or
@@ -19,9 +22,12 @@ import org.apache.parquet.hadoop.metadata.CompressionCodecName;
  * @param partSize the multipart upload part size in bytes
  * @param compression the Parquet page compression
  * @param encryption the server-side encryption requested for every object
+ * @param sortBufferRows rows of one user (one {@link ArchiveTable#leadingOrderColumn()})
+ * that an export sorts in memory; a user with more is sorted in runs of that many on disk
+ * @param sortDirectory where an export writes those runs, deleted after use
  */
 public record ArchiveSettings(String bucket, String prefix, long targetFileSize, long rowGroupSize, int partSize,
-		Compression compression, ServerSideEncryption encryption) {
+		Compression compression, ServerSideEncryption encryption, int sortBufferRows, Path sortDirectory) {
 
 	/** Default target file size: 256 MiB, in the range Athena reads best. */
 	public static final long TARGET_FILE_SIZE_DEFAULT = 256L * 1024 * 1024;
@@ -34,6 +40,13 @@ public record ArchiveSettings(String bucket, String prefix, long targetFileSize,
 
 	/** Default compression. */
 	public static final Compression COMPRESSION_DEFAULT = Compression.ZSTD;
+
+	/**
+	 * Default rows of one user sorted in memory: 500,000, about 50 to 125 MiB of heap
+	 * (100 to 250 bytes a row), four hundred times a month of a user of the synthetic
+	 * data (40 readings a day); a watch sending heart rate every second is 2.7 million.
+	 */
+	public static final int SORT_BUFFER_ROWS_DEFAULT = 500_000;
 
 	/**
 	 * Starts settings for a bucket, every other value at its default.
@@ -89,6 +102,10 @@ public record ArchiveSettings(String bucket, String prefix, long targetFileSize,
 		private Compression compression = COMPRESSION_DEFAULT;
 
 		private ServerSideEncryption encryption = ServerSideEncryption.BUCKET_DEFAULT;
+
+		private int sortBufferRows = SORT_BUFFER_ROWS_DEFAULT;
+
+		private Path sortDirectory;
 
 		private Builder(String bucket) {
 			this.bucket = bucket;
@@ -155,6 +172,26 @@ public record ArchiveSettings(String bucket, String prefix, long targetFileSize,
 		}
 
 		/**
+		 * Sets how many rows of one user are sorted in memory.
+		 * @param rows the number of rows, at least 1
+		 * @return this builder
+		 */
+		public Builder sortBufferRows(int rows) {
+			this.sortBufferRows = rows;
+			return this;
+		}
+
+		/**
+		 * Sets where the sorted runs of a user with more rows go.
+		 * @param directory an existing directory, or null for {@code java.io.tmpdir}
+		 * @return this builder
+		 */
+		public Builder sortDirectory(Path directory) {
+			this.sortDirectory = directory;
+			return this;
+		}
+
+		/**
 		 * Checks the values and builds the settings.
 		 * @return the settings
 		 */
@@ -177,8 +214,13 @@ public record ArchiveSettings(String bucket, String prefix, long targetFileSize,
 				throw new IllegalArgumentException(
 						"Compression and encryption are required, got " + this.compression + " and " + this.encryption);
 			}
+			if (this.sortBufferRows < 1) {
+				throw new IllegalArgumentException("Sort buffer rows must be at least 1: " + this.sortBufferRows);
+			}
+			Path directory = (this.sortDirectory != null) ? this.sortDirectory
+					: Path.of(System.getProperty("java.io.tmpdir"));
 			return new ArchiveSettings(this.bucket, this.prefix, this.targetFileSize, this.rowGroupSize, this.partSize,
-					this.compression, this.encryption);
+					this.compression, this.encryption, this.sortBufferRows, directory);
 		}
 
 	}

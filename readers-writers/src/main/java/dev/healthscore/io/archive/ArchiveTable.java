@@ -110,7 +110,8 @@ public enum ArchiveTable {
 	 * Returns the leading column of {@link #orderBy()}, {@code user_id}. The exporter
 	 * asks PostgreSQL for rows in this order only (a sort on one {@code bigint} after a
 	 * sequential scan) and sorts each user's rows by {@link #rowOrderWithinLeadingKey()}
-	 * itself: one user's month at a time, in memory.
+	 * itself, one user's month at a time ({@link GroupSorter}: in memory, or in sorted
+	 * runs on disk for a user with more rows than its buffer).
 	 * @return the column name
 	 */
 	public String leadingOrderColumn() {

@@ -1,10 +1,8 @@
 package dev.healthscore.io.archive;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InterruptedIOException;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -13,11 +11,13 @@ import org.postgresql.copy.PGCopyInputStream;
 
 /**
  * Decodes the rows of a binary {@code COPY} in {@link ArchiveTable#leadingOrderColumn()}
- * order and sorts each user's rows by {@link ArchiveTable#rowOrderWithinLeadingKey()} on
- * a thread of its own, handing them over in batches, so that reading PostgreSQL's output
- * and encoding Parquet run on two cores. Closing it before the end stops the hand-over;
- * the thread then reads what is left of the {@code COPY} (cancelling instead would be
- * racy, see {@link PartitionExporter}), so the connection stays usable.
+ * order and sorts each user's rows by {@link ArchiveTable#rowOrderWithinLeadingKey()}
+ * with a {@link GroupSorter} (in memory, or on disk beyond its buffer) on a thread of its
+ * own, handing them over in batches, so that reading PostgreSQL's output and encoding
+ * Parquet run on two cores. Closing it before the end stops the hand-over; the thread
+ * then reads what is left of the {@code COPY} (cancelling instead would be racy, see
+ * {@link PartitionExporter}), so the connection stays usable, and deletes the sorter's
+ * files.
  */
 final class CopyRowReader implements AutoCloseable {
 
@@ -43,8 +43,14 @@ final class CopyRowReader implements AutoCloseable {
 	/** The reader thread's batch being filled. */
 	private Batch batch = new Batch(new Object[BATCH_ROWS][], 0);
 
-	CopyRowReader(PGCopyInputStream copy, ArchiveTable table) {
-		this.thread = new Thread(() -> run(copy, table), "archive-copy-reader");
+	/**
+	 * Starts reading.
+	 * @param copy the {@code COPY}'s bytes, a {@link PGCopyInputStream} or any stream
+	 * @param table the table
+	 * @param sorter sorts each group; closed by the reader's thread when it ends
+	 */
+	CopyRowReader(InputStream copy, ArchiveTable table, GroupSorter sorter) {
+		this.thread = new Thread(() -> run(copy, table, sorter), "archive-copy-reader");
 		this.thread.setDaemon(true);
 		this.thread.start();
 	}
@@ -112,26 +118,26 @@ final class CopyRowReader implements AutoCloseable {
 		}
 	}
 
-	private void run(PGCopyInputStream copy, ArchiveTable table) {
+	private void run(InputStream copy, ArchiveTable table, GroupSorter group) {
 		PgBinaryCopy.Reader rows = new PgBinaryCopy.Reader(copy, table);
 		try {
-			Comparator<Object[]> order = table.rowOrderWithinLeadingKey();
 			int lead = table.columnIndex(table.leadingOrderColumn());
-			List<Object[]> group = new ArrayList<>();
+			Object key = null;
 			Object[] first = rows.next();
 			this.firstRowNanos = System.nanoTime();
 			for (Object[] row = first; row != null && !this.closed; row = rows.next()) {
-				if (!group.isEmpty() && !row[lead].equals(group.get(0)[lead])) {
-					if (ArchiveTable.compare(row[lead], group.get(0)[lead]) < 0) {
+				if (key != null && !row[lead].equals(key)) {
+					if (ArchiveTable.compare(row[lead], key) < 0) {
 						throw new IOException("COPY rows are not in " + table.leadingOrderColumn() + " order: "
-								+ row[lead] + " after " + group.get(0)[lead]);
+								+ row[lead] + " after " + key);
 					}
-					handGroup(group, order);
+					group.finishGroup(this::handRow);
 				}
+				key = row[lead];
 				group.add(row);
 			}
 			if (!this.closed) {
-				handGroup(group, order);
+				group.finishGroup(this::handRow);
 				if (this.batch.size > 0) {
 					hand(this.batch);
 				}
@@ -142,21 +148,24 @@ final class CopyRowReader implements AutoCloseable {
 		}
 		finally {
 			drain(rows);
+			group.close();
 			hand(END);
 		}
 	}
 
-	/** Sorts the rows of one leading key (one user) and adds them to batches. */
-	private void handGroup(List<Object[]> group, Comparator<Object[]> order) {
-		group.sort(order);
-		for (Object[] row : group) {
-			this.batch.rows[this.batch.size] = row;
-			if (++this.batch.size == BATCH_ROWS) {
-				hand(this.batch);
-				this.batch = new Batch(new Object[BATCH_ROWS][], 0);
-			}
+	/**
+	 * Adds a row of a sorted group to the batch being filled, handing it over once full.
+	 * @return false once the consumer has closed the reader (looked at only when a batch
+	 * is handed over, which is where a closed reader stops waiting)
+	 */
+	private boolean handRow(Object[] row) {
+		this.batch.rows[this.batch.size] = row;
+		if (++this.batch.size == BATCH_ROWS) {
+			hand(this.batch);
+			this.batch = new Batch(new Object[BATCH_ROWS][], 0);
+			return !this.closed;
 		}
-		group.clear();
+		return true;
 	}
 
 	private void hand(Batch batch) {

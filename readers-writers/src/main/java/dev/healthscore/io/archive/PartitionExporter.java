@@ -118,7 +118,8 @@ public final class PartitionExporter {
 			Map<String, String> metadata) throws SQLException, IOException {
 		long started = System.nanoTime();
 		PGCopyInputStream copy = new PGCopyInputStream(connection.unwrap(PGConnection.class), sql);
-		try (CopyRowReader rows = new CopyRowReader(copy, table);
+		GroupSorter sorter = new GroupSorter(table, this.settings.sortBufferRows(), this.settings.sortDirectory());
+		try (CopyRowReader rows = new CopyRowReader(copy, table, sorter);
 				RollingArchiveWriter writer = new RollingArchiveWriter(this.s3, this.settings, table, month,
 						metadata)) {
 			// closed in reverse order: the writer (its upload aborted) before the reader,

@@ -1,5 +1,6 @@
 package dev.healthscore.io.archive;
 
+import java.nio.file.Path;
 import java.time.YearMonth;
 
 import dev.healthscore.io.s3.ServerSideEncryption;
@@ -20,6 +21,8 @@ class ArchiveSettingsTests {
 		assertThat(settings.partSize()).isEqualTo(16 * 1024 * 1024);
 		assertThat(settings.compression()).isEqualTo(ArchiveSettings.Compression.ZSTD);
 		assertThat(settings.encryption()).isEqualTo(ServerSideEncryption.BUCKET_DEFAULT);
+		assertThat(settings.sortBufferRows()).isEqualTo(500_000);
+		assertThat(settings.sortDirectory()).isEqualTo(Path.of(System.getProperty("java.io.tmpdir")));
 	}
 
 	@Test
@@ -32,6 +35,8 @@ class ArchiveSettingsTests {
 			.withMessage("Part size must be at least 5 MiB (S3's minimum): 1024");
 		assertThatIllegalArgumentException().isThrownBy(() -> ArchiveSettings.builder("b").targetFileSize(0).build())
 			.withMessage("Target file size and row group size must be positive: 0 and 67108864");
+		assertThatIllegalArgumentException().isThrownBy(() -> ArchiveSettings.builder("b").sortBufferRows(0).build())
+			.withMessage("Sort buffer rows must be at least 1: 0");
 	}
 
 	@Test

@@ -335,6 +335,84 @@ class PartitionArchiveIntegrationTests {
 	}
 
 	@Test
+	void aUserWithFarMoreRowsThanTheSortBufferIsSortedOnDiskIntoTheSameFilesAsInMemory(@TempDir Path sortDirectory)
+			throws Exception {
+		YearMonth may = YearMonth.of(2025, 5);
+		// 30 light users of 0 to 29 readings; user 20 with 6,000 readings, four at each
+		// second (two metrics, two sources) so that times tie, inserted out of order
+		postgres.execute("SELECT healthscore_ensure_partitions('health_reading', DATE '2025-05-01', DATE '2025-05-01')",
+				"INSERT INTO health_reading (user_id, metric, recorded_at, value, source, ingested_at)"
+						+ " SELECT u, 'steps', timestamptz '2025-05-01 00:00:00+00' + i * interval '1 hour'"
+						+ " + u * interval '1 microsecond', i * 1.5, 'phone', timestamptz '2025-06-01 00:00:00+00'"
+						+ " FROM generate_series(1, 30) u, generate_series(1, u - 1) i",
+				"INSERT INTO health_reading (user_id, metric, recorded_at, value, source, ingested_at)"
+						+ " SELECT 20, (ARRAY['heart_rate', 'active_minutes'])[1 + i % 2],"
+						+ " timestamptz '2025-05-01 00:00:00+00' + (i / 4) * interval '1 second',"
+						+ " CASE WHEN i % 101 = 0 THEN NULL ELSE 60 + (i * 7919) % 61 END,"
+						+ " (ARRAY['watch', 'chest strap'])[1 + (i / 2) % 2],"
+						+ " timestamptz '2025-06-01 00:00:00+00' + i * interval '1 microsecond'"
+						+ " FROM generate_series(0, 5999) i ORDER BY (i * 7919) % 6000",
+				"ANALYZE health_reading_2025_05");
+		try (Connection connection = postgres.connection(); Statement statement = connection.createStatement()) {
+			ArchiveSettings inMemory = ArchiveSettings.builder(BUCKET).prefix("in-memory").build();
+			// runs of 20 rows: 300 for user 20, merged 64 at a time past 64; light users
+			// of 21 to 29 rows write one run each
+			ArchiveSettings onDisk = ArchiveSettings.builder(BUCKET)
+				.prefix("on-disk")
+				.sortBufferRows(20)
+				.sortDirectory(sortDirectory)
+				.build();
+			ArchiveManifest expected = new PartitionExporter(s3, inMemory).export(connection,
+					ArchiveTable.HEALTH_READING, may, null);
+			ArchiveManifest manifest = new PartitionExporter(s3, onDisk).export(connection, ArchiveTable.HEALTH_READING,
+					may, null);
+			try (Stream<Path> files = Files.list(sortDirectory)) {
+				assertThat(files).isEmpty();
+			}
+			assertThat(manifest.rows()).isEqualTo(expected.rows()).isEqualTo(6_000 + 29 * 30 / 2);
+			// the same rows in the same order make the same bytes
+			assertThat(manifest.files()).extracting(ArchiveFile::sha256)
+				.isEqualTo(expected.files().stream().map(ArchiveFile::sha256).toList());
+			List<String> rows = new ArrayList<>();
+			try (ResultSet result = statement.executeQuery("SELECT concat_ws('/', user_id, " + us("recorded_at")
+					+ ", metric, source, coalesce(encode(float8send(value), 'hex'), 'null'), " + us("ingested_at")
+					+ ") FROM health_reading_2025_05"
+					+ " ORDER BY user_id, recorded_at, metric COLLATE \"C\", source COLLATE \"C\"")) {
+				while (result.next()) {
+					rows.add(result.getString(1));
+				}
+			}
+			List<String> archived = new ArrayList<>();
+			new ArchiveReader(s3).read(manifest,
+					(row) -> archived.add(row[0]
+							+ "/" + row[2] + "/" + row[1] + "/" + row[4] + "/" + ((row[3] != null)
+									? String.format("%016x", Double.doubleToRawLongBits((Double) row[3])) : "null")
+							+ "/" + row[5]));
+			assertThat(archived).hasSize(rows.size()).containsExactlyElementsOf(rows);
+			assertThat(new ArchiveVerifier(s3).verify(connection, manifest).problems()).isEmpty();
+		}
+		finally {
+			postgres.execute("DROP TABLE health_reading_2025_05");
+		}
+	}
+
+	@Test
+	void theSortKeyOfEveryTableIsItsPrimaryKeySoTheOrderIsTotal() throws Exception {
+		// sorted runs merge into the order of one sort only if no two rows tie
+		try (Connection connection = postgres.connection(); Statement statement = connection.createStatement()) {
+			for (ArchiveTable table : List.of(ArchiveTable.HEALTH_READING, ArchiveTable.HEALTH_SCORE,
+					ArchiveTable.APP_USER)) {
+				List<String> primaryKey = rows(connection,
+						"SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid"
+								+ " AND a.attnum = ANY (i.indkey) WHERE i.indisprimary AND i.indrelid = '"
+								+ table.tableName() + "'::regclass ORDER BY a.attname");
+				assertThat(Stream.of(table.orderBy().split(",")).map(String::trim).sorted().toList()).as(table.name())
+					.isEqualTo(primaryKey);
+			}
+		}
+	}
+
+	@Test
 	void verifiedManifestCatchesAFileReplacedByAnotherValidOne() throws Exception {
 		ArchiveSettings small = smallFiles("swap");
 		try (Connection connection = postgres.connection()) {
