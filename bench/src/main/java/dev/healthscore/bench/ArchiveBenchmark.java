@@ -47,7 +47,11 @@ import static dev.healthscore.bench.BenchOptions.option;
  * rows to Parquet. S3 is the in-process server keeping objects on local disk. With
  * {@code --source=replica} the job is given the streaming replica and exports and
  * checksums the month there (the COPY it is compared with still runs on the primary, on
- * the same machine).
+ * the same machine). With {@code --heavy-user-rows=N} the month also holds one user with
+ * N {@code heart_rate} readings a second apart (2,678,400 is a watch sending every second
+ * all month), whose rows the export cannot sort in memory at once beyond
+ * {@code --sort-buffer-rows} (the job's {@code healthscore.archive.sort-buffer-rows},
+ * passed on when given).
  */
 public final class ArchiveBenchmark {
 
@@ -60,6 +64,9 @@ public final class ArchiveBenchmark {
 
 	private static final String BUCKET = "bench";
 
+	/** A reading a second, all month. */
+	private static final long SECONDS_IN_MONTH = MONTH.lengthOfMonth() * 86_400L;
+
 	private ArchiveBenchmark() {
 	}
 
@@ -67,6 +74,9 @@ public final class ArchiveBenchmark {
 		long target = option(args, "rows", 10_000_000, 1, 10_000_000_000L);
 		String source = choice(args, "source", "primary", "replica");
 		boolean fromReplica = source.equals("replica");
+		long heavyUserRows = option(args, "heavy-user-rows", 0, 0, SECONDS_IN_MONTH);
+		// 0: the job's default
+		long sortBufferRows = option(args, "sort-buffer-rows", 0, 0, Integer.MAX_VALUE);
 		int users = (int) Math.ceil(target / (MONTH.lengthOfMonth() * READINGS_PER_USER_DAY));
 		Path work = Files.createTempDirectory("healthscore-archive-bench");
 		try (BenchDatabase db = BenchDatabase.start();
@@ -80,6 +90,9 @@ public final class ArchiveBenchmark {
 			run(db, fromReplica, s3, Map.of(), "generate", "--users=" + users, "--days=" + MONTH.lengthOfMonth(),
 					"--seed=1", "--end=" + MONTH.atEndOfMonth());
 			JdbcTemplate jdbc = new JdbcTemplate(db.dataSource());
+			if (heavyUserRows > 0) {
+				addHeavyUser(jdbc, heavyUserRows);
+			}
 			jdbc.execute("VACUUM ANALYZE");
 			long rows = jdbc.queryForObject("SELECT count(*) FROM " + PARTITION, Long.class);
 			BenchDatabase.CopyResult copy = best(db.copyOutBinary("SELECT * FROM " + PARTITION),
@@ -91,8 +104,12 @@ public final class ArchiveBenchmark {
 					"SET enable_indexscan = off");
 			StepTimes steps = new StepTimes(ArchiveTable.HEALTH_READING, MONTH);
 			HeapSampler heap = HeapSampler.start();
-			double jobSeconds = run(db, fromReplica, s3, Map.of("archiveStepListener", steps), "run", "archive",
-					"--before=" + MONTH.plusMonths(1));
+			List<String> archive = new ArrayList<>(List.of("run", "archive", "--before=" + MONTH.plusMonths(1)));
+			if (sortBufferRows > 0) {
+				archive.add("--healthscore.archive.sort-buffer-rows=" + sortBufferRows);
+			}
+			double jobSeconds = run(db, fromReplica, s3, Map.of("archiveStepListener", steps),
+					archive.toArray(String[]::new));
 			HeapSampler.Peak peak = heap.stop();
 			System.out.printf("the archive job read the month from the %s%n", source);
 			ArchiveManifest manifest = new ArchiveManifests(client, new ArchiveLayout(BUCKET, ""))
@@ -109,6 +126,24 @@ public final class ArchiveBenchmark {
 		finally {
 			delete(work);
 		}
+	}
+
+	/**
+	 * Adds one user after the generated ones with {@code rows} heart rate readings, one a
+	 * second from the month's start, as a watch sending every second makes them.
+	 */
+	private static void addHeavyUser(JdbcTemplate jdbc, long rows) {
+		long started = System.nanoTime();
+		// the generator also writes readings of a few users it has no app_user row for
+		long userId = jdbc.queryForObject("SELECT coalesce(max(user_id), 0) + 1 FROM (SELECT user_id FROM app_user"
+				+ " UNION ALL SELECT user_id FROM health_reading) ids", Long.class);
+		jdbc.update("INSERT INTO app_user (user_id, time_zone, daily_step_goal) VALUES (?, 'UTC', 8000)", userId);
+		jdbc.update("INSERT INTO health_reading (user_id, metric, recorded_at, value, source, ingested_at)"
+				+ " SELECT ?, 'heart_rate', ?::timestamptz + i * interval '1 second', 55 + (i * 7919) % 60, 'watch',"
+				+ " ?::timestamptz + (i / 3600 + 1) * interval '1 hour' FROM generate_series(0, ? - 1) i", userId,
+				MONTH.atDay(1) + "T00:00:00Z", MONTH.atDay(1) + "T00:00:00Z", rows);
+		System.out.printf(Locale.ROOT, "added user %d with %,d heart_rate readings a second apart in %.1f s%n", userId,
+				rows, (System.nanoTime() - started) / 1e9);
 	}
 
 	/**

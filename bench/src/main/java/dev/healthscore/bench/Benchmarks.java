@@ -12,7 +12,8 @@ public final class Benchmarks {
 			       java -jar bench/target/healthscore-bench.jar reconcile [--readings=N] [--days=D] [--source=primary|replica]
 			                                                           [--layout=generated|arrival] [--repeat=N]
 			                                                           [--jvm=scheduler|fresh|cli]
-			       java -jar bench/target/healthscore-bench.jar archive [--rows=N] [--source=primary|replica]""";
+			       java -jar bench/target/healthscore-bench.jar archive [--rows=N] [--source=primary|replica]
+			                                                         [--heavy-user-rows=N] [--sort-buffer-rows=N]""";
 
 	private Benchmarks() {
 	}
