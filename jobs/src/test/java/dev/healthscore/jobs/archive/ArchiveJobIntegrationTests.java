@@ -1,11 +1,13 @@
 package dev.healthscore.jobs.archive;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Stream;
 
 import dev.healthscore.io.archive.ContentChecksum;
 import dev.healthscore.jobs.archive.ArchiveTestServers.Partition;
@@ -103,6 +105,36 @@ class ArchiveJobIntegrationTests {
 		assertThat(output).contains("Cannot restore health_score 2025-01: the archive ledger has no entry for it, it"
 				+ " was never archived (its partition health_score_2025_01 is where the partitions job left it)");
 		assertThat(count(jdbc, "batch_job_execution")).as("nothing started").isEqualTo(executions);
+	}
+
+	@Test
+	void aMonthWhoseUsersCannotBeSortedOnDiskStaysWhereItWasUntilARunThatCan(@TempDir Path sortDirectory,
+			CapturedOutput output) throws Exception {
+		JdbcTemplate jdbc = servers.database("spill");
+		long rows = count(jdbc, "health_reading_2024_12");
+		// each user has some 160 readings in December: more than the buffer, so each is
+		// sorted on disk, where no file can be created
+		Path missing = sortDirectory.resolve("missing");
+		assertThat(servers.app("spill", NOW, null, "run", "archive", "--before=2025-01",
+				"--healthscore.archive.sort-buffer-rows=50", "--healthscore.archive.sort-directory=" + missing))
+			.isEqualTo(1);
+		String message = "Cannot create a temporary file in " + missing
+				+ " to sort a group of more than 50 rows of health_reading on disk";
+		assertThat(output).contains(message);
+		assertThat(jdbc.queryForMap("SELECT state, last_error FROM archive_ledger WHERE partition_name = ?",
+				"health_reading_2024_12"))
+			.containsEntry("state", "EXPORTING")
+			.hasEntrySatisfying("last_error", (error) -> assertThat((String) error).contains(message));
+		assertThat(attached(jdbc)).contains("health_reading_2024_12");
+		assertThat(count(jdbc, "health_reading_2024_12")).isEqualTo(rows);
+		assertThat(servers.app("spill", NOW, null, "run", "archive", "--before=2025-01",
+				"--healthscore.archive.sort-buffer-rows=50", "--healthscore.archive.sort-directory=" + sortDirectory))
+			.isZero();
+		assertThat(states(jdbc)).containsOnly("DETACHED").hasSize(2);
+		assertThat(output).containsPattern("Sorted \\d+ rows of health_reading user_id = \\d+ on disk");
+		try (Stream<Path> files = Files.list(sortDirectory)) {
+			assertThat(files).isEmpty();
+		}
 	}
 
 	@Test
