@@ -1,5 +1,6 @@
 package dev.healthscore.jobs.archive;
 
+import dev.healthscore.io.s3.S3FailureContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
@@ -16,7 +17,8 @@ import org.springframework.context.annotation.Lazy;
 /**
  * The S3 client of a configured archive: AWS with the SDK's default credentials (the
  * task's IAM role; never keys in configuration) and region lookup, or an S3-compatible
- * endpoint. Created only when a job needs it.
+ * endpoint; its failures name the request that failed ({@link S3FailureContext}). Created
+ * only when a job needs it.
  */
 @Configuration(proxyBeanMethods = false)
 @Conditional(ArchiveStorageConfiguredCondition.class)
@@ -27,7 +29,8 @@ public class ArchiveStorageConfiguration {
 	@Bean(destroyMethod = "close")
 	@Lazy
 	S3Client archiveS3Client(ArchiveProperties properties) {
-		S3ClientBuilder builder = S3Client.builder();
+		S3ClientBuilder builder = S3Client.builder()
+			.overrideConfiguration((configuration) -> configuration.addExecutionInterceptor(new S3FailureContext()));
 		if (properties.region() != null) {
 			builder.region(Region.of(properties.region()));
 		}

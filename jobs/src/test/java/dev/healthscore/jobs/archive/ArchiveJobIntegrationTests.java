@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import dev.healthscore.io.archive.ContentChecksum;
@@ -135,6 +136,36 @@ class ArchiveJobIntegrationTests {
 		try (Stream<Path> files = Files.list(sortDirectory)) {
 			assertThat(files).isEmpty();
 		}
+	}
+
+	@Test
+	void aRestoreThatS3RefusesSaysWhichObjectAndEndpointChangesNothingAndTheSameCommandRestoresLater(
+			CapturedOutput output) {
+		JdbcTemplate jdbc = servers.database("refused");
+		assertThat(servers.app("refused", NOW, null, "run", "archive", "--before=2025-01")).isZero();
+		String secret = System.getProperty("aws.secretAccessKey");
+		System.setProperty("aws.secretAccessKey", "not-the-secret");
+		try {
+			assertThat(servers.app("refused", NOW, null, "run", "restore", "--table=health_score", "--month=2024-12"))
+				.isEqualTo(1);
+		}
+		finally {
+			System.setProperty("aws.secretAccessKey", secret);
+		}
+		// the SDK alone says 'Forbidden (Service: S3, Status Code: 403 …)': not which
+		// bucket, key or endpoint an operator has to look at
+		String refused = "S3 ListObjectsV2 s3://" + BUCKET + "/refused/health_score/month=2024-12/_manifest.json at "
+				+ servers.s3Server().endpoint() + " failed: SignatureDoesNotMatch: ";
+		assertThat(output).containsPattern(
+				"ERROR .* : restore execution \\d+ ended FAILED; exit code 1: S3Exception: " + Pattern.quote(refused));
+		assertThat(jdbc.queryForMap("SELECT state, last_error FROM archive_ledger WHERE partition_name = ?",
+				"health_score_2024_12"))
+			.containsEntry("state", "DETACHED")
+			.hasEntrySatisfying("last_error", (error) -> assertThat((String) error).startsWith(refused));
+		assertThat(attached(jdbc)).doesNotContain("health_score_2024_12");
+		assertThat(servers.app("refused", NOW, null, "run", "restore", "--table=health_score", "--month=2024-12"))
+			.isZero();
+		assertRestoredExactly(jdbc, ARCHIVED.get(2));
 	}
 
 	@Test

@@ -20,7 +20,8 @@ public final class S3Clients {
 	/**
 	 * Returns a client for an S3-compatible endpoint: path-style addressing, static keys,
 	 * and checksums only where the S3 API requires them (compatible servers rarely
-	 * implement the SDK's trailing flexible checksums).
+	 * implement the SDK's trailing flexible checksums); its failures name the request
+	 * ({@link S3FailureContext}).
 	 * @param endpoint the endpoint, for example {@code http://127.0.0.1:9000}
 	 * @param region the signing region
 	 * @param accessKey the access key id
@@ -35,6 +36,7 @@ public final class S3Clients {
 			.forcePathStyle(true)
 			.requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
 			.responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
+			.overrideConfiguration((configuration) -> configuration.addExecutionInterceptor(new S3FailureContext()))
 			.build();
 	}
 

@@ -3,7 +3,10 @@ package dev.healthscore.io.s3;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.SocketException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,12 +18,14 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.http.AbortableInputStream;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -200,6 +205,37 @@ class EmbeddedS3ServerIntegrationTests {
 			assertThatExceptionOfType(S3InputStream.ObjectChangedException.class).isThrownBy(in::readAllBytes)
 				.withMessage("Cannot read s3://archive-test/longer/object.bin from byte 0: the object has 1000 bytes,"
 						+ " not the 900 expected, it is not the object that was listed or described");
+		}
+	}
+
+	@Test
+	void aFailedRequestNamesItsOperationObjectAndEndpointAndWhatS3AnsweredAndKeepsItsType() throws IOException {
+		String endpoint = server.endpoint().toString();
+		assertThatExceptionOfType(NoSuchKeyException.class)
+			.isThrownBy(() -> s3.getObjectAsBytes((request) -> request.bucket(BUCKET).key("missing/object.bin")))
+			.withMessageStartingWith(
+					"S3 GetObject s3://archive-test/missing/object.bin at " + endpoint + " failed: NoSuchKey: ")
+			.satisfies((ex) -> assertThat(ex.statusCode()).isEqualTo(404));
+		try (S3Client wrongSecret = S3Clients.forEndpoint(server.endpoint(), server.region(), server.accessKey(),
+				"wrong")) {
+			assertThatExceptionOfType(S3Exception.class)
+				.isThrownBy(() -> wrongSecret.listObjectsV2((request) -> request.bucket(BUCKET).prefix("some/folder/")))
+				.withMessageStartingWith("S3 ListObjectsV2 s3://archive-test/some/folder/ at " + endpoint
+						+ " failed: SignatureDoesNotMatch: ")
+				.satisfies((ex) -> assertThat(ex.statusCode()).isEqualTo(403));
+		}
+		int closedPort;
+		try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+			closedPort = socket.getLocalPort();
+		}
+		URI nowhere = URI.create("http://127.0.0.1:" + closedPort);
+		try (S3Client refused = S3Clients.forEndpoint(nowhere, server.region(), server.accessKey(),
+				server.secretKey())) {
+			assertThatExceptionOfType(SdkClientException.class)
+				.isThrownBy(() -> refused.putObject((request) -> request.bucket(BUCKET).key("a/b.parquet"),
+						RequestBody.fromString("x")))
+				.withMessageStartingWith("S3 PutObject s3://archive-test/a/b.parquet at " + nowhere
+						+ " failed: Unable to execute HTTP request: Connect to");
 		}
 	}
 
