@@ -50,6 +50,32 @@ public final class Causes {
 	}
 
 	/**
+	 * Describes a failure on one line of text: its message, then the class and message of
+	 * each cause that adds one ({@code "…; caused by SdkClientException: …"}), since the
+	 * outermost message often only says what was being done (which object, which
+	 * database), and a cause why it failed (what the server said).
+	 * @param failure the failure
+	 * @return the description, possibly with line breaks of the messages
+	 */
+	public static String describe(Throwable failure) {
+		StringBuilder text = new StringBuilder(
+				(failure.getMessage() != null) ? failure.getMessage() : failure.getClass().getName());
+		int depth = 0;
+		for (Throwable cause = failure.getCause(); cause != null && depth < MAX_DEPTH; cause = cause.getCause()) {
+			depth++;
+			String message = cause.getMessage();
+			if (text.indexOf((message != null) ? message : cause.getClass().getName()) >= 0) {
+				continue; // a wrapper that repeats its cause, or the reverse
+			}
+			text.append("; caused by ").append(cause.getClass().getSimpleName());
+			if (message != null) {
+				text.append(": ").append(message);
+			}
+		}
+		return text.toString();
+	}
+
+	/**
 	 * Returns whether {@code failure} or one of its causes is what {@code test} accepts.
 	 * @param failure the exception, may be null
 	 * @param test what to look for

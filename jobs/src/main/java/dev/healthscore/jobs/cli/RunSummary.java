@@ -2,6 +2,7 @@ package dev.healthscore.jobs.cli;
 
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 
 import dev.healthscore.io.Causes;
 import org.slf4j.Logger;
@@ -10,14 +11,15 @@ import org.springframework.batch.core.job.JobExecution;
 
 /**
  * The line a command logs when the execution it ran ends: how it ended, its exit code,
- * and, when it did not complete, why (the innermost cause of its first failure) and how
- * to go on. Spring Batch logs each failure with its stack trace, once per chunk, step and
- * partition; this line is the one an operator reads first.
+ * and, when it did not complete, why (its first failure: what was being done, and each
+ * cause that adds to it) and how to go on. Spring Batch logs each failure with its stack
+ * trace, once per chunk, step and partition; this line is the one an operator reads
+ * first.
  */
 public final class RunSummary {
 
 	/** The longest cause the line quotes. */
-	private static final int CAUSE_LENGTH = 300;
+	private static final int CAUSE_LENGTH = 500;
 
 	private RunSummary() {
 	}
@@ -74,23 +76,34 @@ public final class RunSummary {
 	}
 
 	/**
-	 * The innermost cause with a message of a failure, on one line: the outer exceptions
-	 * say what was being done ("Unable to process chunk"), the inner one why. A failure
-	 * whose innermost cause is Spring Batch's own (a partitioned step's "Partition
-	 * handler returned an unsuccessful step") only repeats another's: the first of the
-	 * others is quoted.
+	 * A failure on one line: the outermost of its exceptions that is not Spring's (whose
+	 * wrappers say only that a chunk, a step or a transaction failed), with its message
+	 * and that of each cause that adds one ({@link Causes#describe}): the outer ones say
+	 * what was being done (which S3 object, which database), the inner ones what the
+	 * server or the network said. A failure that is Spring Batch's own throughout (a
+	 * partitioned step's "Partition handler returned an unsuccessful step") only repeats
+	 * another's: the first of the others is quoted.
 	 */
 	private static String cause(List<Throwable> failures) {
 		if (failures.isEmpty()) {
 			return "no failure recorded (see the log above)";
 		}
 		Throwable why = failures.stream()
-			.map(RunSummary::innermost)
-			.filter((cause) -> !cause.getClass().getName().startsWith("org.springframework.batch."))
+			.map(RunSummary::outermostOfOurs)
+			.filter(Objects::nonNull)
 			.findFirst()
 			.orElseGet(() -> innermost(failures.get(0)));
-		return oneLine(why.getClass().getSimpleName() + ((why.getMessage() != null) ? ": " + why.getMessage() : ""),
-				CAUSE_LENGTH);
+		return describe(why);
+	}
+
+	private static String describe(Throwable why) {
+		String name = why.getClass().getSimpleName();
+		return oneLine((why.getMessage() != null) ? name + ": " + Causes.describe(why) : name, CAUSE_LENGTH);
+	}
+
+	private static Throwable outermostOfOurs(Throwable failure) {
+		return Causes.find(failure, (cause) -> !cause.getClass().getName().startsWith("org.springframework.")
+				&& cause.getMessage() != null && !cause.getMessage().isBlank());
 	}
 
 	private static Throwable innermost(Throwable failure) {

@@ -12,6 +12,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 
+import dev.healthscore.io.Causes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,9 +30,6 @@ public final class ArchiveLedger {
 
 	/** The longest {@code last_error} that {@link #describe} returns. */
 	public static final int LAST_ERROR_MAX_LENGTH = 2000;
-
-	/** The most causes {@link #describe} follows, against cycles. */
-	private static final int MAX_CAUSES = 16;
 
 	/** First key of the advisory locks, "HSA" and the table's ordinal. */
 	private static final int LOCK_NAMESPACE = 0x48534100;
@@ -215,22 +213,9 @@ public final class ArchiveLedger {
 	 * @return the description
 	 */
 	public static String describe(Throwable failure) {
-		StringBuilder text = new StringBuilder(
-				(failure.getMessage() != null) ? failure.getMessage() : failure.getClass().getName());
-		int depth = 0;
-		for (Throwable cause = failure.getCause(); cause != null && depth < MAX_CAUSES; cause = cause.getCause()) {
-			depth++;
-			String message = cause.getMessage();
-			if (text.indexOf((message != null) ? message : cause.getClass().getName()) >= 0) {
-				continue; // a wrapper that repeats its cause, or the reverse
-			}
-			text.append("; caused by ").append(cause.getClass().getSimpleName());
-			if (message != null) {
-				text.append(": ").append(message);
-			}
-		}
+		String text = Causes.describe(failure);
 		if (text.length() <= LAST_ERROR_MAX_LENGTH) {
-			return text.toString();
+			return text;
 		}
 		int end = LAST_ERROR_MAX_LENGTH - 1;
 		if (Character.isHighSurrogate(text.charAt(end - 1))) {

@@ -1,0 +1,56 @@
+package dev.healthscore.jobs.cli;
+
+import java.io.IOException;
+import java.net.SocketTimeoutException;
+
+import org.junit.jupiter.api.Test;
+
+import org.springframework.batch.core.BatchStatus;
+import org.springframework.batch.core.job.JobExecution;
+import org.springframework.batch.core.job.JobInstance;
+import org.springframework.batch.core.job.parameters.JobParameters;
+import org.springframework.batch.core.step.StepExecution;
+import org.springframework.dao.DataAccessResourceFailureException;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Tests for {@link RunSummary}: the line an operator reads first says what was being done
+ * (which object, which server) as well as what the server or the network answered.
+ */
+class RunSummaryTests {
+
+	@Test
+	void aFailureSaysWhatWasBeingDoneAndWhyNotOnlyItsInnermostCause() {
+		// as S3OutputStream and the SDK throw them, wrapped by Spring
+		IOException upload = new IOException("Cannot complete upload of s3://bucket/app_user/part-00000.parquet",
+				new IllegalStateException("NoSuchBucket: The specified bucket does not exist"));
+		JobExecution execution = failed(new DataAccessResourceFailureException("Unable to process chunk", upload));
+		assertThat(RunSummary.of(execution, ExitCode.FAILED)).isEqualTo("archive execution 7 ended FAILED; exit code 1:"
+				+ " IOException: Cannot complete upload of s3://bucket/app_user/part-00000.parquet; caused by"
+				+ " IllegalStateException: NoSuchBucket: The specified bucket does not exist. To go on, rerun the same"
+				+ " command (or restart 7) to resume it where it stopped");
+	}
+
+	@Test
+	void aCauseThatAWrapperAlreadyQuotesIsNotRepeated() {
+		RuntimeException readBack = new IllegalStateException(
+				"Cannot read back s3://bucket/t/month=2025-01/part.parquet:"
+						+ " Read timed out; S3 failed, so nothing was compared: run again once it answers",
+				new SocketTimeoutException("Read timed out"));
+		assertThat(RunSummary.of(failed(readBack), ExitCode.FAILED))
+			.contains("exit code 1: IllegalStateException: Cannot read back s3://bucket/t/month=2025-01/part.parquet:"
+					+ " Read timed out; S3 failed, so nothing was compared: run again once it answers. To go on,")
+			.doesNotContain("caused by");
+	}
+
+	private static JobExecution failed(Throwable failure) {
+		JobExecution execution = new JobExecution(7, new JobInstance(3, "archive"), new JobParameters());
+		execution.setStatus(BatchStatus.FAILED);
+		StepExecution step = new StepExecution("archiveUsers", execution);
+		step.addFailureException(failure);
+		execution.addStepExecution(step);
+		return execution;
+	}
+
+}
