@@ -18,7 +18,10 @@ public enum ExitCode {
 	/** The same job with overlapping parameters is already running; nothing ran. */
 	ALREADY_RUNNING(3),
 
-	/** The read replica was too far behind under the {@code fail} lag policy. */
+	/**
+	 * The read replica was too far behind or unreachable, under the {@code fail} lag
+	 * policy or the {@code wait} one once it had waited its longest.
+	 */
 	REPLICA_LAGGING(4),
 
 	/** The job was stopped on request (e.g. SIGTERM) and can be restarted. */

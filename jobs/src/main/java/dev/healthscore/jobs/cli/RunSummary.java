@@ -5,6 +5,7 @@ import java.util.Locale;
 import java.util.Objects;
 
 import dev.healthscore.io.Causes;
+import dev.healthscore.io.replica.ReplicaLagException;
 import org.slf4j.Logger;
 
 import org.springframework.batch.core.job.JobExecution;
@@ -68,8 +69,8 @@ public final class RunSummary {
 		return switch (exitCode) {
 			case COMPLETED -> ended;
 			case FAILED -> ended + ": " + cause(execution.getAllFailureExceptions()) + ". To go on, " + resume;
-			case REPLICA_LAGGING -> ended + ": the read replica was too far behind (lag policy fail): "
-					+ cause(execution.getAllFailureExceptions()) + ". Once it has caught up, " + resume;
+			case REPLICA_LAGGING -> ended + ": " + replicaLag(execution.getAllFailureExceptions())
+					+ ". Once the replica answers and has caught up, " + resume;
 			case STOPPED -> ended + ": stopped on request. To go on, " + resume;
 			default -> ended;
 		};
@@ -94,6 +95,19 @@ public final class RunSummary {
 			.findFirst()
 			.orElseGet(() -> innermost(failures.get(0)));
 		return describe(why);
+	}
+
+	/**
+	 * The replica failure that stopped a run, which says whether the replica was behind
+	 * or unreachable (and why), under which lag policy, and what to do.
+	 */
+	private static String replicaLag(List<Throwable> failures) {
+		return failures.stream()
+			.map((failure) -> Causes.find(failure, ReplicaLagException.class::isInstance))
+			.filter(Objects::nonNull)
+			.findFirst()
+			.map(RunSummary::describe)
+			.orElseGet(() -> cause(failures));
 	}
 
 	private static String describe(Throwable why) {

@@ -3,6 +3,8 @@ package dev.healthscore.jobs.cli;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
 
+import dev.healthscore.io.replica.LagPolicy;
+import dev.healthscore.io.replica.ReplicaLagException;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.batch.core.BatchStatus;
@@ -42,6 +44,20 @@ class RunSummaryTests {
 			.contains("exit code 1: IllegalStateException: Cannot read back s3://bucket/t/month=2025-01/part.parquet:"
 					+ " Read timed out; S3 failed, so nothing was compared: run again once it answers. To go on,")
 			.doesNotContain("caused by");
+	}
+
+	@Test
+	void aReplicaFailureSaysWhetherItWasBehindOrUnreachableAndUnderWhichPolicy() {
+		ReplicaLagException unreachable = new ReplicaLagException(
+				"Replica is unreachable (Cannot query the replica: FATAL: password authentication failed for user"
+						+ " \"app\") after waiting 300,000 ms (lag policy wait): rerun when the replica has caught up",
+				null, LagPolicy.WAIT, null);
+		assertThat(RunSummary.of(failed(new IllegalStateException("Unable to process chunk", unreachable)),
+				ExitCode.REPLICA_LAGGING))
+			.isEqualTo("archive execution 7 ended FAILED; exit code 4: ReplicaLagException: Replica is unreachable"
+					+ " (Cannot query the replica: FATAL: password authentication failed for user \"app\") after"
+					+ " waiting 300,000 ms (lag policy wait): rerun when the replica has caught up. Once the replica"
+					+ " answers and has caught up, rerun the same command (or restart 7) to resume it where it stopped");
 	}
 
 	private static JobExecution failed(Throwable failure) {

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 
 import dev.healthscore.jobs.HealthScoreApplication;
 import dev.healthscore.jobs.ReplicaFaults;
@@ -94,6 +95,37 @@ class RecomputeFromReplicaIntegrationTests {
 				"--healthscore.replica.lag-policy=fail", "--healthscore.replica.max-lag=1s",
 				"--healthscore.replica.max-lag-bytes=0"))
 			.isEqualTo(4);
+	}
+
+	@Test
+	void aReplicaThatIsDownIsReplacedOrStopsTheJobWithExitCodeFourAndTheLogSaysWhyAndUnderWhichPolicy(
+			CapturedOutput output) throws Exception {
+		cluster.stopReplica();
+		try {
+			assertThat(app("run", "recompute", "--from=" + FIRST, "--to=" + LAST, "--users=4",
+					"--healthscore.replica.lag-policy=primary", "--healthscore.replica.connection-timeout=1s"))
+				.isZero();
+			assertThat(app("run", "recompute", "--from=" + FIRST, "--to=" + LAST, "--users=5",
+					"--healthscore.replica.lag-policy=wait", "--healthscore.replica.wait-timeout=1s",
+					"--healthscore.replica.connection-timeout=1s"))
+				.isEqualTo(4);
+		}
+		finally {
+			cluster.startReplica();
+		}
+		// which server refused and why (the pool says only 'Connection is not
+		// available'),
+		// also where the run goes on on the primary; and the policy the run had, not 'too
+		// far behind (lag policy fail)'
+		String replicaAddress = cluster.replicaJdbcUrl().replaceAll("^jdbc:postgresql://([^/]+)/.*$", "$1");
+		String unreachable = "Replica is unreachable \\(Cannot query the replica: .*; caused by PSQLException:"
+				+ " Connection to " + Pattern.quote(replicaAddress) + " refused.*\\)";
+		assertThat(output.getOut())
+			.containsPattern(
+					"WARN .* : " + unreachable + ": reading this range from the primary \\(lag policy primary\\)")
+			.containsPattern("ERROR .* : recompute execution \\d+ ended FAILED; exit code 4: ReplicaLagException: "
+					+ unreachable + " after waiting 1,000 ms \\(lag policy wait\\)")
+			.doesNotContain("lag policy fail");
 	}
 
 	@Test

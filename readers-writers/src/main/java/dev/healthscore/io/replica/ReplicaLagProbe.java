@@ -10,6 +10,8 @@ import java.time.OffsetDateTime;
 
 import javax.sql.DataSource;
 
+import dev.healthscore.io.Causes;
+
 import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.util.Assert;
 
@@ -74,7 +76,10 @@ public class ReplicaLagProbe {
 			}
 		}
 		catch (SQLException ex) {
-			throw new ReplicaUnavailableException("Cannot query the replica: " + ex.getMessage(), ex);
+			// the pool's message ("Connection is not available, request timed out") does
+			// not
+			// say why: its cause does (a refused connection and its host, a password)
+			throw new ReplicaUnavailableException("Cannot query the replica: " + Causes.describe(ex), ex);
 		}
 	}
 
