@@ -5,6 +5,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
@@ -44,7 +45,17 @@ public class ArchiveStorageConfiguration {
 		}
 		logger.info("Archive in s3://{}/{} ({})", properties.bucket(), properties.prefix(),
 				(properties.endpoint() != null) ? properties.endpoint() : "AWS");
-		return builder.build();
+		try {
+			return builder.build();
+		}
+		catch (SdkClientException ex) {
+			if (properties.region() == null) {
+				// the SDK's message lists its region providers, not this setting
+				throw new IllegalStateException("Cannot find the AWS region of the archive bucket "
+						+ properties.bucket() + ": set healthscore.archive.region (or AWS_REGION)", ex);
+			}
+			throw ex;
+		}
 	}
 
 }

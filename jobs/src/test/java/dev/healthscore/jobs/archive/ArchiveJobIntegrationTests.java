@@ -26,6 +26,7 @@ import static dev.healthscore.jobs.archive.ArchiveTestServers.ARCHIVED;
 import static dev.healthscore.jobs.archive.ArchiveTestServers.BUCKET;
 import static dev.healthscore.jobs.archive.ArchiveTestServers.NOW;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The archive, restore and partitions jobs run from the command line against a real
@@ -166,6 +167,27 @@ class ArchiveJobIntegrationTests {
 		assertThat(servers.app("refused", NOW, null, "run", "restore", "--table=health_score", "--month=2024-12"))
 			.isZero();
 		assertRestoredExactly(jdbc, ARCHIVED.get(2));
+	}
+
+	@Test
+	void anArchiveWithoutARegionSaysWhichSettingToSet(CapturedOutput output) {
+		assumeTrue(System.getenv("AWS_REGION") == null && System.getenv("AWS_DEFAULT_REGION") == null,
+				"no region in the environment");
+		JdbcTemplate jdbc = servers.database("no_region");
+		// not the instance metadata service, which a build on EC2 would have
+		System.setProperty("aws.disableEc2Metadata", "true");
+		try {
+			assertThat(servers.appWithoutStorage("no_region", NOW, null, "run", "archive",
+					"--healthscore.archive.endpoint=" + servers.s3Server().endpoint(),
+					"--healthscore.archive.bucket=" + BUCKET))
+				.isEqualTo(1);
+		}
+		finally {
+			System.clearProperty("aws.disableEc2Metadata");
+		}
+		assertThat(output).contains("exit code 1: IllegalStateException: Cannot find the AWS region of the archive"
+				+ " bucket " + BUCKET + ": set healthscore.archive.region (or AWS_REGION)");
+		assertThat(attached(jdbc)).containsAll(names());
 	}
 
 	@Test
