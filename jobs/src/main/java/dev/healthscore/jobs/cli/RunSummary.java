@@ -48,6 +48,16 @@ public final class RunSummary {
 	}
 
 	/**
+	 * Says why an execution did not complete, as the summary line does: what was being
+	 * done and each cause that adds to it.
+	 * @param execution the execution, ended
+	 * @return the reason on one line
+	 */
+	public static String why(JobExecution execution) {
+		return cause(execution.getAllFailureExceptions());
+	}
+
+	/**
 	 * Logs a summary line: as a warning when the run stopped on request, an error when it
 	 * failed.
 	 */

@@ -22,6 +22,7 @@ import dev.healthscore.jobs.archive.ArchiveOptions;
 import dev.healthscore.jobs.archive.ArchiveProperties;
 import dev.healthscore.jobs.cli.ExitCode;
 import dev.healthscore.jobs.cli.JobRunner;
+import dev.healthscore.jobs.cli.RunSummary;
 import software.amazon.awssdk.services.s3.S3Client;
 
 import org.springframework.batch.core.job.Job;
@@ -92,6 +93,10 @@ public class DemoArchive {
 		lines.add(String.format(Locale.ROOT, "                  and the days before it. %s in %.1f s (exit code %d)",
 				(outcome.execution() != null) ? outcome.execution().getStatus() : "not started",
 				(System.nanoTime() - started) / 1e9, outcome.exitCode().code()));
+		if (outcome.exitCode() != ExitCode.COMPLETED && outcome.execution() != null) {
+			// the stack traces above say it too, among a hundred lines
+			lines.add("                  why: " + RunSummary.why(outcome.execution()));
+		}
 		lines.addAll(ledger());
 		if (outcome.exitCode() == ExitCode.COMPLETED) {
 			lines.addAll(query(month));

@@ -1,5 +1,8 @@
 package dev.healthscore.jobs.demo;
 
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -35,6 +38,31 @@ class DemoIntegrationTests {
 			.containsPattern("health_reading  2026-02: +[0-9,]+ rows, 1 file\\(s\\), +[0-9.]+ MiB, DETACHED")
 			.contains("Athena-style query over s3://healthscore-archive/health_reading/month=2026-02/")
 			.containsPattern("steps +[0-9,]+ +15 ");
+	}
+
+	@Test
+	void anArchiveThatCannotReachS3SaysWhyInTheDemosSummary(CapturedOutput output) throws IOException {
+		int closedPort;
+		try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+			closedPort = socket.getLocalPort();
+		}
+		String endpoint = "http://127.0.0.1:" + closedPort;
+		System.setProperty("aws.accessKeyId", "demo");
+		System.setProperty("aws.secretAccessKey", "demo");
+		try {
+			assertThat(HealthScoreApplication.run("demo", "--users=5", "--days=35",
+					"--healthscore.archive.endpoint=" + endpoint, "--healthscore.archive.bucket=unreachable",
+					"--healthscore.archive.region=us-east-1"))
+				.isEqualTo(1);
+		}
+		finally {
+			System.clearProperty("aws.accessKeyId");
+			System.clearProperty("aws.secretAccessKey");
+		}
+		assertThat(output.getOut()).contains("FAILED in")
+			.contains(
+					"                  why: SdkClientException: S3 ListMultipartUploads s3://unreachable/app_user/ at "
+							+ endpoint + " failed: Unable to execute HTTP request: Connect to " + endpoint + " failed");
 	}
 
 	@Test
