@@ -8,6 +8,7 @@ import dev.healthscore.io.Causes;
 import dev.healthscore.io.replica.ReplicaLagException;
 import org.slf4j.Logger;
 
+import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.job.JobExecution;
 
 /**
@@ -21,6 +22,14 @@ public final class RunSummary {
 
 	/** The longest cause the line quotes. */
 	private static final int CAUSE_LENGTH = 500;
+
+	/**
+	 * What to do after an execution that Spring Batch marked {@code UNKNOWN}: it could
+	 * not record a step's state (a lost connection to the primary), and neither
+	 * {@code restart} nor the same command resumes such an execution.
+	 */
+	private static final String UNKNOWN_STATE = "rerun the same command: it runs the job again from the start, as the"
+			+ " job repository could not record where this execution stopped (UNKNOWN), so it cannot be resumed";
 
 	private RunSummary() {
 	}
@@ -78,7 +87,8 @@ public final class RunSummary {
 				"rerun the same command (or restart %d) to resume it where it stopped", id);
 		return switch (exitCode) {
 			case COMPLETED -> ended;
-			case FAILED -> ended + ": " + cause(execution.getAllFailureExceptions()) + ". To go on, " + resume;
+			case FAILED -> ended + ": " + cause(execution.getAllFailureExceptions()) + ". To go on, "
+					+ ((execution.getStatus() == BatchStatus.UNKNOWN) ? UNKNOWN_STATE : resume);
 			case REPLICA_LAGGING -> ended + ": " + replicaLag(execution.getAllFailureExceptions())
 					+ ". Once the replica answers and has caught up, " + resume;
 			case STOPPED -> ended + ": stopped on request. To go on, " + resume;

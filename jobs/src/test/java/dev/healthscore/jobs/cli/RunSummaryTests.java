@@ -13,6 +13,7 @@ import org.springframework.batch.core.job.JobInstance;
 import org.springframework.batch.core.job.parameters.JobParameters;
 import org.springframework.batch.core.step.StepExecution;
 import org.springframework.dao.DataAccessResourceFailureException;
+import org.springframework.dao.OptimisticLockingFailureException;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -58,6 +59,22 @@ class RunSummaryTests {
 					+ " (Cannot query the replica: FATAL: password authentication failed for user \"app\") after"
 					+ " waiting 300,000 ms (lag policy wait): rerun when the replica has caught up. Once the replica"
 					+ " answers and has caught up, rerun the same command (or restart 7) to resume it where it stopped");
+	}
+
+	@Test
+	void anExecutionWhoseStateCouldNotBeRecordedIsNotSaidToResume() {
+		// a chunk's connection ended by the primary: Spring Batch cannot save the step
+		// and
+		// marks the execution UNKNOWN, which 'restart' refuses and the same command runs
+		// anew
+		JobExecution execution = failed(
+				new OptimisticLockingFailureException("Attempt to update step execution id=27 with wrong version"));
+		execution.setStatus(BatchStatus.UNKNOWN);
+		assertThat(RunSummary.of(execution, ExitCode.FAILED))
+			.isEqualTo("archive execution 7 ended UNKNOWN; exit code 1:"
+					+ " OptimisticLockingFailureException: Attempt to update step execution id=27 with wrong version. To go"
+					+ " on, rerun the same command: it runs the job again from the start, as the job repository could not"
+					+ " record where this execution stopped (UNKNOWN), so it cannot be resumed");
 	}
 
 	private static JobExecution failed(Throwable failure) {
