@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -76,10 +77,13 @@ public class ReplicaLagProbe {
 			}
 		}
 		catch (SQLException ex) {
-			// the pool's message ("Connection is not available, request timed out") does
-			// not
-			// say why: its cause does (a refused connection and its host, a password)
-			throw new ReplicaUnavailableException("Cannot query the replica: " + Causes.describe(ex), ex);
+			// the pool's timeout ("Connection is not available, request timed out after
+			// …")
+			// does not say why; its cause, when it has one, does: the refused host and
+			// port, the password, the database
+			Throwable why = (ex instanceof SQLTransientConnectionException && ex.getCause() != null) ? ex.getCause()
+					: ex;
+			throw new ReplicaUnavailableException("Cannot query the replica: " + Causes.describe(why), ex);
 		}
 	}
 
