@@ -20,6 +20,13 @@ final class ArchiveObjects {
 
 	private static final Logger logger = LoggerFactory.getLogger(ArchiveObjects.class);
 
+	/**
+	 * S3's answers to a listing of uploads that are not about the listing itself: the
+	 * bucket does not exist, or the credentials are not accepted at all.
+	 */
+	private static final Set<String> NOT_THE_LISTING = Set.of("NoSuchBucket", "InvalidAccessKeyId",
+			"SignatureDoesNotMatch", "ExpiredToken", "InvalidToken");
+
 	private final S3Client s3;
 
 	ArchiveObjects(S3Client s3) {
@@ -88,7 +95,8 @@ final class ArchiveObjects {
 	 * again, under the month's lock, so no live export of the folder is writing. Best
 	 * effort: where the bucket does not let the caller list its uploads (a role without
 	 * {@code s3:ListBucketMultipartUploads}, or a store without the call) it warns and
-	 * leaves them to the bucket's lifecycle rule.
+	 * leaves them to the bucket's lifecycle rule; a bucket that does not exist, or
+	 * credentials S3 does not accept, fail the call, as they would fail every write.
 	 * @param folder the folder
 	 * @return how many uploads were aborted
 	 */
@@ -103,6 +111,12 @@ final class ArchiveObjects {
 				.toList();
 		}
 		catch (S3Exception ex) {
+			if (ex.awsErrorDetails() != null && NOT_THE_LISTING.contains(ex.awsErrorDetails().errorCode())) {
+				// no write to this bucket can succeed either: say so now, not after a
+				// month
+				// was read out of PostgreSQL, and not as a matter of lifecycle rules
+				throw ex;
+			}
 			logger.warn(
 					"Cannot list the unfinished multipart uploads under {} ({} {}): an upload left by an export"
 							+ " that died stays until the bucket's lifecycle rule aborts it",

@@ -40,6 +40,7 @@ import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.ListMultipartUploadsRequest;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.MultipartUpload;
+import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import software.amazon.awssdk.services.s3.model.S3Exception;
@@ -704,6 +705,19 @@ class PartitionArchiveIntegrationTests {
 			.stream()
 			.map(MultipartUpload::key)).containsExactly(key);
 		abortUploads("unlisted/");
+	}
+
+	@Test
+	void anExportToABucketThatDoesNotExistFailsBeforeReadingTheMonthNotWithAWarningAboutLifecycleRules()
+			throws Exception {
+		ArchiveSettings settings = ArchiveSettings.builder("no-such-bucket").prefix("missing").build();
+		try (Connection connection = postgres.connection()) {
+			assertThatExceptionOfType(NoSuchBucketException.class)
+				.isThrownBy(() -> new PartitionExporter(s3, settings).export(connection, ArchiveTable.HEALTH_SCORE,
+						JANUARY, null))
+				.withMessageStartingWith(
+						"S3 ListMultipartUploads s3://no-such-bucket/missing/health_score/month=2025-01/ at ");
+		}
 	}
 
 	private static String startUpload(String key) {
