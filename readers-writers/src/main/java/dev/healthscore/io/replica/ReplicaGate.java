@@ -128,8 +128,9 @@ public final class ReplicaGate {
 				return new ReadSource(this.replica, false, seen.lag().replayedUpTo());
 			}
 			switch (this.policy) {
-				case FAIL -> throw failure(seen, "(lag policy fail): rerun when the replica has caught up, "
-						+ "or allow more lag, or choose lag policy wait or primary");
+				case FAIL -> throw failure(seen,
+						"(lag policy fail): " + rerunWhen(seen) + ((seen.lag() != null) ? ", or allow more lag" : "")
+								+ ", or choose lag policy wait or primary");
 				case PRIMARY -> {
 					return fallBack(seen);
 				}
@@ -176,9 +177,8 @@ public final class ReplicaGate {
 		if (remaining <= 0) {
 			throw failure(seen,
 					String.format(Locale.ROOT,
-							"after waiting %,d ms (lag policy wait): rerun when the "
-									+ "replica has caught up, or wait longer, or choose lag policy primary",
-							this.waitTimeout.toMillis()));
+							"after waiting %,d ms (lag policy wait): %s, or wait longer, or choose lag policy primary",
+							this.waitTimeout.toMillis(), rerunWhen(seen)));
 		}
 		if (!waited) {
 			logger.info("{}: waiting up to {} ms for it (lag policy wait)", seen.describe(this.limit.describe()),
@@ -192,6 +192,15 @@ public final class ReplicaGate {
 			throw new ReplicaLagException("Interrupted while waiting for the replica to catch up", seen.lag(),
 					this.policy, ex);
 		}
+	}
+
+	/**
+	 * When to run again: a replica that lags catches up by itself, one that does not
+	 * answer may never, when its URL or credentials are wrong.
+	 */
+	private static String rerunWhen(Observation seen) {
+		return (seen.lag() != null) ? "rerun when the replica has caught up"
+				: "rerun once the replica answers (check healthscore.replica.url and its credentials)";
 	}
 
 	private ReplicaLagException failure(Observation seen, String what) {

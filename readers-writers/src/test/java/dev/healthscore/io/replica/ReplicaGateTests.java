@@ -83,7 +83,8 @@ class ReplicaGateTests {
 		script(down());
 		assertThatExceptionOfType(ReplicaLagException.class).isThrownBy(() -> gate(LagPolicy.FAIL).build().readSource())
 			.withMessage("Replica is unreachable (Cannot query the replica: Connection refused) (lag policy fail): "
-					+ "rerun when the replica has caught up, or allow more lag, or choose lag policy wait or primary")
+					+ "rerun once the replica answers (check healthscore.replica.url and its credentials), or choose"
+					+ " lag policy wait or primary")
 			.withCauseInstanceOf(ReplicaUnavailableException.class)
 			.satisfies((ex) -> assertThat(ex.lag()).isNull());
 	}
@@ -142,8 +143,9 @@ class ReplicaGateTests {
 		}
 		assertThatExceptionOfType(ReplicaLagException.class)
 			.isThrownBy(() -> gate(LagPolicy.WAIT).waitTimeout(Duration.ofSeconds(2)).build().readSource())
-			.withMessageStartingWith(
-					"Replica is unreachable (Cannot query the replica: Connection refused) after waiting 2,000 ms");
+			.withMessage("Replica is unreachable (Cannot query the replica: Connection refused) after waiting 2,000 ms"
+					+ " (lag policy wait): rerun once the replica answers (check healthscore.replica.url and its"
+					+ " credentials), or wait longer, or choose lag policy primary");
 	}
 
 	@Test
