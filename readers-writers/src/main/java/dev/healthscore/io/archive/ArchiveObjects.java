@@ -111,7 +111,8 @@ final class ArchiveObjects {
 				.toList();
 		}
 		catch (S3Exception ex) {
-			if (ex.awsErrorDetails() != null && NOT_THE_LISTING.contains(ex.awsErrorDetails().errorCode())) {
+			String code = (ex.awsErrorDetails() != null) ? ex.awsErrorDetails().errorCode() : null;
+			if (code != null && NOT_THE_LISTING.contains(code)) {
 				// no write to this bucket can succeed either: say so now, not after a
 				// month
 				// was read out of PostgreSQL, and not as a matter of lifecycle rules

@@ -708,6 +708,23 @@ class PartitionArchiveIntegrationTests {
 	}
 
 	@Test
+	void aListingOfUploadsAnsweredWithoutAnErrorCodeOnlyWarns() throws Exception {
+		// an endpoint that is not S3 (a proxy's bare 404) answers without an error code
+		ArchiveSettings settings = ArchiveSettings.builder(BUCKET).prefix("uncoded").build();
+		S3Client bare = mock(S3Client.class, delegatesTo(s3));
+		doThrow(S3Exception.builder()
+			.statusCode(404)
+			.awsErrorDetails(AwsErrorDetails.builder().serviceName("S3").build())
+			.build()).when(bare)
+			.listMultipartUploadsPaginator(ArgumentMatchers.<Consumer<ListMultipartUploadsRequest.Builder>>any());
+		try (Connection connection = postgres.connection()) {
+			ArchiveManifest manifest = new PartitionExporter(bare, settings).export(connection,
+					ArchiveTable.HEALTH_SCORE, JANUARY, null);
+			assertThat(manifest.rows()).isEqualTo(200 * 31 + 3);
+		}
+	}
+
+	@Test
 	void anExportToABucketThatDoesNotExistFailsBeforeReadingTheMonthNotWithAWarningAboutLifecycleRules()
 			throws Exception {
 		ArchiveSettings settings = ArchiveSettings.builder("no-such-bucket").prefix("missing").build();
