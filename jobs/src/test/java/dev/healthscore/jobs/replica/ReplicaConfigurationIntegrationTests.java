@@ -12,6 +12,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.healthscore.io.replica.LagPolicy;
 import dev.healthscore.io.replica.ReadSource;
 import dev.healthscore.io.replica.ReplicaGate;
+import dev.healthscore.io.replica.ReplicaLagException;
 import dev.healthscore.jobs.HealthScoreApplication;
 import dev.healthscore.jobs.embedded.EmbeddedPostgresCluster;
 import org.junit.jupiter.api.AfterAll;
@@ -134,6 +135,24 @@ class ReplicaConfigurationIntegrationTests {
 			ReadSource source = context.getBean(ReplicaGate.class).readSource();
 			assertThat(source.fromPrimary()).isTrue();
 			assertThat(source.dataSource()).isSameAs(context.getBean(DataSource.class));
+		}
+	}
+
+	@Test
+	void waitDoesNotWaitForAReplicaWhoseDatabaseDoesNotExist() {
+		// a real replica refusing the connection with 3D000: no wait mends a wrong name
+		String wrong = cluster.replicaJdbcUrl().replaceFirst("/[^/?]+(\\?|$)", "/no_such_db$1");
+		assertThat(wrong).isNotEqualTo(cluster.replicaJdbcUrl());
+		try (ConfigurableApplicationContext context = run(external(), "--healthscore.replica.url=" + wrong,
+				"--healthscore.replica.lag-policy=wait", "--healthscore.replica.wait-timeout=5m")) {
+			long started = System.nanoTime();
+			assertThatExceptionOfType(ReplicaLagException.class)
+				.isThrownBy(() -> context.getBean(ReplicaGate.class).readSource())
+				.withMessageContaining("database \"no_such_db\" does not exist")
+				.withMessageContaining("(lag policy wait, not waiting: this does not change by itself)");
+			// the pool's connection timeout (5 s) at most, not the 5 minutes of the
+			// policy
+			assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(30));
 		}
 	}
 

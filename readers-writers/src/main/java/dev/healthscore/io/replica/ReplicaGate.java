@@ -1,5 +1,6 @@
 package dev.healthscore.io.replica;
 
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
@@ -9,6 +10,7 @@ import java.util.function.Supplier;
 
 import javax.sql.DataSource;
 
+import dev.healthscore.io.Causes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -135,6 +137,13 @@ public final class ReplicaGate {
 					return fallBack(seen);
 				}
 				case WAIT -> {
+					if (seen.misconfigured()) {
+						// no wait mends a wrong password, user or database name
+						throw failure(seen,
+								"(lag policy wait, not waiting: this does not change by itself):"
+										+ " correct healthscore.replica.url or its credentials and rerun, or choose lag"
+										+ " policy primary");
+					}
 					waitOrGiveUp(seen, started, waited, pause);
 					waited = true;
 					pause = atMostPollInterval(pause.multipliedBy(2));
@@ -217,6 +226,20 @@ public final class ReplicaGate {
 	 * it must have replayed, if any.
 	 */
 	private record Observation(ReplicaLag lag, ReplicaUnavailableException unavailable, WalPosition required) {
+
+		/**
+		 * Whether the replica refused the connection for a reason that only a change of
+		 * configuration mends: SQL state class 28 (invalid authorization: a wrong
+		 * password or user, or no {@code pg_hba.conf} entry) or 3D000 (no such database).
+		 * A refused or timed-out connection, a replica starting up or in recovery, or one
+		 * out of connection slots can mend by itself.
+		 */
+		boolean misconfigured() {
+			return this.unavailable != null && Causes.anyMatch(this.unavailable, (cause) -> {
+				String state = (cause instanceof SQLException sql) ? sql.getSQLState() : null;
+				return state != null && (state.startsWith("28") || state.equals("3D000"));
+			});
+		}
 
 		boolean admitted(LagLimit limit) {
 			return this.lag != null && limit.admits(this.lag) && replayedRequired();

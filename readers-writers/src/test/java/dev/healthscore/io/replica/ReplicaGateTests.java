@@ -149,6 +149,25 @@ class ReplicaGateTests {
 	}
 
 	@Test
+	void waitDoesNotWaitForAReplicaThatRefusesTheCredentialsOrTheDatabaseName() {
+		for (String state : new String[] { "28P01", "28000", "3D000" }) {
+			this.pauses.clear();
+			// as the replica pool reports it: its own timeout, caused by the server's
+			// refusal
+			script(() -> {
+				throw new ReplicaUnavailableException("Cannot query the replica: refused", new SQLException(
+						"replica - Connection is not available", null, new SQLException("FATAL: refused", state)));
+			});
+			assertThatExceptionOfType(ReplicaLagException.class)
+				.isThrownBy(() -> gate(LagPolicy.WAIT).waitTimeout(Duration.ofMinutes(5)).build().readSource())
+				.withMessage("Replica is unreachable (Cannot query the replica: refused) (lag policy wait, not"
+						+ " waiting: this does not change by itself): correct healthscore.replica.url or its"
+						+ " credentials and rerun, or choose lag policy primary");
+			assertThat(this.pauses).as(state).isEmpty();
+		}
+	}
+
+	@Test
 	void withoutAReplicaEveryRangeIsReadFromThePrimary() {
 		ReplicaGate gate = ReplicaGate.builder().primary(this.primary).primaryClock(() -> PRIMARY_NOW).build();
 		assertThat(gate.readSource()).isEqualTo(new ReadSource(this.primary, true, PRIMARY_NOW));
