@@ -87,10 +87,9 @@ public class HealthScoreApplication {
 			context = application.run(args);
 		}
 		catch (RuntimeException ex) {
-			if (badProperty(ex)) {
-				// Spring Boot has logged which property is wrong and what it accepts
-				// (ours
-				// too: UnknownSettingsFailureAnalyzer)
+			if (Causes.anyMatch(ex, HealthScoreApplication::isBadProperty)) {
+				// a failure analyzer (Spring Boot's or ours) has logged which setting is
+				// wrong and what it accepts
 				return ExitCode.USAGE.code();
 			}
 			if (Causes.anyMatch(ex, DatabaseConnectionFailureAnalyzer::isConnectionFailure)) {
@@ -105,18 +104,13 @@ public class HealthScoreApplication {
 	}
 
 	/**
-	 * Whether the context did not start because a property has a value it cannot bind or
-	 * that its class refuses, a {@code healthscore.*} setting is unknown, or the database
-	 * URL is given empty: a usage error, nothing ran.
+	 * Whether one exception of a start's failure says a property has a value it cannot
+	 * bind or that its class refuses, a {@code healthscore.*} setting is unknown, or the
+	 * database URL is given empty: a usage error, nothing ran.
 	 */
-	private static boolean badProperty(Throwable failure) {
-		for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-			if (cause instanceof BindException || cause instanceof UnknownSettings.UnknownSettingsException
-					|| cause instanceof BlankDatabaseUrl.BlankDatabaseUrlException) {
-				return true;
-			}
-		}
-		return false;
+	private static boolean isBadProperty(Throwable cause) {
+		return cause instanceof BindException || cause instanceof UnknownSettings.UnknownSettingsException
+				|| cause instanceof BlankDatabaseUrl.BlankDatabaseUrlException;
 	}
 
 }
