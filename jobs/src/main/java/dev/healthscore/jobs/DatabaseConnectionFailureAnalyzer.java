@@ -3,6 +3,7 @@ package dev.healthscore.jobs;
 import java.sql.SQLException;
 
 import dev.healthscore.io.Causes;
+import dev.healthscore.io.jdbc.ConnectionRefusal;
 
 import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.boot.diagnostics.FailureAnalyzer;
@@ -25,7 +26,7 @@ class DatabaseConnectionFailureAnalyzer implements FailureAnalyzer {
 
 	@Override
 	public FailureAnalysis analyze(Throwable failure) {
-		Throwable found = Causes.last(failure, DatabaseConnectionFailureAnalyzer::isConnectionFailure);
+		Throwable found = Causes.last(failure, ConnectionRefusal::isRefusal);
 		if (found == null) {
 			return null;
 		}
@@ -36,39 +37,24 @@ class DatabaseConnectionFailureAnalyzer implements FailureAnalyzer {
 		return new FailureAnalysis(description, action(state), failure);
 	}
 
-	/**
-	 * Whether the failure is PostgreSQL or the network refusing a connection: SQL state
-	 * classes 08 (connection exception) and 28 (invalid authorization), and 3D000 (no
-	 * such database), 53300 (too many connections), 57P03 (cannot connect now).
-	 * @param failure one exception of a chain
-	 * @return whether it is one
-	 */
-	static boolean isConnectionFailure(Throwable failure) {
-		if (!(failure instanceof SQLException sql) || sql.getSQLState() == null) {
-			return false;
-		}
-		String state = sql.getSQLState();
-		return state.startsWith("08") || state.startsWith("28") || state.equals("3D000") || state.equals("53300")
-				|| state.equals("57P03");
-	}
-
 	private String url() {
 		String url = this.environment.getProperty("spring.datasource.url", "");
 		// a JDBC URL may carry the password as a parameter
 		return url.isEmpty() ? "(no URL)" : url.replaceAll("(?i)(password=)[^&]*", "$1***");
 	}
 
+	/** What to check for a refusal: 3D000 before the other configuration refusals. */
 	private static String action(String state) {
 		String then = " Then run the same command again: nothing has started.";
-		if (state.startsWith("28")) {
-			return "Check the user name and password (HEALTHSCORE_DATASOURCE_USERNAME and _PASSWORD, or"
-					+ " SPRING_DATASOURCE_*; in ECS the database secret in Secrets Manager) and that the server's"
-					+ " pg_hba.conf lets that user connect from this host." + then;
-		}
 		if (state.equals("3D000")) {
 			return "Correct the database name at the end of the URL (HEALTHSCORE_DATASOURCE_PRIMARY_URL or"
 					+ " SPRING_DATASOURCE_URL), or create the database: Flyway creates the tables on start, not"
 					+ " the database." + then;
+		}
+		if (ConnectionRefusal.needsConfiguration(state)) {
+			return "Check the user name and password (HEALTHSCORE_DATASOURCE_USERNAME and _PASSWORD, or"
+					+ " SPRING_DATASOURCE_*; in ECS the database secret in Secrets Manager) and that the server's"
+					+ " pg_hba.conf lets that user connect from this host." + then;
 		}
 		if (state.equals("53300") || state.equals("57P03")) {
 			return "The server refuses new connections for now (all connection slots taken, or it is starting"

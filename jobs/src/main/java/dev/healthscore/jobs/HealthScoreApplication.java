@@ -3,6 +3,7 @@ package dev.healthscore.jobs;
 import java.util.Map;
 
 import dev.healthscore.io.Causes;
+import dev.healthscore.io.jdbc.ConnectionRefusal;
 import dev.healthscore.jobs.cli.CommandLineParser;
 import dev.healthscore.jobs.cli.ExitCode;
 import dev.healthscore.jobs.cli.GracefulShutdown;
@@ -77,8 +78,8 @@ public class HealthScoreApplication {
 			beans.forEach(context.getBeanFactory()::registerSingleton);
 		});
 		if (shutdown != null) {
-			// our hook stops a running job gracefully; Spring Boot's would close the pool
-			// under it
+			// our hook stops a running job gracefully; Spring Boot's would close the
+			// pool under it
 			application.setRegisterShutdownHook(false);
 			application.addInitializers(shutdown::started);
 		}
@@ -92,10 +93,10 @@ public class HealthScoreApplication {
 				// wrong and what it accepts
 				return ExitCode.USAGE.code();
 			}
-			if (Causes.anyMatch(ex, DatabaseConnectionFailureAnalyzer::isConnectionFailure)) {
+			if (Causes.anyMatch(ex, ConnectionRefusal::isRefusal)) {
 				// DatabaseConnectionFailureAnalyzer has logged which database, why and
-				// what
-				// to check; nothing started, and the same command runs once it connects
+				// what to check; nothing started, and the same command runs once it
+				// connects
 				return ExitCode.FAILED.code();
 			}
 			throw ex;

@@ -1,6 +1,5 @@
 package dev.healthscore.io.replica;
 
-import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
@@ -11,6 +10,7 @@ import java.util.function.Supplier;
 import javax.sql.DataSource;
 
 import dev.healthscore.io.Causes;
+import dev.healthscore.io.jdbc.ConnectionRefusal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -229,16 +229,12 @@ public final class ReplicaGate {
 
 		/**
 		 * Whether the replica refused the connection for a reason that only a change of
-		 * configuration mends: SQL state class 28 (invalid authorization: a wrong
-		 * password or user, or no {@code pg_hba.conf} entry) or 3D000 (no such database).
-		 * A refused or timed-out connection, a replica starting up or in recovery, or one
-		 * out of connection slots can mend by itself.
+		 * configuration mends ({@link ConnectionRefusal#needsConfiguration}); a refused
+		 * or timed-out connection, a replica starting up or in recovery, or one out of
+		 * connection slots can mend by itself.
 		 */
 		boolean misconfigured() {
-			return this.unavailable != null && Causes.anyMatch(this.unavailable, (cause) -> {
-				String state = (cause instanceof SQLException sql) ? sql.getSQLState() : null;
-				return state != null && (state.startsWith("28") || state.equals("3D000"));
-			});
+			return this.unavailable != null && Causes.anyMatch(this.unavailable, ConnectionRefusal::needsConfiguration);
 		}
 
 		boolean admitted(LagLimit limit) {
