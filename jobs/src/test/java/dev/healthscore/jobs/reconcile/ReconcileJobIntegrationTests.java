@@ -169,9 +169,8 @@ class ReconcileJobIntegrationTests {
 		assertThat(ScoreAssertions.differences(jdbc, FIRST, LAST)).isEmpty();
 		long job = this.scenario.lastReconcile();
 		assertThat(this.scenario.corrections(job)).isEqualTo(deleted);
-		// the whole day has no row left, but the recompute's checkpoint covers it: found
-		// by
-		// the deletions' log alone
+		// the whole day has no row left, but the recompute's checkpoint covers it:
+		// found by the deletions' log alone
 		assertThat(jdbc.queryForList(
 				"SELECT DISTINCT array_to_string(reasons, ',') || (score_date = ?)::text FROM score_correction",
 				String.class, wholeDay))
@@ -186,9 +185,9 @@ class ReconcileJobIntegrationTests {
 
 	@Test
 	void incrementalReconcileScoresDaysThatWereNeverScoredThoughTheirReadingsAreOld(@TempDir Path dir) {
-		// as if recompute had never run for the range's last three days: no rows, nothing
-		// logged, no checkpoint, and every reading ingested before the other days'
-		// inputs_as_of
+		// as if recompute had never run for the range's last three days: no rows,
+		// nothing logged, no checkpoint, and every reading ingested before the other
+		// days' inputs_as_of
 		List<String> unscored = this.scenario.neverScoredFrom(LAST.minusDays(2));
 		assertThat(unscored).hasSizeGreaterThan(this.users.size());
 		assertThat(ScoreAssertions.differences(jdbc, FIRST, LAST)).isNotEmpty();
@@ -467,20 +466,12 @@ class ReconcileJobIntegrationTests {
 			this.scenario.lateReading(user(i), "sleep_minutes", DAY, "07:30", 1000);
 		}
 		this.scenario.snapshotScores();
-		jdbc.execute(String.format(Locale.ROOT, """
-				CREATE FUNCTION fail_for_user() RETURNS trigger LANGUAGE plpgsql AS $$
-				BEGIN
-					IF NEW.user_id = %d THEN RAISE EXCEPTION 'injected failure for user %%', NEW.user_id; END IF;
-					RETURN NEW;
-				END $$""", user(35)));
-		jdbc.execute("CREATE TRIGGER fail_for_user BEFORE INSERT ON score_correction "
-				+ "FOR EACH ROW EXECUTE FUNCTION fail_for_user()");
+		failCorrectionsOf(user(35));
 		try {
 			assertThat(reconcile()).isEqualTo(1);
 		}
 		finally {
-			jdbc.execute("DROP TRIGGER fail_for_user ON score_correction");
-			jdbc.execute("DROP FUNCTION fail_for_user()");
+			removeCorrectionFailure();
 		}
 		long audited = this.scenario.count("SELECT count(*) FROM score_correction");
 		assertThat(audited).isBetween(1L, 39L);
@@ -506,14 +497,7 @@ class ReconcileJobIntegrationTests {
 		}
 		String[] old = { "run", "reconcile", "--from=" + DAY.minusDays(2), "--to=" + DAY };
 		String[] recent = { "run", "reconcile", "--from=" + DAY.minusDays(1), "--to=" + DAY };
-		jdbc.execute(String.format(Locale.ROOT, """
-				CREATE FUNCTION fail_for_user() RETURNS trigger LANGUAGE plpgsql AS $$
-				BEGIN
-					IF NEW.user_id = %d THEN RAISE EXCEPTION 'injected failure for user %%', NEW.user_id; END IF;
-					RETURN NEW;
-				END $$""", user(15)));
-		jdbc.execute("CREATE TRIGGER fail_for_user BEFORE INSERT ON score_correction "
-				+ "FOR EACH ROW EXECUTE FUNCTION fail_for_user()");
+		failCorrectionsOf(user(15));
 		long oldExecution;
 		long recentExecution;
 		try {
@@ -523,8 +507,7 @@ class ReconcileJobIntegrationTests {
 			recentExecution = this.scenario.lastReconcile();
 		}
 		finally {
-			jdbc.execute("DROP TRIGGER fail_for_user ON score_correction");
-			jdbc.execute("DROP FUNCTION fail_for_user()");
+			removeCorrectionFailure();
 		}
 		long oldInstance = instance(oldExecution);
 		long recentInstance = instance(recentExecution);
@@ -993,6 +976,24 @@ class ReconcileJobIntegrationTests {
 		all.add("--healthscore.reconcile.segment-users=20");
 		all.add("--healthscore.reconcile.leaf-width=4");
 		return HealthScoreApplication.run(all.toArray(String[]::new));
+	}
+
+	/** Makes each audit insert of a user's correction fail, so the run fails there. */
+	private static void failCorrectionsOf(long userId) {
+		jdbc.execute(String.format(Locale.ROOT, """
+				CREATE FUNCTION fail_for_user() RETURNS trigger LANGUAGE plpgsql AS $$
+				BEGIN
+					IF NEW.user_id = %d THEN RAISE EXCEPTION 'injected failure for user %%', NEW.user_id; END IF;
+					RETURN NEW;
+				END $$""", userId));
+		jdbc.execute("CREATE TRIGGER fail_for_user BEFORE INSERT ON score_correction "
+				+ "FOR EACH ROW EXECUTE FUNCTION fail_for_user()");
+	}
+
+	/** Undoes {@link #failCorrectionsOf}. */
+	private static void removeCorrectionFailure() {
+		jdbc.execute("DROP TRIGGER fail_for_user ON score_correction");
+		jdbc.execute("DROP FUNCTION fail_for_user()");
 	}
 
 }

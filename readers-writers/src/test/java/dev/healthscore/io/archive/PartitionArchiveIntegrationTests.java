@@ -30,6 +30,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.mockito.ArgumentCaptor;
 import org.mockito.ArgumentMatchers;
 import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -203,9 +204,8 @@ class PartitionArchiveIntegrationTests {
 				Files.write(file,
 						s3.getObjectAsBytes((request) -> request.bucket(BUCKET).key(object.key())).asByteArray());
 			}
-			// Athena's millisecond timestamps are the microseconds truncated towards the
-			// past,
-			// as PostgreSQL's date_trunc does, and the _micros columns exact
+			// Athena's millisecond timestamps are the microseconds truncated towards
+			// the past, as PostgreSQL's date_trunc does, and the _micros columns exact
 			String postgresql = "SELECT %s FROM %s ORDER BY 1";
 			String duckDb = "SELECT %s FROM read_parquet('" + download.resolve("edges") + "/%s/*/*.parquet',"
 					+ " hive_partitioning = true) ORDER BY 1";
@@ -687,13 +687,11 @@ class PartitionArchiveIntegrationTests {
 		ArchiveSettings settings = ArchiveSettings.builder(BUCKET).prefix("unlisted").build();
 		String key = "unlisted/health_score/month=2025-01/part-00003.parquet";
 		startUpload(key);
-		S3Client refusing = mock(S3Client.class, delegatesTo(s3));
-		doThrow(S3Exception.builder()
+		S3Client refusing = failingUploadListing(S3Exception.builder()
 			.statusCode(403)
 			.message("Access Denied")
 			.awsErrorDetails(AwsErrorDetails.builder().errorCode("AccessDenied").errorMessage("Access Denied").build())
-			.build()).when(refusing)
-			.listMultipartUploadsPaginator(ArgumentMatchers.<Consumer<ListMultipartUploadsRequest.Builder>>any());
+			.build());
 		try (Connection connection = postgres.connection()) {
 			ArchiveManifest manifest = new PartitionExporter(refusing, settings).export(connection,
 					ArchiveTable.HEALTH_SCORE, JANUARY, null);
@@ -711,12 +709,10 @@ class PartitionArchiveIntegrationTests {
 	void aListingOfUploadsAnsweredWithoutAnErrorCodeOnlyWarns() throws Exception {
 		// an endpoint that is not S3 (a proxy's bare 404) answers without an error code
 		ArchiveSettings settings = ArchiveSettings.builder(BUCKET).prefix("uncoded").build();
-		S3Client bare = mock(S3Client.class, delegatesTo(s3));
-		doThrow(S3Exception.builder()
+		S3Client bare = failingUploadListing(S3Exception.builder()
 			.statusCode(404)
 			.awsErrorDetails(AwsErrorDetails.builder().serviceName("S3").build())
-			.build()).when(bare)
-			.listMultipartUploadsPaginator(ArgumentMatchers.<Consumer<ListMultipartUploadsRequest.Builder>>any());
+			.build());
 		try (Connection connection = postgres.connection()) {
 			ArchiveManifest manifest = new PartitionExporter(bare, settings).export(connection,
 					ArchiveTable.HEALTH_SCORE, JANUARY, null);
@@ -798,6 +794,17 @@ class PartitionArchiveIntegrationTests {
 			result.next();
 			return result.getLong(1);
 		}
+	}
+
+	/**
+	 * The test's S3 client, but its listing of unfinished uploads fails with
+	 * {@code failure}.
+	 */
+	private static S3Client failingUploadListing(AwsServiceException failure) {
+		S3Client failing = mock(S3Client.class, delegatesTo(s3));
+		doThrow(failure).when(failing)
+			.listMultipartUploadsPaginator(ArgumentMatchers.<Consumer<ListMultipartUploadsRequest.Builder>>any());
+		return failing;
 	}
 
 }
