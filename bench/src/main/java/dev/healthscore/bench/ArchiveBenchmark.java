@@ -97,8 +97,8 @@ public final class ArchiveBenchmark {
 			long rows = jdbc.queryForObject("SELECT count(*) FROM " + PARTITION, Long.class);
 			BenchDatabase.CopyResult copy = best(db.copyOutBinary("SELECT * FROM " + PARTITION),
 					db.copyOutBinary("SELECT * FROM " + PARTITION));
-			// the export's own query: PostgreSQL sorts by user, the exporter each user's
-			// rows
+			// the export's own query: PostgreSQL sorts by user, the exporter each
+			// user's rows
 			BenchDatabase.CopyResult sorted = db.copyOutBinary("SELECT " + ArchiveTable.HEALTH_READING.columnList()
 					+ " FROM " + PARTITION + " ORDER BY " + ArchiveTable.HEALTH_READING.leadingOrderColumn(),
 					"SET enable_indexscan = off");

@@ -43,8 +43,8 @@ class DatabaseConnectionFailureIntegrationTests {
 		try (Connection connection = postgres.getPostgresDatabase().getConnection();
 				Statement statement = connection.createStatement()) {
 			statement.execute("CREATE ROLE app LOGIN PASSWORD 'right-one'");
-			// TCP connections need a password; local ones (none here) stay as initdb made
-			// them
+			// TCP connections need a password; local ones (none here) stay as initdb
+			// made them
 			Files.writeString(data.resolve("pg/pg_hba.conf"),
 					"local all all trust\nhost all postgres 127.0.0.1/32 trust\n"
 							+ "host all all 127.0.0.1/32 scram-sha-256\nhost all all ::1/128 scram-sha-256\n");

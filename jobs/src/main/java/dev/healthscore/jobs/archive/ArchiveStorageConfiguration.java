@@ -36,8 +36,8 @@ public class ArchiveStorageConfiguration {
 			builder.region(Region.of(properties.region()));
 		}
 		if (properties.endpoint() != null) {
-			// compatible servers use path-style addressing and rarely implement the SDK's
-			// trailing checksums
+			// compatible servers use path-style addressing and rarely implement the
+			// SDK's trailing checksums
 			builder.endpointOverride(properties.endpoint())
 				.forcePathStyle(true)
 				.requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)

@@ -64,8 +64,7 @@ public final class StatusReport {
 			String scope = (rs.getString("shard") != null) ? rs.getString("shard") : JobRunGuard.ALL;
 			if (RUNNING.contains(rs.getString("status")) && !JobRunGuard.isHeld(jdbc, job, scope)) {
 				// what SIGKILL or a lost node leaves: marked running, and nothing will
-				// ever
-				// end it
+				// ever end it
 				lines.add(String.format(Locale.ROOT,
 						"            no process holds the guard of %s (%s): its process died; 'restart %d' resumes"
 								+ " it, 'stop %d' marks it FAILED",
@@ -86,8 +85,8 @@ public final class StatusReport {
 					(rs.getString("s3_uri") != null) ? rs.getString("s3_uri") : ""));
 			String error = rs.getString("last_error");
 			if (error != null) {
-				// the last failure, kept until the month next moves on: why a run failed
-				// on it
+				// the last failure, kept until the month next moves on: why a run
+				// failed on it
 				lines.add(String.format(Locale.ROOT, "           last error (%s UTC): %s", rs.getString("updated_at"),
 						RunSummary.oneLine(error, ERROR_LENGTH)));
 			}

@@ -206,8 +206,8 @@ class ArchiveJobIntegrationTests {
 	void aScheduledTimeAfterTheClocksMonthArchivesNothingOfTheMonthsStillWritten(CapturedOutput output) {
 		JdbcTemplate jdbc = servers.database("future");
 		// a scheduled time in the future (a typo, a wrong clock upstream) must not move
-		// the
-		// hot window past the month the app still writes, which the clock says is March
+		// the hot window past the month the app still writes, which the clock says is
+		// March
 		assertThat(servers.app("future", NOW, null, "run", "archive", "--hot-months=1",
 				"--scheduled-time=2026-06-15T00:00:00Z"))
 			.isEqualTo(2);

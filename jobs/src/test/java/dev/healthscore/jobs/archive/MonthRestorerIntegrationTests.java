@@ -261,8 +261,7 @@ class MonthRestorerIntegrationTests {
 					+ " row_hash bigint is not archived");
 		assertThat(entry(dataSource, JANUARY).state()).isEqualTo(ArchiveState.EXPORTING);
 		// sent back from DETACHED, its partition is still detached: the refusal says
-		// where
-		// the month stands and what carries it on, not that it is attached
+		// where the month stands and what carries it on, not that it is attached
 		assertThatIllegalStateException().isThrownBy(() -> restorer.restore(ArchiveTable.HEALTH_SCORE, JANUARY, 3L))
 			.withMessage("Cannot restore health_score_2025_01: it is not archived yet, the ledger says EXPORTING"
 					+ " (restore takes DETACHED or DROPPED months; the next archive run carries this one on, or"

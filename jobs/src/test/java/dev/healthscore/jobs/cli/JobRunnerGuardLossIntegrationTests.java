@@ -146,8 +146,8 @@ class JobRunnerGuardLossIntegrationTests {
 				// the first run's writers wait at the gate
 				await().atMost(Duration.ofSeconds(60)).until(() -> waiting("objid = " + GATE) > 0);
 				int guardSession = guardSession(guardKey);
-				// right after a heartbeat of the first run, its guard's session ends and
-				// the same command runs again: it takes the guard before the next
+				// right after a heartbeat of the first run, its guard's session ends
+				// and the same command runs again: it takes the guard before the next
 				// heartbeat
 				String checked = lastActivity(guardSession);
 				await().atMost(Duration.ofSeconds(30))

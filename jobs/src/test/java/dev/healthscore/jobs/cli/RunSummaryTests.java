@@ -64,9 +64,8 @@ class RunSummaryTests {
 	@Test
 	void anExecutionWhoseStateCouldNotBeRecordedIsNotSaidToResume() {
 		// a chunk's connection ended by the primary: Spring Batch cannot save the step
-		// and
-		// marks the execution UNKNOWN, which 'restart' refuses and the same command runs
-		// anew
+		// and marks the execution UNKNOWN, which 'restart' refuses and the same command
+		// runs anew
 		JobExecution execution = failed(
 				new OptimisticLockingFailureException("Attempt to update step execution id=27 with wrong version"));
 		execution.setStatus(BatchStatus.UNKNOWN);

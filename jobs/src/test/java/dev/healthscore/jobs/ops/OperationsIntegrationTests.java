@@ -240,8 +240,8 @@ class OperationsIntegrationTests {
 		assertThat(app("stop", Long.toString(missing))).isEqualTo(2);
 		assertThat(output.getErr()).containsSubsequence("No job execution %d".formatted(missing),
 				"No job execution %d".formatted(missing));
-		// the command line was right: 35 lines of usage text after the message would bury
-		// it
+		// the command line was right: 35 lines of usage text after the message would
+		// bury it
 		assertThat(output.getErr()).doesNotContain("Usage:");
 	}
 

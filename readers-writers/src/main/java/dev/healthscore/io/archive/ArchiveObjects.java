@@ -114,8 +114,8 @@ final class ArchiveObjects {
 			String code = (ex.awsErrorDetails() != null) ? ex.awsErrorDetails().errorCode() : null;
 			if (code != null && NOT_THE_LISTING.contains(code)) {
 				// no write to this bucket can succeed either: say so now, not after a
-				// month
-				// was read out of PostgreSQL, and not as a matter of lifecycle rules
+				// month was read out of PostgreSQL, and not as a matter of lifecycle
+				// rules
 				throw ex;
 			}
 			logger.warn(

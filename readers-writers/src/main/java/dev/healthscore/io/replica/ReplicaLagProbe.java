@@ -78,9 +78,8 @@ public class ReplicaLagProbe {
 		}
 		catch (SQLException ex) {
 			// the pool's timeout ("Connection is not available, request timed out after
-			// …")
-			// does not say why; its cause, when it has one, does: the refused host and
-			// port, the password, the database
+			// …") does not say why; its cause, when it has one, does: the refused host
+			// and port, the password, the database
 			Throwable why = (ex instanceof SQLTransientConnectionException && ex.getCause() != null) ? ex.getCause()
 					: ex;
 			throw new ReplicaUnavailableException("Cannot query the replica: " + Causes.describe(why), ex);

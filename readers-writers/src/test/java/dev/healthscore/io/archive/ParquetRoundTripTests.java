@@ -100,8 +100,8 @@ class ParquetRoundTripTests {
 	@Test
 	void timestampsAreDeltaEncodedAndSurviveEveryDirectionOfChange() throws IOException {
 		// many users' months in one file: times rise within a user and fall between
-		// users,
-		// across several pages, with extremes the delta of which overflows a long
+		// users, across several pages, with extremes the delta of which overflows a
+		// long
 		List<Object[]> rows = new ArrayList<>();
 		java.util.Random random = new java.util.Random(9);
 		for (int user = 1; user <= 300; user++) {
