@@ -25,7 +25,8 @@ import org.springframework.stereotype.Component;
  * before them, and a day's margin for time zones. Those runs would then be refused every
  * night until the month is restored. {@code --allow-recent} lets such a run through, for
  * a database that is not scored nightly (the demo's). A cut-off after the clock's month
- * is refused too, as the job would refuse it, but before anything starts.
+ * is refused too, as the job would refuse it, but before anything starts, and so is a
+ * {@code --rearchive} month that is not before the cut-off.
  */
 @Component
 class ArchiveCutOffPrecondition implements RunPrecondition {
@@ -61,6 +62,13 @@ class ArchiveCutOffPrecondition implements RunPrecondition {
 		}
 		catch (IllegalArgumentException ex) {
 			throw new UsageException(ex.getMessage() + "; nothing was started");
+		}
+		for (YearMonth month : ArchiveOptions.rearchiveParameter(parameters.get(ArchiveOptions.REARCHIVE))) {
+			if (!month.isBefore(cutOff)) {
+				throw new UsageException(("Cannot archive %s again (--%s): the run archives the months before %s"
+						+ " only; give --before=%s or a later month to archive it; nothing was started")
+					.formatted(month, ArchiveOptions.REARCHIVE, cutOff, month.plusMonths(1)));
+			}
 		}
 		if ("true".equals(parameters.get(ArchiveOptions.ALLOW_RECENT))) {
 			return;

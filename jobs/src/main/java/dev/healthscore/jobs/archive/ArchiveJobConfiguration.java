@@ -40,7 +40,8 @@ public class ArchiveJobConfiguration {
 	Job archiveJob(JobRepository jobRepository, Step archiveUsers, Step archivePartitions) {
 		return new JobBuilder(JOB_NAME, jobRepository)
 			.validator(new DefaultJobParametersValidator(new String[0],
-					new String[] { "before", "hot-months", ArchiveOptions.ALLOW_RECENT, "scheduled-time", "run.id" }))
+					new String[] { "before", "hot-months", ArchiveOptions.ALLOW_RECENT, ArchiveOptions.REARCHIVE,
+							"scheduled-time", "run.id" }))
 			.start(archiveUsers)
 			.next(archivePartitions)
 			.build();
@@ -76,14 +77,15 @@ public class ArchiveJobConfiguration {
 			ArchiveSettings archiveSettings, ArchiveProperties properties, ObjectProvider<Clock> clock,
 			ObjectProvider<ArchiveStepListener> listener, @Value("#{jobParameters['before']}") String before,
 			@Value("#{jobParameters['hot-months']}") String hotMonths,
-			@Value("#{jobParameters['scheduled-time']}") String scheduledTime) {
+			@Value("#{jobParameters['scheduled-time']}") String scheduledTime,
+			@Value("#{jobParameters['rearchive']}") String rearchive) {
 		Clock now = clock.getIfAvailable(Clock::systemUTC);
 		MonthArchiver archiver = new MonthArchiver(dataSource, replicaGate, archiveS3Client, archiveSettings, now,
 				properties.gracePeriod(), listener.getIfAvailable(() -> ArchiveStepListener.NONE));
 		// a scheduled run resolves its window against its scheduled time, so a late or
 		// retried run archives what the run on time would have
 		YearMonth cutOff = ArchivePlan.cutOff(before, hotMonths, scheduledTime, properties, now.instant());
-		return new ArchiveTasklet(dataSource, archiver, cutOff);
+		return new ArchiveTasklet(dataSource, archiver, cutOff, ArchiveOptions.rearchiveParameter(rearchive));
 	}
 
 	@Bean

@@ -7,6 +7,9 @@ import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedSet;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
 
 import dev.healthscore.jobs.cli.Invocation;
 import dev.healthscore.jobs.cli.JobOptions;
@@ -14,7 +17,7 @@ import dev.healthscore.jobs.cli.UsageException;
 
 /**
  * {@code run archive [--before=YYYY-MM | --hot-months=N] [--allow-recent]
- * [--scheduled-time=instant]}.
+ * [--rearchive=YYYY-MM[,YYYY-MM...]] [--scheduled-time=instant]}.
  */
 public final class ArchiveOptions implements JobOptions {
 
@@ -27,6 +30,12 @@ public final class ArchiveOptions implements JobOptions {
 	 */
 	public static final String ALLOW_RECENT = "allow-recent";
 
+	/**
+	 * The option naming restored months to archive again; its parameter holds them in
+	 * order, comma-separated.
+	 */
+	public static final String REARCHIVE = "rearchive";
+
 	@Override
 	public String name() {
 		return ArchiveJobConfiguration.JOB_NAME;
@@ -34,15 +43,16 @@ public final class ArchiveOptions implements JobOptions {
 
 	@Override
 	public List<String> options() {
-		return List.of("before", "hot-months", ALLOW_RECENT, "scheduled-time");
+		return List.of("before", "hot-months", ALLOW_RECENT, REARCHIVE, "scheduled-time");
 	}
 
 	@Override
 	public String usage() {
 		return """
-				run archive [--before=YYYY-MM | --hot-months=N] [--allow-recent]
+				run archive [--before=YYYY-MM | --hot-months=N] [--allow-recent] [--rearchive=YYYY-MM[,YYYY-MM...]]
 				    move every month older than the hot window (or before --before) to S3: verify, detach, drop later;
-				    a month the nightly recompute and reconcile still read only with --allow-recent""";
+				    a month the nightly recompute and reconcile still read only with --allow-recent;
+				    a restored month stays in PostgreSQL until named in --rearchive, which archives it again as it is now""";
 	}
 
 	@Override
@@ -74,7 +84,43 @@ public final class ArchiveOptions implements JobOptions {
 		if (invocation.flag(ALLOW_RECENT)) {
 			parameters.put(ALLOW_RECENT, "true");
 		}
+		if (invocation.has(REARCHIVE)) {
+			parameters.put(REARCHIVE,
+					rearchiveMonths(invocation.option(REARCHIVE, "")).stream()
+						.map(YearMonth::toString)
+						.collect(Collectors.joining(",")));
+		}
 		return parameters;
+	}
+
+	/**
+	 * Reads the months of {@code --rearchive}: one or more, comma-separated, each once.
+	 * @param value the option's value
+	 * @return the months, in order
+	 * @throws UsageException when the value is empty or holds something else than months
+	 */
+	static SortedSet<YearMonth> rearchiveMonths(String value) {
+		SortedSet<YearMonth> months = new TreeSet<>();
+		for (String part : value.split(",", -1)) {
+			try {
+				months.add(YearMonth.parse(part.strip()));
+			}
+			catch (DateTimeParseException ex) {
+				throw new UsageException(("Invalid --%s=%s: expected one or more restored months as YYYY-MM,"
+						+ " comma-separated (such as --%s=2024-11,2024-12)")
+					.formatted(REARCHIVE, value, REARCHIVE));
+			}
+		}
+		return months;
+	}
+
+	/**
+	 * Returns the months of a run's {@code rearchive} parameter.
+	 * @param parameter the parameter, or null
+	 * @return the months, empty without the parameter
+	 */
+	static SortedSet<YearMonth> rearchiveParameter(String parameter) {
+		return (parameter != null) ? rearchiveMonths(parameter) : new TreeSet<>();
 	}
 
 	private static YearMonth min(YearMonth a, YearMonth b) {

@@ -8,6 +8,7 @@ import java.time.ZoneOffset;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -15,14 +16,16 @@ import java.util.stream.Collectors;
 import dev.healthscore.io.archive.ArchiveLedger;
 import dev.healthscore.io.archive.ArchiveLedgerEntry;
 import dev.healthscore.io.archive.ArchivePartitions;
+import dev.healthscore.io.archive.ArchiveState;
 import dev.healthscore.io.archive.ArchiveTable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Which table months an archive run works on: every attached partition older than the
- * cut-off month that the ledger has not seen, and every month the ledger holds in an
- * archiving state, whatever its age, so that an interrupted month resumes.
+ * cut-off month that the ledger has not seen, every month the ledger holds in an
+ * archiving state, whatever its age, so that an interrupted month resumes, and the
+ * restored months older than the cut-off that the run was asked to archive again.
  */
 final class ArchivePlan {
 
@@ -94,10 +97,13 @@ final class ArchivePlan {
 	 * Lists the months to work on, by month then table.
 	 * @param connection the connection
 	 * @param cutOff months before it are archived
+	 * @param again restored months to archive again ({@code --rearchive}); a restored
+	 * month not in it is left in PostgreSQL
 	 * @param jobExecutionId the job execution, for the log
 	 * @return the table months
 	 */
-	static List<TableMonth> plan(Connection connection, YearMonth cutOff, long jobExecutionId) throws SQLException {
+	static List<TableMonth> plan(Connection connection, YearMonth cutOff, Set<YearMonth> again, long jobExecutionId)
+			throws SQLException {
 		Map<TableMonth, ArchiveLedgerEntry> ledger = new ArchiveLedger().entries(connection)
 			.stream()
 			.collect(Collectors.toMap((entry) -> new TableMonth(entry.table(), entry.month()), Function.identity()));
@@ -111,14 +117,26 @@ final class ArchivePlan {
 			for (YearMonth month : partitions.attachedMonths(connection, table)) {
 				TableMonth candidate = new TableMonth(table, month);
 				ArchiveLedgerEntry entry = ledger.get(candidate);
-				if (month.isBefore(cutOff) && entry != null && !entry.state().archiving()) {
+				if (!month.isBefore(cutOff)) {
+					continue;
+				}
+				if (entry == null || entry.state().archiving()) {
+					plan.add(candidate);
+				}
+				else if (entry.state() == ArchiveState.RESTORED && again.contains(month)) {
+					plan.add(candidate);
+				}
+				else if (entry.state() == ArchiveState.RESTORED) {
+					logger.info(
+							"Job execution {}: left {} in PostgreSQL: restored at {};"
+									+ " run archive --rearchive={} archives it again",
+							jobExecutionId, table.partitionName(month), entry.restoredAt(), month);
+				}
+				else {
 					logger.warn(
 							"Job execution {}: skipped {}: attached although the ledger says {};"
 									+ " delete its ledger row to archive it again",
 							jobExecutionId, table.partitionName(month), entry.state());
-				}
-				else if (month.isBefore(cutOff)) {
-					plan.add(candidate);
 				}
 			}
 		}

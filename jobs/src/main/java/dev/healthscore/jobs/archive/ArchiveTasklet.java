@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import javax.sql.DataSource;
 
@@ -23,7 +24,8 @@ import org.springframework.batch.infrastructure.repeat.RepeatStatus;
  * The {@code archivePartitions} step: plans the table months at its first call, then
  * takes one month per call as far as it can go, so that the step commits once per month
  * and a stop request takes effect between months. A restarted step plans again from the
- * ledger.
+ * ledger. Restored months are archived again only when the run names them
+ * ({@code --rearchive}).
  * <p>
  * A month whose lock another session holds is passed over, and once the other months are
  * done the step fails, naming it: that session may be a restore of the month, or the
@@ -42,6 +44,8 @@ final class ArchiveTasklet implements Tasklet {
 
 	private final YearMonth cutOff;
 
+	private final Set<YearMonth> again;
+
 	private final Map<ArchiveState, Integer> reached = new EnumMap<>(ArchiveState.class);
 
 	private final List<TableMonth> skipped = new ArrayList<>();
@@ -50,10 +54,11 @@ final class ArchiveTasklet implements Tasklet {
 
 	private int next;
 
-	ArchiveTasklet(DataSource dataSource, MonthArchiver archiver, YearMonth cutOff) {
+	ArchiveTasklet(DataSource dataSource, MonthArchiver archiver, YearMonth cutOff, Set<YearMonth> again) {
 		this.dataSource = dataSource;
 		this.archiver = archiver;
 		this.cutOff = cutOff;
+		this.again = Set.copyOf(again);
 	}
 
 	@Override
@@ -61,13 +66,14 @@ final class ArchiveTasklet implements Tasklet {
 		long jobExecutionId = contribution.getStepExecution().getJobExecutionId();
 		if (this.plan == null) {
 			try (Connection connection = this.dataSource.getConnection()) {
-				this.plan = ArchivePlan.plan(connection, this.cutOff, jobExecutionId);
+				this.plan = ArchivePlan.plan(connection, this.cutOff, this.again, jobExecutionId);
 			}
 		}
 		if (this.next < this.plan.size()) {
 			TableMonth month = this.plan.get(this.next++);
 			contribution.incrementReadCount();
-			ArchiveState state = this.archiver.archive(month.table(), month.month(), jobExecutionId);
+			ArchiveState state = this.archiver.archive(month.table(), month.month(), jobExecutionId,
+					this.again.contains(month.month()));
 			if (state != null) {
 				this.reached.merge(state, 1, Integer::sum);
 				contribution.incrementWriteCount(1);

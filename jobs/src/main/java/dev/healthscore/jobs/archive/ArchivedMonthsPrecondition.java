@@ -7,6 +7,7 @@ import java.time.YearMonth;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 import javax.sql.DataSource;
@@ -25,7 +26,8 @@ import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.stereotype.Component;
 
 /**
- * Refuses a {@code restore} of a month the archive never took out of PostgreSQL, and a
+ * Refuses a {@code restore} of a month the archive never took out of PostgreSQL, an
+ * {@code archive --rearchive} of a month of which no table is restored, and a
  * {@code recompute} or {@code reconcile} whose days read a month that the archive took,
  * or is taking, out of PostgreSQL: its readings (the days and their baseline lookback) or
  * its scores. Without the readings, the job would score the days as if they had none, and
@@ -54,6 +56,10 @@ class ArchivedMonthsPrecondition implements RunPrecondition {
 	public void check(String job, Map<String, String> parameters) {
 		if (RestoreJobConfiguration.JOB_NAME.equals(job)) {
 			checkRestore(ArchiveTable.of(parameters.get("table")), YearMonth.parse(parameters.get("month")));
+			return;
+		}
+		if (ArchiveJobConfiguration.JOB_NAME.equals(job)) {
+			checkRearchive(ArchiveOptions.rearchiveParameter(parameters.get(ArchiveOptions.REARCHIVE)));
 			return;
 		}
 		if (!RecomputeJobConfiguration.JOB_NAME.equals(job) && !ReconcileJobConfiguration.JOB_NAME.equals(job)) {
@@ -92,6 +98,36 @@ class ArchivedMonthsPrecondition implements RunPrecondition {
 				+ " %s. Restore them first, or run only days from %s on (--from=%s); nothing was started")
 			.formatted(job, from, to, from.minusDays(this.lookbackDays), this.lookbackDays, from, months, earliestFrom,
 					earliestFrom));
+	}
+
+	/**
+	 * Refuses to archive again a month of which no table is restored (or being archived
+	 * again after a run that failed): the option would do nothing, and is most likely a
+	 * mistyped month.
+	 */
+	private void checkRearchive(Set<YearMonth> months) {
+		if (months.isEmpty()) {
+			return;
+		}
+		List<ArchiveLedgerEntry> ledger = entries();
+		for (YearMonth month : months) {
+			List<String> states = new ArrayList<>();
+			boolean restored = false;
+			for (ArchiveTable table : ArchivePlan.TABLES) {
+				ArchiveLedgerEntry entry = ledger.stream()
+					.filter((candidate) -> candidate.table() == table && candidate.month().equals(month))
+					.findFirst()
+					.orElse(null);
+				restored |= entry != null && (entry.state() == ArchiveState.RESTORED || entry.state().archiving());
+				states.add("%s %s: %s".formatted(table.tableName(), month,
+						(entry != null) ? entry.state() : "never archived"));
+			}
+			if (!restored) {
+				throw new UsageException(("Cannot archive %s again (--%s): no table of that month is restored (%s);"
+						+ " it takes months that run restore brought back; nothing was started")
+					.formatted(month, ArchiveOptions.REARCHIVE, String.join("; ", states)));
+			}
+		}
 	}
 
 	/**

@@ -99,6 +99,21 @@ final class MonthArchiver {
 	 * @return the state reached, or null when another run holds the month
 	 */
 	ArchiveState archive(ArchiveTable table, YearMonth month, long jobExecutionId) throws Exception {
+		return archive(table, month, jobExecutionId, false);
+	}
+
+	/**
+	 * Takes a month as far as it can go in this run, as
+	 * {@link #archive(ArchiveTable, YearMonth, long)}, and a restored month too when
+	 * asked: it is exported again from its partition as it is now (over the same keys),
+	 * verified, detached and later dropped.
+	 * @param table the table
+	 * @param month the month
+	 * @param jobExecutionId the job execution
+	 * @param again whether a {@code RESTORED} month is archived again
+	 * @return the state reached, or null when another run holds the month
+	 */
+	ArchiveState archive(ArchiveTable table, YearMonth month, long jobExecutionId, boolean again) throws Exception {
 		try (Connection connection = this.dataSource.getConnection()) {
 			connection.setAutoCommit(true);
 			if (!this.ledger.tryLock(connection, table, month)) {
@@ -107,15 +122,22 @@ final class MonthArchiver {
 				return null;
 			}
 			Month work = new Month(connection, table, month, jobExecutionId);
-			return this.ledger.holding(connection, table, month, () -> advance(work));
+			return this.ledger.holding(connection, table, month, () -> advance(work, again));
 		}
 	}
 
-	private ArchiveState advance(Month work) throws Exception {
+	private ArchiveState advance(Month work, boolean again) throws Exception {
 		if (this.ledger.begin(work.connection, work.table, work.month, work.jobExecutionId)) {
 			this.listener.reached(work.table, work.month, ArchiveState.EXPORTING);
 		}
 		ArchiveLedgerEntry entry = entry(work);
+		if (again && entry.state() == ArchiveState.RESTORED) {
+			logger.info("Job execution {}: archiving {} {} again, restored at {}", work.jobExecutionId,
+					work.table.tableName(), work.month, entry.restoredAt());
+			this.ledger.archiveAgain(work.connection, work.table, work.month, work.jobExecutionId);
+			this.listener.reached(work.table, work.month, ArchiveState.EXPORTING);
+			entry = entry(work);
+		}
 		while (entry.state().archiving()) {
 			ArchiveState next = switch (entry.state()) {
 				case EXPORTING -> export(work);

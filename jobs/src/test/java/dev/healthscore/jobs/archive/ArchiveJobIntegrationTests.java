@@ -4,12 +4,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Timestamp;
 import java.time.Duration;
+import java.time.YearMonth;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
+import dev.healthscore.io.archive.ArchiveLayout;
+import dev.healthscore.io.archive.ArchiveManifest;
+import dev.healthscore.io.archive.ArchiveManifests;
+import dev.healthscore.io.archive.ArchiveTable;
 import dev.healthscore.io.archive.ContentChecksum;
 import dev.healthscore.jobs.archive.ArchiveTestServers.Partition;
 import org.junit.jupiter.api.AfterAll;
@@ -137,6 +143,69 @@ class ArchiveJobIntegrationTests {
 		try (Stream<Path> files = Files.list(sortDirectory)) {
 			assertThat(files).isEmpty();
 		}
+	}
+
+	@Test
+	void aRestoredMonthStaysInPostgresUntilARunNamesItThenItsCopyIsReplacedByWhatThePartitionHoldsNow(
+			CapturedOutput output) {
+		JdbcTemplate jdbc = servers.database("rearchive");
+		assertThat(servers.app("rearchive", NOW, null, "run", "archive", "--before=2025-01")).isZero();
+		ContentChecksum first = ArchiveTestServers.checksums(jdbc).get("health_score_2024_12");
+		assertThat(servers.app("rearchive", NOW, null, "run", "restore", "--table=health_score", "--month=2024-12"))
+			.isZero();
+		// reprocessing the restored month (an algorithm upgrade, say) changes its scores
+		assertThat(jdbc
+			.update("UPDATE health_score SET score = score / 2 WHERE score_date = '2024-12-30'" + " AND score > 1"))
+			.isPositive();
+		ContentChecksum changed = ArchiveTestServers.checksums(jdbc).get("health_score_2024_12");
+		assertThat(changed).isNotEqualTo(first);
+
+		// the nightly run leaves a restored month alone, and says how to archive it again
+		assertThat(servers.app("rearchive", NOW, null, "run", "archive", "--before=2025-01")).isZero();
+		assertThat(states(jdbc)).containsExactly("DETACHED", "RESTORED");
+		assertThat(output).contains("left health_score_2024_12 in PostgreSQL: restored at ")
+			.contains("run archive --rearchive=2024-12 archives it again");
+
+		// a month no table of which is restored, or one the run does not archive, is
+		// refused before anything starts
+		long executions = count(jdbc, "batch_job_execution");
+		assertThat(servers.app("rearchive", NOW, null, "run", "archive", "--before=2025-01", "--rearchive=2024-11"))
+			.isEqualTo(2);
+		assertThat(output).contains("Cannot archive 2024-11 again (--rearchive): no table of that month is restored"
+				+ " (health_reading 2024-11: never archived; health_score 2024-11: never archived)");
+		assertThat(servers.app("rearchive", NOW, null, "run", "archive", "--before=2025-01",
+				"--rearchive=2024-12,2025-01"))
+			.isEqualTo(2);
+		assertThat(output).contains("Cannot archive 2025-01 again (--rearchive): the run archives the months before"
+				+ " 2025-01 only; give --before=2025-02 or a later month to archive it; nothing was started");
+		assertThat(count(jdbc, "batch_job_execution")).as("nothing started").isEqualTo(executions);
+		assertThat(states(jdbc)).containsExactly("DETACHED", "RESTORED");
+
+		assertThat(servers.app("rearchive", NOW, null, "run", "archive", "--before=2025-01", "--rearchive=2024-12"))
+			.isZero();
+		assertThat(states(jdbc)).containsExactly("DETACHED", "DETACHED");
+		assertThat(attached(jdbc)).doesNotContain("health_score_2024_12", "health_reading_2024_12");
+		Map<String, Object> entry = jdbc.queryForMap(
+				"SELECT row_count, checksum, restored_at, detached_at FROM archive_ledger WHERE partition_name = ?",
+				"health_score_2024_12");
+		assertThat(ContentChecksum.of((Long) entry.get("row_count"), (String) entry.get("checksum")))
+			.as("the copy read back from S3 holds the changed scores")
+			.isEqualTo(changed);
+		assertThat(entry.get("restored_at")).isNotNull();
+		assertThat(((Timestamp) entry.get("detached_at")).toInstant()).isEqualTo(NOW);
+		ArchiveManifest manifest = new ArchiveManifests(servers.s3(), new ArchiveLayout(BUCKET, "rearchive"))
+			.read(ArchiveTable.HEALTH_SCORE, YearMonth.of(2024, 12));
+		assertThat(manifest.checksum()).isEqualTo(changed.checksum());
+		Set<String> keys = new TreeSet<>(manifest.files().stream().map(ArchiveManifest.ArchiveFile::key).toList());
+		keys.add("rearchive/health_score/month=2024-12/_manifest.json");
+		assertThat(servers.objects("rearchive")).filteredOn((key) -> key.contains("/health_score/month=2024-12/"))
+			.as("the copy replaced, nothing left of the first")
+			.containsExactlyElementsOf(keys);
+
+		// and what comes back is the changed month
+		assertThat(servers.app("rearchive", NOW, null, "run", "restore", "--table=health_score", "--month=2024-12"))
+			.isZero();
+		assertThat(ArchiveTestServers.checksums(jdbc).get("health_score_2024_12")).isEqualTo(changed);
 	}
 
 	@Test

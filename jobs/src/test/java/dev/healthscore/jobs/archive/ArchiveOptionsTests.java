@@ -40,6 +40,23 @@ class ArchiveOptionsTests {
 	}
 
 	@Test
+	void rearchiveTakesRestoredMonthsInOrderEachOnce() {
+		assertThat(parameters("run", "archive", "--rearchive=2024-12"))
+			.containsExactly(Map.entry("rearchive", "2024-12"));
+		assertThat(parameters("run", "archive", "--before=2025-02", "--rearchive=2025-01, 2024-11,2025-01"))
+			.containsEntry("rearchive", "2024-11,2025-01");
+		assertThat(ArchiveOptions.rearchiveParameter("2024-11,2025-01")).containsExactly(YearMonth.of(2024, 11),
+				YearMonth.of(2025, 1));
+		assertThat(ArchiveOptions.rearchiveParameter(null)).isEmpty();
+		for (String value : new String[] { "2024-12,", "2024-13", "true", "" }) {
+			assertThatExceptionOfType(UsageException.class)
+				.isThrownBy(() -> CommandLineParser.parse("run", "archive", "--rearchive=" + value))
+				.withMessage("Invalid --rearchive=%s: expected one or more restored months as YYYY-MM, comma-separated"
+						+ " (such as --rearchive=2024-11,2024-12)", value);
+		}
+	}
+
+	@Test
 	void aBeforeMonthThatIsNotAMonthSaysWhatIsExpected() {
 		assertThatExceptionOfType(UsageException.class)
 			.isThrownBy(() -> CommandLineParser.parse("run", "archive", "--before=2025-3"))

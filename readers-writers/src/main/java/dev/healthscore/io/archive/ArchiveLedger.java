@@ -179,6 +179,30 @@ public final class ArchiveLedger {
 	}
 
 	/**
+	 * Moves a restored month back to {@link ArchiveState#EXPORTING}, to be archived again
+	 * with what its partition holds now: the times of the last archive's verification,
+	 * detach and drop are cleared (they are set again as the month gets there), its start
+	 * is now, and {@code restored_at} stays as the record of its restore.
+	 * @param connection the connection
+	 * @param table the table
+	 * @param month the month
+	 * @param jobExecutionId the job execution
+	 * @throws IllegalStateException when the month is not {@code RESTORED}: another run
+	 * moved it
+	 */
+	public void archiveAgain(Connection connection, ArchiveTable table, YearMonth month, Long jobExecutionId)
+			throws SQLException {
+		checkEdge(ArchiveState.RESTORED, ArchiveState.EXPORTING);
+		int updated = update(connection,
+				"UPDATE archive_ledger SET state = ?, job_execution_id = ?, last_error = NULL, verified_at = NULL,"
+						+ " detached_at = NULL, dropped_at = NULL, started_at = now(), updated_at = now()"
+						+ " WHERE table_name = ? AND month = ? AND state = ?",
+				ArchiveState.EXPORTING.name(), jobExecutionId, table.tableName(), month.atDay(1),
+				ArchiveState.RESTORED.name());
+		checkMoved(connection, updated, table, month, ArchiveState.RESTORED, ArchiveState.EXPORTING);
+	}
+
+	/**
 	 * Records a failure without changing the state.
 	 * @param connection the connection
 	 * @param table the table

@@ -8,7 +8,9 @@ import java.util.Set;
  * {@code EXPORTING → EXPORTED → VERIFIED → DETACHED → DROPPED}, one recorded step at a
  * time, and a mismatch sends it back to {@code EXPORTING}; {@code restore} moves a
  * detached or dropped month {@code RESTORING → RESTORED}, both in the transaction that
- * restores it, so that a restore that fails leaves it detached or dropped.
+ * restores it, so that a restore that fails leaves it detached or dropped. A restored
+ * month stays in PostgreSQL until a run is asked to archive it again
+ * ({@code run archive --rearchive=YYYY-MM}), which moves it back to {@code EXPORTING}.
  */
 public enum ArchiveState {
 
@@ -33,7 +35,10 @@ public enum ArchiveState {
 	 */
 	RESTORING,
 
-	/** Back in PostgreSQL, attached and verified against the archive. */
+	/**
+	 * Back in PostgreSQL, attached and verified against the archive; the archive job
+	 * leaves it alone unless asked to archive it again.
+	 */
 	RESTORED;
 
 	/**
@@ -61,7 +66,7 @@ public enum ArchiveState {
 			case DETACHED -> EnumSet.of(DROPPED, EXPORTING, RESTORING);
 			case DROPPED -> EnumSet.of(RESTORING);
 			case RESTORING -> EnumSet.of(RESTORED);
-			case RESTORED -> EnumSet.noneOf(ArchiveState.class);
+			case RESTORED -> EnumSet.of(EXPORTING);
 		};
 	}
 

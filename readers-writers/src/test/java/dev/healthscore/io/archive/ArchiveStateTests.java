@@ -29,7 +29,13 @@ class ArchiveStateTests {
 		assertThat(ArchiveState.values()).filteredOn((state) -> state.canMoveTo(ArchiveState.RESTORING))
 			.containsExactly(ArchiveState.DETACHED, ArchiveState.DROPPED);
 		assertThat(ArchiveState.RESTORING.canMoveTo(ArchiveState.RESTORED)).isTrue();
-		assertThat(ArchiveState.values()).filteredOn((state) -> ArchiveState.RESTORED.canMoveTo(state)).isEmpty();
+	}
+
+	@Test
+	void aRestoredMonthLeavesOnlyToBeExportedAgainWhichTheNightlyRunDoesNotDo() {
+		assertThat(ArchiveState.values()).filteredOn((state) -> ArchiveState.RESTORED.canMoveTo(state))
+			.containsExactly(ArchiveState.EXPORTING);
+		assertThat(ArchiveState.RESTORED.archiving()).isFalse();
 	}
 
 	@Test
