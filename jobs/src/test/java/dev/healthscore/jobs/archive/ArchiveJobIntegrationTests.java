@@ -135,13 +135,21 @@ class ArchiveJobIntegrationTests {
 			.hasEntrySatisfying("last_error", (error) -> assertThat((String) error).contains(message));
 		assertThat(attached(jdbc)).contains("health_reading_2024_12");
 		assertThat(count(jdbc, "health_reading_2024_12")).isEqualTo(rows);
+		// what an export killed mid-sort leaves: its runs, and its lock file, unlocked
+		// since
+		Files.createFile(sortDirectory.resolve("healthscore-archive-sort-0123456789abcdef.lock"));
+		Files.write(sortDirectory.resolve("healthscore-archive-sort-0123456789abcdef-42.copy"), new byte[700]);
+		Path unrelated = Files.write(sortDirectory.resolve("healthscore-archive-sort-notes.txt"), new byte[1]);
 		assertThat(servers.app("spill", NOW, null, "run", "archive", "--before=2025-01",
 				"--healthscore.archive.sort-buffer-rows=50", "--healthscore.archive.sort-directory=" + sortDirectory))
 			.isZero();
 		assertThat(states(jdbc)).containsOnly("DETACHED").hasSize(2);
 		assertThat(output).containsPattern("Sorted \\d+ rows of health_reading user_id = \\d+ on disk");
+		assertThat(output)
+			.containsPattern("WARN .*: removed 1 temporary sort files \\(700 bytes\\) of 1 earlier exports from "
+					+ Pattern.quote(sortDirectory.toString()) + ": those exports died");
 		try (Stream<Path> files = Files.list(sortDirectory)) {
-			assertThat(files).isEmpty();
+			assertThat(files).containsExactly(unrelated);
 		}
 	}
 

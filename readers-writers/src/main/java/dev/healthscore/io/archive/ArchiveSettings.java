@@ -24,7 +24,8 @@ import org.apache.parquet.hadoop.metadata.CompressionCodecName;
  * @param encryption the server-side encryption requested for every object
  * @param sortBufferRows rows of one user (one {@link ArchiveTable#leadingOrderColumn()})
  * that an export sorts in memory; a user with more is sorted in runs of that many on disk
- * @param sortDirectory where an export writes those runs, deleted after use
+ * @param sortDirectory where an export writes those runs, deleted after use (and, those
+ * of an export that died, by the next)
  */
 public record ArchiveSettings(String bucket, String prefix, long targetFileSize, long rowGroupSize, int partSize,
 		Compression compression, ServerSideEncryption encryption, int sortBufferRows, Path sortDirectory) {

@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * run first) and {@link List#sort} is too, so rows come out in the same order as a sort
  * of the whole group in memory. Past {@value #MAX_RUNS} runs, the next spill merges them
  * and the rows in memory into one run, so that a merge reads at most that many files at a
- * time. Run files are deleted once merged, and by {@link #close()} whatever happened. Not
+ * time. Run files are deleted once merged, and by {@link #close()} whatever happened;
+ * those of a sorter whose process died are {@link SortRunOwner}'s to remove. Not
  * thread-safe: one thread adds, finishes and closes.
  */
 final class GroupSorter implements AutoCloseable {
@@ -32,8 +33,6 @@ final class GroupSorter implements AutoCloseable {
 
 	/** Runs merged at a time: each reads through a buffer of its own (64 KiB). */
 	static final int MAX_RUNS = 64;
-
-	private static final String RUN_PREFIX = "healthscore-archive-sort-";
 
 	private final ArchiveTable table;
 
@@ -48,6 +47,9 @@ final class GroupSorter implements AutoCloseable {
 	private final RunFiles files;
 
 	private final ArrayList<Object[]> rows = new ArrayList<>();
+
+	/** Holds the group's run files under a lock while there are any. */
+	private SortRunOwner owner;
 
 	/** The group's sorted runs on disk, oldest first. */
 	private final List<Path> runs = new ArrayList<>();
@@ -131,7 +133,7 @@ final class GroupSorter implements AutoCloseable {
 		return this.spilledRows;
 	}
 
-	/** Deletes the run files left, if any. Safe to call twice. */
+	/** Deletes the run files left, if any, and their lock file. Safe to call twice. */
 	@Override
 	public void close() {
 		this.rows.clear();
@@ -177,7 +179,10 @@ final class GroupSorter implements AutoCloseable {
 	private Path newRun() throws IOException {
 		Path run;
 		try {
-			run = Files.createTempFile(this.directory, RUN_PREFIX, ".copy");
+			if (this.owner == null) {
+				this.owner = SortRunOwner.claim(this.directory);
+			}
+			run = this.owner.newRun();
 		}
 		catch (IOException ex) {
 			throw new IOException(
@@ -233,9 +238,14 @@ final class GroupSorter implements AutoCloseable {
 		}
 	}
 
+	/** Deletes the runs, and then their lock file, which the next run creates anew. */
 	private void deleteRuns() {
 		delete(this.runs);
 		this.runs.clear();
+		if (this.owner != null) {
+			this.owner.close();
+			this.owner = null;
+		}
 	}
 
 	private static void delete(List<Path> files) {

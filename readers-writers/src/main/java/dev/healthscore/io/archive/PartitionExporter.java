@@ -1,6 +1,7 @@
 package dev.healthscore.io.archive;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.PreparedStatement;
@@ -86,6 +87,7 @@ public final class PartitionExporter {
 		S3Location folder = layout.folder(table, month);
 		ArchiveObjects objects = new ArchiveObjects(this.s3);
 		objects.abortUnfinishedUploads(folder);
+		removeLeftoverSortFiles(jobExecutionId);
 		List<ArchiveFile> files = writeFiles(connection, table, month, relation, jobExecutionId);
 		objects.deleteOthers(folder, files.stream().map(ArchiveFile::key).collect(Collectors.toSet()));
 		ArchiveManifest manifest = manifest(table, month, relation, jobExecutionId, folder, files);
@@ -138,6 +140,28 @@ public final class PartitionExporter {
 		}
 		finally {
 			copy.close();
+		}
+	}
+
+	/**
+	 * Removes the sort files that exports killed before they could delete them left in
+	 * the sort directory: they hold health data, and nothing else would ever remove them.
+	 * Those of exports still running, here or in another process, stay.
+	 */
+	private void removeLeftoverSortFiles(Long jobExecutionId) {
+		Path directory = this.settings.sortDirectory();
+		try {
+			SortRunOwner.Leftovers removed = SortRunOwner.removeLeftovers(directory);
+			if (removed.sorts() > 0) {
+				logger.warn(
+						"Job execution {}: removed {} temporary sort files ({} bytes) of {} earlier exports from {}: those"
+								+ " exports died (killed, out of memory, a power cut) before they could delete them",
+						jobExecutionId, removed.files(), removed.bytes(), removed.sorts(), directory);
+			}
+		}
+		catch (IOException ex) {
+			logger.warn("Job execution {}: could not look for temporary sort files that earlier exports left in {}: {}",
+					jobExecutionId, directory, ex.toString());
 		}
 	}
 
