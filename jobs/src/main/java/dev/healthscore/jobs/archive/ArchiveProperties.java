@@ -4,6 +4,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 
+import dev.healthscore.io.Durations;
 import dev.healthscore.io.archive.ArchiveSettings;
 import dev.healthscore.io.archive.ArchiveSettings.Compression;
 import dev.healthscore.io.s3.ServerSideEncryption;
@@ -97,7 +98,7 @@ public record ArchiveProperties(String bucket, String prefix, URI endpoint, Stri
 		}
 		if (gracePeriod.isNegative()) {
 			throw new IllegalArgumentException(
-					"Invalid healthscore.archive.grace-period, must not be negative: " + gracePeriod);
+					"Invalid healthscore.archive.grace-period, must not be negative: " + Durations.format(gracePeriod));
 		}
 		if (endpoint != null && (bucket == null || bucket.isBlank())) {
 			throw new IllegalArgumentException(

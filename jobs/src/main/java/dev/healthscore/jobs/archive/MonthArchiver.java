@@ -13,6 +13,7 @@ import java.util.Locale;
 
 import javax.sql.DataSource;
 
+import dev.healthscore.io.Durations;
 import dev.healthscore.io.archive.ArchiveLedger;
 import dev.healthscore.io.archive.ArchiveLedgerEntry;
 import dev.healthscore.io.archive.ArchiveManifest;
@@ -200,7 +201,7 @@ final class MonthArchiver {
 		Instant due = entry.detachedAt().plus(this.gracePeriod);
 		if (now().isBefore(due)) {
 			logger.info("Job execution {}: keeping {} detached until {} (grace period {})", work.jobExecutionId,
-					work.partition(), due, this.gracePeriod);
+					work.partition(), due, Durations.format(this.gracePeriod));
 			return null;
 		}
 		ArchivePartitions.Status status = this.partitions.status(work.connection, work.table, work.month);

@@ -14,6 +14,8 @@ import java.util.zip.CRC32;
 
 import javax.sql.DataSource;
 
+import dev.healthscore.io.Durations;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,7 +68,8 @@ public class JobRunGuard {
 	public JobRunGuard(DataSource dataSource,
 			@Value("${healthscore.guard.heartbeat-interval:30s}") Duration heartbeat) {
 		Assert.isTrue(!heartbeat.isNegative(),
-				() -> "Invalid healthscore.guard.heartbeat-interval, must not be negative: " + heartbeat);
+				() -> "Invalid healthscore.guard.heartbeat-interval, must not be negative: "
+						+ Durations.format(heartbeat));
 		this.dataSource = dataSource;
 		this.heartbeat = heartbeat;
 	}
@@ -268,7 +271,7 @@ public class JobRunGuard {
 					logger.warn(
 							"The guard of {} ({}) lost its database session and cannot take it again yet ({});"
 									+ " trying again in {}",
-							this.job, this.scope, ex.getMessage(), this.guard.heartbeat);
+							this.job, this.scope, ex.getMessage(), Durations.format(this.guard.heartbeat));
 					return;
 				}
 				if (again != null) {
@@ -279,8 +282,10 @@ public class JobRunGuard {
 					return;
 				}
 				if (heldByEndedSession) {
-					logger.warn("The guard of {} ({}) lost its database session, which still holds its locks while"
-							+ " it ends; trying again in {}", this.job, this.scope, this.guard.heartbeat);
+					logger.warn(
+							"The guard of {} ({}) lost its database session, which still holds its locks while"
+									+ " it ends; trying again in {}",
+							this.job, this.scope, Durations.format(this.guard.heartbeat));
 					return;
 				}
 				this.lost = true;

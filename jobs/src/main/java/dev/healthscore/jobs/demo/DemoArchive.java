@@ -12,6 +12,7 @@ import java.util.Map;
 
 import javax.sql.DataSource;
 
+import dev.healthscore.io.Durations;
 import dev.healthscore.io.archive.ArchiveLedger;
 import dev.healthscore.io.archive.ArchiveLedgerEntry;
 import dev.healthscore.io.archive.ArchiveManifest;
@@ -109,9 +110,9 @@ public class DemoArchive {
 		try (Connection connection = this.dataSource.getConnection()) {
 			for (ArchiveLedgerEntry entry : new ArchiveLedger().entries(connection)) {
 				lines.add(String.format(Locale.ROOT,
-						"  %-15s %s: %,9d rows, %d file(s), %6.2f MiB, %s (dropped by a run after the %d-day grace)",
+						"  %-15s %s: %,9d rows, %d file(s), %6.2f MiB, %s (dropped by a run after the %s grace period)",
 						entry.table().tableName(), entry.month(), entry.rowCount(), entry.fileCount(),
-						entry.bytes() / 1048576.0, entry.state(), this.properties.gracePeriod().toDays()));
+						entry.bytes() / 1048576.0, entry.state(), Durations.format(this.properties.gracePeriod())));
 			}
 		}
 		return lines;

@@ -8,6 +8,8 @@ import java.util.List;
 
 import javax.sql.DataSource;
 
+import dev.healthscore.io.Durations;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -111,7 +113,8 @@ class LeftoverSuspects {
 		if (updated == 1) {
 			logger.warn("{} reconcile execution {} ({} since {}) was not resumed within {}"
 					+ " (healthscore.reconcile.suspect-retention): marked ABANDONED and its suspects dropped; run its"
-					+ " range again to reconcile it", jobExecutionId, execution, status, ended, this.retention);
+					+ " range again to reconcile it", jobExecutionId, execution, status, ended,
+					Durations.format(this.retention));
 		}
 		return updated == 1;
 	}

@@ -2,6 +2,8 @@ package dev.healthscore.jobs.reconcile;
 
 import java.time.Duration;
 
+import dev.healthscore.io.Durations;
+
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.Assert;
@@ -40,13 +42,13 @@ public record ReconcileProperties(@DefaultValue("200") int chunkSize, @DefaultVa
 				() -> "Invalid healthscore.reconcile.segment-users=" + segmentUsers + ": expected a positive number");
 		Assert.isTrue(leafWidth > 0,
 				() -> "Invalid healthscore.reconcile.leaf-width=" + leafWidth + ": expected a positive number");
-		Assert.isTrue(!ingestMargin.isNegative(),
-				() -> "Invalid healthscore.reconcile.ingest-margin=" + ingestMargin + ": must not be negative");
+		Assert.isTrue(!ingestMargin.isNegative(), () -> "Invalid healthscore.reconcile.ingest-margin="
+				+ Durations.format(ingestMargin) + ": must not be negative");
 		Assert.isTrue(!changeLogRetention.isNegative() && !changeLogRetention.isZero(),
-				() -> "Invalid healthscore.reconcile.change-log-retention=" + changeLogRetention
+				() -> "Invalid healthscore.reconcile.change-log-retention=" + Durations.format(changeLogRetention)
 						+ ": expected a positive duration");
 		Assert.isTrue(!suspectRetention.isNegative() && !suspectRetention.isZero(),
-				() -> "Invalid healthscore.reconcile.suspect-retention=" + suspectRetention
+				() -> "Invalid healthscore.reconcile.suspect-retention=" + Durations.format(suspectRetention)
 						+ ": expected a positive duration");
 	}
 

@@ -16,6 +16,7 @@ import org.springframework.boot.context.properties.source.MapConfigurationProper
 import org.springframework.util.unit.DataSize;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatException;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
 class ArchivePropertiesTests {
@@ -56,6 +57,15 @@ class ArchivePropertiesTests {
 			.isThrownBy(() -> new ArchiveProperties(null, null, null, null, null, null, null, null, null, null, null,
 					null, 0, null))
 			.withMessage("Invalid healthscore.archive.sort-buffer-rows, must be at least 1: 0");
+	}
+
+	@Test
+	void aNegativeGracePeriodIsRefusedInTheFormOfTheSetting() {
+		assertThatException().isThrownBy(
+				() -> new Binder(new MapConfigurationPropertySource(Map.of("healthscore.archive.grace-period", "-36h")))
+					.bindOrCreate("healthscore.archive", ArchiveProperties.class))
+			.havingRootCause()
+			.withMessage("Invalid healthscore.archive.grace-period, must not be negative: -36h");
 	}
 
 	@Test

@@ -33,6 +33,7 @@ import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import software.amazon.awssdk.core.exception.SdkClientException;
@@ -40,6 +41,9 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
@@ -57,6 +61,7 @@ import static org.mockito.Mockito.mock;
  * compared with the month being archived, and S3 failing is told apart from a copy that
  * differs.
  */
+@ExtendWith(OutputCaptureExtension.class)
 class MonthArchiverIntegrationTests {
 
 	private static final String BUCKET = "archiver";
@@ -178,7 +183,8 @@ class MonthArchiverIntegrationTests {
 
 	@ParameterizedTest
 	@EnumSource(names = { "EXPORTED", "DETACHED" })
-	void anS3OutageWhileReadingBackFailsTheRunAndTheNextRunResumesAtTheSameState(ArchiveState state) throws Exception {
+	void anS3OutageWhileReadingBackFailsTheRunAndTheNextRunResumesAtTheSameState(ArchiveState state,
+			CapturedOutput output) throws Exception {
 		String name = "outage_" + state.name().toLowerCase(Locale.ROOT);
 		DataSource dataSource = database(name);
 		ArchiveSettings settings = ArchiveSettings.builder(BUCKET).prefix(name).build();
@@ -198,6 +204,8 @@ class MonthArchiverIntegrationTests {
 			assertThat(new MonthArchiver(dataSource, ReplicaGate.builder().primary(dataSource).build(), s3, settings,
 					Clock.fixed(NOW, ZoneOffset.UTC), Duration.ofDays(7), ArchiveStepListener.NONE)
 				.archive(ArchiveTable.HEALTH_SCORE, JANUARY, 1L)).isEqualTo(ArchiveState.DETACHED);
+			assertThat(output).containsPattern(
+					"Job execution 1: keeping health_score_2025_01 detached until \\S+ \\(grace period 7d\\)");
 		}
 		assertThat(entry(dataSource).state()).isEqualTo(state);
 		ArchivePartitions.Status partition = status(dataSource);

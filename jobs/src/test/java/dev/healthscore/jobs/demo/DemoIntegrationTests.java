@@ -35,7 +35,8 @@ class DemoIntegrationTests {
 					"archive:          run archive --before=2026-03 --allow-recent: the data (2026-01-29..2026-03-14)")
 			.contains("its oldest complete month 2026-02")
 			.contains("COMPLETED in")
-			.containsPattern("health_reading  2026-02: +[0-9,]+ rows, 1 file\\(s\\), +[0-9.]+ MiB, DETACHED")
+			.containsPattern("health_reading  2026-02: +[0-9,]+ rows, 1 file\\(s\\), +[0-9.]+ MiB, DETACHED"
+					+ " \\(dropped by a run after the 7d grace period\\)")
 			.contains("Athena-style query over s3://healthscore-archive/health_reading/month=2026-02/")
 			.containsPattern("steps +[0-9,]+ +15 ");
 	}

@@ -24,11 +24,14 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import tools.jackson.databind.JsonNode;
 
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -39,6 +42,7 @@ import static org.awaitility.Awaitility.await;
  * {@code recompute} is made inaccurate in every way the issue lists, then reconciled, and
  * every score is checked against an independent SQL computation of the definition.
  */
+@ExtendWith(OutputCaptureExtension.class)
 class ReconcileJobIntegrationTests {
 
 	private static final LocalDate LAST = LocalDate.parse("2025-03-10");
@@ -491,7 +495,8 @@ class ReconcileJobIntegrationTests {
 	 * resumes them.
 	 */
 	@Test
-	void aCompletingRunDropsTheSuspectsOfRunsNotResumedWithinTheRetentionAndKeepsThoseOfRecentRuns() {
+	void aCompletingRunDropsTheSuspectsOfRunsNotResumedWithinTheRetentionAndKeepsThoseOfRecentRuns(
+			CapturedOutput output) {
 		for (int i = 0; i < 20; i++) {
 			this.scenario.lateReading(user(i), "sleep_minutes", DAY, "07:30", 1000);
 		}
@@ -521,6 +526,9 @@ class ReconcileJobIntegrationTests {
 		assertThat(reconcile()).isZero();
 		assertThat(suspects(oldInstance)).as("the old run's suspects").isZero();
 		assertThat(status(oldExecution)).isEqualTo("ABANDONED");
+		assertThat(output).contains("reconcile execution " + oldExecution + " (FAILED since ")
+			.contains(") was not resumed within 7d (healthscore.reconcile.suspect-retention): marked ABANDONED")
+			.contains(", less the ingest margin 10m");
 		assertThat(suspects(999999)).isZero();
 		assertThat(suspects(recentInstance)).as("the recent run's suspects").isEqualTo(recentSuspects);
 		assertThat(status(recentExecution)).isEqualTo("FAILED");

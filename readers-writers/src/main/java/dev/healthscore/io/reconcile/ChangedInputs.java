@@ -18,6 +18,7 @@ import java.util.stream.Collectors;
 
 import javax.sql.DataSource;
 
+import dev.healthscore.io.Durations;
 import dev.healthscore.io.reading.UserTimeZones;
 import dev.healthscore.scoring.Metric;
 import dev.healthscore.scoring.ScoringAlgorithm;
@@ -178,7 +179,8 @@ public class ChangedInputs {
 	public ChangedInputs(DataSource dataSource, ScoringAlgorithm algorithm, Duration margin) {
 		Assert.notNull(dataSource, "A dataSource is required");
 		Assert.notNull(algorithm, "An algorithm is required");
-		Assert.isTrue(margin != null && !margin.isNegative(), () -> "Invalid ingest margin: " + margin);
+		Assert.isTrue(margin != null && !margin.isNegative(),
+				() -> "Invalid ingest margin: " + Durations.format(margin));
 		this.dataSource = dataSource;
 		this.jdbc = new NamedParameterJdbcTemplate(dataSource);
 		this.algorithm = algorithm;
@@ -217,7 +219,8 @@ public class ChangedInputs {
 		String basis = String.format(Locale.ROOT,
 				"%d of %d days covered by reconcile checkpoints%s%s, less the ingest margin %s%s",
 				dayCount - uncovered.size(), dayCount, (covered != null) ? " (oldest " + covered + ")" : "",
-				(oldestInputs != null) ? "; the oldest inputs_as_of of the others is " + oldestInputs : "", this.margin,
+				(oldestInputs != null) ? "; the oldest inputs_as_of of the others is " + oldestInputs : "",
+				Durations.format(this.margin),
 				uncovered.isEmpty() ? ""
 						: String.format(Locale.ROOT,
 								"; %d days no checkpoint covers (%d of them without any row), whose user-days with"

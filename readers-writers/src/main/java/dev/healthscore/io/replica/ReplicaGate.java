@@ -10,6 +10,7 @@ import java.util.function.Supplier;
 import javax.sql.DataSource;
 
 import dev.healthscore.io.Causes;
+import dev.healthscore.io.Durations;
 import dev.healthscore.io.jdbc.ConnectionRefusal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -368,13 +369,13 @@ public final class ReplicaGate {
 			Assert.isTrue(this.replica == null || this.maxLag != null || this.maxLagBytes != null,
 					"A maximum lag is required with a replica: maxLag and/or maxLagBytes");
 			Assert.isTrue(this.maxLag == null || !this.maxLag.isNegative(),
-					() -> "maxLag must not be negative, was " + this.maxLag);
+					() -> "maxLag must not be negative, was " + Durations.format(this.maxLag));
 			Assert.isTrue(this.maxLagBytes == null || this.maxLagBytes >= 0,
 					() -> "maxLagBytes must not be negative, was " + this.maxLagBytes);
 			Assert.isTrue(this.waitTimeout != null && !this.waitTimeout.isNegative(),
-					() -> "waitTimeout must not be negative, was " + this.waitTimeout);
+					() -> "waitTimeout must not be negative, was " + Durations.format(this.waitTimeout));
 			Assert.isTrue(this.pollInterval != null && this.pollInterval.compareTo(Duration.ZERO) > 0,
-					() -> "pollInterval must be positive, was " + this.pollInterval);
+					() -> "pollInterval must be positive, was " + Durations.format(this.pollInterval));
 			Supplier<ReplicaLag> lag = this.lagSource;
 			if (lag == null && this.replica != null) {
 				lag = new ReplicaLagProbe(this.primary, this.replica)::measure;
