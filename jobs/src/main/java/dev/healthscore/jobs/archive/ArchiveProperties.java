@@ -7,6 +7,7 @@ import java.time.Duration;
 import dev.healthscore.io.Durations;
 import dev.healthscore.io.archive.ArchiveSettings;
 import dev.healthscore.io.archive.ArchiveSettings.Compression;
+import dev.healthscore.io.s3.S3Timeouts;
 import dev.healthscore.io.s3.ServerSideEncryption;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -39,11 +40,20 @@ import org.springframework.util.unit.DataSize;
  * @param sortBufferRows rows of one user that an export sorts in memory; a user with more
  * is sorted in runs of that many in temporary files
  * @param sortDirectory where those temporary files go; unset for {@code java.io.tmpdir}
+ * @param connectTimeout how long a connection to S3 may take to open
+ * @param readTimeout how long S3 may stay silent while an answer is awaited or read
+ * @param apiCallAttemptTimeout how long one attempt of an S3 call may take, the upload of
+ * a part included
+ * @param apiCallTimeout how long an S3 call may take, all its attempts included
+ * @param maxAttempts attempts of an S3 call, the first included; unset for the SDK's
+ * default
  */
 @ConfigurationProperties("healthscore.archive")
 public record ArchiveProperties(String bucket, String prefix, URI endpoint, String region, DataSize targetFileSize,
 		DataSize rowGroupSize, DataSize partSize, Compression compression, ServerSideEncryption.Mode encryption,
-		String kmsKeyId, Integer hotMonths, Duration gracePeriod, Integer sortBufferRows, Path sortDirectory) {
+		String kmsKeyId, Integer hotMonths, Duration gracePeriod, Integer sortBufferRows, Path sortDirectory,
+		Duration connectTimeout, Duration readTimeout, Duration apiCallAttemptTimeout, Duration apiCallTimeout,
+		Integer maxAttempts) {
 
 	/** The bucket of the embedded default. */
 	public static final String EMBEDDED_BUCKET = "healthscore-archive";
@@ -78,6 +88,23 @@ public record ArchiveProperties(String bucket, String prefix, URI endpoint, Stri
 	/** Default rows of one user sorted in memory: 500,000. */
 	public static final int SORT_BUFFER_ROWS_DEFAULT = ArchiveSettings.SORT_BUFFER_ROWS_DEFAULT;
 
+	/** Default connect timeout: 2 seconds, the SDK's. */
+	public static final Duration CONNECT_TIMEOUT_DEFAULT = Duration.ofSeconds(2);
+
+	/** Default read timeout: 30 seconds, the SDK's. */
+	public static final Duration READ_TIMEOUT_DEFAULT = Duration.ofSeconds(30);
+
+	/**
+	 * Default attempt timeout: 5 minutes, the upload of a 16MB part at 56KB/s (the SDK
+	 * sets none).
+	 */
+	public static final Duration API_CALL_ATTEMPT_TIMEOUT_DEFAULT = Duration.ofMinutes(5);
+
+	/**
+	 * Default call timeout: 15 minutes, three attempts that time out (the SDK sets none).
+	 */
+	public static final Duration API_CALL_TIMEOUT_DEFAULT = Duration.ofMinutes(15);
+
 	public ArchiveProperties {
 		prefix = (prefix != null) ? prefix : PREFIX_DEFAULT;
 		targetFileSize = (targetFileSize != null) ? targetFileSize : TARGET_FILE_SIZE_DEFAULT;
@@ -88,6 +115,15 @@ public record ArchiveProperties(String bucket, String prefix, URI endpoint, Stri
 		hotMonths = (hotMonths != null) ? hotMonths : HOT_MONTHS_DEFAULT;
 		gracePeriod = (gracePeriod != null) ? gracePeriod : GRACE_PERIOD_DEFAULT;
 		sortBufferRows = (sortBufferRows != null) ? sortBufferRows : SORT_BUFFER_ROWS_DEFAULT;
+		connectTimeout = positive("connect-timeout", connectTimeout, CONNECT_TIMEOUT_DEFAULT);
+		readTimeout = positive("read-timeout", readTimeout, READ_TIMEOUT_DEFAULT);
+		apiCallAttemptTimeout = positive("api-call-attempt-timeout", apiCallAttemptTimeout,
+				API_CALL_ATTEMPT_TIMEOUT_DEFAULT);
+		apiCallTimeout = positive("api-call-timeout", apiCallTimeout, API_CALL_TIMEOUT_DEFAULT);
+		if (maxAttempts != null && maxAttempts < 1) {
+			throw new IllegalArgumentException(
+					"Invalid healthscore.archive.max-attempts, must be at least 1: " + maxAttempts);
+		}
 		if (hotMonths < 0) {
 			throw new IllegalArgumentException(
 					"Invalid healthscore.archive.hot-months, must not be negative: " + hotMonths);
@@ -104,6 +140,52 @@ public record ArchiveProperties(String bucket, String prefix, URI endpoint, Stri
 			throw new IllegalArgumentException(
 					"Missing healthscore.archive.bucket: it is required with healthscore.archive.endpoint=" + endpoint);
 		}
+	}
+
+	private static Duration positive(String name, Duration timeout, Duration defaultTimeout) {
+		if (timeout == null) {
+			return defaultTimeout;
+		}
+		if (timeout.isZero() || timeout.isNegative()) {
+			// zero is no timeout at all to a socket and to the SDK: every call is to end
+			throw new IllegalArgumentException(
+					"Invalid healthscore.archive." + name + ", must be positive: " + Durations.format(timeout));
+		}
+		return timeout;
+	}
+
+	/**
+	 * Returns the timeouts of the archive's S3 client.
+	 * @return the timeouts
+	 */
+	public S3Timeouts s3Timeouts() {
+		return new S3Timeouts(this.connectTimeout, this.readTimeout, this.apiCallAttemptTimeout, this.apiCallTimeout,
+				this.maxAttempts);
+	}
+
+	/**
+	 * Returns the setting that bounds a timeout, with its value, as a message of a call
+	 * that timed out names it.
+	 * @param timeout the timeout
+	 * @return the description
+	 */
+	public String describe(S3Timeouts.Timeout timeout) {
+		return switch (timeout) {
+			case CONNECT ->
+				"no connection within healthscore.archive.connect-timeout=" + Durations.format(this.connectTimeout);
+			case READ ->
+				"no answer within healthscore.archive.read-timeout=" + Durations.format(this.readTimeout) + attempts();
+			case API_CALL_ATTEMPT -> "not done within healthscore.archive.api-call-attempt-timeout="
+					+ Durations.format(this.apiCallAttemptTimeout) + attempts();
+			case API_CALL -> "not done within healthscore.archive.api-call-timeout="
+					+ Durations.format(this.apiCallTimeout) + ", all attempts included";
+		};
+	}
+
+	private String attempts() {
+		return (this.maxAttempts != null)
+				? ", in each of healthscore.archive.max-attempts=" + this.maxAttempts + " attempts"
+				: ", in each attempt";
 	}
 
 	/**

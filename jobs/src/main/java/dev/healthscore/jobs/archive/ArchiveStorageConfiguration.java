@@ -18,8 +18,9 @@ import org.springframework.context.annotation.Lazy;
 /**
  * The S3 client of a configured archive: AWS with the SDK's default credentials (the
  * task's IAM role; never keys in configuration) and region lookup, or an S3-compatible
- * endpoint; its failures name the request that failed ({@link S3FailureContext}). Created
- * only when a job needs it.
+ * endpoint; its failures name the request that failed ({@link S3FailureContext}), and a
+ * call that timed out the setting of its timeout
+ * ({@link ArchiveProperties#s3Timeouts()}). Created only when a job needs it.
  */
 @Configuration(proxyBeanMethods = false)
 @Conditional(ArchiveStorageConfiguredCondition.class)
@@ -30,8 +31,10 @@ public class ArchiveStorageConfiguration {
 	@Bean(destroyMethod = "close")
 	@Lazy
 	S3Client archiveS3Client(ArchiveProperties properties) {
-		S3ClientBuilder builder = S3Client.builder()
-			.overrideConfiguration((configuration) -> configuration.addExecutionInterceptor(new S3FailureContext()));
+		S3ClientBuilder builder = properties.s3Timeouts()
+			.applyTo(S3Client.builder()
+				.overrideConfiguration((configuration) -> configuration
+					.addExecutionInterceptor(new S3FailureContext(properties::describe))));
 		if (properties.region() != null) {
 			builder.region(Region.of(properties.region()));
 		}

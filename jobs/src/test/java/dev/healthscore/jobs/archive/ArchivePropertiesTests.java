@@ -8,15 +8,22 @@ import java.time.YearMonth;
 import java.util.Map;
 
 import dev.healthscore.io.archive.ArchiveSettings;
+import dev.healthscore.io.s3.S3FailureContext;
+import dev.healthscore.io.s3.S3Timeouts;
 import dev.healthscore.io.s3.ServerSideEncryption;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.retries.api.RetryStrategy;
+import software.amazon.awssdk.services.s3.S3Client;
 
+import org.springframework.boot.context.properties.bind.BindException;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
 import org.springframework.util.unit.DataSize;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatException;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
 class ArchivePropertiesTests {
@@ -39,7 +46,7 @@ class ArchivePropertiesTests {
 	void kmsEncryptionCarriesItsKey() {
 		ArchiveProperties properties = new ArchiveProperties("bucket", "archive", null, null, DataSize.ofMegabytes(128),
 				null, null, ArchiveSettings.Compression.SNAPPY, ServerSideEncryption.Mode.SSE_KMS, "alias/archive",
-				null, null, null, null);
+				null, null, null, null, null, null, null, null, null);
 		assertThat(properties.storageConfigured()).isTrue();
 		assertThat(properties.settings().encryption()).isEqualTo(ServerSideEncryption.kms("alias/archive"));
 		assertThat(properties.settings().targetFileSize()).isEqualTo(128L * 1024 * 1024);
@@ -55,7 +62,7 @@ class ArchivePropertiesTests {
 		assertThat(properties.settings().sortDirectory()).isEqualTo(Path.of("/scratch"));
 		assertThatIllegalArgumentException()
 			.isThrownBy(() -> new ArchiveProperties(null, null, null, null, null, null, null, null, null, null, null,
-					null, 0, null))
+					null, 0, null, null, null, null, null, null))
 			.withMessage("Invalid healthscore.archive.sort-buffer-rows, must be at least 1: 0");
 	}
 
@@ -66,6 +73,55 @@ class ArchivePropertiesTests {
 					.bindOrCreate("healthscore.archive", ArchiveProperties.class))
 			.havingRootCause()
 			.withMessage("Invalid healthscore.archive.grace-period, must not be negative: -36h");
+	}
+
+	@Test
+	void unsetS3TimeoutsTakeTheDefaults() {
+		assertThat(properties(null, null, null).s3Timeouts()).isEqualTo(new S3Timeouts(Duration.ofSeconds(2),
+				Duration.ofSeconds(30), Duration.ofMinutes(5), Duration.ofMinutes(15), null));
+	}
+
+	@Test
+	void theS3TimeoutsAreBoundAndReachTheArchiveClientsConfiguration() {
+		ArchiveProperties properties = new Binder(new MapConfigurationPropertySource(
+				Map.of("healthscore.archive.endpoint", "http://127.0.0.1:9000", "healthscore.archive.bucket", "archive",
+						"healthscore.archive.region", "us-east-1", "healthscore.archive.connect-timeout", "3s",
+						"healthscore.archive.read-timeout", "45s", "healthscore.archive.api-call-attempt-timeout",
+						"10m", "healthscore.archive.api-call-timeout", "1h", "healthscore.archive.max-attempts", "6")))
+			.bindOrCreate("healthscore.archive", ArchiveProperties.class);
+		assertThat(properties.s3Timeouts()).isEqualTo(new S3Timeouts(Duration.ofSeconds(3), Duration.ofSeconds(45),
+				Duration.ofMinutes(10), Duration.ofHours(1), 6));
+		try (S3Client client = new ArchiveStorageConfiguration().archiveS3Client(properties)) {
+			ClientOverrideConfiguration configuration = client.serviceClientConfiguration().overrideConfiguration();
+			assertThat(configuration.apiCallAttemptTimeout()).contains(Duration.ofMinutes(10));
+			assertThat(configuration.apiCallTimeout()).contains(Duration.ofHours(1));
+			assertThat(configuration.retryStrategy()).get().extracting(RetryStrategy::maxAttempts).isEqualTo(6);
+			// the failures still name their request, as the interceptor added before
+			// the timeouts does
+			assertThat(configuration.executionInterceptors()).hasAtLeastOneElementOfType(S3FailureContext.class);
+		}
+	}
+
+	@Test
+	void aTimeoutThatIsNotPositiveOrNoAttemptIsRefusedNamingTheSetting() {
+		Map<String, String> refused = Map.of("connect-timeout", "0s", "read-timeout", "-5s", "api-call-attempt-timeout",
+				"0ms", "api-call-timeout", "-1m", "max-attempts", "0");
+		Map<String, String> messages = Map.of("connect-timeout",
+				"Invalid healthscore.archive.connect-timeout, must be positive: 0s", "read-timeout",
+				"Invalid healthscore.archive.read-timeout, must be positive: -5s", "api-call-attempt-timeout",
+				"Invalid healthscore.archive.api-call-attempt-timeout, must be positive: 0s", "api-call-timeout",
+				"Invalid healthscore.archive.api-call-timeout, must be positive: -1m", "max-attempts",
+				"Invalid healthscore.archive.max-attempts, must be at least 1: 0");
+		refused.forEach((name, value) -> assertThatExceptionOfType(BindException.class)
+			.isThrownBy(
+					() -> new Binder(new MapConfigurationPropertySource(Map.of("healthscore.archive." + name, value)))
+						.bindOrCreate("healthscore.archive", ArchiveProperties.class))
+			.as(name)
+			.havingRootCause()
+			.isInstanceOf(IllegalArgumentException.class)
+			.withMessage(messages.get(name)));
+	}
+
 	}
 
 	@Test
@@ -90,7 +146,7 @@ class ArchivePropertiesTests {
 
 	private static ArchiveProperties properties(String bucket, URI endpoint, Integer hotMonths) {
 		return new ArchiveProperties(bucket, null, endpoint, null, null, null, null, null, null, null, hotMonths, null,
-				null, null);
+				null, null, null, null, null, null, null);
 	}
 
 }

@@ -58,6 +58,16 @@ class ExitCodeIntegrationTests {
 	}
 
 	@Test
+	void anS3TimeoutThatIsNotAPositiveDurationExitsWithTheUsageCodeNamingIt(CapturedOutput output) {
+		assertThat(HealthScoreApplication.run("run", "archive", "--healthscore.archive.read-timeout=0s")).isEqualTo(2);
+		assertThat(output).contains("Invalid healthscore.archive.read-timeout, must be positive: 0s");
+		assertThat(HealthScoreApplication.run("run", "archive", "--healthscore.archive.api-call-timeout=soon"))
+			.isEqualTo(2);
+		assertThat(output).contains("healthscore.archive.api-call-timeout").contains("soon");
+		assertThat(output).doesNotContain("Archive in s3://");
+	}
+
+	@Test
 	void aMisspeltSettingExitsWithTheUsageCodeBeforeAnythingStartsAndNamesTheSettingItMeant(CapturedOutput output) {
 		// Spring Boot alone ignores it: the run would go on with a 10m ingest margin
 		assertThat(HealthScoreApplication.run("run", "reconcile", "--days-back=2",

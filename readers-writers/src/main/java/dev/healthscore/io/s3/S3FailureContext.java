@@ -1,6 +1,7 @@
 package dev.healthscore.io.s3;
 
 import java.net.URI;
+import java.util.function.Function;
 
 import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
@@ -18,9 +19,29 @@ import software.amazon.awssdk.http.SdkHttpRequest;
  * messages say only what the server or the network answered ({@code "Forbidden"},
  * {@code "Read timed out"}), which in a job's log does not tell which bucket, object or
  * endpoint an operator has to look at. The exception keeps its type, status code, error
- * details and causes, so callers tell failures apart as before.
+ * details and causes, so callers tell failures apart as before. A call that timed out can
+ * also name the setting that bounds the timeout that ended it.
  */
 public final class S3FailureContext implements ExecutionInterceptor {
+
+	private final Function<S3Timeouts.Timeout, String> timeoutSettings;
+
+	/**
+	 * Creates an interceptor whose messages name no setting.
+	 */
+	public S3FailureContext() {
+		this((timeout) -> null);
+	}
+
+	/**
+	 * Creates an interceptor that adds to the message of a call that timed out what
+	 * {@code timeoutSettings} says of the timeout that ended it (which setting bounds it,
+	 * and its value).
+	 * @param timeoutSettings describes the setting of a timeout; may return null
+	 */
+	public S3FailureContext(Function<S3Timeouts.Timeout, String> timeoutSettings) {
+		this.timeoutSettings = timeoutSettings;
+	}
 
 	@Override
 	public Throwable modifyException(Context.FailedExecution context, ExecutionAttributes executionAttributes) {
@@ -39,6 +60,11 @@ public final class S3FailureContext implements ExecutionInterceptor {
 			if (details.errorCode() != null && !message.contains(details.errorCode())) {
 				message = details.errorCode() + ": " + message;
 			}
+		}
+		S3Timeouts.Timeout timeout = S3Timeouts.which(sdk);
+		String setting = (timeout != null) ? this.timeoutSettings.apply(timeout) : null;
+		if (setting != null) {
+			message = message + "; " + setting;
 		}
 		SdkException named = sdk.toBuilder().message(request + " failed: " + message).build();
 		named.setStackTrace(sdk.getStackTrace());
