@@ -122,8 +122,6 @@ class ArchivePropertiesTests {
 			.withMessage(messages.get(name)));
 	}
 
-	}
-
 	@Test
 	void anEndpointWithoutABucketIsRefused() {
 		assertThatIllegalArgumentException().isThrownBy(() -> properties(null, URI.create("http://127.0.0.1:9000"), 13))
