@@ -4,6 +4,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
+import java.net.SocketTimeoutException;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -130,7 +131,10 @@ public final class S3InputStream extends InputStream {
 				// the SDK retries a request that fails, not a response body that breaks
 				// midway (a connection reset): ask again from where it broke
 				closeRange();
-				if (attempt >= BODY_READ_ATTEMPTS || ex instanceof InterruptedIOException) {
+				// a read timeout is an InterruptedIOException too, but a stalled
+				// response, not the thread's interrupt: it is asked for again
+				boolean interrupted = ex instanceof InterruptedIOException && !(ex instanceof SocketTimeoutException);
+				if (attempt >= BODY_READ_ATTEMPTS || interrupted) {
 					String message = "Cannot read " + this.location + " at byte " + this.position + " of " + this.length
 							+ " (attempt " + attempt + "): " + ex.getMessage();
 					// a response that ends early is an object shorter than expected; one

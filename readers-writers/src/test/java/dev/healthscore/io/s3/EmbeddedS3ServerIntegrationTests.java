@@ -3,9 +3,11 @@ package dev.healthscore.io.s3;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -118,8 +120,26 @@ class EmbeddedS3ServerIntegrationTests {
 
 	@Test
 	void responseBrokenWhileStreamingIsReadAgainFromWhereItStopped() throws IOException {
+		readsOnAfterTheResponseBreaks("reset/object.bin", new SocketException("Connection reset"));
+	}
+
+	@Test
+	void responseThatStallsPastTheReadTimeoutIsReadAgainFromWhereItStopped() throws IOException {
+		// a SocketTimeoutException is an InterruptedIOException, but no interrupt
+		readsOnAfterTheResponseBreaks("stalled/object.bin", new SocketTimeoutException("Read timed out"));
+	}
+
+	@Test
+	void anInterruptWhileStreamingIsNotAskedForAgain() {
+		assertThatExceptionOfType(S3InputStream.ResponseFailedException.class)
+			.isThrownBy(() -> readsOnAfterTheResponseBreaks("interrupted/object.bin",
+					new InterruptedIOException("interrupted")))
+			.withMessageEndingWith("at byte 1048576 of 3145728 (attempt 1): interrupted");
+	}
+
+	private void readsOnAfterTheResponseBreaks(String key, IOException failure) throws IOException {
 		byte[] data = randomBytes(3 * 1024 * 1024);
-		S3Location location = new S3Location(BUCKET, "reset/object.bin");
+		S3Location location = new S3Location(BUCKET, key);
 		s3.putObject((request) -> request.bucket(BUCKET).key(location.key()), RequestBody.fromBytes(data));
 		// the SDK retries a GET that fails, not a response body that breaks midway
 		S3Client flaky = mock(S3Client.class, delegatesTo(s3));
@@ -140,7 +160,7 @@ class EmbeddedS3ServerIntegrationTests {
 				@Override
 				public int read(byte[] bytes, int offset, int length) throws IOException {
 					if (this.left <= 0) {
-						throw new SocketException("Connection reset");
+						throw failure;
 					}
 					int n = super.read(bytes, offset, (int) Math.min(length, this.left));
 					this.left -= Math.max(n, 0);
