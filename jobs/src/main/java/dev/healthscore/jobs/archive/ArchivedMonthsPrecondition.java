@@ -103,7 +103,10 @@ class ArchivedMonthsPrecondition implements RunPrecondition {
 	/**
 	 * Refuses to archive again a month of which no table is restored (or being archived
 	 * again after a run that failed): the option would do nothing, and is most likely a
-	 * mistyped month.
+	 * mistyped month. A month in an archiving state counts only when it was restored
+	 * before ({@code restored_at} is kept from {@code RESTORED} on): one in its first
+	 * archive (a month detached for the grace period, say) is not archived again, and a
+	 * mistyped month naming it would leave the restored month in PostgreSQL unnoticed.
 	 */
 	private void checkRearchive(Set<YearMonth> months) {
 		if (months.isEmpty()) {
@@ -118,7 +121,8 @@ class ArchivedMonthsPrecondition implements RunPrecondition {
 					.filter((candidate) -> candidate.table() == table && candidate.month().equals(month))
 					.findFirst()
 					.orElse(null);
-				restored |= entry != null && (entry.state() == ArchiveState.RESTORED || entry.state().archiving());
+				restored |= entry != null && (entry.state() == ArchiveState.RESTORED
+						|| (entry.state().archiving() && entry.restoredAt() != null));
 				states.add("%s %s: %s".formatted(table.tableName(), month,
 						(entry != null) ? entry.state() : "never archived"));
 			}

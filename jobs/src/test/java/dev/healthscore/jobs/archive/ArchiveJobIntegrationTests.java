@@ -15,6 +15,7 @@ import java.util.stream.Stream;
 import dev.healthscore.io.archive.ArchiveLayout;
 import dev.healthscore.io.archive.ArchiveManifest;
 import dev.healthscore.io.archive.ArchiveManifests;
+import dev.healthscore.io.archive.ArchiveState;
 import dev.healthscore.io.archive.ArchiveTable;
 import dev.healthscore.io.archive.ContentChecksum;
 import dev.healthscore.jobs.archive.ArchiveTestServers.Partition;
@@ -214,6 +215,41 @@ class ArchiveJobIntegrationTests {
 		assertThat(servers.app("rearchive", NOW, null, "run", "restore", "--table=health_score", "--month=2024-12"))
 			.isZero();
 		assertThat(ArchiveTestServers.checksums(jdbc).get("health_score_2024_12")).isEqualTo(changed);
+	}
+
+	@Test
+	void aMonthInItsFirstArchiveIsNoMonthToArchiveAgainWhileARestoredOneBeingArchivedAgainIs(CapturedOutput output) {
+		JdbcTemplate jdbc = servers.database("rearchiveagain");
+		assertThat(servers.app("rearchiveagain", NOW, null, "run", "archive", "--before=2025-01")).isZero();
+		assertThat(
+				servers.app("rearchiveagain", NOW, null, "run", "restore", "--table=health_score", "--month=2024-12"))
+			.isZero();
+		// January archived for the first time: detached, kept for the grace period
+		assertThat(servers.app("rearchiveagain", NOW, null, "run", "archive", "--before=2025-02")).isZero();
+		assertThat(states(jdbc)).containsExactly("DETACHED", "DETACHED", "RESTORED", "DETACHED");
+
+		// 2025-01 typed for 2024-12: no table of January was ever restored
+		long executions = count(jdbc, "batch_job_execution");
+		assertThat(
+				servers.app("rearchiveagain", NOW, null, "run", "archive", "--before=2025-02", "--rearchive=2025-01"))
+			.isEqualTo(2);
+		assertThat(output).contains("Cannot archive 2025-01 again (--rearchive): no table of that month is restored"
+				+ " (health_reading 2025-01: DETACHED; health_score 2025-01: DETACHED)");
+		assertThat(count(jdbc, "batch_job_execution")).as("nothing started").isEqualTo(executions);
+
+		// December's archive again fails after its export; the same command goes on with
+		// it, and is let through again while the month is kept detached
+		assertThat(servers.app("rearchiveagain", NOW, ArchiveTestServers.crashAfter(ArchiveState.EXPORTED), "run",
+				"archive", "--before=2025-02", "--rearchive=2024-12"))
+			.isEqualTo(1);
+		assertThat(states(jdbc)).containsExactly("DETACHED", "DETACHED", "EXPORTED", "DETACHED");
+		assertThat(
+				servers.app("rearchiveagain", NOW, null, "run", "archive", "--before=2025-02", "--rearchive=2024-12"))
+			.isZero();
+		assertThat(states(jdbc)).containsOnly("DETACHED").hasSize(4);
+		assertThat(
+				servers.app("rearchiveagain", NOW, null, "run", "archive", "--before=2025-02", "--rearchive=2024-12"))
+			.isZero();
 	}
 
 	@Test
