@@ -5,6 +5,7 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.ZoneOffset;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -94,6 +95,48 @@ class ArchiveCrashIntegrationTests {
 		assertManifestsHold(database, source);
 		assertThat(servers.objects(database)).isEqualTo(servers.expectedObjects(database));
 		assertThat(servers.noUnfinishedUploads()).isTrue();
+	}
+
+	@Test
+	void anArchiveAgainThatCrashedAsItStartedIsFinishedByTheNextRunWithoutTheOption() {
+		JdbcTemplate jdbc = servers.database("againcrash");
+		Map<String, ContentChecksum> source = new HashMap<>(ArchiveTestServers.checksums(jdbc));
+		assertThat(servers.app("againcrash", NOW, null, "run", "archive", "--healthscore.archive.grace-period=0s"))
+			.isZero();
+		assertThat(servers.app("againcrash", NOW, null, "run", "restore", "--table=health_reading", "--month=2025-01"))
+			.isZero();
+		assertThat(jdbc.update("UPDATE health_reading SET value = value + 1"
+				+ " WHERE recorded_at >= '2025-01-10 00:00:00+00' AND recorded_at < '2025-01-12 00:00:00+00'"))
+			.isPositive();
+		source.put("health_reading_2025_01", readingsOfJanuary(jdbc));
+		// moved back to EXPORTING, with the ledger's checksum and the verified manifest
+		// still those of the first copy
+		assertThat(servers.app("againcrash", NOW, ArchiveTestServers.crashAfter(ArchiveState.EXPORTING), "run",
+				"archive", "--rearchive=2025-01", "--healthscore.archive.grace-period=0s"))
+			.isEqualTo(1);
+		assertThat(jdbc.queryForObject("SELECT state FROM archive_ledger WHERE last_error LIKE 'Injected crash%'",
+				String.class))
+			.isEqualTo("EXPORTING");
+		assertThat(servers.app("againcrash", NOW, null, "run", "archive", "--healthscore.archive.grace-period=0s"))
+			.isZero();
+		assertThat(states(jdbc)).containsOnly("DROPPED").hasSize(4);
+		assertLedgerHolds(jdbc, source);
+		assertManifestsHold("againcrash", source);
+		assertThat(servers.objects("againcrash")).isEqualTo(servers.expectedObjects("againcrash"));
+		assertThat(servers.app("againcrash", NOW, null, "run", "restore", "--table=health_reading", "--month=2025-01"))
+			.isZero();
+		assertThat(readingsOfJanuary(jdbc)).isEqualTo(source.get("health_reading_2025_01"));
+	}
+
+	private static ContentChecksum readingsOfJanuary(JdbcTemplate jdbc) {
+		return jdbc.execute((Connection connection) -> {
+			try {
+				return ChecksumSql.compute(connection, ArchiveTable.HEALTH_READING, "health_reading_2025_01");
+			}
+			catch (SQLException ex) {
+				throw new IllegalStateException(ex);
+			}
+		});
 	}
 
 	@Test
