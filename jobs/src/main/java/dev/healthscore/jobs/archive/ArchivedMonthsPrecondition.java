@@ -101,12 +101,15 @@ class ArchivedMonthsPrecondition implements RunPrecondition {
 	}
 
 	/**
-	 * Refuses to archive again a month of which no table is restored (or being archived
-	 * again after a run that failed): the option would do nothing, and is most likely a
-	 * mistyped month. A month in an archiving state counts only when it was restored
-	 * before ({@code restored_at} is kept from {@code RESTORED} on): one in its first
-	 * archive (a month detached for the grace period, say) is not archived again, and a
-	 * mistyped month naming it would leave the restored month in PostgreSQL unnoticed.
+	 * Refuses to archive again a month of which no table was restored: the option would
+	 * do nothing, and is most likely a mistyped month. A table month counts when it is
+	 * {@code RESTORED}, or was restored before and has been archived again since, or is
+	 * being so ({@code restored_at} is kept from {@code RESTORED} on, and only an archive
+	 * again leads out of it): a run that failed says to run the same command again, and
+	 * that command must go on, whichever of its months the failed run (or a run since)
+	 * took as far as {@code DROPPED}. A month in its first archive (detached for the
+	 * grace period, say) does not count: a mistyped month naming it would leave the
+	 * restored month in PostgreSQL unnoticed.
 	 */
 	private void checkRearchive(Set<YearMonth> months) {
 		if (months.isEmpty()) {
@@ -121,8 +124,8 @@ class ArchivedMonthsPrecondition implements RunPrecondition {
 					.filter((candidate) -> candidate.table() == table && candidate.month().equals(month))
 					.findFirst()
 					.orElse(null);
-				restored |= entry != null && (entry.state() == ArchiveState.RESTORED
-						|| (entry.state().archiving() && entry.restoredAt() != null));
+				restored |= entry != null && (entry.state() == ArchiveState.RESTORED || (entry.restoredAt() != null
+						&& (entry.state().archiving() || entry.state() == ArchiveState.DROPPED)));
 				states.add("%s %s: %s".formatted(table.tableName(), month,
 						(entry != null) ? entry.state() : "never archived"));
 			}

@@ -128,6 +128,34 @@ class ArchiveCrashIntegrationTests {
 		assertThat(readingsOfJanuary(jdbc)).isEqualTo(source.get("health_reading_2025_01"));
 	}
 
+	@Test
+	void anArchiveAgainOfTwoMonthsThatFailedOnTheSecondAfterDroppingTheFirstGoesOnWithTheSameCommand() {
+		JdbcTemplate jdbc = servers.database("againtwo");
+		String[] command = { "run", "archive", "--rearchive=2024-12,2025-01", "--healthscore.archive.grace-period=0s" };
+		assertThat(servers.app("againtwo", NOW, null, "run", "archive", "--healthscore.archive.grace-period=0s"))
+			.isZero();
+		for (String month : new String[] { "2024-12", "2025-01" }) {
+			assertThat(servers.app("againtwo", NOW, null, "run", "restore", "--table=health_score", "--month=" + month))
+				.isZero();
+		}
+		AtomicBoolean crashed = new AtomicBoolean();
+		ArchiveStepListener crashOnJanuary = (table, month, reached) -> {
+			if (month.getMonthValue() == 1 && reached == ArchiveState.EXPORTED && crashed.compareAndSet(false, true)) {
+				throw new IllegalStateException("Injected crash after " + table.partitionName(month) + " " + reached);
+			}
+		};
+		assertThat(servers.app("againtwo", NOW, crashOnJanuary, command)).isEqualTo(1);
+		assertThat(states(jdbc)).containsExactly("DROPPED", "DROPPED", "DROPPED", "EXPORTED");
+		// what the failed run says to do: December is archived again already, January
+		// goes on
+		assertThat(servers.app("againtwo", NOW, null, command)).isZero();
+		assertThat(states(jdbc)).containsOnly("DROPPED").hasSize(4);
+		// and again, with nothing left to do, as a restore of a restored month does
+		// nothing
+		assertThat(servers.app("againtwo", NOW, null, command)).isZero();
+		assertThat(states(jdbc)).containsOnly("DROPPED").hasSize(4);
+	}
+
 	private static ContentChecksum readingsOfJanuary(JdbcTemplate jdbc) {
 		return jdbc.execute((Connection connection) -> {
 			try {
