@@ -2,10 +2,12 @@ package dev.healthscore.jobs.replica;
 
 import java.time.Duration;
 
+import dev.healthscore.io.Durations;
 import dev.healthscore.io.replica.LagPolicy;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.Assert;
 import org.springframework.util.unit.DataSize;
 
 /**
@@ -18,7 +20,7 @@ import org.springframework.util.unit.DataSize;
  * @param password password on the replica; unset: {@code spring.datasource.password}
  * @param maximumPoolSize connections in the replica pool: the readers of one job run
  * @param connectionTimeout how long to wait for a replica connection before treating the
- * replica as down
+ * replica as down, at least {@value #CONNECTION_TIMEOUT_MIN_MILLIS} ms
  * @param lagPolicy when the replica lags more than allowed or is down: {@code wait},
  * {@code fail} or {@code primary}
  * @param maxLag the largest acceptable time lag
@@ -32,5 +34,33 @@ public record ReplicaProperties(String url, String username, String password, @D
 		@DefaultValue("5s") Duration connectionTimeout, @DefaultValue("wait") LagPolicy lagPolicy,
 		@DefaultValue("30s") Duration maxLag, DataSize maxLagBytes, @DefaultValue("5m") Duration waitTimeout,
 		@DefaultValue("1s") Duration pollInterval) {
+
+	/**
+	 * The shortest connection timeout, HikariCP's: below it the pool refuses to start,
+	 * and at zero it waits about 25 days, so a job whose replica is down would hang
+	 * instead of applying its lag policy.
+	 */
+	public static final long CONNECTION_TIMEOUT_MIN_MILLIS = 250;
+
+	/**
+	 * Checks the values as they are bound, so that a bad one is named as it is set (the
+	 * {@code ReplicaGate} builder checks them again, for its callers without properties).
+	 */
+	public ReplicaProperties {
+		Assert.isTrue(maximumPoolSize > 0, () -> "Invalid healthscore.replica.maximum-pool-size=" + maximumPoolSize
+				+ ": expected a positive number");
+		Assert.isTrue(connectionTimeout.toMillis() >= CONNECTION_TIMEOUT_MIN_MILLIS,
+				() -> "Invalid healthscore.replica.connection-timeout=" + Durations.format(connectionTimeout)
+						+ ": expected at least " + CONNECTION_TIMEOUT_MIN_MILLIS + "ms");
+		Assert.isTrue(!maxLag.isNegative(),
+				() -> "Invalid healthscore.replica.max-lag=" + Durations.format(maxLag) + ": must not be negative");
+		Assert.isTrue(maxLagBytes == null || !maxLagBytes.isNegative(),
+				() -> "Invalid healthscore.replica.max-lag-bytes=" + maxLagBytes + ": must not be negative");
+		Assert.isTrue(!waitTimeout.isNegative(), () -> "Invalid healthscore.replica.wait-timeout="
+				+ Durations.format(waitTimeout) + ": must not be negative");
+		Assert.isTrue(!pollInterval.isNegative() && !pollInterval.isZero(),
+				() -> "Invalid healthscore.replica.poll-interval=" + Durations.format(pollInterval)
+						+ ": expected a positive duration");
+	}
 
 }

@@ -55,6 +55,12 @@ class ExitCodeIntegrationTests {
 				HealthScoreApplication.run("run", "recompute", "--days-back=2", "--healthscore.recompute.chunk-size=0"))
 			.isEqualTo(2);
 		assertThat(output).contains("Invalid healthscore.recompute.chunk-size=0: expected a positive number");
+		// checked where it is bound, not by the replica gate's builder (its field maxLag,
+		// a start that failed with exit code 1)
+		assertThat(
+				HealthScoreApplication.run("run", "recompute", "--days-back=2", "--healthscore.replica.max-lag=-30s"))
+			.isEqualTo(2);
+		assertThat(output).contains("Invalid healthscore.replica.max-lag=-30s: must not be negative");
 	}
 
 	@Test
