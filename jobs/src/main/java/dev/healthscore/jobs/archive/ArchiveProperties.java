@@ -3,11 +3,14 @@ package dev.healthscore.jobs.archive;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Locale;
 
+import dev.healthscore.io.DataSizes;
 import dev.healthscore.io.Durations;
 import dev.healthscore.io.archive.ArchiveSettings;
 import dev.healthscore.io.archive.ArchiveSettings.Compression;
 import dev.healthscore.io.s3.S3Timeouts;
+import dev.healthscore.io.s3.S3OutputStream;
 import dev.healthscore.io.s3.ServerSideEncryption;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -140,6 +143,37 @@ public record ArchiveProperties(String bucket, String prefix, URI endpoint, Stri
 			throw new IllegalArgumentException(
 					"Missing healthscore.archive.bucket: it is required with healthscore.archive.endpoint=" + endpoint);
 		}
+		// the builder of ArchiveSettings checks these too, but names its own fields
+		if (bucket != null && bucket.isBlank()) {
+			throw new IllegalArgumentException("Invalid healthscore.archive.bucket, must not be blank"
+					+ " (leave it unset for the embedded server): '" + bucket + "'");
+		}
+		if (prefix.startsWith("/") || prefix.endsWith("/")) {
+			throw new IllegalArgumentException(
+					"Invalid healthscore.archive.prefix, must not start or end with '/': " + prefix);
+		}
+		if (targetFileSize.toBytes() <= 0) {
+			throw new IllegalArgumentException("Invalid healthscore.archive.target-file-size, must be positive: "
+					+ DataSizes.format(targetFileSize));
+		}
+		if (rowGroupSize.toBytes() <= 0) {
+			throw new IllegalArgumentException(
+					"Invalid healthscore.archive.row-group-size, must be positive: " + DataSizes.format(rowGroupSize));
+		}
+		if (partSize.toBytes() < S3OutputStream.MIN_PART_SIZE) {
+			throw new IllegalArgumentException("Invalid healthscore.archive.part-size, must be at least "
+					+ DataSizes.format(DataSize.ofBytes(S3OutputStream.MIN_PART_SIZE)) + " (S3's minimum): "
+					+ DataSizes.format(partSize));
+		}
+		if (partSize.toBytes() > Integer.MAX_VALUE) {
+			throw new IllegalArgumentException(
+					"Invalid healthscore.archive.part-size, must be less than 2GB: " + DataSizes.format(partSize));
+		}
+		if (kmsKeyId != null && !kmsKeyId.isBlank() && encryption != ServerSideEncryption.Mode.SSE_KMS) {
+			String mode = encryption.name().toLowerCase(Locale.ROOT).replace('_', '-');
+			throw new IllegalArgumentException("Invalid healthscore.archive.kms-key-id, it needs"
+					+ " healthscore.archive.encryption=sse-kms, not " + mode + ": " + kmsKeyId);
+		}
 	}
 
 	private static Duration positive(String name, Duration timeout, Duration defaultTimeout) {
@@ -197,13 +231,10 @@ public record ArchiveProperties(String bucket, String prefix, URI endpoint, Stri
 	}
 
 	/**
-	 * Returns the archive settings, checked.
+	 * Returns the archive settings, checked as they were bound.
 	 * @return the settings
 	 */
 	public ArchiveSettings settings() {
-		if (this.partSize.toBytes() > Integer.MAX_VALUE) {
-			throw new IllegalArgumentException("Invalid healthscore.archive.part-size, too large: " + this.partSize);
-		}
 		return ArchiveSettings.builder(storageConfigured() ? this.bucket : EMBEDDED_BUCKET)
 			.prefix(this.prefix)
 			.targetFileSize(this.targetFileSize.toBytes())

@@ -123,6 +123,42 @@ class ArchivePropertiesTests {
 	}
 
 	@Test
+	void theSettingsTheArchiveSettingsBuilderChecksAreRefusedAsTheyAreBoundAndNamedAsTheyAreSet() {
+		// the builder named none of them ("Part size must be at least 5 MiB (S3's
+		// minimum): 1048576"), and refused them only as the context started: exit 1
+		assertRefused(Map.of("healthscore.archive.part-size", "1MB"),
+				"Invalid healthscore.archive.part-size, must be at least 5MB (S3's minimum): 1MB");
+		assertRefused(Map.of("healthscore.archive.part-size", "3GB"),
+				"Invalid healthscore.archive.part-size, must be less than 2GB: 3GB");
+		assertRefused(Map.of("healthscore.archive.target-file-size", "0MB"),
+				"Invalid healthscore.archive.target-file-size, must be positive: 0B");
+		assertRefused(Map.of("healthscore.archive.row-group-size", "-64MB"),
+				"Invalid healthscore.archive.row-group-size, must be positive: -64MB");
+		assertRefused(Map.of("healthscore.archive.prefix", "/archive/"),
+				"Invalid healthscore.archive.prefix, must not start or end with '/': /archive/");
+		assertRefused(Map.of("healthscore.archive.bucket", " "),
+				"Invalid healthscore.archive.bucket, must not be blank (leave it unset for the embedded server): ' '");
+		assertRefused(
+				Map.of("healthscore.archive.encryption", "sse-s3", "healthscore.archive.kms-key-id", "alias/archive"),
+				"Invalid healthscore.archive.kms-key-id, it needs healthscore.archive.encryption=sse-kms,"
+						+ " not sse-s3: alias/archive");
+	}
+
+	@Test
+	void theBoundsOfTheSizesAreAccepted() {
+		ArchiveSettings settings = new Binder(new MapConfigurationPropertySource(Map.of("healthscore.archive.part-size",
+				"5MB", "healthscore.archive.target-file-size", "1B", "healthscore.archive.row-group-size", "1B")))
+			.bindOrCreate("healthscore.archive", ArchiveProperties.class)
+			.settings();
+		assertThat(settings.partSize()).isEqualTo(5 * 1024 * 1024);
+		assertThat(settings.targetFileSize()).isEqualTo(1);
+		assertThat(new Binder(new MapConfigurationPropertySource(Map.of("healthscore.archive.part-size", "2097151KB")))
+			.bindOrCreate("healthscore.archive", ArchiveProperties.class)
+			.settings()
+			.partSize()).isEqualTo(Integer.MAX_VALUE - 1023);
+	}
+
+	@Test
 	void anEndpointWithoutABucketIsRefused() {
 		assertThatIllegalArgumentException().isThrownBy(() -> properties(null, URI.create("http://127.0.0.1:9000"), 13))
 			.withMessage("Missing healthscore.archive.bucket: it is required with"
@@ -140,6 +176,15 @@ class ArchivePropertiesTests {
 		assertThatIllegalArgumentException().isThrownBy(() -> ArchivePlan.cutOff("2026-04", 13, now))
 			.withMessage("Invalid --before=2026-04: it is after the current month 2026-03,"
 					+ " whose partition is still being written");
+	}
+
+	private static void assertRefused(Map<String, String> settings, String message) {
+		assertThatException()
+			.isThrownBy(() -> new Binder(new MapConfigurationPropertySource(settings))
+				.bindOrCreate("healthscore.archive", ArchiveProperties.class))
+			.as("%s", settings)
+			.havingRootCause()
+			.withMessage(message);
 	}
 
 	private static ArchiveProperties properties(String bucket, URI endpoint, Integer hotMonths) {
