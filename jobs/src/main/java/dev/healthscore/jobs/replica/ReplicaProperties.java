@@ -2,6 +2,7 @@ package dev.healthscore.jobs.replica;
 
 import java.time.Duration;
 
+import dev.healthscore.io.DataSizes;
 import dev.healthscore.io.Durations;
 import dev.healthscore.io.replica.LagPolicy;
 
@@ -55,7 +56,8 @@ public record ReplicaProperties(String url, String username, String password, @D
 		Assert.isTrue(!maxLag.isNegative(),
 				() -> "Invalid healthscore.replica.max-lag=" + Durations.format(maxLag) + ": must not be negative");
 		Assert.isTrue(maxLagBytes == null || !maxLagBytes.isNegative(),
-				() -> "Invalid healthscore.replica.max-lag-bytes=" + maxLagBytes + ": must not be negative");
+				() -> "Invalid healthscore.replica.max-lag-bytes=" + DataSizes.format(maxLagBytes)
+						+ ": must not be negative");
 		Assert.isTrue(!waitTimeout.isNegative(), () -> "Invalid healthscore.replica.wait-timeout="
 				+ Durations.format(waitTimeout) + ": must not be negative");
 		Assert.isTrue(!pollInterval.isNegative() && !pollInterval.isZero(),
