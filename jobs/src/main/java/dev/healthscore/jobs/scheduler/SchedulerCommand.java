@@ -46,7 +46,11 @@ public class SchedulerCommand {
 		this.properties = properties;
 	}
 
-	/** Runs the scheduler until {@link #requestStop()}; returns the exit code. */
+	/**
+	 * Runs the scheduler until {@link #requestStop()}; returns the exit code.
+	 * @throws UsageException when a {@code healthscore.scheduler.*} setting is refused,
+	 * before anything is scheduled
+	 */
 	public ExitCode run() throws Exception {
 		Schedules catalogue = catalogue();
 		ScheduleRegistration.register(this.dataSource, this.scheduler, catalogue, this.launcher);
@@ -70,6 +74,12 @@ public class SchedulerCommand {
 	}
 
 	private Schedules catalogue() {
+		int port = this.properties.healthPort();
+		if (port < 0 || port > 65535) {
+			throw new UsageException(
+					"Invalid healthscore.scheduler.health-port=%d: expected a port from 0 to 65535 (0 for any free port)"
+						.formatted(port));
+		}
 		List<String> names = Schedules.defaults().names();
 		for (String name : this.properties.cronOverrides().keySet()) {
 			if (!names.contains(name)) {
@@ -82,10 +92,18 @@ public class SchedulerCommand {
 		for (ScheduleDefinition definition : Schedules.defaults().definitions()) {
 			String cron = this.properties.cronOverrides().get(definition.name());
 			if (cron != null) {
+				ScheduleDefinition overridden;
+				try {
+					overridden = new ScheduleDefinition(definition.name(), cron, definition.timeZone(),
+							definition.misfirePolicy(), definition.steps());
+				}
+				catch (IllegalArgumentException ex) {
+					throw new UsageException("Invalid healthscore.scheduler.cron-overrides.%s=%s: %s"
+						.formatted(definition.name(), cron, ex.getMessage()));
+				}
 				logger.warn("Schedule {}: cron overridden to '{}' (catalogue: '{}'); EventBridge keeps the catalogue's",
 						definition.name(), cron, definition.cron());
-				definition = new ScheduleDefinition(definition.name(), cron, definition.timeZone(),
-						definition.misfirePolicy(), definition.steps());
+				definition = overridden;
 			}
 			definitions.add(definition);
 		}
