@@ -143,14 +143,17 @@ public record ArchiveProperties(String bucket, String prefix, URI endpoint, Stri
 			throw new IllegalArgumentException(
 					"Missing healthscore.archive.bucket: it is required with healthscore.archive.endpoint=" + endpoint);
 		}
-		// the builder of ArchiveSettings checks these too, but names its own fields
+		// the builder of ArchiveSettings checks these too, but names its own fields;
+		// the ECS task sets the bucket and the prefix as environment variables
 		if (bucket != null && bucket.isBlank()) {
-			throw new IllegalArgumentException("Invalid healthscore.archive.bucket, must not be blank"
-					+ " (leave it unset for the embedded server): '" + bucket + "'");
+			throw new IllegalArgumentException(
+					"Invalid healthscore.archive.bucket (HEALTHSCORE_ARCHIVE_BUCKET), must not be blank"
+							+ " (leave it unset for the embedded server): '" + bucket + "'");
 		}
 		if (prefix.startsWith("/") || prefix.endsWith("/")) {
 			throw new IllegalArgumentException(
-					"Invalid healthscore.archive.prefix, must not start or end with '/': " + prefix);
+					"Invalid healthscore.archive.prefix (HEALTHSCORE_ARCHIVE_PREFIX), must not start or end with '/': "
+							+ prefix);
 		}
 		if (targetFileSize.toBytes() <= 0) {
 			throw new IllegalArgumentException("Invalid healthscore.archive.target-file-size, must be positive: "

@@ -135,9 +135,10 @@ class ArchivePropertiesTests {
 		assertRefused(Map.of("healthscore.archive.row-group-size", "-64MB"),
 				"Invalid healthscore.archive.row-group-size, must be positive: -64MB");
 		assertRefused(Map.of("healthscore.archive.prefix", "/archive/"),
-				"Invalid healthscore.archive.prefix, must not start or end with '/': /archive/");
+				"Invalid healthscore.archive.prefix (HEALTHSCORE_ARCHIVE_PREFIX), must not start or end with '/': /archive/");
 		assertRefused(Map.of("healthscore.archive.bucket", " "),
-				"Invalid healthscore.archive.bucket, must not be blank (leave it unset for the embedded server): ' '");
+				"Invalid healthscore.archive.bucket (HEALTHSCORE_ARCHIVE_BUCKET), must not be blank"
+						+ " (leave it unset for the embedded server): ' '");
 		assertRefused(
 				Map.of("healthscore.archive.encryption", "sse-s3", "healthscore.archive.kms-key-id", "alias/archive"),
 				"Invalid healthscore.archive.kms-key-id, it needs healthscore.archive.encryption=sse-kms,"
