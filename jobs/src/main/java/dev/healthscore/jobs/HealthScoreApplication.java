@@ -7,6 +7,7 @@ import dev.healthscore.io.jdbc.ConnectionRefusal;
 import dev.healthscore.jobs.cli.CommandLineParser;
 import dev.healthscore.jobs.cli.ExitCode;
 import dev.healthscore.jobs.cli.GracefulShutdown;
+import dev.healthscore.jobs.cli.GuardProperties;
 import dev.healthscore.jobs.cli.Invocation;
 import dev.healthscore.jobs.cli.UsageException;
 import dev.healthscore.jobs.scheduler.SchedulerProperties;
@@ -21,7 +22,7 @@ import org.springframework.context.ConfigurableApplicationContext;
  * The health-score batch application: runs one job or command and exits with its code.
  */
 @SpringBootApplication
-@EnableConfigurationProperties({ HealthScoreProperties.class, SchedulerProperties.class })
+@EnableConfigurationProperties({ HealthScoreProperties.class, SchedulerProperties.class, GuardProperties.class })
 public class HealthScoreApplication {
 
 	public static void main(String[] args) {

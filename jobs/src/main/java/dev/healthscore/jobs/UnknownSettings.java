@@ -10,6 +10,7 @@ import java.util.Set;
 import java.util.TreeSet;
 
 import dev.healthscore.jobs.archive.ArchiveProperties;
+import dev.healthscore.jobs.cli.GuardProperties;
 import dev.healthscore.jobs.metrics.MetricsProperties;
 import dev.healthscore.jobs.partitions.PartitionsProperties;
 import dev.healthscore.jobs.reconcile.ReconcileProperties;
@@ -40,16 +41,15 @@ public final class UnknownSettings {
 
 	/** Every class that binds {@code healthscore.*} settings. */
 	static final List<Class<? extends Record>> PROPERTIES_CLASSES = List.of(HealthScoreProperties.class,
-			ArchiveProperties.class, MetricsProperties.class, PartitionsProperties.class, ReconcileProperties.class,
-			ReplicaProperties.class, SchedulerProperties.class);
+			ArchiveProperties.class, GuardProperties.class, MetricsProperties.class, PartitionsProperties.class,
+			ReconcileProperties.class, ReplicaProperties.class, SchedulerProperties.class);
 
 	/**
 	 * Settings read outside those classes: with {@code @Value}, or as the placeholders of
 	 * other properties in {@code application.properties} (the ECS task's variables).
 	 */
-	static final List<String> OTHER_SETTINGS = List.of("healthscore.guard.heartbeat-interval",
-			"healthscore.datasource.primary-url", "healthscore.datasource.replica-url",
-			"healthscore.datasource.username", "healthscore.datasource.password");
+	static final List<String> OTHER_SETTINGS = List.of("healthscore.datasource.primary-url",
+			"healthscore.datasource.replica-url", "healthscore.datasource.username", "healthscore.datasource.password");
 
 	private static final String PREFIX = "healthscore";
 

@@ -20,7 +20,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 import org.springframework.util.Assert;
@@ -61,12 +60,20 @@ public class JobRunGuard {
 	 * Creates a guard whose held runs check their session every
 	 * {@code healthscore.guard.heartbeat-interval}.
 	 * @param dataSource the primary
+	 * @param properties the guard's settings
+	 */
+	@Autowired
+	public JobRunGuard(DataSource dataSource, GuardProperties properties) {
+		this(dataSource, properties.heartbeatInterval());
+	}
+
+	/**
+	 * Creates a guard whose held runs check their session every {@code heartbeat}.
+	 * @param dataSource the primary
 	 * @param heartbeat how often a held guard checks that its session is alive, see
 	 * {@link Held#watch}; zero for never
 	 */
-	@Autowired
-	public JobRunGuard(DataSource dataSource,
-			@Value("${healthscore.guard.heartbeat-interval:30s}") Duration heartbeat) {
+	public JobRunGuard(DataSource dataSource, Duration heartbeat) {
 		Assert.isTrue(!heartbeat.isNegative(),
 				() -> "Invalid healthscore.guard.heartbeat-interval, must not be negative: "
 						+ Durations.format(heartbeat));

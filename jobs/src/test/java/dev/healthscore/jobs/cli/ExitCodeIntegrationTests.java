@@ -61,6 +61,12 @@ class ExitCodeIntegrationTests {
 				HealthScoreApplication.run("run", "recompute", "--days-back=2", "--healthscore.replica.max-lag=-30s"))
 			.isEqualTo(2);
 		assertThat(output).contains("Invalid healthscore.replica.max-lag=-30s: must not be negative");
+		// checked where it is bound, not by the guard's constructor (a start that failed
+		// with exit code 1 and a stack trace)
+		assertThat(HealthScoreApplication.run("run", "recompute", "--days-back=2",
+				"--healthscore.guard.heartbeat-interval=-5s"))
+			.isEqualTo(2);
+		assertThat(output).contains("Invalid healthscore.guard.heartbeat-interval, must not be negative: -5s");
 	}
 
 	@Test
