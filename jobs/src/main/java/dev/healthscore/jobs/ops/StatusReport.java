@@ -78,7 +78,8 @@ public final class StatusReport {
 		lines.add("archive ledger:");
 		int before = lines.size();
 		jdbc.query(LEDGER_SQL, (org.springframework.jdbc.core.RowCallbackHandler) (rs) -> {
-			// counts are unknown (NULL) until the month's export has been verified
+			// rows and bytes are unknown (NULL) until the month's export (or export
+			// again) is written
 			lines.add(String.format(Locale.ROOT, "  %-7s  %-14s  %-10s  %12s rows  %14s bytes  %s",
 					rs.getString("month"), rs.getString("table_name"), rs.getString("state"),
 					count(rs.getObject("row_count", Long.class)), count(rs.getObject("bytes", Long.class)),

@@ -109,14 +109,19 @@ class ArchiveCrashIntegrationTests {
 				+ " WHERE recorded_at >= '2025-01-10 00:00:00+00' AND recorded_at < '2025-01-12 00:00:00+00'"))
 			.isPositive();
 		source.put("health_reading_2025_01", readingsOfJanuary(jdbc));
-		// moved back to EXPORTING, with the ledger's checksum and the verified manifest
-		// still those of the first copy
+		// moved back to EXPORTING, with the verified manifest still that of the first
+		// copy; the ledger no longer has its counts and checksum
 		assertThat(servers.app("againcrash", NOW, ArchiveTestServers.crashAfter(ArchiveState.EXPORTING), "run",
 				"archive", "--rearchive=2025-01", "--healthscore.archive.grace-period=0s"))
 			.isEqualTo(1);
-		assertThat(jdbc.queryForObject("SELECT state FROM archive_ledger WHERE last_error LIKE 'Injected crash%'",
-				String.class))
-			.isEqualTo("EXPORTING");
+		assertThat(jdbc.queryForMap("SELECT state, file_count, row_count, checksum, bytes, restored_at"
+				+ " FROM archive_ledger WHERE last_error LIKE 'Injected crash%'"))
+			.containsEntry("state", "EXPORTING")
+			.containsEntry("file_count", null)
+			.containsEntry("row_count", null)
+			.containsEntry("checksum", null)
+			.containsEntry("bytes", null)
+			.hasEntrySatisfying("restored_at", (restored) -> assertThat(restored).isNotNull());
 		assertThat(servers.app("againcrash", NOW, null, "run", "archive", "--healthscore.archive.grace-period=0s"))
 			.isZero();
 		assertThat(states(jdbc)).containsOnly("DROPPED").hasSize(4);

@@ -180,9 +180,10 @@ public final class ArchiveLedger {
 
 	/**
 	 * Moves a restored month back to {@link ArchiveState#EXPORTING}, to be archived again
-	 * with what its partition holds now: the times of the last archive's verification,
-	 * detach and drop are cleared (they are set again as the month gets there), its start
-	 * is now, and {@code restored_at} stays as the record of its restore.
+	 * with what its partition holds now: the last archive's counts and checksum, and the
+	 * times of its verification, detach and drop, are cleared (they are set again as the
+	 * month gets there, and {@code status} shows no counts of a copy being replaced), its
+	 * start is now, and {@code restored_at} stays as the record of its restore.
 	 * @param connection the connection
 	 * @param table the table
 	 * @param month the month
@@ -194,8 +195,9 @@ public final class ArchiveLedger {
 			throws SQLException {
 		checkEdge(ArchiveState.RESTORED, ArchiveState.EXPORTING);
 		int updated = update(connection,
-				"UPDATE archive_ledger SET state = ?, job_execution_id = ?, last_error = NULL, verified_at = NULL,"
-						+ " detached_at = NULL, dropped_at = NULL, started_at = now(), updated_at = now()"
+				"UPDATE archive_ledger SET state = ?, job_execution_id = ?, last_error = NULL, file_count = NULL,"
+						+ " row_count = NULL, checksum = NULL, bytes = NULL, verified_at = NULL, detached_at = NULL,"
+						+ " dropped_at = NULL, started_at = now(), updated_at = now()"
 						+ " WHERE table_name = ? AND month = ? AND state = ?",
 				ArchiveState.EXPORTING.name(), jobExecutionId, table.tableName(), month.atDay(1),
 				ArchiveState.RESTORED.name());
