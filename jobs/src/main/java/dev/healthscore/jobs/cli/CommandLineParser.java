@@ -138,7 +138,8 @@ public final class CommandLineParser {
 				    run the schedules in a long-running, clustered Quartz scheduler (health: GET /health)"""));
 		entries.add(new UsageEntry(List.of("status"), """
 				status [--limit=N]
-				    the last N executions (default 5) of every job and the archive ledger by month"""));
+				    the last N executions (default 5) of every job and the archive ledger by month,
+				    every time in UTC"""));
 		entries.add(new UsageEntry(List.of("restart", "stop"), """
 				restart <execution-id> | stop <execution-id>
 				    restart a failed or stopped execution (or one whose process died) where it stopped;

@@ -149,7 +149,7 @@ public class JobRunner implements EveryJobListener {
 			if (last != null && last.getStatus() == BatchStatus.COMPLETED && firing != null
 					&& parameters.containsValue(firing)) {
 				logger.info("{} execution {} already completed this firing ({}) on {}: not run again", name,
-						last.getId(), firing, last.getEndTime());
+						last.getId(), firing, JobTimes.instant(last.getEndTime()));
 				return last;
 			}
 			if (last == null || !(last.getStatus() == BatchStatus.FAILED || last.getStatus() == BatchStatus.STOPPED)) {

@@ -1,5 +1,8 @@
 package dev.healthscore.jobs.ops;
 
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -7,6 +10,7 @@ import java.util.Locale;
 import javax.sql.DataSource;
 
 import dev.healthscore.jobs.cli.JobRunGuard;
+import dev.healthscore.jobs.cli.JobTimes;
 import dev.healthscore.jobs.cli.RunSummary;
 
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -17,7 +21,9 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * ledger. The rows of a partitioned step are counted once, by its manager step (which
  * sums its workers, named {@code <worker>:<partition>}), not again by each worker. An
  * execution still marked running whose job guard no session holds is flagged: its process
- * died.
+ * died. Every time is printed in UTC, as the ledger's and the logs' are: an execution's
+ * start and end, which Spring Batch stores as the local time of the JVM's default zone (a
+ * {@code timestamp} without a zone), are converted from it.
  */
 public final class StatusReport {
 
@@ -43,6 +49,9 @@ public final class StatusReport {
 	/** The statuses of an execution that a live process is running. */
 	private static final List<String> RUNNING = List.of("STARTING", "STARTED", "STOPPING");
 
+	/** How an execution's start and end are printed, in UTC. */
+	private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss", Locale.ROOT);
+
 	/** The longest part of a month's last error that the report shows. */
 	private static final int ERROR_LENGTH = 500;
 
@@ -53,13 +62,14 @@ public final class StatusReport {
 	public static String text(DataSource dataSource, int limit) {
 		JdbcTemplate jdbc = new JdbcTemplate(dataSource);
 		List<String> lines = new ArrayList<>();
-		lines.add("%-11s %6s  %-19s  %-19s  %-9s  %-9s  %10s  %10s".formatted("job", "exec", "start", "end", "status",
-				"exit", "read", "written"));
+		lines.add("%-11s %6s  %-19s  %-19s  %-9s  %-9s  %10s  %10s".formatted("job", "exec", "start (UTC)", "end (UTC)",
+				"status", "exit", "read", "written"));
 		jdbc.query(EXECUTIONS_SQL, (org.springframework.jdbc.core.RowCallbackHandler) (rs) -> {
 			String job = rs.getString("job_name");
 			long id = rs.getLong("job_execution_id");
 			lines.add(String.format(Locale.ROOT, "%-11s %6d  %-19s  %-19s  %-9s  %-9s  %10d  %10d", job, id,
-					time(rs.getString("start_time")), time(rs.getString("end_time")), rs.getString("status"),
+					utc(rs.getObject("start_time", LocalDateTime.class)),
+					utc(rs.getObject("end_time", LocalDateTime.class)), rs.getString("status"),
 					rs.getString("exit_code"), rs.getLong("read_count"), rs.getLong("write_count")));
 			String scope = (rs.getString("shard") != null) ? rs.getString("shard") : JobRunGuard.ALL;
 			if (RUNNING.contains(rs.getString("status")) && !JobRunGuard.isHeld(jdbc, job, scope)) {
@@ -102,8 +112,12 @@ public final class StatusReport {
 		return (value != null) ? String.format(Locale.ROOT, "%,d", value) : "-";
 	}
 
-	private static String time(String timestamp) {
-		return (timestamp != null) ? timestamp.substring(0, Math.min(19, timestamp.length())) : "-";
+	/**
+	 * {@code time}, a local time of the JVM's default zone as Spring Batch stores it, in
+	 * UTC.
+	 */
+	private static String utc(LocalDateTime time) {
+		return (time != null) ? TIME.format(JobTimes.instant(time).atOffset(ZoneOffset.UTC)) : "-";
 	}
 
 }

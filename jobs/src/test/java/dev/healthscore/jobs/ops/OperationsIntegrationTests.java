@@ -1,8 +1,15 @@
 package dev.healthscore.jobs.ops;
 
 import java.io.IOException;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.TimeZone;
 
 import com.zaxxer.hikari.HikariDataSource;
 import dev.healthscore.jobs.HealthScoreApplication;
@@ -69,6 +76,40 @@ class OperationsIntegrationTests {
 			.orElseThrow();
 		String[] columns = line.trim().split("\\s+");
 		assertThat(columns[columns.length - 1]).as(line).isEqualTo("7");
+	}
+
+	/**
+	 * Spring Batch stores an execution's start and end as the local time of the JVM's
+	 * default zone; {@code status} prints them in UTC, as it prints the ledger's,
+	 * whatever that zone is (here UTC−3:30).
+	 */
+	@Test
+	void statusPrintsAnExecutionsTimesInUtcWhateverTheJvmsZone(CapturedOutput output) {
+		TimeZone zone = TimeZone.getDefault();
+		TimeZone.setDefault(TimeZone.getTimeZone("America/St_Johns"));
+		try {
+			Instant before = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+			assertThat(app("run", "recompute", "--from=" + TO, "--to=" + TO, "--users=1")).isZero();
+			Instant after = Instant.now();
+			long id = lastExecution();
+			int from = output.getOut().length();
+			assertThat(app("status")).isZero();
+			List<String> out = output.getOut().substring(from).lines().toList();
+			assertThat(out).anyMatch((l) -> l.matches("job\\s+exec\\s+start \\(UTC\\)\\s+end \\(UTC\\)\\s.*"));
+			String line = out.stream()
+				.filter((l) -> l.matches("recompute\\s+" + id + "\\s.*"))
+				.findFirst()
+				.orElseThrow();
+			String[] columns = line.trim().split("\\s+");
+			DateTimeFormatter format = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
+			Instant start = LocalDateTime.parse(columns[2] + " " + columns[3], format).toInstant(ZoneOffset.UTC);
+			Instant end = LocalDateTime.parse(columns[4] + " " + columns[5], format).toInstant(ZoneOffset.UTC);
+			assertThat(start).as(line).isBetween(before, after);
+			assertThat(end).as(line).isBetween(start, after);
+		}
+		finally {
+			TimeZone.setDefault(zone);
+		}
 	}
 
 	/**
@@ -286,7 +327,15 @@ class OperationsIntegrationTests {
 		assertThat(app("run", "nightly", firing)).isZero();
 		assertThat(executions("recompute")).as("the firing's recompute completed: not run again")
 			.isEqualTo(recomputes + 1);
-		assertThat(output.getOut().substring(before)).contains("already completed this firing (2025-02-16T02:00:00Z)")
+		// the completed execution's end is told in UTC, as the firing is
+		Instant ended = jdbc
+			.queryForObject("SELECT e.end_time FROM batch_job_execution e JOIN batch_job_instance i"
+					+ " ON i.job_instance_id = e.job_instance_id WHERE i.job_name = 'recompute'"
+					+ " ORDER BY e.job_execution_id DESC LIMIT 1", LocalDateTime.class)
+			.atZone(ZoneId.systemDefault())
+			.toInstant();
+		assertThat(output.getOut().substring(before))
+			.contains("already completed this firing (2025-02-16T02:00:00Z) on " + ended + ":")
 			// the nightly reconcile's range is lowered: said once, as its run is made
 			.containsOnlyOnce("Reconciling 2025-01-17..2025-02-14 instead of ..2025-02-15");
 		assertThat(executions("reconcile")).isEqualTo(reconciles + 2);
