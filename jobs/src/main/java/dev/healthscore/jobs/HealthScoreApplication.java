@@ -1,6 +1,8 @@
 package dev.healthscore.jobs;
 
+import java.time.ZoneOffset;
 import java.util.Map;
+import java.util.TimeZone;
 
 import dev.healthscore.io.Causes;
 import dev.healthscore.io.jdbc.ConnectionRefusal;
@@ -25,7 +27,15 @@ import org.springframework.context.ConfigurableApplicationContext;
 @EnableConfigurationProperties({ HealthScoreProperties.class, SchedulerProperties.class, GuardProperties.class })
 public class HealthScoreApplication {
 
+	/**
+	 * Runs the command line in this process and exits with its code. The process's
+	 * default zone is UTC whatever its host's: Spring Batch keeps and stores an
+	 * execution's start and end as local times of it, without the zone, so every process
+	 * keeps them in one zone for another ({@code status} on a laptop, a job run on a
+	 * scheduler host, the containers) to read them right.
+	 */
 	public static void main(String[] args) {
+		TimeZone.setDefault(TimeZone.getTimeZone(ZoneOffset.UTC));
 		GracefulShutdown shutdown = new GracefulShutdown().register();
 		int exitCode = ExitCode.FAILED.code();
 		try {

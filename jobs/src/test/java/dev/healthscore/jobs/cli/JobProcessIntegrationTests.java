@@ -5,7 +5,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -169,6 +172,26 @@ class JobProcessIntegrationTests {
 				execution);
 	}
 
+	/**
+	 * Spring Batch stores an execution's start and end as local times of the JVM's
+	 * default zone, without the zone: a process on a host in another zone (a scheduler
+	 * host, a laptop) stores UTC, as the containers do, or {@code status} in another
+	 * process would read its times in the wrong zone.
+	 */
+	@Test
+	void aProcessOnAHostInAnotherZoneStoresItsExecutionsTimesInUtc(@TempDir Path dir) throws Exception {
+		Instant before = Instant.now();
+		Process process = start(dir, List.of("-Duser.timezone=America/St_Johns"), "run", "recompute", "--from=" + LAST,
+				"--to=" + LAST, "--users=1");
+		assertThat(process.waitFor(120, TimeUnit.SECONDS)).isTrue();
+		assertThat(process.exitValue()).as(readLog(dir.resolve("out.log"))).isZero();
+		Instant after = Instant.now();
+		LocalDateTime started = jdbc.queryForObject(
+				"SELECT start_time FROM batch_job_execution ORDER BY job_execution_id DESC LIMIT 1",
+				LocalDateTime.class);
+		assertThat(started.toInstant(ZoneOffset.UTC)).isBetween(before, after);
+	}
+
 	@Test
 	void aSecondRunOfARunningJobIsRefusedWithExitCodeThree(@TempDir Path dir) throws Exception {
 		jdbc.execute("TRUNCATE health_score");
@@ -279,9 +302,14 @@ class JobProcessIntegrationTests {
 	}
 
 	private static Process start(Path dir, String... args) throws IOException {
+		return start(dir, List.of(), args);
+	}
+
+	private static Process start(Path dir, List<String> jvmOptions, String... args) throws IOException {
 		List<String> command = new ArrayList<>(
-				List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-						System.getProperty("java.class.path"), HealthScoreApplication.class.getName()));
+				List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+		command.addAll(jvmOptions);
+		command.addAll(List.of("-cp", System.getProperty("java.class.path"), HealthScoreApplication.class.getName()));
 		command.addAll(List.of(args));
 		command.addAll(List.of("--spring.datasource.url=" + url(), "--spring.datasource.username=postgres",
 				"--healthscore.recompute.chunk-size=5"));
