@@ -9,6 +9,7 @@ import java.util.List;
 import javax.sql.DataSource;
 
 import dev.healthscore.io.Durations;
+import dev.healthscore.jobs.cli.JobTimes;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -113,8 +114,8 @@ class LeftoverSuspects {
 		if (updated == 1) {
 			logger.warn("{} reconcile execution {} ({} since {}) was not resumed within {}"
 					+ " (healthscore.reconcile.suspect-retention): marked ABANDONED and its suspects dropped; run its"
-					+ " range again to reconcile it", jobExecutionId, execution, status, ended,
-					Durations.format(this.retention));
+					+ " range again to reconcile it", jobExecutionId, execution, status,
+					JobTimes.instant(ended.toLocalDateTime()), Durations.format(this.retention));
 		}
 		return updated == 1;
 	}

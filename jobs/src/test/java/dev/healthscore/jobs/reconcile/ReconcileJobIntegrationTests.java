@@ -7,7 +7,9 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.LocalDate;
+import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -19,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.healthscore.jobs.HealthScoreApplication;
 import dev.healthscore.jobs.ScoreAssertions;
+import dev.healthscore.jobs.cli.JobTimes;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -522,11 +525,15 @@ class ReconcileJobIntegrationTests {
 		// the old run failed 8 days ago; a run the repository no longer holds
 		jdbc.update("UPDATE batch_job_execution SET end_time = end_time - interval '8 days' WHERE job_execution_id = ?",
 				oldExecution);
+		// told in UTC, as the logs' own times are
+		Instant oldEnd = JobTimes
+			.instant(jdbc.queryForObject("SELECT end_time FROM batch_job_execution WHERE job_execution_id = ?",
+					LocalDateTime.class, oldExecution));
 		jdbc.update("INSERT INTO reconcile_suspect VALUES (999999, ?, ?, ARRAY['late_data'])", user(0), DAY);
 		assertThat(reconcile()).isZero();
 		assertThat(suspects(oldInstance)).as("the old run's suspects").isZero();
 		assertThat(status(oldExecution)).isEqualTo("ABANDONED");
-		assertThat(output).contains("reconcile execution " + oldExecution + " (FAILED since ")
+		assertThat(output).contains("reconcile execution " + oldExecution + " (FAILED since " + oldEnd + ")")
 			.contains(") was not resumed within 7d (healthscore.reconcile.suspect-retention): marked ABANDONED")
 			.contains(", less the ingest margin 10m");
 		assertThat(suspects(999999)).isZero();
