@@ -171,11 +171,11 @@ public final class CommandLineParser {
 	 */
 	public static Invocation parse(String... args) {
 		if (args.length == 0) {
-			throw new UsageException("Missing command: expected one of " + COMMANDS);
+			throw new UsageException("Missing command: expected one of " + COMMANDS + ", or help");
 		}
 		String command = args[0];
 		if (!COMMANDS.contains(command)) {
-			throw new UsageException("Unknown command '%s': expected one of %s".formatted(command, COMMANDS));
+			throw new UsageException("Unknown command '%s': expected one of %s, or help".formatted(command, COMMANDS));
 		}
 		int next = 1;
 		String job = null;

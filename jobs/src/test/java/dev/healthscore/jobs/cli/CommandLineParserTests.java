@@ -39,7 +39,11 @@ class CommandLineParserTests {
 	void noArgumentsIsAUsageErrorNamingTheCommands() {
 		assertThatExceptionOfType(UsageException.class).isThrownBy(CommandLineParser::parse)
 			.withMessage(
-					"Missing command: expected one of [run, demo, generate, scheduler, status, restart, stop, reprocess]");
+					"Missing command: expected one of [run, demo, generate, scheduler, status, restart, stop, reprocess],"
+							+ " or help");
+		assertThatExceptionOfType(UsageException.class).isThrownBy(() -> CommandLineParser.parse("stauts"))
+			.withMessage("Unknown command 'stauts': expected one of [run, demo, generate, scheduler, status, restart,"
+					+ " stop, reprocess], or help");
 	}
 
 	@Test
