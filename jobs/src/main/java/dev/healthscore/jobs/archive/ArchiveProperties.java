@@ -124,20 +124,16 @@ public record ArchiveProperties(String bucket, String prefix, URI endpoint, Stri
 				API_CALL_ATTEMPT_TIMEOUT_DEFAULT);
 		apiCallTimeout = positive("api-call-timeout", apiCallTimeout, API_CALL_TIMEOUT_DEFAULT);
 		if (maxAttempts != null && maxAttempts < 1) {
-			throw new IllegalArgumentException(
-					"Invalid healthscore.archive.max-attempts, must be at least 1: " + maxAttempts);
+			throw invalid("max-attempts", "must be at least 1", maxAttempts);
 		}
 		if (hotMonths < 0) {
-			throw new IllegalArgumentException(
-					"Invalid healthscore.archive.hot-months, must not be negative: " + hotMonths);
+			throw invalid("hot-months", "must not be negative", hotMonths);
 		}
 		if (sortBufferRows < 1) {
-			throw new IllegalArgumentException(
-					"Invalid healthscore.archive.sort-buffer-rows, must be at least 1: " + sortBufferRows);
+			throw invalid("sort-buffer-rows", "must be at least 1", sortBufferRows);
 		}
 		if (gracePeriod.isNegative()) {
-			throw new IllegalArgumentException(
-					"Invalid healthscore.archive.grace-period, must not be negative: " + Durations.format(gracePeriod));
+			throw invalid("grace-period", "must not be negative", Durations.format(gracePeriod));
 		}
 		if (endpoint != null && (bucket == null || bucket.isBlank())) {
 			throw new IllegalArgumentException(
@@ -146,37 +142,39 @@ public record ArchiveProperties(String bucket, String prefix, URI endpoint, Stri
 		// the builder of ArchiveSettings checks these too, but names its own fields;
 		// the ECS task sets the bucket and the prefix as environment variables
 		if (bucket != null && bucket.isBlank()) {
-			throw new IllegalArgumentException(
-					"Invalid healthscore.archive.bucket (HEALTHSCORE_ARCHIVE_BUCKET), must not be blank"
-							+ " (leave it unset for the embedded server): '" + bucket + "'");
+			throw invalid("bucket (HEALTHSCORE_ARCHIVE_BUCKET)",
+					"must not be blank (leave it unset for the embedded server)", "'" + bucket + "'");
 		}
 		if (prefix.startsWith("/") || prefix.endsWith("/")) {
-			throw new IllegalArgumentException(
-					"Invalid healthscore.archive.prefix (HEALTHSCORE_ARCHIVE_PREFIX), must not start or end with '/': "
-							+ prefix);
+			throw invalid("prefix (HEALTHSCORE_ARCHIVE_PREFIX)", "must not start or end with '/'", prefix);
 		}
 		if (targetFileSize.toBytes() <= 0) {
-			throw new IllegalArgumentException("Invalid healthscore.archive.target-file-size, must be positive: "
-					+ DataSizes.format(targetFileSize));
+			throw invalid("target-file-size", "must be positive", DataSizes.format(targetFileSize));
 		}
 		if (rowGroupSize.toBytes() <= 0) {
-			throw new IllegalArgumentException(
-					"Invalid healthscore.archive.row-group-size, must be positive: " + DataSizes.format(rowGroupSize));
+			throw invalid("row-group-size", "must be positive", DataSizes.format(rowGroupSize));
 		}
 		if (partSize.toBytes() < S3OutputStream.MIN_PART_SIZE) {
-			throw new IllegalArgumentException("Invalid healthscore.archive.part-size, must be at least "
-					+ DataSizes.format(DataSize.ofBytes(S3OutputStream.MIN_PART_SIZE)) + " (S3's minimum): "
-					+ DataSizes.format(partSize));
+			throw invalid("part-size", "must be at least "
+					+ DataSizes.format(DataSize.ofBytes(S3OutputStream.MIN_PART_SIZE)) + " (S3's minimum)",
+					DataSizes.format(partSize));
 		}
 		if (partSize.toBytes() > Integer.MAX_VALUE) {
-			throw new IllegalArgumentException(
-					"Invalid healthscore.archive.part-size, must be less than 2GB: " + DataSizes.format(partSize));
+			throw invalid("part-size", "must be less than 2GB", DataSizes.format(partSize));
 		}
 		if (kmsKeyId != null && !kmsKeyId.isBlank() && encryption != ServerSideEncryption.Mode.SSE_KMS) {
 			String mode = encryption.name().toLowerCase(Locale.ROOT).replace('_', '-');
-			throw new IllegalArgumentException("Invalid healthscore.archive.kms-key-id, it needs"
-					+ " healthscore.archive.encryption=sse-kms, not " + mode + ": " + kmsKeyId);
+			throw invalid("kms-key-id", "it needs healthscore.archive.encryption=sse-kms, not " + mode, kmsKeyId);
 		}
+	}
+
+	/**
+	 * The refusal of a setting's value: {@code Invalid healthscore.archive.<setting>,
+	 * <requirement>: <value>}.
+	 */
+	private static IllegalArgumentException invalid(String setting, String requirement, Object value) {
+		return new IllegalArgumentException(
+				"Invalid healthscore.archive." + setting + ", " + requirement + ": " + value);
 	}
 
 	private static Duration positive(String name, Duration timeout, Duration defaultTimeout) {
@@ -185,8 +183,7 @@ public record ArchiveProperties(String bucket, String prefix, URI endpoint, Stri
 		}
 		if (timeout.isZero() || timeout.isNegative()) {
 			// zero is no timeout at all to a socket and to the SDK: every call is to end
-			throw new IllegalArgumentException(
-					"Invalid healthscore.archive." + name + ", must be positive: " + Durations.format(timeout));
+			throw invalid(name, "must be positive", Durations.format(timeout));
 		}
 		return timeout;
 	}
