@@ -10,6 +10,7 @@ import java.util.Map;
 import dev.healthscore.io.archive.ArchiveSettings;
 import dev.healthscore.io.s3.S3FailureContext;
 import dev.healthscore.io.s3.S3Timeouts;
+import dev.healthscore.jobs.SettingsBinding;
 import dev.healthscore.io.s3.ServerSideEncryption;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
@@ -180,12 +181,7 @@ class ArchivePropertiesTests {
 	}
 
 	private static void assertRefused(Map<String, String> settings, String message) {
-		assertThatException()
-			.isThrownBy(() -> new Binder(new MapConfigurationPropertySource(settings))
-				.bindOrCreate("healthscore.archive", ArchiveProperties.class))
-			.as("%s", settings)
-			.havingRootCause()
-			.withMessage(message);
+		SettingsBinding.assertRefused("healthscore.archive", ArchiveProperties.class, settings, message);
 	}
 
 	private static ArchiveProperties properties(String bucket, URI endpoint, Integer hotMonths) {

@@ -3,13 +3,10 @@ package dev.healthscore.jobs.metrics;
 import java.time.Duration;
 import java.util.Map;
 
+import dev.healthscore.jobs.SettingsBinding;
 import org.junit.jupiter.api.Test;
 
-import org.springframework.boot.context.properties.bind.Binder;
-import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
-
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatException;
 
 /**
  * Tests for {@link MetricsProperties}: a value that would break publishing is refused as
@@ -48,15 +45,11 @@ class MetricsPropertiesTests {
 	}
 
 	private static void assertRefused(Map<String, String> settings, String message) {
-		assertThatException().isThrownBy(() -> bind(settings))
-			.as("%s", settings)
-			.havingRootCause()
-			.withMessage(message);
+		SettingsBinding.assertRefused("healthscore.metrics", MetricsProperties.class, settings, message);
 	}
 
 	private static MetricsProperties bind(Map<String, String> settings) {
-		return new Binder(new MapConfigurationPropertySource(settings)).bindOrCreate("healthscore.metrics",
-				MetricsProperties.class);
+		return SettingsBinding.bind("healthscore.metrics", MetricsProperties.class, settings);
 	}
 
 }

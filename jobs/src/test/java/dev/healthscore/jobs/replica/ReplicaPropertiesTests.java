@@ -3,14 +3,12 @@ package dev.healthscore.jobs.replica;
 import java.time.Duration;
 import java.util.Map;
 
+import dev.healthscore.jobs.SettingsBinding;
 import org.junit.jupiter.api.Test;
 
-import org.springframework.boot.context.properties.bind.Binder;
-import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
 import org.springframework.util.unit.DataSize;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatException;
 
 /**
  * Tests for {@link ReplicaProperties}: a bad value is refused as it is bound, named as
@@ -69,15 +67,12 @@ class ReplicaPropertiesTests {
 	}
 
 	private static void assertRefused(String key, String value, String message) {
-		assertThatException().isThrownBy(() -> bind(Map.of("healthscore.replica." + key, value)))
-			.as("%s=%s", key, value)
-			.havingRootCause()
-			.withMessage(message);
+		SettingsBinding.assertRefused("healthscore.replica", ReplicaProperties.class,
+				Map.of("healthscore.replica." + key, value), message);
 	}
 
 	private static ReplicaProperties bind(Map<String, String> settings) {
-		return new Binder(new MapConfigurationPropertySource(settings)).bindOrCreate("healthscore.replica",
-				ReplicaProperties.class);
+		return SettingsBinding.bind("healthscore.replica", ReplicaProperties.class, settings);
 	}
 
 }
