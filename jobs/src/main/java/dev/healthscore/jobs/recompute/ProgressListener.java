@@ -7,6 +7,8 @@ import java.util.function.ToLongFunction;
 
 import dev.healthscore.io.reading.ScoringWork;
 import dev.healthscore.io.score.ScoredUser;
+import dev.healthscore.scoring.RejectionReason;
+import dev.healthscore.scoring.UserScores;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -69,10 +71,14 @@ class ProgressListener implements ChunkListener<ScoringWork, ScoredUser>, StepEx
 		Progress progress = current();
 		if (progress != null) {
 			long userDays = 0;
+			long unknown = 0;
 			for (ScoredUser user : chunk) {
 				userDays += user.result().scores().size();
+				if (unknownUser(user.result())) {
+					unknown++;
+				}
 			}
-			progress.written(chunk.size(), userDays, this.intervalNanos);
+			progress.written(chunk.size() - unknown, unknown, userDays, this.intervalNanos);
 		}
 	}
 
@@ -92,6 +98,17 @@ class ProgressListener implements ChunkListener<ScoringWork, ScoredUser>, StepEx
 	@Override
 	public void afterJob(JobExecution jobExecution) {
 		this.byJobExecution.remove(jobExecution.getId());
+	}
+
+	/**
+	 * Whether the item is the readings of a user id that {@code app_user} does not hold:
+	 * the reader hands them out to be quarantined, and the total, counted in
+	 * {@code app_user}, does not include them. Every reading of such an id is rejected
+	 * for it, and no reading of a user that exists is.
+	 */
+	private static boolean unknownUser(UserScores result) {
+		return result.scores().isEmpty() && !result.rejections().isEmpty()
+				&& result.rejections().get(0).reason() == RejectionReason.UNKNOWN_USER;
 	}
 
 	/** How many job executions have a progress: those running. */
@@ -117,6 +134,8 @@ class ProgressListener implements ChunkListener<ScoringWork, ScoredUser>, StepEx
 
 		private long users;
 
+		private long unknownUsers;
+
 		private long userDays;
 
 		private long readings;
@@ -130,8 +149,9 @@ class ProgressListener implements ChunkListener<ScoringWork, ScoredUser>, StepEx
 			this.readings += readings;
 		}
 
-		synchronized void written(long users, long userDays, long intervalNanos) {
+		synchronized void written(long users, long unknownUsers, long userDays, long intervalNanos) {
 			this.users += users;
+			this.unknownUsers += unknownUsers;
 			this.userDays += userDays;
 			if (System.nanoTime() - this.lastLogged >= intervalNanos) {
 				log("progress");
@@ -145,9 +165,13 @@ class ProgressListener implements ChunkListener<ScoringWork, ScoredUser>, StepEx
 			double usersPerSecond = this.users / seconds;
 			long left = Math.max(0, this.totalUsers - this.users);
 			String eta = (usersPerSecond > 0) ? Math.round(left / usersPerSecond) + " s" : "unknown";
+			String unknown = (this.unknownUsers > 0)
+					? " (and the readings of " + this.unknownUsers
+							+ ((this.unknownUsers == 1) ? " user id" : " user ids") + " not in app_user, quarantined)"
+					: "";
 			logger.info(
-					"Job execution {} {}: {}/{} users, {} user-days, {} readings in {} s; {} user-days/s, {} readings/s, ETA {}",
-					this.jobExecutionId, what, this.users, this.totalUsers, this.userDays, this.readings,
+					"Job execution {} {}: {}/{} users{}, {} user-days, {} readings in {} s; {} user-days/s, {} readings/s, ETA {}",
+					this.jobExecutionId, what, this.users, this.totalUsers, unknown, this.userDays, this.readings,
 					Math.round(seconds), Math.round(this.userDays / seconds), Math.round(this.readings / seconds), eta);
 		}
 

@@ -111,6 +111,19 @@ class RecomputeProgressIntegrationTests {
 		assertThat(output).contains(": 2/2 users").doesNotContain("/4 users");
 	}
 
+	/**
+	 * The generator writes readings of user 41, whom app_user does not hold: the reader
+	 * hands them out to be quarantined, and they are not one of the 40 users.
+	 */
+	@Test
+	void readingsOfAnUnknownUserAreNotCountedAsAUser(CapturedOutput output) throws Exception {
+		assertThat(jdbc.queryForObject("SELECT count(*) FROM health_reading WHERE user_id = 41", Long.class))
+			.isPositive();
+		assertThat(run().exitCode()).isEqualTo(ExitCode.COMPLETED);
+		assertThat(output).contains(": 40/40 users (and the readings of 1 user id not in app_user, quarantined), ")
+			.doesNotContain("41/40 users");
+	}
+
 	/** The application's other every-job listener, beside the progress. */
 	@Test
 	void everyRunReachesTheJobMetrics() throws Exception {
