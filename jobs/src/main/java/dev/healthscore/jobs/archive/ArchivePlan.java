@@ -5,11 +5,12 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
+import java.util.TreeMap;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -94,7 +95,8 @@ final class ArchivePlan {
 	}
 
 	/**
-	 * Lists the months to work on, by month then table.
+	 * Lists the months to work on, by month then table, and logs the attached months
+	 * older than the cut-off that it leaves alone.
 	 * @param connection the connection
 	 * @param cutOff months before it are archived
 	 * @param again restored months to archive again ({@code --rearchive}); a restored
@@ -104,44 +106,103 @@ final class ArchivePlan {
 	 */
 	static List<TableMonth> plan(Connection connection, YearMonth cutOff, Set<YearMonth> again, long jobExecutionId)
 			throws SQLException {
+		List<TableMonth> plan = new ArrayList<>();
+		for (Candidate candidate : candidates(connection, cutOff, again)) {
+			TableMonth month = candidate.month();
+			ArchiveLedgerEntry entry = candidate.entry();
+			switch (candidate.take()) {
+				case FIRST, RESUME, AGAIN -> plan.add(month);
+				case LEFT_RESTORED -> logger.info(
+						"Job execution {}: left {} in PostgreSQL: restored at {};"
+								+ " run archive --rearchive={} archives it again",
+						jobExecutionId, month.partitionName(), entry.restoredAt(), month.month());
+				case LEFT_INCONSISTENT -> logger.warn(
+						"Job execution {}: skipped {}: attached although the ledger says {};"
+								+ " delete its ledger row to archive it again",
+						jobExecutionId, month.partitionName(), entry.state());
+			}
+		}
+		logger.info("Job execution {}: archiving months before {}: {}", jobExecutionId, cutOff, plan);
+		return List.copyOf(plan);
+	}
+
+	/**
+	 * Lists every month a run takes, and the attached months older than the cut-off that
+	 * it leaves alone, by month then table, each with its ledger entry.
+	 * @param connection the connection
+	 * @param cutOff months before it are archived
+	 * @param again restored months to archive again ({@code --rearchive})
+	 * @return the months
+	 */
+	static List<Candidate> candidates(Connection connection, YearMonth cutOff, Set<YearMonth> again)
+			throws SQLException {
 		Map<TableMonth, ArchiveLedgerEntry> ledger = new ArchiveLedger().entries(connection)
 			.stream()
 			.collect(Collectors.toMap((entry) -> new TableMonth(entry.table(), entry.month()), Function.identity()));
-		TreeSet<TableMonth> plan = new TreeSet<>();
-		ledger.values()
-			.stream()
-			.filter((entry) -> entry.state().archiving())
-			.forEach((entry) -> plan.add(new TableMonth(entry.table(), entry.month())));
+		TreeMap<TableMonth, Candidate> candidates = new TreeMap<>();
+		ledger.forEach((month, entry) -> {
+			if (entry.state().archiving()) {
+				candidates.put(month, new Candidate(month, entry, Take.RESUME));
+			}
+		});
 		ArchivePartitions partitions = new ArchivePartitions();
 		for (ArchiveTable table : TABLES) {
 			for (YearMonth month : partitions.attachedMonths(connection, table)) {
 				TableMonth candidate = new TableMonth(table, month);
 				ArchiveLedgerEntry entry = ledger.get(candidate);
-				if (!month.isBefore(cutOff)) {
+				if (!month.isBefore(cutOff) || candidates.containsKey(candidate)) {
 					continue;
 				}
-				if (entry == null || entry.state().archiving()) {
-					plan.add(candidate);
-				}
-				else if (entry.state() == ArchiveState.RESTORED && again.contains(month)) {
-					plan.add(candidate);
+				Take take;
+				if (entry == null) {
+					take = Take.FIRST;
 				}
 				else if (entry.state() == ArchiveState.RESTORED) {
-					logger.info(
-							"Job execution {}: left {} in PostgreSQL: restored at {};"
-									+ " run archive --rearchive={} archives it again",
-							jobExecutionId, table.partitionName(month), entry.restoredAt(), month);
+					take = again.contains(month) ? Take.AGAIN : Take.LEFT_RESTORED;
 				}
 				else {
-					logger.warn(
-							"Job execution {}: skipped {}: attached although the ledger says {};"
-									+ " delete its ledger row to archive it again",
-							jobExecutionId, table.partitionName(month), entry.state());
+					take = Take.LEFT_INCONSISTENT;
 				}
+				candidates.put(candidate, new Candidate(candidate, entry, take));
 			}
 		}
-		logger.info("Job execution {}: archiving months before {}: {}", jobExecutionId, cutOff, plan);
-		return List.copyOf(plan);
+		return List.copyOf(candidates.values());
+	}
+
+	/** Whether a run takes a month, and why. */
+	enum Take {
+
+		/** Older than the cut-off, never archived. */
+		FIRST,
+
+		/** The ledger holds it in an archiving state, whatever its age. */
+		RESUME,
+
+		/** Restored, and named by {@code --rearchive}. */
+		AGAIN,
+
+		/** Restored, not named by {@code --rearchive}: left in PostgreSQL. */
+		LEFT_RESTORED,
+
+		/** Attached although the ledger says it left PostgreSQL: left alone. */
+		LEFT_INCONSISTENT;
+
+		/** Whether the run works on the month. */
+		boolean taken() {
+			return this == FIRST || this == RESUME || this == AGAIN;
+		}
+
+	}
+
+	/**
+	 * A month a run considers.
+	 *
+	 * @param month the table month
+	 * @param entry its ledger entry, or null when it was never archived
+	 * @param take whether the run takes it, and why
+	 */
+	record Candidate(TableMonth month, ArchiveLedgerEntry entry, Take take) {
+
 	}
 
 	/**
@@ -158,6 +219,11 @@ final class ArchivePlan {
 		@Override
 		public int compareTo(TableMonth other) {
 			return ORDER.compare(this, other);
+		}
+
+		/** The name of the month's partition. */
+		String partitionName() {
+			return this.table.partitionName(this.month);
 		}
 
 		@Override

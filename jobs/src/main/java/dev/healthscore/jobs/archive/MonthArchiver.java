@@ -127,40 +127,47 @@ final class MonthArchiver {
 		}
 	}
 
+	/**
+	 * Takes the month one {@link MonthStep#next step} after the other, as the ledger
+	 * says, until it is kept detached or has nothing left to do.
+	 */
 	private ArchiveState advance(Month work, boolean again) throws Exception {
 		if (this.ledger.begin(work.connection, work.table, work.month, work.jobExecutionId)) {
 			this.listener.reached(work.table, work.month, ArchiveState.EXPORTING);
 		}
 		ArchiveLedgerEntry entry = entry(work);
-		if (again && entry.state() == ArchiveState.RESTORED) {
-			logger.info("Job execution {}: archiving {} {} again, restored at {}", work.jobExecutionId,
-					work.table.tableName(), work.month, entry.restoredAt());
-			this.ledger.archiveAgain(work.connection, work.table, work.month, work.jobExecutionId);
-			this.listener.reached(work.table, work.month, ArchiveState.EXPORTING);
-			entry = entry(work);
-		}
-		while (entry.state().archiving()) {
-			ArchiveState next = switch (entry.state()) {
-				case EXPORTING -> export(work);
-				case EXPORTED -> verify(work, entry);
-				case VERIFIED -> detach(work);
-				case DETACHED -> dropAfterGracePeriod(work, entry);
-				default -> throw new IllegalStateException("Cannot archive from state " + entry.state());
-			};
-			if (next == null) {
-				break;
+		while (true) {
+			MonthStep step = MonthStep.next(entry.state(), entry.detachedAt(), again, now(), this.gracePeriod);
+			switch (step.kind()) {
+				case EXPORT -> export(work);
+				case VERIFY -> verify(work, entry);
+				case DETACH -> detach(work);
+				case DROP -> drop(work, entry);
+				case ARCHIVE_AGAIN -> archiveAgain(work, entry);
+				case KEEP -> {
+					logger.info("Job execution {}: keeping {} detached until {} (grace period {})", work.jobExecutionId,
+							work.partition(), step.due(), Durations.format(this.gracePeriod));
+					return entry.state();
+				}
+				case NONE -> {
+					return entry.state();
+				}
 			}
-			this.listener.reached(work.table, work.month, next);
+			this.listener.reached(work.table, work.month, step.reaches());
 			entry = entry(work);
 		}
-		return entry.state();
 	}
 
-	private ArchiveState export(Month work) throws Exception {
+	private void archiveAgain(Month work, ArchiveLedgerEntry entry) throws SQLException {
+		logger.info("Job execution {}: archiving {} {} again, restored at {}", work.jobExecutionId,
+				work.table.tableName(), work.month, entry.restoredAt());
+		this.ledger.archiveAgain(work.connection, work.table, work.month, work.jobExecutionId);
+	}
+
+	private void export(Month work) throws Exception {
 		ArchiveManifest manifest = readPartition(work, "export",
 				(connection) -> this.exporter.export(connection, work.table, work.month, work.jobExecutionId));
 		this.ledger.exported(work.connection, manifest, work.jobExecutionId);
-		return ArchiveState.EXPORTED;
 	}
 
 	/**
@@ -169,7 +176,7 @@ final class MonthArchiver {
 	 * between the two leaves a verified manifest and the month {@code EXPORTED}: the next
 	 * run verifies it once more, against the manifest's checksums too.
 	 */
-	private ArchiveState verify(Month work, ArchiveLedgerEntry entry) throws Exception {
+	private void verify(Month work, ArchiveLedgerEntry entry) throws Exception {
 		Check check = readPartition(work, "comparison", (connection) -> readBack(work, entry, connection));
 		if (!check.problems().isEmpty()) {
 			exportAgain(work, ArchiveState.EXPORTED, check.problems());
@@ -180,10 +187,9 @@ final class MonthArchiver {
 		}
 		this.ledger.verified(work.connection, work.table, work.month, check.verification().expected(), at,
 				work.jobExecutionId);
-		return ArchiveState.VERIFIED;
 	}
 
-	private ArchiveState detach(Month work) throws Exception {
+	private void detach(Month work) throws Exception {
 		switch (this.partitions.status(work.connection, work.table, work.month)) {
 			case ATTACHED -> this.partitions.detach(work.connection, work.table, work.month);
 			case DETACH_PENDING -> this.partitions.finishDetach(work.connection, work.table, work.month);
@@ -194,16 +200,10 @@ final class MonthArchiver {
 		}
 		this.ledger.move(work.connection, work.table, work.month, ArchiveState.VERIFIED, ArchiveState.DETACHED, now(),
 				work.jobExecutionId);
-		return ArchiveState.DETACHED;
 	}
 
-	private ArchiveState dropAfterGracePeriod(Month work, ArchiveLedgerEntry entry) throws Exception {
-		Instant due = entry.detachedAt().plus(this.gracePeriod);
-		if (now().isBefore(due)) {
-			logger.info("Job execution {}: keeping {} detached until {} (grace period {})", work.jobExecutionId,
-					work.partition(), due, Durations.format(this.gracePeriod));
-			return null;
-		}
+	/** Drops a month whose grace period ended, once it compared equal one last time. */
+	private void drop(Month work, ArchiveLedgerEntry entry) throws Exception {
 		ArchivePartitions.Status status = this.partitions.status(work.connection, work.table, work.month);
 		if (status != ArchivePartitions.Status.DETACHED) {
 			throw new IllegalStateException("Cannot drop " + work.partition() + ": it is " + status
@@ -226,7 +226,6 @@ final class MonthArchiver {
 		if (!problems.isEmpty()) {
 			exportAgain(work, ArchiveState.DETACHED, problems);
 		}
-		return ArchiveState.DROPPED;
 	}
 
 	/**
