@@ -13,6 +13,8 @@ import org.springframework.batch.core.configuration.annotation.StepScope;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.builder.JobBuilder;
 import org.springframework.batch.core.job.parameters.DefaultJobParametersValidator;
+import org.springframework.batch.core.job.parameters.InvalidJobParametersException;
+import org.springframework.batch.core.job.parameters.JobParametersValidator;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.Step;
 import org.springframework.batch.core.step.builder.StepBuilder;
@@ -38,13 +40,29 @@ public class ArchiveJobConfiguration {
 
 	@Bean
 	Job archiveJob(JobRepository jobRepository, Step archiveUsers, Step archivePartitions) {
-		return new JobBuilder(JOB_NAME, jobRepository)
-			.validator(new DefaultJobParametersValidator(new String[0],
-					new String[] { "before", "hot-months", ArchiveOptions.ALLOW_RECENT, ArchiveOptions.REARCHIVE,
-							"scheduled-time", "run.id" }))
+		return new JobBuilder(JOB_NAME, jobRepository).validator(parametersValidator())
 			.start(archiveUsers)
 			.next(archivePartitions)
 			.build();
+	}
+
+	/**
+	 * Returns the job's parameter check. It refuses a {@code dry-run} parameter, which
+	 * {@link DefaultJobParametersValidator} would only warn of: {@code run archive
+	 * --dry-run} previews a run outside the job ({@link ArchiveDryRun}), and a way in
+	 * that missed it (a schedule's step given the option) must not archive for real.
+	 */
+	static JobParametersValidator parametersValidator() {
+		DefaultJobParametersValidator keys = new DefaultJobParametersValidator(new String[0], new String[] { "before",
+				"hot-months", ArchiveOptions.ALLOW_RECENT, ArchiveOptions.REARCHIVE, "scheduled-time", "run.id" });
+		return (parameters) -> {
+			if (parameters.getParameter(ArchiveOptions.DRY_RUN) != null) {
+				throw new InvalidJobParametersException("Cannot run the archive job with the " + ArchiveOptions.DRY_RUN
+						+ " parameter: a dry run is 'run archive --dry-run', which previews a run without starting"
+						+ " the job; nothing was archived");
+			}
+			keys.validate(parameters);
+		};
 	}
 
 	// the tasklets manage their own connections and transactions; the step's transaction

@@ -17,7 +17,7 @@ import dev.healthscore.jobs.cli.UsageException;
 
 /**
  * {@code run archive [--before=YYYY-MM | --hot-months=N] [--allow-recent]
- * [--rearchive=YYYY-MM[,YYYY-MM...]] [--scheduled-time=instant]}.
+ * [--rearchive=YYYY-MM[,YYYY-MM...]] [--dry-run] [--scheduled-time=instant]}.
  */
 public final class ArchiveOptions implements JobOptions {
 
@@ -36,6 +36,13 @@ public final class ArchiveOptions implements JobOptions {
 	 */
 	public static final String REARCHIVE = "rearchive";
 
+	/**
+	 * The flag that prints what the run would do instead of running it: its parameter
+	 * sends the run to {@link ArchiveDryRun} instead of the job, whose validator refuses
+	 * it, so that nothing runs the job for real when a preview was asked for.
+	 */
+	public static final String DRY_RUN = "dry-run";
+
 	@Override
 	public String name() {
 		return ArchiveJobConfiguration.JOB_NAME;
@@ -43,16 +50,17 @@ public final class ArchiveOptions implements JobOptions {
 
 	@Override
 	public List<String> options() {
-		return List.of("before", "hot-months", ALLOW_RECENT, REARCHIVE, "scheduled-time");
+		return List.of("before", "hot-months", ALLOW_RECENT, REARCHIVE, DRY_RUN, "scheduled-time");
 	}
 
 	@Override
 	public String usage() {
 		return """
-				run archive [--before=YYYY-MM | --hot-months=N] [--allow-recent] [--rearchive=YYYY-MM[,YYYY-MM...]]
+				run archive [--before=YYYY-MM | --hot-months=N] [--allow-recent] [--rearchive=YYYY-MM[,YYYY-MM...]] [--dry-run]
 				    move every month older than the hot window (or before --before) to S3: verify, detach, drop later;
 				    a month the nightly recompute and reconcile still read only with --allow-recent;
-				    a restored month stays in PostgreSQL until named in --rearchive, which archives it again as it is now""";
+				    a restored month stays in PostgreSQL until named in --rearchive, which archives it again as it is now;
+				    --dry-run prints what the run would do to each table month, and its size, and changes nothing""";
 	}
 
 	@Override
@@ -80,6 +88,9 @@ public final class ArchiveOptions implements JobOptions {
 							.formatted(before, current));
 			}
 			parameters.put("before", before.toString());
+		}
+		if (invocation.flag(DRY_RUN)) {
+			parameters.put(DRY_RUN, "true");
 		}
 		if (invocation.flag(ALLOW_RECENT)) {
 			parameters.put(ALLOW_RECENT, "true");

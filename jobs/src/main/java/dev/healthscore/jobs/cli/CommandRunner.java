@@ -12,6 +12,7 @@ import javax.sql.DataSource;
 import dev.healthscore.io.synthetic.GenerationSummary;
 import dev.healthscore.io.synthetic.SyntheticDataGenerator;
 import dev.healthscore.io.synthetic.SyntheticDataSpec;
+import dev.healthscore.jobs.archive.ArchiveDryRun;
 import dev.healthscore.jobs.demo.DemoArchive;
 import dev.healthscore.jobs.demo.DemoReport;
 import dev.healthscore.jobs.ops.OperationsCommand;
@@ -58,12 +59,14 @@ public class CommandRunner implements ApplicationRunner, ExitCodeGenerator {
 
 	private final DemoArchive demoArchive;
 
+	private final ObjectProvider<ArchiveDryRun> archiveDryRun;
+
 	private ExitCode exitCode = ExitCode.COMPLETED;
 
 	public CommandRunner(ObjectProvider<Invocation> invocation, JobRunner jobRunner, DataSource dataSource,
 			ObjectProvider<Clock> clock, InProcessJobLauncher launcher, ObjectProvider<SchedulerCommand> scheduler,
 			ObjectProvider<OperationsCommand> operations, ObjectProvider<ReprocessCommand> reprocess,
-			DemoArchive demoArchive) {
+			DemoArchive demoArchive, ObjectProvider<ArchiveDryRun> archiveDryRun) {
 		this.invocation = invocation;
 		this.jobRunner = jobRunner;
 		this.dataSource = dataSource;
@@ -73,6 +76,7 @@ public class CommandRunner implements ApplicationRunner, ExitCodeGenerator {
 		this.operations = operations;
 		this.reprocess = reprocess;
 		this.demoArchive = demoArchive;
+		this.archiveDryRun = archiveDryRun;
 	}
 
 	@Override
@@ -118,6 +122,10 @@ public class CommandRunner implements ApplicationRunner, ExitCodeGenerator {
 		}
 		// made as the command line was parsed, before logging was set up: logged now
 		command.notes().forEach(logger::info);
+		if (ArchiveDryRun.requested(command.job(), command.parameters())) {
+			// a preview: no guard, no job execution (status and the next firing see none)
+			return this.archiveDryRun.getObject().run(command.parameters());
+		}
 		// shards of one job run side by side (n ECS tasks): each holds the guard of its
 		// shard
 		JobRunner.Outcome outcome = this.jobRunner.run(this.launcher.job(command.job()), command.parameters());

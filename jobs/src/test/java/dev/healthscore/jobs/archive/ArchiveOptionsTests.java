@@ -2,6 +2,7 @@ package dev.healthscore.jobs.archive;
 
 import java.time.YearMonth;
 import java.time.ZoneOffset;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 import dev.healthscore.jobs.cli.CommandLineParser;
@@ -9,6 +10,11 @@ import dev.healthscore.jobs.cli.Invocation;
 import dev.healthscore.jobs.cli.UsageException;
 import dev.healthscore.jobs.partitions.PartitionsProperties;
 import org.junit.jupiter.api.Test;
+
+import org.springframework.batch.core.job.parameters.InvalidJobParametersException;
+import org.springframework.batch.core.job.parameters.JobParameters;
+import org.springframework.batch.core.job.parameters.JobParametersBuilder;
+import org.springframework.batch.core.job.parameters.JobParametersValidator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
@@ -137,9 +143,63 @@ class ArchiveOptionsTests {
 	}
 
 	@Test
+	void onlyArchiveAndReconcileRunsTakeDryRunAndOnlyArchivesIsAPreviewOutsideTheJob() {
+		Map<String, String> archive = parameters("run", "archive", "--before=2025-01", "--rearchive=2024-11",
+				"--allow-recent", "--dry-run");
+		assertThat(archive).containsEntry("dry-run", "true").containsEntry("before", "2025-01");
+		assertThat(ArchiveDryRun.requested("archive", archive)).isTrue();
+		assertThat(ArchiveDryRun.requested("archive", parameters("run", "archive", "--dry-run=false"))).isFalse();
+		assertThat(parameters("run", "archive", "--dry-run=false")).doesNotContainKey("dry-run");
+		Map<String, String> reconcile = parameters("run", "reconcile", "--from=2025-01-01", "--to=2025-01-02",
+				"--dry-run");
+		assertThat(ArchiveDryRun.requested("reconcile", reconcile)).as("a parameter of the reconcile job").isFalse();
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.parse("run", "archive", "--dry-run=yes"))
+			.withMessage("Invalid --dry-run=yes: expected --dry-run alone, or =true or =false");
+		for (String[] args : new String[][] { { "run", "recompute", "--days-back=1", "--dry-run" },
+				{ "run", "restore", "--table=health_score", "--month=2025-01", "--dry-run" },
+				{ "run", "partitions", "--dry-run" } }) {
+			assertThatExceptionOfType(UsageException.class).isThrownBy(() -> CommandLineParser.parse(args))
+				.withMessageStartingWith("Unknown option(s) [dry-run] for 'run %s'", args[1]);
+		}
+		// the bad usage of a dry run is the run's
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(
+					() -> CommandLineParser.parse("run", "archive", "--dry-run", "--hot-months=13", "--before=2025-01"))
+			.withMessage("Give either --before=YYYY-MM or --hot-months=N to 'run archive', not both");
+	}
+
+	@Test
+	void theArchiveJobRefusesADryRunParameterSoThatNoWayInArchivesForReal() throws Exception {
+		JobParametersValidator validator = ArchiveJobConfiguration.parametersValidator();
+		Map<String, String> preview = new LinkedHashMap<>(
+				parameters("run", "archive", "--before=2025-01", "--dry-run"));
+		assertThatExceptionOfType(InvalidJobParametersException.class)
+			.isThrownBy(() -> validator.validate(jobParameters(preview)))
+			.withMessage("Cannot run the archive job with the dry-run parameter: a dry run is 'run archive --dry-run',"
+					+ " which previews a run without starting the job; nothing was archived");
+		preview.remove("dry-run");
+		validator.validate(jobParameters(preview));
+	}
+
+	@Test
+	void helpOnRunArchiveDocumentsTheDryRun() {
+		assertThat(CommandLineParser.help("help", "run", "archive")).contains(
+				"[--rearchive=YYYY-MM[,YYYY-MM...]] [--dry-run]",
+				"--dry-run prints what the run would do to each table month, and its size, and changes nothing");
+		assertThat(CommandLineParser.help("help", "run", "restore")).doesNotContain("--dry-run");
+	}
+
+	@Test
 	void usageListsTheArchiveJobs() {
 		assertThat(CommandLineParser.USAGE).contains("run archive [--before=YYYY-MM | --hot-months=N]",
 				"run restore --table=health_reading|health_score --month=YYYY-MM", "run partitions [--months-ahead=N]");
+	}
+
+	private static JobParameters jobParameters(Map<String, String> parameters) {
+		JobParametersBuilder builder = new JobParametersBuilder();
+		parameters.forEach(builder::addString);
+		return builder.addLong("run.id", 1L).toJobParameters();
 	}
 
 	private static Map<String, String> parameters(String... args) {

@@ -332,11 +332,43 @@ public final class ArchiveLedger {
 		advisory(connection, "pg_advisory_unlock", table, month);
 	}
 
+	/**
+	 * Returns whether another session holds the month's lock ({@link #tryLock}), without
+	 * taking it: a run would pass the month over now.
+	 * @param connection the connection
+	 * @param table the table
+	 * @param month the month
+	 * @return true when another session of this database holds the lock
+	 */
+	public boolean lockedElsewhere(Connection connection, ArchiveTable table, YearMonth month) throws SQLException {
+		// a two-key advisory lock shows its keys as classid and objid, with objsubid 2
+		String sql = "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted"
+				+ " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+				+ " AND classid = CAST(? AS integer)::oid AND objid = CAST(? AS integer)::oid AND objsubid = 2"
+				+ " AND pid <> pg_backend_pid())";
+		try (PreparedStatement statement = connection.prepareStatement(sql)) {
+			statement.setInt(1, lockKey(table));
+			statement.setInt(2, lockKey(month));
+			try (ResultSet result = statement.executeQuery()) {
+				result.next();
+				return result.getBoolean(1);
+			}
+		}
+	}
+
+	private static int lockKey(ArchiveTable table) {
+		return LOCK_NAMESPACE + table.ordinal();
+	}
+
+	private static int lockKey(YearMonth month) {
+		return month.getYear() * 12 + month.getMonthValue() - 1;
+	}
+
 	private static boolean advisory(Connection connection, String function, ArchiveTable table, YearMonth month)
 			throws SQLException {
 		try (PreparedStatement statement = connection.prepareStatement("SELECT " + function + "(?, ?)")) {
-			statement.setInt(1, LOCK_NAMESPACE + table.ordinal());
-			statement.setInt(2, month.getYear() * 12 + month.getMonthValue() - 1);
+			statement.setInt(1, lockKey(table));
+			statement.setInt(2, lockKey(month));
 			try (ResultSet result = statement.executeQuery()) {
 				result.next();
 				return result.getBoolean(1);

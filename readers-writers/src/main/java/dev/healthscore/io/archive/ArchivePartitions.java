@@ -23,6 +23,8 @@ public final class ArchivePartitions {
 
 	private static final Logger logger = LoggerFactory.getLogger(ArchivePartitions.class);
 
+	private static final Pattern PLAN_ROWS = Pattern.compile(" rows=(\\d+) ");
+
 	/** Where a month's partition stands. */
 	public enum Status {
 
@@ -68,6 +70,56 @@ public final class ArchivePartitions {
 				return (pending == null) ? Status.DETACHED : (pending ? Status.DETACH_PENDING : Status.ATTACHED);
 			}
 		}
+	}
+
+	/**
+	 * Returns how big a table is, attached partition or not, from the catalogue and the
+	 * planner: reading it (a count) would take as long as an export's first pass.
+	 * @param connection the connection
+	 * @param name the table's name
+	 * @return its size, or null when there is no such table
+	 */
+	public TableSize size(Connection connection, String name) throws SQLException {
+		String sql = "SELECT c.reltuples, pg_total_relation_size(c.oid) FROM pg_class c WHERE c.oid = to_regclass(?)";
+		float rows;
+		long bytes;
+		try (PreparedStatement statement = connection.prepareStatement(sql)) {
+			statement.setString(1, name);
+			try (ResultSet result = statement.executeQuery()) {
+				if (!result.next()) {
+					return null;
+				}
+				rows = result.getFloat(1);
+				bytes = result.getLong(2);
+			}
+		}
+		if (rows >= 0) {
+			return new TableSize((long) rows, true, bytes);
+		}
+		// never analyzed: the planner still estimates from the pages the table has now
+		try (Statement statement = connection.createStatement();
+				ResultSet result = statement.executeQuery("EXPLAIN SELECT * FROM " + quote(name))) {
+			Matcher plan = PLAN_ROWS.matcher(result.next() ? result.getString(1) : "");
+			return new TableSize(plan.find() ? Long.parseLong(plan.group(1)) : -1, false, bytes);
+		}
+	}
+
+	private static String quote(String identifier) {
+		return '"' + identifier.replace("\"", "\"\"") + '"';
+	}
+
+	/**
+	 * A table's size as the catalogue and the planner know it.
+	 *
+	 * @param estimatedRows the planner's row estimate, or -1 when it gave none
+	 * @param analyzed whether the estimate is {@code pg_class.reltuples} (as of the last
+	 * {@code VACUUM} or {@code ANALYZE}), or the planner's guess from the table's pages
+	 * for a table never analyzed
+	 * @param bytes its size on disk with its indexes and TOAST
+	 * ({@code pg_total_relation_size})
+	 */
+	public record TableSize(long estimatedRows, boolean analyzed, long bytes) {
+
 	}
 
 	/**

@@ -1,0 +1,266 @@
+package dev.healthscore.jobs.archive;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.YearMonth;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+import javax.sql.DataSource;
+
+import dev.healthscore.io.Causes;
+import dev.healthscore.io.Durations;
+import dev.healthscore.io.archive.ArchiveLedger;
+import dev.healthscore.io.archive.ArchiveLedgerEntry;
+import dev.healthscore.io.archive.ArchivePartitions;
+import dev.healthscore.io.archive.ArchivePartitions.TableSize;
+import dev.healthscore.io.archive.ArchiveSettings;
+import dev.healthscore.io.archive.ArchiveTable;
+import dev.healthscore.io.jdbc.ReadOnlyTransaction;
+import dev.healthscore.jobs.archive.ArchivePlan.Candidate;
+import dev.healthscore.jobs.archive.MonthStep.Kind;
+import dev.healthscore.jobs.cli.ExitCode;
+import dev.healthscore.jobs.cli.JobRunner;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.s3.S3Client;
+
+import org.springframework.beans.BeansException;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.stereotype.Component;
+
+/**
+ * {@code run archive --dry-run}: refuses what the run would refuse, then prints (and
+ * logs) what a run with the same options would do to each table month, decided as the run
+ * decides ({@link ArchivePlan#candidates}, {@link MonthStep}), with each partition's
+ * size. It changes nothing: it reads the ledger and the catalogue in a read-only
+ * transaction, never speaks to S3, takes no lock, and starts no job execution, so that
+ * {@code status} and the next run (a schedule's firing) know nothing of it.
+ */
+@Component
+public class ArchiveDryRun {
+
+	private static final Logger logger = LoggerFactory.getLogger(ArchiveDryRun.class);
+
+	private static final double MIB = 1024.0 * 1024.0;
+
+	private final DataSource dataSource;
+
+	private final JobRunner jobRunner;
+
+	private final ArchiveProperties properties;
+
+	private final ArchiveSettings settings;
+
+	private final Clock clock;
+
+	private final ObjectProvider<S3Client> archiveS3Client;
+
+	private final ArchiveLedger ledger = new ArchiveLedger();
+
+	private final ArchivePartitions partitions = new ArchivePartitions();
+
+	public ArchiveDryRun(DataSource dataSource, JobRunner jobRunner, ArchiveProperties properties,
+			ArchiveSettings archiveSettings, ObjectProvider<Clock> clock, ObjectProvider<S3Client> archiveS3Client) {
+		this.dataSource = dataSource;
+		this.jobRunner = jobRunner;
+		this.properties = properties;
+		this.settings = archiveSettings;
+		this.clock = clock.getIfAvailable(Clock::systemUTC);
+		this.archiveS3Client = archiveS3Client;
+	}
+
+	/**
+	 * Returns whether a run asks for an archive dry run (reconcile's {@code --dry-run} is
+	 * a parameter of its job).
+	 * @param job the job's name
+	 * @param parameters the parameters its {@link dev.healthscore.jobs.cli.JobOptions}
+	 * made
+	 * @return true for {@code run archive --dry-run}
+	 */
+	public static boolean requested(String job, Map<String, String> parameters) {
+		return ArchiveJobConfiguration.JOB_NAME.equals(job) && "true".equals(parameters.get(ArchiveOptions.DRY_RUN));
+	}
+
+	/**
+	 * Prints the plan of a run.
+	 * @param parameters the parameters {@link ArchiveOptions} made, {@code dry-run} among
+	 * them
+	 * @return {@link ExitCode#COMPLETED}, or {@link ExitCode#FAILED} when the run would
+	 * fail making its S3 client
+	 * @throws dev.healthscore.jobs.cli.UsageException when the run would be refused
+	 */
+	public ExitCode run(Map<String, String> parameters) throws SQLException {
+		Map<String, String> run = new LinkedHashMap<>(parameters);
+		run.remove(ArchiveOptions.DRY_RUN);
+		this.jobRunner.check(ArchiveJobConfiguration.JOB_NAME, run);
+		String failure = s3ClientFailure();
+		if (failure != null) {
+			String message = "Archive dry run: the run would fail (exit 1) making its S3 client: " + failure
+					+ "; nothing was changed";
+			System.err.println(message);
+			logger.error(message);
+			return ExitCode.FAILED;
+		}
+		Instant now = this.clock.instant();
+		YearMonth cutOff = ArchivePlan.cutOff(run.get("before"), run.get("hot-months"),
+				run.get(ArchiveOptions.SCHEDULED_TIME), this.properties, now);
+		Set<YearMonth> again = ArchiveOptions.rearchiveParameter(run.get(ArchiveOptions.REARCHIVE));
+		List<String> lines = ReadOnlyTransaction.run(this.dataSource,
+				(connection) -> plan(connection, cutOff, again, now));
+		lines.forEach((line) -> {
+			System.out.println(line);
+			logger.info(line);
+		});
+		return ExitCode.COMPLETED;
+	}
+
+	/**
+	 * Makes the S3 client as the run makes it, so that its settings are checked (a
+	 * missing region, the in-process server for a configured database); it is sent no
+	 * request.
+	 * @return why it cannot be made, or null
+	 */
+	private String s3ClientFailure() {
+		try {
+			this.archiveS3Client.getObject();
+			return null;
+		}
+		catch (BeansException ex) {
+			Throwable cause = Causes.last(ex, (failure) -> !(failure instanceof BeansException));
+			return Causes.describe((cause != null) ? cause : ex);
+		}
+	}
+
+	private List<String> plan(Connection connection, YearMonth cutOff, Set<YearMonth> again, Instant now)
+			throws SQLException {
+		Duration grace = this.properties.gracePeriod();
+		List<String> lines = new ArrayList<>();
+		lines.add(String.format(Locale.ROOT,
+				"Archive dry run at %s: the months before %s, and those in progress, to s3://%s/%s (grace period %s);"
+						+ " nothing is changed",
+				now, cutOff, this.settings.bucket(), this.settings.prefix(), Durations.format(grace)));
+		lines.add("  app_user snapshot: replace it (export and verify every user); "
+				+ size(connection, ArchiveTable.APP_USER.tableName()));
+		Map<Kind, Integer> counts = new EnumMap<>(Kind.class);
+		int skipped = 0;
+		long exportBytes = 0;
+		List<Candidate> candidates = ArchivePlan.candidates(connection, cutOff, again);
+		for (Candidate candidate : candidates) {
+			ArchivePlan.TableMonth month = candidate.month();
+			ArchiveLedgerEntry entry = candidate.entry();
+			String action;
+			String ends;
+			if (!candidate.take().taken()) {
+				action = left(candidate);
+				ends = entry.state().name();
+				skipped++;
+			}
+			else {
+				List<MonthStep> steps = MonthStep.steps(entry, again.contains(month.month()), now, grace);
+				action = action(candidate, steps);
+				ends = steps.get(steps.size() - 1).reaches().name();
+				if (this.ledger.lockedElsewhere(connection, month.table(), month.month())) {
+					action = "skip: locked by another session (a run or a restore working on it): a run now would"
+							+ " pass it over and fail naming it; once it is free: " + action;
+					ends = (entry != null) ? entry.state().name() : "not archived";
+					skipped++;
+				}
+				else {
+					steps.forEach((step) -> counts.merge(step.kind(), 1, Integer::sum));
+					if (steps.stream().anyMatch((step) -> step.kind() == Kind.EXPORT)) {
+						TableSize size = this.partitions.size(connection, month.partitionName());
+						exportBytes += (size != null) ? size.bytes() : 0;
+					}
+				}
+			}
+			lines.add(String.format(Locale.ROOT, "  %s %s: %s -> %s; ends %s; %s", month.table().tableName(),
+					month.month(), state(entry), action, ends, size(connection, month.partitionName())));
+		}
+		lines.add(String.format(Locale.ROOT,
+				"Archive dry run: %d table months: %d to export, %d to verify, %d to detach, %d to drop,"
+						+ " %d kept detached, %d skipped; about %.1f MiB to export, and the app_user snapshot;"
+						+ " nothing was changed",
+				candidates.size(), counts.getOrDefault(Kind.EXPORT, 0), counts.getOrDefault(Kind.VERIFY, 0),
+				counts.getOrDefault(Kind.DETACH, 0), counts.getOrDefault(Kind.DROP, 0),
+				counts.getOrDefault(Kind.KEEP, 0), skipped, exportBytes / MIB));
+		return lines;
+	}
+
+	private static String state(ArchiveLedgerEntry entry) {
+		if (entry == null) {
+			return "not archived";
+		}
+		String since = switch (entry.state()) {
+			case DETACHED -> " since " + entry.detachedAt();
+			case RESTORED -> " since " + entry.restoredAt();
+			default -> "";
+		};
+		return entry.state() + since;
+	}
+
+	private static String left(Candidate candidate) {
+		ArchiveLedgerEntry entry = candidate.entry();
+		return switch (candidate.take()) {
+			case LEFT_RESTORED ->
+				"skip: restored; run archive --rearchive=%s archives it again".formatted(candidate.month().month());
+			case LEFT_INCONSISTENT ->
+				"skip: attached although the ledger says %s; delete its ledger row to archive".concat(" it again")
+					.formatted(entry.state());
+			default -> throw new IllegalArgumentException("Taken: " + candidate);
+		};
+	}
+
+	/** Says what the steps do, in the order the run takes them. */
+	private String action(Candidate candidate, List<MonthStep> steps) {
+		String grace = Durations.format(this.properties.gracePeriod());
+		List<String> words = new ArrayList<>();
+		boolean detached = false;
+		for (MonthStep step : steps) {
+			switch (step.kind()) {
+				case EXPORT -> words.add("export");
+				case VERIFY -> words.add("verify");
+				case DETACH -> {
+					words.add("detach");
+					detached = true;
+				}
+				case DROP -> words.add(detached ? "verify again and drop (grace period " + grace + ")"
+						: "verify again and drop now: the grace period ended at " + step.due());
+				case KEEP -> words.add("keep detached until " + step.due() + " (grace period " + grace + ")");
+				case NONE -> words.add("nothing to do");
+				case ARCHIVE_AGAIN -> {
+					// said by the prefix
+				}
+			}
+		}
+		String prefix = switch (candidate.take()) {
+			case AGAIN -> "re-archive: ";
+			case RESUME -> switch (steps.get(0).kind()) {
+				case EXPORT, VERIFY, DETACH -> "resume from " + candidate.entry().state() + ": ";
+				default -> "";
+			};
+			default -> "";
+		};
+		return prefix + String.join(", ", words);
+	}
+
+	private String size(Connection connection, String table) throws SQLException {
+		TableSize size = this.partitions.size(connection, table);
+		if (size == null) {
+			return table + ": no such table";
+		}
+		String basis = size.analyzed() ? "estimate: pg_class.reltuples" : "planner estimate, never analyzed";
+		String rows = (size.estimatedRows() < 0) ? "rows not estimated (never analyzed)"
+				: String.format(Locale.ROOT, "~%,d rows (%s)", size.estimatedRows(), basis);
+		return String.format(Locale.ROOT, "%s: %s, %.1f MiB (pg_total_relation_size)", table, rows, size.bytes() / MIB);
+	}
+
+}
