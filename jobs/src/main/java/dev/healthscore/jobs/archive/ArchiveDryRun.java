@@ -3,7 +3,6 @@ package dev.healthscore.jobs.archive;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.YearMonth;
 import java.util.ArrayList;
@@ -142,57 +141,60 @@ public class ArchiveDryRun {
 
 	private List<String> plan(Connection connection, YearMonth cutOff, Set<YearMonth> again, Instant now)
 			throws SQLException {
-		Duration grace = this.properties.gracePeriod();
 		List<String> lines = new ArrayList<>();
 		lines.add(String.format(Locale.ROOT,
 				"Archive dry run at %s: the months before %s, and those in progress, to s3://%s/%s (grace period %s);"
 						+ " nothing is changed",
-				now, cutOff, this.settings.bucket(), this.settings.prefix(), Durations.format(grace)));
+				now, cutOff, this.settings.bucket(), this.settings.prefix(),
+				Durations.format(this.properties.gracePeriod())));
 		lines.add("  app_user snapshot: replace it (export and verify every user); "
 				+ size(connection, ArchiveTable.APP_USER.tableName()));
-		Map<Kind, Integer> counts = new EnumMap<>(Kind.class);
-		int skipped = 0;
-		long exportBytes = 0;
+		Tally tally = new Tally();
 		List<Candidate> candidates = ArchivePlan.candidates(connection, cutOff, again);
 		for (Candidate candidate : candidates) {
-			ArchivePlan.TableMonth month = candidate.month();
-			ArchiveLedgerEntry entry = candidate.entry();
-			String action;
-			String ends;
-			if (!candidate.take().taken()) {
-				action = left(candidate);
-				ends = entry.state().name();
-				skipped++;
-			}
-			else {
-				List<MonthStep> steps = MonthStep.steps(entry, again.contains(month.month()), now, grace);
-				action = action(candidate, steps);
-				ends = steps.get(steps.size() - 1).reaches().name();
-				if (this.ledger.lockedElsewhere(connection, month.table(), month.month())) {
-					action = "skip: locked by another session (a run or a restore working on it): a run now would"
-							+ " pass it over and fail naming it; once it is free: " + action;
-					ends = (entry != null) ? entry.state().name() : "not archived";
-					skipped++;
-				}
-				else {
-					steps.forEach((step) -> counts.merge(step.kind(), 1, Integer::sum));
-					if (steps.stream().anyMatch((step) -> step.kind() == Kind.EXPORT)) {
-						TableSize size = this.partitions.size(connection, month.partitionName());
-						exportBytes += (size != null) ? size.bytes() : 0;
-					}
-				}
-			}
-			lines.add(String.format(Locale.ROOT, "  %s %s: %s -> %s; ends %s; %s", month.table().tableName(),
-					month.month(), state(entry), action, ends, size(connection, month.partitionName())));
+			lines.add(line(connection, candidate, again.contains(candidate.month().month()), now, tally));
 		}
 		lines.add(String.format(Locale.ROOT,
 				"Archive dry run: %d table months: %d to export, %d to verify, %d to detach, %d to drop,"
 						+ " %d kept detached, %d skipped; about %.1f MiB to export, and the app_user snapshot;"
 						+ " nothing was changed",
-				candidates.size(), counts.getOrDefault(Kind.EXPORT, 0), counts.getOrDefault(Kind.VERIFY, 0),
-				counts.getOrDefault(Kind.DETACH, 0), counts.getOrDefault(Kind.DROP, 0),
-				counts.getOrDefault(Kind.KEEP, 0), skipped, exportBytes / MIB));
+				candidates.size(), tally.steps(Kind.EXPORT), tally.steps(Kind.VERIFY), tally.steps(Kind.DETACH),
+				tally.steps(Kind.DROP), tally.steps(Kind.KEEP), tally.skipped, tally.exportBytes / MIB));
 		return lines;
+	}
+
+	/** Says what the run would do to a month, and counts it. */
+	private String line(Connection connection, Candidate candidate, boolean again, Instant now, Tally tally)
+			throws SQLException {
+		ArchivePlan.TableMonth month = candidate.month();
+		ArchiveLedgerEntry entry = candidate.entry();
+		String action;
+		String ends;
+		if (!candidate.take().taken()) {
+			action = left(candidate);
+			ends = entry.state().name();
+			tally.skipped++;
+		}
+		else {
+			List<MonthStep> steps = MonthStep.steps(entry, again, now, this.properties.gracePeriod());
+			action = action(candidate, steps);
+			ends = steps.get(steps.size() - 1).reaches().name();
+			if (this.ledger.lockedElsewhere(connection, month.table(), month.month())) {
+				action = "skip: locked by another session (a run or a restore working on it): a run now would"
+						+ " pass it over and fail naming it; once it is free: " + action;
+				ends = (entry != null) ? entry.state().name() : "not archived";
+				tally.skipped++;
+			}
+			else {
+				steps.forEach((step) -> tally.steps.merge(step.kind(), 1, Integer::sum));
+				TableSize size = this.partitions.size(connection, month.partitionName());
+				if (size != null && steps.stream().anyMatch((step) -> step.kind() == Kind.EXPORT)) {
+					tally.exportBytes += size.bytes();
+				}
+			}
+		}
+		return String.format(Locale.ROOT, "  %s %s: %s -> %s; ends %s; %s", month.table().tableName(), month.month(),
+				state(entry), action, ends, size(connection, month.partitionName()));
 	}
 
 	private static String state(ArchiveLedgerEntry entry) {
@@ -261,6 +263,21 @@ public class ArchiveDryRun {
 		String rows = (size.estimatedRows() < 0) ? "rows not estimated (never analyzed)"
 				: String.format(Locale.ROOT, "~%,d rows (%s)", size.estimatedRows(), basis);
 		return String.format(Locale.ROOT, "%s: %s, %.1f MiB (pg_total_relation_size)", table, rows, size.bytes() / MIB);
+	}
+
+	/** What the plan's months add up to. */
+	private static final class Tally {
+
+		private final Map<Kind, Integer> steps = new EnumMap<>(Kind.class);
+
+		private int skipped;
+
+		private long exportBytes;
+
+		int steps(Kind kind) {
+			return this.steps.getOrDefault(kind, 0);
+		}
+
 	}
 
 }

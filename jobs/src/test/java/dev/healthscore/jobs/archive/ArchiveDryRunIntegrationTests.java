@@ -135,6 +135,19 @@ class ArchiveDryRunIntegrationTests {
 		planned.put("health_score 2025-02", ArchiveState.DETACHED.name());
 		assertThat(states).isEqualTo(planned);
 		assertThat(servers.noUnfinishedUploads()).isTrue();
+
+		// asked to archive the restored month again, the run would
+		int start = output.getOut().length();
+		assertThat(servers.app("dryrun", NOW, null, "run", "archive", "--before=2025-03", "--rearchive=2024-12",
+				"--dry-run"))
+			.isZero();
+		Map<String, String[]> again = lines(output.getOut().substring(start));
+		assertThat(again.get("health_score 2024-12")).containsExactly("RESTORED since 2026-03-07T12:00:00Z",
+				"re-archive: export, verify, detach, keep detached until 2026-03-22T12:00:00Z (grace period 7d)",
+				"DETACHED");
+		assertThat(again).as("dropped months are no run's work")
+			.containsOnlyKeys("health_score 2024-12", "health_reading 2025-01", "health_score 2025-01",
+					"health_reading 2025-02", "health_score 2025-02");
 	}
 
 	@Test
