@@ -13,6 +13,7 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 
 import dev.healthscore.io.Causes;
+import dev.healthscore.io.LogContext;
 import dev.healthscore.io.archive.ArchiveManifest.ArchiveFile;
 import dev.healthscore.io.s3.S3InputStream;
 import dev.healthscore.io.s3.S3Location;
@@ -83,7 +84,7 @@ public final class ArchiveVerifier {
 				throw new CompletionException(ex);
 			}
 		}, (task) -> {
-			Thread thread = new Thread(task, "archive-source-checksum");
+			Thread thread = new Thread(LogContext.carry(task), "archive-source-checksum");
 			thread.setDaemon(true);
 			thread.start();
 		});

@@ -7,6 +7,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 
+import dev.healthscore.io.LogContext;
 import org.postgresql.copy.PGCopyInputStream;
 
 /**
@@ -50,7 +51,7 @@ final class CopyRowReader implements AutoCloseable {
 	 * @param sorter sorts each group; closed by the reader's thread when it ends
 	 */
 	CopyRowReader(InputStream copy, ArchiveTable table, GroupSorter sorter) {
-		this.thread = new Thread(() -> run(copy, table, sorter), "archive-copy-reader");
+		this.thread = new Thread(LogContext.carry(() -> run(copy, table, sorter)), "archive-copy-reader");
 		this.thread.setDaemon(true);
 		this.thread.start();
 	}

@@ -16,6 +16,7 @@ import java.util.function.Supplier;
 
 import javax.sql.DataSource;
 
+import dev.healthscore.io.LogContext;
 import dev.healthscore.io.jdbc.ReadOnlyTransaction;
 import dev.healthscore.io.replica.ReadSource;
 import dev.healthscore.io.replica.RecoveryConflicts;
@@ -146,7 +147,8 @@ public class UserReadingsItemReader implements ItemStreamReader<ScoringWork> {
 			// read the next block while this one is scored and written: database and JVM
 			// overlap
 			long after = this.lastLoadedUserId;
-			this.readAhead = CompletableFuture.supplyAsync(() -> load(after), this.readAheadExecutor);
+			this.readAhead = CompletableFuture.supplyAsync(LogContext.carrySupplier(() -> load(after)),
+					this.readAheadExecutor);
 		}
 	}
 
@@ -166,13 +168,23 @@ public class UserReadingsItemReader implements ItemStreamReader<ScoringWork> {
 	}
 
 	private Read load(long afterUserId) {
+		long start = System.nanoTime();
 		try {
+			Read read;
 			if (this.readSource == null) {
-				return RecoveryConflicts.retry(this.name + ": users after " + afterUserId, () -> loadOnce(afterUserId));
+				read = RecoveryConflicts.retry(this.name + ": users after " + afterUserId, () -> loadOnce(afterUserId));
 			}
-			// a replica cancels queries that conflict with replay, or goes away:
-			// the block is read again, where the lag policy says
-			return ReplicaReads.read(this.name + ": users after " + afterUserId, () -> loadOnce(afterUserId));
+			else {
+				// a replica cancels queries that conflict with replay, or goes away:
+				// the block is read again, where the lag policy says
+				read = ReplicaReads.read(this.name + ": users after " + afterUserId, () -> loadOnce(afterUserId));
+			}
+			if (logger.isDebugEnabled()) {
+				logger.debug("{}: read {} users{} in {} ms", this.name, read.loaded().work().size(),
+						(afterUserId != Long.MIN_VALUE) ? " after user " + afterUserId : "",
+						(System.nanoTime() - start) / 1_000_000);
+			}
+			return read;
 		}
 		catch (SQLException ex) {
 			throw new ItemStreamException("Could not read the users after " + afterUserId, ex);

@@ -14,6 +14,7 @@ import java.util.function.Function;
 
 import javax.sql.DataSource;
 
+import dev.healthscore.io.LogContext;
 import dev.healthscore.scoring.ScoringAlgorithm;
 import dev.healthscore.io.jdbc.ReadOnlyTransaction;
 import dev.healthscore.io.replica.ReadSource;
@@ -156,7 +157,8 @@ public class SuspectReadingsItemReader<T> implements ItemStreamReader<T> {
 			// and JVM overlap
 			while (this.readAhead.size() < 2 * this.readThreads && !this.blocks.isEmpty()) {
 				SuspectBlock.Users next = this.blocks.poll();
-				this.readAhead.add(CompletableFuture.supplyAsync(() -> load(next), this.readAheadExecutor));
+				this.readAhead.add(CompletableFuture.supplyAsync(LogContext.carrySupplier(() -> load(next)),
+						this.readAheadExecutor));
 			}
 			this.buffer.addAll(awaitReadAhead(this.readAhead.poll()));
 		}

@@ -16,6 +16,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
+import dev.healthscore.io.LogContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -265,7 +266,7 @@ public final class S3OutputStream extends OutputStream {
 			this.uploader = uploader;
 		}
 		this.inFlightPartNumber = partNumber;
-		this.inFlight = this.uploader.submit(() -> uploadPart(partNumber, part, length));
+		this.inFlight = this.uploader.submit(LogContext.carryCallable(() -> uploadPart(partNumber, part, length)));
 	}
 
 	/**

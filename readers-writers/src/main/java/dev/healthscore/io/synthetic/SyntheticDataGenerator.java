@@ -17,6 +17,7 @@ import java.util.concurrent.Future;
 
 import javax.sql.DataSource;
 
+import dev.healthscore.io.LogContext;
 import dev.healthscore.io.jdbc.MonthlyPartitions;
 import dev.healthscore.io.jdbc.PgBinaryCopyWriter;
 import org.postgresql.PGConnection;
@@ -93,7 +94,8 @@ public class SyntheticDataGenerator {
 				long first = 1 + t * perThread;
 				long last = Math.min(spec.users(), first + perThread - 1);
 				boolean unknownUsers = t == threads - 1;
-				results.add(executor.submit(() -> writeReadings(spec, now, first, last, unknownUsers)));
+				results.add(executor
+					.submit(LogContext.carryCallable(() -> writeReadings(spec, now, first, last, unknownUsers))));
 			}
 			long[] total = new long[2];
 			for (Future<long[]> result : results) {
