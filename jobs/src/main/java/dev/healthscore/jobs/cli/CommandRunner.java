@@ -130,7 +130,8 @@ public class CommandRunner implements ApplicationRunner, ExitCodeGenerator {
 		// shard
 		JobRunner.Outcome outcome = this.jobRunner.run(this.launcher.job(command.job()), command.parameters());
 		if (outcome.execution() != null) {
-			RunSummary.log(logger, RunSummary.of(outcome.execution(), outcome.exitCode()), outcome.exitCode());
+			RunSummary.log(logger, outcome.execution(), RunSummary.of(outcome.execution(), outcome.exitCode()),
+					outcome.exitCode());
 		}
 		return outcome.exitCode();
 	}

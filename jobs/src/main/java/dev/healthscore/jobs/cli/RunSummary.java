@@ -6,6 +6,7 @@ import java.util.Objects;
 
 import dev.healthscore.io.Causes;
 import dev.healthscore.io.replica.ReplicaLagException;
+import dev.healthscore.jobs.JobLogContext;
 import org.slf4j.Logger;
 
 import org.springframework.batch.core.BatchStatus;
@@ -68,13 +69,15 @@ public final class RunSummary {
 
 	/**
 	 * Logs a summary line: as a warning when the run stopped on request, an error when it
-	 * failed.
+	 * failed; with the execution's keys in the logging context, as the run's own lines.
 	 */
-	public static void log(Logger logger, String summary, ExitCode exitCode) {
-		switch (exitCode) {
-			case COMPLETED -> logger.info(summary);
-			case STOPPED -> logger.warn(summary);
-			default -> logger.error(summary);
+	public static void log(Logger logger, JobExecution execution, String summary, ExitCode exitCode) {
+		try (JobLogContext.Scope scope = JobLogContext.open(execution)) {
+			switch (exitCode) {
+				case COMPLETED -> logger.info(summary);
+				case STOPPED -> logger.warn(summary);
+				default -> logger.error(summary);
+			}
 		}
 	}
 

@@ -65,7 +65,7 @@ public class OperationsCommand {
 		JobRunner.Outcome outcome = this.jobRunner.restart(execution);
 		JobExecution restarted = outcome.execution();
 		if (restarted != null) {
-			RunSummary.log(logger, RunSummary.ofRestart(restarted, execution.getId(), outcome.exitCode()),
+			RunSummary.log(logger, restarted, RunSummary.ofRestart(restarted, execution.getId(), outcome.exitCode()),
 					outcome.exitCode());
 		}
 		return outcome.exitCode();

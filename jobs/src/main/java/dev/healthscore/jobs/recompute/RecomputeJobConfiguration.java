@@ -7,6 +7,7 @@ import java.util.Arrays;
 
 import javax.sql.DataSource;
 
+import dev.healthscore.io.LogContext;
 import dev.healthscore.io.jdbc.MonthlyPartitions;
 import dev.healthscore.io.reading.ScoringWork;
 import dev.healthscore.io.reading.UserShards;
@@ -88,6 +89,8 @@ public class RecomputeJobConfiguration {
 		int threads = properties.recompute().threads();
 		SimpleAsyncTaskExecutor executor = new SimpleAsyncTaskExecutor("recompute-");
 		executor.setConcurrencyLimit(threads);
+		// a partition's lines carry its job execution, as the manager step's do
+		executor.setTaskDecorator(LogContext::carry);
 		return new StepBuilder("recomputeScores", jobRepository)
 			.partitioner("recomputeScoresWorker", recomputePartitioner)
 			.step(recomputeScoresWorker)

@@ -1,0 +1,181 @@
+package dev.healthscore.jobs;
+
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.slf4j.MDC;
+
+import org.springframework.batch.core.ExitStatus;
+import org.springframework.batch.core.job.AbstractJob;
+import org.springframework.batch.core.job.JobExecution;
+import org.springframework.batch.core.listener.JobExecutionListener;
+import org.springframework.batch.core.listener.StepExecutionListener;
+import org.springframework.batch.core.step.AbstractStep;
+import org.springframework.batch.core.step.StepExecution;
+import org.springframework.beans.factory.config.BeanPostProcessor;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
+
+/**
+ * Puts the job execution and step a log line belongs to in the logging context (the SLF4J
+ * MDC) of every execution of every job and step, so that an operator can find every line
+ * of one run: they are fields of the JSON lines in CloudWatch, and the text lines show
+ * the execution id. Each job and step bean gets one listener, first to run before and
+ * last after the others; afterwards the thread has the context it had before, so that a
+ * process running job after job (the scheduler) carries nothing into the next job's
+ * lines. Our worker threads take the context along with their tasks
+ * ({@code dev.healthscore.io.LogContext}).
+ */
+@Configuration(proxyBeanMethods = false)
+public class JobLogContext {
+
+	/** The job's name ({@code recompute}). */
+	public static final String JOB_NAME = "job.name";
+
+	/**
+	 * The job execution's id, as {@code status}, {@code restart} and {@code stop} take
+	 * it.
+	 */
+	public static final String JOB_EXECUTION_ID = "job.execution.id";
+
+	/** The job instance's id: the executions of one job and parameters share it. */
+	public static final String JOB_INSTANCE_ID = "job.instance.id";
+
+	/** The step's name ({@code recomputeScoresWorker:partition0} for a partition). */
+	public static final String STEP_NAME = "step.name";
+
+	/** The step execution's id. */
+	public static final String STEP_EXECUTION_ID = "step.execution.id";
+
+	/** Every key this context sets. */
+	public static final List<String> KEYS = List.of(JOB_NAME, JOB_EXECUTION_ID, JOB_INSTANCE_ID, STEP_NAME,
+			STEP_EXECUTION_ID);
+
+	/**
+	 * Puts a job execution's keys in this thread's logging context until the returned
+	 * scope is closed: for lines about a run logged after it ended, such as its summary.
+	 * @param execution the job execution
+	 * @return the scope, which gives the thread back the values it had before
+	 */
+	public static Scope open(JobExecution execution) {
+		Map<String, String> previous = values();
+		Listener.putJob(execution);
+		MDC.remove(STEP_NAME);
+		MDC.remove(STEP_EXECUTION_ID);
+		return () -> restore(previous);
+	}
+
+	@Bean
+	static BeanPostProcessor jobLogContextRegistrar() {
+		Listener listener = new Listener();
+		return new BeanPostProcessor() {
+			@Override
+			public Object postProcessAfterInitialization(Object bean, String beanName) {
+				if (bean instanceof AbstractJob job) {
+					job.registerJobExecutionListener(listener);
+				}
+				if (bean instanceof AbstractStep step) {
+					step.registerStepExecutionListener(listener);
+				}
+				return bean;
+			}
+		};
+	}
+
+	/**
+	 * Sets the keys for a job or step and gives the thread back the values it had before:
+	 * a step runs inside its job, a partition's step inside its manager's when they share
+	 * a thread.
+	 */
+	static final class Listener implements JobExecutionListener, StepExecutionListener, Ordered {
+
+		private final ThreadLocal<Deque<Map<String, String>>> saved = ThreadLocal.withInitial(ArrayDeque::new);
+
+		@Override
+		public int getOrder() {
+			return Ordered.HIGHEST_PRECEDENCE;
+		}
+
+		@Override
+		public void beforeJob(JobExecution execution) {
+			save();
+			putJob(execution);
+			MDC.remove(STEP_NAME);
+			MDC.remove(STEP_EXECUTION_ID);
+		}
+
+		@Override
+		public void afterJob(JobExecution execution) {
+			restore();
+		}
+
+		@Override
+		public void beforeStep(StepExecution execution) {
+			save();
+			putJob(execution.getJobExecution());
+			MDC.put(STEP_NAME, execution.getStepName());
+			MDC.put(STEP_EXECUTION_ID, String.valueOf(execution.getId()));
+		}
+
+		@Override
+		public ExitStatus afterStep(StepExecution execution) {
+			restore();
+			return null;
+		}
+
+		private static void putJob(JobExecution execution) {
+			MDC.put(JOB_NAME, execution.getJobInstance().getJobName());
+			MDC.put(JOB_EXECUTION_ID, String.valueOf(execution.getId()));
+			MDC.put(JOB_INSTANCE_ID, String.valueOf(execution.getJobInstanceId()));
+		}
+
+		private void save() {
+			this.saved.get().push(values());
+		}
+
+		/**
+		 * Gives back the saved values; none saved (a job refused its parameters): none.
+		 */
+		private void restore() {
+			Deque<Map<String, String>> stack = this.saved.get();
+			Map<String, String> values = stack.poll();
+			if (stack.isEmpty()) {
+				this.saved.remove();
+			}
+			JobLogContext.restore((values != null) ? values : Map.of());
+		}
+
+	}
+
+	/** The current values of the keys, null for those unset. */
+	private static Map<String, String> values() {
+		Map<String, String> values = new HashMap<>();
+		KEYS.forEach((key) -> values.put(key, MDC.get(key)));
+		return values;
+	}
+
+	private static void restore(Map<String, String> values) {
+		for (String key : KEYS) {
+			String value = values.get(key);
+			if (value != null) {
+				MDC.put(key, value);
+			}
+			else {
+				MDC.remove(key);
+			}
+		}
+	}
+
+	/** Keys put in the logging context until closed, see {@link #open}. */
+	public interface Scope extends AutoCloseable {
+
+		@Override
+		void close();
+
+	}
+
+}

@@ -1,0 +1,275 @@
+package dev.healthscore.jobs;
+
+import java.io.IOException;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.AppenderBase;
+import dev.healthscore.io.reading.UserReadingsItemReader;
+import dev.healthscore.jobs.cli.InProcessJobLauncher;
+import dev.healthscore.jobs.cli.JobRunner;
+import dev.healthscore.jobs.recompute.RecomputeJobConfiguration;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import org.springframework.batch.core.BatchStatus;
+import org.springframework.batch.core.job.JobExecution;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.logging.LoggingInitializationContext;
+import org.springframework.boot.logging.LoggingSystem;
+import org.springframework.boot.logging.LoggingSystemProperty;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.core.env.StandardEnvironment;
+import org.springframework.core.io.support.ResourcePropertySource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Every line a job logs, on its own thread or on one of our worker threads, carries its
+ * job execution and step ({@link JobLogContext}): in the text lines the execution id, in
+ * the JSON lines of the structured format every key as a field. A line logged after the
+ * job on the thread that ran it carries none.
+ */
+@ExtendWith(OutputCaptureExtension.class)
+class JobLogContextIntegrationTests {
+
+	private static final LocalDate LAST = LocalDate.parse("2025-03-10");
+
+	private static final Map<String, String> RANGE = Map.of("from", LAST.minusDays(2).toString(), "to",
+			LAST.toString());
+
+	private static final JsonMapper JSON = JsonMapper.builder().build();
+
+	private static final org.slf4j.Logger logger = LoggerFactory.getLogger(JobLogContextIntegrationTests.class);
+
+	private static EmbeddedPostgres postgres;
+
+	@BeforeAll
+	static void generate() throws IOException {
+		postgres = EmbeddedPostgres.builder().setServerConfig("fsync", "off").start();
+		assertThat(HealthScoreApplication.run("generate", "--users=40", "--days=4", "--seed=3", "--end=" + LAST,
+				"--spring.datasource.url=" + url(), "--spring.datasource.username=postgres"))
+			.isZero();
+	}
+
+	/**
+	 * Gives the later test classes of this JVM the text format back, whichever test ran
+	 * last.
+	 */
+	@AfterAll
+	static void stop() throws IOException {
+		StandardEnvironment environment = new StandardEnvironment();
+		environment.getPropertySources().addFirst(new ResourcePropertySource("classpath:application.properties"));
+		LoggingSystem system = LoggingSystem.get(JobLogContextIntegrationTests.class.getClassLoader());
+		system.cleanUp();
+		system.beforeInitialize();
+		system.initialize(new LoggingInitializationContext(environment), null, null);
+		postgres.close();
+	}
+
+	@Test
+	void everyLineOfARunCarriesItsExecutionAndStepAndNothingAfterIt(CapturedOutput output) {
+		Events events = new Events();
+		JobExecution execution;
+		try (ConfigurableApplicationContext context = start()) {
+			events.start();
+			execution = runRecompute(context);
+			logger.info("after the run");
+		}
+		finally {
+			events.stop();
+		}
+		String id = String.valueOf(execution.getId());
+		Map<String, String> job = Map.of(JobLogContext.JOB_NAME, RecomputeJobConfiguration.JOB_NAME,
+				JobLogContext.JOB_EXECUTION_ID, id, JobLogContext.JOB_INSTANCE_ID,
+				String.valueOf(execution.getJobInstanceId()));
+		Event checkpoint = events.single("dev.healthscore.jobs.recompute.CheckpointTasklet", "scored every user");
+		assertThat(checkpoint.thread()).isEqualTo(Thread.currentThread().getName());
+		assertThat(checkpoint.context()).containsAllEntriesOf(job)
+			.containsEntry(JobLogContext.STEP_NAME, "recomputeCheckpoint")
+			.containsKey(JobLogContext.STEP_EXECUTION_ID);
+		// a block read ahead on the reader's own thread, while its partition's step
+		// scores the one before
+		List<Event> readAhead = events.of(UserReadingsItemReader.class.getName(), "users after user")
+			.stream()
+			.filter((event) -> event.thread().endsWith("-read-ahead"))
+			.toList();
+		assertThat(readAhead).isNotEmpty().allSatisfy((event) -> {
+			assertThat(event.context()).containsAllEntriesOf(job);
+			assertThat(event.context().get(JobLogContext.STEP_NAME)).startsWith("recomputeScoresWorker:partition");
+		});
+		// and every line of the partitions' threads, Spring Batch's too
+		assertThat(events.onThreads("recompute-")).isNotEmpty()
+			.allSatisfy((event) -> assertThat(event.context()).containsAllEntriesOf(job));
+		Event after = events.single(JobLogContextIntegrationTests.class.getName(), "after the run");
+		assertThat(after.thread()).isEqualTo(checkpoint.thread());
+		assertThat(after.context()).doesNotContainKeys(JobLogContext.KEYS.toArray(String[]::new));
+		assertThat(MDC.getCopyOfContextMap()).isNullOrEmpty();
+		// the text lines show the execution id, only while the job runs
+		assertThat(output)
+			.containsPattern("INFO \\[" + id + "\\] \\[ *main\\] .* : Job execution " + id + " scored every user")
+			.containsPattern("INFO \\[ *main\\] .* : after the run");
+	}
+
+	@Test
+	void theStructuredFormatWritesTheKeysAsJsonFields(CapturedOutput output) {
+		JobExecution execution;
+		int before = output.getOut().length();
+		try (ConfigurableApplicationContext context = start("--logging.structured.format.console=ecs")) {
+			execution = runRecompute(context);
+			logger.info("after the run");
+		}
+		finally {
+			// Spring Boot passes the format to Logback as a system property, which the
+			// next application of this JVM would inherit
+			System.clearProperty(LoggingSystemProperty.CONSOLE_STRUCTURED_FORMAT.getEnvironmentVariableName());
+		}
+		List<JsonNode> lines = output.getOut()
+			.substring(before)
+			.lines()
+			.filter((line) -> line.startsWith("{"))
+			.map(JSON::readTree)
+			.toList();
+		String id = String.valueOf(execution.getId());
+		JsonNode checkpoint = lines.stream()
+			.filter((line) -> line.path("message").asString().contains("scored every user"))
+			.findFirst()
+			.orElseThrow();
+		assertThat(checkpoint.path("job").path("name").asString()).isEqualTo(RecomputeJobConfiguration.JOB_NAME);
+		assertThat(checkpoint.path("job").path("execution").path("id").asString()).isEqualTo(id);
+		assertThat(checkpoint.path("job").path("instance").path("id").asString())
+			.isEqualTo(String.valueOf(execution.getJobInstanceId()));
+		assertThat(checkpoint.path("step").path("name").asString()).isEqualTo("recomputeCheckpoint");
+		assertThat(checkpoint.path("step").path("execution").path("id").asString()).isNotEmpty();
+		JsonNode readAhead = lines.stream()
+			.filter((line) -> line.path("process").path("thread").path("name").asString().endsWith("-read-ahead"))
+			.findFirst()
+			.orElseThrow();
+		assertThat(readAhead.path("job").path("execution").path("id").asString()).isEqualTo(id);
+		assertThat(readAhead.path("step").path("name").asString()).startsWith("recomputeScoresWorker:partition");
+		JsonNode after = lines.stream()
+			.filter((line) -> line.path("message").asString().equals("after the run"))
+			.findFirst()
+			.orElseThrow();
+		assertThat(after.has("job")).isFalse();
+		assertThat(after.has("step")).isFalse();
+	}
+
+	/** The line {@code run} logs after the job ended is one of the run's lines too. */
+	@Test
+	void theSummaryOfARunCarriesItsExecution(CapturedOutput output) {
+		int before = output.getOut().length();
+		assertThat(HealthScoreApplication.run("run", RecomputeJobConfiguration.JOB_NAME, "--from=" + RANGE.get("from"),
+				"--to=" + RANGE.get("to"), "--users=1,2", "--spring.datasource.url=" + url(),
+				"--spring.datasource.username=postgres"))
+			.isZero();
+		String summary = output.getOut()
+			.substring(before)
+			.lines()
+			.filter((line) -> line.contains("ended COMPLETED"))
+			.findFirst()
+			.orElseThrow();
+		Matcher id = Pattern.compile("recompute execution (\\d+) ended").matcher(summary);
+		assertThat(id.find()).as(summary).isTrue();
+		assertThat(summary).containsPattern("INFO \\[" + id.group(1) + "\\] \\[ *main\\] ");
+	}
+
+	private static ConfigurableApplicationContext start(String... more) {
+		List<String> arguments = new ArrayList<>(
+				List.of("--spring.datasource.url=" + url(), "--spring.datasource.username=postgres",
+						"--healthscore.recompute.chunk-size=4", "--healthscore.recompute.threads=2",
+						"--logging.level." + UserReadingsItemReader.class.getName() + "=DEBUG"));
+		arguments.addAll(List.of(more));
+		return new SpringApplicationBuilder(HealthScoreApplication.class).run(arguments.toArray(String[]::new));
+	}
+
+	private static JobExecution runRecompute(ConfigurableApplicationContext context) {
+		try {
+			JobExecution execution = context.getBean(JobRunner.class)
+				.run(context.getBean(InProcessJobLauncher.class).job(RecomputeJobConfiguration.JOB_NAME), RANGE)
+				.execution();
+			assertThat(execution.getStatus()).isEqualTo(BatchStatus.COMPLETED);
+			return execution;
+		}
+		catch (Exception ex) {
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	private static String url() {
+		return postgres.getJdbcUrl("postgres", "postgres");
+	}
+
+	/** A logged line: its logger, thread, message and logging context when logged. */
+	record Event(String logger, String thread, String message, Map<String, String> context) {
+
+	}
+
+	/** Records every line logged while started, with its context as it was then. */
+	static final class Events extends AppenderBase<ILoggingEvent> {
+
+		private final List<Event> events = Collections.synchronizedList(new ArrayList<>());
+
+		@Override
+		public void start() {
+			setContext(root().getLoggerContext());
+			super.start();
+			root().addAppender(this);
+		}
+
+		@Override
+		public void stop() {
+			root().detachAppender(this);
+			super.stop();
+		}
+
+		@Override
+		protected void append(ILoggingEvent event) {
+			this.events.add(new Event(event.getLoggerName(), event.getThreadName(), event.getFormattedMessage(),
+					new HashMap<>(event.getMDCPropertyMap())));
+		}
+
+		List<Event> of(String logger, String text) {
+			synchronized (this.events) {
+				return this.events.stream()
+					.filter((event) -> event.logger().equals(logger) && event.message().contains(text))
+					.toList();
+			}
+		}
+
+		List<Event> onThreads(String prefix) {
+			synchronized (this.events) {
+				return this.events.stream().filter((event) -> event.thread().startsWith(prefix)).toList();
+			}
+		}
+
+		Event single(String logger, String text) {
+			List<Event> found = of(logger, text);
+			assertThat(found).as("lines of %s with '%s'", logger, text).hasSize(1);
+			return found.get(0);
+		}
+
+		private static Logger root() {
+			return (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+		}
+
+	}
+
+}
