@@ -2,7 +2,8 @@ package dev.healthscore.infra;
 
 /**
  * Names of the environment variables the task definition gives the application; Spring
- * Boot binds them to the {@code healthscore.*} properties of the same name.
+ * Boot binds them to the {@code healthscore.*} (and {@code logging.*}) properties of the
+ * same name.
  */
 public final class ContainerEnvironment {
 
@@ -29,6 +30,17 @@ public final class ContainerEnvironment {
 	 * (healthscore.metrics.cloudwatch-enabled).
 	 */
 	public static final String METRICS_CLOUDWATCH = "HEALTHSCORE_METRICS_CLOUDWATCH_ENABLED";
+
+	/**
+	 * Spring Boot's structured format of the console log
+	 * ({@code logging.structured.format.console}): JSON lines, which CloudWatch Logs
+	 * Insights splits into fields, the run's keys among them ({@code job.execution.id},
+	 * {@code step.name}, …).
+	 */
+	public static final String LOG_FORMAT = "LOGGING_STRUCTURED_FORMAT_CONSOLE";
+
+	/** The structured format the tasks log in: Elastic Common Schema, nested JSON. */
+	public static final String LOG_FORMAT_ECS = "ecs";
 
 	/** Name of the container in the task definition, which the schedules override. */
 	public static final String CONTAINER_NAME = "app";

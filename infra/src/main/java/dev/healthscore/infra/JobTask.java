@@ -110,7 +110,7 @@ public class JobTask extends Construct {
 							props.databaseName()),
 					ContainerEnvironment.ARCHIVE_BUCKET, archive.bucket().getBucketName(),
 					ContainerEnvironment.ARCHIVE_PREFIX, archive.prefix(), ContainerEnvironment.METRICS_CLOUDWATCH,
-					"true")))
+					"true", ContainerEnvironment.LOG_FORMAT, ContainerEnvironment.LOG_FORMAT_ECS)))
 			.secrets(new TreeMap<>(
 					Map.of(ContainerEnvironment.DB_USERNAME, Secret.fromSecretsManager(secret, "username"),
 							ContainerEnvironment.DB_PASSWORD, Secret.fromSecretsManager(secret, "password"))))

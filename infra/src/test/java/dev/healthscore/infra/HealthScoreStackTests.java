@@ -115,6 +115,37 @@ class HealthScoreStackTests {
 				Map.of("ClusterSettings", List.of(Map.of("Name", "containerInsights", "Value", "enabled"))));
 	}
 
+	/**
+	 * Every container of every task definition logs JSON lines, whose fields hold the
+	 * run's keys (job.execution.id, step.name), to the jobs' log group: Logs Insights
+	 * filters one run's lines by them.
+	 */
+	@Test
+	@SuppressWarnings("unchecked")
+	void everyTaskLogsStructuredJsonToTheJobsLogGroup() {
+		Map<String, Map<String, Object>> taskDefinitions = SynthesizedStack.properties("AWS::ECS::TaskDefinition");
+		assertThat(taskDefinitions).isNotEmpty();
+		String logGroup = SynthesizedStack.properties("AWS::Logs::LogGroup")
+			.entrySet()
+			.stream()
+			.filter((group) -> JobTask.LOG_GROUP.equals(group.getValue().get("LogGroupName")))
+			.map(Map.Entry::getKey)
+			.findFirst()
+			.orElseThrow();
+		taskDefinitions.forEach((id, taskDefinition) -> {
+			List<Map<String, Object>> containers = (List<Map<String, Object>>) taskDefinition
+				.get("ContainerDefinitions");
+			assertThat(containers).as(id).isNotEmpty().allSatisfy((container) -> {
+				assertThat((List<Map<String, Object>>) container.get("Environment")).as(id)
+					.contains(Map.of("Name", ContainerEnvironment.LOG_FORMAT, "Value", "ecs"));
+				Map<String, Object> logging = (Map<String, Object>) container.get("LogConfiguration");
+				assertThat(logging).as(id).containsEntry("LogDriver", "awslogs");
+				assertThat(((Map<String, Object>) logging.get("Options")).get("awslogs-group"))
+					.isEqualTo(Map.of("Ref", logGroup));
+			});
+		});
+	}
+
 	@Test
 	void failedAndDroppedRunsRaiseAlarms() {
 		template.hasResourceProperties("AWS::Events::Rule",

@@ -112,16 +112,35 @@ class ScheduleAgreementTests {
 		}
 	}
 
+	/**
+	 * A scheduled run changes the task definition's command only: its environment, the
+	 * JSON log format among it, is the task definition's (HealthScoreStackTests).
+	 */
+	@Test
+	void aScheduledRunOverridesTheCommandOnlyNotTheEnvironment() throws Exception {
+		for (String schedule : eventBridge.keySet()) {
+			List<Map<String, Object>> containers = containerOverrides(schedule);
+			assertThat(containers).as(schedule).hasSize(1);
+			assertThat(containers.get(0).keySet()).as(schedule).containsExactlyInAnyOrder("name", "command");
+		}
+	}
+
 	@SuppressWarnings("unchecked")
 	private static List<String> command(String schedule) throws Exception {
+		Map<String, Object> container = containerOverrides(schedule).get(0);
+		assertThat(container).containsEntry("name", ContainerEnvironment.CONTAINER_NAME);
+		return (List<String>) container.get("command");
+	}
+
+	@SuppressWarnings("unchecked")
+	private static List<Map<String, Object>> containerOverrides(String schedule) throws Exception {
 		Map<String, Object> target = (Map<String, Object>) eventBridge.get(schedule).get("Target");
 		String input = ((String) target.get("Input")).replace(JobSchedules.SCHEDULED_TIME_PLACEHOLDER,
 				SCHEDULED.toString());
 		Map<String, List<Map<String, Object>>> overrides = new ObjectMapper().readValue(input, new TypeReference<>() {
 		});
-		Map<String, Object> container = overrides.get("containerOverrides").get(0);
-		assertThat(container).containsEntry("name", ContainerEnvironment.CONTAINER_NAME);
-		return (List<String>) container.get("command");
+		assertThat(overrides.keySet()).as(schedule).containsExactly("containerOverrides");
+		return overrides.get("containerOverrides");
 	}
 
 	/**
