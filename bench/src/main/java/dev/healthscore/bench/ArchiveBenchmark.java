@@ -277,7 +277,7 @@ public final class ArchiveBenchmark {
 		}
 	}
 
-	private static double run(BenchDatabase db, boolean fromReplica, EmbeddedS3Server s3, Map<String, Object> beans,
+	static double run(BenchDatabase db, boolean fromReplica, EmbeddedS3Server s3, Map<String, Object> beans,
 			String... args) {
 		List<String> all = new ArrayList<>(List.of(args));
 		all.addAll(List.of(fromReplica ? db.appArgumentsWithReplica() : db.appArguments()));
@@ -299,7 +299,7 @@ public final class ArchiveBenchmark {
 		return (first.seconds() <= second.seconds()) ? first : second;
 	}
 
-	private static double loadAverage() {
+	static double loadAverage() {
 		try {
 			return Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
 		}
@@ -308,7 +308,7 @@ public final class ArchiveBenchmark {
 		}
 	}
 
-	private static void delete(Path folder) throws Exception {
+	static void delete(Path folder) throws Exception {
 		try (Stream<Path> paths = Files.walk(folder)) {
 			for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
 				Files.delete(path);

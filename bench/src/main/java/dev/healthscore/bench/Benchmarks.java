@@ -3,7 +3,8 @@ package dev.healthscore.bench;
 import java.util.Arrays;
 
 /**
- * Runs one benchmark by name: {@code recompute}, {@code reconcile} or {@code archive}.
+ * Runs one benchmark by name: {@code recompute}, {@code reconcile}, {@code archive} or
+ * {@code restore}.
  */
 public final class Benchmarks {
 
@@ -13,7 +14,8 @@ public final class Benchmarks {
 			                                                           [--layout=generated|arrival] [--repeat=N]
 			                                                           [--jvm=scheduler|fresh|cli]
 			       java -jar bench/target/healthscore-bench.jar archive [--rows=N] [--source=primary|replica]
-			                                                         [--heavy-user-rows=N] [--sort-buffer-rows=N]""";
+			                                                         [--heavy-user-rows=N] [--sort-buffer-rows=N]
+			       java -jar bench/target/healthscore-bench.jar restore [--rows=N]""";
 
 	private Benchmarks() {
 	}
@@ -26,6 +28,7 @@ public final class Benchmarks {
 				case "recompute" -> RecomputeBenchmark.main(rest);
 				case "reconcile" -> ReconcileBenchmark.main(rest);
 				case "archive" -> ArchiveBenchmark.main(rest);
+				case "restore" -> RestoreBenchmark.main(rest);
 				default -> {
 					System.err.println(USAGE);
 					System.exit(2);

@@ -8,7 +8,8 @@ import dev.healthscore.io.archive.ArchiveTable;
 /**
  * Told each time the ledger records a new state of a table month, after it is committed.
  * Tests register one that throws to crash a run right after a given state; a benchmark
- * one that times the steps. Without a bean of this type nothing is told.
+ * one that times the steps (and the phases of a restore). Without a bean of this type
+ * nothing is told.
  */
 @FunctionalInterface
 public interface ArchiveStepListener {
@@ -24,5 +25,16 @@ public interface ArchiveStepListener {
 	 * @param state the state now in the ledger
 	 */
 	void reached(ArchiveTable table, YearMonth month, ArchiveState state);
+
+	/**
+	 * Called after each phase of a restore, inside its transaction (which may still roll
+	 * back).
+	 * @param table the table
+	 * @param month the month
+	 * @param phase the phase
+	 * @param nanos how long it took
+	 */
+	default void restored(ArchiveTable table, YearMonth month, RestorePhase phase, long nanos) {
+	}
 
 }

@@ -4,7 +4,11 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.YearMonth;
+import java.util.EnumMap;
 import java.util.EnumSet;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
 
 import javax.sql.DataSource;
 
@@ -159,35 +163,43 @@ final class MonthRestorer {
 		logger.info("Job execution {}: restoring {} from {} ({}), partition {}", jobExecutionId,
 				table.partitionName(month), manifest.location(), manifest.contentChecksum(), status);
 		ArchivePartitions.Status found = status;
+		Phases phases = new Phases(table, month, jobExecutionId);
 		Transactions.inTransaction(connection, () -> {
 			if (from != ArchiveState.RESTORING) {
 				this.ledger.move(connection, table, month, from, ArchiveState.RESTORING, this.clock.instant(),
 						jobExecutionId);
 			}
 			switch (found) {
-				case ATTACHED -> checkContent(connection, manifest);
+				case ATTACHED -> phases.time(RestorePhase.CHECKSUM, () -> checkContent(connection, manifest));
 				case DETACHED -> {
-					checkContent(connection, manifest);
-					this.partitions.attach(connection, table, month);
+					phases.time(RestorePhase.CHECKSUM, () -> checkContent(connection, manifest));
+					phases.time(RestorePhase.ATTACH, () -> this.partitions.attach(connection, table, month));
 				}
-				case MISSING -> load(connection, manifest);
+				case MISSING -> load(connection, manifest, phases);
 				default -> throw new IllegalStateException("Unexpected partition status " + found);
 			}
 			this.ledger.move(connection, table, month, ArchiveState.RESTORING, ArchiveState.RESTORED,
 					this.clock.instant(), jobExecutionId);
 		});
+		logger.info("Job execution {}: restored {}: {} rows in {} ms ({})", jobExecutionId, table.partitionName(month),
+				manifest.rows(), phases.totalMillis(), phases);
 	}
 
-	private void load(Connection connection, ArchiveManifest manifest) throws Exception {
+	private void load(Connection connection, ArchiveManifest manifest, Phases phases) throws Exception {
 		ArchiveTable table = manifest.archiveTable();
 		YearMonth month = manifest.yearMonth();
-		this.partitions.createDetached(connection, table, month);
-		ArchiveVerification verification = this.restorer.restore(connection, manifest, table.partitionName(month));
-		if (!verification.matches()) {
-			throw new IllegalStateException("Cannot restore " + table.partitionName(month)
-					+ ": the loaded rows differ from the archive: " + verification.problems());
+		String partition = table.partitionName(month);
+		phases.time(RestorePhase.CREATE, () -> this.partitions.createDetached(connection, table, month));
+		ContentChecksum[] loaded = new ContentChecksum[1];
+		phases.time(RestorePhase.LOAD, () -> loaded[0] = this.restorer.load(connection, manifest, partition));
+		ArchiveVerification[] verification = new ArchiveVerification[1];
+		phases.time(RestorePhase.CHECKSUM,
+				() -> verification[0] = this.restorer.check(connection, manifest, partition, loaded[0]));
+		if (!verification[0].matches()) {
+			throw new IllegalStateException("Cannot restore " + partition
+					+ ": the loaded rows differ from the archive: " + verification[0].problems());
 		}
-		this.partitions.attach(connection, table, month);
+		phases.time(RestorePhase.ATTACH, () -> this.partitions.attach(connection, table, month));
 	}
 
 	private static void checkContent(Connection connection, ArchiveManifest manifest) throws SQLException {
@@ -199,6 +211,51 @@ final class MonthRestorer {
 					+ " with the archive first; keep its rows by attaching it by hand, or save them elsewhere before"
 					+ " dropping it to restore the archive's copy");
 		}
+	}
+
+	/**
+	 * Times the phases of one restore, logs each (one line at INFO) and tells the
+	 * listener.
+	 */
+	private final class Phases {
+
+		private final ArchiveTable table;
+
+		private final YearMonth month;
+
+		private final long jobExecutionId;
+
+		private final Map<RestorePhase, Long> nanos = new EnumMap<>(RestorePhase.class);
+
+		Phases(ArchiveTable table, YearMonth month, long jobExecutionId) {
+			this.table = table;
+			this.month = month;
+			this.jobExecutionId = jobExecutionId;
+		}
+
+		void time(RestorePhase phase, Transactions.Work step) throws Exception {
+			long started = System.nanoTime();
+			step.run();
+			long took = System.nanoTime() - started;
+			this.nanos.merge(phase, took, Long::sum);
+			logger.info("Job execution {}: restore of {}: {} took {} ms", this.jobExecutionId,
+					this.table.partitionName(this.month), phase.name().toLowerCase(Locale.ROOT), took / 1_000_000);
+			MonthRestorer.this.listener.restored(this.table, this.month, phase, took);
+		}
+
+		long totalMillis() {
+			return this.nanos.values().stream().mapToLong(Long::longValue).sum() / 1_000_000;
+		}
+
+		@Override
+		public String toString() {
+			return this.nanos.entrySet()
+				.stream()
+				.map((entry) -> entry.getKey().name().toLowerCase(Locale.ROOT) + " " + entry.getValue() / 1_000_000
+						+ " ms")
+				.collect(Collectors.joining(", "));
+		}
+
 	}
 
 }

@@ -8,6 +8,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.YearMonth;
+import java.util.ArrayList;
+import java.util.List;
 
 import javax.sql.DataSource;
 
@@ -192,6 +194,34 @@ class MonthRestorerIntegrationTests {
 		// reconcile compares the fingerprint and seal of every score: without them each
 		// restored row would be a suspect, and its seal no longer a seal
 		assertThat(differences(dataSource, "original", "health_score_2025_01", EVERY_SCORE_COLUMN)).isZero();
+	}
+
+	@Test
+	void aDroppedMonthsRestoreTellsTheListenerEachPhaseInOrder() throws Exception {
+		DataSource dataSource = database("phases");
+		ArchiveSettings settings = ArchiveSettings.builder(BUCKET).prefix("phases").build();
+		scores(dataSource, JANUARY);
+		assertThat(new MonthArchiver(dataSource, ReplicaGate.builder().primary(dataSource).build(), s3, settings,
+				Clock.systemUTC(), Duration.ZERO, ArchiveStepListener.NONE)
+			.archive(ArchiveTable.HEALTH_SCORE, JANUARY, 1L)).isEqualTo(ArchiveState.DROPPED);
+		List<RestorePhase> phases = new ArrayList<>();
+		ArchiveStepListener listener = new ArchiveStepListener() {
+
+			@Override
+			public void reached(ArchiveTable table, YearMonth month, ArchiveState state) {
+			}
+
+			@Override
+			public void restored(ArchiveTable table, YearMonth month, RestorePhase phase, long nanos) {
+				assertThat(nanos).isPositive();
+				phases.add(phase);
+			}
+
+		};
+		assertThat(new MonthRestorer(dataSource, s3, settings, Clock.systemUTC(), listener)
+			.restore(ArchiveTable.HEALTH_SCORE, JANUARY, 2L)).isEqualTo(93);
+		assertThat(phases).containsExactly(RestorePhase.CREATE, RestorePhase.LOAD, RestorePhase.CHECKSUM,
+				RestorePhase.ATTACH);
 	}
 
 	@Test

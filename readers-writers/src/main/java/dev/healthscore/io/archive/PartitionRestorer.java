@@ -5,6 +5,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 import dev.healthscore.io.archive.ArchiveManifest.ArchiveFile;
 import dev.healthscore.io.s3.S3Location;
@@ -36,6 +37,7 @@ public final class PartitionRestorer {
 	 * Copies every data file of the manifest into a table, which should be empty (a new
 	 * partition, or a staging table attached afterwards): rows already there make the
 	 * check fail. Runs in the connection's transaction; the caller commits or rolls back.
+	 * The same as {@link #load} then {@link #check}.
 	 * @param connection a connection to the target database
 	 * @param manifest the month's manifest
 	 * @param targetTable the table to load, with the table's columns
@@ -43,25 +45,56 @@ public final class PartitionRestorer {
 	 */
 	public ArchiveVerification restore(Connection connection, ArchiveManifest manifest, String targetTable)
 			throws SQLException, IOException {
-		ArchiveTable table = manifest.archiveTable();
-		ChecksumSql.query(table, targetTable); // checks the name before it reaches SQL
+		return check(connection, manifest, targetTable, load(connection, manifest, targetTable));
+	}
+
+	/**
+	 * Copies every data file of the manifest into a table by binary {@code COPY}, in the
+	 * connection's transaction, and returns what the files held.
+	 * @param connection a connection to the target database
+	 * @param manifest the month's manifest, verified
+	 * @param targetTable the table to load, with the table's columns
+	 * @return the row count and checksum of the rows read from the files and sent
+	 */
+	public ContentChecksum load(Connection connection, ArchiveManifest manifest, String targetTable)
+			throws SQLException, IOException {
+		ChecksumSql.query(manifest.archiveTable(), targetTable); // checks the name before
+																	// it reaches SQL
 		if (!manifest.verified()) {
 			throw new IllegalArgumentException("Cannot restore " + manifest.location()
 					+ ": its manifest was never verified, so there is no checksum to restore by");
 		}
 		long start = System.nanoTime();
-		List<String> problems = new ArrayList<>();
 		ContentChecksum loaded = copyIn(connection, manifest, targetTable);
+		long millis = Math.max(1, (System.nanoTime() - start) / 1_000_000);
+		logger.info("Loaded {} into {}: {} rows, {} MiB of Parquet in {} ms, {} rows/s", manifest.location(),
+				targetTable, loaded.rows(), String.format(Locale.ROOT, "%.1f", manifest.bytes() / 1048576.0), millis,
+				loaded.rows() * 1000 / millis);
+		return loaded;
+	}
+
+	/**
+	 * Checks a table loaded by {@link #load}: what the files held, and the table's
+	 * checksum computed by SQL, against the manifest's.
+	 * @param connection a connection to the target database, in the load's transaction
+	 * @param manifest the month's manifest
+	 * @param targetTable the loaded table
+	 * @param loaded what {@link #load} returned
+	 * @return the verification, whose {@code expected} is the manifest's
+	 */
+	public ArchiveVerification check(Connection connection, ArchiveManifest manifest, String targetTable,
+			ContentChecksum loaded) throws SQLException {
+		long start = System.nanoTime();
+		List<String> problems = new ArrayList<>();
 		if (!loaded.equals(manifest.contentChecksum())) {
 			problems.add("Objects in " + manifest.location() + " hold " + loaded + ", manifest says "
 					+ manifest.contentChecksum());
 		}
-		ContentChecksum restored = ChecksumSql.compute(connection, table, targetTable);
+		ContentChecksum restored = ChecksumSql.compute(connection, manifest.archiveTable(), targetTable);
 		ArchiveVerification verification = new ArchiveVerification(manifest.contentChecksum(), restored, problems);
 		long millis = Math.max(1, (System.nanoTime() - start) / 1_000_000);
-		logger.info("Restored {} into {}: {} rows in {} ms, {} rows/s, {}", manifest.location(), targetTable,
-				loaded.rows(), millis, loaded.rows() * 1000 / millis,
-				verification.matches() ? "verified" : verification.problems());
+		logger.info("Checked {} by SQL: {} rows in {} ms, {} rows/s, {}", targetTable, restored.rows(), millis,
+				restored.rows() * 1000 / millis, verification.matches() ? "verified" : verification.problems());
 		return verification;
 	}
 

@@ -1,0 +1,25 @@
+package dev.healthscore.jobs.archive;
+
+/**
+ * A phase of a restore, as the restore job times and logs it.
+ */
+public enum RestorePhase {
+
+	/** Creating the empty table a dropped month is loaded into. */
+	CREATE,
+
+	/**
+	 * Reading the Parquet files from S3, decoding them and sending them by binary COPY.
+	 */
+	LOAD,
+
+	/** Computing the table's checksum by SQL and comparing it with the archive's. */
+	CHECKSUM,
+
+	/**
+	 * {@code ATTACH PARTITION}: PostgreSQL builds the parent's indexes on the table and
+	 * checks its rows against the partition bounds.
+	 */
+	ATTACH
+
+}
