@@ -197,7 +197,7 @@ class MonthRestorerIntegrationTests {
 	}
 
 	@Test
-	void aDroppedMonthsRestoreTellsTheListenerEachPhaseInOrder() throws Exception {
+	void aDroppedMonthIsRestoredPhaseByPhaseIntoAPartitionWithItsPrimaryKeyOnly() throws Exception {
 		DataSource dataSource = database("phases");
 		ArchiveSettings settings = ArchiveSettings.builder(BUCKET).prefix("phases").build();
 		scores(dataSource, JANUARY);
@@ -222,6 +222,14 @@ class MonthRestorerIntegrationTests {
 			.restore(ArchiveTable.HEALTH_SCORE, JANUARY, 2L)).isEqualTo(93);
 		assertThat(phases).containsExactly(RestorePhase.CREATE, RestorePhase.LOAD, RestorePhase.CHECKSUM,
 				RestorePhase.ATTACH);
+		// its primary key, and not the CHECK constraint it was loaded with
+		try (Connection connection = dataSource.getConnection();
+				Statement statement = connection.createStatement();
+				ResultSet result = statement.executeQuery("SELECT string_agg(conname, ',' ORDER BY conname)"
+						+ " FROM pg_constraint WHERE conrelid = 'health_score_2025_01'::regclass AND contype <> 'n'")) {
+			result.next();
+			assertThat(result.getString(1)).isEqualTo("health_score_2025_01_pkey");
+		}
 	}
 
 	@Test

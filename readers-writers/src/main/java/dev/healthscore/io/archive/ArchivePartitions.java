@@ -206,37 +206,56 @@ public final class ArchivePartitions {
 
 	/**
 	 * Creates an empty table with the parent's columns and defaults, named as the month's
-	 * partition but not attached, to load a month into before attaching it.
+	 * partition but not attached, to load a month into before attaching it. It has a
+	 * {@code CHECK} constraint of the month's bounds ({@link #boundCheckName}), checked
+	 * row by row as the rows arrive, so that {@link #attach} need not read them all again
+	 * to check them against the bounds; {@link #attach} drops it.
 	 * @param connection the connection
 	 * @param table the partitioned table
 	 * @param month the month
 	 */
 	public void createDetached(Connection connection, ArchiveTable table, YearMonth month) throws SQLException {
-		execute(connection, "CREATE TABLE " + table.partitionName(month) + " (LIKE " + table.tableName()
-				+ " INCLUDING DEFAULTS INCLUDING CONSTRAINTS)");
+		PartitionKey key = partitionKey(connection, table);
+		execute(connection,
+				"CREATE TABLE " + table.partitionName(month) + " (LIKE " + table.tableName()
+						+ " INCLUDING DEFAULTS INCLUDING CONSTRAINTS, CONSTRAINT " + boundCheckName(table, month)
+						+ " CHECK (" + key.column() + " >= " + key.bound(month) + " AND " + key.column() + " < "
+						+ key.bound(month.plusMonths(1)) + "))");
+	}
+
+	/**
+	 * Returns the name of the {@code CHECK} constraint of the month's bounds that
+	 * {@link #createDetached} gives a table to restore into.
+	 * @param table the partitioned table
+	 * @param month the month
+	 * @return the constraint's name
+	 */
+	public static String boundCheckName(ArchiveTable table, YearMonth month) {
+		return table.partitionName(month) + "_restore_bound";
 	}
 
 	/**
 	 * Attaches a table as the month's partition, with the bounds
 	 * {@code healthscore_ensure_partitions} gives: UTC month starts for
 	 * {@code timestamptz} keys, first days of months for {@code date} keys. PostgreSQL
-	 * checks every row against the bounds and builds the parent's indexes on it.
+	 * builds the parent's indexes on it, and checks every row against the bounds unless a
+	 * {@code CHECK} constraint implies them (as {@link #createDetached}'s does, which is
+	 * dropped once attached, and the one a concurrent detach leaves, which is not).
 	 * @param connection the connection
 	 * @param table the partitioned table
 	 * @param month the month
 	 */
 	public void attach(Connection connection, ArchiveTable table, YearMonth month) throws SQLException {
-		boolean timestamps = !"date".equals(partitionKeyType(connection, table));
-		String suffix = timestamps ? " 00:00:00+00" : "";
-		execute(connection,
-				"ALTER TABLE " + table.tableName() + " ATTACH PARTITION " + table.partitionName(month)
-						+ " FOR VALUES FROM ('" + month.atDay(1) + suffix + "') TO ('" + month.plusMonths(1).atDay(1)
-						+ suffix + "')");
+		PartitionKey key = partitionKey(connection, table);
+		execute(connection, "ALTER TABLE " + table.tableName() + " ATTACH PARTITION " + table.partitionName(month)
+				+ " FOR VALUES FROM (" + key.bound(month) + ") TO (" + key.bound(month.plusMonths(1)) + ")");
+		execute(connection, "ALTER TABLE " + table.partitionName(month) + " DROP CONSTRAINT IF EXISTS "
+				+ boundCheckName(table, month));
 		logger.info("Attached {}", table.partitionName(month));
 	}
 
-	private static String partitionKeyType(Connection connection, ArchiveTable table) throws SQLException {
-		String sql = "SELECT format_type(a.atttypid, a.atttypmod) FROM pg_partitioned_table p"
+	private static PartitionKey partitionKey(Connection connection, ArchiveTable table) throws SQLException {
+		String sql = "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_partitioned_table p"
 				+ " JOIN pg_attribute a ON a.attrelid = p.partrelid AND a.attnum = p.partattrs[0]"
 				+ " WHERE p.partrelid = to_regclass(?)";
 		try (PreparedStatement statement = connection.prepareStatement(sql)) {
@@ -245,9 +264,22 @@ public final class ArchivePartitions {
 				if (!result.next()) {
 					throw new IllegalStateException("Cannot attach to " + table.tableName() + ": not partitioned");
 				}
-				return result.getString(1);
+				return new PartitionKey(result.getString(1), !"date".equals(result.getString(2)));
 			}
 		}
+	}
+
+	/**
+	 * A partitioned table's key column, and whether it is a {@code timestamptz} (else a
+	 * {@code date}).
+	 */
+	private record PartitionKey(String column, boolean timestamps) {
+
+		/** The literal of a month's first instant or day, the partition bound. */
+		String bound(YearMonth month) {
+			return timestamps ? "'" + month.atDay(1) + " 00:00:00+00'::timestamptz" : "'" + month.atDay(1) + "'::date";
+		}
+
 	}
 
 	private static boolean hasDefaultPartition(Connection connection, ArchiveTable table) throws SQLException {

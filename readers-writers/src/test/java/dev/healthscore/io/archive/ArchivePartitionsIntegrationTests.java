@@ -3,9 +3,12 @@ package dev.healthscore.io.archive;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.SQLWarning;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.YearMonth;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 import dev.healthscore.io.archive.ArchivePartitions.Status;
@@ -16,6 +19,9 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.awaitility.Awaitility.await;
+import static org.mockito.AdditionalAnswers.delegatesTo;
+import static org.mockito.Mockito.doAnswer;
+import static org.mockito.Mockito.mock;
 
 /**
  * Detaching, finishing an interrupted detach, dropping, and re-creating and attaching
@@ -116,6 +122,88 @@ class ArchivePartitionsIntegrationTests {
 			assertThat(count(connection, "health_score WHERE score_date = '2024-09-30'")).isEqualTo(1);
 			assertThat(count(connection, "pg_indexes WHERE tablename = 'health_score_2024_09'")).isEqualTo(1);
 		}
+	}
+
+	@Test
+	void aMonthCreatedToRestoreRefusesRowsOutsideItAndIsAttachedWithoutReadingItsRowsAgain() throws Exception {
+		YearMonth readings = ensure("health_reading", "2024-10");
+		YearMonth scores = ensure("health_score", "2024-10");
+		try (Connection real = postgres.connection()) {
+			List<String> notices = new ArrayList<>();
+			Connection connection = noticesKept(real, notices);
+			for (ArchiveTable table : List.of(ArchiveTable.HEALTH_READING, ArchiveTable.HEALTH_SCORE)) {
+				YearMonth month = (table == ArchiveTable.HEALTH_READING) ? readings : scores;
+				String partition = table.partitionName(month);
+				this.partitions.detach(connection, table, month);
+				this.partitions.drop(connection, table, month);
+				connection.setAutoCommit(false);
+				this.partitions.createDetached(connection, table, month);
+				String row = (table == ArchiveTable.HEALTH_READING)
+						? "INSERT INTO " + partition + " VALUES (1, 'steps', '%s', 1, 'p')"
+						: "INSERT INTO " + partition + " (user_id, score_date, completeness, algorithm_version,"
+								+ " inputs_as_of) VALUES (1, '%s', 1, 1, now())";
+				String first = (table == ArchiveTable.HEALTH_READING) ? "2024-10-01 00:00:00+00" : "2024-10-01";
+				String last = (table == ArchiveTable.HEALTH_READING) ? "2024-10-31 23:59:59.999999+00" : "2024-10-31";
+				String next = (table == ArchiveTable.HEALTH_READING) ? "2024-11-01 00:00:00+00" : "2024-11-01";
+				execute(connection, row.formatted(first), row.formatted(last), "SAVEPOINT loaded");
+				assertThatExceptionOfType(SQLException.class).isThrownBy(() -> execute(connection, row.formatted(next)))
+					.withMessageContaining(ArchivePartitions.boundCheckName(table, month));
+				execute(connection, "ROLLBACK TO SAVEPOINT loaded", "SET client_min_messages = debug1");
+				this.partitions.attach(connection, table, month);
+				execute(connection, "RESET client_min_messages");
+				connection.commit();
+				connection.setAutoCommit(true);
+				assertThat(notices)
+					.contains("partition constraint for table \"" + partition + "\" is implied by existing constraints")
+					.doesNotContain("verifying table \"" + partition + "\"");
+				assertThat(count(connection, partition)).isEqualTo(2);
+				// the helper is gone; the primary key came with the attach
+				assertThat(constraints(connection, partition)).containsExactly(partition + "_pkey");
+			}
+		}
+	}
+
+	/**
+	 * A connection whose statements keep the notices PostgreSQL sent them (such as
+	 * {@code DEBUG} messages) before they are closed.
+	 */
+	private static Connection noticesKept(Connection real, List<String> notices) throws SQLException {
+		Connection connection = mock(Connection.class, delegatesTo(real));
+		doAnswer((invocation) -> {
+			Statement statement = real.createStatement();
+			Statement kept = mock(Statement.class, delegatesTo(statement));
+			doAnswer((close) -> {
+				for (SQLWarning warning = statement.getWarnings(); warning != null; warning = warning
+					.getNextWarning()) {
+					notices.add(warning.getMessage());
+				}
+				statement.close();
+				return null;
+			}).when(kept).close();
+			return kept;
+		}).when(connection).createStatement();
+		return connection;
+	}
+
+	private static void execute(Connection connection, String... statements) throws SQLException {
+		try (Statement statement = connection.createStatement()) {
+			for (String sql : statements) {
+				statement.execute(sql);
+			}
+		}
+	}
+
+	/** The names of a table's constraints other than NOT NULL, in order. */
+	private static List<String> constraints(Connection connection, String table) throws SQLException {
+		List<String> names = new ArrayList<>();
+		try (Statement statement = connection.createStatement();
+				ResultSet result = statement.executeQuery("SELECT conname FROM pg_constraint WHERE conrelid = '" + table
+						+ "'::regclass AND contype <> 'n' ORDER BY conname")) {
+			while (result.next()) {
+				names.add(result.getString(1));
+			}
+		}
+		return names;
 	}
 
 	private boolean detach(Connection connection, ArchiveTable table, YearMonth month) {
