@@ -130,7 +130,8 @@ public final class RestoreBenchmark {
 	/**
 	 * Times a binary {@code COPY ... FROM STDIN} of the partition's rows from the file
 	 * into a new table without indexes, then building the partition's primary key and
-	 * index on it, and drops the table.
+	 * index on it, then an {@code ATTACH} to a parent without indexes (the bound check's
+	 * scan alone), and drops the tables.
 	 */
 	private static Floor floor(BenchDatabase db, Path file) throws Exception {
 		try (Connection connection = db.dataSource().getConnection();
@@ -147,8 +148,16 @@ public final class RestoreBenchmark {
 			statement.execute("ALTER TABLE restore_floor ADD PRIMARY KEY (user_id, metric, recorded_at, source)");
 			statement.execute("CREATE INDEX ON restore_floor (ingested_at)");
 			double indexSeconds = (System.nanoTime() - started) / 1e9;
-			statement.execute("DROP TABLE restore_floor");
-			return new Floor(rows, Files.size(file), copySeconds, indexSeconds);
+			// a parent without indexes: its ATTACH only reads the rows to check the
+			// bounds
+			statement.execute("CREATE TABLE restore_floor_parent (LIKE " + TABLE.tableName()
+					+ ") PARTITION BY RANGE (recorded_at)");
+			started = System.nanoTime();
+			statement.execute("ALTER TABLE restore_floor_parent ATTACH PARTITION restore_floor FOR VALUES FROM ('"
+					+ MONTH.atDay(1) + " 00:00:00+00') TO ('" + MONTH.plusMonths(1).atDay(1) + " 00:00:00+00')");
+			double boundCheckSeconds = (System.nanoTime() - started) / 1e9;
+			statement.execute("DROP TABLE restore_floor_parent");
+			return new Floor(rows, Files.size(file), copySeconds, indexSeconds, boundCheckSeconds);
 		}
 	}
 
@@ -182,6 +191,9 @@ public final class RestoreBenchmark {
 						+ " without indexes (the floor); then its primary key and index: %.2f s%n",
 				floor.copySeconds(), floor.rows() / floor.copySeconds(), floor.bytes() / MIB,
 				floor.bytes() / MIB / floor.copySeconds(), floor.indexSeconds());
+		System.out.printf(Locale.ROOT,
+				"  ATTACH's bound check of those rows alone (a parent without indexes): %.2f s%n",
+				floor.boundCheckSeconds());
 		System.out.printf(Locale.ROOT, "restore/floor:     %.2f x the COPY, %.2f x the COPY and index build%n",
 				total / floor.copySeconds(), total / (floor.copySeconds() + floor.indexSeconds()));
 		System.out.printf(Locale.ROOT, "restore (detached): %.2f s in its transaction (job %.1f s), %,.0f rows/s; %s%n",
@@ -205,8 +217,10 @@ public final class RestoreBenchmark {
 	 * @param bytes the COPY data's size
 	 * @param copySeconds the COPY
 	 * @param indexSeconds building the partition's primary key and index afterwards
+	 * @param boundCheckSeconds attaching the table to a parent without indexes: the scan
+	 * checking its rows against the partition bounds
 	 */
-	record Floor(long rows, long bytes, double copySeconds, double indexSeconds) {
+	record Floor(long rows, long bytes, double copySeconds, double indexSeconds, double boundCheckSeconds) {
 
 	}
 
