@@ -200,6 +200,8 @@ final class MonthRestorer {
 					+ ": the loaded rows differ from the archive: " + verification[0].problems());
 		}
 		phases.time(RestorePhase.ATTACH, () -> this.partitions.attach(connection, table, month));
+		// otherwise the planner guesses until autovacuum gets to the new table
+		phases.time(RestorePhase.ANALYZE, () -> this.partitions.analyze(connection, table, month));
 	}
 
 	private static void checkContent(Connection connection, ArchiveManifest manifest) throws SQLException {

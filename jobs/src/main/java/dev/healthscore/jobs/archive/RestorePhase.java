@@ -20,6 +20,9 @@ public enum RestorePhase {
 	 * {@code ATTACH PARTITION}: PostgreSQL builds the parent's indexes on the table and
 	 * checks its rows against the partition bounds.
 	 */
-	ATTACH
+	ATTACH,
+
+	/** {@code ANALYZE} of a loaded partition, so that the planner has its statistics. */
+	ANALYZE
 
 }

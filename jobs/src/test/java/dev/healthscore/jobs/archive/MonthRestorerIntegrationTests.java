@@ -197,7 +197,7 @@ class MonthRestorerIntegrationTests {
 	}
 
 	@Test
-	void aDroppedMonthIsRestoredPhaseByPhaseIntoAPartitionWithItsPrimaryKeyOnly() throws Exception {
+	void aDroppedMonthIsRestoredPhaseByPhaseIntoAnAnalyzedPartitionWithItsPrimaryKeyOnly() throws Exception {
 		DataSource dataSource = database("phases");
 		ArchiveSettings settings = ArchiveSettings.builder(BUCKET).prefix("phases").build();
 		scores(dataSource, JANUARY);
@@ -221,7 +221,7 @@ class MonthRestorerIntegrationTests {
 		assertThat(new MonthRestorer(dataSource, s3, settings, Clock.systemUTC(), listener)
 			.restore(ArchiveTable.HEALTH_SCORE, JANUARY, 2L)).isEqualTo(93);
 		assertThat(phases).containsExactly(RestorePhase.CREATE, RestorePhase.LOAD, RestorePhase.CHECKSUM,
-				RestorePhase.ATTACH);
+				RestorePhase.ATTACH, RestorePhase.ANALYZE);
 		// its primary key, and not the CHECK constraint it was loaded with
 		try (Connection connection = dataSource.getConnection();
 				Statement statement = connection.createStatement();
@@ -229,6 +229,16 @@ class MonthRestorerIntegrationTests {
 						+ " FROM pg_constraint WHERE conrelid = 'health_score_2025_01'::regclass AND contype <> 'n'")) {
 			result.next();
 			assertThat(result.getString(1)).isEqualTo("health_score_2025_01_pkey");
+		}
+		// analyzed by the restore (autovacuum's would be last_autoanalyze)
+		try (Connection connection = dataSource.getConnection();
+				Statement statement = connection.createStatement();
+				ResultSet result = statement.executeQuery("SELECT s.last_analyze IS NOT NULL, c.reltuples"
+						+ " FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid"
+						+ " WHERE s.relname = 'health_score_2025_01'")) {
+			result.next();
+			assertThat(result.getBoolean(1)).isTrue();
+			assertThat(result.getLong(2)).isEqualTo(93);
 		}
 	}
 

@@ -254,6 +254,17 @@ public final class ArchivePartitions {
 		logger.info("Attached {}", table.partitionName(month));
 	}
 
+	/**
+	 * Collects the statistics of a month's partition ({@code ANALYZE}), in the
+	 * connection's transaction.
+	 * @param connection the connection
+	 * @param table the partitioned table
+	 * @param month the month
+	 */
+	public void analyze(Connection connection, ArchiveTable table, YearMonth month) throws SQLException {
+		execute(connection, "ANALYZE " + table.partitionName(month));
+	}
+
 	private static PartitionKey partitionKey(Connection connection, ArchiveTable table) throws SQLException {
 		String sql = "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_partitioned_table p"
 				+ " JOIN pg_attribute a ON a.attrelid = p.partrelid AND a.attnum = p.partattrs[0]"
