@@ -80,6 +80,10 @@ public final class RestoreBenchmark {
 			ArchiveManifest manifest = new ArchiveManifests(client, new ArchiveLayout(BUCKET, "")).read(TABLE, MONTH);
 			double readAlone = Math.min(ArchiveReadTiming.time(client, manifest),
 					ArchiveReadTiming.time(client, manifest));
+			double decodeAlone = Math.min(ArchiveReadTiming.time(client, manifest, false, false),
+					ArchiveReadTiming.time(client, manifest, false, false));
+			double encoded = Math.min(ArchiveReadTiming.time(client, manifest, true, false),
+					ArchiveReadTiming.time(client, manifest, true, false));
 			PhaseTimes dropped = new PhaseTimes();
 			double droppedJob = ArchiveBenchmark.run(db, false, s3, Map.of("archiveStepListener", dropped), "run",
 					"restore", "--table=" + TABLE.tableName(), "--month=" + MONTH);
@@ -89,7 +93,8 @@ public final class RestoreBenchmark {
 			PhaseTimes detached = new PhaseTimes();
 			double detachedJob = ArchiveBenchmark.run(db, false, s3, Map.of("archiveStepListener", detached), "run",
 					"restore", "--table=" + TABLE.tableName(), "--month=" + MONTH);
-			print(users, rows, load, manifest, readAlone, dropped, droppedJob, restored, floor, detached, detachedJob);
+			print(users, rows, load, manifest, new double[] { decodeAlone, encoded, readAlone }, dropped, droppedJob,
+					restored, floor, detached, detachedJob);
 		}
 		finally {
 			ArchiveBenchmark.delete(work);
@@ -161,7 +166,7 @@ public final class RestoreBenchmark {
 		}
 	}
 
-	private static void print(int users, long rows, double load, ArchiveManifest manifest, double readAlone,
+	private static void print(int users, long rows, double load, ArchiveManifest manifest, double[] readAlone,
 			PhaseTimes dropped, double droppedJob, Restored restored, Floor floor, PhaseTimes detached,
 			double detachedJob) {
 		double total = dropped.total();
@@ -182,8 +187,8 @@ public final class RestoreBenchmark {
 				manifest.bytes() / MIB / loadPhase);
 		System.out.printf(Locale.ROOT,
 				"  load without PostgreSQL: %.2f s best of 2, %,.0f rows/s (S3 read, decode, checksum, COPY encoding"
-						+ " to nowhere)%n",
-				readAlone, rows / readAlone);
+						+ " to nowhere); S3 read and decode alone %.2f s, with the COPY encoding %.2f s%n",
+				readAlone[2], rows / readAlone[2], readAlone[0], readAlone[1]);
 		System.out.printf(Locale.ROOT, "  afterwards:      statistics %s; the first VACUUM took %.2f s%n",
 				restored.analyzed() ? "present (analyzed)" : "missing (not analyzed)", restored.vacuumSeconds());
 		System.out.printf(Locale.ROOT,
