@@ -17,8 +17,9 @@ public enum RestorePhase {
 	CHECKSUM,
 
 	/**
-	 * {@code ATTACH PARTITION}: PostgreSQL builds the parent's indexes on the table and
-	 * checks its rows against the partition bounds.
+	 * {@code ATTACH PARTITION}: PostgreSQL builds the parent's indexes on the table (and
+	 * would check its rows against the partition bounds, but the table's {@code CHECK}
+	 * constraint of the month implies them).
 	 */
 	ATTACH,
 
