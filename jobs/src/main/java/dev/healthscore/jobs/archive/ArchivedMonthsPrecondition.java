@@ -151,12 +151,12 @@ class ArchivedMonthsPrecondition implements RunPrecondition {
 		}
 		if (entry == null) {
 			throw new UsageException(("Cannot restore %s %s: the archive ledger has no entry for it, it was never"
-					+ " archived (its partition %s is where the partitions job left it); nothing was started")
-				.formatted(table.tableName(), month, table.partitionName(month)));
+					+ " archived (its rows, if it has any, are still in PostgreSQL); nothing was started")
+				.formatted(table.tableName(), month));
 		}
 		if (entry.state().archiving() && entry.state() != ArchiveState.DETACHED) {
-			throw new UsageException(("Cannot restore %s %s: it is not archived yet, the ledger says %s and its"
-					+ " partition is attached; nothing was started")
+			throw new UsageException(("Cannot restore %s %s: it is not archived yet, the ledger says %s (its rows"
+					+ " are still in PostgreSQL; restore it once an archive run has detached it); nothing was started")
 				.formatted(table.tableName(), month, entry.state()));
 		}
 	}

@@ -112,7 +112,7 @@ class ArchiveJobIntegrationTests {
 		assertThat(servers.app("reattach", NOW, null, "run", "restore", "--table=health_score", "--month=2025-01"))
 			.isEqualTo(2);
 		assertThat(output).contains("Cannot restore health_score 2025-01: the archive ledger has no entry for it, it"
-				+ " was never archived (its partition health_score_2025_01 is where the partitions job left it)");
+				+ " was never archived (its rows, if it has any, are still in PostgreSQL); nothing was started");
 		assertThat(count(jdbc, "batch_job_execution")).as("nothing started").isEqualTo(executions);
 	}
 
