@@ -81,14 +81,6 @@ class ConcurrentWritesIntegrationTests {
 	/** The generated readings start this many days before {@link #FIRST}. */
 	private static final int DAYS_BEFORE = 5;
 
-	private static final String[] METRICS = { "steps", "active_minutes", "sleep_minutes", "resting_heart_rate",
-			"heart_rate" };
-
-	private static final String[] SOURCES = { "phone", "watch", "late-band" };
-
-	private static final String[] ZONES = { "UTC", "America/New_York", "Asia/Kolkata", "Australia/Adelaide",
-			"Pacific/Kiritimati", "Asia/Kathmandu", "America/St_Johns", "Europe/Berlin" };
-
 	private static EmbeddedPostgresCluster cluster;
 
 	private static HikariDataSource dataSource;
@@ -103,6 +95,9 @@ class ConcurrentWritesIntegrationTests {
 
 	/** User ids the writers create; apart from the generator's. */
 	private static final AtomicLong nextUserId = new AtomicLong(7001);
+
+	private static final RandomInputChanges CHANGES = new RandomInputChanges(FIRST.minusDays(DAYS_BEFORE),
+			30 + DAYS_BEFORE, nextUserId::getAndIncrement);
 
 	private final long started = System.nanoTime();
 
@@ -420,7 +415,7 @@ class ConcurrentWritesIntegrationTests {
 						}
 						int count = (style < 60) ? 1 : 2 + random.nextInt(4);
 						for (int i = 0; i < count; i++) {
-							changes.add(change(tx, app, random));
+							changes.add(CHANGES.change(tx, app, random));
 						}
 						if (held) {
 							sleep(300 + random.nextInt(2500));
@@ -449,121 +444,6 @@ class ConcurrentWritesIntegrationTests {
 			}
 		}
 
-		/** One random change of the inputs, as the app would make it; described. */
-		private String change(JdbcTemplate tx, ReconcileScenario app, Random random) {
-			List<Long> live = app.liveUsers();
-			long user = live.get(random.nextInt(live.size()));
-			LocalDate day = FIRST.minusDays(DAYS_BEFORE).plusDays(random.nextInt(30 + DAYS_BEFORE));
-			String metric = METRICS[random.nextInt(METRICS.length)];
-			int kind = random.nextInt(100);
-			if (kind < 40) {
-				// resting heart rates more often than their share: they reach 28 days on
-				if (random.nextInt(3) == 0) {
-					metric = "resting_heart_rate";
-				}
-				double value = value(metric, random);
-				String time = String.format(Locale.ROOT, "%02d:%02d:%02d", random.nextInt(24), random.nextInt(60),
-						random.nextInt(60));
-				String source = SOURCES[random.nextInt(SOURCES.length)];
-				int rows = tx.update("""
-						INSERT INTO health_reading (user_id, metric, recorded_at, value, source)
-						SELECT user_id, ?, (CAST(? AS date) + CAST(? AS time)) AT TIME ZONE time_zone, ?, ?
-						FROM app_user WHERE user_id = ?
-						ON CONFLICT DO NOTHING""", metric, day, time, value, source, user);
-				return String.format(Locale.ROOT, "late %s %s=%s at %s %s from %s: %d row", user, metric, value, day,
-						time, source, rows);
-			}
-			if (kind < 50) {
-				return String.format(Locale.ROOT, "delete %s's %s of %s: %d rows", user, metric, day,
-						app.deleteReadings(user, metric, day));
-			}
-			if (kind < 54) {
-				return String.format(Locale.ROOT, "delete %s's readings of %s: %d rows", user, day,
-						app.deleteDay(user, day));
-			}
-			if (kind < 64) {
-				double factor = 0.5 + random.nextInt(16) / 10.0;
-				return String.format(Locale.ROOT, "multiply %s's %s of %s by %s: %d rows", user, metric, day, factor,
-						app.changeValues(user, metric, day, factor));
-			}
-			if (kind < 68) {
-				LocalDate to = day.plusDays(random.nextInt(7) - 3);
-				return String.format(Locale.ROOT, "move %s's readings of %s to %s: %d rows", user, day, to,
-						app.moveDay(user, day, to));
-			}
-			if (kind < 74) {
-				int goal = 3000 + 500 * random.nextInt(30);
-				app.changeStepGoal(user, goal);
-				return "goal of " + user + ": " + goal;
-			}
-			if (kind < 80) {
-				String zone = ZONES[random.nextInt(ZONES.length)];
-				app.setTimeZone(user, zone);
-				return "zone of " + user + ": " + zone;
-			}
-			if (kind < 85) {
-				app.softDelete(user);
-				return "soft-delete " + user;
-			}
-			if (kind < 89) {
-				List<Long> deleted = tx.queryForList(
-						"SELECT user_id FROM app_user WHERE deleted_at IS NOT NULL ORDER BY user_id", Long.class);
-				if (deleted.isEmpty()) {
-					return "no user to undelete";
-				}
-				long back = deleted.get(random.nextInt(deleted.size()));
-				app.undelete(back);
-				return "undelete " + back;
-			}
-			if (kind < 91) {
-				app.hardDelete(user);
-				return "hard-delete " + user;
-			}
-			if (kind < 97) {
-				long created = nextUserId.getAndIncrement();
-				String zone = ZONES[random.nextInt(ZONES.length)];
-				app.createUser(created, zone, 4000 + 1000 * random.nextInt(8));
-				for (int d = 0; d < 3; d++) {
-					LocalDate at = day.plusDays(d);
-					app.lateReading(created, "steps", at, "11:00", 1000 + random.nextInt(9000));
-					app.lateReading(created, "resting_heart_rate", at, "06:30", 50 + random.nextInt(20));
-				}
-				return String.format(Locale.ROOT, "new user %s in %s with 3 days from %s", created, zone, day);
-			}
-			// readings of a user id that exists only later (or never)
-			long ghost = 9000 + random.nextInt(3);
-			String at = day + "T12:00:00Z";
-			int rows = tx.update("""
-					INSERT INTO health_reading (user_id, metric, recorded_at, value, source)
-					VALUES (?, 'steps', CAST(? AS timestamptz), ?, 'phone') ON CONFLICT DO NOTHING""", ghost, at,
-					1000 + random.nextInt(5000));
-			int users = 0;
-			if (random.nextBoolean()) {
-				users = tx.update("""
-						INSERT INTO app_user (user_id, time_zone, daily_step_goal) VALUES (?, ?, 8000)
-						ON CONFLICT DO NOTHING""", ghost - 1, ZONES[random.nextInt(ZONES.length)]);
-			}
-			return String.format(Locale.ROOT, "reading of user id %s at %s: %d row; user %s created: %d", ghost, at,
-					rows, ghost - 1, users);
-		}
-
-	}
-
-	/** A value of the metric: mostly valid, sometimes out of range or not finite. */
-	private static double value(String metric, Random random) {
-		int draw = random.nextInt(20);
-		if (draw == 0) {
-			return Double.NaN;
-		}
-		if (draw == 1) {
-			return -1;
-		}
-		return switch (metric) {
-			case "steps" -> random.nextInt(12_000);
-			case "active_minutes" -> random.nextInt(90) + 0.5 * random.nextInt(2);
-			case "sleep_minutes" -> 200 + random.nextInt(400);
-			default -> 40 + random.nextInt(60);
-		};
 	}
 
 	private static String firstLine(Exception ex) {

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicLong;
 
 import com.zaxxer.hikari.HikariDataSource;
 import dev.healthscore.jobs.HealthScoreApplication;
@@ -45,14 +46,8 @@ class ReconcileRandomizedIntegrationTests {
 	/** The generated readings start this many days before {@link #FIRST}. */
 	private static final int DAYS_BEFORE = 5;
 
-	private static final String[] METRICS = { "steps", "active_minutes", "sleep_minutes", "resting_heart_rate",
-			"heart_rate" };
-
-	private static final String[] SOURCES = { "phone", "watch", "late-band" };
-
-	/** Zones with half- and quarter-hour offsets, both hemispheres' DST, and ±12/14. */
-	private static final String[] ZONES = { "UTC", "America/New_York", "Asia/Kolkata", "Australia/Adelaide",
-			"Pacific/Kiritimati", "Pacific/Pago_Pago", "Asia/Kathmandu", "America/St_Johns", "Europe/Berlin" };
+	private static final RandomInputChanges CHANGES = new RandomInputChanges(FIRST.minusDays(DAYS_BEFORE),
+			30 + DAYS_BEFORE, new AtomicLong(7001)::getAndIncrement);
 
 	private static EmbeddedPostgres postgres;
 
@@ -63,8 +58,6 @@ class ReconcileRandomizedIntegrationTests {
 	private final ReconcileScenario scenario = new ReconcileScenario(dataSource);
 
 	private final List<String> log = new ArrayList<>();
-
-	private long nextUserId = 7001;
 
 	@BeforeAll
 	static void generateAndRecompute() throws IOException {
@@ -122,117 +115,17 @@ class ReconcileRandomizedIntegrationTests {
 		assertThat(this.scenario.count("SELECT count(*) FROM score_correction")).as(this::history).isPositive();
 	}
 
-	/** One random change of the inputs, as the app would make it. */
+	/**
+	 * One random change of the inputs, as the app would make it; a statement the database
+	 * refuses (a moved reading onto a key taken) changes nothing, as the app's.
+	 */
 	private void change(Random random) {
-		List<Long> live = this.scenario.liveUsers();
-		long user = live.get(random.nextInt(live.size()));
-		LocalDate day = FIRST.minusDays(DAYS_BEFORE).plusDays(random.nextInt(30 + DAYS_BEFORE));
-		String metric = METRICS[random.nextInt(METRICS.length)];
-		int kind = random.nextInt(100);
-		if (kind < 40) {
-			double value = value(metric, random);
-			String time = String.format(Locale.ROOT, "%02d:%02d:%02d", random.nextInt(24), random.nextInt(60),
-					random.nextInt(60));
-			String source = SOURCES[random.nextInt(SOURCES.length)];
-			int rows = jdbc.update("""
-					INSERT INTO health_reading (user_id, metric, recorded_at, value, source)
-					SELECT user_id, ?, (CAST(? AS date) + CAST(? AS time)) AT TIME ZONE time_zone, ?, ?
-					FROM app_user WHERE user_id = ?
-					ON CONFLICT DO NOTHING""", metric, day, time, value, source, user);
-			note("late %s %s=%s at %s %s from %s: %d row", user, metric, value, day, time, source, rows);
+		try {
+			this.log.add("  " + CHANGES.change(jdbc, this.scenario, random));
 		}
-		else if (kind < 50) {
-			note("delete %s's %s of %s: %d rows", user, metric, day, this.scenario.deleteReadings(user, metric, day));
+		catch (DataIntegrityViolationException ex) {
+			note("refused: %s", ex.getMostSpecificCause().getMessage());
 		}
-		else if (kind < 54) {
-			note("delete %s's readings of %s: %d rows", user, day, this.scenario.deleteDay(user, day));
-		}
-		else if (kind < 62) {
-			double factor = 0.5 + random.nextInt(16) / 10.0;
-			note("multiply %s's %s of %s by %s: %d rows", user, metric, day, factor,
-					this.scenario.changeValues(user, metric, day, factor));
-		}
-		else if (kind < 67) {
-			LocalDate to = day.plusDays(random.nextInt(7) - 3);
-			try {
-				note("move %s's readings of %s to %s: %d rows", user, day, to, this.scenario.moveDay(user, day, to));
-			}
-			catch (DataIntegrityViolationException ex) {
-				// a reading of the same key on the other day: the app's UPDATE fails too
-				note("move %s's readings of %s to %s: refused (same key)", user, day, to);
-			}
-		}
-		else if (kind < 72) {
-			int goal = 3000 + 500 * random.nextInt(30);
-			this.scenario.changeStepGoal(user, goal);
-			note("goal of %s: %s", user, goal);
-		}
-		else if (kind < 78) {
-			String zone = ZONES[random.nextInt(ZONES.length)];
-			this.scenario.setTimeZone(user, zone);
-			note("zone of %s: %s", user, zone);
-		}
-		else if (kind < 83) {
-			this.scenario.softDelete(user);
-			note("soft-delete %s", user);
-		}
-		else if (kind < 87) {
-			List<Long> deleted = jdbc
-				.queryForList("SELECT user_id FROM app_user WHERE deleted_at IS NOT NULL ORDER BY user_id", Long.class);
-			if (!deleted.isEmpty()) {
-				long back = deleted.get(random.nextInt(deleted.size()));
-				this.scenario.undelete(back);
-				note("undelete %s", back);
-			}
-		}
-		else if (kind < 89) {
-			this.scenario.hardDelete(user);
-			note("hard-delete %s", user);
-		}
-		else if (kind < 95) {
-			long created = this.nextUserId++;
-			String zone = ZONES[random.nextInt(ZONES.length)];
-			this.scenario.createUser(created, zone, 4000 + 1000 * random.nextInt(8));
-			for (int d = 0; d < 3; d++) {
-				LocalDate at = day.plusDays(d);
-				this.scenario.lateReading(created, "steps", at, "11:00", 1000 + random.nextInt(9000));
-				this.scenario.lateReading(created, "resting_heart_rate", at, "06:30", 50 + random.nextInt(20));
-			}
-			note("new user %s in %s with 3 days from %s", created, zone, day);
-		}
-		else {
-			// readings of a user id that exists only from a later round on (or never)
-			long ghost = 9000 + random.nextInt(3);
-			String at = day + "T12:00:00Z";
-			int rows = jdbc.update("""
-					INSERT INTO health_reading (user_id, metric, recorded_at, value, source)
-					VALUES (?, 'steps', CAST(? AS timestamptz), ?, 'phone') ON CONFLICT DO NOTHING""", ghost, at,
-					1000 + random.nextInt(5000));
-			int users = 0;
-			if (random.nextBoolean()) {
-				users = jdbc.update("""
-						INSERT INTO app_user (user_id, time_zone, daily_step_goal) VALUES (?, ?, 8000)
-						ON CONFLICT DO NOTHING""", ghost - 1, ZONES[random.nextInt(ZONES.length)]);
-			}
-			note("reading of user id %s at %s: %d row; user %s created: %d", ghost, at, rows, ghost - 1, users);
-		}
-	}
-
-	/** A value of the metric: mostly valid, sometimes out of range or not finite. */
-	private static double value(String metric, Random random) {
-		int draw = random.nextInt(20);
-		if (draw == 0) {
-			return Double.NaN;
-		}
-		if (draw == 1) {
-			return -1;
-		}
-		return switch (metric) {
-			case "steps" -> random.nextInt(12_000);
-			case "active_minutes" -> random.nextInt(90) + 0.5 * random.nextInt(2);
-			case "sleep_minutes" -> 200 + random.nextInt(400);
-			default -> 40 + random.nextInt(60);
-		};
 	}
 
 	private void note(String format, Object... args) {
