@@ -63,9 +63,7 @@ public class JobLogContext {
 	 */
 	public static Scope open(JobExecution execution) {
 		Map<String, String> previous = values();
-		Listener.putJob(execution);
-		MDC.remove(STEP_NAME);
-		MDC.remove(STEP_EXECUTION_ID);
+		Listener.enterJob(execution);
 		return () -> restore(previous);
 	}
 
@@ -103,9 +101,7 @@ public class JobLogContext {
 		@Override
 		public void beforeJob(JobExecution execution) {
 			save();
-			putJob(execution);
-			MDC.remove(STEP_NAME);
-			MDC.remove(STEP_EXECUTION_ID);
+			enterJob(execution);
 		}
 
 		@Override
@@ -125,6 +121,15 @@ public class JobLogContext {
 		public ExitStatus afterStep(StepExecution execution) {
 			restore();
 			return null;
+		}
+
+		/**
+		 * Sets the job's keys and clears the step's: lines of the job outside its steps.
+		 */
+		private static void enterJob(JobExecution execution) {
+			putJob(execution);
+			MDC.remove(STEP_NAME);
+			MDC.remove(STEP_EXECUTION_ID);
 		}
 
 		private static void putJob(JobExecution execution) {

@@ -147,8 +147,9 @@ public class ArchiveDryRun {
 						+ " nothing is changed",
 				now, cutOff, this.settings.bucket(), this.settings.prefix(),
 				Durations.format(this.properties.gracePeriod())));
+		String users = ArchiveTable.APP_USER.tableName();
 		lines.add("  app_user snapshot: replace it (export and verify every user); "
-				+ size(connection, ArchiveTable.APP_USER.tableName()));
+				+ describe(users, this.partitions.size(connection, users)));
 		Tally tally = new Tally();
 		List<Candidate> candidates = ArchivePlan.candidates(connection, cutOff, again);
 		for (Candidate candidate : candidates) {
@@ -168,6 +169,7 @@ public class ArchiveDryRun {
 			throws SQLException {
 		ArchivePlan.TableMonth month = candidate.month();
 		ArchiveLedgerEntry entry = candidate.entry();
+		TableSize size = this.partitions.size(connection, month.partitionName());
 		String action;
 		String ends;
 		if (!candidate.take().taken()) {
@@ -187,14 +189,13 @@ public class ArchiveDryRun {
 			}
 			else {
 				steps.forEach((step) -> tally.steps.merge(step.kind(), 1, Integer::sum));
-				TableSize size = this.partitions.size(connection, month.partitionName());
 				if (size != null && steps.stream().anyMatch((step) -> step.kind() == Kind.EXPORT)) {
 					tally.exportBytes += size.bytes();
 				}
 			}
 		}
 		return String.format(Locale.ROOT, "  %s %s: %s -> %s; ends %s; %s", month.table().tableName(), month.month(),
-				state(entry), action, ends, size(connection, month.partitionName()));
+				state(entry), action, ends, describe(month.partitionName(), size));
 	}
 
 	private static String state(ArchiveLedgerEntry entry) {
@@ -215,7 +216,7 @@ public class ArchiveDryRun {
 			case LEFT_RESTORED ->
 				"skip: restored; run archive --rearchive=%s archives it again".formatted(candidate.month().month());
 			case LEFT_INCONSISTENT ->
-				"skip: attached although the ledger says %s; delete its ledger row to archive".concat(" it again")
+				"skip: attached although the ledger says %s; delete its ledger row to archive it again"
 					.formatted(entry.state());
 			default -> throw new IllegalArgumentException("Taken: " + candidate);
 		};
@@ -254,8 +255,7 @@ public class ArchiveDryRun {
 		return prefix + String.join(", ", words);
 	}
 
-	private String size(Connection connection, String table) throws SQLException {
-		TableSize size = this.partitions.size(connection, table);
+	private static String describe(String table, TableSize size) {
 		if (size == null) {
 			return table + ": no such table";
 		}
