@@ -5,14 +5,22 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
+import org.aopalliance.intercept.MethodInterceptor;
+import org.aopalliance.intercept.MethodInvocation;
 import org.slf4j.MDC;
 
+import org.springframework.aop.framework.Advised;
+import org.springframework.aop.framework.ProxyFactory;
 import org.springframework.batch.core.ExitStatus;
 import org.springframework.batch.core.job.AbstractJob;
+import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.JobExecution;
+import org.springframework.batch.core.launch.JobOperator;
 import org.springframework.batch.core.listener.JobExecutionListener;
 import org.springframework.batch.core.listener.StepExecutionListener;
+import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.AbstractStep;
 import org.springframework.batch.core.step.StepExecution;
 import org.springframework.beans.factory.config.BeanPostProcessor;
@@ -29,6 +37,14 @@ import org.springframework.core.Ordered;
  * process running job after job (the scheduler) carries nothing into the next job's
  * lines. Our worker threads take the context along with their tasks
  * ({@code dev.healthscore.io.LogContext}).
+ * <p>
+ * Spring Batch's own lines around a run, the job operator's {@code Job: [...] launched
+ * with the following parameters} and {@code ... completed with the following parameters:
+ * ... and the following status: [FAILED]}, come before the job's listeners run and after
+ * they ran: a launch ({@link Launches}) puts the keys of the execution it creates in the
+ * launching thread's context from its creation on, and gives the thread back what it had
+ * once the launch returns. The operator runs the job on the launching thread (Spring
+ * Boot's synchronous task executor), so these lines are logged there.
  */
 @Configuration(proxyBeanMethods = false)
 public class JobLogContext {
@@ -65,6 +81,33 @@ public class JobLogContext {
 		Map<String, String> previous = values();
 		Listener.enterJob(execution);
 		return () -> restore(previous);
+	}
+
+	@Bean
+	static BeanPostProcessor jobLaunchLogContext() {
+		return new BeanPostProcessor() {
+			@Override
+			public Object postProcessAfterInitialization(Object bean, String beanName) {
+				if (bean instanceof JobOperator) {
+					return advise(bean, new Launches());
+				}
+				if (bean instanceof JobRepository) {
+					return advise(bean, new Creations());
+				}
+				return bean;
+			}
+		};
+	}
+
+	/** Adds the advice first to a proxy's chain, or proxies the bean with it. */
+	private static Object advise(Object bean, MethodInterceptor advice) {
+		if (bean instanceof Advised advised && !advised.isFrozen()) {
+			advised.addAdvice(0, advice);
+			return bean;
+		}
+		ProxyFactory factory = new ProxyFactory(bean);
+		factory.addAdvice(advice);
+		return factory.getProxy(bean.getClass().getClassLoader());
 	}
 
 	@Bean
@@ -154,6 +197,86 @@ public class JobLogContext {
 			JobLogContext.restore((values != null) ? values : Map.of());
 		}
 
+	}
+
+	/**
+	 * Around each launch of the job operator ({@code start}, {@code restart},
+	 * {@code startNextInstance}, {@code run}): sets the job's name (a restart: the
+	 * restarted execution's keys, which its {@code Resuming job execution} line is about)
+	 * and gives the thread back its values when the launch returns, after the operator's
+	 * {@code completed} line.
+	 */
+	static final class Launches implements MethodInterceptor {
+
+		private static final Set<String> LAUNCHES = Set.of("start", "restart", "startNextInstance", "run");
+
+		/** How many launches this thread is inside (a job may launch another). */
+		private static final ThreadLocal<Integer> depth = new ThreadLocal<>();
+
+		@Override
+		public Object invoke(MethodInvocation invocation) throws Throwable {
+			if (!LAUNCHES.contains(invocation.getMethod().getName())) {
+				return invocation.proceed();
+			}
+			Map<String, String> previous = values();
+			Integer outer = depth.get();
+			depth.set((outer != null) ? outer + 1 : 1);
+			try {
+				Object[] arguments = invocation.getArguments();
+				Object subject = (arguments.length > 0) ? arguments[0] : null;
+				if (subject instanceof JobExecution restarted) {
+					Listener.enterJob(restarted);
+				}
+				else {
+					enterJobName((subject instanceof Job job) ? job.getName()
+							: (subject instanceof String name) ? name : null);
+				}
+				return invocation.proceed();
+			}
+			finally {
+				if (outer != null) {
+					depth.set(outer);
+				}
+				else {
+					depth.remove();
+				}
+				restore(previous);
+			}
+		}
+
+		static boolean launching() {
+			return depth.get() != null;
+		}
+
+	}
+
+	/**
+	 * After the job repository created an execution for a launch of this thread: sets its
+	 * keys, before the operator logs that it launched it. An execution created outside a
+	 * launch (a test recording one) changes nothing.
+	 */
+	static final class Creations implements MethodInterceptor {
+
+		@Override
+		public Object invoke(MethodInvocation invocation) throws Throwable {
+			Object result = invocation.proceed();
+			if (result instanceof JobExecution execution && Launches.launching()
+					&& invocation.getMethod().getName().equals("createJobExecution")) {
+				Listener.enterJob(execution);
+			}
+			return result;
+		}
+
+	}
+
+	/**
+	 * Sets the job's name (none when null) and clears an execution's and a step's keys.
+	 */
+	private static void enterJobName(String jobName) {
+		KEYS.forEach(MDC::remove);
+		if (jobName != null) {
+			MDC.put(JOB_NAME, jobName);
+		}
 	}
 
 	/** The current values of the keys, null for those unset. */

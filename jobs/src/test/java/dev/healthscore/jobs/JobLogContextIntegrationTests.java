@@ -2,13 +2,17 @@ package dev.healthscore.jobs;
 
 import java.io.IOException;
 import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+
+import javax.sql.DataSource;
 
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
@@ -28,6 +32,7 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.batch.core.BatchStatus;
+import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.logging.LoggingInitializationContext;
@@ -38,6 +43,7 @@ import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.core.env.StandardEnvironment;
 import org.springframework.core.io.support.ResourcePropertySource;
+import org.springframework.jdbc.core.JdbcTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -56,6 +62,9 @@ class JobLogContextIntegrationTests {
 			LAST.toString());
 
 	private static final JsonMapper JSON = JsonMapper.builder().build();
+
+	/** The logger of Spring Batch's {@code launched} and {@code completed} lines. */
+	private static final String LAUNCHER = "org.springframework.batch.core.launch.support.TaskExecutorJobLauncher";
 
 	private static final org.slf4j.Logger logger = LoggerFactory.getLogger(JobLogContextIntegrationTests.class);
 
@@ -189,6 +198,79 @@ class JobLogContextIntegrationTests {
 		Matcher id = Pattern.compile("recompute execution (\\d+) ended").matcher(summary);
 		assertThat(id.find()).as(summary).isTrue();
 		assertThat(summary).containsPattern("INFO \\[" + id.group(1) + "\\] \\[ *main\\] ");
+	}
+
+	/**
+	 * Spring Batch's {@code launched} and {@code completed} lines around a run or a
+	 * restart, failed or completed, carry its execution; afterwards the thread has
+	 * exactly the context it had before, a value of the caller's included.
+	 */
+	@Test
+	void theLinesAroundARunCarryItsExecutionAndTheThreadGetsItsOwnBack(CapturedOutput output) throws Exception {
+		Map<String, String> parameters = Map.of("from", RANGE.get("from"), "to", RANGE.get("to"), "users", "3,4");
+		try (ConfigurableApplicationContext context = start()) {
+			JdbcTemplate jdbc = new JdbcTemplate(context.getBean(DataSource.class));
+			JobRunner runner = context.getBean(JobRunner.class);
+			Job job = context.getBean(InProcessJobLauncher.class).job(RecomputeJobConfiguration.JOB_NAME);
+			MDC.put("caller", "kept");
+			MDC.put(JobLogContext.JOB_NAME, "the caller's");
+			Map<String, String> before = MDC.getCopyOfContextMap();
+			JobExecution failedAgain;
+			jdbc.execute("""
+					CREATE FUNCTION fail_scores() RETURNS trigger LANGUAGE plpgsql AS $$
+					BEGIN
+						RAISE EXCEPTION 'injected failure for user %', NEW.user_id;
+					END $$""");
+			jdbc.execute("CREATE TRIGGER fail_scores BEFORE INSERT ON health_score FOR EACH ROW"
+					+ " EXECUTE FUNCTION fail_scores()");
+			try {
+				JobExecution failed = launched(output, () -> runner.run(job, parameters), BatchStatus.FAILED, before);
+				failedAgain = launched(output, () -> runner.restart(failed), BatchStatus.FAILED, before);
+			}
+			finally {
+				jdbc.execute("DROP TRIGGER fail_scores ON health_score");
+				jdbc.execute("DROP FUNCTION fail_scores()");
+			}
+			launched(output, () -> runner.restart(failedAgain), BatchStatus.COMPLETED, before);
+			launched(output, () -> runner.run(job, parameters), BatchStatus.COMPLETED, before);
+			assertThat(MDC.getCopyOfContextMap()).isEqualTo(before);
+		}
+		finally {
+			MDC.clear();
+		}
+	}
+
+	/**
+	 * Runs a launch, checks the launcher's lines around it carry its execution and the
+	 * thread has its context back, and returns the execution.
+	 */
+	private static JobExecution launched(CapturedOutput output, Callable<JobRunner.Outcome> launch, BatchStatus status,
+			Map<String, String> before) throws Exception {
+		Events events = new Events();
+		events.start();
+		JobExecution execution;
+		try {
+			execution = launch.call().execution();
+		}
+		finally {
+			events.stop();
+		}
+		assertThat(execution.getStatus()).isEqualTo(status);
+		assertThat(MDC.getCopyOfContextMap()).isEqualTo(before);
+		String id = String.valueOf(execution.getId());
+		Map<String, String> keys = Map.of(JobLogContext.JOB_NAME, RecomputeJobConfiguration.JOB_NAME,
+				JobLogContext.JOB_EXECUTION_ID, id, JobLogContext.JOB_INSTANCE_ID,
+				String.valueOf(execution.getJobInstanceId()));
+		assertThat(events.single(LAUNCHER, "launched with the following parameters").context())
+			.containsAllEntriesOf(keys)
+			.doesNotContainKeys(JobLogContext.STEP_NAME, JobLogContext.STEP_EXECUTION_ID);
+		Event completed = events.single(LAUNCHER, "completed with the following parameters");
+		assertThat(completed.message()).contains("the following status: [" + status + "]");
+		assertThat(completed.context()).containsAllEntriesOf(keys)
+			.doesNotContainKeys(JobLogContext.STEP_NAME, JobLogContext.STEP_EXECUTION_ID);
+		assertThat(output).containsPattern("INFO \\[" + id + "\\] \\[ *main\\] .* : Job: \\[SimpleJob: \\[name="
+				+ RecomputeJobConfiguration.JOB_NAME + "\\]\\] completed with .* status: \\[" + status + "\\]");
+		return execution;
 	}
 
 	private static ConfigurableApplicationContext start(String... more) {
