@@ -83,6 +83,19 @@ public class JobLogContext {
 		return () -> restore(previous);
 	}
 
+	/**
+	 * Puts a job's name in this thread's logging context, and none of an execution's or a
+	 * step's keys, until the returned scope is closed: for the lines logged about a run
+	 * before it starts (a refusal, a note on its parameters).
+	 * @param jobName the job's name
+	 * @return the scope, which gives the thread back the values it had before
+	 */
+	public static Scope open(String jobName) {
+		Map<String, String> previous = values();
+		enterJobName(jobName);
+		return () -> restore(previous);
+	}
+
 	@Bean
 	static BeanPostProcessor jobLaunchLogContext() {
 		return new BeanPostProcessor() {

@@ -1,7 +1,9 @@
 package dev.healthscore.jobs;
 
 import java.io.IOException;
+import java.time.Instant;
 import java.time.LocalDate;
+import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -18,9 +20,16 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.AppenderBase;
 import dev.healthscore.io.reading.UserReadingsItemReader;
+import dev.healthscore.jobs.archive.ArchiveJobConfiguration;
+import dev.healthscore.jobs.cli.ExitCode;
 import dev.healthscore.jobs.cli.InProcessJobLauncher;
+import dev.healthscore.jobs.cli.JobRunGuard;
 import dev.healthscore.jobs.cli.JobRunner;
+import dev.healthscore.jobs.cli.UsageException;
 import dev.healthscore.jobs.recompute.RecomputeJobConfiguration;
+import dev.healthscore.schedules.JobLaunch;
+import dev.healthscore.schedules.JobNames;
+import dev.healthscore.schedules.JobStep;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -46,6 +55,7 @@ import org.springframework.core.io.support.ResourcePropertySource;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
  * Every line a job logs, on its own thread or on one of our worker threads, carries its
@@ -202,8 +212,9 @@ class JobLogContextIntegrationTests {
 
 	/**
 	 * Spring Batch's {@code launched} and {@code completed} lines around a run or a
-	 * restart, failed or completed, carry its execution; afterwards the thread has
-	 * exactly the context it had before, a value of the caller's included.
+	 * restart, failed or completed, carry its execution, and the lines before a run its
+	 * job (a restart's: the restarted execution); afterwards the thread has exactly the
+	 * context it had before, a value of the caller's included.
 	 */
 	@Test
 	void theLinesAroundARunCarryItsExecutionAndTheThreadGetsItsOwnBack(CapturedOutput output) throws Exception {
@@ -211,7 +222,8 @@ class JobLogContextIntegrationTests {
 		try (ConfigurableApplicationContext context = start()) {
 			JdbcTemplate jdbc = new JdbcTemplate(context.getBean(DataSource.class));
 			JobRunner runner = context.getBean(JobRunner.class);
-			Job job = context.getBean(InProcessJobLauncher.class).job(RecomputeJobConfiguration.JOB_NAME);
+			InProcessJobLauncher launcher = context.getBean(InProcessJobLauncher.class);
+			Job job = launcher.job(RecomputeJobConfiguration.JOB_NAME);
 			MDC.put("caller", "kept");
 			MDC.put(JobLogContext.JOB_NAME, "the caller's");
 			Map<String, String> before = MDC.getCopyOfContextMap();
@@ -225,6 +237,7 @@ class JobLogContextIntegrationTests {
 					+ " EXECUTE FUNCTION fail_scores()");
 			try {
 				JobExecution failed = launched(output, () -> runner.run(job, parameters), BatchStatus.FAILED, before);
+				refused(runner, context.getBean(JobRunGuard.class), job, parameters, failed, before);
 				failedAgain = launched(output, () -> runner.restart(failed), BatchStatus.FAILED, before);
 			}
 			finally {
@@ -233,11 +246,55 @@ class JobLogContextIntegrationTests {
 			}
 			launched(output, () -> runner.restart(failedAgain), BatchStatus.COMPLETED, before);
 			launched(output, () -> runner.run(job, parameters), BatchStatus.COMPLETED, before);
+			// a schedule's run refused by a precondition: an archive of the months the
+			// nightly jobs still read
+			Events events = new Events();
+			events.start();
+			YearMonth month = YearMonth.now(ZoneOffset.UTC);
+			try {
+				assertThatExceptionOfType(UsageException.class).isThrownBy(() -> launcher.launch(new JobLaunch("test",
+						JobStep.of(ArchiveJobConfiguration.JOB_NAME, "before", month.toString()), Instant.now())));
+			}
+			finally {
+				events.stop();
+			}
+			assertThat(events.single(InProcessJobLauncher.class.getName(), "archive refused: Cannot archive").context())
+				.containsEntry(JobLogContext.JOB_NAME, ArchiveJobConfiguration.JOB_NAME)
+				.doesNotContainKey(JobLogContext.JOB_EXECUTION_ID);
 			assertThat(MDC.getCopyOfContextMap()).isEqualTo(before);
 		}
 		finally {
 			MDC.clear();
 		}
+	}
+
+	/**
+	 * What {@code run} logs about a run's parameters before it starts carries its job:
+	 * here reconcile's note that it lowers {@code --to} to the last day that has ended.
+	 */
+	@Test
+	void aNoteOnARunsParametersCarriesItsJob(CapturedOutput output) {
+		LocalDate today = LocalDate.now(ZoneOffset.UTC);
+		int before = output.getOut().length();
+		try {
+			assertThat(HealthScoreApplication.run("run", JobNames.RECONCILE, "--from=" + today.minusDays(4),
+					"--to=" + today, "--logging.structured.format.console=ecs", "--spring.datasource.url=" + url(),
+					"--spring.datasource.username=postgres"))
+				.isZero();
+		}
+		finally {
+			System.clearProperty(LoggingSystemProperty.CONSOLE_STRUCTURED_FORMAT.getEnvironmentVariableName());
+		}
+		JsonNode note = output.getOut()
+			.substring(before)
+			.lines()
+			.filter((line) -> line.startsWith("{"))
+			.map(JSON::readTree)
+			.filter((line) -> line.path("message").asString().startsWith("Reconciling "))
+			.findFirst()
+			.orElseThrow();
+		assertThat(note.path("job").path("name").asString()).isEqualTo(JobNames.RECONCILE);
+		assertThat(note.path("job").has("execution")).isFalse();
 	}
 
 	/**
@@ -271,6 +328,32 @@ class JobLogContextIntegrationTests {
 		assertThat(output).containsPattern("INFO \\[" + id + "\\] \\[ *main\\] .* : Job: \\[SimpleJob: \\[name="
 				+ RecomputeJobConfiguration.JOB_NAME + "\\]\\] completed with .* status: \\[" + status + "\\]");
 		return execution;
+	}
+
+	/**
+	 * A run and a restart refused while another run holds the job's guard: the refusal
+	 * carries the job, the restart's the execution it was asked to restart.
+	 */
+	private static void refused(JobRunner runner, JobRunGuard guard, Job job, Map<String, String> parameters,
+			JobExecution failed, Map<String, String> before) throws Exception {
+		Events events = new Events();
+		events.start();
+		try (JobRunGuard.Held held = guard.tryAcquire(RecomputeJobConfiguration.JOB_NAME, JobRunGuard.ALL)) {
+			assertThat(held).isNotNull();
+			assertThat(runner.run(job, parameters).exitCode()).isEqualTo(ExitCode.ALREADY_RUNNING);
+			assertThat(runner.restart(failed).exitCode()).isEqualTo(ExitCode.ALREADY_RUNNING);
+		}
+		finally {
+			events.stop();
+		}
+		assertThat(MDC.getCopyOfContextMap()).isEqualTo(before);
+		List<Event> refusals = events.of(JobRunner.class.getName(), "Cannot run recompute");
+		assertThat(refusals).hasSize(2);
+		assertThat(refusals.get(0).context()).containsEntry(JobLogContext.JOB_NAME, RecomputeJobConfiguration.JOB_NAME)
+			.doesNotContainKey(JobLogContext.JOB_EXECUTION_ID);
+		assertThat(refusals.get(1).context()).containsEntry(JobLogContext.JOB_NAME, RecomputeJobConfiguration.JOB_NAME)
+			.containsEntry(JobLogContext.JOB_EXECUTION_ID, String.valueOf(failed.getId()))
+			.containsEntry(JobLogContext.JOB_INSTANCE_ID, String.valueOf(failed.getJobInstanceId()));
 	}
 
 	private static ConfigurableApplicationContext start(String... more) {

@@ -12,6 +12,7 @@ import javax.sql.DataSource;
 import dev.healthscore.io.synthetic.GenerationSummary;
 import dev.healthscore.io.synthetic.SyntheticDataGenerator;
 import dev.healthscore.io.synthetic.SyntheticDataSpec;
+import dev.healthscore.jobs.JobLogContext;
 import dev.healthscore.jobs.archive.ArchiveDryRun;
 import dev.healthscore.jobs.demo.DemoArchive;
 import dev.healthscore.jobs.demo.DemoReport;
@@ -120,15 +121,19 @@ public class CommandRunner implements ApplicationRunner, ExitCodeGenerator {
 				default -> ExitCode.FAILED;
 			};
 		}
-		// made as the command line was parsed, before logging was set up: logged now
-		command.notes().forEach(logger::info);
-		if (ArchiveDryRun.requested(command.job(), command.parameters())) {
-			// a preview: no guard, no job execution (status and the next firing see none)
-			return this.archiveDryRun.getObject().run(command.parameters());
+		JobRunner.Outcome outcome;
+		try (JobLogContext.Scope scope = JobLogContext.open(command.job())) {
+			// made as the command line was parsed, before logging was set up: logged now
+			command.notes().forEach(logger::info);
+			if (ArchiveDryRun.requested(command.job(), command.parameters())) {
+				// a preview: no guard, no job execution (status and the next firing see
+				// none)
+				return this.archiveDryRun.getObject().run(command.parameters());
+			}
+			// shards of one job run side by side (n ECS tasks): each holds the guard of
+			// its shard
+			outcome = this.jobRunner.run(this.launcher.job(command.job()), command.parameters());
 		}
-		// shards of one job run side by side (n ECS tasks): each holds the guard of its
-		// shard
-		JobRunner.Outcome outcome = this.jobRunner.run(this.launcher.job(command.job()), command.parameters());
 		if (outcome.execution() != null) {
 			RunSummary.log(logger, outcome.execution(), RunSummary.of(outcome.execution(), outcome.exitCode()),
 					outcome.exitCode());

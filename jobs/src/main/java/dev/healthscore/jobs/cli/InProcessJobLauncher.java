@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import dev.healthscore.jobs.JobLogContext;
 import dev.healthscore.schedules.JobLaunch;
 import dev.healthscore.schedules.RunOutcome;
 import dev.healthscore.schedules.ScheduledJobLauncher;
@@ -17,7 +18,8 @@ import org.springframework.stereotype.Component;
  * Runs the jobs of a schedule in this process, as {@code run <job> …} would: the step's
  * arguments go through the job's {@link JobOptions}, and the run through the
  * {@link JobRunner} with its guard and restart rules, once per firing
- * ({@link JobRunner#runForFiring}).
+ * ({@link JobRunner#runForFiring}). Its lines before the run, a refusal's included, carry
+ * the job's name ({@link JobLogContext}).
  */
 @Component
 public class InProcessJobLauncher implements ScheduledJobLauncher {
@@ -39,10 +41,22 @@ public class InProcessJobLauncher implements ScheduledJobLauncher {
 		args.add("run");
 		args.add(launch.job());
 		args.addAll(launch.arguments());
-		Invocation invocation = CommandLineParser.parse(args.toArray(String[]::new));
-		invocation.notes().forEach(logger::info);
-		JobRunner.Outcome outcome = this.jobRunner.runForFiring(job(launch.job()), invocation.parameters(),
-				launch.scheduledTime());
+		JobRunner.Outcome outcome;
+		try (JobLogContext.Scope scope = JobLogContext.open(launch.job())) {
+			try {
+				Invocation invocation = CommandLineParser.parse(args.toArray(String[]::new));
+				invocation.notes().forEach(logger::info);
+				outcome = this.jobRunner.runForFiring(job(launch.job()), invocation.parameters(),
+						launch.scheduledTime());
+			}
+			catch (UsageException ex) {
+				// the schedule fails with it, which the scheduler logs without the job's
+				// name: this line is found with the job's
+				logger.error("Schedule {} ({}): {} refused: {}", launch.schedule(), launch.scheduledTime(),
+						launch.job(), ex.getMessage());
+				throw ex;
+			}
+		}
 		return switch (outcome.exitCode()) {
 			case COMPLETED -> RunOutcome.COMPLETED;
 			case ALREADY_RUNNING -> RunOutcome.ALREADY_RUNNING;

@@ -13,6 +13,7 @@ import javax.sql.DataSource;
 import dev.healthscore.io.Causes;
 import dev.healthscore.io.replica.ReplicaLagException;
 import dev.healthscore.jobs.EveryJobListeners.EveryJobListener;
+import dev.healthscore.jobs.JobLogContext;
 import dev.healthscore.schedules.JobNames;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,7 +40,9 @@ import org.springframework.stereotype.Component;
  * it stopped; otherwise a new instance starts (but not for a schedule's firing whose run
  * completed: {@link #runForFiring}). A last execution still marked running while this
  * runner holds its guard was left by a process that died (SIGKILL, a lost node): it is
- * marked FAILED and restarted where it stopped.
+ * marked FAILED and restarted where it stopped. What it logs before the run starts (a
+ * refusal, the execution it restarts) carries the job's name, and a restart's the
+ * restarted execution's keys, in the logging context ({@link JobLogContext}).
  */
 @Component
 public class JobRunner implements EveryJobListener {
@@ -144,20 +147,23 @@ public class JobRunner implements EveryJobListener {
 
 	private Outcome run(Job job, Map<String, String> parameters, String firing) throws Exception {
 		String name = job.getName();
-		return guarded(name, Map.copyOf(parameters), () -> {
-			JobExecution last = findLast(name, parameters);
-			if (last != null && last.getStatus() == BatchStatus.COMPLETED && firing != null
-					&& parameters.containsValue(firing)) {
-				logger.info("{} execution {} already completed this firing ({}) on {}: not run again", name,
-						last.getId(), firing, JobTimes.instant(last.getEndTime()));
-				return last;
-			}
-			if (last == null || !(last.getStatus() == BatchStatus.FAILED || last.getStatus() == BatchStatus.STOPPED)) {
-				return this.jobOperator.start(job, withRunId(name, parameters));
-			}
-			logger.info("Restarting {} execution {} ({}) where it stopped", name, last.getId(), last.getStatus());
-			return this.jobOperator.restart(last);
-		});
+		try (JobLogContext.Scope scope = JobLogContext.open(name)) {
+			return guarded(name, Map.copyOf(parameters), () -> {
+				JobExecution last = findLast(name, parameters);
+				if (last != null && last.getStatus() == BatchStatus.COMPLETED && firing != null
+						&& parameters.containsValue(firing)) {
+					logger.info("{} execution {} already completed this firing ({}) on {}: not run again", name,
+							last.getId(), firing, JobTimes.instant(last.getEndTime()));
+					return last;
+				}
+				if (last == null
+						|| !(last.getStatus() == BatchStatus.FAILED || last.getStatus() == BatchStatus.STOPPED)) {
+					return this.jobOperator.start(job, withRunId(name, parameters));
+				}
+				logger.info("Restarting {} execution {} ({}) where it stopped", name, last.getId(), last.getStatus());
+				return this.jobOperator.restart(last);
+			});
+		}
 	}
 
 	/**
@@ -167,13 +173,15 @@ public class JobRunner implements EveryJobListener {
 	 * it is marked FAILED first, as {@link #run(Job, Map)} does.
 	 */
 	public Outcome restart(JobExecution execution) throws Exception {
-		return guarded(execution.getJobInstance().getJobName(), parameters(execution.getJobParameters()), () -> {
-			JobExecution current = this.jobRepository.getJobExecution(execution.getId());
-			if (current != null && current.isRunning()) {
-				current = recoverDead(current);
-			}
-			return this.jobOperator.restart((current != null) ? current : execution);
-		});
+		try (JobLogContext.Scope scope = JobLogContext.open(execution)) {
+			return guarded(execution.getJobInstance().getJobName(), parameters(execution.getJobParameters()), () -> {
+				JobExecution current = this.jobRepository.getJobExecution(execution.getId());
+				if (current != null && current.isRunning()) {
+					current = recoverDead(current);
+				}
+				return this.jobOperator.restart((current != null) ? current : execution);
+			});
+		}
 	}
 
 	/**
