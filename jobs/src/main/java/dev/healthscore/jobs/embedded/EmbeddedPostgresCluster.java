@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import javax.sql.DataSource;
 
+import dev.healthscore.io.replica.ReplicaLagProbe;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.postgresql.ds.PGSimpleDataSource;
 import org.slf4j.Logger;
@@ -168,12 +169,13 @@ public final class EmbeddedPostgresCluster implements AutoCloseable {
 	}
 
 	/**
-	 * Waits until the replica has replayed all WAL the primary had written when called,
-	 * so that everything committed before is visible on the replica.
+	 * Waits until the replica has replayed all WAL the primary had inserted when called
+	 * ({@link ReplicaLagProbe#position}), so that everything committed before, with
+	 * {@code synchronous_commit} off too, is visible on the replica.
 	 * @throws IllegalStateException if it has not within {@code timeout}
 	 */
 	public void awaitCaughtUp(Duration timeout) {
-		String target = queryString(primaryDataSource(), "SELECT pg_current_wal_lsn()::text");
+		String target = ReplicaLagProbe.position(primaryDataSource()).toString();
 		ReplicaWait.until(timeout, "the replica to replay the primary's WAL up to " + target,
 				() -> Boolean.TRUE.equals(replayedUpTo(target)));
 	}
@@ -226,18 +228,6 @@ public final class EmbeddedPostgresCluster implements AutoCloseable {
 				rs.next();
 				return rs.getLong(1);
 			}
-		}
-	}
-
-	private static String queryString(DataSource dataSource, String sql) {
-		try (Connection connection = dataSource.getConnection();
-				Statement statement = connection.createStatement();
-				ResultSet rs = statement.executeQuery(sql)) {
-			rs.next();
-			return rs.getString(1);
-		}
-		catch (SQLException ex) {
-			throw new IllegalStateException("Cannot query the embedded primary: " + sql, ex);
 		}
 	}
 

@@ -34,8 +34,10 @@ final class ReplicationSetup {
 		Map<String, String> settings = new LinkedHashMap<>();
 		// throwaway databases: durability traded for speed; never for production data.
 		// synchronous_commit back on (zonky defaults it to off): with fsync off it costs
-		// little, and with it off a commit returns before pg_current_wal_lsn() covers it,
-		// so a replica that looks caught up could still miss it
+		// little, and with it off every commit, a job's own included, reaches the replica
+		// only when the WAL writer next writes it (up to 3 x wal_writer_delay), so jobs
+		// waiting for the replica to replay their writes would wait that long. Correct
+		// either way: the replica gate waits for the inserted WAL (ReplicaLagProbe)
 		settings.put("fsync", "off");
 		settings.put("synchronous_commit", "on");
 		settings.put("full_page_writes", "off");

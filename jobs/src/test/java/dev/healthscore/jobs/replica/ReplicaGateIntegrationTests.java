@@ -1,6 +1,9 @@
 package dev.healthscore.jobs.replica;
 
 import java.io.IOException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -16,6 +19,7 @@ import dev.healthscore.io.replica.ReplicaGate;
 import dev.healthscore.io.replica.ReplicaLag;
 import dev.healthscore.io.replica.ReplicaLagException;
 import dev.healthscore.io.replica.ReplicaLagProbe;
+import dev.healthscore.io.replica.WalPosition;
 import dev.healthscore.jobs.embedded.EmbeddedPostgresCluster;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -184,6 +188,85 @@ class ReplicaGateIntegrationTests {
 		assertThat(source.fromPrimary()).isFalse();
 	}
 
+	@Test
+	void anAsynchronousCommitNotYetWrittenByTheWalWriterKeepsTheReplicaBehindUntilItHasReplayedIt() throws Exception {
+		ReplicaGate gate = gate(LagPolicy.WAIT, Duration.ofHours(1)).waitTimeout(Duration.ofSeconds(30)).build();
+		slowWalWriter();
+		try {
+			cluster.awaitCaughtUp(Duration.ofSeconds(10));
+			int id = insertNoteAsynchronously();
+			assertThat(primaryJdbc.queryForObject("SELECT pg_current_wal_lsn() < pg_current_wal_insert_lsn()",
+					Boolean.class))
+				.as("the commit is not written yet (else this test shows nothing)")
+				.isTrue();
+			WalPosition position = gate.primaryPosition();
+			CompletableFuture<ReadSource> waiting = CompletableFuture.supplyAsync(() -> gate.readSource(position));
+			await("the gate to wait for the replica to replay the commit").during(Duration.ofMillis(300))
+				.atMost(Duration.ofSeconds(5))
+				.until(() -> !waiting.isDone());
+			assertThat(hasNote(replicaJdbc, id)).isFalse();
+			ReplicaLag lag = probe.measure();
+			assertThat(lag.caughtUp()).as("caught up, without the commit the app saw").isFalse();
+			assertThat(lag.bytes()).isPositive();
+			// a synchronous commit flushes all WAL before its own, the asynchronous one's
+			// too
+			insertNote();
+			ReadSource source = waiting.get(30, TimeUnit.SECONDS);
+			assertThat(source.dataSource()).isSameAs(replica);
+			assertThat(hasNote(replicaJdbc, id)).isTrue();
+		}
+		finally {
+			restoreWalWriter();
+		}
+	}
+
+	@Test
+	void aReplicaThatReplayedAWalSwitchIsCaughtUpThoughTheNextRecordWillBeginPastAPageHeader() {
+		insertNote();
+		primaryJdbc.queryForObject("SELECT pg_switch_wal()::text", String.class);
+		long segmentSize = primaryJdbc.queryForObject("SELECT pg_size_bytes(current_setting('wal_segment_size'))",
+				Long.class);
+		// the first measurement that is caught up: on an idle primary, at the switch,
+		// unless the primary wrote WAL of its own (a checkpoint, a standby snapshot) in
+		// the milliseconds the replica takes to replay the switch
+		ReplicaLag lag = await().pollInterval(Duration.ofMillis(5))
+			.atMost(Duration.ofSeconds(10))
+			.until(probe::measure, ReplicaLag::caughtUp);
+		assertThat(Long.remainderUnsigned(lag.replayed().value(), segmentSize)).as("replayed up to a segment's start")
+			.isZero();
+		assertThat(
+				gate(LagPolicy.FAIL, Duration.ZERO).build().readSource(ReplicaLagProbe.position(primary)).dataSource())
+			.isSameAs(replica);
+	}
+
+	/**
+	 * Keeps the next asynchronous commit unwritten for seconds: the WAL writer wakes
+	 * every 10 s (at most), and its next wait starts now. One idle long enough
+	 * hibernates, and an asynchronous commit wakes it at once: the first commit here ends
+	 * that, since writing it is work. Returns with all WAL flushed, so that the replica
+	 * can catch up.
+	 */
+	private static void slowWalWriter() {
+		primaryJdbc.execute("ALTER SYSTEM SET wal_writer_delay = '10s'");
+		insertNoteAsynchronously();
+		String inserted = primaryJdbc.queryForObject("SELECT pg_current_wal_insert_lsn()::text", String.class);
+		// signalled, the WAL writer reloads its settings, writes what is inserted (that
+		// commit too), then waits 10 s
+		primaryJdbc.queryForObject("SELECT pg_reload_conf()", Boolean.class);
+		await().atMost(Duration.ofSeconds(15))
+			.until(() -> primaryJdbc.queryForObject(
+					"SELECT current_setting('wal_writer_delay') = '10s' AND pg_current_wal_lsn() >= ?::pg_lsn",
+					Boolean.class, inserted));
+		// it may have written without flushing (it flushes once per delay): a
+		// synchronous commit flushes all, and the replica receives only flushed WAL
+		insertNote();
+	}
+
+	private static void restoreWalWriter() {
+		primaryJdbc.execute("ALTER SYSTEM RESET wal_writer_delay");
+		primaryJdbc.queryForObject("SELECT pg_reload_conf()", Boolean.class);
+	}
+
 	private static ReplicaGate.Builder gate(LagPolicy policy, Duration maxLag) {
 		return ReplicaGate.builder()
 			.primary(primary)
@@ -199,6 +282,25 @@ class ReplicaGateIntegrationTests {
 			.queryForObject("INSERT INTO note VALUES (?, 'note') RETURNING now()", OffsetDateTime.class,
 					ids.incrementAndGet())
 			.toInstant();
+	}
+
+	/** Inserts a note with {@code synchronous_commit} off, as an app may ingest. */
+	private static int insertNoteAsynchronously() {
+		int id = ids.incrementAndGet();
+		try (Connection connection = primary.getConnection(); Statement statement = connection.createStatement()) {
+			connection.setAutoCommit(false);
+			statement.execute("SET LOCAL synchronous_commit = off");
+			statement.execute("INSERT INTO note VALUES (" + id + ", 'asynchronous')");
+			connection.commit();
+		}
+		catch (SQLException ex) {
+			throw new IllegalStateException("Cannot insert note " + id, ex);
+		}
+		return id;
+	}
+
+	private static boolean hasNote(JdbcTemplate jdbc, int id) {
+		return jdbc.queryForObject("SELECT count(*) FROM note WHERE id = ?", Long.class, id) == 1;
 	}
 
 	private static long count(JdbcTemplate jdbc) {

@@ -23,11 +23,13 @@ import org.springframework.util.Assert;
  * <p>
  * The {@link ReadSource#inputsAsOf()} it returns is a lower bound of what the read will
  * see, because replay only moves forward between the decision and the read: when the
- * replica has replayed all WAL the primary had written, it is the primary's {@code now()}
- * taken just before that WAL position was read; when the replica is behind (but within
- * the maximum), it is the commit time of the last transaction the replica replayed
- * ({@code pg_last_xact_replay_timestamp()}), never the replica's own clock, which runs on
- * while replay lags; when reading from the primary, the primary's {@code now()}.
+ * replica has replayed all WAL the primary had inserted (commits with
+ * {@code synchronous_commit} off not yet written included), it is the primary's
+ * {@code now()} taken just before that WAL position was read; when the replica is behind
+ * (but within the maximum), it is the commit time of the last transaction the replica
+ * replayed ({@code pg_last_xact_replay_timestamp()}), never the replica's own clock,
+ * which runs on while replay lags; when reading from the primary, the primary's
+ * {@code now()}.
  */
 public final class ReplicaGate {
 

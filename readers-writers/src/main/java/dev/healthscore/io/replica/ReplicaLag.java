@@ -10,16 +10,17 @@ import java.util.Locale;
  * Time lag from {@code pg_last_xact_replay_timestamp()} alone misleads: on an idle
  * primary the last replayed commit is old although nothing is missing. So the WAL
  * positions decide first: a replica that has replayed at least the WAL the primary had
- * written when measured is caught up, with no time lag. Only otherwise is the time lag
- * the age of the last replayed commit, an upper bound of the real lag.
+ * inserted when measured (see {@link ReplicaLagProbe}) is caught up, with no time lag.
+ * Only otherwise is the time lag the age of the last replayed commit, an upper bound of
+ * the real lag.
  *
- * @param bytes WAL bytes written by the primary and not yet replayed by the replica; 0
- * when caught up
+ * @param bytes WAL bytes inserted by the primary (written yet or not) and not yet
+ * replayed by the replica; 0 when caught up
  * @param replayTimestamp commit time (primary's clock) of the last transaction the
  * replica replayed; {@code null} when it has replayed none since it started
  * @param timeLag zero when caught up, otherwise {@code measuredAt - replayTimestamp};
  * {@code null} when not caught up and no replayed commit is known
- * @param caughtUp whether the replica had replayed all WAL the primary had written when
+ * @param caughtUp whether the replica had replayed all WAL the primary had inserted when
  * measured
  * @param measuredAt the primary's clock ({@code now()}) just before its WAL position was
  * read

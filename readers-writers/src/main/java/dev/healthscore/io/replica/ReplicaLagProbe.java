@@ -18,16 +18,37 @@ import org.springframework.util.Assert;
 
 /**
  * Measures how far a PostgreSQL physical streaming replica is behind its primary: first
- * the primary's WAL write position, then what the replica has replayed of it. See
- * {@link ReplicaLag} for how the time lag is derived.
+ * the end of the WAL the primary has inserted, then what the replica has replayed of it.
+ * See {@link ReplicaLag} for how the time lag is derived.
+ * <p>
+ * The inserted end ({@code pg_current_wal_insert_lsn()}), not the written one
+ * ({@code pg_current_wal_lsn()}): a transaction committed with
+ * {@code synchronous_commit = off}, as applications commonly ingest, is visible on the
+ * primary as soon as its commit record is in the WAL buffers, up to three times
+ * {@code wal_writer_delay} before the WAL writer writes and flushes it and a replica can
+ * receive it. Until then the replica counts as behind.
  * <p>
  * A server that is not in recovery (a replica URL that names the primary itself) is
  * reported as caught up.
  */
 public class ReplicaLagProbe {
 
-	/** now() is the statement's start: taken before the WAL position is read. */
-	private static final String PRIMARY_SQL = "SELECT now(), pg_current_wal_lsn()::text";
+	/**
+	 * now() is the statement's start: taken before the WAL position is read. The sizes
+	 * locate the position in its page ({@link #insertedUpTo}).
+	 */
+	private static final String PRIMARY_SQL = """
+			SELECT now(), lsn::text, pg_size_bytes(current_setting('wal_segment_size')),
+			       current_setting('wal_block_size')::int
+			FROM pg_current_wal_insert_lsn() AS lsn""";
+
+	/**
+	 * PostgreSQL's WAL page headers ({@code SizeOfXLogShortPHD}, and
+	 * {@code SizeOfXLogLongPHD} on a segment's first page), 8-byte aligned.
+	 */
+	private static final int SHORT_PAGE_HEADER = 24;
+
+	private static final int LONG_PAGE_HEADER = 40;
 
 	private static final String REPLICA_SQL = """
 			SELECT pg_is_in_recovery(), pg_last_xact_replay_timestamp(),
@@ -51,16 +72,14 @@ public class ReplicaLagProbe {
 	 * @throws DataAccessResourceFailureException when the primary cannot be queried
 	 */
 	public ReplicaLag measure() {
-		PrimaryPoint point = queryPrimary(this.primary, PRIMARY_SQL,
-				"the primary's WAL position to measure the replica's lag",
-				(rs) -> new PrimaryPoint(rs.getObject(1, OffsetDateTime.class).toInstant(), rs.getString(2)));
-		return measureReplica(point.measuredAt(), point.lsn());
+		PrimaryPoint point = primaryPoint(this.primary, "the primary's WAL position to measure the replica's lag");
+		return measureReplica(point.measuredAt(), point.position());
 	}
 
-	private ReplicaLag measureReplica(Instant measuredAt, String primaryLsn) {
+	private ReplicaLag measureReplica(Instant measuredAt, WalPosition primaryPosition) {
 		try (Connection connection = this.replica.getConnection();
 				PreparedStatement ps = connection.prepareStatement(REPLICA_SQL)) {
-			ps.setString(1, primaryLsn);
+			ps.setString(1, primaryPosition.toString());
 			try (ResultSet rs = ps.executeQuery()) {
 				rs.next();
 				boolean inRecovery = rs.getBoolean(1);
@@ -104,13 +123,38 @@ public class ReplicaLagProbe {
 	}
 
 	/**
-	 * The primary's WAL write position: a transaction that had committed is in the WAL
-	 * before it.
+	 * The end of the WAL {@code primary} has inserted: every transaction that had
+	 * committed, also one with {@code synchronous_commit = off} whose commit record the
+	 * WAL writer has not written yet, is in the WAL before it. A replica that has
+	 * replayed up to it sees them all.
 	 * @throws DataAccessResourceFailureException when the primary cannot be queried
 	 */
-	static WalPosition position(DataSource primary) {
-		return queryPrimary(primary, "SELECT pg_current_wal_lsn()::text", "the primary's WAL position",
-				(rs) -> WalPosition.parse(rs.getString(1)));
+	public static WalPosition position(DataSource primary) {
+		return primaryPoint(primary, "the primary's WAL position").position();
+	}
+
+	private static PrimaryPoint primaryPoint(DataSource primary, String what) {
+		return queryPrimary(primary, PRIMARY_SQL, what,
+				(rs) -> new PrimaryPoint(rs.getObject(1, OffsetDateTime.class).toInstant(),
+						insertedUpTo(WalPosition.parse(rs.getString(2)), rs.getLong(3), rs.getInt(4))));
+	}
+
+	/**
+	 * Where the last inserted WAL record ends, from the insert position
+	 * {@code pg_current_wal_insert_lsn()} reports: where the next record will begin. When
+	 * the last record filled its page to the end (or was a WAL switch, which fills its
+	 * segment), that is past the next page's header, where no record ends: a replica
+	 * would not replay up to it before more WAL came, which an idle primary may not write
+	 * for long. The record's end is then the page's start; anywhere else in a page the
+	 * two are the same.
+	 * @param insert the insert position
+	 * @param segmentSize the WAL segment size in bytes ({@code wal_segment_size})
+	 * @param blockSize the WAL page size in bytes ({@code wal_block_size})
+	 */
+	static WalPosition insertedUpTo(WalPosition insert, long segmentSize, int blockSize) {
+		long inSegment = Long.remainderUnsigned(insert.value(), segmentSize);
+		int header = (inSegment < blockSize) ? LONG_PAGE_HEADER : SHORT_PAGE_HEADER;
+		return (inSegment % blockSize == header) ? new WalPosition(insert.value() - header) : insert;
 	}
 
 	/**
@@ -140,8 +184,8 @@ public class ReplicaLagProbe {
 		}
 	}
 
-	/** The primary's clock and WAL position (text), read together. */
-	private record PrimaryPoint(Instant measuredAt, String lsn) {
+	/** The primary's clock and the end of its inserted WAL, read together. */
+	private record PrimaryPoint(Instant measuredAt, WalPosition position) {
 
 	}
 

@@ -3,9 +3,10 @@ package dev.healthscore.io.replica;
 import org.springframework.util.Assert;
 
 /**
- * A position in PostgreSQL's write-ahead log (a {@code pg_lsn}), as the primary wrote it
- * or a replica replayed it: WAL only grows, so a replica that replayed a position sees
- * every transaction the primary had committed when it wrote it.
+ * A position in PostgreSQL's write-ahead log (a {@code pg_lsn}), up to which the primary
+ * had inserted WAL or a replica replayed it: WAL only grows, so a replica that replayed a
+ * position sees every transaction the primary had committed when it had inserted up to
+ * it.
  *
  * @param value the 64-bit position
  */
