@@ -67,8 +67,8 @@ class DefaultLocaleTests {
 	@Test
 	void lagMessagesUseAsciiDigitsAndCommaGrouping() {
 		Instant now = Instant.parse("2025-01-01T00:00:00Z");
-		ReplicaLag lag = new ReplicaLag(1_048_576, now.minusMillis(12_500), Duration.ofMillis(12_500), false, now,
-				null);
+		ReplicaLag lag = new ReplicaLag(1_048_576, now.minusMillis(12_500), Duration.ofMillis(12_500), false, now, null,
+				false);
 		assertThat(lag.describe()).isEqualTo("12,500 ms (1,048,576 bytes of WAL)");
 	}
 

@@ -15,6 +15,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import javax.sql.DataSource;
 
 import dev.healthscore.io.replica.ReplicaLagProbe;
+import dev.healthscore.io.replica.ReplicaUnavailableException;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.postgresql.ds.PGSimpleDataSource;
 import org.slf4j.Logger;
@@ -171,13 +172,37 @@ public final class EmbeddedPostgresCluster implements AutoCloseable {
 	/**
 	 * Waits until the replica has replayed all WAL the primary had inserted when called
 	 * ({@link ReplicaLagProbe#position}), so that everything committed before, with
-	 * {@code synchronous_commit} off too, is visible on the replica.
+	 * {@code synchronous_commit} off too, is visible on the replica. Once the replica has
+	 * received all the primary had flushed, it makes the primary flush the rest
+	 * ({@link ReplicaLagProbe#flushPrimary}), as the replica gate does: WAL a transaction
+	 * still open inserted would otherwise reach the replica only when something else
+	 * flushed it.
 	 * @throws IllegalStateException if it has not within {@code timeout}
 	 */
 	public void awaitCaughtUp(Duration timeout) {
+		ReplicaLagProbe probe = new ReplicaLagProbe(primaryDataSource(), replicaDataSource());
 		String target = ReplicaLagProbe.position(primaryDataSource()).toString();
-		ReplicaWait.until(timeout, "the replica to replay the primary's WAL up to " + target,
-				() -> Boolean.TRUE.equals(replayedUpTo(target)));
+		AtomicBoolean flushed = new AtomicBoolean();
+		ReplicaWait.until(timeout, "the replica to replay the primary's WAL up to " + target, () -> {
+			if (Boolean.TRUE.equals(replayedUpTo(target))) {
+				return true;
+			}
+			if (!flushed.get() && awaitsPrimaryFlush(probe)) {
+				probe.flushPrimary();
+				flushed.set(true);
+			}
+			return false;
+		});
+	}
+
+	private static boolean awaitsPrimaryFlush(ReplicaLagProbe probe) {
+		try {
+			return probe.measure().awaitsPrimaryFlush();
+		}
+		catch (ReplicaUnavailableException ex) {
+			// starting or stopped: not yet
+			return false;
+		}
 	}
 
 	private Boolean replayedUpTo(String lsn) throws SQLException {

@@ -239,6 +239,33 @@ class ReplicaGateIntegrationTests {
 			.isSameAs(replica);
 	}
 
+	@Test
+	void anOpenTransactionThatWroteOnAnIdlePrimaryDoesNotKeepTheGateWaitingForItsWalToBeFlushed() throws Exception {
+		ReplicaGate gate = gate(LagPolicy.WAIT, Duration.ofHours(1)).waitTimeout(Duration.ofSeconds(60)).build();
+		cluster.awaitCaughtUp(Duration.ofSeconds(10));
+		try (Connection open = primary.getConnection(); Statement statement = open.createStatement()) {
+			open.setAutoCommit(false);
+			statement.execute("INSERT INTO note VALUES (" + ids.incrementAndGet() + ", 'open')");
+			// the WAL writer flushes neither its page, not full, nor the transaction, not
+			// committed: the replica gets none of it until something else flushes
+			ReplicaLag lag = await().atMost(Duration.ofSeconds(5))
+				.until(probe::measure, ReplicaLag::awaitsPrimaryFlush);
+			assertThat(lag.caughtUp()).isFalse();
+			// twice: before the gate made the primary flush, the first wait ended only
+			// when the background writer's standby snapshot (every 15 s) was flushed,
+			// and the second then waited for the next one
+			for (int i = 0; i < 2; i++) {
+				long started = System.nanoTime();
+				assertThat(gate.readSource(gate.primaryPosition()).dataSource()).isSameAs(replica);
+				assertThat(Duration.ofNanos(System.nanoTime() - started)).as("the gate's wait, %d", i)
+					.isLessThan(Duration.ofSeconds(3));
+				statement.execute("INSERT INTO note VALUES (" + ids.incrementAndGet() + ", 'open')");
+			}
+			cluster.awaitCaughtUp(Duration.ofSeconds(3));
+			open.rollback();
+		}
+	}
+
 	/**
 	 * Keeps the next asynchronous commit unwritten for seconds: the WAL writer wakes
 	 * every 10 s (at most), and its next wait starts now. One idle long enough

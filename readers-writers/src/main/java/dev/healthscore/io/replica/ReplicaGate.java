@@ -30,6 +30,12 @@ import org.springframework.util.Assert;
  * replayed ({@code pg_last_xact_replay_timestamp()}), never the replica's own clock,
  * which runs on while replay lags; when reading from the primary, the primary's
  * {@code now()}.
+ * <p>
+ * {@link LagPolicy#WAIT} makes the primary flush its WAL
+ * ({@link ReplicaLagProbe#flushPrimary}), once per wait, when the replica has received
+ * all the primary had flushed and the primary has inserted more: the WAL of a transaction
+ * still open on the primary would otherwise stay unflushed, and the replica behind, until
+ * something else flushed it (on an idle primary, 15 seconds or more).
  */
 public final class ReplicaGate {
 
@@ -61,6 +67,8 @@ public final class ReplicaGate {
 
 	private final Supplier<WalPosition> primaryPosition;
 
+	private final Runnable primaryFlush;
+
 	private final LagPolicy policy;
 
 	private final LagLimit limit;
@@ -76,12 +84,13 @@ public final class ReplicaGate {
 	private final AtomicBoolean noReplicaLogged = new AtomicBoolean();
 
 	private ReplicaGate(Builder builder, Supplier<ReplicaLag> lagSource, Supplier<Instant> primaryClock,
-			Supplier<WalPosition> primaryPosition) {
+			Supplier<WalPosition> primaryPosition, Runnable primaryFlush) {
 		this.primary = builder.primary;
 		this.replica = builder.replica;
 		this.lagSource = lagSource;
 		this.primaryClock = primaryClock;
 		this.primaryPosition = primaryPosition;
+		this.primaryFlush = primaryFlush;
 		this.policy = builder.policy;
 		this.limit = new LagLimit(builder.maxLag, builder.maxLagBytes);
 		this.waitTimeout = builder.waitTimeout;
@@ -122,6 +131,7 @@ public final class ReplicaGate {
 		}
 		long started = this.nanoTime.getAsLong();
 		boolean waited = false;
+		boolean flushed = false;
 		Duration pause = atMostPollInterval(FIRST_PAUSE);
 		while (true) {
 			Observation seen = observe(position);
@@ -146,6 +156,12 @@ public final class ReplicaGate {
 								"(lag policy wait, not waiting: this does not change by itself):"
 										+ " correct healthscore.replica.url or its credentials and rerun, or choose lag"
 										+ " policy primary");
+					}
+					if (!flushed && seen.awaitsPrimaryFlush()) {
+						// the wait ends when the primary flushes what the replica lacks:
+						// now, not when something else happens to flush it
+						this.primaryFlush.run();
+						flushed = true;
 					}
 					waitOrGiveUp(seen, started, waited, pause);
 					waited = true;
@@ -240,6 +256,10 @@ public final class ReplicaGate {
 			return this.unavailable != null && Causes.anyMatch(this.unavailable, ConnectionRefusal::needsConfiguration);
 		}
 
+		boolean awaitsPrimaryFlush() {
+			return this.lag != null && this.lag.awaitsPrimaryFlush();
+		}
+
 		boolean admitted(LagLimit limit) {
 			return this.lag != null && limit.admits(this.lag) && replayedRequired();
 		}
@@ -274,6 +294,8 @@ public final class ReplicaGate {
 		private Supplier<Instant> primaryClock;
 
 		private Supplier<WalPosition> primaryPosition;
+
+		private Runnable primaryFlush;
 
 		private LagPolicy policy = LagPolicy.WAIT;
 
@@ -352,6 +374,11 @@ public final class ReplicaGate {
 			return this;
 		}
 
+		Builder primaryFlush(Runnable primaryFlush) {
+			this.primaryFlush = primaryFlush;
+			return this;
+		}
+
 		Builder pause(Pause pause) {
 			this.pause = pause;
 			return this;
@@ -378,16 +405,15 @@ public final class ReplicaGate {
 					() -> "waitTimeout must not be negative, was " + Durations.format(this.waitTimeout));
 			Assert.isTrue(this.pollInterval != null && this.pollInterval.compareTo(Duration.ZERO) > 0,
 					() -> "pollInterval must be positive, was " + Durations.format(this.pollInterval));
-			Supplier<ReplicaLag> lag = this.lagSource;
-			if (lag == null && this.replica != null) {
-				lag = new ReplicaLagProbe(this.primary, this.replica)::measure;
-			}
+			ReplicaLagProbe probe = (this.replica != null) ? new ReplicaLagProbe(this.primary, this.replica) : null;
+			Supplier<ReplicaLag> lag = (this.lagSource != null || probe == null) ? this.lagSource : probe::measure;
+			Runnable flush = (this.primaryFlush != null || probe == null) ? this.primaryFlush : probe::flushPrimary;
 			DataSource clockSource = this.primary;
 			Supplier<Instant> clock = (this.primaryClock != null) ? this.primaryClock
 					: () -> ReplicaLagProbe.now(clockSource);
 			Supplier<WalPosition> position = (this.primaryPosition != null) ? this.primaryPosition
 					: () -> ReplicaLagProbe.position(clockSource);
-			return new ReplicaGate(this, lag, clock, position);
+			return new ReplicaGate(this, lag, clock, position, flush);
 		}
 
 	}

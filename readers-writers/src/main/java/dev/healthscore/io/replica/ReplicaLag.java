@@ -26,9 +26,15 @@ import java.util.Locale;
  * read
  * @param replayed the WAL position the replica had replayed up to; {@code null} when
  * unknown (a server not in recovery, which is caught up)
+ * @param awaitsPrimaryFlush whether the replica, not caught up, had replayed all WAL the
+ * primary had flushed when measured: a replica receives only flushed WAL, so what it
+ * lacks waits for the primary to flush it (an asynchronous commit the WAL writer has not
+ * flushed yet, or WAL of a transaction still open, which the WAL writer does not flush
+ * from a page not yet full until something else asks for it); see
+ * {@link ReplicaLagProbe#flushPrimary}
  */
 public record ReplicaLag(long bytes, Instant replayTimestamp, Duration timeLag, boolean caughtUp, Instant measuredAt,
-		WalPosition replayed) {
+		WalPosition replayed, boolean awaitsPrimaryFlush) {
 
 	/**
 	 * Whether the replica had replayed the primary's WAL up to {@code position}, taken

@@ -28,6 +28,13 @@ import org.springframework.util.Assert;
  * {@code wal_writer_delay} before the WAL writer writes and flushes it and a replica can
  * receive it. Until then the replica counts as behind.
  * <p>
+ * The WAL writer flushes only full pages and asynchronous commits, so WAL that a
+ * transaction still open inserted into a page not yet full stays unflushed, and a replica
+ * short of the inserted end, until something else flushes (any synchronous commit; on an
+ * idle primary, the standby snapshot the background writer logs every 15 seconds, so 15
+ * seconds or more). A measurement says so ({@link ReplicaLag#awaitsPrimaryFlush()}), and
+ * {@link #flushPrimary} makes the primary flush it.
+ * <p>
  * A server that is not in recovery (a replica URL that names the primary itself) is
  * reported as caught up.
  */
@@ -35,11 +42,12 @@ public class ReplicaLagProbe {
 
 	/**
 	 * now() is the statement's start: taken before the WAL position is read. The sizes
-	 * locate the position in its page ({@link #insertedUpTo}).
+	 * locate the position in its page ({@link #insertedUpTo}). The flushed end is read
+	 * after the inserted one, so it is never past it.
 	 */
 	private static final String PRIMARY_SQL = """
 			SELECT now(), lsn::text, pg_size_bytes(current_setting('wal_segment_size')),
-			       current_setting('wal_block_size')::int
+			       current_setting('wal_block_size')::int, pg_current_wal_flush_lsn()::text
 			FROM pg_current_wal_insert_lsn() AS lsn""";
 
 	/**
@@ -52,7 +60,8 @@ public class ReplicaLagProbe {
 
 	private static final String REPLICA_SQL = """
 			SELECT pg_is_in_recovery(), pg_last_xact_replay_timestamp(),
-			       pg_wal_lsn_diff(?::pg_lsn, pg_last_wal_replay_lsn()), pg_last_wal_replay_lsn()::text""";
+			       pg_wal_lsn_diff(?::pg_lsn, pg_last_wal_replay_lsn()), pg_last_wal_replay_lsn()::text,
+			       coalesce(pg_last_wal_receive_lsn() >= ?::pg_lsn, false)""";
 
 	private final DataSource primary;
 
@@ -73,13 +82,15 @@ public class ReplicaLagProbe {
 	 */
 	public ReplicaLag measure() {
 		PrimaryPoint point = primaryPoint(this.primary, "the primary's WAL position to measure the replica's lag");
-		return measureReplica(point.measuredAt(), point.position());
+		return measureReplica(point);
 	}
 
-	private ReplicaLag measureReplica(Instant measuredAt, WalPosition primaryPosition) {
+	private ReplicaLag measureReplica(PrimaryPoint primaryPoint) {
+		Instant measuredAt = primaryPoint.measuredAt();
 		try (Connection connection = this.replica.getConnection();
 				PreparedStatement ps = connection.prepareStatement(REPLICA_SQL)) {
-			ps.setString(1, primaryPosition.toString());
+			ps.setString(1, primaryPoint.position().toString());
+			ps.setString(2, primaryPoint.flushed().toString());
 			try (ResultSet rs = ps.executeQuery()) {
 				rs.next();
 				boolean inRecovery = rs.getBoolean(1);
@@ -89,10 +100,12 @@ public class ReplicaLagProbe {
 				String replayedText = rs.getString(4);
 				WalPosition replayedUpTo = (replayedText != null) ? WalPosition.parse(replayedText) : null;
 				if (!inRecovery || behind <= 0) {
-					return new ReplicaLag(0, replayTimestamp, Duration.ZERO, true, measuredAt, replayedUpTo);
+					return new ReplicaLag(0, replayTimestamp, Duration.ZERO, true, measuredAt, replayedUpTo, false);
 				}
+				// it has received all the primary had flushed, and the primary has more
+				boolean awaitsFlush = rs.getBoolean(5) && !primaryPoint.flushed().isAtLeast(primaryPoint.position());
 				return new ReplicaLag(behind, replayTimestamp, timeLag(replayTimestamp, measuredAt), false, measuredAt,
-						replayedUpTo);
+						replayedUpTo, awaitsFlush);
 			}
 		}
 		catch (SQLException ex) {
@@ -136,7 +149,40 @@ public class ReplicaLagProbe {
 	private static PrimaryPoint primaryPoint(DataSource primary, String what) {
 		return queryPrimary(primary, PRIMARY_SQL, what,
 				(rs) -> new PrimaryPoint(rs.getObject(1, OffsetDateTime.class).toInstant(),
-						insertedUpTo(WalPosition.parse(rs.getString(2)), rs.getLong(3), rs.getInt(4))));
+						insertedUpTo(WalPosition.parse(rs.getString(2)), rs.getLong(3), rs.getInt(4)),
+						WalPosition.parse(rs.getString(5))));
+	}
+
+	/**
+	 * Makes the primary flush the WAL it has inserted, so that a replica can receive it:
+	 * commits a transaction that has a transaction id and wrote nothing. Its commit
+	 * record marks the WAL up to its end as to be flushed by the WAL writer, which does
+	 * so within {@code wal_writer_delay} (woken at once if it idles), all WAL inserted
+	 * before it included, the WAL of transactions still open too. Costs a transaction id
+	 * and a commit record; needs no privilege, and works in a read-only transaction. (A
+	 * transaction that wrote no WAL of its own commits asynchronously whatever
+	 * {@code synchronous_commit} says, so the commit does not wait for the flush.) Call
+	 * it when a measurement {@link ReplicaLag#awaitsPrimaryFlush() awaits the primary's
+	 * flush}: without it, WAL of a transaction still open stays unflushed until something
+	 * else flushes.
+	 * @throws DataAccessResourceFailureException when the primary cannot be reached
+	 */
+	public void flushPrimary() {
+		try (Connection connection = this.primary.getConnection()) {
+			boolean autoCommit = connection.getAutoCommit();
+			connection.setAutoCommit(false);
+			try (PreparedStatement ps = connection.prepareStatement("SELECT pg_current_xact_id()")) {
+				ps.executeQuery().close();
+				connection.commit();
+			}
+			finally {
+				connection.setAutoCommit(autoCommit);
+			}
+		}
+		catch (SQLException ex) {
+			throw new DataAccessResourceFailureException(
+					"Cannot make the primary flush its WAL for the replica: " + ex.getMessage(), ex);
+		}
 	}
 
 	/**
@@ -184,8 +230,11 @@ public class ReplicaLagProbe {
 		}
 	}
 
-	/** The primary's clock and the end of its inserted WAL, read together. */
-	private record PrimaryPoint(Instant measuredAt, WalPosition position) {
+	/**
+	 * The primary's clock, the end of its inserted WAL and the end of its flushed WAL,
+	 * read together.
+	 */
+	private record PrimaryPoint(Instant measuredAt, WalPosition position, WalPosition flushed) {
 
 	}
 

@@ -36,6 +36,8 @@ class ReplicaGateTests {
 
 	private long nanos;
 
+	private int flushes;
+
 	@Test
 	void aCaughtUpReplicaIsReadWithInputsAsOfThePrimaryClockAtMeasurement() {
 		script(caughtUp());
@@ -72,7 +74,7 @@ class ReplicaGateTests {
 
 	@Test
 	void anUnknownTimeLagIsNeverWithinTheMaximumBecauseInputsAsOfWouldBeUnknown() {
-		script(() -> new ReplicaLag(10, null, null, false, NOW, null));
+		script(() -> new ReplicaLag(10, null, null, false, NOW, null, false));
 		assertThatExceptionOfType(ReplicaLagException.class)
 			.isThrownBy(() -> gate(LagPolicy.FAIL).maxLag(null).maxLagBytes(1_000L).build().readSource())
 			.withMessageStartingWith("Replica is an unknown time (10 bytes of WAL) behind the primary");
@@ -213,6 +215,32 @@ class ReplicaGateTests {
 	}
 
 	@Test
+	void waitMakesThePrimaryFlushOnceWhenTheReplicaHasAllItFlushedButNotTheRequiredPosition() {
+		script(awaitingFlush("0/3FFFF00"), awaitingFlush("0/3FFFF00"), awaitingFlush("0/3FFFF00"),
+				behind(Duration.ofSeconds(1), 4096, "0/4000100"));
+		ReadSource source = gate(LagPolicy.WAIT).build().readSource(WalPosition.parse("0/4000000"));
+		assertThat(source).isEqualTo(new ReadSource(this.replica, false, NOW.minusSeconds(1)));
+		assertThat(this.flushes).isOne();
+		assertThat(this.pauses).hasSize(3);
+	}
+
+	@Test
+	void waitDoesNotMakeThePrimaryFlushForAReplicaThatHasNotReceivedAllItFlushed() {
+		script(behind(Duration.ofSeconds(1), 4096, "0/3000000"), behind(Duration.ofSeconds(1), 4096, "0/4000000"));
+		gate(LagPolicy.WAIT).build().readSource(WalPosition.parse("0/4000000"));
+		assertThat(this.flushes).isZero();
+	}
+
+	@Test
+	void failAndPrimaryDoNotMakeThePrimaryFlush() {
+		script(awaitingFlush("1/A0"), awaitingFlush("1/A0"));
+		assertThatExceptionOfType(ReplicaLagException.class)
+			.isThrownBy(() -> gate(LagPolicy.FAIL).build().readSource(WalPosition.parse("1/B0")));
+		assertThat(gate(LagPolicy.PRIMARY).build().readSource(WalPosition.parse("1/B0")).fromPrimary()).isTrue();
+		assertThat(this.flushes).isZero();
+	}
+
+	@Test
 	void withoutAReplicaThereIsNoPositionToWaitFor() {
 		ReplicaGate gate = ReplicaGate.builder().primary(this.primary).primaryClock(() -> PRIMARY_NOW).build();
 		assertThat(gate.primaryPosition()).isNull();
@@ -255,6 +283,7 @@ class ReplicaGateTests {
 			.maxLag(Duration.ofSeconds(10))
 			.lagSource(() -> this.measurements.remove().get())
 			.primaryClock(() -> PRIMARY_NOW)
+			.primaryFlush(() -> this.flushes++)
 			.pause((duration) -> {
 				this.pauses.add(duration);
 				this.nanos += duration.toNanos();
@@ -268,7 +297,7 @@ class ReplicaGateTests {
 	}
 
 	private static Supplier<ReplicaLag> caughtUp() {
-		return () -> new ReplicaLag(0, NOW.minusSeconds(3600), Duration.ZERO, true, NOW, null);
+		return () -> new ReplicaLag(0, NOW.minusSeconds(3600), Duration.ZERO, true, NOW, null, false);
 	}
 
 	private static Supplier<ReplicaLag> behind(Duration lag, long bytes) {
@@ -277,7 +306,16 @@ class ReplicaGateTests {
 
 	private static Supplier<ReplicaLag> behind(Duration lag, long bytes, String replayed) {
 		WalPosition position = (replayed != null) ? WalPosition.parse(replayed) : null;
-		return () -> new ReplicaLag(bytes, NOW.minus(lag), lag, false, NOW, position);
+		return () -> new ReplicaLag(bytes, NOW.minus(lag), lag, false, NOW, position, false);
+	}
+
+	/**
+	 * Behind, having replayed up to {@code replayed}, with all the primary had flushed:
+	 * the rest awaits the primary's flush.
+	 */
+	private static Supplier<ReplicaLag> awaitingFlush(String replayed) {
+		return () -> new ReplicaLag(256, NOW.minusSeconds(1), Duration.ofSeconds(1), false, NOW,
+				WalPosition.parse(replayed), true);
 	}
 
 	private static Supplier<ReplicaLag> down() {
