@@ -1,13 +1,11 @@
 package dev.healthscore.jobs.archive;
 
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -16,7 +14,7 @@ import java.util.concurrent.TimeUnit;
 
 import com.zaxxer.hikari.HikariDataSource;
 import dev.healthscore.io.archive.ContentChecksum;
-import dev.healthscore.jobs.HealthScoreApplication;
+import dev.healthscore.jobs.AppProcess;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -244,19 +242,15 @@ class ArchiveProcessKillIntegrationTests {
 	}
 
 	private static Process start(Path log, String database) throws IOException {
-		List<String> command = new ArrayList<>(
-				List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-						"-Daws.accessKeyId=" + servers.s3Server().accessKey(),
-						"-Daws.secretAccessKey=" + servers.s3Server().secretKey(), "-cp",
-						System.getProperty("java.class.path"), HealthScoreApplication.class.getName()));
-		command.addAll(List.of("run", "archive", "--before=2025-02", "--healthscore.archive.grace-period=0s",
+		List<String> jvmOptions = List.of("-Daws.accessKeyId=" + servers.s3Server().accessKey(),
+				"-Daws.secretAccessKey=" + servers.s3Server().secretKey());
+		List<String> args = List.of("run", "archive", "--before=2025-02", "--healthscore.archive.grace-period=0s",
 				"--spring.datasource.url=" + servers.jdbcUrl(database), "--spring.datasource.username=postgres",
 				"--healthscore.archive.endpoint=" + servers.s3Server().endpoint(),
 				"--healthscore.archive.region=" + servers.s3Server().region().id(),
 				"--healthscore.archive.bucket=" + BUCKET, "--healthscore.archive.prefix=" + database,
-				"--healthscore.archive.target-file-size=256KB", "--healthscore.archive.row-group-size=128KB"));
-		File file = log.toFile();
-		return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(file).start();
+				"--healthscore.archive.target-file-size=256KB", "--healthscore.archive.row-group-size=128KB");
+		return AppProcess.start(log, jvmOptions, args);
 	}
 
 	private static String log(Path log) {

@@ -1,6 +1,5 @@
 package dev.healthscore.jobs.cli;
 
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +13,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import com.zaxxer.hikari.HikariDataSource;
+import dev.healthscore.jobs.AppProcess;
 import dev.healthscore.jobs.HealthScoreApplication;
 import dev.healthscore.jobs.ScoreAssertions;
 import dev.healthscore.jobs.WriteGate;
@@ -306,15 +306,10 @@ class JobProcessIntegrationTests {
 	}
 
 	private static Process start(Path dir, List<String> jvmOptions, String... args) throws IOException {
-		List<String> command = new ArrayList<>(
-				List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-		command.addAll(jvmOptions);
-		command.addAll(List.of("-cp", System.getProperty("java.class.path"), HealthScoreApplication.class.getName()));
-		command.addAll(List.of(args));
-		command.addAll(List.of("--spring.datasource.url=" + url(), "--spring.datasource.username=postgres",
+		List<String> all = new ArrayList<>(List.of(args));
+		all.addAll(List.of("--spring.datasource.url=" + url(), "--spring.datasource.username=postgres",
 				"--healthscore.recompute.chunk-size=5"));
-		File log = dir.resolve("out.log").toFile();
-		return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log).start();
+		return AppProcess.start(dir.resolve("out.log"), jvmOptions, all);
 	}
 
 	private static String readLog(Path log) {

@@ -19,6 +19,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import com.zaxxer.hikari.HikariDataSource;
+import dev.healthscore.jobs.AppProcess;
 import dev.healthscore.jobs.HealthScoreApplication;
 import dev.healthscore.jobs.ScoreAssertions;
 import dev.healthscore.jobs.cli.JobTimes;
@@ -693,13 +694,10 @@ class ReconcileJobIntegrationTests {
 	}
 
 	private static Process start(Path log, String... args) throws IOException {
-		List<String> command = new ArrayList<>(
-				List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-						System.getProperty("java.class.path"), HealthScoreApplication.class.getName()));
-		command.addAll(List.of(args));
-		command.addAll(List.of("--spring.datasource.url=" + postgres.getJdbcUrl("postgres", "postgres"),
+		List<String> all = new ArrayList<>(List.of(args));
+		all.addAll(List.of("--spring.datasource.url=" + postgres.getJdbcUrl("postgres", "postgres"),
 				"--spring.datasource.username=postgres", "--healthscore.reconcile.chunk-size=5"));
-		return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+		return AppProcess.start(log, List.of(), all);
 	}
 
 	private static String read(Path log) {

@@ -15,6 +15,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import com.zaxxer.hikari.HikariDataSource;
+import dev.healthscore.jobs.AppProcess;
 import dev.healthscore.jobs.HealthScoreApplication;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.junit.jupiter.api.AfterAll;
@@ -161,12 +162,10 @@ class ClusteredSchedulerIntegrationTests {
 	}
 
 	private static Process start(Path log) throws IOException {
-		List<String> command = new ArrayList<>(List.of(
-				Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-				System.getProperty("java.class.path"), HealthScoreApplication.class.getName(), "scheduler",
-				"--spring.datasource.url=" + url(), "--spring.datasource.username=postgres",
-				"--healthscore.scheduler.health-port=0", "--healthscore.scheduler.cron-overrides.nightly=0 * * * * ?"));
-		return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+		return AppProcess.start(log, List.of(),
+				List.of("scheduler", "--spring.datasource.url=" + url(), "--spring.datasource.username=postgres",
+						"--healthscore.scheduler.health-port=0",
+						"--healthscore.scheduler.cron-overrides.nightly=0 * * * * ?"));
 	}
 
 	private static String url() {
