@@ -31,11 +31,13 @@ import org.springframework.util.Assert;
  * which runs on while replay lags; when reading from the primary, the primary's
  * {@code now()}.
  * <p>
- * {@link LagPolicy#WAIT} makes the primary flush its WAL
- * ({@link ReplicaLagProbe#flushPrimary}), once per wait, when the replica has received
- * all the primary had flushed and the primary has inserted more: the WAL of a transaction
- * still open on the primary would otherwise stay unflushed, and the replica behind, until
- * something else flushed it (on an idle primary, 15 seconds or more).
+ * Every policy makes the primary flush its WAL ({@link ReplicaLagProbe#flushPrimary}),
+ * once per decision, when the replica has received all the primary had flushed and the
+ * primary has inserted more: the WAL of a transaction still open on the primary would
+ * otherwise stay unflushed, and the replica behind, until something else flushed it (on
+ * an idle primary, 15 seconds or more). {@link LagPolicy#FAIL} and
+ * {@link LagPolicy#PRIMARY} then give the replica up to {@link #FLUSH_GRACE} before they
+ * judge its lag.
  */
 public final class ReplicaGate {
 
@@ -54,6 +56,13 @@ public final class ReplicaGate {
 	 * few milliseconds, and a whole poll interval would cost it more than its work.
 	 */
 	static final Duration FIRST_PAUSE = Duration.ofMillis(10);
+
+	/**
+	 * How long {@link LagPolicy#FAIL} and {@link LagPolicy#PRIMARY} give the replica to
+	 * replay what they made the primary flush, before they judge the lag: the WAL writer
+	 * flushes within {@code wal_writer_delay} (200 ms by default).
+	 */
+	static final Duration FLUSH_GRACE = Duration.ofSeconds(1);
 
 	private static final Logger logger = LoggerFactory.getLogger(ReplicaGate.class);
 
@@ -131,7 +140,7 @@ public final class ReplicaGate {
 		}
 		long started = this.nanoTime.getAsLong();
 		boolean waited = false;
-		boolean flushed = false;
+		Long flushedAt = null;
 		Duration pause = atMostPollInterval(FIRST_PAUSE);
 		while (true) {
 			Observation seen = observe(position);
@@ -141,6 +150,22 @@ public final class ReplicaGate {
 							seen.lag().describe(), millisSince(started));
 				}
 				return new ReadSource(this.replica, false, seen.lag().replayedUpTo());
+			}
+			if (flushedAt == null && seen.awaitsPrimaryFlush()) {
+				// the replica lacks only WAL the primary has not flushed yet (a
+				// transaction
+				// still open, a commit with synchronous_commit off): make it flush now,
+				// not when something else happens to
+				this.primaryFlush.run();
+				flushedAt = this.nanoTime.getAsLong();
+			}
+			if (this.policy != LagPolicy.WAIT && flushedAt != null
+					&& this.nanoTime.getAsLong() - flushedAt < FLUSH_GRACE.toNanos()) {
+				// fail and primary judge the lag once the flush had its time to arrive:
+				// without it they would fail, or read the primary, for WAL that is no lag
+				pause(seen, pause);
+				pause = atMostPollInterval(pause.multipliedBy(2));
+				continue;
 			}
 			switch (this.policy) {
 				case FAIL -> throw failure(seen,
@@ -156,12 +181,6 @@ public final class ReplicaGate {
 								"(lag policy wait, not waiting: this does not change by itself):"
 										+ " correct healthscore.replica.url or its credentials and rerun, or choose lag"
 										+ " policy primary");
-					}
-					if (!flushed && seen.awaitsPrimaryFlush()) {
-						// the wait ends when the primary flushes what the replica lacks:
-						// now, not when something else happens to flush it
-						this.primaryFlush.run();
-						flushed = true;
 					}
 					waitOrGiveUp(seen, started, waited, pause);
 					waited = true;
@@ -212,8 +231,12 @@ public final class ReplicaGate {
 			logger.info("{}: waiting up to {} ms for it (lag policy wait)", seen.describe(this.limit.describe()),
 					this.waitTimeout.toMillis());
 		}
+		pause(seen, Duration.ofNanos(Math.min(remaining, pause.toNanos())));
+	}
+
+	private void pause(Observation seen, Duration pause) {
 		try {
-			this.pause.pause(Duration.ofNanos(Math.min(remaining, pause.toNanos())));
+			this.pause.pause(pause);
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();

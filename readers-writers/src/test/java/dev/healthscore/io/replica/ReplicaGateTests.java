@@ -232,12 +232,44 @@ class ReplicaGateTests {
 	}
 
 	@Test
-	void failAndPrimaryDoNotMakeThePrimaryFlush() {
-		script(awaitingFlush("1/A0"), awaitingFlush("1/A0"));
+	void failMakesThePrimaryFlushOnceAndReadsTheReplicaThatReplayedItWithinTheGrace() {
+		script(awaitingFlush("0/3FFFF00"), awaitingFlush("0/3FFFF00"),
+				behind(Duration.ofSeconds(1), 4096, "0/4000100"));
+		ReadSource source = gate(LagPolicy.FAIL).build().readSource(WalPosition.parse("0/4000000"));
+		assertThat(source).isEqualTo(new ReadSource(this.replica, false, NOW.minusSeconds(1)));
+		assertThat(this.flushes).isOne();
+		assertThat(this.pauses).containsExactly(Duration.ofMillis(10), Duration.ofMillis(20));
+	}
+
+	@Test
+	void failAndPrimaryJudgeTheLagOnceTheFlushHadTheGraceToArrive() {
+		// observed at 0 (flushed), 10, 30, 70, 150, 310, 630 and 1270 ms: judged at the
+		// last
+		for (int i = 0; i < 8; i++) {
+			script(awaitingFlush("1/A0"));
+		}
+		assertThatExceptionOfType(ReplicaLagException.class)
+			.isThrownBy(() -> gate(LagPolicy.FAIL).build().readSource(WalPosition.parse("1/B0")))
+			.withMessageContaining("(lag policy fail)");
+		assertThat(this.measurements).isEmpty();
+		assertThat(this.flushes).isOne();
+		assertThat(this.pauses.stream().reduce(Duration.ZERO, Duration::plus)).isEqualTo(Duration.ofMillis(1270));
+		for (int i = 0; i < 8; i++) {
+			script(awaitingFlush("1/A0"));
+		}
+		assertThat(gate(LagPolicy.PRIMARY).build().readSource(WalPosition.parse("1/B0")).fromPrimary()).isTrue();
+		assertThat(this.measurements).isEmpty();
+		assertThat(this.flushes).isEqualTo(2);
+	}
+
+	@Test
+	void failAndPrimaryJudgeALagThatAwaitsNoFlushAtOnce() {
+		script(behind(Duration.ofMinutes(5), 4096, "1/A0"), behind(Duration.ofMinutes(5), 4096, "1/A0"));
 		assertThatExceptionOfType(ReplicaLagException.class)
 			.isThrownBy(() -> gate(LagPolicy.FAIL).build().readSource(WalPosition.parse("1/B0")));
 		assertThat(gate(LagPolicy.PRIMARY).build().readSource(WalPosition.parse("1/B0")).fromPrimary()).isTrue();
 		assertThat(this.flushes).isZero();
+		assertThat(this.pauses).isEmpty();
 	}
 
 	@Test
