@@ -223,42 +223,31 @@ public class JobLogContext {
 
 		private static final Set<String> LAUNCHES = Set.of("start", "restart", "startNextInstance", "run");
 
-		/** How many launches this thread is inside (a job may launch another). */
-		private static final ThreadLocal<Integer> depth = new ThreadLocal<>();
+		/** Set while this thread is inside a launch (a job may launch another). */
+		private static final ThreadLocal<Boolean> launching = new ThreadLocal<>();
 
 		@Override
 		public Object invoke(MethodInvocation invocation) throws Throwable {
 			if (!LAUNCHES.contains(invocation.getMethod().getName())) {
 				return invocation.proceed();
 			}
-			Map<String, String> previous = values();
-			Integer outer = depth.get();
-			depth.set((outer != null) ? outer + 1 : 1);
-			try {
-				Object[] arguments = invocation.getArguments();
-				Object subject = (arguments.length > 0) ? arguments[0] : null;
-				if (subject instanceof JobExecution restarted) {
-					Listener.enterJob(restarted);
-				}
-				else {
-					enterJobName((subject instanceof Job job) ? job.getName()
-							: (subject instanceof String name) ? name : null);
-				}
+			Object[] arguments = invocation.getArguments();
+			Object subject = (arguments.length > 0) ? arguments[0] : null;
+			boolean outermost = launching.get() == null;
+			launching.set(Boolean.TRUE);
+			try (Scope scope = (subject instanceof JobExecution restarted) ? open(restarted) : open(
+					(subject instanceof Job job) ? job.getName() : (subject instanceof String name) ? name : null)) {
 				return invocation.proceed();
 			}
 			finally {
-				if (outer != null) {
-					depth.set(outer);
+				if (outermost) {
+					launching.remove();
 				}
-				else {
-					depth.remove();
-				}
-				restore(previous);
 			}
 		}
 
 		static boolean launching() {
-			return depth.get() != null;
+			return launching.get() != null;
 		}
 
 	}
