@@ -26,15 +26,10 @@ public final class LogContext {
 	 */
 	public static Runnable carry(Runnable task) {
 		Map<String, String> context = MDC.getCopyOfContextMap();
-		return () -> {
-			Map<String, String> previous = replace(context);
-			try {
-				task.run();
-			}
-			finally {
-				replace(previous);
-			}
-		};
+		return () -> within(context, () -> {
+			task.run();
+			return null;
+		});
 	}
 
 	/**
@@ -46,15 +41,7 @@ public final class LogContext {
 	 */
 	public static <T> Supplier<T> carrySupplier(Supplier<T> task) {
 		Map<String, String> context = MDC.getCopyOfContextMap();
-		return () -> {
-			Map<String, String> previous = replace(context);
-			try {
-				return task.get();
-			}
-			finally {
-				replace(previous);
-			}
-		};
+		return () -> within(context, task::get);
 	}
 
 	/**
@@ -66,15 +53,26 @@ public final class LogContext {
 	 */
 	public static <T> Callable<T> carryCallable(Callable<T> task) {
 		Map<String, String> context = MDC.getCopyOfContextMap();
-		return () -> {
-			Map<String, String> previous = replace(context);
-			try {
-				return task.call();
-			}
-			finally {
-				replace(previous);
-			}
-		};
+		return () -> within(context, task::call);
+	}
+
+	/** Runs {@code task} with {@code context}, then gives the thread back its own. */
+	private static <T, E extends Exception> T within(Map<String, String> context, Task<T, E> task) throws E {
+		Map<String, String> previous = replace(context);
+		try {
+			return task.run();
+		}
+		finally {
+			replace(previous);
+		}
+	}
+
+	/** A task that may throw {@code E}. */
+	@FunctionalInterface
+	private interface Task<T, E extends Exception> {
+
+		T run() throws E;
+
 	}
 
 	/** Sets this thread's context, returning the one it replaces. */
