@@ -138,16 +138,23 @@ class ArchivedMonthsPrecondition implements RunPrecondition {
 	}
 
 	/**
-	 * Refuses the restore of a month that the archive never took out of PostgreSQL: no
-	 * rerun of it could succeed.
+	 * Refuses the restore of a month that the archive never took out of PostgreSQL, and
+	 * of one whose rows something else holds now ({@link RestoreObstacles}): no rerun of
+	 * it could succeed until the operator moves them.
 	 */
 	private void checkRestore(ArchiveTable table, YearMonth month) {
 		ArchiveLedgerEntry entry;
+		String obstacle = null;
 		try (Connection connection = this.dataSource.getConnection()) {
 			entry = new ArchiveLedger().find(connection, table, month);
+			if (entry != null && (entry.state() == ArchiveState.DETACHED || entry.state() == ArchiveState.DROPPED
+					|| entry.state() == ArchiveState.RESTORING)) {
+				obstacle = new RestoreObstacles().find(connection, table, month, entry.state());
+			}
 		}
 		catch (SQLException ex) {
-			throw new DataAccessResourceFailureException("Cannot read the archive ledger: " + ex.getMessage(), ex);
+			throw new DataAccessResourceFailureException(
+					"Cannot read the archive ledger or the month's partitions: " + ex.getMessage(), ex);
 		}
 		if (entry == null) {
 			throw new UsageException(("Cannot restore %s %s: the archive ledger has no entry for it, it was never"
@@ -158,6 +165,10 @@ class ArchivedMonthsPrecondition implements RunPrecondition {
 			throw new UsageException(("Cannot restore %s %s: it is not archived yet, the ledger says %s (its rows"
 					+ " are still in PostgreSQL; restore it once an archive run has detached it); nothing was started")
 				.formatted(table.tableName(), month, entry.state()));
+		}
+		if (obstacle != null) {
+			throw new UsageException(
+					"Cannot restore %s %s: %s; nothing was started".formatted(table.tableName(), month, obstacle));
 		}
 	}
 

@@ -34,8 +34,10 @@ import software.amazon.awssdk.services.s3.S3Client;
  * new table, checked, and attached, all in one transaction. A run that stopped resumes
  * from what it finds.
  * <p>
- * The manifest is read and checked against the ledger before anything changes, and the
- * moves to {@code RESTORING} and on to {@code RESTORED} are made in the transaction that
+ * What stands in the way ({@link RestoreObstacles}: a partition of a dropped month
+ * created again, rows of the month in a {@code DEFAULT} partition) is looked for, and the
+ * manifest is read and checked against the ledger, before anything changes, and the moves
+ * to {@code RESTORING} and on to {@code RESTORED} are made in the transaction that
  * restores: nothing leads out of {@code RESTORING} but {@code RESTORED}, and the archive
  * job leaves such a month alone, so a restore that fails must leave the month
  * {@code DETACHED} or {@code DROPPED}, from where both a new restore and the archive job
@@ -56,6 +58,8 @@ final class MonthRestorer {
 	private final ArchiveLedger ledger = new ArchiveLedger();
 
 	private final ArchivePartitions partitions = new ArchivePartitions();
+
+	private final RestoreObstacles obstacles = new RestoreObstacles();
 
 	private final Clock clock;
 
@@ -90,6 +94,10 @@ final class MonthRestorer {
 					logger.info("Job execution {}: {} was restored already, at {}", jobExecutionId, partition,
 							entry.restoredAt());
 					return entry.rowCount();
+				}
+				String obstacle = this.obstacles.find(connection, table, month, entry.state());
+				if (obstacle != null) {
+					throw new IllegalStateException("Cannot restore " + partition + ": " + obstacle);
 				}
 				ArchiveManifest manifest = manifest(entry);
 				bringBack(connection, entry.state(), manifest, jobExecutionId);

@@ -116,6 +116,50 @@ class ArchiveJobIntegrationTests {
 		assertThat(count(jdbc, "batch_job_execution")).as("nothing started").isEqualTo(executions);
 	}
 
+	/**
+	 * A partition of a dropped month created again, or rows of the month in a DEFAULT
+	 * partition, made the restore fail (exit 1) once it had loaded the month, with a
+	 * message that did not say what to do (or PostgreSQL's only).
+	 */
+	@Test
+	void aRestoreThatRowsWrittenSinceTheDropStandInTheWayOfIsRefusedBeforeItStartsAndSaysHowToKeepThem(
+			CapturedOutput output) {
+		JdbcTemplate jdbc = servers.database("inway");
+		assertThat(servers.app("inway", NOW, null, "run", "archive", "--before=2025-01")).isZero();
+		assertThat(servers.app("inway", NOW.plus(Duration.ofDays(8)), null, "run", "archive", "--before=2025-01"))
+			.isZero();
+		assertThat(states(jdbc)).containsOnly("DROPPED").hasSize(2);
+		jdbc.execute("SELECT healthscore_ensure_partitions('health_reading', DATE '2024-12-01', DATE '2024-12-01')");
+		jdbc.update("INSERT INTO health_reading (user_id, metric, recorded_at, value, source)"
+				+ " VALUES (1, 'steps', '2024-12-31 23:00:00+00', 1, 'late')");
+		jdbc.execute("CREATE TABLE health_score_default PARTITION OF health_score DEFAULT");
+		jdbc.update("INSERT INTO health_score (user_id, score_date, completeness, algorithm_version, inputs_as_of)"
+				+ " VALUES (1, '2024-12-31', 0.5, 1, now()), (2, '2024-12-30', 0.5, 1, now())");
+		long executions = count(jdbc, "batch_job_execution");
+		assertThat(servers.app("inway", NOW.plus(Duration.ofDays(9)), null, "run", "restore", "--table=health_reading",
+				"--month=2024-12"))
+			.isEqualTo(2);
+		assertThat(output).contains("Cannot restore health_reading 2024-12: its partition was dropped once archived,"
+				+ " and a partition health_reading_2024_12 was created again since and holds 1 rows, which a restore"
+				+ " does not merge with the archive's. Set them aside, restore, then insert them back: BEGIN; CREATE"
+				+ " TABLE health_reading_2024_12_aside AS TABLE health_reading_2024_12; DROP TABLE"
+				+ " health_reading_2024_12; COMMIT; then run restore --table=health_reading --month=2024-12; then"
+				+ " INSERT INTO health_reading SELECT * FROM health_reading_2024_12_aside; DROP TABLE"
+				+ " health_reading_2024_12_aside; (a row in both, by the primary key, fails the INSERT: delete the"
+				+ " copy not to keep first); nothing was started");
+		assertThat(servers.app("inway", NOW.plus(Duration.ofDays(9)), null, "run", "restore", "--table=health_score",
+				"--month=2024-12"))
+			.isEqualTo(2);
+		assertThat(output).contains("Cannot restore health_score 2024-12: the DEFAULT partition health_score_default"
+				+ " holds 2 rows of the month, and PostgreSQL cannot attach health_score_2024_12 while it does.");
+		assertThat(count(jdbc, "batch_job_execution")).as("nothing started").isEqualTo(executions);
+		jdbc.update("DELETE FROM health_score_default");
+		assertThat(servers.app("inway", NOW.plus(Duration.ofDays(9)), null, "run", "restore", "--table=health_score",
+				"--month=2024-12"))
+			.isZero();
+		assertRestoredExactly(jdbc, ARCHIVED.get(2));
+	}
+
 	@Test
 	void aMonthWhoseUsersCannotBeSortedOnDiskStaysWhereItWasUntilARunThatCan(@TempDir Path sortDirectory,
 			CapturedOutput output) throws Exception {

@@ -364,27 +364,108 @@ class MonthRestorerIntegrationTests {
 		s3.deleteObject((request) -> request.bucket(BUCKET).key(second));
 		assertRefusedAndNothingChanged(dataSource, restorer, "Cannot read");
 		put(second, secondBytes);
-		// the month's partition created again and written to meanwhile: its rows stay
-		execute(dataSource,
-				"SELECT healthscore_ensure_partitions('health_score', DATE '2025-01-01', DATE '2025-01-01')",
-				"INSERT INTO health_score (user_id, score_date, completeness, algorithm_version, inputs_as_of)"
-						+ " VALUES (1, '2025-01-05', 0.2, 1, now())");
-		assertThatIllegalStateException().isThrownBy(() -> restorer.restore(ArchiveTable.HEALTH_SCORE, JANUARY, 2L))
-			.withMessageStartingWith("Cannot restore health_score_2025_01: the table holds 1 rows, checksum ")
-			// the way out it names must not lose that row
-			.withMessageEndingWith(": it was written to after it was archived, and dropping it would lose what"
-					+ " differs. Compare it with the archive first; keep its rows by attaching it by hand, or save them"
-					+ " elsewhere before dropping it to restore the archive's copy")
-			.withMessageNotContaining("drop the table to restore it from S3");
-		assertThat(entry(dataSource).state()).isEqualTo(ArchiveState.DROPPED);
-		assertThat(count(dataSource, "health_score")).isOne();
-		execute(dataSource, "DROP TABLE health_score_2025_01");
-		// an object that is no part of the month does not reach it
+		// an object that is no part of the month does not reach it (below)
 		s3.putObject((request) -> request.bucket(BUCKET).key("tampered/health_score/month=2025-01/part-99999.parquet"),
 				RequestBody.fromBytes(firstBytes));
-
+		// the month's partition created again since, empty (as the partitions job of
+		// earlier versions did): the refusal says to drop it
+		execute(dataSource,
+				"SELECT healthscore_ensure_partitions('health_score', DATE '2025-01-01', DATE '2025-01-01')");
+		assertThatIllegalStateException().isThrownBy(() -> restorer.restore(ArchiveTable.HEALTH_SCORE, JANUARY, 2L))
+			.withMessage("Cannot restore health_score_2025_01: its partition was dropped once archived, and a"
+					+ " partition health_score_2025_01 was created again since, empty: drop it (DROP TABLE"
+					+ " health_score_2025_01;), then run restore --table=health_score --month=2025-01");
+		// and written to: its rows stay, and the refusal says how to keep them
+		execute(dataSource,
+				"INSERT INTO health_score (user_id, score_date, completeness, algorithm_version, inputs_as_of)"
+						+ " VALUES (301, '2025-01-05', 0.2, 1, now()), (302, '2025-01-31', 0.3, 1, now())");
+		String setAside = "BEGIN; CREATE TABLE health_score_2025_01_aside AS TABLE health_score_2025_01;"
+				+ " DROP TABLE health_score_2025_01; COMMIT;";
+		String insertBack = "INSERT INTO health_score SELECT * FROM health_score_2025_01_aside;"
+				+ " DROP TABLE health_score_2025_01_aside;";
+		String reason = "Cannot restore health_score_2025_01: its partition was dropped once archived, and a"
+				+ " partition health_score_2025_01 was created again since and holds 2 rows, which a restore does"
+				+ " not merge with the archive's. Set them aside, restore, then insert them back: " + setAside
+				+ " then run restore --table=health_score --month=2025-01; then " + insertBack
+				+ " (a row in both, by the primary key, fails the INSERT: delete the copy not to keep first)";
+		assertThatIllegalStateException().isThrownBy(() -> restorer.restore(ArchiveTable.HEALTH_SCORE, JANUARY, 2L))
+			.withMessage(reason);
+		assertThat(entry(dataSource)).satisfies((entry) -> assertThat(entry.state()).isEqualTo(ArchiveState.DROPPED))
+			.satisfies((entry) -> assertThat(entry.lastError()).isEqualTo(reason));
+		assertThat(count(dataSource, "health_score")).isEqualTo(2);
+		// what it says, done, keeps every row
+		execute(dataSource, setAside);
 		assertThat(restorer.restore(ArchiveTable.HEALTH_SCORE, JANUARY, 3L)).isEqualTo(300 * 31);
-		assertThat(differences(dataSource, "original", "health_score_2025_01", EVERY_SCORE_COLUMN)).isZero();
+		execute(dataSource, insertBack);
+		assertThat(count(dataSource, "health_score_2025_01")).isEqualTo(300 * 31 + 2);
+		assertThat(differences(dataSource, "original", "health_score_2025_01 WHERE user_id <= 300", EVERY_SCORE_COLUMN))
+			.isZero();
+	}
+
+	/**
+	 * Rows of a dropped month written into a DEFAULT partition made PostgreSQL refuse the
+	 * restore's ATTACH after the whole month was loaded, with its own message only.
+	 */
+	@Test
+	void aDefaultPartitionHoldingRowsOfTheMonthStopsTheRestoreBeforeItChangesAnythingAndSaysHowToMoveThem()
+			throws Exception {
+		DataSource dataSource = database("fallback");
+		ArchiveSettings settings = ArchiveSettings.builder(BUCKET).prefix("fallback").build();
+		scores(dataSource, DECEMBER);
+		scores(dataSource, JANUARY);
+		execute(dataSource, "CREATE TABLE original AS TABLE health_score_2025_01",
+				"CREATE TABLE health_score_default PARTITION OF health_score DEFAULT");
+		MonthArchiver archiver = new MonthArchiver(dataSource, ReplicaGate.builder().primary(dataSource).build(), s3,
+				settings, Clock.systemUTC(), Duration.ZERO, ArchiveStepListener.NONE);
+		assertThat(archiver.archive(ArchiveTable.HEALTH_SCORE, DECEMBER, 1L)).isEqualTo(ArchiveState.DROPPED);
+		assertThat(archiver.archive(ArchiveTable.HEALTH_SCORE, JANUARY, 1L)).isEqualTo(ArchiveState.DROPPED);
+		// late scores of January, and one of another month, land in the default partition
+		execute(dataSource,
+				"INSERT INTO health_score (user_id, score_date, completeness, algorithm_version, inputs_as_of)"
+						+ " VALUES (4, '2025-01-01', 0.2, 1, now()), (4, '2025-01-31', 0.3, 1, now()),"
+						+ " (4, '2023-06-01', 0.4, 1, now())");
+		String range = "score_date >= '2025-01-01'::date AND score_date < '2025-02-01'::date";
+		String setAside = "BEGIN; CREATE TABLE health_score_2025_01_aside AS SELECT * FROM health_score_default"
+				+ " WHERE " + range + "; DELETE FROM health_score_default WHERE " + range + "; COMMIT;";
+		String insertBack = "INSERT INTO health_score SELECT * FROM health_score_2025_01_aside;"
+				+ " DROP TABLE health_score_2025_01_aside;";
+		String reason = "Cannot restore health_score_2025_01: the DEFAULT partition health_score_default holds 2"
+				+ " rows of the month, and PostgreSQL cannot attach health_score_2025_01 while it does. Move them"
+				+ " aside, restore, then insert them back: " + setAside
+				+ " then run restore --table=health_score --month=2025-01; then " + insertBack
+				+ " (a row in both, by the primary key, fails the INSERT: delete the copy not to keep first)";
+		List<RestorePhase> phases = new ArrayList<>();
+		ArchiveStepListener listener = new ArchiveStepListener() {
+
+			@Override
+			public void reached(ArchiveTable table, YearMonth month, ArchiveState state) {
+			}
+
+			@Override
+			public void restored(ArchiveTable table, YearMonth month, RestorePhase phase, long nanos) {
+				phases.add(phase);
+			}
+
+		};
+		MonthRestorer restorer = new MonthRestorer(dataSource, s3, settings, Clock.systemUTC(), listener);
+		assertThatIllegalStateException().isThrownBy(() -> restorer.restore(ArchiveTable.HEALTH_SCORE, JANUARY, 2L))
+			.withMessage(reason);
+		assertThat(phases).as("nothing loaded").isEmpty();
+		assertThat(entry(dataSource)).satisfies((entry) -> assertThat(entry.state()).isEqualTo(ArchiveState.DROPPED))
+			.satisfies((entry) -> assertThat(entry.lastError()).isEqualTo(reason));
+		assertThat(count(dataSource, "health_score_default")).isEqualTo(3);
+		// December's rows are not in the default partition: it is restored (the attach
+		// reads the default partition for them)
+		assertThat(restorer.restore(ArchiveTable.HEALTH_SCORE, DECEMBER, 3L)).isEqualTo(93);
+		assertThat(entry(dataSource, DECEMBER).state()).isEqualTo(ArchiveState.RESTORED);
+		// what the refusal says, done, keeps every row
+		execute(dataSource, setAside);
+		assertThat(restorer.restore(ArchiveTable.HEALTH_SCORE, JANUARY, 4L)).isEqualTo(93);
+		execute(dataSource, insertBack);
+		assertThat(count(dataSource, "health_score_2025_01")).isEqualTo(95);
+		assertThat(count(dataSource, "health_score_default")).isOne();
+		assertThat(differences(dataSource, "original", "health_score_2025_01 WHERE user_id <> 4", EVERY_SCORE_COLUMN))
+			.isZero();
 	}
 
 	private static void assertRefusedAndNothingChanged(DataSource dataSource, MonthRestorer restorer, String error)

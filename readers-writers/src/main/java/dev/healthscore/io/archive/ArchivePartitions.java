@@ -158,7 +158,7 @@ public final class ArchivePartitions {
 	 * @return true when it was detached concurrently
 	 */
 	public boolean detach(Connection connection, ArchiveTable table, YearMonth month) throws SQLException {
-		boolean concurrently = connection.getAutoCommit() && !hasDefaultPartition(connection, table);
+		boolean concurrently = connection.getAutoCommit() && defaultPartition(connection, table) == null;
 		String sql = "ALTER TABLE " + table.tableName() + " DETACH PARTITION " + table.partitionName(month)
 				+ (concurrently ? " CONCURRENTLY" : "");
 		long started = System.nanoTime();
@@ -293,13 +293,57 @@ public final class ArchivePartitions {
 
 	}
 
-	private static boolean hasDefaultPartition(Connection connection, ArchiveTable table) throws SQLException {
-		try (PreparedStatement statement = connection
-			.prepareStatement("SELECT partdefid <> 0 FROM pg_partitioned_table WHERE partrelid = to_regclass(?)")) {
+	/**
+	 * Returns the name of the partitioned table's {@code DEFAULT} partition, which
+	 * PostgreSQL scans when a partition is attached, and which must then hold no row of
+	 * the partition's bounds.
+	 * @param connection the connection
+	 * @param table the partitioned table
+	 * @return the default partition's name as SQL names it (qualified or quoted where
+	 * needed), or null when the table has none
+	 */
+	public String defaultPartition(Connection connection, ArchiveTable table) throws SQLException {
+		String sql = "SELECT p.partdefid::regclass::text FROM pg_partitioned_table p"
+				+ " WHERE p.partrelid = to_regclass(?) AND p.partdefid <> 0";
+		try (PreparedStatement statement = connection.prepareStatement(sql)) {
 			statement.setString(1, table.tableName());
 			try (ResultSet result = statement.executeQuery()) {
-				return result.next() && result.getBoolean(1);
+				return result.next() ? result.getString(1) : null;
 			}
+		}
+	}
+
+	/**
+	 * Returns the SQL condition that selects a month's rows of the partitioned table by
+	 * its key, with the bounds {@link #attach} gives the month's partition, such as
+	 * {@code recorded_at >= '2025-01-01 00:00:00+00'::timestamptz AND recorded_at <
+	 * '2025-02-01 00:00:00+00'::timestamptz}.
+	 * @param connection the connection
+	 * @param table the partitioned table
+	 * @param month the month
+	 * @return the condition
+	 */
+	public String monthCondition(Connection connection, ArchiveTable table, YearMonth month) throws SQLException {
+		PartitionKey key = partitionKey(connection, table);
+		return key.column() + " >= " + key.bound(month) + " AND " + key.column() + " < "
+				+ key.bound(month.plusMonths(1));
+	}
+
+	/**
+	 * Counts the rows of a table, all of them or those matching a condition (by reading
+	 * them: for a table whose rows are few, or that is read anyway).
+	 * @param connection the connection
+	 * @param name the table's name as SQL names it (as {@link #defaultPartition} returns
+	 * it, or a partition's name)
+	 * @param condition a condition such as {@link #monthCondition}'s, or null for every
+	 * row
+	 * @return the rows
+	 */
+	public long count(Connection connection, String name, String condition) throws SQLException {
+		String sql = "SELECT count(*) FROM " + name + ((condition != null) ? " WHERE " + condition : "");
+		try (Statement statement = connection.createStatement(); ResultSet result = statement.executeQuery(sql)) {
+			result.next();
+			return result.getLong(1);
 		}
 	}
 

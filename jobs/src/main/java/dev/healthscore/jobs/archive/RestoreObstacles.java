@@ -1,0 +1,74 @@
+package dev.healthscore.jobs.archive;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.YearMonth;
+
+import dev.healthscore.io.archive.ArchivePartitions;
+import dev.healthscore.io.archive.ArchiveState;
+import dev.healthscore.io.archive.ArchiveTable;
+
+/**
+ * Finds, before a restore changes anything, the rows that stand in its way: those of a
+ * table created under the name of a dropped month's partition since it was dropped (a
+ * restore would not merge them with the archive's), and those of the month in the table's
+ * {@code DEFAULT} partition (PostgreSQL cannot attach the month's partition while they
+ * are there). It says how many there are and how to set them aside, restore, and insert
+ * them back.
+ */
+final class RestoreObstacles {
+
+	private final ArchivePartitions partitions = new ArchivePartitions();
+
+	/**
+	 * Returns what stands in the way of restoring a month and how to clear it, or null
+	 * when nothing does. A table created again under the partition's name is counted
+	 * (such a table holds the few rows written since the drop); the default partition is
+	 * read for the month's rows, as the restore's {@code ATTACH} reads it anyway.
+	 * @param connection the connection
+	 * @param table the table
+	 * @param month the month
+	 * @param state the month's ledger state
+	 * @return the reason, starting with what is wrong, or null
+	 */
+	String find(Connection connection, ArchiveTable table, YearMonth month, ArchiveState state) throws SQLException {
+		String partition = table.partitionName(month);
+		String restore = "run restore --table=%s --month=%s".formatted(table.tableName(), month);
+		String aside = partition + "_aside";
+		String insertBack = ("INSERT INTO %s SELECT * FROM %s; DROP TABLE %s; (a row in both, by the primary key,"
+				+ " fails the INSERT: delete the copy not to keep first)")
+			.formatted(table.tableName(), aside, aside);
+		ArchivePartitions.Status status = this.partitions.status(connection, table, month);
+		if (state == ArchiveState.DROPPED && status != ArchivePartitions.Status.MISSING) {
+			String what = (status == ArchivePartitions.Status.DETACHED) ? "a table " + partition + " (not attached)"
+					: "a partition " + partition;
+			long rows = this.partitions.count(connection, partition, null);
+			if (rows == 0) {
+				return ("its partition was dropped once archived, and %s was created again since, empty: drop it"
+						+ " (DROP TABLE %s;), then %s")
+					.formatted(what, partition, restore);
+			}
+			return ("its partition was dropped once archived, and %s was created again since and holds %d rows,"
+					+ " which a restore does not merge with the archive's. Set them aside, restore, then insert them"
+					+ " back: BEGIN; CREATE TABLE %s AS TABLE %s; DROP TABLE %s; COMMIT; then %s; then %s")
+				.formatted(what, rows, aside, partition, partition, restore, insertBack);
+		}
+		if (status == ArchivePartitions.Status.ATTACHED) {
+			return null;
+		}
+		String fallback = this.partitions.defaultPartition(connection, table);
+		if (fallback == null) {
+			return null;
+		}
+		String condition = this.partitions.monthCondition(connection, table, month);
+		long rows = this.partitions.count(connection, fallback, condition);
+		if (rows == 0) {
+			return null;
+		}
+		return ("the DEFAULT partition %s holds %d rows of the month, and PostgreSQL cannot attach %s while it does."
+				+ " Move them aside, restore, then insert them back: BEGIN; CREATE TABLE %s AS SELECT * FROM %s"
+				+ " WHERE %s; DELETE FROM %s WHERE %s; COMMIT; then %s; then %s")
+			.formatted(fallback, rows, partition, aside, fallback, condition, fallback, condition, restore, insertBack);
+	}
+
+}
