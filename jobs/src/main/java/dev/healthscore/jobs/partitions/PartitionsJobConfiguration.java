@@ -1,5 +1,7 @@
 package dev.healthscore.jobs.partitions;
 
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.YearMonth;
@@ -9,6 +11,9 @@ import java.util.List;
 
 import javax.sql.DataSource;
 
+import dev.healthscore.io.archive.ArchiveLedger;
+import dev.healthscore.io.archive.ArchiveLedgerEntry;
+import dev.healthscore.io.archive.ArchiveState;
 import dev.healthscore.io.jdbc.MonthlyPartitions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,7 +37,10 @@ import org.springframework.context.annotation.Configuration;
 /**
  * The {@code partitions} job: creates the monthly partitions of {@code health_reading}
  * and {@code health_score} from the current month (UTC) to some months ahead, those that
- * are missing only, so that running it again changes nothing.
+ * are missing only, so that running it again changes nothing. A month the archive ledger
+ * holds in any state but {@code RESTORED} is left alone: its partition was, or is being,
+ * archived (a scheduled time in the past, or the restart of an old run, reaches such
+ * months).
  */
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties(PartitionsProperties.class)
@@ -74,15 +82,50 @@ public class PartitionsJobConfiguration {
 		YearMonth last = first.plusMonths(ahead);
 		MonthlyPartitions partitions = new MonthlyPartitions(dataSource);
 		return (contribution, chunkContext) -> {
+			long executionId = contribution.getStepExecution().getJobExecutionId();
+			List<ArchiveLedgerEntry> archived = archived(dataSource, first, last);
 			for (String table : TABLES) {
-				int created = partitions.ensure(table, first, last);
+				int created = 0;
+				for (YearMonth month = first; !month.isAfter(last); month = month.plusMonths(1)) {
+					ArchiveLedgerEntry entry = entry(archived, table, month);
+					if (entry == null) {
+						created += partitions.ensure(table, month, month);
+					}
+					else if (entry.state() != ArchiveState.RESTORED) {
+						logger.warn(
+								"Job execution {}: {} of {} not created: the archive ledger says {} (its"
+										+ " rows are archived; run restore --table={} --month={} brings them back)",
+								executionId, month, table, entry.state(), table, month);
+					}
+				}
 				contribution.incrementWriteCount(created);
-				logger.info("Job execution {}: {} partitions of {} for {}..{}: {} created",
-						contribution.getStepExecution().getJobExecutionId(), months(first, last), table, first, last,
-						created);
+				logger.info("Job execution {}: {} partitions of {} for {}..{}: {} created", executionId,
+						months(first, last), table, first, last, created);
 			}
 			return RepeatStatus.FINISHED;
 		};
+	}
+
+	/**
+	 * Returns the ledger's entries of the months: one that is archived, or being so, must
+	 * not get a partition again beside its archive (a restore would then refuse it), and
+	 * a restored one has its partition.
+	 */
+	private static List<ArchiveLedgerEntry> archived(DataSource dataSource, YearMonth first, YearMonth last)
+			throws SQLException {
+		try (Connection connection = dataSource.getConnection()) {
+			return new ArchiveLedger().entries(connection)
+				.stream()
+				.filter((entry) -> !entry.month().isBefore(first) && !entry.month().isAfter(last))
+				.toList();
+		}
+	}
+
+	private static ArchiveLedgerEntry entry(List<ArchiveLedgerEntry> entries, String table, YearMonth month) {
+		return entries.stream()
+			.filter((entry) -> entry.table().tableName().equals(table) && entry.month().equals(month))
+			.findFirst()
+			.orElse(null);
 	}
 
 	private static long months(YearMonth first, YearMonth last) {

@@ -452,6 +452,33 @@ class ArchiveJobIntegrationTests {
 			.doesNotContain("health_reading_2026_09");
 	}
 
+	/**
+	 * A partitions run whose scheduled time lay in an archived month (given by hand, or
+	 * kept by the restart of an old run) created the dropped month's partition again: the
+	 * month's restore was then refused, and recompute could write into it.
+	 */
+	@Test
+	void thePartitionsJobLeavesAMonthTheArchiveTookOutAloneWhateverItsScheduledTime(CapturedOutput output) {
+		JdbcTemplate jdbc = servers.database("behind");
+		assertThat(servers.app("behind", NOW, null, "run", "archive", "--before=2025-01")).isZero();
+		assertThat(servers.app("behind", NOW.plus(Duration.ofDays(8)), null, "run", "archive", "--before=2025-01"))
+			.isZero();
+		assertThat(states(jdbc)).containsOnly("DROPPED").hasSize(2);
+		assertThat(servers.app("behind", NOW.plus(Duration.ofDays(8)), null, "run", "partitions", "--months-ahead=2",
+				"--scheduled-time=2024-11-01T00:00:00Z"))
+			.isZero();
+		assertThat(attached(jdbc)).contains("health_reading_2024_11", "health_score_2024_11", "health_reading_2025_01")
+			.doesNotContain("health_reading_2024_12", "health_score_2024_12");
+		assertThat(jdbc.queryForList("SELECT to_regclass(?)::text", String.class, "health_reading_2024_12"))
+			.containsOnlyNulls();
+		assertThat(output).contains("2024-12 of health_reading not created: the archive ledger says DROPPED (its rows"
+				+ " are archived; run restore --table=health_reading --month=2024-12 brings them back)");
+		assertThat(servers.app("behind", NOW.plus(Duration.ofDays(8)), null, "run", "restore", "--table=health_reading",
+				"--month=2024-12"))
+			.isZero();
+		assertRestoredExactly(jdbc, ARCHIVED.get(0));
+	}
+
 	static void assertRestoredExactly(JdbcTemplate jdbc, Partition partition) {
 		String columns = (partition.table().tableName().equals("health_reading"))
 				? "user_id, metric, recorded_at, float8send(value), source, ingested_at"
