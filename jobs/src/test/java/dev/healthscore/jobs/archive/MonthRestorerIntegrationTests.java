@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.time.YearMonth;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import javax.sql.DataSource;
 
@@ -466,6 +467,72 @@ class MonthRestorerIntegrationTests {
 		assertThat(count(dataSource, "health_score_default")).isOne();
 		assertThat(differences(dataSource, "original", "health_score_2025_01 WHERE user_id <> 4", EVERY_SCORE_COLUMN))
 			.isZero();
+	}
+
+	/**
+	 * A restore and an archive again ({@code --rearchive}) of the same month at once: the
+	 * month's lock lets one through, the other changes nothing (restore: refused;
+	 * archive: the month passed over), and each goes on once the other is done.
+	 */
+	@Test
+	void aRestoreAndAnArchiveAgainOfTheSameMonthAtOnceNeverBothWorkOnIt() throws Exception {
+		DataSource dataSource = database("race");
+		ArchiveSettings settings = ArchiveSettings.builder(BUCKET).prefix("race").build();
+		scores(dataSource, JANUARY);
+		execute(dataSource, "CREATE TABLE original AS TABLE health_score_2025_01");
+		List<String> seen = new ArrayList<>();
+		AtomicBoolean again = new AtomicBoolean();
+		MonthRestorer[] restorer = new MonthRestorer[1];
+		MonthArchiver[] archiver = new MonthArchiver[1];
+		// the archive, once it has moved the restored month back to EXPORTING, meets a
+		// restore of it
+		ArchiveStepListener archiving = (table, month, state) -> {
+			if (state == ArchiveState.EXPORTING && again.get()) {
+				assertThatIllegalStateException().isThrownBy(() -> restorer[0].restore(table, month, 9L))
+					.withMessage("Cannot restore health_score_2025_01: another run is working on it");
+				seen.add("restore refused while the archive works");
+			}
+		};
+		// the restore, with the month loaded in its open transaction, meets an archive
+		// again of it
+		ArchiveStepListener restoring = new ArchiveStepListener() {
+
+			@Override
+			public void reached(ArchiveTable table, YearMonth month, ArchiveState state) {
+			}
+
+			@Override
+			public void restored(ArchiveTable table, YearMonth month, RestorePhase phase, long nanos) {
+				if (phase == RestorePhase.LOAD) {
+					try {
+						assertThat(archiver[0].archive(table, month, 8L, true)).isNull();
+						assertThat(entry(dataSource).state()).isEqualTo(ArchiveState.DROPPED);
+					}
+					catch (Exception ex) {
+						throw new IllegalStateException(ex);
+					}
+					seen.add("archive passed over while the restore works");
+				}
+			}
+
+		};
+		restorer[0] = new MonthRestorer(dataSource, s3, settings, Clock.systemUTC(), restoring);
+		archiver[0] = new MonthArchiver(dataSource, ReplicaGate.builder().primary(dataSource).build(), s3, settings,
+				Clock.systemUTC(), Duration.ZERO, archiving);
+		assertThat(archiver[0].archive(ArchiveTable.HEALTH_SCORE, JANUARY, 1L)).isEqualTo(ArchiveState.DROPPED);
+		assertThat(restorer[0].restore(ArchiveTable.HEALTH_SCORE, JANUARY, 2L)).isEqualTo(93);
+		assertThat(entry(dataSource).state()).isEqualTo(ArchiveState.RESTORED);
+		execute(dataSource, "UPDATE health_score SET score = 7 WHERE user_id = 1 AND score_date = '2025-01-02'");
+		again.set(true);
+		assertThat(archiver[0].archive(ArchiveTable.HEALTH_SCORE, JANUARY, 3L, true)).isEqualTo(ArchiveState.DROPPED);
+		assertThat(restorer[0].restore(ArchiveTable.HEALTH_SCORE, JANUARY, 4L)).isEqualTo(93);
+		assertThat(seen).containsExactly("archive passed over while the restore works",
+				"restore refused while the archive works", "archive passed over while the restore works");
+		// what the month holds is what the archive again exported: the changed score (a
+		// row on each side of the difference)
+		assertThat(entry(dataSource).state()).isEqualTo(ArchiveState.RESTORED);
+		assertThat(differences(dataSource, "original", "health_score_2025_01", EVERY_SCORE_COLUMN)).isEqualTo(2);
+		assertThat(count(dataSource, "health_score_2025_01 WHERE score = 7 AND user_id = 1")).isOne();
 	}
 
 	private static void assertRefusedAndNothingChanged(DataSource dataSource, MonthRestorer restorer, String error)
