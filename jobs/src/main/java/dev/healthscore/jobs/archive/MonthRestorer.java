@@ -100,7 +100,12 @@ final class MonthRestorer {
 					throw new IllegalStateException("Cannot restore " + partition + ": " + obstacle);
 				}
 				ArchiveManifest manifest = manifest(entry);
-				bringBack(connection, entry.state(), manifest, jobExecutionId);
+				try {
+					bringBack(connection, entry.state(), manifest, jobExecutionId);
+				}
+				catch (SQLException ex) {
+					throw explained(connection, entry, ex);
+				}
 				this.listener.reached(table, month, ArchiveState.RESTORED);
 				return manifest.rows();
 			});
@@ -126,6 +131,26 @@ final class MonthRestorer {
 							+ " months; the next archive run carries this one on, or `status` shows its last error)");
 		}
 		return entry;
+	}
+
+	/**
+	 * Returns what stands in the way of the restore that failed, with the failure as its
+	 * cause, when something does now: rows that arrived after the restore looked (a row
+	 * of the month written to the {@code DEFAULT} partition while the month was loaded
+	 * fails the {@code ATTACH}), of which PostgreSQL's message alone does not say what to
+	 * do; otherwise the failure itself.
+	 */
+	private Exception explained(Connection connection, ArchiveLedgerEntry entry, SQLException failure) {
+		try {
+			String obstacle = this.obstacles.find(connection, entry.table(), entry.month(), entry.state());
+			if (obstacle != null) {
+				return new IllegalStateException("Cannot restore " + entry.partitionName() + ": " + obstacle, failure);
+			}
+		}
+		catch (SQLException | RuntimeException ex) {
+			failure.addSuppressed(ex);
+		}
+		return failure;
 	}
 
 	/**

@@ -436,6 +436,7 @@ class MonthRestorerIntegrationTests {
 				+ " then run restore --table=health_score --month=2025-01; then " + insertBack
 				+ " (a row in both, by the primary key, fails the INSERT: delete the copy not to keep first)";
 		List<RestorePhase> phases = new ArrayList<>();
+		AtomicBoolean lateWrite = new AtomicBoolean();
 		ArchiveStepListener listener = new ArchiveStepListener() {
 
 			@Override
@@ -445,6 +446,15 @@ class MonthRestorerIntegrationTests {
 			@Override
 			public void restored(ArchiveTable table, YearMonth month, RestorePhase phase, long nanos) {
 				phases.add(phase);
+				if (month.equals(DECEMBER) && phase == RestorePhase.LOAD && lateWrite.compareAndSet(true, false)) {
+					try {
+						execute(dataSource, "INSERT INTO health_score (user_id, score_date, completeness,"
+								+ " algorithm_version, inputs_as_of) VALUES (4, '2024-12-31', 0.5, 1, now())");
+					}
+					catch (SQLException ex) {
+						throw new IllegalStateException(ex);
+					}
+				}
 			}
 
 		};
@@ -455,6 +465,16 @@ class MonthRestorerIntegrationTests {
 		assertThat(entry(dataSource)).satisfies((entry) -> assertThat(entry.state()).isEqualTo(ArchiveState.DROPPED))
 			.satisfies((entry) -> assertThat(entry.lastError()).isEqualTo(reason));
 		assertThat(count(dataSource, "health_score_default")).isEqualTo(3);
+		// a score of December written to the default partition while December is loaded:
+		// the attach fails, and the refusal says what it found then
+		lateWrite.set(true);
+		assertThatIllegalStateException().isThrownBy(() -> restorer.restore(ArchiveTable.HEALTH_SCORE, DECEMBER, 3L))
+			.withMessageStartingWith("Cannot restore health_score_2024_12: the DEFAULT partition health_score_default"
+					+ " holds 1 rows of the month, and PostgreSQL cannot attach health_score_2024_12 while it does.")
+			.havingCause()
+			.withMessageContaining("updated partition constraint for default partition \"health_score_default\"");
+		assertThat(entry(dataSource, DECEMBER).state()).isEqualTo(ArchiveState.DROPPED);
+		execute(dataSource, "DELETE FROM health_score_default WHERE score_date = '2024-12-31'");
 		// December's rows are not in the default partition: it is restored (the attach
 		// reads the default partition for them)
 		assertThat(restorer.restore(ArchiveTable.HEALTH_SCORE, DECEMBER, 3L)).isEqualTo(93);
