@@ -11,10 +11,10 @@ import dev.healthscore.io.archive.ArchiveTable;
 /**
  * Finds, before a restore changes anything, the rows that stand in its way: those of a
  * table created under the name of a dropped month's partition since it was dropped (a
- * restore would not merge them with the archive's), and those of the month in the table's
- * {@code DEFAULT} partition (PostgreSQL cannot attach the month's partition while they
- * are there). It says how many there are and how to set them aside, restore, and insert
- * them back.
+ * restore would not merge them with the archive's), and those of a partition under
+ * another name that covers the month, or of the month in the table's {@code DEFAULT}
+ * partition (PostgreSQL cannot attach the month's partition beside them). It says how
+ * many there are and how to set them aside, restore, and insert them back.
  */
 final class RestoreObstacles {
 
@@ -56,11 +56,19 @@ final class RestoreObstacles {
 		if (status == ArchivePartitions.Status.ATTACHED) {
 			return null;
 		}
+		String condition = this.partitions.monthCondition(connection, table, month);
+		for (String other : this.partitions.overlapping(connection, table, month)) {
+			long rows = this.partitions.count(connection, other, condition);
+			return ("a partition %s covers the month too and holds %d rows of it, and PostgreSQL cannot attach %s"
+					+ " beside it. Set its rows aside and drop it, restore, then insert them back: BEGIN; CREATE TABLE"
+					+ " %s AS TABLE %s; DROP TABLE %s; COMMIT; then %s; then %s; its rows of other months need"
+					+ " their partitions first (healthscore_ensure_partitions)")
+				.formatted(other, rows, partition, aside, other, other, restore, insertBack);
+		}
 		String fallback = this.partitions.defaultPartition(connection, table);
 		if (fallback == null) {
 			return null;
 		}
-		String condition = this.partitions.monthCondition(connection, table, month);
 		long rows = this.partitions.count(connection, fallback, condition);
 		if (rows == 0) {
 			return null;

@@ -490,6 +490,51 @@ class MonthRestorerIntegrationTests {
 	}
 
 	/**
+	 * A partition under another name that covers a dropped month (a quarter's, made by
+	 * hand) made the restore's ATTACH fail, once the month was loaded, with PostgreSQL's
+	 * "would overlap partition" only.
+	 */
+	@Test
+	void aPartitionUnderAnotherNameThatCoversTheMonthStopsTheRestoreAndItsRowsAreKeptAsTheRefusalSays()
+			throws Exception {
+		DataSource dataSource = database("overlap");
+		ArchiveSettings settings = ArchiveSettings.builder(BUCKET).prefix("overlap").build();
+		scores(dataSource, JANUARY);
+		execute(dataSource, "CREATE TABLE original AS TABLE health_score_2025_01");
+		assertThat(new MonthArchiver(dataSource, ReplicaGate.builder().primary(dataSource).build(), s3, settings,
+				Clock.systemUTC(), Duration.ZERO, ArchiveStepListener.NONE)
+			.archive(ArchiveTable.HEALTH_SCORE, JANUARY, 1L)).isEqualTo(ArchiveState.DROPPED);
+		execute(dataSource,
+				"CREATE TABLE health_score_winter PARTITION OF health_score FOR VALUES FROM ('2024-12-01')"
+						+ " TO ('2025-03-01')",
+				"INSERT INTO health_score (user_id, score_date, completeness, algorithm_version, inputs_as_of)"
+						+ " VALUES (4, '2025-01-20', 0.2, 1, now()), (4, '2025-02-02', 0.3, 1, now())");
+		String setAside = "BEGIN; CREATE TABLE health_score_2025_01_aside AS TABLE health_score_winter;"
+				+ " DROP TABLE health_score_winter; COMMIT;";
+		String insertBack = "INSERT INTO health_score SELECT * FROM health_score_2025_01_aside;"
+				+ " DROP TABLE health_score_2025_01_aside;";
+		MonthRestorer restorer = new MonthRestorer(dataSource, s3, settings, Clock.systemUTC(),
+				ArchiveStepListener.NONE);
+		assertThatIllegalStateException().isThrownBy(() -> restorer.restore(ArchiveTable.HEALTH_SCORE, JANUARY, 2L))
+			.withMessage("Cannot restore health_score_2025_01: a partition health_score_winter covers the month too"
+					+ " and holds 1 rows of it, and PostgreSQL cannot attach health_score_2025_01 beside it. Set its"
+					+ " rows aside and drop it, restore, then insert them back: " + setAside
+					+ " then run restore --table=health_score --month=2025-01; then " + insertBack
+					+ " (a row in both, by the primary key, fails the INSERT: delete the copy not to keep first); its"
+					+ " rows of other months need their partitions first (healthscore_ensure_partitions)");
+		assertThat(entry(dataSource).state()).isEqualTo(ArchiveState.DROPPED);
+		// what it says, done, keeps every row
+		execute(dataSource, setAside);
+		assertThat(restorer.restore(ArchiveTable.HEALTH_SCORE, JANUARY, 3L)).isEqualTo(93);
+		execute(dataSource,
+				"SELECT healthscore_ensure_partitions('health_score', DATE '2025-02-01', DATE '2025-02-01')",
+				insertBack);
+		assertThat(count(dataSource, "health_score")).isEqualTo(95);
+		assertThat(differences(dataSource, "original", "health_score_2025_01 WHERE user_id <> 4", EVERY_SCORE_COLUMN))
+			.isZero();
+	}
+
+	/**
 	 * A restore and an archive again ({@code --rearchive}) of the same month at once: the
 	 * month's lock lets one through, the other changes nothing (restore: refused;
 	 * archive: the month passed over), and each goes on once the other is done.

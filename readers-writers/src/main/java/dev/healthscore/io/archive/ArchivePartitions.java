@@ -314,6 +314,39 @@ public final class ArchivePartitions {
 	}
 
 	/**
+	 * Returns the partitions of the partitioned table, but the month's own (by its name)
+	 * and the {@code DEFAULT} one, whose bounds overlap the month's: PostgreSQL cannot
+	 * attach the month's partition beside them. The bounds are read back from the
+	 * catalogue ({@code pg_get_expr}, whose literals the same session casts back).
+	 * @param connection the connection
+	 * @param table the partitioned table
+	 * @param month the month
+	 * @return their names as SQL names them, in order
+	 */
+	public List<String> overlapping(Connection connection, ArchiveTable table, YearMonth month) throws SQLException {
+		PartitionKey key = partitionKey(connection, table);
+		String type = key.timestamps() ? "timestamptz" : "date";
+		String sql = "SELECT c.oid::regclass::text FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
+				+ " CROSS JOIN LATERAL (SELECT substring(b FROM '^FOR VALUES FROM \\((.*)\\) TO \\(') AS lo,"
+				+ " substring(b FROM '\\) TO \\((.*)\\)$') AS hi FROM pg_get_expr(c.relpartbound, c.oid) AS b) r"
+				+ " WHERE i.inhparent = to_regclass(?) AND c.relname <> ? AND r.lo IS NOT NULL"
+				+ " AND CASE WHEN r.hi = 'MAXVALUE' THEN true ELSE CAST(btrim(r.hi, '''') AS " + type + ") > "
+				+ key.bound(month) + " END AND CASE WHEN r.lo = 'MINVALUE' THEN true ELSE CAST(btrim(r.lo, '''') AS "
+				+ type + ") < " + key.bound(month.plusMonths(1)) + " END ORDER BY 1";
+		List<String> names = new ArrayList<>();
+		try (PreparedStatement statement = connection.prepareStatement(sql)) {
+			statement.setString(1, table.tableName());
+			statement.setString(2, table.partitionName(month));
+			try (ResultSet result = statement.executeQuery()) {
+				while (result.next()) {
+					names.add(result.getString(1));
+				}
+			}
+		}
+		return names;
+	}
+
+	/**
 	 * Returns the SQL condition that selects a month's rows of the partitioned table by
 	 * its key, with the bounds {@link #attach} gives the month's partition, such as
 	 * {@code recorded_at >= '2025-01-01 00:00:00+00'::timestamptz AND recorded_at <

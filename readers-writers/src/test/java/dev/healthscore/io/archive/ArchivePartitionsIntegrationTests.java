@@ -77,6 +77,40 @@ class ArchivePartitionsIntegrationTests {
 	}
 
 	@Test
+	void thePartitionsUnderOtherNamesThatOverlapAMonthAreFoundByTheirBoundsWhateverTheSessionsTimeZone()
+			throws Exception {
+		YearMonth own = ensure("health_reading", "2019-04");
+		postgres.execute(
+				"CREATE TABLE health_reading_early PARTITION OF health_reading FOR VALUES FROM (MINVALUE)"
+						+ " TO ('2019-03-01 00:00:00+00')",
+				"CREATE TABLE health_reading_late_2019 PARTITION OF health_reading"
+						+ " FOR VALUES FROM ('2019-06-30 23:00:00-01') TO ('2020-01-01 00:00:00+00')",
+				"CREATE TABLE health_reading_future PARTITION OF health_reading"
+						+ " FOR VALUES FROM ('2030-01-01 00:00:00+00') TO (MAXVALUE)",
+				"CREATE TABLE health_reading_default PARTITION OF health_reading DEFAULT");
+		try (Connection connection = postgres.connection(); Statement statement = connection.createStatement()) {
+			// the bounds read back in another zone than they were written in
+			statement.execute("SET TimeZone = 'America/St_Johns'");
+			assertThat(overlapping(connection, "2019-02")).containsExactly("health_reading_early");
+			assertThat(overlapping(connection, "2019-03")).isEmpty();
+			assertThat(overlapping(connection, own.toString())).as("its own partition").isEmpty();
+			assertThat(overlapping(connection, "2019-06")).isEmpty();
+			assertThat(overlapping(connection, "2019-07")).containsExactly("health_reading_late_2019");
+			assertThat(overlapping(connection, "2019-12")).containsExactly("health_reading_late_2019");
+			assertThat(overlapping(connection, "2029-12")).isEmpty();
+			assertThat(overlapping(connection, "2031-05")).containsExactly("health_reading_future");
+		}
+		finally {
+			postgres.execute("DROP TABLE health_reading_early", "DROP TABLE health_reading_late_2019",
+					"DROP TABLE health_reading_future", "DROP TABLE health_reading_default");
+		}
+	}
+
+	private List<String> overlapping(Connection connection, String month) throws SQLException {
+		return this.partitions.overlapping(connection, ArchiveTable.HEALTH_READING, YearMonth.parse(month));
+	}
+
+	@Test
 	void anInterruptedConcurrentDetachIsPendingUntilFinished() throws Exception {
 		YearMonth month = ensure("health_reading", "2024-08");
 		try (Connection reader = postgres.connection();
