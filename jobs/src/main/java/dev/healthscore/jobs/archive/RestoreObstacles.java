@@ -3,6 +3,7 @@ package dev.healthscore.jobs.archive;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.YearMonth;
+import java.util.List;
 
 import dev.healthscore.io.archive.ArchivePartitions;
 import dev.healthscore.io.archive.ArchiveState;
@@ -32,51 +33,78 @@ final class RestoreObstacles {
 	 * @return the reason, starting with what is wrong, or null
 	 */
 	String find(Connection connection, ArchiveTable table, YearMonth month, ArchiveState state) throws SQLException {
-		String partition = table.partitionName(month);
-		String restore = "run restore --table=%s --month=%s".formatted(table.tableName(), month);
-		String aside = partition + "_aside";
-		String insertBack = ("INSERT INTO %s SELECT * FROM %s; DROP TABLE %s; (a row in both, by the primary key,"
-				+ " fails the INSERT: delete the copy not to keep first)")
-			.formatted(table.tableName(), aside, aside);
 		ArchivePartitions.Status status = this.partitions.status(connection, table, month);
 		if (state == ArchiveState.DROPPED && status != ArchivePartitions.Status.MISSING) {
-			String what = (status == ArchivePartitions.Status.DETACHED) ? "a table " + partition + " (not attached)"
-					: "a partition " + partition;
-			long rows = this.partitions.count(connection, partition, null);
-			if (rows == 0) {
-				return ("its partition was dropped once archived, and %s was created again since, empty: drop it"
-						+ " (DROP TABLE %s;), then %s")
-					.formatted(what, partition, restore);
-			}
-			return ("its partition was dropped once archived, and %s was created again since and holds %d rows,"
-					+ " which a restore does not merge with the archive's. Set them aside, restore, then insert them"
-					+ " back: BEGIN; CREATE TABLE %s AS TABLE %s; DROP TABLE %s; COMMIT; then %s; then %s")
-				.formatted(what, rows, aside, partition, partition, restore, insertBack);
+			return recreated(connection, table, month, status);
 		}
-		if (status == ArchivePartitions.Status.ATTACHED) {
-			return null;
+		// only an attach meets the other partitions
+		return (status != ArchivePartitions.Status.ATTACHED) ? besideIt(connection, table, month) : null;
+	}
+
+	/** What a table created under the name of a dropped month's partition holds. */
+	private String recreated(Connection connection, ArchiveTable table, YearMonth month,
+			ArchivePartitions.Status status) throws SQLException {
+		String partition = table.partitionName(month);
+		String what = (status == ArchivePartitions.Status.DETACHED) ? "a table " + partition + " (not attached)"
+				: "a partition " + partition;
+		long rows = this.partitions.count(connection, partition, null);
+		if (rows == 0) {
+			return ("its partition was dropped once archived, and %s was created again since, empty: drop it"
+					+ " (DROP TABLE %s;), then %s")
+				.formatted(what, partition, restore(table, month));
 		}
+		return ("its partition was dropped once archived, and %s was created again since and holds %d rows,"
+				+ " which a restore does not merge with the archive's. Set them aside, restore, then insert them"
+				+ " back: BEGIN; CREATE TABLE %s AS TABLE %s; DROP TABLE %s; COMMIT; then %s; then %s")
+			.formatted(what, rows, aside(table, month), partition, partition, restore(table, month),
+					insertBack(table, month));
+	}
+
+	/**
+	 * What a partition under another name that covers the month, or the default
+	 * partition, holds of the month: PostgreSQL cannot attach the month's partition
+	 * beside either.
+	 */
+	private String besideIt(Connection connection, ArchiveTable table, YearMonth month) throws SQLException {
+		String partition = table.partitionName(month);
+		String aside = aside(table, month);
 		String condition = this.partitions.monthCondition(connection, table, month);
-		for (String other : this.partitions.overlapping(connection, table, month)) {
+		List<String> others = this.partitions.overlapping(connection, table, month);
+		if (!others.isEmpty()) {
+			String other = others.get(0);
 			long rows = this.partitions.count(connection, other, condition);
 			return ("a partition %s covers the month too and holds %d rows of it, and PostgreSQL cannot attach %s"
 					+ " beside it. Set its rows aside and drop it, restore, then insert them back: BEGIN; CREATE TABLE"
 					+ " %s AS TABLE %s; DROP TABLE %s; COMMIT; then %s; then %s; its rows of other months need"
 					+ " their partitions first (healthscore_ensure_partitions)")
-				.formatted(other, rows, partition, aside, other, other, restore, insertBack);
+				.formatted(other, rows, partition, aside, other, other, restore(table, month),
+						insertBack(table, month));
 		}
 		String fallback = this.partitions.defaultPartition(connection, table);
-		if (fallback == null) {
-			return null;
-		}
-		long rows = this.partitions.count(connection, fallback, condition);
+		long rows = (fallback != null) ? this.partitions.count(connection, fallback, condition) : 0;
 		if (rows == 0) {
 			return null;
 		}
 		return ("the DEFAULT partition %s holds %d rows of the month, and PostgreSQL cannot attach %s while it does."
 				+ " Move them aside, restore, then insert them back: BEGIN; CREATE TABLE %s AS SELECT * FROM %s"
 				+ " WHERE %s; DELETE FROM %s WHERE %s; COMMIT; then %s; then %s")
-			.formatted(fallback, rows, partition, aside, fallback, condition, fallback, condition, restore, insertBack);
+			.formatted(fallback, rows, partition, aside, fallback, condition, fallback, condition,
+					restore(table, month), insertBack(table, month));
+	}
+
+	private static String restore(ArchiveTable table, YearMonth month) {
+		return "run restore --table=%s --month=%s".formatted(table.tableName(), month);
+	}
+
+	private static String aside(ArchiveTable table, YearMonth month) {
+		return table.partitionName(month) + "_aside";
+	}
+
+	private static String insertBack(ArchiveTable table, YearMonth month) {
+		String aside = aside(table, month);
+		return ("INSERT INTO %s SELECT * FROM %s; DROP TABLE %s; (a row in both, by the primary key, fails the"
+				+ " INSERT: delete the copy not to keep first)")
+			.formatted(table.tableName(), aside, aside);
 	}
 
 }
