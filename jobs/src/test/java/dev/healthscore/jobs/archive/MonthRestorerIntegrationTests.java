@@ -376,6 +376,14 @@ class MonthRestorerIntegrationTests {
 			.withMessage("Cannot restore health_score_2025_01: its partition was dropped once archived, and a"
 					+ " partition health_score_2025_01 was created again since, empty: drop it (DROP TABLE"
 					+ " health_score_2025_01;), then run restore --table=health_score --month=2025-01");
+		// a table of that name, not attached, the same
+		execute(dataSource, "ALTER TABLE health_score DETACH PARTITION health_score_2025_01");
+		assertThatIllegalStateException().isThrownBy(() -> restorer.restore(ArchiveTable.HEALTH_SCORE, JANUARY, 2L))
+			.withMessage("Cannot restore health_score_2025_01: its partition was dropped once archived, and a"
+					+ " table health_score_2025_01 (not attached) was created again since, empty: drop it (DROP TABLE"
+					+ " health_score_2025_01;), then run restore --table=health_score --month=2025-01");
+		execute(dataSource, "ALTER TABLE health_score ATTACH PARTITION health_score_2025_01"
+				+ " FOR VALUES FROM ('2025-01-01') TO ('2025-02-01')");
 		// and written to: its rows stay, and the refusal says how to keep them
 		execute(dataSource,
 				"INSERT INTO health_score (user_id, score_date, completeness, algorithm_version, inputs_as_of)"
