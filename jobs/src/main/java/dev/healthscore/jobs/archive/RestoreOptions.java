@@ -30,6 +30,12 @@ public final class RestoreOptions implements JobOptions {
 
 	@Override
 	public Map<String, String> parameters(Invocation invocation) {
+		if (invocation.has(ArchiveOptions.SCHEDULED_TIME)) {
+			// no schedule restores: a time given by hand would be taken to mean something
+			throw new UsageException(("Cannot give --%s to 'run restore': a restore brings back the month of"
+					+ " --month whatever the time, and no schedule runs it; leave the option out")
+				.formatted(ArchiveOptions.SCHEDULED_TIME));
+		}
 		List<String> tables = ArchivePlan.TABLES.stream().map((table) -> table.tableName()).toList();
 		String table = invocation.option("table", null);
 		if (table == null) {

@@ -57,8 +57,8 @@ public final class CommandLineParser {
 	private static final String USAGE_HEADER = "Usage: java -jar healthscore-exec.jar <command> [--name=value ...]";
 
 	private static final String USAGE_FOOTER = """
-			Every run <job> also takes --scheduled-time=INSTANT (what schedules pass); any command takes settings
-			as --spring.*=…, --healthscore.*=…, --logging.*=….
+			Every run <job> but restore also takes --scheduled-time=INSTANT (what schedules pass; not beside
+			--from/--to); any command takes settings as --spring.*=…, --healthscore.*=…, --logging.*=….
 			Exit codes: 0 completed, 1 failed, 2 bad usage, 3 already running, 4 replica lagging, 5 stopped.
 			Database: set SPRING_DATASOURCE_URL/USERNAME/PASSWORD; without them an embedded PostgreSQL is started.""";
 

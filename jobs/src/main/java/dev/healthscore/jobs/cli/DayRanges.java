@@ -4,6 +4,8 @@ import java.time.LocalDate;
 import java.time.temporal.ChronoUnit;
 import java.util.Locale;
 
+import dev.healthscore.schedules.ScheduleParameters;
+
 /**
  * The limits of a range of local days that {@code recompute}, {@code reconcile} and
  * {@code reprocess} take ({@code --from}/{@code --to} or {@code --days-back}). The jobs
@@ -54,6 +56,24 @@ public final class DayRanges {
 					name, days, MAX_DAYS_BACK, MAX_YEARS));
 		}
 		return days;
+	}
+
+	/**
+	 * Refuses {@code --scheduled-time} beside a range given as
+	 * {@code --from}/{@code --to}: the time resolves {@code --days-back} only, and a run
+	 * that ignored it would score or check another range than its caller meant, without a
+	 * word.
+	 * @param invocation the command line of a run given {@code --from}/{@code --to}
+	 * @throws UsageException when it has {@code --scheduled-time}
+	 */
+	public static void refuseScheduledTime(Invocation invocation) {
+		if (invocation.has(ScheduleParameters.SCHEDULED_TIME)) {
+			throw new UsageException(("Cannot combine --%s with --from/--to for 'run %s': the scheduled time"
+					+ " resolves --%s only, and a range of given days does not move with it. Give --%s=N with it, or"
+					+ " leave it out")
+				.formatted(ScheduleParameters.SCHEDULED_TIME, invocation.job(), ScheduleParameters.DAYS_BACK,
+						ScheduleParameters.DAYS_BACK));
+		}
 	}
 
 }

@@ -50,6 +50,7 @@ public final class RecomputeOptions implements JobOptions {
 		if (invocation.has(ScheduleParameters.DAYS_BACK)) {
 			return relative(invocation);
 		}
+		DayRanges.refuseScheduledTime(invocation);
 		LocalDate from = invocation.date("from");
 		LocalDate to = invocation.date("to");
 		if (to.isBefore(from)) {

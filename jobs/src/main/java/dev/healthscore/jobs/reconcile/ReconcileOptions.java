@@ -78,6 +78,7 @@ public final class ReconcileOptions implements JobOptions {
 			to = window.to();
 		}
 		else {
+			DayRanges.refuseScheduledTime(invocation);
 			at = Instant.now();
 			from = invocation.date("from");
 			to = invocation.date("to");

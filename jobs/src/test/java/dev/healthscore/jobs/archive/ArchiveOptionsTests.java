@@ -107,6 +107,15 @@ class ArchiveOptionsTests {
 	}
 
 	@Test
+	void restoreRefusesAScheduledTimeItWouldIgnore() {
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.parse("run", "restore", "--table=health_score", "--month=2025-01",
+					"--scheduled-time=2025-03-01T03:00:00Z"))
+			.withMessage("Cannot give --scheduled-time to 'run restore': a restore brings back the month of --month"
+					+ " whatever the time, and no schedule runs it; leave the option out");
+	}
+
+	@Test
 	void partitionsTakesAPositiveMonthsAhead() {
 		assertThat(parameters("run", "partitions")).isEmpty();
 		assertThat(parameters("run", "partitions", "--months-ahead=6")).containsEntry("months-ahead", "6");

@@ -113,6 +113,20 @@ class RecomputeOptionsTests {
 	}
 
 	@Test
+	void aScheduledTimeBesideAnAbsoluteRangeIsAUsageErrorNotIgnored() {
+		// it would resolve nothing: the run would score the given days as if it were not
+		// there
+		for (String job : List.of("recompute", "reconcile")) {
+			assertThatExceptionOfType(UsageException.class).as(job)
+				.isThrownBy(() -> CommandLineParser.parse("run", job, "--from=2025-03-01", "--to=2025-03-02",
+						"--scheduled-time=2025-03-10T02:00:00Z"))
+				.withMessage("Cannot combine --scheduled-time with --from/--to for 'run " + job
+						+ "': the scheduled time resolves --days-back only, and a range of given days does not move"
+						+ " with it. Give --days-back=N with it, or leave it out");
+		}
+	}
+
+	@Test
 	void aBadScheduledTimeSaysWhatIsExpected() {
 		assertThatExceptionOfType(UsageException.class)
 			.isThrownBy(
