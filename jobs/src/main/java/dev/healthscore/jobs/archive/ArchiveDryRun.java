@@ -15,7 +15,6 @@ import java.util.Set;
 
 import javax.sql.DataSource;
 
-import dev.healthscore.io.Causes;
 import dev.healthscore.io.Durations;
 import dev.healthscore.io.archive.ArchiveLedger;
 import dev.healthscore.io.archive.ArchiveLedgerEntry;
@@ -30,9 +29,7 @@ import dev.healthscore.jobs.cli.ExitCode;
 import dev.healthscore.jobs.cli.JobRunner;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import software.amazon.awssdk.services.s3.S3Client;
 
-import org.springframework.beans.BeansException;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.stereotype.Component;
 
@@ -61,20 +58,17 @@ public class ArchiveDryRun {
 
 	private final Clock clock;
 
-	private final ObjectProvider<S3Client> archiveS3Client;
-
 	private final ArchiveLedger ledger = new ArchiveLedger();
 
 	private final ArchivePartitions partitions = new ArchivePartitions();
 
 	public ArchiveDryRun(DataSource dataSource, JobRunner jobRunner, ArchiveProperties properties,
-			ArchiveSettings archiveSettings, ObjectProvider<Clock> clock, ObjectProvider<S3Client> archiveS3Client) {
+			ArchiveSettings archiveSettings, ObjectProvider<Clock> clock) {
 		this.dataSource = dataSource;
 		this.jobRunner = jobRunner;
 		this.properties = properties;
 		this.settings = archiveSettings;
 		this.clock = clock.getIfAvailable(Clock::systemUTC);
-		this.archiveS3Client = archiveS3Client;
 	}
 
 	/**
@@ -93,22 +87,15 @@ public class ArchiveDryRun {
 	 * Prints the plan of a run.
 	 * @param parameters the parameters {@link ArchiveOptions} made, {@code dry-run} among
 	 * them
-	 * @return {@link ExitCode#COMPLETED}, or {@link ExitCode#FAILED} when the run would
-	 * fail making its S3 client
+	 * @return {@link ExitCode#COMPLETED}
 	 * @throws dev.healthscore.jobs.cli.UsageException when the run would be refused
 	 */
 	public ExitCode run(Map<String, String> parameters) throws SQLException {
 		Map<String, String> run = new LinkedHashMap<>(parameters);
 		run.remove(ArchiveOptions.DRY_RUN);
+		// refused what the run is refused, its S3 client's settings and sort directory
+		// included (ArchiveStoragePrecondition makes the client; it is sent no request)
 		this.jobRunner.check(ArchiveJobConfiguration.JOB_NAME, run);
-		String failure = s3ClientFailure();
-		if (failure != null) {
-			String message = "Archive dry run: the run would fail (exit 1) making its S3 client: " + failure
-					+ "; nothing was changed";
-			System.err.println(message);
-			logger.error(message);
-			return ExitCode.FAILED;
-		}
 		Instant now = this.clock.instant();
 		YearMonth cutOff = ArchivePlan.cutOff(run.get("before"), run.get("hot-months"),
 				run.get(ArchiveOptions.SCHEDULED_TIME), this.properties, now);
@@ -120,23 +107,6 @@ public class ArchiveDryRun {
 			logger.info(line);
 		});
 		return ExitCode.COMPLETED;
-	}
-
-	/**
-	 * Makes the S3 client as the run makes it, so that its settings are checked (a
-	 * missing region, the in-process server for a configured database); it is sent no
-	 * request.
-	 * @return why it cannot be made, or null
-	 */
-	private String s3ClientFailure() {
-		try {
-			this.archiveS3Client.getObject();
-			return null;
-		}
-		catch (BeansException ex) {
-			Throwable cause = Causes.last(ex, (failure) -> !(failure instanceof BeansException));
-			return Causes.describe((cause != null) ? cause : ex);
-		}
 	}
 
 	private List<String> plan(Connection connection, YearMonth cutOff, Set<YearMonth> again, Instant now)

@@ -36,7 +36,7 @@ public class ArchiveStorageConfiguration {
 				.overrideConfiguration((configuration) -> configuration
 					.addExecutionInterceptor(new S3FailureContext(properties::describe))));
 		if (properties.region() != null) {
-			builder.region(Region.of(properties.region()));
+			builder.region(region(properties));
 		}
 		if (properties.endpoint() != null) {
 			// compatible servers use path-style addressing and rarely implement the
@@ -59,6 +59,27 @@ public class ArchiveStorageConfiguration {
 			}
 			throw ex;
 		}
+	}
+
+	/**
+	 * The configured region, refused when it cannot be right: blank (a variable set from
+	 * one that was not), or, for AWS, a name the SDK does not know (a typo would make
+	 * every call fail on a host name that does not resolve, after the SDK's retries). An
+	 * S3-compatible endpoint names its regions as it likes.
+	 */
+	static Region region(ArchiveProperties properties) {
+		String region = properties.region();
+		if (region.isBlank()) {
+			throw new IllegalArgumentException("Invalid healthscore.archive.region (HEALTHSCORE_ARCHIVE_REGION), must"
+					+ " not be blank (leave it unset for the SDK's lookup: AWS_REGION, the profile, the instance's"
+					+ " region): '" + region + "'");
+		}
+		Region named = Region.of(region);
+		if (properties.endpoint() == null && !Region.regions().contains(named)) {
+			throw new IllegalArgumentException("Invalid healthscore.archive.region, not an AWS region this build's SDK"
+					+ " knows (such as eu-west-1 or us-east-1; check its spelling): " + region);
+		}
+		return named;
 	}
 
 }

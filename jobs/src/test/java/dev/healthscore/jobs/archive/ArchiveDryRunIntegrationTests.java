@@ -163,12 +163,12 @@ class ArchiveDryRunIntegrationTests {
 		assertThat(servers.app("dryrefused", NOW, null, "run", "archive", "--dry-run", "--hot-months=0")).isEqualTo(2);
 		assertThat(output).contains("Cannot archive the months before 2026-03: the nightly recompute and reconcile")
 			.doesNotContain("Archive dry run");
-		// a configured database and no bucket: the run fails making its S3 client
-		assertThat(servers.appWithoutStorage("dryrefused", NOW, null, "run", "archive", "--dry-run")).isEqualTo(1);
+		// a configured database and no bucket: the run is refused making its S3 client
+		assertThat(servers.appWithoutStorage("dryrefused", NOW, null, "run", "archive", "--dry-run")).isEqualTo(2);
 		assertThat(output)
-			.contains("Archive dry run: the run would fail (exit 1) making its S3 client: Cannot use"
-					+ " the in-process S3 server (objects in memory, lost when the process exits) with a configured"
-					+ " database (spring.datasource.url): set healthscore.archive.bucket")
+			.contains("Cannot run archive: Cannot use the in-process S3 server (objects in memory, lost when the"
+					+ " process exits) with a configured database (spring.datasource.url): set"
+					+ " healthscore.archive.bucket")
 			.doesNotContain("Archive dry run at");
 		assertThat(everything(jdbc, "dryrefused")).isEqualTo(before);
 	}

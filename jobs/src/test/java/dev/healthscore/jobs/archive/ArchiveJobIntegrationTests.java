@@ -1,5 +1,7 @@
 package dev.healthscore.jobs.archive;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Timestamp;
@@ -166,11 +168,24 @@ class ArchiveJobIntegrationTests {
 		JdbcTemplate jdbc = servers.database("spill");
 		long rows = count(jdbc, "health_reading_2024_12");
 		// each user has some 160 readings in December: more than the buffer, so each is
-		// sorted on disk, where no file can be created
+		// sorted on disk, where no file can be created: the directory, missing and
+		// creatable when the run started, cannot be once the export begins (a volume
+		// gone)
 		Path missing = sortDirectory.resolve("missing");
-		assertThat(servers.app("spill", NOW, null, "run", "archive", "--before=2025-01",
+		ArchiveStepListener volumeGone = (table, month, reached) -> {
+			if (reached == ArchiveState.EXPORTING && !Files.exists(missing)) {
+				try {
+					Files.createFile(missing);
+				}
+				catch (IOException ex) {
+					throw new UncheckedIOException(ex);
+				}
+			}
+		};
+		assertThat(servers.app("spill", NOW, volumeGone, "run", "archive", "--before=2025-01",
 				"--healthscore.archive.sort-buffer-rows=50", "--healthscore.archive.sort-directory=" + missing))
 			.isEqualTo(1);
+		Files.delete(missing);
 		String message = "Cannot create a temporary file in " + missing
 				+ " to sort a group of more than 50 rows of health_reading on disk";
 		assertThat(output).contains(message);
@@ -334,16 +349,74 @@ class ArchiveJobIntegrationTests {
 		// not the instance metadata service, which a build on EC2 would have
 		System.setProperty("aws.disableEc2Metadata", "true");
 		try {
-			assertThat(servers.appWithoutStorage("no_region", NOW, null, "run", "archive",
-					"--healthscore.archive.endpoint=" + servers.s3Server().endpoint(),
-					"--healthscore.archive.bucket=" + BUCKET))
-				.isEqualTo(1);
+			for (String job : new String[] { "archive", "restore" }) {
+				String[] args = job.equals("archive") ? new String[] { "run", "archive" }
+						: new String[] { "run", "restore", "--table=health_score", "--month=2024-12" };
+				assertThat(servers.appWithoutStorage("no_region", NOW, null,
+						with(args, "--healthscore.archive.endpoint=" + servers.s3Server().endpoint(),
+								"--healthscore.archive.bucket=" + BUCKET)))
+					.as(job)
+					.isEqualTo(2);
+				assertThat(output).contains("Cannot run " + job + ": Cannot find the AWS region of the archive bucket "
+						+ BUCKET + ": set healthscore.archive.region (or AWS_REGION); nothing was started");
+			}
 		}
 		finally {
 			System.clearProperty("aws.disableEc2Metadata");
 		}
-		assertThat(output).contains("exit code 1: IllegalStateException: Cannot find the AWS region of the archive"
-				+ " bucket " + BUCKET + ": set healthscore.archive.region (or AWS_REGION)");
+		assertThat(archiveRuns(jdbc)).as("nothing started").isZero();
+		assertThat(attached(jdbc)).containsAll(names());
+	}
+
+	@Test
+	void anAwsRegionThatCannotBeRightIsRefusedBeforeAnythingStarts(CapturedOutput output) {
+		JdbcTemplate jdbc = servers.database("bad_region");
+		// no endpoint: AWS, where the typo would be a host name that does not resolve
+		assertThat(servers.appWithoutStorage("bad_region", NOW, null, "run", "archive",
+				"--healthscore.archive.bucket=" + BUCKET, "--healthscore.archive.region=eu-wst-1"))
+			.isEqualTo(2);
+		assertThat(output).contains("Cannot run archive: Invalid healthscore.archive.region, not an AWS region this"
+				+ " build's SDK knows (such as eu-west-1 or us-east-1; check its spelling): eu-wst-1; nothing was"
+				+ " started");
+		assertThat(servers.appWithoutStorage("bad_region", NOW, null, "run", "restore", "--table=health_score",
+				"--month=2024-12", "--healthscore.archive.bucket=" + BUCKET, "--healthscore.archive.region="))
+			.isEqualTo(2);
+		assertThat(output)
+			.contains("Cannot run restore: Invalid healthscore.archive.region (HEALTHSCORE_ARCHIVE_REGION),"
+					+ " must not be blank");
+		// the commands that do not use the archive do not look at it
+		assertThat(
+				servers.appWithoutStorage("bad_region", NOW, null, "status", "--healthscore.archive.bucket=" + BUCKET,
+						"--healthscore.archive.region=eu-wst-1", "--healthscore.archive.sort-directory=/proc/version"))
+			.isZero();
+		assertThat(archiveRuns(jdbc)).as("nothing started").isZero();
+	}
+
+	@Test
+	void aSortDirectoryThatCannotBeWrittenIsRefusedBeforeAnythingStarts(@TempDir Path directory, CapturedOutput output)
+			throws Exception {
+		JdbcTemplate jdbc = servers.database("sort_refused");
+		Path file = Files.createFile(directory.resolve("file"));
+		assertThat(servers.app("sort_refused", NOW, null, "run", "archive", "--before=2025-01",
+				"--healthscore.archive.sort-directory=" + file))
+			.isEqualTo(2);
+		assertThat(output).contains("Cannot run archive: invalid healthscore.archive.sort-directory=" + file
+				+ ": it is not a directory. Give healthscore.archive.sort-directory a directory this process can"
+				+ " write to, where an export sorts a user with more than healthscore.archive.sort-buffer-rows=500000"
+				+ " rows; nothing was started");
+		assertThat(servers.app("sort_refused", NOW, null, "run", "archive", "--dry-run", "--before=2025-01",
+				"--healthscore.archive.sort-directory=" + file.resolve("sort")))
+			.isEqualTo(2);
+		assertThat(output)
+			.contains("Cannot run archive: invalid healthscore.archive.sort-directory=" + file.resolve("sort")
+					+ ": it does not exist, and cannot be created: " + file + " is not a directory")
+			.doesNotContain("Archive dry run at");
+		// restore sorts nothing
+		assertThat(servers.app("sort_refused", NOW, null, "run", "restore", "--table=health_score", "--month=2024-12",
+				"--healthscore.archive.sort-directory=" + file))
+			.isEqualTo(2);
+		assertThat(output).contains("the archive ledger has no entry for it");
+		assertThat(archiveRuns(jdbc)).as("nothing started").isZero();
 		assertThat(attached(jdbc)).containsAll(names());
 	}
 
@@ -352,11 +425,13 @@ class ArchiveJobIntegrationTests {
 		JdbcTemplate jdbc = servers.database("transient");
 		assertThat(servers.appWithoutStorage("transient", NOW, null, "run", "archive",
 				"--healthscore.archive.grace-period=0s"))
-			.isEqualTo(1);
-		assertThat(output).contains("Cannot use the in-process S3 server (objects in memory, lost when the process"
-				+ " exits) with a configured database (spring.datasource.url): set healthscore.archive.bucket");
+			.isEqualTo(2);
+		assertThat(output).contains(
+				"Cannot run archive: Cannot use the in-process S3 server (objects in memory, lost when the process"
+						+ " exits) with a configured database (spring.datasource.url): set healthscore.archive.bucket");
 		assertThat(attached(jdbc)).containsAll(names());
 		assertThat(jdbc.queryForObject("SELECT count(*) FROM archive_ledger", Integer.class)).isZero();
+		assertThat(archiveRuns(jdbc)).as("nothing started").isZero();
 	}
 
 	@Test
@@ -522,6 +597,20 @@ class ArchiveJobIntegrationTests {
 
 	static List<String> names() {
 		return ARCHIVED.stream().map(Partition::name).toList();
+	}
+
+	/**
+	 * Job executions of archive and restore: none in the data set the tests start from.
+	 */
+	private static long archiveRuns(JdbcTemplate jdbc) {
+		return jdbc.queryForObject(
+				"SELECT count(*) FROM batch_job_execution e JOIN batch_job_instance i"
+						+ " ON i.job_instance_id = e.job_instance_id WHERE i.job_name IN ('archive', 'restore')",
+				Long.class);
+	}
+
+	private static String[] with(String[] args, String... more) {
+		return Stream.concat(Stream.of(args), Stream.of(more)).toArray(String[]::new);
 	}
 
 	static long count(JdbcTemplate jdbc, String table) {

@@ -141,8 +141,23 @@ class GroupSorterTests {
 	}
 
 	@Test
+	void aMissingDirectoryIsCreatedWhenAGroupFirstSpills() throws IOException {
+		Path missing = this.directory.resolve("fresh-volume").resolve("sort");
+		List<Object[]> group = heavyUser(4, 12, new Random(7));
+		try (GroupSorter sorter = new GroupSorter(TABLE, 5, missing)) {
+			for (Object[] row : group) {
+				sorter.add(row);
+			}
+			assertThat(Files.isDirectory(missing)).isTrue();
+			assertThat(sorter.spilledRows()).isEqualTo(10);
+			assertThat(values(finish(sorter))).isEqualTo(values(sortedInMemory(group)));
+		}
+	}
+
+	@Test
 	void aDirectoryWhereNoFileCanBeCreatedFailsTheSpillWithItsName() throws IOException {
-		Path missing = this.directory.resolve("missing");
+		// under a regular file: neither there nor creatable
+		Path missing = Files.createFile(this.directory.resolve("file")).resolve("sort");
 		try (GroupSorter sorter = new GroupSorter(TABLE, 5, missing)) {
 			assertThatIOException().isThrownBy(() -> {
 				for (Object[] row : heavyUser(1, 6, new Random(6))) {
