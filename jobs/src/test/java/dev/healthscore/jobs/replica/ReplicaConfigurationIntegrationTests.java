@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 import javax.sql.DataSource;
@@ -154,6 +156,51 @@ class ReplicaConfigurationIntegrationTests {
 			// policy
 			assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(30));
 		}
+	}
+
+	@Test
+	void primaryReadsThePrimaryForAReplicaThatRefusesItsDatabaseAndTheWarningSaysWhatMendsIt(CapturedOutput output) {
+		String wrong = cluster.replicaJdbcUrl().replaceFirst("/[^/?]+(\\?|$)", "/no_such_db$1");
+		try (ConfigurableApplicationContext context = run(external(), "--healthscore.replica.url=" + wrong,
+				"--healthscore.replica.lag-policy=primary")) {
+			assertThat(context.getBean(ReplicaGate.class).readSource().fromPrimary()).isTrue();
+		}
+		assertThat(output).containsPattern("WARN .*database \"no_such_db\" does not exist.*: reading this range from"
+				+ " the primary \\(lag policy primary\\); this does not change by itself: correct"
+				+ " healthscore.replica.url or its credentials, or unset it to read from the primary without a"
+				+ " replica");
+	}
+
+	@Test
+	void aReplicaUrlThatIsNotAPostgresJdbcUrlIsRefusedByTheJobsThatReadTheReplicaBeforeAnythingStarts(
+			CapturedOutput output) {
+		JdbcTemplate primary = new JdbcTemplate(cluster.primaryDataSource());
+		String url = "--healthscore.replica.url=postgres://replica.internal:5432/app?password=secret";
+		// a command that does not read the replica does not look at it
+		List<String> status = new ArrayList<>(List.of("status"));
+		status.addAll(List.of(external()));
+		status.add(url);
+		assertThat(HealthScoreApplication.run(status.toArray(String[]::new))).isZero();
+		for (String[] command : List.of(new String[] { "run", "recompute", "--from=2025-01-01", "--to=2025-01-02" },
+				new String[] { "run", "reconcile", "--from=2025-01-01", "--to=2025-01-02" })) {
+			List<String> args = new ArrayList<>(List.of(command));
+			args.addAll(List.of(external()));
+			// the policy that reads the primary when the replica cannot be read does not
+			// cover it: the pool would fail every range with a driver error
+			args.addAll(List.of(url, "--healthscore.replica.lag-policy=primary"));
+			long executions = executions(primary);
+			assertThat(HealthScoreApplication.run(args.toArray(String[]::new))).as(args.toString()).isEqualTo(2);
+			assertThat(output).contains("Cannot run " + command[1] + ": invalid healthscore.replica.url"
+					+ " (HEALTHSCORE_DATASOURCE_REPLICA_URL), not a PostgreSQL JDBC URL:"
+					+ " postgres://replica.internal:5432/app?password=***. Give jdbc:postgresql://<host>:<port>/<database>,"
+					+ " or leave it unset to read from the primary; nothing was started");
+			assertThat(executions(primary)).as("nothing started").isEqualTo(executions);
+		}
+		assertThat(output).doesNotContain("secret");
+	}
+
+	private static long executions(JdbcTemplate primary) {
+		return primary.queryForObject("SELECT count(*) FROM batch_job_execution", Long.class);
 	}
 
 	@Test

@@ -210,8 +210,12 @@ public final class ReplicaGate {
 	}
 
 	private ReadSource fallBack(Observation seen) {
-		logger.warn("{}: reading this range from the primary (lag policy primary)",
-				seen.describe(this.limit.describe()));
+		// the policy covers a replica that is down; one that refuses the configuration
+		// would be covered for ever, so the line says what mends it
+		logger.warn("{}: reading this range from the primary (lag policy primary){}",
+				seen.describe(this.limit.describe()),
+				seen.misconfigured() ? "; this does not change by itself: correct healthscore.replica.url or its"
+						+ " credentials, or unset it to read from the primary without a replica" : "");
 		return new ReadSource(this.primary, true, this.primaryClock.get());
 	}
 
