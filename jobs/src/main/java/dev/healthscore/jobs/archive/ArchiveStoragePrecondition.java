@@ -45,6 +45,11 @@ class ArchiveStoragePrecondition implements RunPrecondition {
 
 	@Override
 	public void check(String job, Map<String, String> parameters) {
+		checkSettings(job);
+	}
+
+	@Override
+	public void checkSettings(String job) {
 		boolean archive = ArchiveJobConfiguration.JOB_NAME.equals(job);
 		if (!archive && !RestoreJobConfiguration.JOB_NAME.equals(job)) {
 			return;

@@ -65,6 +65,15 @@ public class InProcessJobLauncher implements ScheduledJobLauncher {
 		};
 	}
 
+	/**
+	 * Checks the settings that a run of a job uses, as its run would before it starts.
+	 * @param job the job's name
+	 * @throws UsageException when they refuse every run of it
+	 */
+	public void checkSettings(String job) {
+		this.jobRunner.checkSettings(job);
+	}
+
 	/** The job bean named {@code name}. */
 	public Job job(String name) {
 		return this.jobs.values()

@@ -218,6 +218,17 @@ public class JobRunner implements EveryJobListener {
 	}
 
 	/**
+	 * Checks the settings a run of {@code job} uses, whatever its parameters, as
+	 * {@link #run} does before it starts it ({@link RunPrecondition#checkSettings}).
+	 * @throws UsageException when they refuse every run of the job
+	 */
+	public void checkSettings(String job) {
+		for (RunPrecondition precondition : this.preconditions) {
+			precondition.checkSettings(job);
+		}
+	}
+
+	/**
 	 * Launches a run of {@code job} under its guard, known to {@link #stopRunning} until
 	 * it ends, once every {@link RunPrecondition} let it.
 	 */

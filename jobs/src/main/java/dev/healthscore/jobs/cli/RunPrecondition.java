@@ -18,4 +18,15 @@ public interface RunPrecondition {
 	 */
 	void check(String job, Map<String, String> parameters);
 
+	/**
+	 * Checks only what does not depend on a run's parameters: the settings a run of the
+	 * job uses, which refuse every run of it alike. The {@code scheduler} checks them for
+	 * each job of its schedules when it starts, rather than at a firing hours later.
+	 * @param job the job's name
+	 * @throws UsageException when no run of the job could start: the message says what to
+	 * do
+	 */
+	default void checkSettings(String job) {
+	}
+
 }

@@ -38,6 +38,11 @@ class ReplicaUrlPrecondition implements RunPrecondition {
 
 	@Override
 	public void check(String job, Map<String, String> parameters) {
+		checkSettings(job);
+	}
+
+	@Override
+	public void checkSettings(String job) {
 		String url = this.properties.url();
 		if (!READERS.contains(job) || !StringUtils.hasText(url) || Driver.parseURL(url, new Properties()) != null) {
 			return;

@@ -10,6 +10,7 @@ import javax.sql.DataSource;
 import dev.healthscore.jobs.cli.ExitCode;
 import dev.healthscore.jobs.cli.InProcessJobLauncher;
 import dev.healthscore.jobs.cli.UsageException;
+import dev.healthscore.schedules.JobStep;
 import dev.healthscore.schedules.ScheduleDefinition;
 import dev.healthscore.schedules.Schedules;
 import org.quartz.Scheduler;
@@ -53,6 +54,7 @@ public class SchedulerCommand {
 	 */
 	public ExitCode run() throws Exception {
 		Schedules catalogue = catalogue();
+		checkSettings(catalogue);
 		ScheduleRegistration.register(this.dataSource, this.scheduler, catalogue, this.launcher);
 		this.scheduler.start();
 		try (HealthEndpoint health = HealthEndpoint.start(this.properties.healthPort(), this::health)) {
@@ -108,6 +110,26 @@ public class SchedulerCommand {
 			definitions.add(definition);
 		}
 		return new Schedules(definitions);
+	}
+
+	/**
+	 * Refuses to start when the settings of a job that a schedule runs would refuse each
+	 * of its firings (an archive's S3 client, a replica URL): found now, not at a firing
+	 * hours or a month later.
+	 */
+	private void checkSettings(Schedules catalogue) {
+		for (ScheduleDefinition definition : catalogue.definitions()) {
+			for (JobStep step : definition.steps()) {
+				try {
+					this.launcher.checkSettings(step.job());
+				}
+				catch (UsageException ex) {
+					throw new UsageException(
+							"Cannot start the scheduler: schedule %s would be refused at each firing: %s"
+								.formatted(definition.name(), ex.getMessage()));
+				}
+			}
+		}
 	}
 
 	private HealthEndpoint.Health health() {

@@ -35,6 +35,7 @@ import static dev.healthscore.jobs.archive.ArchiveTestServers.ARCHIVED;
 import static dev.healthscore.jobs.archive.ArchiveTestServers.BUCKET;
 import static dev.healthscore.jobs.archive.ArchiveTestServers.NOW;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
@@ -432,6 +433,12 @@ class ArchiveJobIntegrationTests {
 		assertThat(attached(jdbc)).containsAll(names());
 		assertThat(jdbc.queryForObject("SELECT count(*) FROM archive_ledger", Integer.class)).isZero();
 		assertThat(archiveRuns(jdbc)).as("nothing started").isZero();
+		// nor does the scheduler start, whose monthly archive would be refused a month on
+		assertThat(assertTimeoutPreemptively(Duration.ofMinutes(1), () -> servers.appWithoutStorage("transient", NOW,
+				null, "scheduler", "--healthscore.scheduler.health-port=0")))
+			.isEqualTo(2);
+		assertThat(output).contains("Cannot start the scheduler: schedule archive-monthly would be refused at each"
+				+ " firing: Cannot run archive: Cannot use the in-process S3 server");
 	}
 
 	@Test

@@ -32,6 +32,7 @@ import org.springframework.util.unit.DataSize;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -196,6 +197,15 @@ class ReplicaConfigurationIntegrationTests {
 					+ " or leave it unset to read from the primary; nothing was started");
 			assertThat(executions(primary)).as("nothing started").isEqualTo(executions);
 		}
+		// nor does the scheduler start, whose nightly schedule would be refused at 02:00
+		List<String> scheduler = new ArrayList<>(List.of("scheduler", "--healthscore.scheduler.health-port=0",
+				"--healthscore.archive.bucket=archive", "--healthscore.archive.region=us-east-1", url));
+		scheduler.addAll(List.of(external()));
+		assertThat(assertTimeoutPreemptively(Duration.ofMinutes(1),
+				() -> HealthScoreApplication.run(scheduler.toArray(String[]::new))))
+			.isEqualTo(2);
+		assertThat(output).contains("Cannot start the scheduler: schedule nightly would be refused at each firing:"
+				+ " Cannot run recompute: invalid healthscore.replica.url");
 		assertThat(output).doesNotContain("secret");
 	}
 

@@ -165,6 +165,9 @@ class ClusteredSchedulerIntegrationTests {
 		return AppProcess.start(log, List.of(),
 				List.of("scheduler", "--spring.datasource.url=" + url(), "--spring.datasource.username=postgres",
 						"--healthscore.scheduler.health-port=0",
+						// an archive's storage, which the scheduler checks at start (the
+						// monthly archive does not fire during the test)
+						"--healthscore.archive.bucket=archive", "--healthscore.archive.region=us-east-1",
 						"--healthscore.scheduler.cron-overrides.nightly=0 * * * * ?"));
 	}
 
