@@ -15,8 +15,10 @@ import org.springframework.util.unit.DataSize;
  * Settings of the read replica ({@code healthscore.replica.*}): where bulk reads go, and
  * what a job does when the replica lags or is down.
  *
- * @param url JDBC URL of the replica; unset: no replica, reads go to the primary (the
- * embedded default starts its own replica instead)
+ * @param url JDBC URL of the replica ({@code jdbc:postgresql://…}; one the driver does
+ * not take refuses the jobs that read the replica, {@link ReplicaUrlPrecondition});
+ * unset: no replica, reads go to the primary (the embedded default starts its own replica
+ * instead)
  * @param username user on the replica; unset: {@code spring.datasource.username}
  * @param password password on the replica; unset: {@code spring.datasource.password}
  * @param maximumPoolSize connections in the replica pool: the readers of one job run
