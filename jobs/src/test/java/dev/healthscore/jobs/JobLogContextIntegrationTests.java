@@ -219,7 +219,10 @@ class JobLogContextIntegrationTests {
 	@Test
 	void theLinesAroundARunCarryItsExecutionAndTheThreadGetsItsOwnBack(CapturedOutput output) throws Exception {
 		Map<String, String> parameters = Map.of("from", RANGE.get("from"), "to", RANGE.get("to"), "users", "3,4");
-		try (ConfigurableApplicationContext context = start()) {
+		// an archive's storage, so that what refuses the archive below is its cut-off (it
+		// sends S3 nothing)
+		try (ConfigurableApplicationContext context = start("--healthscore.archive.bucket=archive",
+				"--healthscore.archive.region=us-east-1")) {
 			JdbcTemplate jdbc = new JdbcTemplate(context.getBean(DataSource.class));
 			JobRunner runner = context.getBean(JobRunner.class);
 			InProcessJobLauncher launcher = context.getBean(InProcessJobLauncher.class);
