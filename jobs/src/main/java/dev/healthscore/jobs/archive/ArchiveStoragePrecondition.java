@@ -22,12 +22,12 @@ import org.springframework.stereotype.Component;
  * fail on only once it used them: its S3 client cannot be made (no region found, a region
  * that cannot be right, the in-process server for a configured database), or, for
  * {@code archive}, its sort directory cannot be written. Checked before the run takes its
- * guard or starts a job execution, as a usage error; the other commands never look at
- * these settings.
+ * guard or starts a job execution, as a usage error, and by the {@code scheduler} as it
+ * starts ({@link #checkSettings}); the other commands never look at these settings.
  */
 @Component
-@Order(Ordered.HIGHEST_PRECEDENCE) // before those of the run's months: whatever they are,
-									// it cannot run
+// first: whatever the run's months are, it cannot run with these settings
+@Order(Ordered.HIGHEST_PRECEDENCE)
 class ArchiveStoragePrecondition implements RunPrecondition {
 
 	private final ObjectProvider<S3Client> archiveS3Client;

@@ -18,13 +18,14 @@ import org.springframework.util.StringUtils;
  * Refuses a run of a job that reads the replica ({@code recompute}, {@code reconcile},
  * {@code archive}) when {@code healthscore.replica.url} is not a URL the PostgreSQL
  * driver takes: the replica pool would fail each range with a driver error (exit 1),
- * whatever the lag policy, once the job was under way. A replica that is down, or refuses
- * the credentials, is the lag policy's to decide: it may mend, and {@code primary} reads
- * the primary meanwhile, with a warning for each range.
+ * whatever the lag policy, once the job was under way. The {@code scheduler} checks it as
+ * it starts ({@link #checkSettings}). A replica that is down, or refuses the credentials,
+ * is the lag policy's to decide: it may mend, and {@code primary} reads the primary
+ * meanwhile, with a warning for each range.
  */
 @Component
-@Order(Ordered.HIGHEST_PRECEDENCE) // a setting: whatever the run's parameters, it cannot
-									// run
+// first: whatever the run's parameters are, it cannot run with this setting
+@Order(Ordered.HIGHEST_PRECEDENCE)
 class ReplicaUrlPrecondition implements RunPrecondition {
 
 	/** The jobs that read through the replica gate. */
