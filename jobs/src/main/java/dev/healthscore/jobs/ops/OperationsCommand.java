@@ -62,6 +62,7 @@ public class OperationsCommand {
 							+ " still marked running whose process died",
 					execution.getId(), status));
 		}
+		requireLatestOfItsRun(execution);
 		JobRunner.Outcome outcome = this.jobRunner.restart(execution);
 		JobExecution restarted = outcome.execution();
 		if (restarted != null) {
@@ -69,6 +70,27 @@ public class OperationsCommand {
 					outcome.exitCode());
 		}
 		return outcome.exitCode();
+	}
+
+	/**
+	 * Refuses the restart of a failed or stopped execution whose run (job instance) went
+	 * on since as another execution that ended otherwise (COMPLETED, ABANDONED): nothing
+	 * is left to resume, and Spring Batch would refuse with an exception (exit code 1 and
+	 * a stack trace). A later execution that failed or stopped, or is running, is left to
+	 * the restart: it resumes the run from there, or is refused as running.
+	 */
+	private void requireLatestOfItsRun(JobExecution execution) {
+		JobExecution latest = this.jobRepository.getLastJobExecution(execution.getJobInstance());
+		if (latest == null || latest.getId() == execution.getId() || latest.isRunning()) {
+			return;
+		}
+		BatchStatus status = latest.getStatus();
+		if (status != BatchStatus.FAILED && status != BatchStatus.STOPPED) {
+			throw new UsageException(String.format(Locale.ROOT,
+					"Cannot restart execution %d: its run went on as execution %d, which is %s; nothing is left to"
+							+ " resume (see 'status'); nothing was started",
+					execution.getId(), latest.getId(), status));
+		}
 	}
 
 	/**

@@ -268,8 +268,18 @@ class OperationsIntegrationTests {
 		}
 		assertThat(app("restart", Long.toString(failed))).isZero();
 		assertThat(status(lastExecution())).isEqualTo("COMPLETED");
-		assertThat(output.getOut()).contains("recompute execution %d (restart of %d) ended COMPLETED; exit code 0"
-			.formatted(lastExecution(), failed));
+		long resumed = lastExecution();
+		assertThat(output.getOut())
+			.contains("recompute execution %d (restart of %d) ended COMPLETED; exit code 0".formatted(resumed, failed));
+		// the failed execution is still FAILED, but its run completed as the restart:
+		// nothing is left to resume (Spring Batch's JobInstanceAlreadyCompleteException,
+		// exit code 1 and a stack trace, before)
+		assertThat(status(failed)).isEqualTo("FAILED");
+		assertThat(app("restart", Long.toString(failed))).isEqualTo(2);
+		assertThat(output.getErr()).contains(("Cannot restart execution %d: its run went on as execution %d, which"
+				+ " is COMPLETED; nothing is left to resume (see 'status'); nothing was started")
+			.formatted(failed, resumed));
+		assertThat(lastExecution()).as("nothing started").isEqualTo(resumed);
 	}
 
 	@Test
