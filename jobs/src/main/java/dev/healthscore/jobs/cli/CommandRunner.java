@@ -3,6 +3,7 @@ package dev.healthscore.jobs.cli;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.util.Locale;
 import java.util.Map;
@@ -155,6 +156,7 @@ public class CommandRunner implements ApplicationRunner, ExitCodeGenerator {
 	private ExitCode demo(Invocation command) throws Exception {
 		long started = System.nanoTime();
 		SyntheticDataSpec spec = spec(command, 1000, 60);
+		requireAMonthToArchive(spec);
 		requireNoUsers();
 		GenerationSummary generated = new SyntheticDataGenerator(this.dataSource).generate(spec, now());
 		long recomputeStarted = System.nanoTime();
@@ -170,6 +172,23 @@ public class CommandRunner implements ApplicationRunner, ExitCodeGenerator {
 				spec.lastDay());
 		System.out.println(archived.text());
 		return archived.exitCode();
+	}
+
+	/**
+	 * Refuses a demo whose data set has no day before the current month: the demo ends by
+	 * archiving the set's oldest month ({@link DemoArchive#monthToArchive}), and the
+	 * archive job refuses the current month and later ones; it would refuse after the
+	 * data was generated and recomputed, naming a {@code --before} no one gave.
+	 */
+	private void requireAMonthToArchive(SyntheticDataSpec spec) {
+		YearMonth month = DemoArchive.monthToArchive(spec.firstDay(), spec.lastDay());
+		YearMonth current = YearMonth.now(this.clock.withZone(ZoneOffset.UTC));
+		if (!month.isBefore(current)) {
+			throw new UsageException(("Cannot run the demo over %s..%s: it ends by archiving the data set's oldest"
+					+ " month, %s, and only months before the current one (%s) are archived. Give more --days, or an"
+					+ " earlier --end, so that the data starts before %s; nothing was started")
+				.formatted(spec.firstDay(), spec.lastDay(), month, current, current));
+		}
 	}
 
 	/**

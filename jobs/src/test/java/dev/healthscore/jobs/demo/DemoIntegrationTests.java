@@ -42,6 +42,20 @@ class DemoIntegrationTests {
 	}
 
 	@Test
+	void aDataSetWithNoMonthBeforeTheCurrentOneIsRefusedBeforeAnythingIsGenerated(CapturedOutput output) {
+		// the demo archives its oldest month, and no run archives the current month or a
+		// later one: it generated and recomputed, then failed with exit code 2 naming a
+		// --before=2026-04 no one gave
+		Clock clock = Clock.fixed(Instant.parse("2026-03-15T08:00:00Z"), ZoneOffset.UTC);
+		assertThat(HealthScoreApplication.run(Map.of("clock", clock), "demo", "--users=3", "--days=3")).isEqualTo(2);
+		assertThat(output.getErr()).contains("Cannot run the demo over 2026-03-12..2026-03-14: it ends by archiving"
+				+ " the data set's oldest month, 2026-03, and only months before the current one (2026-03) are"
+				+ " archived. Give more --days, or an earlier --end, so that the data starts before 2026-03; nothing"
+				+ " was started");
+		assertThat(output.getOut()).doesNotContain("Generated").doesNotContain("=== health-score demo ===");
+	}
+
+	@Test
 	void anArchiveThatCannotReachS3SaysWhyInTheDemosSummary(CapturedOutput output) throws IOException {
 		int closedPort;
 		try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
