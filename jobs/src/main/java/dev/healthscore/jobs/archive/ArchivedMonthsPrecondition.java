@@ -93,11 +93,15 @@ class ArchivedMonthsPrecondition implements RunPrecondition {
 			.map((entry) -> "%s %s (%s: %s)".formatted(entry.table().tableName(), entry.month(), entry.state(),
 					action(entry)))
 			.collect(Collectors.joining("; "));
+		// a first day after --to is no --from to suggest: the range would be reversed
+		String instead = earliestFrom.isAfter(to)
+				? ": every day of the range reads them (the first day that reads no archived month is %s)"
+					.formatted(earliestFrom)
+				: ", or run only days from %s on (--from=%s)".formatted(earliestFrom, earliestFrom);
 		throw new UsageException(("Cannot run %s over %s..%s: it reads the readings from %s (the %d-day baseline"
 				+ " before %s) and writes the scores of its days, and these months are archived out of PostgreSQL:"
-				+ " %s. Restore them first, or run only days from %s on (--from=%s); nothing was started")
-			.formatted(job, from, to, from.minusDays(this.lookbackDays), this.lookbackDays, from, months, earliestFrom,
-					earliestFrom));
+				+ " %s. Restore them first%s; nothing was started")
+			.formatted(job, from, to, from.minusDays(this.lookbackDays), this.lookbackDays, from, months, instead));
 	}
 
 	/**

@@ -463,10 +463,10 @@ class ArchiveJobIntegrationTests {
 		assertThat(states(jdbc)).containsOnly("DETACHED").hasSize(2);
 		long executions = count(jdbc, "batch_job_execution");
 		// January's first days read December's readings for their baseline
-		assertThat(servers.app("reads_archived", NOW, null, "run", "recompute", "--from=2025-01-05", "--to=2025-01-10"))
+		assertThat(servers.app("reads_archived", NOW, null, "run", "recompute", "--from=2025-01-05", "--to=2025-02-10"))
 			.isEqualTo(2);
 		assertThat(output)
-			.contains("Cannot run recompute over 2025-01-05..2025-01-10: it reads the readings from"
+			.contains("Cannot run recompute over 2025-01-05..2025-02-10: it reads the readings from"
 					+ " 2024-12-08 (the 28-day baseline before 2025-01-05)")
 			.contains("health_reading 2024-12 (DETACHED: run restore --table=health_reading --month=2024-12)")
 			.contains(
@@ -475,7 +475,11 @@ class ArchiveJobIntegrationTests {
 				"--full"))
 			.isEqualTo(2);
 		assertThat(output).contains("Cannot run reconcile over 2024-12-29..2025-01-02")
-			.contains("health_score 2024-12 (DETACHED: run restore --table=health_score --month=2024-12)");
+			.contains("health_score 2024-12 (DETACHED: run restore --table=health_score --month=2024-12)")
+			// its first day that reads no archived month is after its --to: no --from to
+			// suggest (--from=2025-01-30 with --to=2025-01-02 is a reversed range)
+			.contains("Restore them first: every day of the range reads them (the first day that reads no archived"
+					+ " month is 2025-01-30); nothing was started");
 		assertThat(count(jdbc, "batch_job_execution")).as("nothing started").isEqualTo(executions);
 		assertThat(attached(jdbc)).doesNotContain("health_score_2024_12", "health_reading_2024_12");
 		// days whose baseline is after the archived month run
