@@ -85,13 +85,21 @@ public class ReprocessCommand {
 			snapshot.update(SNAPSHOT_SQL, range);
 			JobRunner.Outcome outcome = this.jobRunner.run(this.launcher.job(RecomputeJobConfiguration.JOB_NAME),
 					parameters);
+			if (outcome.execution() == null) {
+				// refused (another run holds the guard: logged why): a comparison would
+				// show a run that did not happen
+				snapshot.execute("DROP TABLE reprocess_before");
+				System.out.printf(Locale.ROOT, "reprocess %s..%s: not run (exit code %d), nothing was changed%n", from,
+						to, outcome.exitCode().code());
+				return outcome.exitCode();
+			}
 			ScoreDiff diff = new ScoreDiff();
 			snapshot.query(DIFF_SQL, (rs) -> {
 				diff.compare((Integer) rs.getObject("before"), (Integer) rs.getObject("after"),
 						rs.getBoolean("existed"), rs.getBoolean("exists"), rs.getBoolean("same"));
 			}, range);
 			snapshot.execute("DROP TABLE reprocess_before");
-			System.out.print(diff.format("reprocess %s..%s (%s): ".formatted(from, to, outcome.exitCode())));
+			System.out.print(diff.format("reprocess %s..%s (%s):".formatted(from, to, outcome.exitCode())));
 			return outcome.exitCode();
 		}
 	}

@@ -265,6 +265,14 @@ class OperationsIntegrationTests {
 			assertThat(other).isNotNull();
 			assertThat(app("restart", Long.toString(failed))).isEqualTo(3);
 			assertThat(lastExecution()).as("nothing started").isEqualTo(failed);
+			// a reprocess refused so prints no comparison of a run that did not happen
+			// ("(ALREADY_RUNNING): inserted 0, deleted 0, changed 0, unchanged 28"
+			// before)
+			assertThat(app("reprocess", "--from=" + FROM, "--to=" + TO, "--users=1,2")).isEqualTo(3);
+			assertThat(lastExecution()).as("nothing started").isEqualTo(failed);
+			assertThat(output.getOut())
+				.contains("reprocess %s..%s: not run (exit code 3), nothing was changed".formatted(FROM, TO))
+				.doesNotContain("(ALREADY_RUNNING)");
 		}
 		assertThat(app("restart", Long.toString(failed))).isZero();
 		assertThat(status(lastExecution())).isEqualTo("COMPLETED");
