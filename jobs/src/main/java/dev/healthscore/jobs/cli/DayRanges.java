@@ -42,6 +42,21 @@ public final class DayRanges {
 	}
 
 	/**
+	 * Refuses a {@code run} of a job that takes its days as {@code --from}/{@code --to}
+	 * or {@code --days-back} when none of them is given: the message names both ways, not
+	 * only the missing {@code --from}.
+	 * @param invocation the command line of {@code run <job>}
+	 * @param daysBack the name of the days-back option
+	 * @throws UsageException when none of the options is given
+	 */
+	public static void requireDays(Invocation invocation, String daysBack) {
+		if (!invocation.has("from") && !invocation.has("to") && !invocation.has(daysBack)) {
+			throw new UsageException("Missing the days for 'run %s': give --from=YYYY-MM-DD --to=YYYY-MM-DD, or --%s=N"
+				.formatted(invocation.job(), daysBack));
+		}
+	}
+
+	/**
 	 * Reads {@code --days-back=N}.
 	 * @param invocation the command line, which has the option
 	 * @param name the option's name

@@ -50,6 +50,10 @@ public final class RecomputeOptions implements JobOptions {
 		if (invocation.has(ScheduleParameters.DAYS_BACK)) {
 			return relative(invocation);
 		}
+		if (invocation.job() != null) {
+			// run recompute, not reprocess (which takes no --days-back)
+			DayRanges.requireDays(invocation, ScheduleParameters.DAYS_BACK);
+		}
 		DayRanges.refuseScheduledTime(invocation);
 		LocalDate from = invocation.date("from");
 		LocalDate to = invocation.date("to");

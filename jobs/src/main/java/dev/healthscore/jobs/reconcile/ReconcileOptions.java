@@ -78,6 +78,7 @@ public final class ReconcileOptions implements JobOptions {
 			to = window.to();
 		}
 		else {
+			DayRanges.requireDays(invocation, ScheduleParameters.DAYS_BACK);
 			DayRanges.refuseScheduledTime(invocation);
 			at = Instant.now();
 			from = invocation.date("from");

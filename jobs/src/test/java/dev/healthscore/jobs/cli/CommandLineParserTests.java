@@ -68,6 +68,22 @@ class CommandLineParserTests {
 	}
 
 	@Test
+	void aMissingRangeNamesBothWaysOfGivingIt() {
+		// it named --from alone, as if --days-back (the nightly's form) were not one
+		assertThatExceptionOfType(UsageException.class).isThrownBy(() -> CommandLineParser.parse("run", "recompute"))
+			.withMessage("Missing the days for 'run recompute': give --from=YYYY-MM-DD --to=YYYY-MM-DD, or"
+					+ " --days-back=N");
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.parse("run", "reconcile", "--full"))
+			.withMessage("Missing the days for 'run reconcile': give --from=YYYY-MM-DD --to=YYYY-MM-DD, or"
+					+ " --days-back=N");
+		// reprocess takes no --days-back
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.parse("reprocess", "--dry-run"))
+			.withMessage("Missing --from=YYYY-MM-DD for 'reprocess'");
+	}
+
+	@Test
 	void unknownOptionsAreRejectedButSpringPropertiesPassThrough() {
 		assertThatExceptionOfType(UsageException.class)
 			.isThrownBy(() -> CommandLineParser.parse("run", "recompute", "--form=2025-01-01",
