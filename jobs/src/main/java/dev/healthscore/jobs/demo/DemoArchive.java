@@ -124,7 +124,7 @@ public class DemoArchive {
 		List<String> lines = new ArrayList<>();
 		lines.add("Athena-style query over %s, answered from the Parquet files read back from S3"
 			.formatted(manifest.location()));
-		lines.add("with the archive's own reader (DuckDB, ~70 MB, stays a test dependency):");
+		lines.add("with the archive's own Parquet reader, not DuckDB (~70 MB, a test dependency only):");
 		lines.add("  SELECT metric, count(*) AS readings, count(DISTINCT user_id) AS users,");
 		lines.add("         round(avg(value), 1) AS average_value");
 		lines.add("  FROM health_reading WHERE month = '%s' AND is_finite(value)".formatted(month));

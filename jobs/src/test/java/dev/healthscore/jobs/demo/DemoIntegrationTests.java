@@ -38,6 +38,8 @@ class DemoIntegrationTests {
 			.containsPattern("health_reading  2026-02: +[0-9,]+ rows, 1 file\\(s\\), +[0-9.]+ MiB, DETACHED"
 					+ " \\(dropped by a run after the 7d grace period\\)")
 			.contains("Athena-style query over s3://healthscore-archive/health_reading/month=2026-02/")
+			// it read '(DuckDB, ~70 MB, stays a test dependency)', as if DuckDB answered
+			.contains("with the archive's own Parquet reader, not DuckDB (~70 MB, a test dependency only):")
 			.containsPattern("steps +[0-9,]+ +15 ");
 	}
 
