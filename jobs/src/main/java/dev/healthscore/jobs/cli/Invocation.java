@@ -115,7 +115,11 @@ public record Invocation(String command, String job, Map<String, String> options
 			}
 		}
 		catch (NumberFormatException ex) {
-			// reported below
+			if (value.replace("_", "").matches("\\+?\\d+")) {
+				// a whole number of the expected sign, too large for the option
+				throw new UsageException(
+						"Invalid --%s=%s: expected %s, at most %d".formatted(name, value, expected, Integer.MAX_VALUE));
+			}
 		}
 		throw new UsageException("Invalid --%s=%s: expected %s".formatted(name, value, expected));
 	}

@@ -134,6 +134,20 @@ class CommandLineParserTests {
 	}
 
 	@Test
+	void aCountTooLargeForTheOptionSaysItsLimitNotThatItIsNotPositive() {
+		// 'expected a positive whole number' of a positive whole number
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.parse("status", "--limit=99999999999"))
+			.withMessage("Invalid --limit=99999999999: expected a positive whole number, at most 2147483647");
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.parse("run", "archive", "--hot-months=3000000000"))
+			.withMessage("Invalid --hot-months=3000000000: expected a whole number, 0 or more, at most 2147483647");
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.parse("status", "--limit=-99999999999"))
+			.withMessage("Invalid --limit=-99999999999: expected a positive whole number");
+	}
+
+	@Test
 	void nonNumericUsersAreAUsageError() {
 		assertThatExceptionOfType(UsageException.class)
 			.isThrownBy(() -> CommandLineParser.parse("run", "recompute", "--from=2025-01-01", "--to=2025-01-02",
