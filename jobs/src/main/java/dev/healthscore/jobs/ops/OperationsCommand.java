@@ -28,6 +28,13 @@ public class OperationsCommand {
 
 	private static final Logger logger = LoggerFactory.getLogger(OperationsCommand.class);
 
+	/**
+	 * What an execution that ended UNKNOWN is, and what to do: Spring Batch restarts no
+	 * such execution, and {@code run} with the same command line starts its job anew.
+	 */
+	private static final String UNKNOWN = "UNKNOWN (Spring Batch could not record how it ended), which does not"
+			+ " restart; run the same command again: it runs the job from the start; nothing was started";
+
 	private final JobRepository jobRepository;
 
 	private final DataSource dataSource;
@@ -56,6 +63,10 @@ public class OperationsCommand {
 	public ExitCode restart(Invocation invocation) throws Exception {
 		JobExecution execution = execution(invocation);
 		BatchStatus status = execution.getStatus();
+		if (status == BatchStatus.UNKNOWN) {
+			throw new UsageException(
+					String.format(Locale.ROOT, "Cannot restart execution %d: it is %s", execution.getId(), UNKNOWN));
+		}
 		if (status != BatchStatus.FAILED && status != BatchStatus.STOPPED && !execution.isRunning()) {
 			throw new UsageException(String.format(Locale.ROOT,
 					"Cannot restart execution %d: it is %s; only FAILED or STOPPED executions restart, or one"
@@ -85,6 +96,11 @@ public class OperationsCommand {
 			return;
 		}
 		BatchStatus status = latest.getStatus();
+		if (status == BatchStatus.UNKNOWN) {
+			throw new UsageException(String.format(Locale.ROOT,
+					"Cannot restart execution %d: its run went on as execution %d, which is %s", execution.getId(),
+					latest.getId(), UNKNOWN));
+		}
 		if (status != BatchStatus.FAILED && status != BatchStatus.STOPPED) {
 			throw new UsageException(String.format(Locale.ROOT,
 					"Cannot restart execution %d: its run went on as execution %d, which is %s; nothing is left to"

@@ -288,6 +288,26 @@ class OperationsIntegrationTests {
 				+ " is COMPLETED; nothing is left to resume (see 'status'); nothing was started")
 			.formatted(failed, resumed));
 		assertThat(lastExecution()).as("nothing started").isEqualTo(resumed);
+		// an execution that ended UNKNOWN (Spring Batch could not record its state) is
+		// not restarted: the message says what the README does, that the same command
+		// runs the job again from the start
+		jdbc.update("UPDATE batch_job_execution SET status = 'UNKNOWN' WHERE job_execution_id = ?", resumed);
+		try {
+			assertThat(app("restart", Long.toString(resumed))).isEqualTo(2);
+			assertThat(output.getErr()).contains(("Cannot restart execution %d: it is UNKNOWN (Spring Batch could not"
+					+ " record how it ended), which does not restart; run the same command again: it runs the job"
+					+ " from the start")
+				.formatted(resumed));
+			assertThat(app("restart", Long.toString(failed))).isEqualTo(2);
+			assertThat(output.getErr()).contains(("Cannot restart execution %d: its run went on as execution %d, which"
+					+ " is UNKNOWN (Spring Batch could not record how it ended), which does not restart; run the same"
+					+ " command again: it runs the job from the start")
+				.formatted(failed, resumed));
+			assertThat(lastExecution()).as("nothing started").isEqualTo(resumed);
+		}
+		finally {
+			jdbc.update("UPDATE batch_job_execution SET status = 'COMPLETED' WHERE job_execution_id = ?", resumed);
+		}
 	}
 
 	@Test
