@@ -104,8 +104,8 @@ class DetectTasklet implements Tasklet {
 		}
 		this.jdbc.update("DELETE FROM reconcile_suspect WHERE job_instance_id = ?", instance);
 		ChangeWindow window = this.changedInputs.window(run.from(), run.to());
-		logger.info("{} reconcile {}..{} ({}{}): changes after {}: {}", job.getId(), run.from(), run.to(), run.mode(),
-				run.dryRun() ? ", dry run" : "", window.changesAfter(), window.basis());
+		logger.info("{} reconcile {}..{} ({}{}): {}", job.getId(), run.from(), run.to(), run.mode(),
+				run.dryRun() ? ", dry run" : "", ReconcileReport.changes(window.changesAfter(), window.basis()));
 		warnWhenChangesMayBePruned(window, asOf);
 		this.changedInputs.findSuspects(instance, run.from(), run.to(), window);
 		FullCheck.Result full = (differences != null) ? this.fullCheck.record(instance, differences) : null;

@@ -83,7 +83,7 @@ record ReconcileReport(long jobExecutionId, LocalDate from, LocalDate to, String
 		lines.add(String.format(Locale.ROOT, "reconcile %d %s..%s (%s%s%s) in %.2f s (detection %.2f s)",
 				this.jobExecutionId, this.from, this.to, this.mode, this.dryRun ? ", dry run: nothing written" : "",
 				this.upgradeVersion ? ", upgrading versions" : "", this.totalSeconds, this.detectSeconds));
-		lines.add("  changes after %s: %s".formatted(this.changesAfter, this.changesBasis));
+		lines.add("  " + changes(this.changesAfter, this.changesBasis));
 		if (this.fullCheck != null) {
 			lines.add(String.format(Locale.ROOT,
 					"  full check on the %s: %d segments, %d ranges compared, %d levels, %d differing ranges",
@@ -99,8 +99,22 @@ record ReconcileReport(long jobExecutionId, LocalDate from, LocalDate to, String
 				this.refreshed, this.unchanged));
 		lines.add("  corrections by reason: %s".formatted(this.correctionsByReason));
 		lines.add("  score deltas (new - old: rows): %s".formatted(this.scoreDeltas));
-		lines.add("  oldest day corrected: %s".formatted(this.oldestDayCorrected));
+		lines.add("  oldest day corrected: %s"
+			.formatted((this.oldestDayCorrected != null) ? this.oldestDayCorrected : "none"));
 		return lines;
+	}
+
+	/**
+	 * Which input changes a run looked at, as logged: those after an instant, or every
+	 * one when no instant bounds them (no checkpoint: {@code changesAfter} is
+	 * {@code null}).
+	 * @param changesAfter the instant, or {@code null}
+	 * @param basis how it was found
+	 * @return the text
+	 */
+	static String changes(Object changesAfter, String basis) {
+		return (changesAfter != null) ? "changes after %s: %s".formatted(changesAfter, basis)
+				: "changes: every one (%s)".formatted(basis);
 	}
 
 }
