@@ -180,6 +180,11 @@ public record Invocation(String command, String job, Map<String, String> options
 		unknown.removeAll(Set.of(allowed));
 		unknown.removeIf(
 				(name) -> name.startsWith("spring.") || name.startsWith("healthscore.") || name.startsWith("logging."));
+		if (!unknown.isEmpty() && allowed.length == 0) {
+			throw new UsageException(
+					"Unknown option(s) %s for %s: it takes none, only settings (--spring.*, --healthscore.*, --logging.*)"
+						.formatted(unknown, describe()));
+		}
 		if (!unknown.isEmpty()) {
 			throw new UsageException("Unknown option(s) %s for %s; expected: %s".formatted(unknown, describe(),
 					Arrays.stream(allowed).map((a) -> "--" + a).toList()));

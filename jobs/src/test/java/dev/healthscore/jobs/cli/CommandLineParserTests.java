@@ -229,10 +229,17 @@ class CommandLineParserTests {
 	void restartAndStopRejectUnknownOptionsButPassSpringPropertiesThrough() {
 		assertThatExceptionOfType(UsageException.class)
 			.isThrownBy(() -> CommandLineParser.parse("restart", "42", "--from=2025-01-01"))
-			.withMessage("Unknown option(s) [from] for 'restart'; expected: []");
+			.withMessage("Unknown option(s) [from] for 'restart': it takes none, only settings (--spring.*,"
+					+ " --healthscore.*, --logging.*)");
 		assertThatExceptionOfType(UsageException.class)
 			.isThrownBy(() -> CommandLineParser.parse("stop", "42", "--force"))
-			.withMessage("Unknown option(s) [force] for 'stop'; expected: []");
+			.withMessage("Unknown option(s) [force] for 'stop': it takes none, only settings (--spring.*,"
+					+ " --healthscore.*, --logging.*)");
+		// 'expected: []' before
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.parse("scheduler", "--port=8081"))
+			.withMessage("Unknown option(s) [port] for 'scheduler': it takes none, only settings (--spring.*,"
+					+ " --healthscore.*, --logging.*)");
 		assertThat(CommandLineParser.parse("restart", "42", "--spring.datasource.url=jdbc:postgresql://db/x").options())
 			.containsEntry(CommandLineParser.EXECUTION_ID, "42");
 	}
