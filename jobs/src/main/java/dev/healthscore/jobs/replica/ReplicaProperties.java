@@ -15,8 +15,9 @@ import org.springframework.util.unit.DataSize;
  * Settings of the read replica ({@code healthscore.replica.*}): where bulk reads go, and
  * what a job does when the replica lags or is down.
  *
- * @param url JDBC URL of the replica ({@code jdbc:postgresql://…}; one the driver does
- * not take refuses the jobs that read the replica, {@link ReplicaUrlPrecondition});
+ * @param url JDBC URL of the replica ({@code jdbc:postgresql://…}), a standby of the
+ * primary (one the driver does not take, or a server that answers and is not a standby of
+ * the primary, refuses the jobs that read the replica, {@link ReplicaUrlPrecondition});
  * unset: no replica, reads go to the primary (the embedded default starts its own replica
  * instead)
  * @param username user on the replica; unset: {@code spring.datasource.username}

@@ -4,6 +4,8 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 
+import dev.healthscore.io.replica.NotAStandbyException;
+import dev.healthscore.io.replica.ReplicaGate;
 import dev.healthscore.jobs.cli.RunPrecondition;
 import dev.healthscore.jobs.cli.UsageException;
 import dev.healthscore.schedules.JobNames;
@@ -18,10 +20,13 @@ import org.springframework.util.StringUtils;
  * Refuses a run of a job that reads the replica ({@code recompute}, {@code reconcile},
  * {@code archive}) when {@code healthscore.replica.url} is not a URL the PostgreSQL
  * driver takes: the replica pool would fail each range with a driver error (exit 1),
- * whatever the lag policy, once the job was under way. The {@code scheduler} checks it as
- * it starts ({@link #checkSettings}). A replica that is down, or refuses the credentials,
- * is the lag policy's to decide: it may mend, and {@code primary} reads the primary
- * meanwhile, with a warning for each range.
+ * whatever the lag policy, once the job was under way; or when the server it names
+ * answers and is not a standby of the primary ({@link ReplicaGate#checkStandby()}:
+ * another cluster, a promoted standby), whose data is not the primary's. The
+ * {@code scheduler} checks both as it starts ({@link #checkSettings}). A replica that is
+ * down, or refuses the credentials, is the lag policy's to decide: it may mend, and
+ * {@code primary} reads the primary meanwhile, with a warning for each range; the gate
+ * checks each range's replica again.
  */
 @Component
 // first: whatever the run's parameters are, it cannot run with this setting
@@ -33,8 +38,11 @@ class ReplicaUrlPrecondition implements RunPrecondition {
 
 	private final ReplicaProperties properties;
 
-	ReplicaUrlPrecondition(ReplicaProperties properties) {
+	private final ReplicaGate replicaGate;
+
+	ReplicaUrlPrecondition(ReplicaProperties properties, ReplicaGate replicaGate) {
 		this.properties = properties;
+		this.replicaGate = replicaGate;
 	}
 
 	@Override
@@ -44,14 +52,30 @@ class ReplicaUrlPrecondition implements RunPrecondition {
 
 	@Override
 	public void checkSettings(String job) {
+		if (!READERS.contains(job)) {
+			return;
+		}
 		String url = this.properties.url();
-		if (!READERS.contains(job) || !StringUtils.hasText(url) || Driver.parseURL(url, new Properties()) != null) {
+		if (!StringUtils.hasText(url) || Driver.parseURL(url, new Properties()) != null) {
+			checkStandby(job, url);
 			return;
 		}
 		throw new UsageException(("Cannot run %s: invalid healthscore.replica.url (HEALTHSCORE_DATASOURCE_REPLICA_URL)"
 				+ ", not a PostgreSQL JDBC URL: %s. Give jdbc:postgresql://<host>:<port>/<database>, or leave it unset"
 				+ " to read from the primary; nothing was started")
 			.formatted(job, masked(url)));
+	}
+
+	private void checkStandby(String job, String url) {
+		try {
+			this.replicaGate.checkStandby();
+		}
+		catch (NotAStandbyException ex) {
+			throw new UsageException(("Cannot run %s: %s (HEALTHSCORE_DATASOURCE_REPLICA_URL=%s). Its data is not the"
+					+ " primary's: give healthscore.replica.url a standby of the primary, or leave it unset to read"
+					+ " from the primary; nothing was started")
+				.formatted(job, ex.getMessage(), (url != null) ? masked(url) : "unset"));
+		}
 	}
 
 	/** The URL with the value of a password parameter masked. */

@@ -17,6 +17,7 @@ import dev.healthscore.io.replica.ReplicaGate;
 import dev.healthscore.io.replica.ReplicaLagException;
 import dev.healthscore.jobs.HealthScoreApplication;
 import dev.healthscore.jobs.embedded.EmbeddedPostgresCluster;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -207,6 +208,47 @@ class ReplicaConfigurationIntegrationTests {
 		assertThat(output).contains("Cannot start the scheduler: schedule nightly would be refused at each firing:"
 				+ " Cannot run recompute: invalid healthscore.replica.url");
 		assertThat(output).doesNotContain("secret");
+	}
+
+	@Test
+	void aReplicaUrlNamingAServerThatIsNotAStandbyOfThePrimaryIsRefusedBeforeAnythingStarts(CapturedOutput output)
+			throws IOException {
+		JdbcTemplate primary = new JdbcTemplate(cluster.primaryDataSource());
+		// another database: a staging server, another cluster's primary
+		try (EmbeddedPostgres other = EmbeddedPostgres.builder().start()) {
+			String url = "--healthscore.replica.url="
+					+ String.format(Locale.ROOT, "jdbc:postgresql://localhost:%d/postgres", other.getPort());
+			// a command that does not read the replica does not look at it (and migrates
+			// the primary, whose executions are counted below)
+			List<String> status = new ArrayList<>(List.of("status", url));
+			status.addAll(List.of(external()));
+			assertThat(HealthScoreApplication.run(status.toArray(String[]::new))).isZero();
+			// the policy that reads the primary when the replica cannot be read does not
+			// cover it: the job would read the other server as a caught-up replica
+			List<String> args = new ArrayList<>(List.of("run", "recompute", "--from=2025-01-01", "--to=2025-01-02",
+					"--healthscore.replica.lag-policy=primary", url));
+			args.addAll(List.of(external()));
+			long executions = executions(primary);
+			assertThat(HealthScoreApplication.run(args.toArray(String[]::new))).isEqualTo(2);
+			assertThat(output).containsPattern("Cannot run recompute: healthscore.replica.url names a server of"
+					+ " another cluster: its system identifier is [0-9]+, the primary's [0-9]+ \\(another database,"
+					+ " not a copy of the primary's\\) \\(HEALTHSCORE_DATASOURCE_REPLICA_URL="
+					+ "jdbc:postgresql://localhost:[0-9]+/postgres\\)\\. Its data is not the primary's: give"
+					+ " healthscore.replica.url a standby of the primary, or leave it unset to read from the primary;"
+					+ " nothing was started");
+			assertThat(executions(primary)).as("nothing started").isEqualTo(executions);
+		}
+	}
+
+	@Test
+	void aReplicaUrlNamingThePrimaryRunsTheJobOnItWithOneWarning(CapturedOutput output) {
+		// the primary is caught up by definition: the start's check lets it through, and
+		// it and the gate's measurements warn once between them
+		List<String> args = new ArrayList<>(List.of("run", "recompute", "--from=2025-01-01", "--to=2025-01-03",
+				"--healthscore.replica.lag-policy=fail", "--healthscore.replica.url=" + cluster.primaryJdbcUrl()));
+		args.addAll(List.of(external()));
+		assertThat(HealthScoreApplication.run(args.toArray(String[]::new))).isZero();
+		assertThat(output.getOut().split("WARN .*healthscore.replica.url names the primary itself", -1)).hasSize(2);
 	}
 
 	private static long executions(JdbcTemplate primary) {

@@ -21,10 +21,16 @@ import dev.healthscore.io.replica.ReplicaLagException;
 import dev.healthscore.io.replica.ReplicaLagProbe;
 import dev.healthscore.io.replica.WalPosition;
 import dev.healthscore.jobs.embedded.EmbeddedPostgresCluster;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.postgresql.ds.PGSimpleDataSource;
+
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 
 import org.springframework.jdbc.core.JdbcTemplate;
 
@@ -34,8 +40,9 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * The lag probe and the gate's policies against a real streaming replica, slowed down
- * with an apply delay or stopped.
+ * with an apply delay or stopped, and servers that are not a standby of the primary.
  */
+@ExtendWith(OutputCaptureExtension.class)
 class ReplicaGateIntegrationTests {
 
 	private static final AtomicInteger ids = new AtomicInteger();
@@ -264,6 +271,84 @@ class ReplicaGateIntegrationTests {
 			cluster.awaitCaughtUp(Duration.ofSeconds(3));
 			open.rollback();
 		}
+	}
+
+	@Test
+	void aServerOfAnotherClusterIsNotReadAsTheReplicaUnderAnyPolicyAndTheCheckNeedsNoSuperuser() throws IOException {
+		// a plain login role, as a production replica's user is: pg_control_system()
+		// needs no privilege
+		primaryJdbc.execute("CREATE ROLE plain LOGIN");
+		cluster.awaitCaughtUp(Duration.ofSeconds(10));
+		try (EmbeddedPostgres other = EmbeddedPostgres.builder().start()) {
+			new JdbcTemplate(other.getPostgresDatabase()).execute("CREATE ROLE plain LOGIN");
+			DataSource plainPrimary = as("plain", primary);
+			DataSource plainOther = as("plain", other.getPostgresDatabase());
+			// a real standby is read, by the plain role too
+			assertThat(gate(LagPolicy.FAIL, Duration.ofMinutes(1)).primary(plainPrimary)
+				.replica(as("plain", replica))
+				.build()
+				.readSource()
+				.fromPrimary()).isFalse();
+			for (LagPolicy policy : new LagPolicy[] { LagPolicy.FAIL, LagPolicy.WAIT }) {
+				long started = System.nanoTime();
+				assertThatExceptionOfType(ReplicaLagException.class)
+					.isThrownBy(() -> gate(policy, Duration.ofMinutes(1)).primary(plainPrimary)
+						.replica(plainOther)
+						.waitTimeout(Duration.ofMinutes(5))
+						.build()
+						.readSource())
+					.as(policy.name())
+					.withMessageStartingWith("Replica is not a standby of the primary (healthscore.replica.url names a"
+							+ " server of another cluster: its system identifier is ")
+					.withMessageContaining("correct healthscore.replica.url");
+				// wait does not wait: no wait mends it
+				assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(10));
+			}
+			ReadSource source = gate(LagPolicy.PRIMARY, Duration.ofMinutes(1)).primary(plainPrimary)
+				.replica(plainOther)
+				.build()
+				.readSource();
+			assertThat(source.dataSource()).isSameAs(plainPrimary);
+			assertThat(source.fromPrimary()).isTrue();
+		}
+	}
+
+	@Test
+	void aPromotedStandbyOfThePrimarysClusterIsNotReadThoughItHasItsSystemIdentifier() throws IOException {
+		try (EmbeddedPostgresCluster failedOver = EmbeddedPostgresCluster.start()) {
+			DataSource promoted = failedOver.replicaDataSource();
+			assertThat(new JdbcTemplate(promoted).queryForObject("SELECT pg_promote()", Boolean.class)).isTrue();
+			assertThatExceptionOfType(ReplicaLagException.class)
+				.isThrownBy(() -> gate(LagPolicy.FAIL, Duration.ofMinutes(1)).primary(failedOver.primaryDataSource())
+					.replica(promoted)
+					.build()
+					.readSource())
+				.withMessageStartingWith("Replica is not a standby of the primary (healthscore.replica.url names a"
+						+ " server of the primary's cluster that is not in recovery and is not the primary");
+		}
+	}
+
+	@Test
+	void aReplicaUrlNamingThePrimaryItselfIsReadAsCaughtUpWithOneWarning(CapturedOutput output) {
+		ReplicaGate gate = gate(LagPolicy.FAIL, Duration.ZERO).replica(primary).build();
+		for (int i = 0; i < 2; i++) {
+			ReadSource source = gate.readSource();
+			assertThat(source.dataSource()).isSameAs(primary);
+			assertThat(source.fromPrimary()).isFalse();
+		}
+		assertThat(output.getOut().split("healthscore.replica.url names the primary itself", -1)).hasSize(2);
+		assertThat(output).containsPattern("WARN .*healthscore.replica.url names the primary itself");
+	}
+
+	/**
+	 * A data source on the same server and database as {@code dataSource}, as
+	 * {@code user}.
+	 */
+	private static DataSource as(String user, DataSource dataSource) {
+		PGSimpleDataSource as = new PGSimpleDataSource();
+		as.setURL(((PGSimpleDataSource) dataSource).getURL());
+		as.setUser(user);
+		return as;
 	}
 
 	/**

@@ -38,6 +38,13 @@ import org.springframework.util.Assert;
  * an idle primary, 15 seconds or more). {@link LagPolicy#FAIL} and
  * {@link LagPolicy#PRIMARY} then give the replica up to {@link #FLUSH_GRACE} before they
  * judge its lag.
+ * <p>
+ * A replica that is not a standby of the primary ({@link NotAStandbyException}: another
+ * cluster, a promoted standby) is never read: its data is not the primary's. It does not
+ * mend by itself, so {@link LagPolicy#WAIT} does not wait for it: it fails at once, as
+ * {@link LagPolicy#FAIL} does, and {@link LagPolicy#PRIMARY} reads the primary, with a
+ * warning for each range saying what to correct. {@link #checkStandby()} checks it before
+ * a run.
  */
 public final class ReplicaGate {
 
@@ -78,6 +85,8 @@ public final class ReplicaGate {
 
 	private final Runnable primaryFlush;
 
+	private final Runnable standbyCheck;
+
 	private final LagPolicy policy;
 
 	private final LagLimit limit;
@@ -93,13 +102,14 @@ public final class ReplicaGate {
 	private final AtomicBoolean noReplicaLogged = new AtomicBoolean();
 
 	private ReplicaGate(Builder builder, Supplier<ReplicaLag> lagSource, Supplier<Instant> primaryClock,
-			Supplier<WalPosition> primaryPosition, Runnable primaryFlush) {
+			Supplier<WalPosition> primaryPosition, Runnable primaryFlush, Runnable standbyCheck) {
 		this.primary = builder.primary;
 		this.replica = builder.replica;
 		this.lagSource = lagSource;
 		this.primaryClock = primaryClock;
 		this.primaryPosition = primaryPosition;
 		this.primaryFlush = primaryFlush;
+		this.standbyCheck = standbyCheck;
 		this.policy = builder.policy;
 		this.limit = new LagLimit(builder.maxLag, builder.maxLagBytes);
 		this.waitTimeout = builder.waitTimeout;
@@ -167,6 +177,13 @@ public final class ReplicaGate {
 				pause = atMostPollInterval(pause.multipliedBy(2));
 				continue;
 			}
+			if (seen.notAStandby() && this.policy != LagPolicy.PRIMARY) {
+				// wait too: no wait mends it
+				throw failure(seen, "(lag policy " + this.policy.name().toLowerCase(Locale.ROOT)
+						+ ", not read: its data is not the primary's, and this does not change by itself): correct"
+						+ " healthscore.replica.url to name a standby of the primary and rerun, or unset it to read"
+						+ " from the primary");
+			}
 			switch (this.policy) {
 				case FAIL -> throw failure(seen,
 						"(lag policy fail): " + rerunWhen(seen) + ((seen.lag() != null) ? ", or allow more lag" : "")
@@ -187,6 +204,30 @@ public final class ReplicaGate {
 					pause = atMostPollInterval(pause.multipliedBy(2));
 				}
 			}
+		}
+	}
+
+	/**
+	 * Checks, before a run, that the replica is a standby of the primary
+	 * ({@link ReplicaLagProbe#checkStandby()}); the primary itself passes, with a
+	 * warning. A replica that cannot be queried passes too: the lag policy decides when a
+	 * range is read. Nothing to check without a replica.
+	 * @throws NotAStandbyException when the replica is not a standby of the primary
+	 * @throws org.springframework.dao.DataAccessResourceFailureException when the primary
+	 * cannot be queried
+	 */
+	public void checkStandby() {
+		if (this.replica == null) {
+			return;
+		}
+		try {
+			this.standbyCheck.run();
+		}
+		catch (NotAStandbyException ex) {
+			throw ex;
+		}
+		catch (ReplicaUnavailableException ex) {
+			logger.debug("Replica not checked before the run: {}", ex.getMessage());
 		}
 	}
 
@@ -214,8 +255,13 @@ public final class ReplicaGate {
 		// would be covered for ever, so the line says what mends it
 		logger.warn("{}: reading this range from the primary (lag policy primary){}",
 				seen.describe(this.limit.describe()),
-				seen.misconfigured() ? "; this does not change by itself: correct healthscore.replica.url or its"
-						+ " credentials, or unset it to read from the primary without a replica" : "");
+				seen.notAStandby()
+						? "; this does not change by itself: correct healthscore.replica.url to name a"
+								+ " standby of the primary, or unset it to read from the primary without a replica"
+						: seen.misconfigured()
+								? "; this does not change by itself: correct healthscore.replica.url or"
+										+ " its credentials, or unset it to read from the primary without a replica"
+								: "");
 		return new ReadSource(this.primary, true, this.primaryClock.get());
 	}
 
@@ -280,7 +326,13 @@ public final class ReplicaGate {
 		 * connection slots can mend by itself.
 		 */
 		boolean misconfigured() {
-			return this.unavailable != null && Causes.anyMatch(this.unavailable, ConnectionRefusal::needsConfiguration);
+			return notAStandby() || (this.unavailable != null
+					&& Causes.anyMatch(this.unavailable, ConnectionRefusal::needsConfiguration));
+		}
+
+		/** Whether the replica answered, and is not a standby of the primary. */
+		boolean notAStandby() {
+			return this.unavailable instanceof NotAStandbyException;
 		}
 
 		boolean awaitsPrimaryFlush() {
@@ -296,6 +348,9 @@ public final class ReplicaGate {
 		}
 
 		String describe(String maximum) {
+			if (notAStandby()) {
+				return "Replica is not a standby of the primary (%s)".formatted(this.unavailable.getMessage());
+			}
 			if (this.lag == null) {
 				return "Replica is unreachable (%s)".formatted(this.unavailable.getMessage());
 			}
@@ -323,6 +378,8 @@ public final class ReplicaGate {
 		private Supplier<WalPosition> primaryPosition;
 
 		private Runnable primaryFlush;
+
+		private Runnable standbyCheck;
 
 		private LagPolicy policy = LagPolicy.WAIT;
 
@@ -406,6 +463,11 @@ public final class ReplicaGate {
 			return this;
 		}
 
+		Builder standbyCheck(Runnable standbyCheck) {
+			this.standbyCheck = standbyCheck;
+			return this;
+		}
+
 		Builder pause(Pause pause) {
 			this.pause = pause;
 			return this;
@@ -435,12 +497,13 @@ public final class ReplicaGate {
 			ReplicaLagProbe probe = (this.replica != null) ? new ReplicaLagProbe(this.primary, this.replica) : null;
 			Supplier<ReplicaLag> lag = (this.lagSource != null || probe == null) ? this.lagSource : probe::measure;
 			Runnable flush = (this.primaryFlush != null || probe == null) ? this.primaryFlush : probe::flushPrimary;
+			Runnable standby = (this.standbyCheck != null || probe == null) ? this.standbyCheck : probe::checkStandby;
 			DataSource clockSource = this.primary;
 			Supplier<Instant> clock = (this.primaryClock != null) ? this.primaryClock
 					: () -> ReplicaLagProbe.now(clockSource);
 			Supplier<WalPosition> position = (this.primaryPosition != null) ? this.primaryPosition
 					: () -> ReplicaLagProbe.position(clockSource);
-			return new ReplicaGate(this, lag, clock, position, flush);
+			return new ReplicaGate(this, lag, clock, position, flush, standby);
 		}
 
 	}

@@ -8,10 +8,13 @@ import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import javax.sql.DataSource;
 
 import dev.healthscore.io.Causes;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.util.Assert;
@@ -35,8 +38,15 @@ import org.springframework.util.Assert;
  * seconds or more). A measurement says so ({@link ReplicaLag#awaitsPrimaryFlush()}), and
  * {@link #flushPrimary} makes the primary flush it.
  * <p>
- * A server that is not in recovery (a replica URL that names the primary itself) is
- * reported as caught up.
+ * Each measurement also checks that the replica is a standby of the primary's cluster,
+ * from the same row: its system identifier ({@code pg_control_system()}, which needs no
+ * privilege) must be the primary's, which the probe reads once and again only when the
+ * two differ (a failover may have restarted the primary). A server of another cluster, or
+ * one of the primary's that is not in recovery and is not the primary (a promoted
+ * standby, a restored copy: not the primary's postmaster, whose start time it lacks), is
+ * refused with a {@link NotAStandbyException}: the primary's writes do not reach it, and
+ * it would be read as caught up. The primary itself (a replica URL that names it) is
+ * caught up by definition, and read, with a warning, once per probe.
  */
 public class ReplicaLagProbe {
 
@@ -61,11 +71,28 @@ public class ReplicaLagProbe {
 	private static final String REPLICA_SQL = """
 			SELECT pg_is_in_recovery(), pg_last_xact_replay_timestamp(),
 			       pg_wal_lsn_diff(?::pg_lsn, pg_last_wal_replay_lsn()), pg_last_wal_replay_lsn()::text,
-			       coalesce(pg_last_wal_receive_lsn() >= ?::pg_lsn, false)""";
+			       coalesce(pg_last_wal_receive_lsn() >= ?::pg_lsn, false),
+			       system_identifier, pg_postmaster_start_time()
+			FROM pg_control_system()""";
+
+	/**
+	 * Which server this is: its cluster's system identifier (set by {@code initdb}, the
+	 * same on every standby of the cluster) and the start time of its postmaster (which
+	 * tells the primary from a server of its cluster that is not in recovery).
+	 */
+	private static final String IDENTITY_SQL = """
+			SELECT pg_is_in_recovery(), system_identifier, pg_postmaster_start_time()
+			FROM pg_control_system()""";
+
+	private static final Logger logger = LoggerFactory.getLogger(ReplicaLagProbe.class);
 
 	private final DataSource primary;
 
 	private final DataSource replica;
+
+	private final AtomicBoolean primaryItselfLogged = new AtomicBoolean();
+
+	private volatile ServerIdentity primaryIdentity;
 
 	/** Creates a probe of {@code replica} against {@code primary}. */
 	public ReplicaLagProbe(DataSource primary, DataSource replica) {
@@ -77,6 +104,7 @@ public class ReplicaLagProbe {
 
 	/**
 	 * Measures the lag now.
+	 * @throws NotAStandbyException when the replica is not a standby of the primary
 	 * @throws ReplicaUnavailableException when the replica cannot be queried
 	 * @throws DataAccessResourceFailureException when the primary cannot be queried
 	 */
@@ -99,6 +127,7 @@ public class ReplicaLagProbe {
 				long behind = rs.getLong(3);
 				String replayedText = rs.getString(4);
 				WalPosition replayedUpTo = (replayedText != null) ? WalPosition.parse(replayedText) : null;
+				checkStandby(inRecovery, identity(rs, 6));
 				if (!inRecovery || behind <= 0) {
 					return new ReplicaLag(0, replayTimestamp, Duration.ZERO, true, measuredAt, replayedUpTo, false);
 				}
@@ -109,13 +138,86 @@ public class ReplicaLagProbe {
 			}
 		}
 		catch (SQLException ex) {
-			// the pool's timeout ("Connection is not available, request timed out after
-			// …") does not say why; its cause, when it has one, does: the refused host
-			// and port, the password, the database
-			Throwable why = (ex instanceof SQLTransientConnectionException && ex.getCause() != null) ? ex.getCause()
-					: ex;
-			throw new ReplicaUnavailableException("Cannot query the replica: " + Causes.describe(why), ex);
+			throw unavailable(ex);
 		}
+	}
+
+	/**
+	 * Checks that the replica is a standby of the primary, as each measurement does,
+	 * without measuring: for a check before a run. The primary itself passes, with the
+	 * warning a measurement gives.
+	 * @throws NotAStandbyException when the replica is not a standby of the primary
+	 * @throws ReplicaUnavailableException when the replica cannot be queried
+	 * @throws DataAccessResourceFailureException when the primary cannot be queried
+	 */
+	public void checkStandby() {
+		boolean inRecovery;
+		ServerIdentity identity;
+		try (Connection connection = this.replica.getConnection();
+				PreparedStatement ps = connection.prepareStatement(IDENTITY_SQL);
+				ResultSet rs = ps.executeQuery()) {
+			rs.next();
+			inRecovery = rs.getBoolean(1);
+			identity = identity(rs, 2);
+		}
+		catch (SQLException ex) {
+			throw unavailable(ex);
+		}
+		checkStandby(inRecovery, identity);
+	}
+
+	private void checkStandby(boolean inRecovery, ServerIdentity replica) {
+		ServerIdentity primary = primaryIdentity(false);
+		if (!replica.standbyOf(primary, inRecovery)) {
+			// the primary's may have changed since it was read: a failover restarts it
+			primary = primaryIdentity(true);
+			if (!replica.standbyOf(primary, inRecovery)) {
+				throw new NotAStandbyException(notAStandby(primary, replica));
+			}
+		}
+		if (!inRecovery && !this.primaryItselfLogged.getAndSet(true)) {
+			logger.warn("healthscore.replica.url names the primary itself (not in recovery, with the primary's system"
+					+ " identifier and start time): reading it, caught up by definition; name a standby to take"
+					+ " the bulk reads off the primary, or unset it");
+		}
+	}
+
+	private static String notAStandby(ServerIdentity primary, ServerIdentity replica) {
+		if (replica.systemIdentifier() != primary.systemIdentifier()) {
+			return ("healthscore.replica.url names a server of another cluster: its system identifier is %s, the"
+					+ " primary's %s (another database, not a copy of the primary's)")
+				.formatted(Long.toUnsignedString(replica.systemIdentifier()),
+						Long.toUnsignedString(primary.systemIdentifier()));
+		}
+		return ("healthscore.replica.url names a server of the primary's cluster that is not in recovery and is not"
+				+ " the primary (system identifier %s, started %s, the primary %s): a standby promoted, or a copy"
+				+ " restored, which the primary's writes no longer reach")
+			.formatted(Long.toUnsignedString(replica.systemIdentifier()), replica.startedAt(), primary.startedAt());
+	}
+
+	/**
+	 * The primary's identity: read once, and again when {@code fresh}.
+	 */
+	private ServerIdentity primaryIdentity(boolean fresh) {
+		ServerIdentity identity = this.primaryIdentity;
+		if (identity == null || fresh) {
+			identity = queryPrimary(this.primary, IDENTITY_SQL, "the primary's system identifier",
+					(rs) -> identity(rs, 2));
+			this.primaryIdentity = identity;
+		}
+		return identity;
+	}
+
+	private static ServerIdentity identity(ResultSet rs, int column) throws SQLException {
+		return new ServerIdentity(rs.getLong(column), rs.getObject(column + 1, OffsetDateTime.class).toInstant());
+	}
+
+	private static ReplicaUnavailableException unavailable(SQLException ex) {
+		// the pool's timeout ("Connection is not available, request timed out after
+		// …") does not say why; its cause, when it has one, does: the refused host
+		// and port, the password, the database
+		Throwable why = (ex instanceof SQLTransientConnectionException && ex.getCause() != null) ? ex.getCause() : ex;
+		return new ReplicaUnavailableException("Cannot query the replica: " + Causes.describe(why), ex);
 	}
 
 	private static Duration timeLag(Instant replayTimestamp, Instant measuredAt) {
@@ -235,6 +337,25 @@ public class ReplicaLagProbe {
 	 * read together.
 	 */
 	private record PrimaryPoint(Instant measuredAt, WalPosition position, WalPosition flushed) {
+
+	}
+
+	/**
+	 * Which server a connection reached.
+	 *
+	 * @param systemIdentifier its cluster's ({@code pg_control_system()}), unsigned
+	 * @param startedAt when its postmaster started ({@code pg_postmaster_start_time()})
+	 */
+	private record ServerIdentity(long systemIdentifier, Instant startedAt) {
+
+		/**
+		 * Whether this server, in recovery or not, is a standby of {@code primary}'s
+		 * cluster or {@code primary} itself.
+		 */
+		boolean standbyOf(ServerIdentity primary, boolean inRecovery) {
+			return this.systemIdentifier == primary.systemIdentifier
+					&& (inRecovery || this.startedAt.equals(primary.startedAt));
+		}
 
 	}
 
