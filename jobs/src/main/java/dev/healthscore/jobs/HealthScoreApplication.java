@@ -12,6 +12,7 @@ import dev.healthscore.jobs.cli.GracefulShutdown;
 import dev.healthscore.jobs.cli.GuardProperties;
 import dev.healthscore.jobs.cli.Invocation;
 import dev.healthscore.jobs.cli.UsageException;
+import dev.healthscore.jobs.metrics.CloudWatchRegion;
 import dev.healthscore.jobs.scheduler.SchedulerProperties;
 
 import org.springframework.boot.SpringApplication;
@@ -85,6 +86,9 @@ public class HealthScoreApplication {
 			// first: a misspelt setting is a usage error, before anything starts
 			UnknownSettings.check(context.getEnvironment());
 			BlankDatabaseUrl.check(context.getEnvironment());
+			// before the embedded database starts, which the metrics' client would fail
+			// after
+			CloudWatchRegion.check(context.getEnvironment());
 			context.getBeanFactory().registerSingleton("invocation", invocation);
 			beans.forEach(context.getBeanFactory()::registerSingleton);
 		});
@@ -117,12 +121,14 @@ public class HealthScoreApplication {
 
 	/**
 	 * Whether one exception of a start's failure says a property has a value it cannot
-	 * bind or that its class refuses, a {@code healthscore.*} setting is unknown, or the
-	 * database URL is given empty: a usage error, nothing ran.
+	 * bind or that its class refuses, a {@code healthscore.*} setting is unknown, the
+	 * database URL is given empty, or CloudWatch metrics are enabled without a region: a
+	 * usage error, nothing ran.
 	 */
 	private static boolean isBadProperty(Throwable cause) {
 		return cause instanceof BindException || cause instanceof UnknownSettings.UnknownSettingsException
-				|| cause instanceof BlankDatabaseUrl.BlankDatabaseUrlException;
+				|| cause instanceof BlankDatabaseUrl.BlankDatabaseUrlException
+				|| cause instanceof CloudWatchRegion.CloudWatchRegionException;
 	}
 
 }

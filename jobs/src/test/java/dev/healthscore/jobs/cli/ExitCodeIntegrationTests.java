@@ -8,6 +8,7 @@ import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 @ExtendWith(OutputCaptureExtension.class)
 class ExitCodeIntegrationTests {
@@ -89,6 +90,31 @@ class ExitCodeIntegrationTests {
 			.contains("did you mean healthscore.reconcile.ingest-margin?")
 			.contains("Correct the name or remove the setting")
 			.doesNotContain("embedded PostgreSQL")
+			.doesNotContain("at dev.healthscore");
+	}
+
+	@Test
+	void cloudWatchMetricsWithoutARegionExitWithTheUsageCodeNamingWhatToSet(CapturedOutput output) {
+		assumeTrue(System.getenv("AWS_REGION") == null && System.getenv("AWS_DEFAULT_REGION") == null
+				&& System.getProperty("aws.region") == null, "no region in the environment");
+		// not the instance metadata service, which a build on EC2 would have; nor a
+		// profile of the build's user
+		System.setProperty("aws.disableEc2Metadata", "true");
+		System.setProperty("aws.configFile", "/nonexistent/aws-config");
+		try {
+			// status too: every command publishes its metrics
+			assertThat(HealthScoreApplication.run("status", "--healthscore.metrics.cloudwatch-enabled=true"))
+				.isEqualTo(2);
+		}
+		finally {
+			System.clearProperty("aws.disableEc2Metadata");
+			System.clearProperty("aws.configFile");
+		}
+		assertThat(output)
+			.contains("Cannot publish metrics to CloudWatch (healthscore.metrics.cloudwatch-enabled=true):"
+					+ " no AWS region found. Set AWS_REGION (or the aws.region system property, or a region in the AWS"
+					+ " profile), or set healthscore.metrics.cloudwatch-enabled=false")
+			.doesNotContain("at software.amazon")
 			.doesNotContain("at dev.healthscore");
 	}
 
