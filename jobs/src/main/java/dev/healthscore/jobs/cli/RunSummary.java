@@ -5,6 +5,7 @@ import java.util.Locale;
 import java.util.Objects;
 
 import dev.healthscore.io.Causes;
+import dev.healthscore.io.replica.NotAStandbyException;
 import dev.healthscore.io.replica.ReplicaLagException;
 import dev.healthscore.jobs.JobLogContext;
 import org.slf4j.Logger;
@@ -93,7 +94,10 @@ public final class RunSummary {
 			case FAILED -> ended + ": " + cause(execution.getAllFailureExceptions()) + ". To go on, "
 					+ ((execution.getStatus() == BatchStatus.UNKNOWN) ? UNKNOWN_STATE : resume);
 			case REPLICA_LAGGING -> ended + ": " + replicaLag(execution.getAllFailureExceptions())
-					+ ". Once the replica answers and has caught up, " + resume;
+					+ (notAStandby(execution.getAllFailureExceptions())
+							? ". Once healthscore.replica.url names a standby of the primary (or is unset), "
+							: ". Once the replica answers and has caught up, ")
+					+ resume;
 			case STOPPED -> ended + ": stopped on request. To go on, " + resume;
 			default -> ended;
 		};
@@ -131,6 +135,15 @@ public final class RunSummary {
 			.findFirst()
 			.map(RunSummary::describe)
 			.orElseGet(() -> cause(failures));
+	}
+
+	/**
+	 * Whether the replica failure was a replica that is not a standby of the primary,
+	 * which no wait mends.
+	 */
+	private static boolean notAStandby(List<Throwable> failures) {
+		return failures.stream()
+			.anyMatch((failure) -> Causes.anyMatch(failure, NotAStandbyException.class::isInstance));
 	}
 
 	private static String describe(Throwable why) {

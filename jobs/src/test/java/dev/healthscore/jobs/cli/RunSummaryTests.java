@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.SocketTimeoutException;
 
 import dev.healthscore.io.replica.LagPolicy;
+import dev.healthscore.io.replica.NotAStandbyException;
 import dev.healthscore.io.replica.ReplicaLagException;
 import org.junit.jupiter.api.Test;
 
@@ -59,6 +60,24 @@ class RunSummaryTests {
 					+ " (Cannot query the replica: FATAL: password authentication failed for user \"app\") after"
 					+ " waiting 300,000 ms (lag policy wait): rerun when the replica has caught up. Once the replica"
 					+ " answers and has caught up, rerun the same command (or restart 7) to resume it where it stopped");
+	}
+
+	@Test
+	void aReplicaThatIsNotAStandbyIsNotSaidToMendByCatchingUp() {
+		NotAStandbyException other = new NotAStandbyException("healthscore.replica.url names a server of another"
+				+ " cluster: its system identifier is 1, the primary's 2 (another database, not a copy of the primary's)");
+		ReplicaLagException refused = new ReplicaLagException("Replica is not a standby of the primary ("
+				+ other.getMessage() + ") (lag policy fail, not read: its"
+				+ " data is not the primary's, and this does not change by itself): correct"
+				+ " healthscore.replica.url to name a standby of the primary and rerun, or unset it to read from"
+				+ " the primary", null, LagPolicy.FAIL, other);
+		assertThat(RunSummary.of(failed(new IllegalStateException("Unable to process chunk", refused)),
+				ExitCode.REPLICA_LAGGING))
+			.startsWith("archive execution 7 ended FAILED; exit code 4: ReplicaLagException: Replica is not a standby"
+					+ " of the primary (healthscore.replica.url names a server of another cluster")
+			.endsWith(". Once healthscore.replica.url names a standby of the primary (or is unset), rerun the same"
+					+ " command (or restart 7) to resume it where it stopped")
+			.doesNotContain("caught up");
 	}
 
 	@Test
