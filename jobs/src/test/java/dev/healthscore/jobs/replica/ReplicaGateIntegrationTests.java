@@ -314,6 +314,30 @@ class ReplicaGateIntegrationTests {
 	}
 
 	@Test
+	void aUserRefusedPgControlSystemReadsTheReplicaUncheckedWithOneWarningSayingWhatToGrant(CapturedOutput output) {
+		// as some hardened servers do: EXECUTE revoked from PUBLIC, replayed by the
+		// standby
+		primaryJdbc.execute("CREATE ROLE restricted LOGIN");
+		primaryJdbc.execute("REVOKE EXECUTE ON FUNCTION pg_control_system() FROM PUBLIC");
+		try {
+			cluster.awaitCaughtUp(Duration.ofSeconds(10));
+			ReplicaGate gate = gate(LagPolicy.FAIL, Duration.ofMinutes(1)).primary(as("restricted", primary))
+				.replica(as("restricted", replica))
+				.build();
+			gate.checkStandby();
+			for (int i = 0; i < 2; i++) {
+				assertThat(gate.readSource().fromPrimary()).isFalse();
+			}
+			assertThat(output.getOut().split("Cannot check that healthscore.replica.url names a standby", -1))
+				.hasSize(2);
+			assertThat(output).containsPattern("WARN .*GRANT EXECUTE ON FUNCTION pg_control_system\\(\\) TO");
+		}
+		finally {
+			primaryJdbc.execute("GRANT EXECUTE ON FUNCTION pg_control_system() TO PUBLIC");
+		}
+	}
+
+	@Test
 	void aPromotedStandbyOfThePrimarysClusterIsNotReadThoughItHasItsSystemIdentifier() throws IOException {
 		try (EmbeddedPostgresCluster failedOver = EmbeddedPostgresCluster.start()) {
 			DataSource promoted = failedOver.replicaDataSource();

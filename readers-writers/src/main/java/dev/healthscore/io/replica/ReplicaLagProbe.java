@@ -46,7 +46,10 @@ import org.springframework.util.Assert;
  * standby, a restored copy: not the primary's postmaster, whose start time it lacks), is
  * refused with a {@link NotAStandbyException}: the primary's writes do not reach it, and
  * it would be read as caught up. The primary itself (a replica URL that names it) is
- * caught up by definition, and read, with a warning, once per probe.
+ * caught up by definition, and read, with a warning, once per probe. Where either server
+ * refuses {@code pg_control_system()} to the user (its EXECUTE revoked from PUBLIC), the
+ * identity is not checked, as before this check existed, with one warning per probe
+ * saying how to grant it.
  */
 public class ReplicaLagProbe {
 
@@ -76,6 +79,18 @@ public class ReplicaLagProbe {
 			FROM pg_control_system()""";
 
 	/**
+	 * {@link #REPLICA_SQL} without the identity, once {@code pg_control_system()} was
+	 * refused to this user.
+	 */
+	private static final String REPLICA_SQL_UNCHECKED = """
+			SELECT pg_is_in_recovery(), pg_last_xact_replay_timestamp(),
+			       pg_wal_lsn_diff(?::pg_lsn, pg_last_wal_replay_lsn()), pg_last_wal_replay_lsn()::text,
+			       coalesce(pg_last_wal_receive_lsn() >= ?::pg_lsn, false)""";
+
+	/** {@code insufficient_privilege}: a function whose EXECUTE was revoked. */
+	private static final String INSUFFICIENT_PRIVILEGE = "42501";
+
+	/**
 	 * Which server this is: its cluster's system identifier (set by {@code initdb}, the
 	 * same on every standby of the cluster) and the start time of its postmaster (which
 	 * tells the primary from a server of its cluster that is not in recovery).
@@ -93,6 +108,12 @@ public class ReplicaLagProbe {
 	private final AtomicBoolean primaryItselfLogged = new AtomicBoolean();
 
 	private volatile ServerIdentity primaryIdentity;
+
+	/**
+	 * Set once {@code pg_control_system()} was refused on either server: the identity is
+	 * not checked from then on.
+	 */
+	private volatile boolean identityUnreadable;
 
 	/** Creates a probe of {@code replica} against {@code primary}. */
 	public ReplicaLagProbe(DataSource primary, DataSource replica) {
@@ -115,8 +136,9 @@ public class ReplicaLagProbe {
 
 	private ReplicaLag measureReplica(PrimaryPoint primaryPoint) {
 		Instant measuredAt = primaryPoint.measuredAt();
+		boolean checked = !this.identityUnreadable;
 		try (Connection connection = this.replica.getConnection();
-				PreparedStatement ps = connection.prepareStatement(REPLICA_SQL)) {
+				PreparedStatement ps = connection.prepareStatement(checked ? REPLICA_SQL : REPLICA_SQL_UNCHECKED)) {
 			ps.setString(1, primaryPoint.position().toString());
 			ps.setString(2, primaryPoint.flushed().toString());
 			try (ResultSet rs = ps.executeQuery()) {
@@ -127,7 +149,9 @@ public class ReplicaLagProbe {
 				long behind = rs.getLong(3);
 				String replayedText = rs.getString(4);
 				WalPosition replayedUpTo = (replayedText != null) ? WalPosition.parse(replayedText) : null;
-				checkStandby(inRecovery, identity(rs, 6));
+				if (checked) {
+					checkStandby(inRecovery, identity(rs, 6));
+				}
 				if (!inRecovery || behind <= 0) {
 					return new ReplicaLag(0, replayTimestamp, Duration.ZERO, true, measuredAt, replayedUpTo, false);
 				}
@@ -138,6 +162,9 @@ public class ReplicaLagProbe {
 			}
 		}
 		catch (SQLException ex) {
+			if (checked && refusedIdentity(ex, "replica")) {
+				return measureReplica(primaryPoint);
+			}
 			throw unavailable(ex);
 		}
 	}
@@ -151,6 +178,9 @@ public class ReplicaLagProbe {
 	 * @throws DataAccessResourceFailureException when the primary cannot be queried
 	 */
 	public void checkStandby() {
+		if (this.identityUnreadable) {
+			return;
+		}
 		boolean inRecovery;
 		ServerIdentity identity;
 		try (Connection connection = this.replica.getConnection();
@@ -161,6 +191,9 @@ public class ReplicaLagProbe {
 			identity = identity(rs, 2);
 		}
 		catch (SQLException ex) {
+			if (refusedIdentity(ex, "replica")) {
+				return;
+			}
 			throw unavailable(ex);
 		}
 		checkStandby(inRecovery, identity);
@@ -168,10 +201,10 @@ public class ReplicaLagProbe {
 
 	private void checkStandby(boolean inRecovery, ServerIdentity replica) {
 		ServerIdentity primary = primaryIdentity(false);
-		if (!replica.standbyOf(primary, inRecovery)) {
+		if (primary != null && !replica.standbyOf(primary, inRecovery)) {
 			// the primary's may have changed since it was read: a failover restarts it
 			primary = primaryIdentity(true);
-			if (!replica.standbyOf(primary, inRecovery)) {
+			if (primary != null && !replica.standbyOf(primary, inRecovery)) {
 				throw new NotAStandbyException(notAStandby(primary, replica));
 			}
 		}
@@ -201,11 +234,39 @@ public class ReplicaLagProbe {
 	private ServerIdentity primaryIdentity(boolean fresh) {
 		ServerIdentity identity = this.primaryIdentity;
 		if (identity == null || fresh) {
-			identity = queryPrimary(this.primary, IDENTITY_SQL, "the primary's system identifier",
-					(rs) -> identity(rs, 2));
+			try {
+				identity = queryPrimary(this.primary, IDENTITY_SQL, "the primary's system identifier",
+						(rs) -> identity(rs, 2));
+			}
+			catch (DataAccessResourceFailureException ex) {
+				if (ex.getCause() instanceof SQLException sql && refusedIdentity(sql, "primary")) {
+					return null;
+				}
+				throw ex;
+			}
 			this.primaryIdentity = identity;
 		}
 		return identity;
+	}
+
+	/**
+	 * Whether {@code ex} is {@code pg_control_system()} refused to this user (its EXECUTE
+	 * revoked from PUBLIC, as some hardened or managed servers do): the identity is then
+	 * not checked, with one warning that says what it costs and how to grant it.
+	 */
+	private boolean refusedIdentity(SQLException ex, String server) {
+		if (!INSUFFICIENT_PRIVILEGE.equals(ex.getSQLState()) || ex.getMessage() == null
+				|| !ex.getMessage().contains("pg_control_system")) {
+			return false;
+		}
+		if (!this.identityUnreadable) {
+			this.identityUnreadable = true;
+			logger.warn("Cannot check that healthscore.replica.url names a standby of the primary: the {} refuses"
+					+ " pg_control_system() to this user ({}); a server of another cluster, or a promoted standby,"
+					+ " would be read as the replica. GRANT EXECUTE ON FUNCTION pg_control_system() TO the user on"
+					+ " the primary (the standby replays it) to have it checked", server, ex.getMessage());
+		}
+		return true;
 	}
 
 	private static ServerIdentity identity(ResultSet rs, int column) throws SQLException {
