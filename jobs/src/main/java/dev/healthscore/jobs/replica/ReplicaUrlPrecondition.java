@@ -78,9 +78,13 @@ class ReplicaUrlPrecondition implements RunPrecondition {
 		}
 	}
 
-	/** The URL with the value of a password parameter masked. */
+	/**
+	 * The URL with its passwords masked: a password parameter's value, and the one of a
+	 * {@code user:password@} before the host, as a libpq URI ({@code postgres://…}, the
+	 * form most often given by mistake) carries it.
+	 */
 	static String masked(String url) {
-		return url.replaceAll("(?i)(password=)[^&]*", "$1***");
+		return url.replaceAll("(?i)(password=)[^&]*", "$1***").replaceFirst("(//[^/?#@:]*:)[^/?#@]*@", "$1***@");
 	}
 
 }
