@@ -64,8 +64,9 @@ public class ArchiveStorageConfiguration {
 	/**
 	 * The configured region, refused when it cannot be right: blank (a variable set from
 	 * one that was not), or, for AWS, a name the SDK does not know (a typo would make
-	 * every call fail on a host name that does not resolve, after the SDK's retries). An
-	 * S3-compatible endpoint names its regions as it likes.
+	 * every call fail on a host name that does not resolve, after the SDK's retries); the
+	 * message says how to give a region newer than the SDK. An S3-compatible endpoint
+	 * names its regions as it likes.
 	 */
 	static Region region(ArchiveProperties properties) {
 		String region = properties.region();
@@ -76,8 +77,13 @@ public class ArchiveStorageConfiguration {
 		}
 		Region named = Region.of(region);
 		if (properties.endpoint() == null && !Region.regions().contains(named)) {
-			throw new IllegalArgumentException("Invalid healthscore.archive.region, not an AWS region this build's SDK"
-					+ " knows (such as eu-west-1 or us-east-1; check its spelling): " + region);
+			// the SDK's own lookup is not checked: the way past this for a region the
+			// SDK's list does not have yet, whose endpoint it still resolves
+			throw new IllegalArgumentException(("Invalid healthscore.archive.region, not an AWS region this build's SDK"
+					+ " knows (such as eu-west-1 or us-east-1; check its spelling): %s. A region newer than this"
+					+ " build: leave healthscore.archive.region unset and set AWS_REGION=%s, which is not checked, or"
+					+ " also set healthscore.archive.endpoint=https://s3.%s.amazonaws.com")
+				.formatted(region, region, region));
 		}
 		return named;
 	}

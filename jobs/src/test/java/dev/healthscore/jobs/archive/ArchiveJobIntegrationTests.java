@@ -377,7 +377,9 @@ class ArchiveJobIntegrationTests {
 				"--healthscore.archive.bucket=" + BUCKET, "--healthscore.archive.region=eu-wst-1"))
 			.isEqualTo(2);
 		assertThat(output).contains("Cannot run archive: Invalid healthscore.archive.region, not an AWS region this"
-				+ " build's SDK knows (such as eu-west-1 or us-east-1; check its spelling): eu-wst-1; nothing was"
+				+ " build's SDK knows (such as eu-west-1 or us-east-1; check its spelling): eu-wst-1. A region newer"
+				+ " than this build: leave healthscore.archive.region unset and set AWS_REGION=eu-wst-1, which is not"
+				+ " checked, or also set healthscore.archive.endpoint=https://s3.eu-wst-1.amazonaws.com; nothing was"
 				+ " started");
 		assertThat(servers.appWithoutStorage("bad_region", NOW, null, "run", "restore", "--table=health_score",
 				"--month=2024-12", "--healthscore.archive.bucket=" + BUCKET, "--healthscore.archive.region="))

@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.GetUrlRequest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
@@ -43,14 +45,43 @@ class ArchiveStoragePreconditionTests {
 		assertThat(ArchiveStorageConfiguration.region(properties("eu-west-1", null))).isEqualTo(Region.EU_WEST_1);
 		assertThatIllegalArgumentException()
 			.isThrownBy(() -> ArchiveStorageConfiguration.region(properties("eu-wst-1", null)))
-			.withMessage("Invalid healthscore.archive.region, not an AWS region this build's SDK knows (such as"
-					+ " eu-west-1 or us-east-1; check its spelling): eu-wst-1");
+			.withMessageStartingWith("Invalid healthscore.archive.region, not an AWS region this build's SDK knows"
+					+ " (such as eu-west-1 or us-east-1; check its spelling): eu-wst-1.");
 		URI endpoint = URI.create("http://minio:9000");
 		assertThat(ArchiveStorageConfiguration.region(properties("garage", endpoint)).id()).isEqualTo("garage");
 		assertThatIllegalArgumentException()
 			.isThrownBy(() -> ArchiveStorageConfiguration.region(properties(" ", endpoint)))
 			.withMessageStartingWith("Invalid healthscore.archive.region (HEALTHSCORE_ARCHIVE_REGION), must not be"
 					+ " blank (leave it unset for the SDK's lookup");
+	}
+
+	@Test
+	void anAwsRegionNewerThanTheSdkIsRefusedSayingHowToGetPastItAndBothWaysWork() {
+		String region = "ap-future-9";
+		assertThatIllegalArgumentException()
+			.isThrownBy(() -> ArchiveStorageConfiguration.region(properties(region, null)))
+			.withMessageEndingWith("A region newer than this build: leave healthscore.archive.region unset and set"
+					+ " AWS_REGION=ap-future-9, which is not checked, or also set"
+					+ " healthscore.archive.endpoint=https://s3.ap-future-9.amazonaws.com");
+		GetUrlRequest object = GetUrlRequest.builder().bucket("archive").key("k").build();
+		// the SDK's lookup (AWS_REGION, or the aws.region system property before it)
+		String before = System.getProperty("aws.region");
+		System.setProperty("aws.region", region);
+		try (S3Client s3 = new ArchiveStorageConfiguration().archiveS3Client(properties(null, null))) {
+			assertThat(s3.utilities().getUrl(object)).hasToString("https://archive.s3.ap-future-9.amazonaws.com/k");
+		}
+		finally {
+			if (before != null) {
+				System.setProperty("aws.region", before);
+			}
+			else {
+				System.clearProperty("aws.region");
+			}
+		}
+		URI endpoint = URI.create("https://s3." + region + ".amazonaws.com");
+		try (S3Client s3 = new ArchiveStorageConfiguration().archiveS3Client(properties(region, endpoint))) {
+			assertThat(s3.utilities().getUrl(object)).hasToString("https://s3.ap-future-9.amazonaws.com/archive/k");
+		}
 	}
 
 	private static ArchiveProperties properties(String region, URI endpoint) {
