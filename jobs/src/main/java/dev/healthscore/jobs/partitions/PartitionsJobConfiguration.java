@@ -37,10 +37,10 @@ import org.springframework.context.annotation.Configuration;
 /**
  * The {@code partitions} job: creates the monthly partitions of {@code health_reading}
  * and {@code health_score} from the current month (UTC) to some months ahead, those that
- * are missing only, so that running it again changes nothing. A month the archive ledger
- * holds in any state but {@code RESTORED} is left alone: its partition was, or is being,
- * archived (a scheduled time in the past, or the restart of an old run, reaches such
- * months).
+ * are missing only, so that running it again changes nothing. A month whose partition the
+ * archive took out ({@code DETACHED}, {@code DROPPED}, {@code RESTORING} in its ledger)
+ * is left alone, with a warning: its rows are in the archive (a scheduled time in the
+ * past, or the restart of an old run, reaches such months).
  */
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties(PartitionsProperties.class)
@@ -88,10 +88,10 @@ public class PartitionsJobConfiguration {
 				int created = 0;
 				for (YearMonth month = first; !month.isAfter(last); month = month.plusMonths(1)) {
 					ArchiveLedgerEntry entry = entry(archived, table, month);
-					if (entry == null) {
+					if (entry == null || !outOfPostgres(entry.state())) {
 						created += partitions.ensure(table, month, month);
 					}
-					else if (entry.state() != ArchiveState.RESTORED) {
+					else {
 						logger.warn(
 								"Job execution {}: {} of {} not created: the archive ledger says {} (its"
 										+ " rows are archived; run restore --table={} --month={} brings them back)",
@@ -119,6 +119,16 @@ public class PartitionsJobConfiguration {
 				.filter((entry) -> !entry.month().isBefore(first) && !entry.month().isAfter(last))
 				.toList();
 		}
+	}
+
+	/**
+	 * Whether the archive took the month's partition out of its table: detached, dropped,
+	 * or being restored (left so by an earlier version). Before it detaches it
+	 * ({@code EXPORTING}, {@code EXPORTED}, {@code VERIFIED}) the partition is there, and
+	 * its rows in PostgreSQL: no restore of it would be taken.
+	 */
+	private static boolean outOfPostgres(ArchiveState state) {
+		return state == ArchiveState.DETACHED || state == ArchiveState.DROPPED || state == ArchiveState.RESTORING;
 	}
 
 	private static ArchiveLedgerEntry entry(List<ArchiveLedgerEntry> entries, String table, YearMonth month) {

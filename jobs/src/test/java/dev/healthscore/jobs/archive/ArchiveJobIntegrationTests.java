@@ -552,9 +552,15 @@ class ArchiveJobIntegrationTests {
 		assertThat(servers.app("behind", NOW.plus(Duration.ofDays(8)), null, "run", "archive", "--before=2025-01"))
 			.isZero();
 		assertThat(states(jdbc)).containsOnly("DROPPED").hasSize(2);
+		// a month the archive works on but has not detached yet is still in PostgreSQL:
+		// no warning sends its operator to a restore that would be refused
+		jdbc.update("INSERT INTO archive_ledger (table_name, month, partition_name, state)"
+				+ " VALUES ('health_score', '2025-01-01', 'health_score_2025_01', 'VERIFIED')");
 		assertThat(servers.app("behind", NOW.plus(Duration.ofDays(8)), null, "run", "partitions", "--months-ahead=2",
 				"--scheduled-time=2024-11-01T00:00:00Z"))
 			.isZero();
+		assertThat(output).doesNotContain("2025-01 of health_score not created");
+		jdbc.update("DELETE FROM archive_ledger WHERE month = '2025-01-01'");
 		assertThat(attached(jdbc)).contains("health_reading_2024_11", "health_score_2024_11", "health_reading_2025_01")
 			.doesNotContain("health_reading_2024_12", "health_score_2024_12");
 		assertThat(jdbc.queryForList("SELECT to_regclass(?)::text", String.class, "health_reading_2024_12"))
