@@ -181,8 +181,7 @@ final class GroupSorter implements AutoCloseable {
 		try {
 			if (this.owner == null) {
 				// a configured directory is checked before a run starts, and may not
-				// exist
-				// yet (a fresh volume); created when a group first needs it
+				// exist yet (a fresh volume); created when a group first needs it
 				Files.createDirectories(this.directory);
 				this.owner = SortRunOwner.claim(this.directory);
 			}
