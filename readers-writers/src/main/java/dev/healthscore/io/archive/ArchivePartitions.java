@@ -266,7 +266,8 @@ public final class ArchivePartitions {
 	}
 
 	private static PartitionKey partitionKey(Connection connection, ArchiveTable table) throws SQLException {
-		String sql = "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_partitioned_table p"
+		// the column as SQL names it: it goes into statements and the restore's messages
+		String sql = "SELECT quote_ident(a.attname), format_type(a.atttypid, a.atttypmod) FROM pg_partitioned_table p"
 				+ " JOIN pg_attribute a ON a.attrelid = p.partrelid AND a.attnum = p.partattrs[0]"
 				+ " WHERE p.partrelid = to_regclass(?)";
 		try (PreparedStatement statement = connection.prepareStatement(sql)) {
@@ -281,8 +282,8 @@ public final class ArchivePartitions {
 	}
 
 	/**
-	 * A partitioned table's key column, and whether it is a {@code timestamptz} (else a
-	 * {@code date}).
+	 * A partitioned table's key column (quoted where SQL needs it), and whether it is a
+	 * {@code timestamptz} (else a {@code date}).
 	 */
 	private record PartitionKey(String column, boolean timestamps) {
 

@@ -106,6 +106,33 @@ class ArchivePartitionsIntegrationTests {
 		}
 	}
 
+	/**
+	 * The key column comes from the catalogue into the SQL of a month's rows (the
+	 * restore's count, the refusal's SQL, the restore table's CHECK): a name that needs
+	 * quoting is quoted.
+	 */
+	@Test
+	void aMonthsRowsAreSelectedByAKeyColumnWhoseNameNeedsQuoting() throws Exception {
+		postgres.execute("CREATE SCHEMA odd",
+				"CREATE TABLE odd.health_score (\"Score Date\" date NOT NULL) PARTITION BY RANGE (\"Score Date\")",
+				"CREATE TABLE odd.health_score_default PARTITION OF odd.health_score DEFAULT",
+				"INSERT INTO odd.health_score VALUES ('2024-12-31'), ('2025-01-01'), ('2025-01-31'), ('2025-02-01')");
+		try (Connection connection = postgres.connection(); Statement statement = connection.createStatement()) {
+			statement.execute("SET search_path = odd, public");
+			String condition = this.partitions.monthCondition(connection, ArchiveTable.HEALTH_SCORE,
+					YearMonth.of(2025, 1));
+			assertThat(condition)
+				.isEqualTo("\"Score Date\" >= '2025-01-01'::date AND \"Score Date\" < '2025-02-01'::date");
+			assertThat(this.partitions.count(connection, "health_score_default", condition)).isEqualTo(2);
+			this.partitions.createDetached(connection, ArchiveTable.HEALTH_SCORE, YearMonth.of(2024, 11));
+			assertThat(this.partitions.status(connection, ArchiveTable.HEALTH_SCORE, YearMonth.of(2024, 11)))
+				.isEqualTo(Status.DETACHED);
+		}
+		finally {
+			postgres.execute("DROP SCHEMA odd CASCADE");
+		}
+	}
+
 	private List<String> overlapping(Connection connection, String month) throws SQLException {
 		return this.partitions.overlapping(connection, ArchiveTable.HEALTH_READING, YearMonth.parse(month));
 	}
