@@ -2,9 +2,11 @@ package dev.healthscore.jobs.replica;
 
 import java.util.Map;
 
+import dev.healthscore.io.replica.ReplicaGate;
 import dev.healthscore.jobs.SettingsBinding;
 import dev.healthscore.jobs.cli.UsageException;
 import org.junit.jupiter.api.Test;
+import org.postgresql.ds.PGSimpleDataSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
@@ -29,9 +31,14 @@ class ReplicaUrlPreconditionTests {
 		ReplicaProperties properties = SettingsBinding.bind("healthscore.replica", ReplicaProperties.class,
 				Map.of("healthscore.replica.url", "postgres://app:s3cret@replica.internal:5432/app"));
 		assertThatExceptionOfType(UsageException.class)
-			.isThrownBy(() -> new ReplicaUrlPrecondition(properties).check("recompute", Map.of()))
+			.isThrownBy(() -> new ReplicaUrlPrecondition(properties, neverQueried()).check("recompute", Map.of()))
 			.withMessageContaining("postgres://app:***@replica.internal:5432/app")
 			.withMessageNotContaining("s3cret");
+	}
+
+	/** A gate for a URL refused before any server is asked. */
+	private static ReplicaGate neverQueried() {
+		return ReplicaGate.builder().primary(new PGSimpleDataSource()).build();
 	}
 
 }
