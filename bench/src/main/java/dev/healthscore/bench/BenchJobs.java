@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -12,12 +11,13 @@ import java.util.Locale;
 
 import dev.healthscore.jobs.HealthScoreApplication;
 import dev.healthscore.jobs.cli.CommandLineParser;
+import dev.healthscore.jobs.cli.ExitCode;
+import dev.healthscore.jobs.cli.InProcessJobLauncher;
 import dev.healthscore.jobs.cli.Invocation;
-import dev.healthscore.schedules.JobLaunch;
-import dev.healthscore.schedules.JobStep;
+import dev.healthscore.jobs.cli.JobRunner;
 import dev.healthscore.schedules.RunOutcome;
-import dev.healthscore.schedules.ScheduledJobLauncher;
 
+import org.springframework.batch.core.job.Job;
 import org.springframework.boot.SpringApplication;
 import org.springframework.context.ConfigurableApplicationContext;
 
@@ -87,24 +87,26 @@ final class BenchJobs implements AutoCloseable {
 	}
 
 	/**
-	 * Launches a job as a schedule does: through the {@link ScheduledJobLauncher} of one
-	 * application context, started at the first launch and kept for the next.
+	 * Runs a job in the application context a scheduler keeps: started at the first run
+	 * and kept for the next, through the runner a schedule's firing goes through. Not as
+	 * a firing: a firing adds {@code --scheduled-time}, which a range of given days
+	 * ({@code --from}/{@code --to}, as the benchmarks give) refuses.
 	 */
 	private RunOutcome launch(String[] args) {
-		// the application's own parser: the step's parameters as `run` reads them
+		// the application's own parser: the parameters as `run` reads them
 		Invocation invocation = CommandLineParser.parse(args);
-		JobStep step = new JobStep(invocation.job(), invocation.options());
 		if (this.scheduler == null) {
 			// no command: the context starts, runs nothing and stays open, as the
 			// scheduler's does between fire times
 			this.scheduler = new SpringApplication(HealthScoreApplication.class).run(this.application);
 		}
 		try {
-			return this.scheduler.getBean(ScheduledJobLauncher.class)
-				.launch(new JobLaunch("benchmark", step, Instant.now()));
+			Job job = this.scheduler.getBean(InProcessJobLauncher.class).job(invocation.job());
+			JobRunner.Outcome outcome = this.scheduler.getBean(JobRunner.class).run(job, invocation.parameters());
+			return (outcome.exitCode() == ExitCode.COMPLETED) ? RunOutcome.COMPLETED : RunOutcome.FAILED;
 		}
 		catch (Exception ex) {
-			throw new IllegalStateException("Could not launch " + step, ex);
+			throw new IllegalStateException("Could not run " + String.join(" ", args), ex);
 		}
 	}
 
