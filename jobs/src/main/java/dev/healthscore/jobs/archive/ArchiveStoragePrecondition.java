@@ -3,7 +3,6 @@ package dev.healthscore.jobs.archive;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.util.Map;
 
 import dev.healthscore.io.Causes;
 import dev.healthscore.io.archive.ArchiveSettings;
@@ -41,11 +40,6 @@ class ArchiveStoragePrecondition implements RunPrecondition {
 		this.archiveS3Client = archiveS3Client;
 		this.properties = properties;
 		this.settings = archiveSettings;
-	}
-
-	@Override
-	public void check(String job, Map<String, String> parameters) {
-		checkSettings(job);
 	}
 
 	@Override

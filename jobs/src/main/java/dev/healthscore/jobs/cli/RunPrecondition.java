@@ -7,16 +7,19 @@ import java.util.Map;
  * that would do harm is refused as a usage error, before it takes its guard or writes
  * anything.
  */
-@FunctionalInterface
 public interface RunPrecondition {
 
 	/**
-	 * Checks a run.
+	 * Checks a run. By default, only its settings ({@link #checkSettings}): a
+	 * precondition on the run's parameters overrides this, and calls
+	 * {@link #checkSettings} itself if it checks settings too.
 	 * @param job the job's name
 	 * @param parameters the run's parameters, without a run id
 	 * @throws UsageException when the run must not start: the message says what to do
 	 */
-	void check(String job, Map<String, String> parameters);
+	default void check(String job, Map<String, String> parameters) {
+		checkSettings(job);
+	}
 
 	/**
 	 * Checks only what does not depend on a run's parameters: the settings a run of the

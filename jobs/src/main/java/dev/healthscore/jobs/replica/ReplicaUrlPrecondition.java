@@ -1,6 +1,5 @@
 package dev.healthscore.jobs.replica;
 
-import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 
@@ -43,11 +42,6 @@ class ReplicaUrlPrecondition implements RunPrecondition {
 	ReplicaUrlPrecondition(ReplicaProperties properties, ReplicaGate replicaGate) {
 		this.properties = properties;
 		this.replicaGate = replicaGate;
-	}
-
-	@Override
-	public void check(String job, Map<String, String> parameters) {
-		checkSettings(job);
 	}
 
 	@Override
