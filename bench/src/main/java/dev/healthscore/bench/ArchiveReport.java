@@ -12,6 +12,8 @@ import dev.healthscore.io.archive.ArchiveWriterTiming;
  *
  * @param users the generated users
  * @param rows the rows of the benchmarked partition
+ * @param arrivalOrder whether the rows were stored in the order they arrived, not user by
+ * user as generated
  * @param loadAverage the machine's load average when the benchmark started
  * @param copy the best of two binary COPYs of the partition as stored
  * @param sorted a binary COPY of the partition in the archive's sort order
@@ -25,7 +27,7 @@ import dev.healthscore.io.archive.ArchiveWriterTiming;
  * @param writer the archive's Parquet writer alone on the same rows, as DuckDB's is
  * timed, or null when not measured
  */
-record ArchiveReport(int users, long rows, double loadAverage, BenchDatabase.CopyResult copy,
+record ArchiveReport(int users, long rows, boolean arrivalOrder, double loadAverage, BenchDatabase.CopyResult copy,
 		BenchDatabase.CopyResult sorted, double jobSeconds, ArchiveBenchmark.StepTimes steps, HeapSampler.Peak heap,
 		ArchiveManifest manifest, ArchiveBenchmark.DuckDbWrite duck, ArchiveBenchmark.DuckDbExport duckExport,
 		ArchiveWriterTiming.Result writer) {
@@ -39,8 +41,9 @@ record ArchiveReport(int users, long rows, double loadAverage, BenchDatabase.Cop
 		double duckRows = this.duck.rows() / this.duck.writeSeconds();
 		System.out.printf(Locale.ROOT, "%narchive benchmark (%d cores, heap max %,d MiB, load average %.1f at start)%n",
 				Runtime.getRuntime().availableProcessors(), this.heap.max() >> 20, this.loadAverage);
-		System.out.printf(Locale.ROOT, "data:             %,d users x 31 days; %s holds %,d rows%n", this.users,
-				this.manifest.sourcePartition(), this.rows);
+		System.out.printf(Locale.ROOT, "data:             %,d users x 31 days; %s holds %,d rows, stored %s%n",
+				this.users, this.manifest.sourcePartition(), this.rows,
+				this.arrivalOrder ? "in arrival order (ingested_at)" : "user by user, as generated");
 		System.out.printf(Locale.ROOT,
 				"COPY binary out:  %.2f s best of 2 (%,.0f rows/s, %.1f MiB at %.1f MiB/s), the partition as stored;"
 						+ " %.2f s CPU of PostgreSQL%n",

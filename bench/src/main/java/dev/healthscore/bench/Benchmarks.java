@@ -15,6 +15,7 @@ public final class Benchmarks {
 			                                                           [--jvm=scheduler|fresh|cli]
 			       java -jar bench/target/healthscore-bench.jar archive [--rows=N] [--source=primary|replica]
 			                                                         [--heavy-user-rows=N] [--sort-buffer-rows=N]
+			                                                         [--layout=generated|arrival]
 			       java -jar bench/target/healthscore-bench.jar restore [--rows=N]""";
 
 	private Benchmarks() {

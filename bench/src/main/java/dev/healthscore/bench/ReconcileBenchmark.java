@@ -79,7 +79,7 @@ public final class ReconcileBenchmark {
 				long readings = jdbc.queryForObject("SELECT count(*) FROM health_reading", Long.class);
 				holdBack(jdbc, repeat);
 				if (layout.equals("arrival")) {
-					rewriteInArrivalOrder(jdbc);
+					ArrivalOrder.rewrite(jdbc);
 				}
 				jdbc.execute("VACUUM ANALYZE");
 				boolean jobsHere = mode != BenchJobs.Mode.TASK;
@@ -215,27 +215,6 @@ public final class ReconcileBenchmark {
 				DELETE FROM health_reading r USING %s h
 				WHERE r.user_id = h.user_id AND r.metric = h.metric AND r.recorded_at = h.recorded_at
 				  AND r.source = h.source""".formatted(set));
-	}
-
-	/**
-	 * Stores the readings again in the order they arrived ({@code ingested_at}), as an
-	 * app's table holds them, instead of user by user as the generator wrote them: a
-	 * user-day's readings then lie on many pages, not on two or three.
-	 */
-	private static void rewriteInArrivalOrder(JdbcTemplate jdbc) {
-		long started = System.nanoTime();
-		jdbc.execute("CREATE TABLE arrival AS SELECT * FROM health_reading");
-		jdbc.execute("TRUNCATE health_reading");
-		// built again by sorting afterwards: 10M inserts into it in time order would be
-		// random writes
-		jdbc.execute("ALTER TABLE health_reading DROP CONSTRAINT health_reading_pkey");
-		jdbc.execute("INSERT INTO health_reading SELECT * FROM arrival ORDER BY ingested_at, user_id");
-		jdbc.execute("ALTER TABLE health_reading ADD PRIMARY KEY (user_id, metric, recorded_at, source)");
-		jdbc.execute("DROP TABLE arrival");
-		// the rewrite is not a change of the inputs
-		jdbc.execute("TRUNCATE score_input_change");
-		System.out.printf(Locale.ROOT, "readings stored again in arrival order in %.1f s%n",
-				(System.nanoTime() - started) / 1e9);
 	}
 
 	/** Inserts a held-back set, ingested now; returns what arrived. */
