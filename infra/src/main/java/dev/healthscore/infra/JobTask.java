@@ -21,6 +21,7 @@ import software.amazon.awscdk.services.ecs.ContainerDefinitionOptions;
 import software.amazon.awscdk.services.ecs.ContainerImage;
 import software.amazon.awscdk.services.ecs.ContainerInsights;
 import software.amazon.awscdk.services.ecs.FargateTaskDefinition;
+import software.amazon.awscdk.services.ecs.LinuxParameters;
 import software.amazon.awscdk.services.ecs.LogDrivers;
 import software.amazon.awscdk.services.ecs.AwsLogDriverProps;
 import software.amazon.awscdk.services.ecs.Secret;
@@ -102,6 +103,12 @@ public class JobTask extends Construct {
 			.image(ContainerImage.fromEcrRepository(
 					Repository.fromRepositoryName(this, "Repository", props.imageRepository()), props.imageTag()))
 			.essential(true)
+			// an init process as PID 1, the JVM its child: the kernel drops a signal sent
+			// to a namespace's PID 1 from inside it unless PID 1 handles it, so the
+			// image's
+			// OnOutOfMemoryError kill of the JVM would be ignored (see the Dockerfile);
+			// the init passes ECS's SIGTERM on to the JVM and exits with its exit code
+			.linuxParameters(LinuxParameters.Builder.create(this, "LinuxParameters").initProcessEnabled(true).build())
 			.logging(LogDrivers.awsLogs(AwsLogDriverProps.builder().logGroup(logGroup).streamPrefix("job").build()))
 			.environment(new TreeMap<>(Map.of(ContainerEnvironment.PRIMARY_URL,
 					jdbcUrl(props.databaseEndpoint(), String.valueOf(props.databasePort()), props.databaseName()),

@@ -72,6 +72,25 @@ class HealthScoreStackTests {
 			.allSatisfy((valueFrom) -> assertThat(valueFrom).contains(":secret:healthscore/db:"));
 	}
 
+	/**
+	 * The JVM is not the container's PID 1, whose signals from inside the container the
+	 * kernel ignores unless it handles them: the image's JVM kills itself on an
+	 * OutOfMemoryError (DockerfileTests), which as PID 1 it would not.
+	 */
+	@Test
+	@SuppressWarnings("unchecked")
+	void everyContainerRunsAnInitProcessAsPid1() {
+		SynthesizedStack.properties("AWS::ECS::TaskDefinition")
+			.forEach((id,
+					taskDefinition) -> assertThat(
+							(List<Map<String, Object>>) taskDefinition.get("ContainerDefinitions"))
+						.as(id)
+						.isNotEmpty()
+						.allSatisfy(
+								(container) -> assertThat((Map<String, Object>) container.get("LinuxParameters")).as(id)
+									.containsEntry("InitProcessEnabled", true)));
+	}
+
 	@Test
 	@SuppressWarnings("unchecked")
 	void primaryAndReplicaAreSeparateEndpoints() {
