@@ -81,6 +81,19 @@ class ScheduleAgreementTests {
 		}
 	}
 
+	/**
+	 * Each schedule starts the task with the command line {@link RunCommand#of} makes,
+	 * EventBridge's placeholder in it: the command lines that the application's parser is
+	 * shown to accept (the jobs module's ScheduledCommandLinesTests).
+	 */
+	@Test
+	void eventBridgeStartsTheCommandLineOfTheCatalogue() throws Exception {
+		for (ScheduleDefinition definition : CATALOGUE.definitions()) {
+			assertThat(command(definition.name(), false)).as(definition.name())
+				.isEqualTo(RunCommand.of(definition, JobSchedules.SCHEDULED_TIME_PLACEHOLDER));
+		}
+	}
+
 	@Test
 	void nightlyChainRunsReconcileAfterRecomputeInOneTask() throws Exception {
 		RunCommand nightly = RunCommand.parse(command(Schedules.NIGHTLY), CATALOGUE);
@@ -125,18 +138,32 @@ class ScheduleAgreementTests {
 		}
 	}
 
-	@SuppressWarnings("unchecked")
 	private static List<String> command(String schedule) throws Exception {
-		Map<String, Object> container = containerOverrides(schedule).get(0);
+		return command(schedule, true);
+	}
+
+	/**
+	 * The container command of a schedule, with EventBridge's placeholder replaced by
+	 * {@link #SCHEDULED} as EventBridge does, or as synthesized.
+	 */
+	@SuppressWarnings("unchecked")
+	private static List<String> command(String schedule, boolean fired) throws Exception {
+		Map<String, Object> container = containerOverrides(schedule, fired).get(0);
 		assertThat(container).containsEntry("name", ContainerEnvironment.CONTAINER_NAME);
 		return (List<String>) container.get("command");
 	}
 
-	@SuppressWarnings("unchecked")
 	private static List<Map<String, Object>> containerOverrides(String schedule) throws Exception {
+		return containerOverrides(schedule, true);
+	}
+
+	@SuppressWarnings("unchecked")
+	private static List<Map<String, Object>> containerOverrides(String schedule, boolean fired) throws Exception {
 		Map<String, Object> target = (Map<String, Object>) eventBridge.get(schedule).get("Target");
-		String input = ((String) target.get("Input")).replace(JobSchedules.SCHEDULED_TIME_PLACEHOLDER,
-				SCHEDULED.toString());
+		String input = (String) target.get("Input");
+		if (fired) {
+			input = input.replace(JobSchedules.SCHEDULED_TIME_PLACEHOLDER, SCHEDULED.toString());
+		}
 		Map<String, List<Map<String, Object>>> overrides = new ObjectMapper().readValue(input, new TypeReference<>() {
 		});
 		assertThat(overrides.keySet()).as(schedule).containsExactly("containerOverrides");
