@@ -77,6 +77,47 @@ class IamPolicyTests {
 		});
 	}
 
+	/**
+	 * What the archive and restore do with S3 (readers-writers' S3 calls: objects read,
+	 * written in one piece or by multipart upload, aborted, stale files deleted, folders
+	 * and unfinished uploads listed), with SSE-KMS under the bucket's key, and the job
+	 * metrics published in the application's default namespace: a missing one fails the
+	 * run with AccessDenied in production only.
+	 */
+	@Test
+	void theTaskRoleMayDoWhatTheJobsDo() {
+		List<Map<String, Object>> task = taskRoleStatements();
+		String bucket = "{Fn::GetAtt=[ArchiveBucket";
+		// PutObject also covers CreateMultipartUpload, UploadPart and
+		// CompleteMultipartUpload
+		for (String action : List.of("s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:DeleteObject")) {
+			assertThat(task).as(action)
+				.anySatisfy((statement) -> assertThat(allows(statement, action, "/archive/*")).isTrue());
+		}
+		assertThat(task).anySatisfy((statement) -> {
+			assertThat(allows(statement, "s3:ListBucket", bucket)).isTrue();
+			// the prefixes the archive lists: a month's folder, the snapshot's, a
+			// manifest
+			assertThat(List.of("archive/health_reading/month=2025-01/", "archive/health_score/month=2025-01/",
+					"archive/app_user/", "archive/health_reading/month=2025-01/_manifest.json"))
+				.allSatisfy((prefix) -> assertThat(listablePrefixes(statement)).as(prefix)
+					.anyMatch((pattern) -> prefix.matches(pattern.replace("*", ".*"))));
+		});
+		assertThat(task).anySatisfy((statement) -> {
+			assertThat(allows(statement, "s3:ListBucketMultipartUploads", bucket)).isTrue();
+			assertThat(statement).doesNotContainKey("Condition");
+		});
+		String bucketKey = bucketKey();
+		for (String action : List.of("kms:GenerateDataKey", "kms:Decrypt")) {
+			assertThat(task).as(action)
+				.anySatisfy((statement) -> assertThat(allows(statement, action, "[" + bucketKey + ",")).isTrue());
+		}
+		assertThat(task).anySatisfy((statement) -> {
+			assertThat(allows(statement, "cloudwatch:PutMetricData", "*")).isTrue();
+			assertThat(String.valueOf(statement.get("Condition"))).contains("cloudwatch:namespace=HealthScore/Jobs");
+		});
+	}
+
 	@Test
 	void theExecutionRoleMayDecryptTheDatabaseSecretThroughSecretsManagerOnlyWhenItsKeyIsGiven() {
 		assertThat(allowed()).noneMatch((statement) -> "DatabaseSecretKey".equals(statement.get("Sid")));
@@ -122,6 +163,49 @@ class IamPolicyTests {
 		// root, which hands the decision to IAM policies such as the task role's.
 		assertThat(keyStatements).singleElement()
 			.satisfies((statement) -> assertThat(statement.get("Principal").toString()).contains(":root"));
+	}
+
+	/** The statements of the task role, the role the application's calls are made as. */
+	@SuppressWarnings("unchecked")
+	private static List<Map<String, Object>> taskRoleStatements() {
+		String taskRole = String
+			.valueOf(((List<Object>) ((Map<String, Object>) SynthesizedStack.single("AWS::ECS::TaskDefinition")
+				.get("TaskRoleArn")).get("Fn::GetAtt")).get(0));
+		List<Map<String, Object>> task = new ArrayList<>();
+		SynthesizedStack.properties("AWS::IAM::Policy")
+			.values()
+			.stream()
+			.filter((policy) -> String.valueOf(policy.get("Roles")).contains("{Ref=" + taskRole + "}"))
+			.forEach((policy) -> task.addAll(statements(policy.get("PolicyDocument"))));
+		assertThat(task).isNotEmpty();
+		return task;
+	}
+
+	/** The logical id of the KMS key the archive bucket encrypts with by default. */
+	@SuppressWarnings("unchecked")
+	private static String bucketKey() {
+		Map<String, Object> encryption = (Map<String, Object>) SynthesizedStack.single("AWS::S3::Bucket")
+			.get("BucketEncryption");
+		Map<String, Object> byDefault = (Map<String, Object>) ((List<Map<String, Object>>) encryption
+			.get("ServerSideEncryptionConfiguration")).get(0).get("ServerSideEncryptionByDefault");
+		return String
+			.valueOf(((List<Object>) ((Map<String, Object>) byDefault.get("KMSMasterKeyID")).get("Fn::GetAtt")).get(0));
+	}
+
+	/** Whether a statement allows an action on a resource that reads as given. */
+	private static boolean allows(Map<String, Object> statement, String action, String resource) {
+		return "Allow".equals(statement.get("Effect")) && strings(statement.get("Action")).contains(action)
+				&& strings(statement.get("Resource")).stream().anyMatch((r) -> r.contains(resource));
+	}
+
+	/** The s3:prefix patterns a listing statement allows, or "*" without a condition. */
+	private static List<String> listablePrefixes(Map<String, Object> statement) {
+		Object condition = statement.get("Condition");
+		if (condition == null) {
+			return List.of("*");
+		}
+		Object like = ((Map<?, ?>) condition).get("StringLike");
+		return (like != null) ? strings(((Map<?, ?>) like).get("s3:prefix")) : List.of();
 	}
 
 	private static List<Map<String, Object>> allowed() {
