@@ -91,6 +91,30 @@ class HealthScoreStackTests {
 									.containsEntry("InitProcessEnabled", true)));
 	}
 
+	/**
+	 * The task's variables, written out rather than taken from ContainerEnvironment's
+	 * constants: the application reads them by these names (its application.properties
+	 * maps HEALTHSCORE_DATASOURCE_* to spring.datasource.* and healthscore.replica.url,
+	 * the others bind by relaxed binding; the jobs' UnknownSettingsTests and
+	 * ReplicaConfigurationIntegrationTests use the same names), and a HEALTHSCORE_*
+	 * variable it does not read stops every command with exit code 2. The region is not
+	 * among them: ECS sets AWS_REGION in every task, which the archive's S3 client and
+	 * the CloudWatch publisher read.
+	 */
+	@Test
+	@SuppressWarnings("unchecked")
+	void theTaskSetsTheVariablesTheApplicationReadsByTheirNames() {
+		Map<String, Object> container = ((List<Map<String, Object>>) SynthesizedStack.single("AWS::ECS::TaskDefinition")
+			.get("ContainerDefinitions")).get(0);
+		assertThat((List<Map<String, Object>>) container.get("Environment"))
+			.extracting((variable) -> variable.get("Name"))
+			.containsExactlyInAnyOrder("HEALTHSCORE_DATASOURCE_PRIMARY_URL", "HEALTHSCORE_DATASOURCE_REPLICA_URL",
+					"HEALTHSCORE_ARCHIVE_BUCKET", "HEALTHSCORE_ARCHIVE_PREFIX",
+					"HEALTHSCORE_METRICS_CLOUDWATCH_ENABLED", "LOGGING_STRUCTURED_FORMAT_CONSOLE");
+		assertThat((List<Map<String, Object>>) container.get("Secrets")).extracting((variable) -> variable.get("Name"))
+			.containsExactlyInAnyOrder("HEALTHSCORE_DATASOURCE_USERNAME", "HEALTHSCORE_DATASOURCE_PASSWORD");
+	}
+
 	@Test
 	@SuppressWarnings("unchecked")
 	void primaryAndReplicaAreSeparateEndpoints() {
