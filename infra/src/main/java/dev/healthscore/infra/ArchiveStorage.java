@@ -144,7 +144,7 @@ public class ArchiveStorage extends Construct {
 			.description(table.description())
 			.tableType("EXTERNAL_TABLE")
 			.parameters(parameters)
-			.partitionKeys(table.partitioned() ? List.of(column(TableSpec.MONTH)) : List.of())
+			.partitionKeys(table.partitioned() ? List.of(column(table.partitionKey())) : List.of())
 			.storageDescriptor(CfnTable.StorageDescriptorProperty.builder()
 				.location(location)
 				.columns(table.columns().stream().map(ArchiveStorage::column).toList())
@@ -158,7 +158,11 @@ public class ArchiveStorage extends Construct {
 	}
 
 	private static CfnTable.ColumnProperty column(ColumnSpec column) {
-		return CfnTable.ColumnProperty.builder().name(column.name()).type(column.type()).build();
+		return CfnTable.ColumnProperty.builder()
+			.name(column.name())
+			.type(column.type())
+			.comment(column.comment())
+			.build();
 	}
 
 	/**

@@ -8,34 +8,50 @@ import java.util.Objects;
  * monthly partition key that partition projection fills in.
  *
  * @param name the table name, also the folder under the archive prefix
- * @param description what the table holds
+ * @param description what the table holds, the same words as the table's {@code COMMENT}
+ * in {@code sql/athena/}
  * @param columns the data columns, in file order
- * @param partitioned whether the table has {@link #MONTH} folders (the {@code app_user}
- * snapshot has none)
+ * @param partitionKey the {@link #MONTH} partition key with its comment, or null for a
+ * table without {@code month=} folders (the {@code app_user} snapshot)
  */
-public record TableSpec(String name, String description, List<ColumnSpec> columns, boolean partitioned) {
+public record TableSpec(String name, String description, List<ColumnSpec> columns, ColumnSpec partitionKey) {
 
-	/** The partition key of every archived table: the UTC month, {@code yyyy-MM}. */
-	public static final ColumnSpec MONTH = new ColumnSpec("month", "string");
+	/** Name of the partition key of every partitioned archived table. */
+	public static final String MONTH = "month";
+
+	/** Athena type of the {@link #MONTH} key: {@code yyyy-MM} strings. */
+	public static final String MONTH_TYPE = "string";
 
 	public TableSpec {
 		Objects.requireNonNull(name, "A table name is required");
 		Objects.requireNonNull(description, () -> "A description is required for table '%s'".formatted(name));
 		columns = List.copyOf(columns);
-		if (columns.stream().map(ColumnSpec::name).anyMatch(MONTH.name()::equals)) {
+		if (columns.stream().map(ColumnSpec::name).anyMatch(MONTH::equals)) {
 			throw new IllegalArgumentException(
-					"Table '%s' has a column named like its partition key '%s'".formatted(name, MONTH.name()));
+					"Table '%s' has a column named like its partition key '%s'".formatted(name, MONTH));
+		}
+		if (partitionKey != null && !(MONTH.equals(partitionKey.name()) && MONTH_TYPE.equals(partitionKey.type()))) {
+			throw new IllegalArgumentException("Table '%s' has partition key %s %s, expected %s %s".formatted(name,
+					partitionKey.name(), partitionKey.type(), MONTH, MONTH_TYPE));
 		}
 	}
 
 	/**
-	 * A table partitioned by {@link #MONTH}.
-	 * @param name the table name
-	 * @param description what the table holds
-	 * @param columns the data columns, in file order
+	 * Returns the {@link #MONTH} partition key.
+	 * @param comment what month of the rows it is
+	 * @return the partition key
 	 */
-	public TableSpec(String name, String description, List<ColumnSpec> columns) {
-		this(name, description, columns, true);
+	public static ColumnSpec month(String comment) {
+		return new ColumnSpec(MONTH, MONTH_TYPE, comment);
+	}
+
+	/**
+	 * Returns whether the table has {@link #MONTH} folders that partition projection
+	 * finds.
+	 * @return true for a partitioned table
+	 */
+	public boolean partitioned() {
+		return this.partitionKey != null;
 	}
 
 }

@@ -227,7 +227,8 @@ class HealthScoreStackTests {
 				.orElseThrow();
 			Map<String, Object> storage = (Map<String, Object>) input.get("StorageDescriptor");
 			assertThat((List<Map<String, Object>>) storage.get("Columns"))
-				.extracting((column) -> new ColumnSpec((String) column.get("Name"), (String) column.get("Type")))
+				.extracting((column) -> new ColumnSpec((String) column.get("Name"), (String) column.get("Type"),
+						(String) column.get("Comment")))
 				.containsExactlyElementsOf(spec.columns());
 			assertThat(storage.get("Location").toString()).contains("/archive/" + spec.name() + "/");
 			Map<String, Object> parameters = (Map<String, Object>) input.get("Parameters");
@@ -237,7 +238,7 @@ class HealthScoreStackTests {
 				continue;
 			}
 			assertThat((List<Map<String, Object>>) input.get("PartitionKeys"))
-				.containsExactly(Map.of("Name", "month", "Type", "string"));
+				.containsExactly(Map.of("Name", "month", "Type", "string", "Comment", spec.partitionKey().comment()));
 			assertThat(parameters).containsEntry("projection.enabled", "true")
 				.containsEntry("projection.month.type", "date")
 				.containsEntry("projection.month.format", "yyyy-MM")

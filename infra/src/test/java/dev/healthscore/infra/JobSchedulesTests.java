@@ -33,7 +33,7 @@ class JobSchedulesTests {
 					"completeness", "algorithm_version", "inputs_as_of", "inputs_as_of_micros", "computed_at",
 					"computed_at_micros", "input_count", "input_hash", "row_hash");
 		assertThatIllegalArgumentException()
-			.isThrownBy(() -> new TableSpec("t", "d", List.of(new ColumnSpec("month", "string"))))
+			.isThrownBy(() -> new TableSpec("t", "d", List.of(new ColumnSpec("month", "string", "c")), null))
 			.withMessage("Table 't' has a column named like its partition key 'month'");
 	}
 
