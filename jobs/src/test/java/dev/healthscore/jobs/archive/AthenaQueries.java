@@ -2,6 +2,7 @@ package dev.healthscore.jobs.archive;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,9 +19,12 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 import javax.sql.DataSource;
 
+import dev.healthscore.io.archive.ArchiveColumn;
+import dev.healthscore.io.archive.ArchiveTable;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
@@ -34,8 +38,8 @@ import static org.assertj.core.api.Assertions.within;
  */
 final class AthenaQueries {
 
-	static final List<String> FILES = List.of("monthly_average_score_by_time_zone.sql", "user_score_history.sql",
-			"readings_per_metric_per_month.sql", "user_readings_per_metric.sql");
+	/** The example queries, in the source tree (read from the classpath). */
+	private static final Path QUERIES = Path.of("..", "sql", "athena", "queries");
 
 	private AthenaQueries() {
 	}
@@ -46,14 +50,10 @@ final class AthenaQueries {
 	static Map<String, List<List<Object>>> onPostgres(DataSource dataSource, String cutOff) throws SQLException {
 		try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement()) {
 			statement.execute("CREATE SCHEMA athena");
-			statement.execute("CREATE VIEW athena.health_reading AS SELECT user_id, metric,"
-					+ " date_trunc('milliseconds', recorded_at) AS recorded_at, " + micros("recorded_at")
-					+ ", value, source, date_trunc('milliseconds', ingested_at) AS ingested_at, "
-					+ micros("ingested_at")
-					+ ", to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM') AS month FROM public.health_reading"
-					+ " WHERE recorded_at < '" + cutOff + " 00:00:00+00'");
-			statement.execute("CREATE VIEW athena.health_score AS SELECT *, to_char(score_date, 'YYYY-MM') AS month"
-					+ " FROM public.health_score WHERE score_date < '" + cutOff + "'");
+			statement.execute(view(ArchiveTable.HEALTH_READING, "recorded_at AT TIME ZONE 'UTC'",
+					"recorded_at < '" + cutOff + " 00:00:00+00'"));
+			statement.execute(view(ArchiveTable.HEALTH_SCORE, "score_date", "score_date < '" + cutOff + "'"));
+			statement.execute(view(ArchiveTable.APP_USER, null, null));
 			statement.execute("SET search_path TO athena, public");
 			try {
 				return answers(statement);
@@ -107,7 +107,7 @@ final class AthenaQueries {
 
 	private static Map<String, List<List<Object>>> answers(Statement statement) throws SQLException {
 		Map<String, List<List<Object>>> answers = new LinkedHashMap<>();
-		for (String file : FILES) {
+		for (String file : files()) {
 			answers.put(file, rows(statement, query(file)));
 		}
 		return answers;
@@ -122,8 +122,44 @@ final class AthenaQueries {
 		}
 	}
 
-	private static String micros(String column) {
-		return "(extract(epoch FROM " + column + ") * 1000000)::bigint AS " + column + "_micros";
+	/** Every example query: a new file is run without a change here. */
+	private static List<String> files() {
+		try (Stream<Path> files = Files.list(QUERIES)) {
+			List<String> names = files.map((file) -> file.getFileName().toString())
+				.filter((name) -> name.endsWith(".sql"))
+				.sorted()
+				.toList();
+			assertThat(names).as("queries in " + QUERIES).isNotEmpty();
+			return names;
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	/**
+	 * A view of the shape of Athena's table: the columns of the Parquet files, each
+	 * timestamp truncated to the millisecond beside its exact {@code _micros}, and the
+	 * {@code month} of the folders.
+	 */
+	private static String view(ArchiveTable table, String month, String condition) {
+		List<String> columns = new ArrayList<>();
+		for (ArchiveColumn column : table.columns()) {
+			String name = column.name();
+			if (column.type() == ArchiveColumn.Type.TIMESTAMPTZ) {
+				columns.add("date_trunc('milliseconds', " + name + ") AS " + name);
+				columns.add("(extract(epoch FROM " + name + ") * 1000000)::bigint AS " + name
+						+ ArchiveColumn.MICROS_SUFFIX);
+			}
+			else {
+				columns.add(name);
+			}
+		}
+		if (month != null) {
+			columns.add("to_char(" + month + ", 'YYYY-MM') AS month");
+		}
+		return "CREATE VIEW athena." + table.tableName() + " AS SELECT " + String.join(", ", columns) + " FROM public."
+				+ table.tableName() + ((condition != null) ? " WHERE " + condition : "");
 	}
 
 	private static String view(Path root, String name, String glob, boolean partitioned) {

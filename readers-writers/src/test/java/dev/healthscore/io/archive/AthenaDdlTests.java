@@ -29,13 +29,7 @@ class AthenaDdlTests {
 	@ParameterizedTest
 	@EnumSource(value = ArchiveTable.class, names = "HEALTH_SCORE_WITHOUT_FINGERPRINTS", mode = Mode.EXCLUDE)
 	void ddlColumnsMatchParquetSchema(ArchiveTable table) throws IOException {
-		String ddl = resource("athena/" + table.tableName() + ".sql");
-		String columnsPart = ddl.substring(ddl.indexOf('('), ddl.indexOf("\n)"));
-		List<String> declared = new ArrayList<>();
-		Matcher matcher = COLUMN.matcher(columnsPart);
-		while (matcher.find()) {
-			declared.add(matcher.group(1) + " " + matcher.group(2));
-		}
+		List<String> declared = declaredColumns(table);
 		List<String> written = ArchiveParquetSchema.of(table)
 			.getFields()
 			.stream()
@@ -53,6 +47,21 @@ class AthenaDdlTests {
 			.contains("'projection.month.format' = 'yyyy-MM'")
 			.contains("'storage.location.template' = '@archive_root@/" + table.tableName() + "/month=${month}/'")
 			.contains("'projection.month.range' = '2015-01,NOW'");
+	}
+
+	/**
+	 * Returns the columns the DDL of a table declares, as {@code name type}, without the
+	 * partition key.
+	 */
+	static List<String> declaredColumns(ArchiveTable table) throws IOException {
+		String ddl = resource("athena/" + table.tableName() + ".sql");
+		String columnsPart = ddl.substring(ddl.indexOf('('), ddl.indexOf("\n)"));
+		List<String> declared = new ArrayList<>();
+		Matcher matcher = COLUMN.matcher(columnsPart);
+		while (matcher.find()) {
+			declared.add(matcher.group(1) + " " + matcher.group(2));
+		}
+		return declared;
 	}
 
 	static String resource(String name) throws IOException {

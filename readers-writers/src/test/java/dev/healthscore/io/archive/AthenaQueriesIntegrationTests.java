@@ -15,13 +15,16 @@ import java.time.OffsetDateTime;
 import java.time.YearMonth;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import dev.healthscore.io.s3.EmbeddedS3Server;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.EnumSource.Mode;
+import org.junit.jupiter.params.provider.MethodSource;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
@@ -29,15 +32,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 /**
- * Runs the example analyst queries of {@code sql/athena/queries/} on the archived files
- * with DuckDB, which reads Parquet and Hive partition folders as Athena does, and
- * compares the answers with the same queries on PostgreSQL before archiving. The only
- * adaptation is where each engine finds the tables: DuckDB views over
- * {@code read_parquet}, PostgreSQL views that add the {@code month} partition column.
+ * Runs the example analyst queries of {@code sql/athena/queries/} (every file there) on
+ * the archived files with DuckDB, which reads Parquet and Hive partition folders as
+ * Athena does, and compares the answers with the same queries on PostgreSQL before
+ * archiving. The only adaptation is where each engine finds the tables: DuckDB views over
+ * {@code read_parquet}, PostgreSQL views of the shape of Athena's tables
+ * ({@link AthenaShapedViews}), whose columns both engines are held to.
  */
 class AthenaQueriesIntegrationTests {
 
 	private static final String BUCKET = "athena";
+
+	/** DuckDB's names of the types Athena reads Parquet's as. */
+	private static final Map<Object, String> DUCKDB_TO_ATHENA = Map.of("BIGINT", "bigint", "INTEGER", "int", "VARCHAR",
+			"string", "DOUBLE", "double", "FLOAT", "float", "DATE", "date", "TIMESTAMP WITH TIME ZONE", "timestamp");
 
 	private static TestPostgres postgres;
 
@@ -68,18 +76,15 @@ class AthenaQueriesIntegrationTests {
 			exporter.exportSnapshot(connection, ArchiveTable.APP_USER, null);
 			download(s3, "v1/");
 		}
-		// views that give PostgreSQL's tables the shape of Athena's: month column,
-		// millisecond
-		// timestamps and exact microseconds beside them
-		postgres.execute("CREATE SCHEMA athena", "CREATE VIEW athena.health_reading AS SELECT user_id, metric,"
-				+ " date_trunc('milliseconds', recorded_at) AS recorded_at, " + micros("recorded_at")
-				+ ", value, source, date_trunc('milliseconds', ingested_at) AS ingested_at, " + micros("ingested_at")
-				+ ", to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM') AS month" + " FROM public.health_reading",
-				"CREATE VIEW athena.health_score AS SELECT *, to_char(score_date, 'YYYY-MM') AS month FROM public.health_score");
+		postgres.execute("CREATE SCHEMA athena", AthenaShapedViews.create("athena", ArchiveTable.HEALTH_READING, null),
+				AthenaShapedViews.create("athena", ArchiveTable.HEALTH_SCORE, null),
+				AthenaShapedViews.create("athena", ArchiveTable.APP_USER, null));
 	}
 
-	private static String micros(String column) {
-		return "(extract(epoch FROM " + column + ") * 1000000)::bigint AS " + column + "_micros";
+	static List<String> queryFiles() throws IOException {
+		List<String> files = AthenaShapedViews.queryFiles();
+		assertThat(files).isNotEmpty();
+		return files;
 	}
 
 	@AfterAll
@@ -88,8 +93,33 @@ class AthenaQueriesIntegrationTests {
 	}
 
 	@ParameterizedTest
-	@ValueSource(strings = { "monthly_average_score_by_time_zone.sql", "user_score_history.sql",
-			"readings_per_metric_per_month.sql", "user_readings_per_metric.sql" })
+	@EnumSource(value = ArchiveTable.class, names = "HEALTH_SCORE_WITHOUT_FINGERPRINTS", mode = Mode.EXCLUDE)
+	void bothEnginesSeeTheColumnsAndTypesTheAthenaDdlDeclares(ArchiveTable table) throws Exception {
+		List<String> declared = new ArrayList<>(AthenaDdlTests.declaredColumns(table));
+		if (table.partitioned()) {
+			declared.add("month string");
+		}
+		List<String> names = declared.stream().map((column) -> column.split(" ")[0]).toList();
+		try (Connection connection = postgres.connection(); Statement statement = connection.createStatement()) {
+			assertThat(rows(statement,
+					"SELECT column_name FROM information_schema.columns WHERE table_schema = 'athena'"
+							+ " AND table_name = '" + table.tableName() + "' ORDER BY ordinal_position"))
+				.as("PostgreSQL view " + table.tableName())
+				.extracting((row) -> row.get(0))
+				.containsExactlyElementsOf(names);
+		}
+		try (Connection connection = DriverManager.getConnection("jdbc:duckdb:");
+				Statement statement = connection.createStatement()) {
+			createParquetViews(statement);
+			// the types DuckDB reads from the files written, in Athena's names
+			assertThat(rows(statement, "DESCRIBE " + table.tableName())).as("Parquet files of " + table.tableName())
+				.extracting((row) -> row.get(0) + " " + DUCKDB_TO_ATHENA.getOrDefault(row.get(1), "? " + row.get(1)))
+				.containsExactlyElementsOf(declared);
+		}
+	}
+
+	@ParameterizedTest
+	@MethodSource("queryFiles")
 	void queryOnArchiveAnswersAsPostgresBeforeArchiving(String file) throws Exception {
 		String query = AthenaDdlTests.resource("athena/queries/" + file).strip().replaceAll(";$", "");
 		List<List<Object>> expected;
@@ -100,9 +130,7 @@ class AthenaQueriesIntegrationTests {
 		List<List<Object>> actual;
 		try (Connection connection = DriverManager.getConnection("jdbc:duckdb:");
 				Statement statement = connection.createStatement()) {
-			statement.execute(parquetView("health_reading", "health_reading/*/*.parquet", true));
-			statement.execute(parquetView("health_score", "health_score/*/*.parquet", true));
-			statement.execute(parquetView("app_user", "app_user/*.parquet", false));
+			createParquetViews(statement);
 			actual = rows(statement, query);
 		}
 		assertThat(expected).hasSizeGreaterThan(1);
@@ -110,6 +138,12 @@ class AthenaQueriesIntegrationTests {
 		for (int i = 0; i < expected.size(); i++) {
 			assertSameRow(actual.get(i), expected.get(i), file + " row " + i);
 		}
+	}
+
+	private static void createParquetViews(Statement statement) throws SQLException {
+		statement.execute(parquetView("health_reading", "health_reading/*/*.parquet", true));
+		statement.execute(parquetView("health_score", "health_score/*/*.parquet", true));
+		statement.execute(parquetView("app_user", "app_user/*.parquet", false));
 	}
 
 	private static String parquetView(String name, String glob, boolean partitioned) {
