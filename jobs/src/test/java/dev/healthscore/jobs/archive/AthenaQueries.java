@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import javax.sql.DataSource;
@@ -77,9 +78,10 @@ final class AthenaQueries {
 		Path root = folder.resolve(prefix);
 		try (Connection connection = DriverManager.getConnection("jdbc:duckdb:");
 				Statement statement = connection.createStatement()) {
-			statement.execute(view(root, "health_reading", "health_reading/*/*.parquet", true));
-			statement.execute(view(root, "health_score", "health_score/*/*.parquet", true));
-			statement.execute(view(root, "app_user", "app_user/*.parquet", false));
+			for (ArchiveTable table : List.of(ArchiveTable.HEALTH_READING, ArchiveTable.HEALTH_SCORE,
+					ArchiveTable.APP_USER)) {
+				statement.execute(view(root, table));
+			}
 			return answers(statement);
 		}
 	}
@@ -162,10 +164,41 @@ final class AthenaQueries {
 				+ table.tableName() + ((condition != null) ? " WHERE " + condition : "");
 	}
 
-	private static String view(Path root, String name, String glob, boolean partitioned) {
-		String path = root.resolve(glob).toString().replace("'", "''");
-		String options = partitioned ? ", hive_partitioning = true, hive_types = {'month': VARCHAR}" : "";
-		return "CREATE VIEW " + name + " AS SELECT * FROM read_parquet('" + path + "'" + options + ")";
+	/**
+	 * A DuckDB view over the files Athena reads: with partition projection, those of each
+	 * {@code month=} folder, otherwise those of the table's folder, every file whose name
+	 * does not start with {@code _} or {@code .} (Hive's hidden files) whatever it ends
+	 * with, so that a file there that is not Parquet fails as it fails Athena.
+	 */
+	private static String view(Path root, ArchiveTable table) throws IOException {
+		Path folder = root.resolve(table.tableName());
+		List<Path> files = new ArrayList<>();
+		if (table.partitioned()) {
+			try (Stream<Path> months = Files.list(folder)) {
+				for (Path month : months.filter((path) -> path.getFileName().toString().startsWith("month="))
+					.sorted()
+					.toList()) {
+					files.addAll(visibleFiles(month));
+				}
+			}
+		}
+		else {
+			files.addAll(visibleFiles(folder));
+		}
+		String list = files.stream()
+			.map((file) -> "'" + file.toString().replace("'", "''") + "'")
+			.collect(Collectors.joining(", ", "[", "]"));
+		String options = table.partitioned() ? ", hive_partitioning = true, hive_types = {'month': VARCHAR}" : "";
+		return "CREATE VIEW " + table.tableName() + " AS SELECT * FROM read_parquet(" + list + options + ")";
+	}
+
+	private static List<Path> visibleFiles(Path folder) throws IOException {
+		try (Stream<Path> files = Files.list(folder)) {
+			return files.filter(Files::isRegularFile).filter((file) -> {
+				String name = file.getFileName().toString();
+				return !name.startsWith("_") && !name.startsWith(".");
+			}).sorted().toList();
+		}
 	}
 
 	private static List<List<Object>> rows(Statement statement, String query) throws SQLException {

@@ -140,16 +140,12 @@ class AthenaQueriesIntegrationTests {
 		}
 	}
 
-	private static void createParquetViews(Statement statement) throws SQLException {
-		statement.execute(parquetView("health_reading", "health_reading/*/*.parquet", true));
-		statement.execute(parquetView("health_score", "health_score/*/*.parquet", true));
-		statement.execute(parquetView("app_user", "app_user/*.parquet", false));
-	}
-
-	private static String parquetView(String name, String glob, boolean partitioned) {
-		String path = archive.resolve("v1").resolve(glob).toString().replace("'", "''");
-		String options = partitioned ? ", hive_partitioning = true, hive_types = {'month': VARCHAR}" : "";
-		return "CREATE VIEW " + name + " AS SELECT * FROM read_parquet('" + path + "'" + options + ")";
+	private static void createParquetViews(Statement statement) throws SQLException, IOException {
+		Path root = archive.resolve("v1");
+		for (ArchiveTable table : List.of(ArchiveTable.HEALTH_READING, ArchiveTable.HEALTH_SCORE,
+				ArchiveTable.APP_USER)) {
+			statement.execute(AthenaShapedViews.duckDb(root, table));
+		}
 	}
 
 	private static void download(S3Client s3, String prefix) throws IOException {

@@ -5,13 +5,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
  * PostgreSQL views that give the archived tables the shape of Athena's, so that the
  * example queries of {@code sql/athena/queries/} run on PostgreSQL unchanged: the columns
  * of the Parquet files ({@link ArchiveParquetSchema}), each timestamp truncated to the
- * millisecond beside its exact {@code _micros}, and the {@code month} of the folders.
+ * millisecond beside its exact {@code _micros}, and the {@code month} of the folders; and
+ * DuckDB views over the files of an archive that Athena reads.
  */
 final class AthenaShapedViews {
 
@@ -61,6 +63,48 @@ final class AthenaShapedViews {
 		}
 		return "CREATE VIEW " + schema + "." + table.tableName() + " AS SELECT " + String.join(", ", columns)
 				+ " FROM public." + table.tableName() + ((condition != null) ? " WHERE " + condition : "");
+	}
+
+	/**
+	 * Returns the statement that creates a DuckDB view of a table over the files that
+	 * Athena would read of an archive downloaded to a folder: with partition projection,
+	 * the files of each {@code month=} folder, otherwise those of the table's folder, in
+	 * both cases every file whose name does not start with {@code _} or {@code .} (Hive's
+	 * hidden files), whatever it ends with. A file there that is not Parquet fails the
+	 * view as it fails an Athena query ({@code HIVE_BAD_DATA}).
+	 * @param root the folder of the archive's prefix
+	 * @param table the archived table
+	 * @return the {@code CREATE VIEW} statement
+	 */
+	static String duckDb(Path root, ArchiveTable table) throws IOException {
+		Path folder = root.resolve(table.tableName());
+		List<Path> files = new ArrayList<>();
+		if (table.partitioned()) {
+			try (Stream<Path> months = Files.list(folder)) {
+				for (Path month : months.filter((path) -> path.getFileName().toString().startsWith("month="))
+					.sorted()
+					.toList()) {
+					files.addAll(visibleFiles(month));
+				}
+			}
+		}
+		else {
+			files.addAll(visibleFiles(folder));
+		}
+		String list = files.stream()
+			.map((file) -> "'" + file.toString().replace("'", "''") + "'")
+			.collect(Collectors.joining(", ", "[", "]"));
+		String options = table.partitioned() ? ", hive_partitioning = true, hive_types = {'month': VARCHAR}" : "";
+		return "CREATE VIEW " + table.tableName() + " AS SELECT * FROM read_parquet(" + list + options + ")";
+	}
+
+	private static List<Path> visibleFiles(Path folder) throws IOException {
+		try (Stream<Path> files = Files.list(folder)) {
+			return files.filter(Files::isRegularFile).filter((file) -> {
+				String name = file.getFileName().toString();
+				return !name.startsWith("_") && !name.startsWith(".");
+			}).sorted().toList();
+		}
 	}
 
 	/** The value whose month names the table's folder (DESIGN.md section 6). */
