@@ -3,8 +3,11 @@ package dev.healthscore.io.archive;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.YearMonth;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -23,6 +26,16 @@ import static org.assertj.core.api.Assertions.assertThat;
  * projection.
  */
 class AthenaDdlTests {
+
+	private static final String ROOT = "@archive_root@";
+
+	private static final Pattern LOCATION = Pattern.compile("^LOCATION '([^']*)'", Pattern.MULTILINE);
+
+	private static final Pattern FORMAT = Pattern.compile("'projection\\.month\\.format' = '([^']*)'");
+
+	private static final Pattern RANGE = Pattern.compile("'projection\\.month\\.range' = '([^']*)'");
+
+	private static final Pattern TEMPLATE = Pattern.compile("'storage\\.location\\.template' = '([^']*)'");
 
 	private static final Pattern COLUMN = Pattern.compile("^\\s+(\\w+)\\s+(\\w+)\\s+COMMENT", Pattern.MULTILINE);
 
@@ -44,9 +57,47 @@ class AthenaDdlTests {
 		String ddl = resource("athena/" + table.tableName() + ".sql");
 		assertThat(ddl).contains("PARTITIONED BY (month string")
 			.contains("'projection.enabled' = 'true'")
+			.contains("'projection.month.type' = 'date'")
+			.contains("'projection.month.interval' = '1'")
+			.contains("'projection.month.interval.unit' = 'MONTHS'")
 			.contains("'projection.month.format' = 'yyyy-MM'")
 			.contains("'storage.location.template' = '@archive_root@/" + table.tableName() + "/month=${month}/'")
 			.contains("'projection.month.range' = '2015-01,NOW'");
+	}
+
+	@ParameterizedTest
+	@EnumSource(value = ArchiveTable.class, names = "HEALTH_SCORE_WITHOUT_FINGERPRINTS", mode = Mode.EXCLUDE)
+	void ddlFindsTheFoldersTheArchiveWritesWithAndWithoutPrefix(ArchiveTable table) throws IOException {
+		String ddl = resource("athena/" + table.tableName() + ".sql");
+		for (String prefix : List.of("", "archive", "team/health")) {
+			ArchiveLayout layout = new ArchiveLayout("bucket", prefix);
+			// what the README says to put in place of @archive_root@
+			String root = "s3://bucket" + (prefix.isEmpty() ? "" : "/" + prefix);
+			String location = property(ddl, LOCATION).replace(ROOT, root);
+			if (!table.partitioned()) {
+				assertThat(location).as(prefix).isEqualTo(layout.folder(table, null).uri());
+				continue;
+			}
+			DateTimeFormatter format = DateTimeFormatter.ofPattern(property(ddl, FORMAT), Locale.ROOT);
+			String[] range = property(ddl, RANGE).split(",");
+			assertThat(range).hasSize(2).endsWith("NOW");
+			YearMonth first = YearMonth.parse(range[0], format);
+			for (YearMonth month : List.of(first, YearMonth.of(2025, 1), YearMonth.of(2025, 12),
+					YearMonth.of(2099, 7))) {
+				String folder = layout.folder(table, month).uri();
+				assertThat(property(ddl, TEMPLATE).replace(ROOT, root).replace("${month}", month.format(format)))
+					.as(prefix + " " + month)
+					.isEqualTo(folder);
+				assertThat(folder).as(prefix + " " + month).startsWith(location);
+				assertThat(layout.dataFile(table, month, 0).uri()).startsWith(folder);
+			}
+		}
+	}
+
+	private static String property(String ddl, Pattern pattern) {
+		Matcher matcher = pattern.matcher(ddl);
+		assertThat(matcher.find()).as(pattern.pattern()).isTrue();
+		return matcher.group(1);
 	}
 
 	/**
