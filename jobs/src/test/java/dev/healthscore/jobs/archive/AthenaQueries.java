@@ -25,6 +25,7 @@ import java.util.stream.Stream;
 import javax.sql.DataSource;
 
 import dev.healthscore.io.archive.ArchiveColumn;
+import dev.healthscore.io.archive.ArchiveParquetSchema;
 import dev.healthscore.io.archive.ArchiveTable;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.S3Object;
@@ -168,7 +169,8 @@ final class AthenaQueries {
 	 * A DuckDB view over the files Athena reads: with partition projection, those of each
 	 * {@code month=} folder, otherwise those of the table's folder, every file whose name
 	 * does not start with {@code _} or {@code .} (Hive's hidden files) whatever it ends
-	 * with, so that a file there that is not Parquet fails as it fails Athena.
+	 * with, so that a file there that is not Parquet fails as it fails Athena; with the
+	 * table's columns, NULL in a file without them, as Athena reads them.
 	 */
 	private static String view(Path root, ArchiveTable table) throws IOException {
 		Path folder = root.resolve(table.tableName());
@@ -188,8 +190,17 @@ final class AthenaQueries {
 		String list = files.stream()
 			.map((file) -> "'" + file.toString().replace("'", "''") + "'")
 			.collect(Collectors.joining(", ", "[", "]"));
-		String options = table.partitioned() ? ", hive_partitioning = true, hive_types = {'month': VARCHAR}" : "";
-		return "CREATE VIEW " + table.tableName() + " AS SELECT * FROM read_parquet(" + list + options + ")";
+		// Athena maps the table's columns to each file's by name, a column a file lacks
+		// (health_score's fingerprints before manifest format 4) reading as NULL
+		List<String> columns = new ArrayList<>();
+		ArchiveParquetSchema.of(table).getFields().forEach((field) -> columns.add(field.getName()));
+		String options = ", union_by_name = true";
+		if (table.partitioned()) {
+			columns.add("month");
+			options += ", hive_partitioning = true, hive_types = {'month': VARCHAR}";
+		}
+		return "CREATE VIEW " + table.tableName() + " AS SELECT " + String.join(", ", columns) + " FROM read_parquet("
+				+ list + options + ")";
 	}
 
 	private static List<Path> visibleFiles(Path folder) throws IOException {

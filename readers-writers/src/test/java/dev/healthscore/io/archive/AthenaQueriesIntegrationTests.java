@@ -14,12 +14,16 @@ import java.sql.Timestamp;
 import java.time.OffsetDateTime;
 import java.time.YearMonth;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
 import dev.healthscore.io.s3.EmbeddedS3Server;
+import org.apache.parquet.io.LocalInputFile;
+import org.apache.parquet.io.LocalOutputFile;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -76,6 +80,10 @@ class AthenaQueriesIntegrationTests {
 			exporter.exportSnapshot(connection, ArchiveTable.APP_USER, null);
 			download(s3, "v1/");
 		}
+		// December as a build before manifest format 4 wrote it, beside January's files
+		// of
+		// today: what an archive holds once it has months of both
+		rewriteWithoutFingerprintColumns(archive.resolve("v1/health_score/month=2024-12"));
 		postgres.execute("CREATE SCHEMA athena", AthenaShapedViews.create("athena", ArchiveTable.HEALTH_READING, null),
 				AthenaShapedViews.create("athena", ArchiveTable.HEALTH_SCORE, null),
 				AthenaShapedViews.create("athena", ArchiveTable.APP_USER, null));
@@ -118,6 +126,26 @@ class AthenaQueriesIntegrationTests {
 		}
 	}
 
+	@Test
+	void monthsArchivedWithoutFingerprintColumnsReadThemAsNullBesideLaterMonths() throws Exception {
+		String query = "SELECT month, count(*), count(input_count), count(input_hash), count(row_hash)"
+				+ " FROM health_score GROUP BY month ORDER BY month";
+		List<List<Object>> expected;
+		try (Connection connection = postgres.connection(); Statement statement = connection.createStatement()) {
+			statement.execute("SET search_path TO athena, public");
+			expected = rows(statement, query);
+		}
+		try (Connection connection = DriverManager.getConnection("jdbc:duckdb:");
+				Statement statement = connection.createStatement()) {
+			createParquetViews(statement);
+			assertThat(rows(statement, query)).isEqualTo(expected);
+		}
+		assertThat(expected).hasSize(2)
+			.first()
+			.satisfies((december) -> assertThat(december.subList(2, 5)).containsOnly(BigDecimal.ZERO));
+		assertThat(expected.get(1).get(2)).isNotEqualTo(BigDecimal.ZERO);
+	}
+
 	@ParameterizedTest
 	@MethodSource("queryFiles")
 	void queryOnArchiveAnswersAsPostgresBeforeArchiving(String file) throws Exception {
@@ -145,6 +173,31 @@ class AthenaQueriesIntegrationTests {
 		for (ArchiveTable table : List.of(ArchiveTable.HEALTH_READING, ArchiveTable.HEALTH_SCORE,
 				ArchiveTable.APP_USER)) {
 			statement.execute(AthenaShapedViews.duckDb(root, table));
+		}
+	}
+
+	/**
+	 * Writes the files of a health_score month again as builds before manifest format 4
+	 * did, without the fingerprint columns, which must be NULL in them.
+	 */
+	private static void rewriteWithoutFingerprintColumns(Path month) throws IOException {
+		List<Path> files;
+		try (var list = Files.list(month)) {
+			files = list.filter((file) -> file.toString().endsWith(".parquet")).toList();
+		}
+		assertThat(files).isNotEmpty();
+		ArchiveTable older = ArchiveTable.HEALTH_SCORE_WITHOUT_FINGERPRINTS;
+		for (Path file : files) {
+			List<Object[]> rows = new ArrayList<>();
+			ArchiveParquetFiles.read(new LocalInputFile(file), ArchiveTable.HEALTH_SCORE, rows::add);
+			Files.delete(file);
+			try (ArchiveParquetWriter writer = ArchiveParquetFiles.newWriter(new LocalOutputFile(file), older,
+					ArchiveSettings.builder(BUCKET).build(), Map.of())) {
+				for (Object[] row : rows) {
+					assertThat(Arrays.copyOfRange(row, older.columns().size(), row.length)).containsOnlyNulls();
+					writer.write(Arrays.copyOf(row, older.columns().size()));
+				}
+			}
 		}
 	}
 

@@ -71,7 +71,9 @@ final class AthenaShapedViews {
 	 * the files of each {@code month=} folder, otherwise those of the table's folder, in
 	 * both cases every file whose name does not start with {@code _} or {@code .} (Hive's
 	 * hidden files), whatever it ends with. A file there that is not Parquet fails the
-	 * view as it fails an Athena query ({@code HIVE_BAD_DATA}).
+	 * view as it fails an Athena query ({@code HIVE_BAD_DATA}). The view has the table's
+	 * columns, found in each file by name, NULL in a file without them, as Athena reads
+	 * them.
 	 * @param root the folder of the archive's prefix
 	 * @param table the archived table
 	 * @return the {@code CREATE VIEW} statement
@@ -94,8 +96,17 @@ final class AthenaShapedViews {
 		String list = files.stream()
 			.map((file) -> "'" + file.toString().replace("'", "''") + "'")
 			.collect(Collectors.joining(", ", "[", "]"));
-		String options = table.partitioned() ? ", hive_partitioning = true, hive_types = {'month': VARCHAR}" : "";
-		return "CREATE VIEW " + table.tableName() + " AS SELECT * FROM read_parquet(" + list + options + ")";
+		// Athena maps the table's columns to each file's by name, a column a file lacks
+		// (health_score's fingerprints before manifest format 4) reading as NULL
+		List<String> columns = new ArrayList<>();
+		ArchiveParquetSchema.of(table).getFields().forEach((field) -> columns.add(field.getName()));
+		String options = ", union_by_name = true";
+		if (table.partitioned()) {
+			columns.add("month");
+			options += ", hive_partitioning = true, hive_types = {'month': VARCHAR}";
+		}
+		return "CREATE VIEW " + table.tableName() + " AS SELECT " + String.join(", ", columns) + " FROM read_parquet("
+				+ list + options + ")";
 	}
 
 	private static List<Path> visibleFiles(Path folder) throws IOException {
