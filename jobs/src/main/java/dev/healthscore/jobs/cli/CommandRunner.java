@@ -63,12 +63,14 @@ public class CommandRunner implements ApplicationRunner, ExitCodeGenerator {
 
 	private final ObjectProvider<ArchiveDryRun> archiveDryRun;
 
+	private final FiringGuard firings;
+
 	private ExitCode exitCode = ExitCode.COMPLETED;
 
 	public CommandRunner(ObjectProvider<Invocation> invocation, JobRunner jobRunner, DataSource dataSource,
 			ObjectProvider<Clock> clock, InProcessJobLauncher launcher, ObjectProvider<SchedulerCommand> scheduler,
 			ObjectProvider<OperationsCommand> operations, ObjectProvider<ReprocessCommand> reprocess,
-			DemoArchive demoArchive, ObjectProvider<ArchiveDryRun> archiveDryRun) {
+			DemoArchive demoArchive, ObjectProvider<ArchiveDryRun> archiveDryRun, FiringGuard firings) {
 		this.invocation = invocation;
 		this.jobRunner = jobRunner;
 		this.dataSource = dataSource;
@@ -79,6 +81,7 @@ public class CommandRunner implements ApplicationRunner, ExitCodeGenerator {
 		this.reprocess = reprocess;
 		this.demoArchive = demoArchive;
 		this.archiveDryRun = archiveDryRun;
+		this.firings = firings;
 	}
 
 	@Override
@@ -109,7 +112,23 @@ public class CommandRunner implements ApplicationRunner, ExitCodeGenerator {
 		}
 	}
 
+	/**
+	 * Runs a job or a chain. A schedule's firing (a run with {@code --scheduled-time})
+	 * runs holding its {@link FiringGuard lock}: a second delivery of a firing that
+	 * another process is running exits 0 with nothing started, where a refusal by the
+	 * job's own lock (another firing, a manual run) exits 3.
+	 */
 	private ExitCode runJob(Invocation command) throws Exception {
+		Firing firing = Firing.of(command);
+		if (firing == null) {
+			return runJobOrChain(command);
+		}
+		try (FiringGuard.Held held = this.firings.tryAcquire(firing)) {
+			return (held != null) ? runJobOrChain(command) : ExitCode.COMPLETED;
+		}
+	}
+
+	private ExitCode runJobOrChain(Invocation command) throws Exception {
 		ScheduleDefinition chain = CommandLineParser.chain(command.job());
 		if (chain != null) {
 			Instant scheduled = command.instant(ScheduleParameters.SCHEDULED_TIME, now());

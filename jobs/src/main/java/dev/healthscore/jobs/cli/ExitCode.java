@@ -6,7 +6,10 @@ package dev.healthscore.jobs.cli;
  */
 public enum ExitCode {
 
-	/** The job or command completed. */
+	/**
+	 * The job or command completed; or, for a schedule's firing, another process is
+	 * running that same firing (a second delivery of it), and nothing was started.
+	 */
 	COMPLETED(0),
 
 	/** The job ran and failed; it can be restarted where it stopped. */
@@ -15,7 +18,10 @@ public enum ExitCode {
 	/** The command line was wrong; nothing ran. */
 	USAGE(2),
 
-	/** The same job with overlapping parameters is already running; nothing ran. */
+	/**
+	 * The same job with overlapping parameters is already running, and not for the same
+	 * firing; nothing ran.
+	 */
 	ALREADY_RUNNING(3),
 
 	/**
