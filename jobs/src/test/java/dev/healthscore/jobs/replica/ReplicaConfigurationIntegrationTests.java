@@ -147,14 +147,17 @@ class ReplicaConfigurationIntegrationTests {
 		// a real replica refusing the connection with 3D000: no wait mends a wrong name
 		String wrong = cluster.replicaJdbcUrl().replaceFirst("/[^/?]+(\\?|$)", "/no_such_db$1");
 		assertThat(wrong).isNotEqualTo(cluster.replicaJdbcUrl());
+		// the pool gives up on the refused connection after its connection timeout: 1 s
+		// here, not to wait out the default 5 s
 		try (ConfigurableApplicationContext context = run(external(), "--healthscore.replica.url=" + wrong,
-				"--healthscore.replica.lag-policy=wait", "--healthscore.replica.wait-timeout=5m")) {
+				"--healthscore.replica.connection-timeout=1s", "--healthscore.replica.lag-policy=wait",
+				"--healthscore.replica.wait-timeout=5m")) {
 			long started = System.nanoTime();
 			assertThatExceptionOfType(ReplicaLagException.class)
 				.isThrownBy(() -> context.getBean(ReplicaGate.class).readSource())
 				.withMessageContaining("database \"no_such_db\" does not exist")
 				.withMessageContaining("(lag policy wait, not waiting: this does not change by itself)");
-			// the pool's connection timeout (5 s) at most, not the 5 minutes of the
+			// the pool's connection timeout (1 s) at most, not the 5 minutes of the
 			// policy
 			assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(30));
 		}
@@ -163,8 +166,9 @@ class ReplicaConfigurationIntegrationTests {
 	@Test
 	void primaryReadsThePrimaryForAReplicaThatRefusesItsDatabaseAndTheWarningSaysWhatMendsIt(CapturedOutput output) {
 		String wrong = cluster.replicaJdbcUrl().replaceFirst("/[^/?]+(\\?|$)", "/no_such_db$1");
+		// 1 s: the pool's connection timeout, which the refused connection waits out
 		try (ConfigurableApplicationContext context = run(external(), "--healthscore.replica.url=" + wrong,
-				"--healthscore.replica.lag-policy=primary")) {
+				"--healthscore.replica.connection-timeout=1s", "--healthscore.replica.lag-policy=primary")) {
 			assertThat(context.getBean(ReplicaGate.class).readSource().fromPrimary()).isTrue();
 		}
 		assertThat(output).containsPattern("WARN .*database \"no_such_db\" does not exist.*: reading this range from"
