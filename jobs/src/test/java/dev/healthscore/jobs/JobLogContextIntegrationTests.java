@@ -143,9 +143,8 @@ class JobLogContextIntegrationTests {
 		assertThat(MDC.getCopyOfContextMap()).isNullOrEmpty();
 		// the text lines show the execution id, only while the job runs
 		assertThat(output)
-			.containsPattern(
-					"INFO \\[" + id + "\\] " + thisThread() + " .* : Job execution " + id + " scored every user")
-			.containsPattern("INFO " + thisThread() + " .* : after the run");
+			.containsPattern("INFO \\[" + id + "\\] \\[ *main\\] .* : Job execution " + id + " scored every user")
+			.containsPattern("INFO \\[ *main\\] .* : after the run");
 	}
 
 	@Test
@@ -208,7 +207,7 @@ class JobLogContextIntegrationTests {
 			.orElseThrow();
 		Matcher id = Pattern.compile("recompute execution (\\d+) ended").matcher(summary);
 		assertThat(id.find()).as(summary).isTrue();
-		assertThat(summary).containsPattern("INFO \\[" + id.group(1) + "\\] " + thisThread() + " ");
+		assertThat(summary).containsPattern("INFO \\[" + id.group(1) + "\\] \\[ *main\\] ");
 	}
 
 	/**
@@ -329,7 +328,7 @@ class JobLogContextIntegrationTests {
 		assertThat(completed.message()).contains("the following status: [" + status + "]");
 		assertThat(completed.context()).containsAllEntriesOf(keys)
 			.doesNotContainKeys(JobLogContext.STEP_NAME, JobLogContext.STEP_EXECUTION_ID);
-		assertThat(output).containsPattern("INFO \\[" + id + "\\] " + thisThread() + " .* : Job: \\[SimpleJob: \\[name="
+		assertThat(output).containsPattern("INFO \\[" + id + "\\] \\[ *main\\] .* : Job: \\[SimpleJob: \\[name="
 				+ RecomputeJobConfiguration.JOB_NAME + "\\]\\] completed with .* status: \\[" + status + "\\]");
 		return execution;
 	}
@@ -358,16 +357,6 @@ class JobLogContextIntegrationTests {
 		assertThat(refusals.get(1).context()).containsEntry(JobLogContext.JOB_NAME, RecomputeJobConfiguration.JOB_NAME)
 			.containsEntry(JobLogContext.JOB_EXECUTION_ID, String.valueOf(failed.getId()))
 			.containsEntry(JobLogContext.JOB_INSTANCE_ID, String.valueOf(failed.getJobInstanceId()));
-	}
-
-	/**
-	 * The test's thread as the console pattern prints it ({@code [%15.15t]}: its last 15
-	 * characters, padded on the left), as a regular expression: the thread the runs of
-	 * these tests are launched on.
-	 */
-	private static String thisThread() {
-		String name = Thread.currentThread().getName();
-		return "\\[ *" + Pattern.quote(name.substring(Math.max(0, name.length() - 15))) + "\\]";
 	}
 
 	private static ConfigurableApplicationContext start(String... more) {
