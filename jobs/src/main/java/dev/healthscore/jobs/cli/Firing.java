@@ -33,15 +33,11 @@ public record Firing(String command, Instant time) {
 		Map<String, String> options = new TreeMap<>(invocation.options());
 		options.remove(ScheduleParameters.SCHEDULED_TIME);
 		options.forEach((name, value) -> {
-			if (!isSetting(name)) {
+			if (!Invocation.isSetting(name)) {
 				command.append(" --").append(name).append('=').append(value);
 			}
 		});
 		return new Firing(command.toString(), time);
-	}
-
-	private static boolean isSetting(String name) {
-		return name.startsWith("spring.") || name.startsWith("healthscore.") || name.startsWith("logging.");
 	}
 
 	/** The command line of the firing, its scheduled time last. */

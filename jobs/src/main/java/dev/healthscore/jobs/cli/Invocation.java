@@ -178,8 +178,7 @@ public record Invocation(String command, String job, Map<String, String> options
 	public void onlyOptions(String... allowed) {
 		Set<String> unknown = new TreeSet<>(this.options.keySet());
 		unknown.removeAll(Set.of(allowed));
-		unknown.removeIf(
-				(name) -> name.startsWith("spring.") || name.startsWith("healthscore.") || name.startsWith("logging."));
+		unknown.removeIf(Invocation::isSetting);
 		if (!unknown.isEmpty() && allowed.length == 0) {
 			throw new UsageException(
 					"Unknown option(s) %s for %s: it takes none, only settings (--spring.*, --healthscore.*, --logging.*)"
@@ -189,6 +188,17 @@ public record Invocation(String command, String job, Map<String, String> options
 			throw new UsageException("Unknown option(s) %s for %s; expected: %s".formatted(unknown, describe(),
 					Arrays.stream(allowed).map((a) -> "--" + a).toList()));
 		}
+	}
+
+	/**
+	 * Whether an option is a setting ({@code --spring.*}, {@code --healthscore.*},
+	 * {@code --logging.*}), which any command takes: it changes how a command works, not
+	 * what it does.
+	 * @param name the option's name, without its leading dashes
+	 * @return whether it is a setting
+	 */
+	public static boolean isSetting(String name) {
+		return name.startsWith("spring.") || name.startsWith("healthscore.") || name.startsWith("logging.");
 	}
 
 	private LocalDate parseDate(String name, String value) {
