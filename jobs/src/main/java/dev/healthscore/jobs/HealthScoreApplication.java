@@ -85,6 +85,7 @@ public class HealthScoreApplication {
 		application.addInitializers((context) -> {
 			// first: a misspelt setting is a usage error, before anything starts
 			UnknownSettings.check(context.getEnvironment());
+			SettingValues.check(context.getEnvironment());
 			BlankDatabaseUrl.check(context.getEnvironment());
 			// before the embedded database starts, which the metrics' client would fail
 			// after

@@ -68,6 +68,8 @@ class ExitCodeIntegrationTests {
 				"--healthscore.guard.heartbeat-interval=-5s"))
 			.isEqualTo(2);
 		assertThat(output).contains("Invalid healthscore.guard.heartbeat-interval, must not be negative: -5s");
+		// refused before the embedded database (and its replica) started for nothing
+		assertThat(output).doesNotContain("started embedded PostgreSQL");
 	}
 
 	@Test
@@ -77,7 +79,7 @@ class ExitCodeIntegrationTests {
 		assertThat(HealthScoreApplication.run("run", "archive", "--healthscore.archive.api-call-timeout=soon"))
 			.isEqualTo(2);
 		assertThat(output).contains("healthscore.archive.api-call-timeout").contains("soon");
-		assertThat(output).doesNotContain("Archive in s3://");
+		assertThat(output).doesNotContain("Archive in s3://").doesNotContain("started embedded PostgreSQL");
 	}
 
 	@Test
