@@ -40,8 +40,9 @@ import org.springframework.util.Assert;
  * judge its lag.
  * <p>
  * A replica that is not a standby of the primary ({@link NotAStandbyException}: another
- * cluster, a promoted standby) is never read: its data is not the primary's. It does not
- * mend by itself, so {@link LagPolicy#WAIT} does not wait for it: it fails at once, as
+ * cluster, a promoted standby, a standby on another timeline than the primary's) is never
+ * read: its data is not the primary's. It does not mend by itself, so
+ * {@link LagPolicy#WAIT} does not wait for it: it fails at once, as
  * {@link LagPolicy#FAIL} does, and {@link LagPolicy#PRIMARY} reads the primary, with a
  * warning for each range saying what to correct. {@link #checkStandby()} checks it before
  * a run.

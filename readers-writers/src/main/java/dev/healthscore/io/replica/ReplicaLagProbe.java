@@ -50,8 +50,38 @@ import org.springframework.util.Assert;
  * refuses {@code pg_control_system()} to the user (its EXECUTE revoked from PUBLIC), the
  * identity is not checked, as before this check existed, with one warning per probe
  * saying how to grant it.
+ * <p>
+ * It also checks, in the same rows, that a standby in recovery is on the primary's
+ * timeline. A failover starts a new timeline on the server it promotes; a standby that
+ * does not follow it (it still streams from the old primary, which may write on: split
+ * brain, or it lost its upstream) stays on the old one and is still a standby of the
+ * cluster, but its WAL positions count along another history than the primary's: its lag
+ * means nothing (it may even look caught up), and it may hold commits the primary never
+ * had. The primary's timeline is the one it writes ({@code pg_walfile_name()} of its
+ * insert position, no privilege needed); the standby's is the latest of its WAL segment
+ * files ({@code pg_ls_waldir()}: those it received and replayed, named after their
+ * timeline; a history file fetched without following it does not count), which needs
+ * {@code pg_monitor} (PostgreSQL offers no replayed timeline to other users:
+ * {@code pg_walfile_name()} refuses to run in recovery, {@code pg_stat_wal_receiver}
+ * shows its timelines only to {@code pg_read_all_stats} and only while the receiver runs,
+ * and the control data's timelines lag until the next restartpoint). A standby on an
+ * older timeline, or a newer one (it follows a server promoted after the primary), is
+ * refused with a {@link NotAStandbyException}. One that is following the promotion is
+ * refused too until it has received WAL of the new timeline (once pointed at the new
+ * primary, its WAL receiver reconnects and switches); telling it from one that diverged
+ * (replayed past the point where the primary's timeline forked off) would need the
+ * primary's timeline history file, which only a superuser or {@code pg_read_server_files}
+ * may read. Where the replica refuses {@code pg_ls_waldir()} to the user, the timeline is
+ * not checked, with one warning per probe saying to grant {@code pg_monitor}.
  */
 public class ReplicaLagProbe {
+
+	/**
+	 * Where the connection reached the server, for a message naming it: its address and
+	 * port as the server sees them (behind a DNS name or a proxy, the server itself).
+	 */
+	private static final String SERVER_ADDRESS = "coalesce(host(inet_server_addr()) || ':' || inet_server_port(),"
+			+ " 'a local socket')";
 
 	/**
 	 * now() is the statement's start: taken before the WAL position is read. The sizes
@@ -60,8 +90,9 @@ public class ReplicaLagProbe {
 	 */
 	private static final String PRIMARY_SQL = """
 			SELECT now(), lsn::text, pg_size_bytes(current_setting('wal_segment_size')),
-			       current_setting('wal_block_size')::int, pg_current_wal_flush_lsn()::text
-			FROM pg_current_wal_insert_lsn() AS lsn""";
+			       current_setting('wal_block_size')::int, pg_current_wal_flush_lsn()::text,
+			       substr(pg_walfile_name(lsn), 1, 8), %s
+			FROM pg_current_wal_insert_lsn() AS lsn""".formatted(SERVER_ADDRESS);
 
 	/**
 	 * PostgreSQL's WAL page headers ({@code SizeOfXLogShortPHD}, and
@@ -74,18 +105,27 @@ public class ReplicaLagProbe {
 	private static final String REPLICA_SQL = """
 			SELECT pg_is_in_recovery(), pg_last_xact_replay_timestamp(),
 			       pg_wal_lsn_diff(?::pg_lsn, pg_last_wal_replay_lsn()), pg_last_wal_replay_lsn()::text,
-			       coalesce(pg_last_wal_receive_lsn() >= ?::pg_lsn, false),
-			       system_identifier, pg_postmaster_start_time()
-			FROM pg_control_system()""";
+			       coalesce(pg_last_wal_receive_lsn() >= ?::pg_lsn, false), %s""".formatted(SERVER_ADDRESS);
 
 	/**
-	 * {@link #REPLICA_SQL} without the identity, once {@code pg_control_system()} was
-	 * refused to this user.
+	 * The latest timeline the replica has WAL of: the first 8 hexadecimal digits of its
+	 * WAL segment files' names (the received and replayed ones; a timeline history file
+	 * it fetched without following it is not a segment). {@code pg_ls_waldir()} needs
+	 * {@code pg_monitor}.
 	 */
-	private static final String REPLICA_SQL_UNCHECKED = """
-			SELECT pg_is_in_recovery(), pg_last_xact_replay_timestamp(),
-			       pg_wal_lsn_diff(?::pg_lsn, pg_last_wal_replay_lsn()), pg_last_wal_replay_lsn()::text,
-			       coalesce(pg_last_wal_receive_lsn() >= ?::pg_lsn, false)""";
+	private static final String REPLICA_TIMELINE = """
+			, (SELECT max(substr(name, 1, 8)) FROM pg_ls_waldir() WHERE name ~ '^[0-9A-F]{24}$')""";
+
+	/** {@link #REPLICA_TIMELINE} once {@code pg_ls_waldir()} was refused to this user. */
+	private static final String REPLICA_TIMELINE_UNCHECKED = ", NULL::text";
+
+	/**
+	 * The replica's identity ({@link #IDENTITY_SQL}); left out once
+	 * {@code pg_control_system()} was refused to this user.
+	 */
+	private static final String REPLICA_IDENTITY = """
+			, system_identifier, pg_postmaster_start_time()
+			FROM pg_control_system()""";
 
 	/** {@code insufficient_privilege}: a function whose EXECUTE was revoked. */
 	private static final String INSUFFICIENT_PRIVILEGE = "42501";
@@ -115,6 +155,12 @@ public class ReplicaLagProbe {
 	 */
 	private volatile boolean identityUnreadable;
 
+	/**
+	 * Set once {@code pg_ls_waldir()} was refused on the replica: its timeline is not
+	 * checked from then on.
+	 */
+	private volatile boolean timelineUnreadable;
+
 	/** Creates a probe of {@code replica} against {@code primary}. */
 	public ReplicaLagProbe(DataSource primary, DataSource replica) {
 		Assert.notNull(primary, "A primary dataSource is required");
@@ -137,8 +183,11 @@ public class ReplicaLagProbe {
 	private ReplicaLag measureReplica(PrimaryPoint primaryPoint) {
 		Instant measuredAt = primaryPoint.measuredAt();
 		boolean checked = !this.identityUnreadable;
+		boolean timelineChecked = !this.timelineUnreadable;
+		String sql = REPLICA_SQL + (timelineChecked ? REPLICA_TIMELINE : REPLICA_TIMELINE_UNCHECKED)
+				+ (checked ? REPLICA_IDENTITY : "");
 		try (Connection connection = this.replica.getConnection();
-				PreparedStatement ps = connection.prepareStatement(checked ? REPLICA_SQL : REPLICA_SQL_UNCHECKED)) {
+				PreparedStatement ps = connection.prepareStatement(sql)) {
 			ps.setString(1, primaryPoint.position().toString());
 			ps.setString(2, primaryPoint.flushed().toString());
 			try (ResultSet rs = ps.executeQuery()) {
@@ -150,7 +199,12 @@ public class ReplicaLagProbe {
 				String replayedText = rs.getString(4);
 				WalPosition replayedUpTo = (replayedText != null) ? WalPosition.parse(replayedText) : null;
 				if (checked) {
-					checkStandby(inRecovery, identity(rs, 6));
+					checkStandby(inRecovery, identity(rs, 8));
+				}
+				String timeline = rs.getString(7);
+				if (inRecovery && timeline != null) {
+					checkTimeline(primaryPoint, new Timeline(Long.parseLong(timeline, 16), rs.getString(6)),
+							replayedUpTo);
 				}
 				if (!inRecovery || behind <= 0) {
 					return new ReplicaLag(0, replayTimestamp, Duration.ZERO, true, measuredAt, replayedUpTo, false);
@@ -162,7 +216,7 @@ public class ReplicaLagProbe {
 			}
 		}
 		catch (SQLException ex) {
-			if (checked && refusedIdentity(ex, "replica")) {
+			if ((checked && refusedIdentity(ex, "replica")) || (timelineChecked && refusedTimeline(ex))) {
 				return measureReplica(primaryPoint);
 			}
 			throw unavailable(ex);
@@ -170,33 +224,15 @@ public class ReplicaLagProbe {
 	}
 
 	/**
-	 * Checks that the replica is a standby of the primary, as each measurement does,
-	 * without measuring: for a check before a run. The primary itself passes, with the
-	 * warning a measurement gives.
+	 * Checks that the replica is a standby of the primary, as each measurement does: for
+	 * a check before a run. The primary itself passes, with the warning a measurement
+	 * gives.
 	 * @throws NotAStandbyException when the replica is not a standby of the primary
 	 * @throws ReplicaUnavailableException when the replica cannot be queried
 	 * @throws DataAccessResourceFailureException when the primary cannot be queried
 	 */
 	public void checkStandby() {
-		if (this.identityUnreadable) {
-			return;
-		}
-		boolean inRecovery;
-		ServerIdentity identity;
-		try (Connection connection = this.replica.getConnection();
-				PreparedStatement ps = connection.prepareStatement(IDENTITY_SQL);
-				ResultSet rs = ps.executeQuery()) {
-			rs.next();
-			inRecovery = rs.getBoolean(1);
-			identity = identity(rs, 2);
-		}
-		catch (SQLException ex) {
-			if (refusedIdentity(ex, "replica")) {
-				return;
-			}
-			throw unavailable(ex);
-		}
-		checkStandby(inRecovery, identity);
+		measureReplica(primaryPoint(this.primary, "the primary's WAL position to check the replica"));
 	}
 
 	private void checkStandby(boolean inRecovery, ServerIdentity replica) {
@@ -213,6 +249,36 @@ public class ReplicaLagProbe {
 					+ " identifier and start time): reading it, caught up by definition; name a standby to take"
 					+ " the bulk reads off the primary, or unset it");
 		}
+	}
+
+	/**
+	 * Refuses a standby whose latest timeline is not the primary's: after a failover, one
+	 * that still replays the old primary's timeline (the old primary stopped, or writing
+	 * on: split brain), or follows a server promoted after the primary. Its WAL positions
+	 * count along another history than the primary's, so its lag means nothing, and it
+	 * may hold commits the primary never had.
+	 */
+	private static void checkTimeline(PrimaryPoint primary, Timeline replica, WalPosition replayed) {
+		if (replica.id() == primary.timeline()) {
+			return;
+		}
+		if (replica.id() < primary.timeline()) {
+			throw new NotAStandbyException(("healthscore.replica.url names a standby (%s) on timeline %d, the"
+					+ " primary (%s) writes timeline %d: a failover promoted a server that the standby does not"
+					+ " follow, and it replays the old primary's WAL (up to %s of timeline %d), so its WAL positions"
+					+ " are not the primary's and it may hold commits the primary never had. Point the standby at"
+					+ " the primary (primary_conninfo; recovery_target_timeline 'latest', the default) and rerun"
+					+ " once it has followed onto timeline %d; if its log then says the new timeline forked off"
+					+ " before its current recovery point, it has diverged: rebuild it from a base backup of the"
+					+ " primary")
+				.formatted(replica.server(), replica.id(), primary.server(), primary.timeline(), replayed, replica.id(),
+						primary.timeline()));
+		}
+		throw new NotAStandbyException(("healthscore.replica.url names a standby (%s) on timeline %d, newer than"
+				+ " the timeline %d the primary (%s) writes: it follows a server promoted after the primary (a"
+				+ " failover that the jobs' primary URL has not followed), so its data is not the primary's. Find"
+				+ " which server is the primary now: correct the primary's URL, or point the standby at the primary")
+			.formatted(replica.server(), replica.id(), primary.timeline(), primary.server()));
 	}
 
 	private static String notAStandby(ServerIdentity primary, ServerIdentity replica) {
@@ -269,6 +335,27 @@ public class ReplicaLagProbe {
 		return true;
 	}
 
+	/**
+	 * Whether {@code ex} is {@code pg_ls_waldir()} refused to this user (not a superuser
+	 * nor a member of {@code pg_monitor}): the timeline is then not checked, with one
+	 * warning that says what it costs and how to grant it.
+	 */
+	private boolean refusedTimeline(SQLException ex) {
+		if (!INSUFFICIENT_PRIVILEGE.equals(ex.getSQLState()) || ex.getMessage() == null
+				|| !ex.getMessage().contains("pg_ls_waldir")) {
+			return false;
+		}
+		if (!this.timelineUnreadable) {
+			this.timelineUnreadable = true;
+			logger.warn("Cannot check the replica's timeline against the primary's: the replica refuses"
+					+ " pg_ls_waldir() to this user ({}); a standby that a failover left on another timeline (still"
+					+ " replaying the old primary, or following another promoted server) would be read as the"
+					+ " replica. GRANT pg_monitor TO the user on the primary (the standby replays it) to have it"
+					+ " checked", ex.getMessage());
+		}
+		return true;
+	}
+
 	private static ServerIdentity identity(ResultSet rs, int column) throws SQLException {
 		return new ServerIdentity(rs.getLong(column), rs.getObject(column + 1, OffsetDateTime.class).toInstant());
 	}
@@ -313,7 +400,7 @@ public class ReplicaLagProbe {
 		return queryPrimary(primary, PRIMARY_SQL, what,
 				(rs) -> new PrimaryPoint(rs.getObject(1, OffsetDateTime.class).toInstant(),
 						insertedUpTo(WalPosition.parse(rs.getString(2)), rs.getLong(3), rs.getInt(4)),
-						WalPosition.parse(rs.getString(5))));
+						WalPosition.parse(rs.getString(5)), Long.parseLong(rs.getString(6), 16), rs.getString(7)));
 	}
 
 	/**
@@ -394,10 +481,22 @@ public class ReplicaLagProbe {
 	}
 
 	/**
-	 * The primary's clock, the end of its inserted WAL and the end of its flushed WAL,
-	 * read together.
+	 * The primary's clock, the end of its inserted WAL, the end of its flushed WAL and
+	 * the timeline it writes ({@code pg_walfile_name()}, which needs no privilege), read
+	 * together, and which server answered.
 	 */
-	private record PrimaryPoint(Instant measuredAt, WalPosition position, WalPosition flushed) {
+	private record PrimaryPoint(Instant measuredAt, WalPosition position, WalPosition flushed, long timeline,
+			String server) {
+
+	}
+
+	/**
+	 * The latest timeline a standby has WAL of, and which server it is.
+	 *
+	 * @param id the timeline's id
+	 * @param server the standby's address and port, as it sees them
+	 */
+	private record Timeline(long id, String server) {
 
 	}
 
