@@ -8,6 +8,8 @@ import java.sql.Statement;
 import java.time.YearMonth;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -361,6 +363,37 @@ public final class ArchivePartitions {
 		PartitionKey key = partitionKey(connection, table);
 		return key.column() + " >= " + key.bound(month) + " AND " + key.column() + " < "
 				+ key.bound(month.plusMonths(1));
+	}
+
+	/**
+	 * Counts the rows of the partitioned table's {@code DEFAULT} partition by the month
+	 * (UTC for a {@code timestamptz} key) of their partition key, in one read of it: the
+	 * rows PostgreSQL put there because their month had no partition when they were
+	 * written (never created, or detached or dropped by the archive). While a month's
+	 * partition is attached PostgreSQL keeps the default partition free of its rows.
+	 * @param connection the connection
+	 * @param table the partitioned table
+	 * @return the rows of each month, in order; empty when the table has no default
+	 * partition or it is empty
+	 */
+	public Map<YearMonth, Long> defaultRowsByMonth(Connection connection, ArchiveTable table) throws SQLException {
+		String fallback = defaultPartition(connection, table);
+		Map<YearMonth, Long> months = new TreeMap<>();
+		if (fallback == null) {
+			return months;
+		}
+		PartitionKey key = partitionKey(connection, table);
+		String month = "to_char(date_trunc('month', "
+				+ (key.timestamps() ? "(" + key.column() + " AT TIME ZONE 'UTC')" : key.column() + "::timestamp")
+				+ "), 'YYYY-MM')";
+		String sql = "SELECT " + month + ", count(*) FROM " + fallback + " WHERE " + key.column()
+				+ " IS NOT NULL GROUP BY 1";
+		try (Statement statement = connection.createStatement(); ResultSet result = statement.executeQuery(sql)) {
+			while (result.next()) {
+				months.put(YearMonth.parse(result.getString(1)), result.getLong(2));
+			}
+		}
+		return months;
 	}
 
 	/**

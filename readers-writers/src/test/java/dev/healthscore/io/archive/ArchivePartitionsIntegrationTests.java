@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.time.YearMonth;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 import dev.healthscore.io.archive.ArchivePartitions.Status;
@@ -73,6 +74,35 @@ class ArchivePartitionsIntegrationTests {
 		}
 		finally {
 			postgres.execute("DROP TABLE health_score_default");
+		}
+	}
+
+	/**
+	 * Rows of months without a partition land in the DEFAULT partition: they are counted
+	 * by the UTC month of the key (the partitions' bounds), whatever the session's zone.
+	 */
+	@Test
+	void theDefaultPartitionsRowsAreCountedByTheirUtcMonth() throws Exception {
+		try (Connection connection = postgres.connection(); Statement statement = connection.createStatement()) {
+			assertThat(this.partitions.defaultRowsByMonth(connection, ArchiveTable.HEALTH_READING))
+				.as("no default partition")
+				.isEmpty();
+		}
+		postgres.execute("CREATE TABLE health_reading_default PARTITION OF health_reading DEFAULT",
+				"CREATE TABLE health_score_default PARTITION OF health_score DEFAULT");
+		try (Connection connection = postgres.connection(); Statement statement = connection.createStatement()) {
+			postgres.execute("INSERT INTO health_reading VALUES (1, 'steps', '2018-03-31 23:30:00+00', 1, 'p'),"
+					+ " (1, 'steps', '2018-04-01 00:30:00+02', 1, 'p'), (2, 'steps', '2018-04-01 00:00:00+00', 1, 'p')",
+					"INSERT INTO health_score (user_id, score_date, completeness, algorithm_version, inputs_as_of)"
+							+ " VALUES (1, '2018-02-28', 1, 1, now()), (1, '2018-03-01', 1, 1, now())");
+			statement.execute("SET TimeZone = 'Pacific/Kiritimati'");
+			assertThat(this.partitions.defaultRowsByMonth(connection, ArchiveTable.HEALTH_READING))
+				.containsExactly(Map.entry(YearMonth.of(2018, 3), 2L), Map.entry(YearMonth.of(2018, 4), 1L));
+			assertThat(this.partitions.defaultRowsByMonth(connection, ArchiveTable.HEALTH_SCORE))
+				.containsExactly(Map.entry(YearMonth.of(2018, 2), 1L), Map.entry(YearMonth.of(2018, 3), 1L));
+		}
+		finally {
+			postgres.execute("DROP TABLE health_reading_default", "DROP TABLE health_score_default");
 		}
 	}
 
