@@ -22,8 +22,18 @@ import org.springframework.batch.core.job.JobExecution;
  */
 public final class RunSummary {
 
+	/**
+	 * The exit code (Spring Batch's {@code ExitStatus}, not the process's) of an
+	 * execution that completed but found something an operator must act on, which its
+	 * exit description says: the process still exits 0, and the summary line quotes it.
+	 */
+	public static final String COMPLETED_WITH_WARNINGS = "COMPLETED WITH WARNINGS";
+
 	/** The longest cause the line quotes. */
 	private static final int CAUSE_LENGTH = 500;
+
+	/** The longest part of an execution's warnings the line quotes. */
+	private static final int WARNINGS_LENGTH = 1000;
 
 	/**
 	 * What to do after an execution that Spring Batch marked {@code UNKNOWN}: it could
@@ -75,7 +85,14 @@ public final class RunSummary {
 	public static void log(Logger logger, JobExecution execution, String summary, ExitCode exitCode) {
 		try (JobLogContext.Scope scope = JobLogContext.open(execution)) {
 			switch (exitCode) {
-				case COMPLETED -> logger.info(summary);
+				case COMPLETED -> {
+					if (warned(execution)) {
+						logger.warn(summary);
+					}
+					else {
+						logger.info(summary);
+					}
+				}
 				case STOPPED -> logger.warn(summary);
 				default -> logger.error(summary);
 			}
@@ -90,7 +107,8 @@ public final class RunSummary {
 		String resume = String.format(Locale.ROOT,
 				"rerun the same command (or restart %d) to resume it where it stopped", id);
 		return switch (exitCode) {
-			case COMPLETED -> ended;
+			case COMPLETED -> warned(execution) ? ended + "; with warnings: "
+					+ oneLine(execution.getExitStatus().getExitDescription(), WARNINGS_LENGTH) : ended;
 			case FAILED -> ended + ": " + cause(execution.getAllFailureExceptions()) + ". To go on, "
 					+ ((execution.getStatus() == BatchStatus.UNKNOWN) ? UNKNOWN_STATE : resume);
 			case REPLICA_LAGGING -> ended + ": " + replicaLag(execution.getAllFailureExceptions())
@@ -101,6 +119,16 @@ public final class RunSummary {
 			case STOPPED -> ended + ": stopped on request. To go on, " + resume;
 			default -> ended;
 		};
+	}
+
+	/**
+	 * Returns whether an execution completed with warnings
+	 * ({@value #COMPLETED_WITH_WARNINGS}).
+	 * @param execution the execution
+	 * @return true when its exit code says so
+	 */
+	public static boolean warned(JobExecution execution) {
+		return COMPLETED_WITH_WARNINGS.equals(execution.getExitStatus().getExitCode());
 	}
 
 	/**

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.LocalDateTime;
 
 import dev.healthscore.jobs.EveryJobListeners.EveryJobListener;
+import dev.healthscore.jobs.cli.RunSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 
@@ -46,6 +47,9 @@ class JobMetricsListener implements EveryJobListener {
 		this.registry.counter("healthscore.job.items", Tags.of("job", job, "kind", "skipped")).increment(skipped);
 		if (execution.getStatus().isUnsuccessful()) {
 			this.registry.counter("healthscore.job.failures", Tags.of("job", job)).increment();
+		}
+		if (RunSummary.warned(execution)) {
+			this.registry.counter("healthscore.job.warnings", Tags.of("job", job)).increment();
 		}
 	}
 

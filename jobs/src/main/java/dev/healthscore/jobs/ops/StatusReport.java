@@ -29,7 +29,7 @@ public final class StatusReport {
 
 	private static final String EXECUTIONS_SQL = """
 			SELECT * FROM (
-			  SELECT i.job_name, e.job_execution_id, e.start_time, e.end_time, e.status, e.exit_code,
+			  SELECT i.job_name, e.job_execution_id, e.start_time, e.end_time, e.status, e.exit_code, e.exit_message,
 			         coalesce(sum(s.read_count), 0) AS read_count, coalesce(sum(s.write_count), 0) AS write_count,
 			         (SELECT p.parameter_value FROM batch_job_execution_params p
 			          WHERE p.job_execution_id = e.job_execution_id AND p.parameter_name = 'shard') AS shard,
@@ -71,6 +71,11 @@ public final class StatusReport {
 					utc(rs.getObject("start_time", LocalDateTime.class)),
 					utc(rs.getObject("end_time", LocalDateTime.class)), rs.getString("status"),
 					rs.getString("exit_code"), rs.getLong("read_count"), rs.getLong("write_count")));
+			if (RunSummary.COMPLETED_WITH_WARNINGS.equals(rs.getString("exit_code"))) {
+				// what the run's WARN lines said, kept by the job repository
+				lines.add(String.format(Locale.ROOT, "            warnings: %s",
+						RunSummary.oneLine(String.valueOf(rs.getString("exit_message")), ERROR_LENGTH)));
+			}
 			String scope = (rs.getString("shard") != null) ? rs.getString("shard") : JobRunGuard.ALL;
 			if (RUNNING.contains(rs.getString("status")) && !JobRunGuard.isHeld(jdbc, job, scope)) {
 				// what SIGKILL or a lost node leaves: marked running, and nothing will

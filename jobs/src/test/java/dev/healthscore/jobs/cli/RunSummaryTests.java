@@ -9,6 +9,7 @@ import dev.healthscore.io.replica.ReplicaLagException;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.batch.core.BatchStatus;
+import org.springframework.batch.core.ExitStatus;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.job.JobInstance;
 import org.springframework.batch.core.job.parameters.JobParameters;
@@ -34,6 +35,21 @@ class RunSummaryTests {
 				+ " IOException: Cannot complete upload of s3://bucket/app_user/part-00000.parquet; caused by"
 				+ " IllegalStateException: NoSuchBucket: The specified bucket does not exist. To go on, rerun the same"
 				+ " command (or restart 7) to resume it where it stopped");
+	}
+
+	@Test
+	void aRunThatCompletedWithWarningsQuotesThemAndOneThatDidNotSaysNoMore() {
+		JobExecution execution = new JobExecution(7L, new JobInstance(1L, "archive"), new JobParameters());
+		execution.setStatus(BatchStatus.COMPLETED);
+		execution.setExitStatus(ExitStatus.COMPLETED);
+		assertThat(RunSummary.of(execution, ExitCode.COMPLETED))
+			.isEqualTo("archive execution 7 ended COMPLETED; exit code 0");
+		assertThat(RunSummary.warned(execution)).isFalse();
+		execution.setExitStatus(new ExitStatus(RunSummary.COMPLETED_WITH_WARNINGS,
+				"2 rows in DEFAULT partitions are outside the archive"));
+		assertThat(RunSummary.of(execution, ExitCode.COMPLETED)).isEqualTo("archive execution 7 ended COMPLETED;"
+				+ " exit code 0; with warnings: 2 rows in DEFAULT partitions are outside the archive");
+		assertThat(RunSummary.warned(execution)).isTrue();
 	}
 
 	@Test

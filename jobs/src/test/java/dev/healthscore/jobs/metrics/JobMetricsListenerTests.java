@@ -2,10 +2,12 @@ package dev.healthscore.jobs.metrics;
 
 import java.time.LocalDateTime;
 
+import dev.healthscore.jobs.cli.RunSummary;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.batch.core.BatchStatus;
+import org.springframework.batch.core.ExitStatus;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.job.JobInstance;
 import org.springframework.batch.core.job.parameters.JobParameters;
@@ -35,6 +37,28 @@ class JobMetricsListenerTests {
 		assertThat(registry.get("healthscore.job.duration").timer().totalTime(java.util.concurrent.TimeUnit.SECONDS))
 			.isEqualTo(42);
 		assertThat(registry.get("healthscore.job.failures").counter().count()).isEqualTo(1);
+	}
+
+	/**
+	 * A run that completed with warnings (an archive that found rows outside the archive)
+	 * exits 0: without a metric of its own an alarm on failures never sees it.
+	 */
+	@Test
+	void aRunThatCompletedWithWarningsCountsAWarningAndNoFailure() {
+		SimpleMeterRegistry registry = new SimpleMeterRegistry();
+		JobExecution execution = new JobExecution(8L, new JobInstance(4L, "archive"), new JobParameters());
+		execution.setStatus(BatchStatus.COMPLETED);
+		execution.setExitStatus(new ExitStatus(RunSummary.COMPLETED_WITH_WARNINGS, "2 rows in DEFAULT partitions"));
+		new JobMetricsListener(registry).afterJob(execution);
+		JobExecution plain = new JobExecution(9L, new JobInstance(5L, "archive"), new JobParameters());
+		plain.setStatus(BatchStatus.COMPLETED);
+		plain.setExitStatus(ExitStatus.COMPLETED);
+		new JobMetricsListener(registry).afterJob(plain);
+		assertThat(registry.get("healthscore.job.warnings").tag("job", "archive").counter().count()).isEqualTo(1);
+		assertThat(registry.find("healthscore.job.failures").counter()).isNull();
+		assertThat(
+				registry.get("healthscore.job.runs").tag("job", "archive").tag("status", "COMPLETED").counter().count())
+			.isEqualTo(2);
 	}
 
 }
