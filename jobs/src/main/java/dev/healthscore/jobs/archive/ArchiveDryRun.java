@@ -21,9 +21,11 @@ import dev.healthscore.io.archive.ArchiveLedgerEntry;
 import dev.healthscore.io.archive.ArchivePartitions;
 import dev.healthscore.io.archive.ArchivePartitions.TableSize;
 import dev.healthscore.io.archive.ArchiveSettings;
+import dev.healthscore.io.archive.ArchiveState;
 import dev.healthscore.io.archive.ArchiveTable;
 import dev.healthscore.io.jdbc.ReadOnlyTransaction;
 import dev.healthscore.jobs.archive.ArchivePlan.Candidate;
+import dev.healthscore.jobs.archive.DefaultPartitionRows.Finding;
 import dev.healthscore.jobs.archive.MonthStep.Kind;
 import dev.healthscore.jobs.cli.ExitCode;
 import dev.healthscore.jobs.cli.JobRunner;
@@ -37,9 +39,12 @@ import org.springframework.stereotype.Component;
  * {@code run archive --dry-run}: refuses what the run would refuse, then prints (and
  * logs) what a run with the same options would do to each table month, decided as the run
  * decides ({@link ArchivePlan#candidates}, {@link MonthStep}), with each partition's
- * size. It changes nothing: it reads the ledger and the catalogue in a read-only
- * transaction, never speaks to S3, takes no lock, and starts no job execution, so that
- * {@code status} and the next run (a schedule's firing) know nothing of it.
+ * size, and the rows of archived months that lie in a {@code DEFAULT} partition, outside
+ * the archive ({@link DefaultPartitionRows}: a detached month with such rows is kept, not
+ * dropped, as the run keeps it). It changes nothing: it reads the ledger and the
+ * catalogue in a read-only transaction, never speaks to S3, takes no lock, and starts no
+ * job execution, so that {@code status} and the next run (a schedule's firing) know
+ * nothing of it.
  */
 @Component
 public class ArchiveDryRun {
@@ -122,21 +127,44 @@ public class ArchiveDryRun {
 				+ describe(users, this.partitions.size(connection, users)));
 		Tally tally = new Tally();
 		List<Candidate> candidates = ArchivePlan.candidates(connection, cutOff, again);
+		List<Finding> outside = new DefaultPartitionRows().find(connection, cutOff);
 		for (Candidate candidate : candidates) {
-			lines.add(line(connection, candidate, again.contains(candidate.month().month()), now, tally));
+			lines.add(line(connection, candidate, again.contains(candidate.month().month()), now, tally,
+					held(outside, candidate)));
 		}
+		outside.forEach((finding) -> lines.add("  outside the archive: " + finding.advice()));
 		lines.add(String.format(Locale.ROOT,
 				"Archive dry run: %d table months: %d to export, %d to verify, %d to detach, %d to drop,"
-						+ " %d kept detached, %d skipped; about %.1f MiB to export, and the app_user snapshot;"
+						+ " %d kept detached, %d skipped; about %.1f MiB to export, and the app_user snapshot;%s"
 						+ " nothing was changed",
 				candidates.size(), tally.steps(Kind.EXPORT), tally.steps(Kind.VERIFY), tally.steps(Kind.DETACH),
-				tally.steps(Kind.DROP), tally.steps(Kind.KEEP), tally.skipped, tally.exportBytes / MIB));
+				tally.steps(Kind.DROP), tally.steps(Kind.KEEP), tally.skipped, tally.exportBytes / MIB,
+				outside.isEmpty() ? ""
+						: String.format(Locale.ROOT,
+								" %d rows in DEFAULT partitions outside the archive, which the run would warn of;",
+								outside.stream().mapToLong(Finding::rows).sum())));
 		return lines;
 	}
 
-	/** Says what the run would do to a month, and counts it. */
-	private String line(Connection connection, Candidate candidate, boolean again, Instant now, Tally tally)
-			throws SQLException {
+	/**
+	 * Returns the rows of a detached month in a default partition, which hold its drop,
+	 * or null. A month the run would detach has none: PostgreSQL keeps them out while its
+	 * partition is attached.
+	 */
+	private static Finding held(List<Finding> outside, Candidate candidate) {
+		return outside.stream()
+			.filter((finding) -> finding.table() == candidate.month().table()
+					&& finding.month().equals(candidate.month().month()) && finding.state() == ArchiveState.DETACHED)
+			.findFirst()
+			.orElse(null);
+	}
+
+	/**
+	 * Says what the run would do to a month, and counts it.
+	 * @param held the month's rows in a default partition, which hold its drop, or null
+	 */
+	private String line(Connection connection, Candidate candidate, boolean again, Instant now, Tally tally,
+			Finding held) throws SQLException {
 		ArchivePlan.TableMonth month = candidate.month();
 		ArchiveLedgerEntry entry = candidate.entry();
 		TableSize size = this.partitions.size(connection, month.partitionName());
@@ -148,8 +176,17 @@ public class ArchiveDryRun {
 			tally.skipped++;
 		}
 		else {
-			List<MonthStep> steps = MonthStep.steps(entry, again, now, this.properties.gracePeriod());
+			List<MonthStep> steps = new ArrayList<>(MonthStep.steps(entry, again, now, this.properties.gracePeriod()));
 			action = action(candidate, steps);
+			MonthStep last = steps.get(steps.size() - 1);
+			if (held != null && last.kind() == Kind.DROP) {
+				// as MonthArchiver holds it, in the transaction that would drop it
+				steps.set(steps.size() - 1, new MonthStep(Kind.KEEP, ArchiveState.DETACHED, last.due()));
+				action = action.substring(0, action.lastIndexOf("verify again and drop"))
+						+ ("keep detached, not dropped: the DEFAULT partition %s holds %d rows of the month (grace"
+								+ " period ended at %s)")
+							.formatted(held.defaultPartition(), held.rows(), last.due());
+			}
 			ends = steps.get(steps.size() - 1).reaches().name();
 			if (this.ledger.lockedElsewhere(connection, month.table(), month.month())) {
 				action = "skip: locked by another session (a run or a restore working on it): a run now would"

@@ -15,6 +15,7 @@ import dev.healthscore.jobs.archive.ArchivePlan.TableMonth;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import org.springframework.batch.core.ExitStatus;
 import org.springframework.batch.core.scope.context.ChunkContext;
 import org.springframework.batch.core.step.StepContribution;
 import org.springframework.batch.core.step.tasklet.Tasklet;
@@ -26,6 +27,10 @@ import org.springframework.batch.infrastructure.repeat.RepeatStatus;
  * and a stop request takes effect between months. A restarted step plans again from the
  * ledger. Restored months are archived again only when the run names them
  * ({@code --rearchive}).
+ * <p>
+ * Once the months are done the step reads the tables' {@code DEFAULT} partitions for rows
+ * of months the archive took out or should have taken (see {@link DefaultPartitionRows}):
+ * each is a warning, and the step ends {@code COMPLETED WITH WARNINGS}.
  * <p>
  * A month whose lock another session holds is passed over, and once the other months are
  * done the step fails, naming it: that session may be a restore of the month, or the
@@ -87,6 +92,14 @@ final class ArchiveTasklet implements Tasklet {
 		}
 		logger.info("Job execution {}: archive of {} table months before {} done, states reached: {}", jobExecutionId,
 				this.plan.size(), this.cutOff, this.reached);
+		// after the months moved: a month detached or held by this run is reported too
+		try (Connection connection = this.dataSource.getConnection()) {
+			ExitStatus warnings = DefaultPartitionRows.report(logger, jobExecutionId,
+					new DefaultPartitionRows().find(connection, this.cutOff));
+			if (warnings != null) {
+				contribution.setExitStatus(warnings);
+			}
+		}
 		if (!this.skipped.isEmpty()) {
 			throw new IllegalStateException("Job execution " + jobExecutionId + ": not archived: " + this.skipped
 					+ ": another session holds their lock (a restore of the month, or the session of a run that died"

@@ -44,7 +44,9 @@ import software.amazon.awssdk.services.s3.S3Client;
  * the replica, once it has replayed the primary's WAL up to where it was when the step
  * began, or where the lag policy says; everything else happens on the primary. The last
  * comparison is made while the primary's partition is locked against writes, in the
- * transaction that drops it, so what is dropped is what was compared.
+ * transaction that drops it, so what is dropped is what was compared; in that transaction
+ * a month whose rows the table's {@code DEFAULT} partition holds (written since the
+ * detach, which no comparison reads) is kept detached instead, until they are gone.
  * <p>
  * A comparison that finds the copy different (or a manifest that describes another month)
  * sends the month back to {@code EXPORTING}; S3 failing to answer while the objects are
@@ -142,7 +144,11 @@ final class MonthArchiver {
 				case EXPORT -> export(work);
 				case VERIFY -> verify(work, entry);
 				case DETACH -> detach(work);
-				case DROP -> drop(work, entry);
+				case DROP -> {
+					if (!drop(work, entry)) {
+						return entry.state();
+					}
+				}
 				case ARCHIVE_AGAIN -> archiveAgain(work, entry);
 				case KEEP -> {
 					logger.info("Job execution {}: keeping {} detached until {} (grace period {})", work.jobExecutionId,
@@ -202,8 +208,17 @@ final class MonthArchiver {
 				work.jobExecutionId);
 	}
 
-	/** Drops a month whose grace period ended, once it compared equal one last time. */
-	private void drop(Month work, ArchiveLedgerEntry entry) throws Exception {
+	/**
+	 * Drops a month whose grace period ended, once it compared equal one last time,
+	 * unless the table's {@code DEFAULT} partition holds rows of the month (written since
+	 * the detach): the month is then kept detached, with the reason in the ledger's
+	 * {@code last_error}, until they are gone. Dropped, the month would be said to live
+	 * in S3 while rows of it that no comparison read live in PostgreSQL; kept, its
+	 * partition can still be re-attached with them (a restore) instead of loaded back
+	 * from S3.
+	 * @return whether it was dropped
+	 */
+	private boolean drop(Month work, ArchiveLedgerEntry entry) throws Exception {
 		ArchivePartitions.Status status = this.partitions.status(work.connection, work.table, work.month);
 		if (status != ArchivePartitions.Status.DETACHED) {
 			throw new IllegalStateException("Cannot drop " + work.partition() + ": it is " + status
@@ -213,8 +228,15 @@ final class MonthArchiver {
 		// compare once more, with writers to the partition kept waiting until it is
 		// dropped
 		List<String> problems = new ArrayList<>();
+		List<String> held = new ArrayList<>();
 		Transactions.inTransaction(work.connection, () -> {
 			this.partitions.lockAgainstWrites(work.connection, work.table, work.month);
+			String outside = rowsOutside(work);
+			if (outside != null) {
+				this.ledger.failed(work.connection, work.table, work.month, outside);
+				held.add(outside);
+				return;
+			}
 			problems.addAll(readPartition(work, "last comparison",
 					(connection) -> readBack(work, entry, connection).problems()));
 			if (problems.isEmpty()) {
@@ -223,9 +245,34 @@ final class MonthArchiver {
 						now(), work.jobExecutionId);
 			}
 		});
+		if (!held.isEmpty()) {
+			logger.warn("Job execution {}: {}", work.jobExecutionId, held.get(0));
+			return false;
+		}
 		if (!problems.isEmpty()) {
 			exportAgain(work, ArchiveState.DETACHED, problems);
 		}
+		return true;
+	}
+
+	/**
+	 * Says why a detached month is not dropped when the table's default partition holds
+	 * rows of it, or returns null.
+	 */
+	private String rowsOutside(Month work) throws SQLException {
+		String fallback = this.partitions.defaultPartition(work.connection, work.table);
+		if (fallback == null) {
+			return null;
+		}
+		long rows = this.partitions.count(work.connection, fallback,
+				this.partitions.monthCondition(work.connection, work.table, work.month));
+		if (rows == 0) {
+			return null;
+		}
+		return ("Kept %s detached, not dropped: the DEFAULT partition %s holds %d rows of %s written since it was"
+				+ " detached, which are not in the archive; it is dropped once they are moved into the month or"
+				+ " deleted (the run's warning about them says how)")
+			.formatted(work.partition(), fallback, rows, work.month);
 	}
 
 	/**

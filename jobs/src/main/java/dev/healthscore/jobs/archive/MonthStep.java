@@ -32,7 +32,11 @@ record MonthStep(Kind kind, ArchiveState reaches, Instant due) {
 		/** Detaches the partition from its parent table. */
 		DETACH,
 
-		/** The grace period ended: compares once more and drops the partition. */
+		/**
+		 * The grace period ended: compares once more and drops the partition; kept
+		 * detached instead while the table's {@code DEFAULT} partition holds rows of the
+		 * month, which {@link MonthArchiver} and the dry run find in the database.
+		 */
 		DROP,
 
 		/** The grace period lasts: the detached partition is kept; the run stops here. */

@@ -92,15 +92,15 @@ final class RestoreObstacles {
 					restore(table, month), insertBack(table, month));
 	}
 
-	private static String restore(ArchiveTable table, YearMonth month) {
+	static String restore(ArchiveTable table, YearMonth month) {
 		return "run restore --table=%s --month=%s".formatted(table.tableName(), month);
 	}
 
-	private static String aside(ArchiveTable table, YearMonth month) {
+	static String aside(ArchiveTable table, YearMonth month) {
 		return table.partitionName(month) + "_aside";
 	}
 
-	private static String insertBack(ArchiveTable table, YearMonth month) {
+	static String insertBack(ArchiveTable table, YearMonth month) {
 		String aside = aside(table, month);
 		return ("INSERT INTO %s SELECT * FROM %s; DROP TABLE %s; (a row in both, by the primary key, fails the"
 				+ " INSERT: delete the copy not to keep first)")

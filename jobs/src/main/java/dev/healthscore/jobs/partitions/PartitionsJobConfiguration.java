@@ -15,9 +15,11 @@ import dev.healthscore.io.archive.ArchiveLedger;
 import dev.healthscore.io.archive.ArchiveLedgerEntry;
 import dev.healthscore.io.archive.ArchiveState;
 import dev.healthscore.io.jdbc.MonthlyPartitions;
+import dev.healthscore.jobs.archive.DefaultPartitionRows;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import org.springframework.batch.core.ExitStatus;
 import org.springframework.batch.core.configuration.annotation.StepScope;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.builder.JobBuilder;
@@ -40,7 +42,10 @@ import org.springframework.context.annotation.Configuration;
  * are missing only, so that running it again changes nothing. A month whose partition the
  * archive took out ({@code DETACHED}, {@code DROPPED}, {@code RESTORING} in its ledger)
  * is left alone, with a warning: its rows are in the archive (a scheduled time in the
- * past, or the restart of an old run, reaches such months).
+ * past, or the restart of an old run, reaches such months). Rows of a month of the
+ * archive ledger in a {@code DEFAULT} partition (a late reading of an archived month) are
+ * a warning each, and the run ends {@code COMPLETED WITH WARNINGS} (see
+ * {@link DefaultPartitionRows}).
  */
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties(PartitionsProperties.class)
@@ -101,6 +106,15 @@ public class PartitionsJobConfiguration {
 				contribution.incrementWriteCount(created);
 				logger.info("Job execution {}: {} partitions of {} for {}..{}: {} created", executionId,
 						months(first, last), table, first, last, created);
+			}
+			// daily, so that a late row of an archived month is not first seen by the
+			// monthly archive
+			try (Connection connection = dataSource.getConnection()) {
+				ExitStatus warnings = DefaultPartitionRows.report(logger, executionId,
+						new DefaultPartitionRows().find(connection, null));
+				if (warnings != null) {
+					contribution.setExitStatus(warnings);
+				}
 			}
 			return RepeatStatus.FINISHED;
 		};

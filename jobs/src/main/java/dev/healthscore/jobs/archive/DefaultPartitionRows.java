@@ -1,0 +1,152 @@
+package dev.healthscore.jobs.archive;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.YearMonth;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+import dev.healthscore.io.archive.ArchiveLedger;
+import dev.healthscore.io.archive.ArchiveLedgerEntry;
+import dev.healthscore.io.archive.ArchivePartitions;
+import dev.healthscore.io.archive.ArchiveState;
+import dev.healthscore.io.archive.ArchiveTable;
+import dev.healthscore.jobs.archive.ArchivePlan.TableMonth;
+import dev.healthscore.jobs.cli.RunSummary;
+import org.slf4j.Logger;
+
+import org.springframework.batch.core.ExitStatus;
+
+/**
+ * Finds the rows that the {@code DEFAULT} partition of an archived table holds of months
+ * the archive took out of PostgreSQL (detached or dropped: a late reading), or should
+ * have taken (older than the cut-off, but without a partition of their own): they are in
+ * no archive that analysts query, the archive's comparisons (which read the month's own
+ * partition) never see them, and they stand in the way of the month's restore. Each
+ * finding says how many rows there are and what to do; a run that found any ends
+ * {@value RunSummary#COMPLETED_WITH_WARNINGS}.
+ */
+public final class DefaultPartitionRows {
+
+	private final ArchivePartitions partitions = new ArchivePartitions();
+
+	/**
+	 * Returns the table months whose rows lie in a {@code DEFAULT} partition outside the
+	 * archive: every month the ledger holds, whatever its state, and the months before
+	 * the cut-off that it does not (they have no partition, or their rows would not be in
+	 * the default one). Reads each default partition once.
+	 * @param connection a connection to the primary
+	 * @param cutOff the first month an archive run leaves in PostgreSQL, or null to
+	 * report the months of the ledger only
+	 * @return the findings, by month then table
+	 */
+	public List<Finding> find(Connection connection, YearMonth cutOff) throws SQLException {
+		Map<TableMonth, ArchiveLedgerEntry> ledger = new ArchiveLedger().entries(connection)
+			.stream()
+			.collect(Collectors.toMap((entry) -> new TableMonth(entry.table(), entry.month()), Function.identity()));
+		List<Finding> findings = new ArrayList<>();
+		for (ArchiveTable table : ArchivePlan.TABLES) {
+			Map<YearMonth, Long> months = this.partitions.defaultRowsByMonth(connection, table);
+			if (months.isEmpty()) {
+				continue;
+			}
+			String fallback = this.partitions.defaultPartition(connection, table);
+			for (Map.Entry<YearMonth, Long> rows : months.entrySet()) {
+				YearMonth month = rows.getKey();
+				ArchiveLedgerEntry entry = ledger.get(new TableMonth(table, month));
+				if (entry != null || (cutOff != null && month.isBefore(cutOff))) {
+					String condition = this.partitions.monthCondition(connection, table, month);
+					ArchiveState state = (entry != null) ? entry.state() : null;
+					findings.add(new Finding(table, month, rows.getValue(), fallback, state,
+							advice(table, month, rows.getValue(), fallback, state, condition)));
+				}
+			}
+		}
+		findings.sort((one, other) -> new TableMonth(one.table(), one.month())
+			.compareTo(new TableMonth(other.table(), other.month())));
+		return List.copyOf(findings);
+	}
+
+	/**
+	 * Logs each finding as a warning and returns the exit status of a step that found
+	 * them, whose description lists them; a step that found none keeps its own.
+	 * @param logger the job's logger
+	 * @param jobExecutionId the job execution, first in each line
+	 * @param findings what {@link #find} found
+	 * @return the exit status, or null when there is nothing to report
+	 */
+	public static ExitStatus report(Logger logger, long jobExecutionId, List<Finding> findings) {
+		if (findings.isEmpty()) {
+			return null;
+		}
+		findings.forEach((finding) -> logger.warn("Job execution {}: {}", jobExecutionId, finding.advice()));
+		long rows = findings.stream().mapToLong(Finding::rows).sum();
+		String description = rows + " rows in DEFAULT partitions are outside the archive: "
+				+ findings.stream().map(Finding::summary).collect(Collectors.joining("; "))
+				+ " (this run's WARN lines say what to do)";
+		return new ExitStatus(RunSummary.COMPLETED_WITH_WARNINGS, description);
+	}
+
+	/** Whether the archive took the month's partition out of its table. */
+	static boolean takenOut(ArchiveState state) {
+		return state == ArchiveState.DETACHED || state == ArchiveState.DROPPED || state == ArchiveState.RESTORING;
+	}
+
+	private static String advice(ArchiveTable table, YearMonth month, long rows, String fallback, ArchiveState state,
+			String condition) {
+		String name = table.tableName();
+		String head = "%s %s: the DEFAULT partition %s holds %d rows of the month".formatted(name, month, fallback,
+				rows);
+		String aside = RestoreObstacles.aside(table, month);
+		String moveAside = "CREATE TABLE %s AS SELECT * FROM %s WHERE %s; DELETE FROM %s WHERE %s;".formatted(aside,
+				fallback, condition, fallback, condition);
+		if (takenOut(state)) {
+			String since = (state == ArchiveState.DETACHED)
+					? "written since its partition was detached (ledger DETACHED): its partition is kept, not"
+							+ " dropped, while they are there"
+					: "written since its partition was archived (ledger %s)".formatted(state);
+			return ("%s, %s. They are in no archive (the month's comparisons read its own partition), and a restore"
+					+ " of the month is refused while they are there. To archive them, move them aside, restore the"
+					+ " month, insert them back and archive it again: BEGIN; %s COMMIT; then %s; then %s; then run"
+					+ " archive --rearchive=%s. If they are not wanted: DELETE FROM %s WHERE %s;")
+				.formatted(head, since, moveAside, RestoreObstacles.restore(table, month),
+						RestoreObstacles.insertBack(table, month), month, fallback, condition);
+		}
+		String ledger = (state != null) ? " (ledger %s)".formatted(state) : "";
+		return ("%s, which has no partition%s: the archive does not take them, and they are in no archive. Give the"
+				+ " month its partition with them, and the next run archives it: BEGIN; %s SELECT"
+				+ " healthscore_ensure_partitions('%s', DATE '%s', DATE '%s'); INSERT INTO %s SELECT * FROM %s; DROP"
+				+ " TABLE %s; COMMIT;")
+			.formatted(head, ledger, moveAside, name, month.atDay(1), month.atDay(1), name, aside, aside);
+	}
+
+	/**
+	 * One table month's rows in a {@code DEFAULT} partition.
+	 *
+	 * @param table the table
+	 * @param month the month
+	 * @param rows how many rows of the month the default partition holds
+	 * @param defaultPartition the default partition's name
+	 * @param state the month's ledger state, or null when the ledger has none
+	 * @param advice a line saying what is wrong and what to do, with the SQL
+	 */
+	public record Finding(ArchiveTable table, YearMonth month, long rows, String defaultPartition, ArchiveState state,
+			String advice) {
+
+		/**
+		 * Returns the finding in short, such as
+		 * {@code health_reading 2024-12: 2 rows in health_reading_default (ledger DROPPED)}.
+		 * @return the summary
+		 */
+		public String summary() {
+			return "%s %s: %d rows in %s (%s)".formatted(this.table.tableName(), this.month, this.rows,
+					this.defaultPartition,
+					(this.state != null) ? "ledger " + this.state : "no partition, not archived");
+		}
+
+	}
+
+}

@@ -1,0 +1,260 @@
+package dev.healthscore.jobs.archive;
+
+import java.time.Duration;
+import java.time.YearMonth;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import dev.healthscore.io.archive.ArchiveLayout;
+import dev.healthscore.io.archive.ArchiveManifests;
+import dev.healthscore.io.archive.ArchiveTable;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+import static dev.healthscore.jobs.archive.ArchiveJobIntegrationTests.count;
+import static dev.healthscore.jobs.archive.ArchiveJobIntegrationTests.states;
+import static dev.healthscore.jobs.archive.ArchiveTestServers.BUCKET;
+import static dev.healthscore.jobs.archive.ArchiveTestServers.NOW;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+
+/**
+ * Rows of a month in an app's {@code DEFAULT} partition, outside the archive: a late
+ * reading of a month the archive detached or dropped, and the rows of an old month that
+ * never had a partition. The archive and partitions jobs run from the command line on a
+ * real PostgreSQL and the in-process S3 server; each run that finds such rows says where
+ * and what to do, and ends {@code COMPLETED WITH WARNINGS} (exit code 0), and the SQL it
+ * gives is run as given.
+ */
+@ExtendWith(OutputCaptureExtension.class)
+class DefaultPartitionRowsIntegrationTests {
+
+	private static final Pattern TRANSACTION = Pattern.compile("BEGIN; (.*?) COMMIT;");
+
+	private static final Pattern INSERT_BACK = Pattern.compile("then (INSERT INTO .*? DROP TABLE \\S+;)");
+
+	private static ArchiveTestServers servers;
+
+	@BeforeAll
+	static void start() throws Exception {
+		servers = ArchiveTestServers.start(6);
+	}
+
+	@AfterAll
+	static void stop() throws Exception {
+		servers.close();
+	}
+
+	/**
+	 * A late reading of a dropped month landed in the default partition: no run said so,
+	 * it was in no archive, and only a restore of the month found it in its way.
+	 */
+	@Test
+	void aLateReadingOfADroppedMonthIsReportedByArchiveAndPartitionsAndArchivedOnceMovedAsTheySay(
+			CapturedOutput output) {
+		JdbcTemplate jdbc = servers.database("late_dropped");
+		assertThat(servers.app("late_dropped", NOW, null, "run", "archive", "--before=2025-01")).isZero();
+		assertThat(
+				servers.app("late_dropped", NOW.plus(Duration.ofDays(8)), null, "run", "archive", "--before=2025-01"))
+			.isZero();
+		assertThat(states(jdbc)).containsExactly("DROPPED", "DROPPED");
+		long archived = rowCount(jdbc, "health_reading_2024_12");
+		jdbc.execute("CREATE TABLE health_reading_default PARTITION OF health_reading DEFAULT");
+		jdbc.update("INSERT INTO health_reading (user_id, metric, recorded_at, value, source) VALUES"
+				+ " (1, 'steps', '2024-12-31 23:00:00+00', 1, 'late'), (2, 'steps', '2024-12-01 00:00:00+00', 2, 'late')");
+		assertThat(count(jdbc, "health_reading_default")).isEqualTo(2);
+
+		int from = output.getAll().length();
+		assertThat(
+				servers.app("late_dropped", NOW.plus(Duration.ofDays(9)), null, "run", "archive", "--before=2025-01"))
+			.isZero();
+		String run = output.getAll().substring(from);
+		String warning = "health_reading 2024-12: the DEFAULT partition health_reading_default holds 2 rows of the"
+				+ " month, written since its partition was archived (ledger DROPPED). They are in no archive (the"
+				+ " month's comparisons read its own partition), and a restore of the month is refused while they"
+				+ " are there. To archive them, move them aside, restore the month, insert them back and archive it"
+				+ " again: BEGIN; CREATE TABLE health_reading_2024_12_aside AS SELECT * FROM health_reading_default"
+				+ " WHERE recorded_at >= '2024-12-01 00:00:00+00'::timestamptz AND recorded_at < '2025-01-01"
+				+ " 00:00:00+00'::timestamptz; DELETE FROM health_reading_default WHERE recorded_at >= '2024-12-01"
+				+ " 00:00:00+00'::timestamptz AND recorded_at < '2025-01-01 00:00:00+00'::timestamptz; COMMIT; then"
+				+ " run restore --table=health_reading --month=2024-12; then INSERT INTO health_reading SELECT * FROM"
+				+ " health_reading_2024_12_aside; DROP TABLE health_reading_2024_12_aside;";
+		assertThat(run).contains("WARN").contains(warning);
+		assertThat(run).contains("archive execution ")
+			.contains(" ended COMPLETED; exit code 0; with warnings: 2 rows in DEFAULT partitions are outside the"
+					+ " archive: health_reading 2024-12: 2 rows in health_reading_default (ledger DROPPED) (this"
+					+ " run's WARN lines say what to do)");
+		assertThat(lastExitCode(jdbc, "archive")).isEqualTo("COMPLETED WITH WARNINGS");
+
+		from = output.getAll().length();
+		assertThat(servers.app("late_dropped", NOW.plus(Duration.ofDays(9)), null, "run", "partitions")).isZero();
+		assertThat(output.getAll().substring(from)).contains(warning);
+		assertThat(lastExitCode(jdbc, "partitions")).isEqualTo("COMPLETED WITH WARNINGS");
+		from = output.getAll().length();
+		assertThat(servers.app("late_dropped", NOW.plus(Duration.ofDays(9)), null, "status")).isZero();
+		assertThat(output.getAll()
+			.substring(from)
+			.lines()
+			.filter((line) -> line.equals("            warnings: 2 rows in DEFAULT partitions are outside the archive:"
+					+ " health_reading 2024-12: 2 rows in health_reading_default (ledger DROPPED) (this run's WARN"
+					+ " lines say what to do)")))
+			.as("under the last archive and partitions runs")
+			.hasSize(2);
+
+		// as the warning says: aside, restore, back, archive again
+		String advice = line(run, warning);
+		jdbc.execute(group(TRANSACTION, advice));
+		assertThat(servers.app("late_dropped", NOW.plus(Duration.ofDays(9)), null, "run", "restore",
+				"--table=health_reading", "--month=2024-12"))
+			.isZero();
+		jdbc.execute(group(INSERT_BACK, advice));
+		from = output.getAll().length();
+		assertThat(servers.app("late_dropped", NOW.plus(Duration.ofDays(9)), null, "run", "archive", "--before=2025-01",
+				"--rearchive=2024-12"))
+			.isZero();
+		assertThat(output.getAll().substring(from)).doesNotContain("DEFAULT partition")
+			.contains(" ended COMPLETED; exit code 0")
+			.doesNotContain("with warnings");
+		assertThat(rowCount(jdbc, "health_reading_2024_12")).isEqualTo(archived + 2);
+		assertThat(new ArchiveManifests(servers.s3(), new ArchiveLayout(BUCKET, "late_dropped"))
+			.read(ArchiveTable.HEALTH_READING, YearMonth.of(2024, 12))
+			.rows()).isEqualTo(archived + 2);
+		assertThat(lastExitCode(jdbc, "archive")).isEqualTo("COMPLETED");
+	}
+
+	/**
+	 * A detached month whose grace period ended was dropped although the default
+	 * partition held rows of it written since the detach, which no comparison read. While
+	 * its partition is attached PostgreSQL keeps the month's rows out of the default
+	 * partition, so the detach needs no such check.
+	 */
+	@Test
+	void aDetachedMonthIsKeptNotDroppedWhileTheDefaultPartitionHoldsRowsOfIt(CapturedOutput output) {
+		JdbcTemplate jdbc = servers.database("held_drop");
+		jdbc.execute("CREATE TABLE health_reading_default PARTITION OF health_reading DEFAULT");
+		assertThatExceptionOfType(Exception.class)
+			.isThrownBy(() -> jdbc.update("INSERT INTO health_reading_default (user_id, metric, recorded_at, value,"
+					+ " source) VALUES (1, 'steps', '2024-12-31 23:00:00+00', 1, 'late')"))
+			.withMessageContaining("violates partition constraint");
+		assertThat(servers.app("held_drop", NOW, null, "run", "archive", "--before=2025-01")).isZero();
+		assertThat(states(jdbc)).containsExactly("DETACHED", "DETACHED");
+		jdbc.update("INSERT INTO health_reading (user_id, metric, recorded_at, value, source)"
+				+ " VALUES (1, 'steps', '2024-12-31 23:00:00+00', 1, 'late')");
+		assertThat(count(jdbc, "health_reading_default")).isOne();
+
+		// the preview says what the run does
+		int from = output.getAll().length();
+		assertThat(servers.app("held_drop", NOW.plus(Duration.ofDays(8)), null, "run", "archive", "--before=2025-01",
+				"--dry-run"))
+			.isZero();
+		assertThat(line(output.getAll().substring(from), "  health_reading 2024-12: DETACHED"))
+			.contains("-> keep detached, not dropped: the DEFAULT partition health_reading_default holds 1 rows of"
+					+ " the month (grace period ended at ")
+			.contains("; ends DETACHED;");
+		assertThat(output.getAll().substring(from))
+			.contains("  outside the archive: health_reading 2024-12: the DEFAULT partition health_reading_default"
+					+ " holds 1 rows of the month, written since its partition was detached")
+			.contains("2 table months: 0 to export, 0 to verify, 0 to detach, 1 to drop, 1 kept detached, 0 skipped;")
+			.contains("1 rows in DEFAULT partitions outside the archive, which the run would warn of; nothing was"
+					+ " changed");
+		assertThat(states(jdbc)).containsExactly("DETACHED", "DETACHED");
+
+		from = output.getAll().length();
+		assertThat(servers.app("held_drop", NOW.plus(Duration.ofDays(8)), null, "run", "archive", "--before=2025-01"))
+			.isZero();
+		String run = output.getAll().substring(from);
+		String held = "Kept health_reading_2024_12 detached, not dropped: the DEFAULT partition health_reading_default"
+				+ " holds 1 rows of 2024-12 written since it was detached, which are not in the archive; it is dropped"
+				+ " once they are moved into the month or deleted (the run's warning about them says how)";
+		assertThat(run).contains(held)
+			.contains("health_reading 2024-12: the DEFAULT partition health_reading_default holds 1 rows of the"
+					+ " month, written since its partition was detached (ledger DETACHED): its partition is kept, not"
+					+ " dropped, while they are there.")
+			.contains("with warnings: 1 rows in DEFAULT partitions are outside the archive: health_reading 2024-12:"
+					+ " 1 rows in health_reading_default (ledger DETACHED)");
+		assertThat(states(jdbc)).containsExactly("DETACHED", "DROPPED");
+		assertThat(jdbc.queryForObject("SELECT last_error FROM archive_ledger WHERE partition_name = ?", String.class,
+				"health_reading_2024_12"))
+			.isEqualTo(held);
+		assertThat(count(jdbc, "health_reading_2024_12")).isPositive();
+
+		// the other way out the warning gives: the rows are not wanted
+		String delete = group(Pattern.compile("If they are not wanted: (DELETE FROM .*?;)"),
+				line(run, "health_reading 2024-12: the DEFAULT partition"));
+		jdbc.execute(delete);
+		from = output.getAll().length();
+		assertThat(servers.app("held_drop", NOW.plus(Duration.ofDays(9)), null, "run", "archive", "--before=2025-01"))
+			.isZero();
+		assertThat(output.getAll().substring(from)).doesNotContain("with warnings");
+		assertThat(states(jdbc)).containsExactly("DROPPED", "DROPPED");
+		assertThat(jdbc.queryForObject("SELECT last_error FROM archive_ledger WHERE partition_name = ?", String.class,
+				"health_reading_2024_12"))
+			.isNull();
+	}
+
+	/**
+	 * The rows of an old month that has no partition, in the default partition: the
+	 * archive, which takes the attached partitions older than the cut-off, passed them
+	 * over without a word.
+	 */
+	@Test
+	void theRowsOfAnOldMonthWithoutAPartitionAreReportedAndArchivedOnceGivenTheirPartitionAsTheWarningSays(
+			CapturedOutput output) {
+		JdbcTemplate jdbc = servers.database("no_partition");
+		jdbc.execute("CREATE TABLE health_reading_default PARTITION OF health_reading DEFAULT");
+		jdbc.update("INSERT INTO health_reading (user_id, metric, recorded_at, value, source) VALUES"
+				+ " (1, 'steps', '2024-06-01 08:00:00+00', 1, 'old'), (1, 'steps', '2024-06-02 08:00:00+00', 2, 'old'),"
+				+ " (2, 'steps', '2024-06-30 23:59:59+00', 3, 'old')");
+		int from = output.getAll().length();
+		assertThat(servers.app("no_partition", NOW, null, "run", "archive")).isZero();
+		String run = output.getAll().substring(from);
+		String warning = "health_reading 2024-06: the DEFAULT partition health_reading_default holds 3 rows of the"
+				+ " month, which has no partition: the archive does not take them, and they are in no archive. Give"
+				+ " the month its partition with them, and the next run archives it: BEGIN;";
+		assertThat(run).contains(warning)
+			.contains("with warnings: 3 rows in DEFAULT partitions are outside the archive: health_reading 2024-06: 3"
+					+ " rows in health_reading_default (no partition, not archived)");
+		assertThat(states(jdbc)).containsOnly("DETACHED").hasSize(4);
+
+		jdbc.execute(group(TRANSACTION, line(run, warning)));
+		assertThat(count(jdbc, "health_reading_default")).isZero();
+		assertThat(count(jdbc, "health_reading_2024_06")).isEqualTo(3);
+		from = output.getAll().length();
+		assertThat(servers.app("no_partition", NOW, null, "run", "archive")).isZero();
+		assertThat(output.getAll().substring(from)).doesNotContain("with warnings");
+		assertThat(jdbc.queryForObject("SELECT state || ' ' || row_count FROM archive_ledger WHERE partition_name = ?",
+				String.class, "health_reading_2024_06"))
+			.isEqualTo("DETACHED 3");
+	}
+
+	private static String line(String output, String containing) {
+		return output.lines()
+			.filter((line) -> line.contains(containing))
+			.findFirst()
+			.orElseThrow(() -> new AssertionError("No line with " + containing));
+	}
+
+	private static String group(Pattern pattern, String text) {
+		Matcher matcher = pattern.matcher(text);
+		assertThat(matcher.find()).as("%s in %s", pattern, text).isTrue();
+		return matcher.group(1);
+	}
+
+	private static long rowCount(JdbcTemplate jdbc, String partition) {
+		return jdbc.queryForObject("SELECT row_count FROM archive_ledger WHERE partition_name = ?", Long.class,
+				partition);
+	}
+
+	private static String lastExitCode(JdbcTemplate jdbc, String job) {
+		return jdbc.queryForObject("SELECT e.exit_code FROM batch_job_execution e JOIN batch_job_instance i"
+				+ " ON i.job_instance_id = e.job_instance_id WHERE i.job_name = ? ORDER BY e.job_execution_id DESC"
+				+ " LIMIT 1", String.class, job);
+	}
+
+}
