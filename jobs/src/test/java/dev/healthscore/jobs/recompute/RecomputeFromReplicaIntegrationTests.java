@@ -172,8 +172,12 @@ class RecomputeFromReplicaIntegrationTests {
 		try {
 			CompletableFuture<Integer> job;
 			try (WriteGate gate = WriteGate.shut(cluster.primaryDataSource())) {
+				// the pool gives up on the stopped replica after its connection timeout:
+				// 1 s
+				// here, not to wait out the default 5 s at each block
 				job = CompletableFuture.supplyAsync(() -> app("run", "recompute", "--from=" + FIRST, "--to=" + LAST,
-						"--healthscore.replica.lag-policy=primary", "--healthscore.recompute.chunk-size=5"));
+						"--healthscore.replica.lag-policy=primary", "--healthscore.replica.connection-timeout=1s",
+						"--healthscore.recompute.chunk-size=5"));
 				// held at its first write, each partition has read at most the blocks
 				// read ahead: the rest must come from the primary
 				gate.awaitWriterHeld();
