@@ -26,9 +26,9 @@ import java.util.stream.Stream;
  * {@code test-classes}) are copied into jars first, and the children run on those. The
  * archive is written by one training process that starts the application against a
  * database that refuses connections, which loads the start-up classes and exits. It all
- * lives in {@code target/app-cds}, made anew by each test JVM (failsafe runs one per
- * module, its default fork count; two at once would remake each other's). Anything that
- * fails leaves the children without the archive, as they were before; a child whose
+ * lives in {@code target/app-cds-<pid>}, made anew by each test JVM: failsafe runs two at
+ * once, and each has a directory of its own so that neither remakes the other's. Anything
+ * that fails leaves the children without the archive, as they were before; a child whose
  * archive does not match its class path falls back to reading the jars, silently
  * ({@code -Xlog:cds*=off}).
  */
@@ -63,7 +63,7 @@ final class SharedClassArchive {
 			return Optional.empty();
 		}
 		try {
-			Path dir = target.get().resolve("app-cds");
+			Path dir = target.get().resolve("app-cds-" + ProcessHandle.current().pid());
 			delete(dir);
 			Files.createDirectories(dir);
 			List<String> jars = new ArrayList<>();
