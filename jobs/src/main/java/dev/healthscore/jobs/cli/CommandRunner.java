@@ -27,6 +27,7 @@ import dev.healthscore.schedules.ScheduleRunner;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import org.springframework.batch.core.job.Job;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.ApplicationArguments;
 import org.springframework.boot.ApplicationRunner;
@@ -116,19 +117,22 @@ public class CommandRunner implements ApplicationRunner, ExitCodeGenerator {
 	 * Runs a job or a chain. A schedule's firing (a run with {@code --scheduled-time})
 	 * runs holding its {@link FiringGuard lock}: a second delivery of a firing that
 	 * another process is running exits 0 with nothing started, where a refusal by the
-	 * job's own lock (another firing, a manual run) exits 3.
+	 * job's own lock (another firing, a manual run) exits 3. A firing's job runs once per
+	 * firing, as a chain's steps do ({@link JobRunner#runForFiring}): delivered again
+	 * after its run completed (EventBridge runs {@code run archive} and
+	 * {@code run partitions} themselves, not a chain), it is not run again.
 	 */
 	private ExitCode runJob(Invocation command) throws Exception {
 		Firing firing = Firing.of(command);
 		if (firing == null) {
-			return runJobOrChain(command);
+			return runJobOrChain(command, null);
 		}
 		try (FiringGuard.Held held = this.firings.tryAcquire(firing)) {
-			return (held != null) ? runJobOrChain(command) : ExitCode.COMPLETED;
+			return (held != null) ? runJobOrChain(command, firing) : ExitCode.COMPLETED;
 		}
 	}
 
-	private ExitCode runJobOrChain(Invocation command) throws Exception {
+	private ExitCode runJobOrChain(Invocation command, Firing firing) throws Exception {
 		ScheduleDefinition chain = CommandLineParser.chain(command.job());
 		if (chain != null) {
 			Instant scheduled = command.instant(ScheduleParameters.SCHEDULED_TIME, now());
@@ -152,7 +156,9 @@ public class CommandRunner implements ApplicationRunner, ExitCodeGenerator {
 			}
 			// shards of one job run side by side (n ECS tasks): each holds the guard of
 			// its shard
-			outcome = this.jobRunner.run(this.launcher.job(command.job()), command.parameters());
+			Job job = this.launcher.job(command.job());
+			outcome = (firing != null) ? this.jobRunner.runForFiring(job, command.parameters(), firing.time())
+					: this.jobRunner.run(job, command.parameters());
 		}
 		if (outcome.execution() != null) {
 			RunSummary.log(logger, outcome.execution(), RunSummary.of(outcome.execution(), outcome.exitCode()),

@@ -393,6 +393,27 @@ class OperationsIntegrationTests {
 	}
 
 	@Test
+	void aFiringOfOneJobDeliveredAgainAfterItsRunCompletedDoesNotRunItAgain(CapturedOutput output) {
+		// as EventBridge runs the archive and partitions schedules: 'run <job>', no chain
+		long partitions = executions("partitions");
+		long recomputes = executions("recompute");
+		for (String[] firing : List.of(
+				new String[] { "run", "partitions", "--months-ahead=1", "--scheduled-time=2025-02-16T01:30:00Z" },
+				new String[] { "run", "recompute", "--days-back=2", "--scheduled-time=2025-02-16T04:00:00Z" })) {
+			assertThat(app(firing)).isZero();
+			int before = output.getOut().length();
+			assertThat(app(firing)).as("delivered again").isZero();
+			assertThat(output.getOut().substring(before)).contains(firing[1] + " execution ")
+				.contains("already completed this firing (" + firing[3].substring("--scheduled-time=".length()) + ")");
+		}
+		assertThat(executions("partitions")).as("one run of the firing").isEqualTo(partitions + 1);
+		assertThat(executions("recompute")).as("one run of the firing").isEqualTo(recomputes + 1);
+		// another firing runs
+		assertThat(app("run", "partitions", "--months-ahead=1", "--scheduled-time=2025-02-17T01:30:00Z")).isZero();
+		assertThat(executions("partitions")).isEqualTo(partitions + 2);
+	}
+
+	@Test
 	void aReconcileIsRefusedWhileARecomputeRunsEvenOverOneShard(CapturedOutput output) throws Exception {
 		long reconciles = executions("reconcile");
 		JobRunGuard guard = new JobRunGuard(dataSource);
