@@ -1,10 +1,14 @@
 package dev.healthscore.jobs;
 
 import java.io.IOException;
+import java.lang.reflect.RecordComponent;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -19,6 +23,8 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.context.annotation.ClassPathScanningCandidateComponentProvider;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.convert.ApplicationConversionService;
+import org.springframework.core.convert.ConversionService;
 import org.springframework.core.env.MapPropertySource;
 import org.springframework.core.env.SimpleCommandLinePropertySource;
 import org.springframework.core.env.StandardEnvironment;
@@ -157,6 +163,88 @@ class UnknownSettingsTests {
 				assertThat(readme).as(setting).contains(setting.replace(".*", "."));
 			}
 		}
+	}
+
+	@Test
+	void everySettingOfTheReadmesTablesIsKnown() throws IOException {
+		Map<String, String> documented = readmeSettings();
+		assertThat(documented).hasSizeGreaterThan(40);
+		for (String setting : documented.keySet()) {
+			assertThat(UnknownSettings.knownSettings()).as("README's setting %s", setting)
+				.contains(setting.replace(".<schedule>", ".*"));
+		}
+	}
+
+	@Test
+	void theReadmesDefaultsAreThoseTheSettingsBindWhenUnset() throws IOException {
+		Binder unset = new Binder(List.of());
+		ConversionService conversion = ApplicationConversionService.getSharedInstance();
+		int compared = 0;
+		for (Map.Entry<String, String> entry : readmeSettings().entrySet()) {
+			String setting = entry.getKey();
+			String shown = entry.getValue().replace("`", "").strip();
+			if (setting.endsWith(".<schedule>") || shown.equals("—")) {
+				continue;
+			}
+			Object bound = boundDefault(unset, setting);
+			if (shown.equals("unset")) {
+				assertThat(bound).as(setting).isNull();
+			}
+			else if (shown.matches("[A-Za-z0-9/_.-]+") && bound != null) {
+				// a literal such as 200, 10m, 256MB, zstd, wait: as the setting would
+				// take it
+				assertThat(bound).as(setting).isEqualTo(conversion.convert(shown, bound.getClass()));
+				compared++;
+			}
+		}
+		assertThat(compared).isGreaterThan(30);
+	}
+
+	/**
+	 * The settings of the README's tables (rows whose first cell names one setting), each
+	 * with its default cell.
+	 */
+	private static Map<String, String> readmeSettings() throws IOException {
+		Map<String, String> settings = new LinkedHashMap<>();
+		Pattern row = Pattern.compile("^\\| ((?:`healthscore\\.[^`]+`(?:, )?)+) \\| ([^|]*) \\|", Pattern.MULTILINE);
+		Matcher matcher = row.matcher(Files.readString(Path.of("..", "README.md")));
+		while (matcher.find()) {
+			for (String name : matcher.group(1).split(", ")) {
+				settings.put(name.replace("`", ""), matcher.group(2));
+			}
+		}
+		return settings;
+	}
+
+	/** The value a setting binds to when nothing sets it, as its class defaults it. */
+	private static Object boundDefault(Binder binder, String setting) {
+		Class<? extends Record> type = UnknownSettings.PROPERTIES_CLASSES.stream()
+			.filter((candidate) -> setting.startsWith(prefix(candidate) + "."))
+			.max(Comparator.comparingInt((candidate) -> prefix(candidate).length()))
+			.orElseThrow();
+		Object value = binder.bindOrCreate(prefix(type), Bindable.of(type));
+		for (String part : setting.substring(prefix(type).length() + 1).split("\\.")) {
+			value = component(value, part);
+		}
+		return value;
+	}
+
+	private static String prefix(Class<?> type) {
+		return type.getAnnotation(ConfigurationProperties.class).value();
+	}
+
+	private static Object component(Object record, String kebab) {
+		for (RecordComponent component : record.getClass().getRecordComponents()) {
+			if (component.getName().replaceAll("([A-Z])", "-$1").toLowerCase(Locale.ROOT).equals(kebab)) {
+				try {
+					return component.getAccessor().invoke(record);
+				}
+				catch (ReflectiveOperationException ex) {
+					throw new IllegalStateException(ex);
+				}
+			}
+		}
+		throw new IllegalArgumentException("No setting " + kebab + " in " + record.getClass().getName());
 	}
 
 	private static StandardEnvironment environment(org.springframework.core.env.PropertySource<?> source) {
