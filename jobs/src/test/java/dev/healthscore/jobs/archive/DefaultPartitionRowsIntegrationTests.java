@@ -233,6 +233,58 @@ class DefaultPartitionRowsIntegrationTests {
 			.isEqualTo("DETACHED 3");
 	}
 
+	/**
+	 * A device whose clock runs months ahead wrote readings (and a score) of months that
+	 * had no partition yet, which landed in the default partitions: the partitions job,
+	 * once those months come within the months it creates ahead, failed on each of them
+	 * every night with PostgreSQL's "updated partition constraint for default partition
+	 * ... would be violated". It now creates them with those rows moved into them, and
+	 * says so; a row of a month still beyond them stays where it is.
+	 */
+	@Test
+	void rowsOfAMonthAheadInADefaultPartitionMoveIntoTheMonthsPartitionWhenThePartitionsJobCreatesIt(
+			CapturedOutput output) {
+		JdbcTemplate jdbc = servers.database("clock_ahead");
+		jdbc.execute("CREATE TABLE health_reading_default PARTITION OF health_reading DEFAULT");
+		jdbc.execute("CREATE TABLE health_score_default PARTITION OF health_score DEFAULT");
+		jdbc.update("INSERT INTO health_reading (user_id, metric, recorded_at, value, source) VALUES"
+				+ " (1, 'steps', '2026-05-01 00:00:00+00', 1, 'ahead'), (2, 'steps', '2026-05-31 23:59:59+00', 2,"
+				+ " 'ahead'), (1, 'steps', '2027-01-01 00:00:00+00', 3, 'ahead')");
+		jdbc.update("INSERT INTO health_score (user_id, score_date, score, completeness, algorithm_version,"
+				+ " inputs_as_of) VALUES (1, '2026-04-30', 50, 1, 1, now())");
+		assertThat(count(jdbc, "health_reading_default")).isEqualTo(3);
+		assertThat(count(jdbc, "health_score_default")).isOne();
+
+		int from = output.getAll().length();
+		assertThat(servers.app("clock_ahead", NOW, null, "run", "partitions")).isZero();
+		assertThat(output.getAll().substring(from))
+			.contains("Created health_reading_2026_05 for 2026-05 with 2 rows moved into it from the DEFAULT partition"
+					+ " health_reading_default")
+			.contains("Created health_score_2026_04 for 2026-04 with 1 rows moved into it from the DEFAULT partition"
+					+ " health_score_default")
+			.contains(" partitions of health_reading for 2026-03..2026-06: 4 created")
+			.doesNotContain("with warnings");
+		assertThat(lastExitCode(jdbc, "partitions")).isEqualTo("COMPLETED");
+		assertThat(jdbc.queryForList("SELECT user_id || ' ' || value FROM health_reading_2026_05 ORDER BY user_id",
+				String.class))
+			.containsExactly("1 1", "2 2");
+		assertThat(jdbc.queryForList("SELECT user_id || ' ' || score FROM health_score_2026_04", String.class))
+			.containsExactly("1 50");
+		assertThat(jdbc.queryForList("SELECT recorded_at AT TIME ZONE 'UTC' || '' FROM health_reading_default",
+				String.class))
+			.containsExactly("2027-01-01 00:00:00");
+		assertThat(count(jdbc, "health_score_default")).isZero();
+
+		// the next day: nothing to create or move
+		from = output.getAll().length();
+		assertThat(servers.app("clock_ahead", NOW.plus(Duration.ofDays(1)), null, "run", "partitions")).isZero();
+		assertThat(output.getAll().substring(from)).doesNotContain("rows moved")
+			.contains(" partitions of health_reading for 2026-03..2026-06: 0 created")
+			.contains(" partitions of health_score for 2026-03..2026-06: 0 created");
+		assertThat(count(jdbc, "health_reading_2026_05")).isEqualTo(2);
+		assertThat(count(jdbc, "health_reading_default")).isOne();
+	}
+
 	private static String line(String output, String containing) {
 		return output.lines()
 			.filter((line) -> line.contains(containing))
