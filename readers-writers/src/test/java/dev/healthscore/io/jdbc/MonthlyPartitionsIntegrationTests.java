@@ -1,5 +1,6 @@
 package dev.healthscore.io.jdbc;
 
+import java.sql.Connection;
 import java.time.YearMonth;
 import java.util.List;
 
@@ -10,6 +11,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.SingleConnectionDataSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -48,7 +50,7 @@ class MonthlyPartitionsIntegrationTests {
 	@Test
 	void rowsOfAMonthInTheDefaultPartitionMoveIntoItsPartitionWhenItIsCreated() {
 		assertThat(partitions.ensure("health_reading", YearMonth.of(2031, 1), YearMonth.of(2031, 1))).isOne();
-		jdbc.execute("CREATE TABLE health_reading_default PARTITION OF health_reading DEFAULT");
+		jdbc.execute("CREATE TABLE IF NOT EXISTS health_reading_default PARTITION OF health_reading DEFAULT");
 		jdbc.update("INSERT INTO health_reading (user_id, metric, recorded_at, value, source) VALUES"
 				+ " (1, 'steps', '2031-01-31 23:59:59+00', 10, 'watch'),"
 				+ " (1, 'steps', '2031-02-01 00:00:00+00', 11, 'watch'),"
@@ -97,6 +99,32 @@ class MonthlyPartitionsIntegrationTests {
 			.containsExactly("2032-04-30");
 		assertThat(jdbc.queryForList("SELECT score_date::text FROM health_score_default", String.class))
 			.containsExactly("2032-05-01");
+	}
+
+	/**
+	 * The locks the migration's comment names, read back from {@code pg_locks} before the
+	 * moving transaction ends.
+	 */
+	@Test
+	void aMoveHoldsTheParentAndTheDefaultPartitionAccessExclusiveUntilItsTransactionEnds() throws Exception {
+		jdbc.execute("CREATE TABLE IF NOT EXISTS health_reading_default PARTITION OF health_reading DEFAULT");
+		jdbc.update("INSERT INTO health_reading (user_id, metric, recorded_at, value, source) VALUES"
+				+ " (9, 'steps', '2033-07-04 00:00:00+00', 1, 'watch')");
+		try (Connection connection = postgres.getPostgresDatabase().getConnection()) {
+			connection.setAutoCommit(false);
+			JdbcTemplate one = new JdbcTemplate(new SingleConnectionDataSource(connection, true));
+			assertThat(one.queryForObject(
+					"SELECT healthscore_ensure_partitions('health_reading', DATE '2033-07-01', DATE '2033-07-01')",
+					Integer.class))
+				.isOne();
+			List<String> locks = one.queryForList("SELECT c.relname || ' ' || l.mode FROM pg_locks l JOIN pg_class c"
+					+ " ON c.oid = l.relation WHERE l.pid = pg_backend_pid() AND c.relkind IN ('r', 'p')"
+					+ " AND c.relname LIKE 'health_reading%'", String.class);
+			connection.rollback();
+			assertThat(locks).contains("health_reading AccessExclusiveLock",
+					"health_reading_default AccessExclusiveLock", "health_reading_2033_07 AccessExclusiveLock");
+		}
+		assertThat(jdbc.update("DELETE FROM health_reading_default WHERE user_id = 9")).as("rolled back").isOne();
 	}
 
 	private static long count(String table) {
