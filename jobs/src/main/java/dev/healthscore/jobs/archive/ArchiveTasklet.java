@@ -15,7 +15,6 @@ import dev.healthscore.jobs.archive.ArchivePlan.TableMonth;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import org.springframework.batch.core.ExitStatus;
 import org.springframework.batch.core.scope.context.ChunkContext;
 import org.springframework.batch.core.step.StepContribution;
 import org.springframework.batch.core.step.tasklet.Tasklet;
@@ -93,13 +92,7 @@ final class ArchiveTasklet implements Tasklet {
 		logger.info("Job execution {}: archive of {} table months before {} done, states reached: {}", jobExecutionId,
 				this.plan.size(), this.cutOff, this.reached);
 		// after the months moved: a month detached or held by this run is reported too
-		try (Connection connection = this.dataSource.getConnection()) {
-			ExitStatus warnings = DefaultPartitionRows.report(logger, jobExecutionId,
-					new DefaultPartitionRows().find(connection, this.cutOff));
-			if (warnings != null) {
-				contribution.setExitStatus(warnings);
-			}
-		}
+		new DefaultPartitionRows().warn(logger, this.dataSource, this.cutOff, contribution);
 		if (!this.skipped.isEmpty()) {
 			throw new IllegalStateException("Job execution " + jobExecutionId + ": not archived: " + this.skipped
 					+ ": another session holds their lock (a restore of the month, or the session of a run that died"

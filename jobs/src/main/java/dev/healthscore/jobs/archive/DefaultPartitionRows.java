@@ -9,6 +9,8 @@ import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
+import javax.sql.DataSource;
+
 import dev.healthscore.io.archive.ArchiveLedger;
 import dev.healthscore.io.archive.ArchiveLedgerEntry;
 import dev.healthscore.io.archive.ArchivePartitions;
@@ -19,6 +21,7 @@ import dev.healthscore.jobs.cli.RunSummary;
 import org.slf4j.Logger;
 
 import org.springframework.batch.core.ExitStatus;
+import org.springframework.batch.core.step.StepContribution;
 
 /**
  * Finds the rows that the {@code DEFAULT} partition of an archived table holds of months
@@ -71,23 +74,31 @@ public final class DefaultPartitionRows {
 	}
 
 	/**
-	 * Logs each finding as a warning and returns the exit status of a step that found
-	 * them, whose description lists them; a step that found none keeps its own.
+	 * Finds the rows ({@link #find}) on a connection of its own, logs each finding as a
+	 * warning and, when there are any, ends the step
+	 * {@value RunSummary#COMPLETED_WITH_WARNINGS}, its exit description listing them:
+	 * what the archive and the partitions job do once their own work is done.
 	 * @param logger the job's logger
-	 * @param jobExecutionId the job execution, first in each line
-	 * @param findings what {@link #find} found
-	 * @return the exit status, or null when there is nothing to report
+	 * @param dataSource the primary
+	 * @param cutOff as {@link #find} takes it
+	 * @param contribution the step's contribution, whose exit status a finding sets
 	 */
-	public static ExitStatus report(Logger logger, long jobExecutionId, List<Finding> findings) {
-		if (findings.isEmpty()) {
-			return null;
+	public void warn(Logger logger, DataSource dataSource, YearMonth cutOff, StepContribution contribution)
+			throws SQLException {
+		List<Finding> findings;
+		try (Connection connection = dataSource.getConnection()) {
+			findings = find(connection, cutOff);
 		}
+		if (findings.isEmpty()) {
+			return;
+		}
+		long jobExecutionId = contribution.getStepExecution().getJobExecutionId();
 		findings.forEach((finding) -> logger.warn("Job execution {}: {}", jobExecutionId, finding.advice()));
 		long rows = findings.stream().mapToLong(Finding::rows).sum();
 		String description = rows + " rows in DEFAULT partitions are outside the archive: "
 				+ findings.stream().map(Finding::summary).collect(Collectors.joining("; "))
 				+ " (this run's WARN lines say what to do)";
-		return new ExitStatus(RunSummary.COMPLETED_WITH_WARNINGS, description);
+		contribution.setExitStatus(new ExitStatus(RunSummary.COMPLETED_WITH_WARNINGS, description));
 	}
 
 	/** Whether the archive took the month's partition out of its table. */

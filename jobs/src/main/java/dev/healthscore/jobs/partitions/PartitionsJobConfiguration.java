@@ -19,7 +19,6 @@ import dev.healthscore.jobs.archive.DefaultPartitionRows;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import org.springframework.batch.core.ExitStatus;
 import org.springframework.batch.core.configuration.annotation.StepScope;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.builder.JobBuilder;
@@ -109,13 +108,7 @@ public class PartitionsJobConfiguration {
 			}
 			// daily, so that a late row of an archived month is not first seen by the
 			// monthly archive
-			try (Connection connection = dataSource.getConnection()) {
-				ExitStatus warnings = DefaultPartitionRows.report(logger, executionId,
-						new DefaultPartitionRows().find(connection, null));
-				if (warnings != null) {
-					contribution.setExitStatus(warnings);
-				}
-			}
+			new DefaultPartitionRows().warn(logger, dataSource, null, contribution);
 			return RepeatStatus.FINISHED;
 		};
 	}
