@@ -177,15 +177,12 @@ public class ArchiveDryRun {
 		}
 		else {
 			List<MonthStep> steps = new ArrayList<>(MonthStep.steps(entry, again, now, this.properties.gracePeriod()));
-			action = action(candidate, steps);
 			MonthStep last = steps.get(steps.size() - 1);
-			if (held != null && last.kind() == Kind.DROP) {
+			Finding holding = (last.kind() == Kind.DROP) ? held : null;
+			action = action(candidate, steps, holding);
+			if (holding != null) {
 				// as MonthArchiver holds it, in the transaction that would drop it
 				steps.set(steps.size() - 1, new MonthStep(Kind.KEEP, ArchiveState.DETACHED, last.due()));
-				action = action.substring(0, action.lastIndexOf("verify again and drop"))
-						+ ("keep detached, not dropped: the DEFAULT partition %s holds %d rows of the month (grace"
-								+ " period ended at %s)")
-							.formatted(held.defaultPartition(), held.rows(), last.due());
 			}
 			ends = steps.get(steps.size() - 1).reaches().name();
 			if (this.ledger.lockedElsewhere(connection, month.table(), month.month())) {
@@ -229,8 +226,23 @@ public class ArchiveDryRun {
 		};
 	}
 
-	/** Says what the steps do, in the order the run takes them. */
-	private String action(Candidate candidate, List<MonthStep> steps) {
+	/** Says what the drop step does: drop, or keep when a default partition holds it. */
+	private static String drop(MonthStep step, boolean detached, String grace, Finding holding) {
+		if (holding != null) {
+			return ("keep detached, not dropped: the DEFAULT partition %s holds %d rows of the month (grace period"
+					+ " ended at %s)")
+				.formatted(holding.defaultPartition(), holding.rows(), step.due());
+		}
+		return detached ? "verify again and drop (grace period " + grace + ")"
+				: "verify again and drop now: the grace period ended at " + step.due();
+	}
+
+	/**
+	 * Says what the steps do, in the order the run takes them.
+	 * @param holding the month's rows in a default partition, which keep its drop from
+	 * happening, or null
+	 */
+	private String action(Candidate candidate, List<MonthStep> steps, Finding holding) {
 		String grace = Durations.format(this.properties.gracePeriod());
 		List<String> words = new ArrayList<>();
 		boolean detached = false;
@@ -242,8 +254,7 @@ public class ArchiveDryRun {
 					words.add("detach");
 					detached = true;
 				}
-				case DROP -> words.add(detached ? "verify again and drop (grace period " + grace + ")"
-						: "verify again and drop now: the grace period ended at " + step.due());
+				case DROP -> words.add(drop(step, detached, grace, holding));
 				case KEEP -> words.add("keep detached until " + step.due() + " (grace period " + grace + ")");
 				case NONE -> words.add("nothing to do");
 				case ARCHIVE_AGAIN -> {
