@@ -321,8 +321,7 @@ public class ReplicaLagProbe {
 	 * not checked, with one warning that says what it costs and how to grant it.
 	 */
 	private boolean refusedIdentity(SQLException ex, String server) {
-		if (!INSUFFICIENT_PRIVILEGE.equals(ex.getSQLState()) || ex.getMessage() == null
-				|| !ex.getMessage().contains("pg_control_system")) {
+		if (!refused(ex, "pg_control_system")) {
 			return false;
 		}
 		if (!this.identityUnreadable) {
@@ -341,8 +340,7 @@ public class ReplicaLagProbe {
 	 * warning that says what it costs and how to grant it.
 	 */
 	private boolean refusedTimeline(SQLException ex) {
-		if (!INSUFFICIENT_PRIVILEGE.equals(ex.getSQLState()) || ex.getMessage() == null
-				|| !ex.getMessage().contains("pg_ls_waldir")) {
+		if (!refused(ex, "pg_ls_waldir")) {
 			return false;
 		}
 		if (!this.timelineUnreadable) {
@@ -354,6 +352,12 @@ public class ReplicaLagProbe {
 					+ " checked", ex.getMessage());
 		}
 		return true;
+	}
+
+	/** Whether {@code ex} is the server refusing {@code function} to this user. */
+	private static boolean refused(SQLException ex, String function) {
+		return INSUFFICIENT_PRIVILEGE.equals(ex.getSQLState()) && ex.getMessage() != null
+				&& ex.getMessage().contains(function);
 	}
 
 	private static ServerIdentity identity(ResultSet rs, int column) throws SQLException {
