@@ -1,8 +1,6 @@
 package dev.healthscore.jobs.scheduler;
 
 import java.sql.Connection;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 import javax.sql.DataSource;
@@ -49,8 +47,9 @@ public class SchedulerCommand {
 
 	/**
 	 * Runs the scheduler until {@link #requestStop()}; returns the exit code.
-	 * @throws UsageException when a {@code healthscore.scheduler.*} setting is refused,
-	 * before anything is scheduled
+	 * @throws UsageException when a schedule's job would refuse its settings at each
+	 * firing, before anything is scheduled ({@code healthscore.scheduler.*} itself is
+	 * checked where it is bound: {@link SchedulerProperties})
 	 */
 	public ExitCode run() throws Exception {
 		Schedules catalogue = catalogue();
@@ -75,41 +74,17 @@ public class SchedulerCommand {
 		this.stopRequested.countDown();
 	}
 
+	/** The catalogue with its overridden crons, each logged. */
 	private Schedules catalogue() {
-		int port = this.properties.healthPort();
-		if (port < 0 || port > 65535) {
-			throw new UsageException(
-					"Invalid healthscore.scheduler.health-port=%d: expected a port from 0 to 65535 (0 for any free port)"
-						.formatted(port));
-		}
-		List<String> names = Schedules.defaults().names();
-		for (String name : this.properties.cronOverrides().keySet()) {
-			if (!names.contains(name)) {
-				throw new UsageException(
-						"Unknown schedule '%s' in healthscore.scheduler.cron-overrides: expected one of %s"
-							.formatted(name, names));
-			}
-		}
-		List<ScheduleDefinition> definitions = new ArrayList<>();
+		Schedules catalogue = this.properties.catalogue();
 		for (ScheduleDefinition definition : Schedules.defaults().definitions()) {
 			String cron = this.properties.cronOverrides().get(definition.name());
 			if (cron != null) {
-				ScheduleDefinition overridden;
-				try {
-					overridden = new ScheduleDefinition(definition.name(), cron, definition.timeZone(),
-							definition.misfirePolicy(), definition.steps());
-				}
-				catch (IllegalArgumentException ex) {
-					throw new UsageException("Invalid healthscore.scheduler.cron-overrides.%s=%s: %s"
-						.formatted(definition.name(), cron, ex.getMessage()));
-				}
 				logger.warn("Schedule {}: cron overridden to '{}' (catalogue: '{}'); EventBridge keeps the catalogue's",
 						definition.name(), cron, definition.cron());
-				definition = overridden;
 			}
-			definitions.add(definition);
 		}
-		return new Schedules(definitions);
+		return catalogue;
 	}
 
 	/**

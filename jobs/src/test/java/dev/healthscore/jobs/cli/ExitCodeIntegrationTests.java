@@ -73,6 +73,23 @@ class ExitCodeIntegrationTests {
 	}
 
 	@Test
+	void aSchedulerSettingThatIsRefusedExitsWithTheUsageCodeBeforeTheDatabaseStarts(CapturedOutput output) {
+		assertThat(HealthScoreApplication.run("scheduler", "--healthscore.scheduler.cron-overrides.nightly=0 0 1 * *"))
+			.isEqualTo(2);
+		assertThat(output).contains("Invalid healthscore.scheduler.cron-overrides.nightly=0 0 1 * *: Invalid cron"
+				+ " expression, expected 6 fields");
+		assertThat(
+				HealthScoreApplication.run("scheduler", "--healthscore.scheduler.cron-overrides.nighlty=0 * * * * ?"))
+			.isEqualTo(2);
+		assertThat(output).contains("Unknown schedule 'nighlty' in healthscore.scheduler.cron-overrides: expected one"
+				+ " of [nightly, partitions-daily, archive-monthly]");
+		assertThat(HealthScoreApplication.run("scheduler", "--healthscore.scheduler.health-port=65536")).isEqualTo(2);
+		assertThat(output).contains("Invalid healthscore.scheduler.health-port=65536: expected a port from 0 to 65535");
+		// refused before the embedded database (and its replica) started for nothing
+		assertThat(output).doesNotContain("started embedded PostgreSQL");
+	}
+
+	@Test
 	void anS3TimeoutThatIsNotAPositiveDurationExitsWithTheUsageCodeNamingIt(CapturedOutput output) {
 		assertThat(HealthScoreApplication.run("run", "archive", "--healthscore.archive.read-timeout=0s")).isEqualTo(2);
 		assertThat(output).contains("Invalid healthscore.archive.read-timeout, must be positive: 0s");
