@@ -204,15 +204,18 @@ public class JobTask extends Construct {
 	/**
 	 * Lets the task read and write the archive prefix and nothing else of the bucket. The
 	 * statements are written out rather than taken from {@code bucket.grantReadWrite},
-	 * which would allow listing and reading the whole bucket.
+	 * which would allow listing and reading the whole bucket; they grant the actions of
+	 * the application's S3 calls and no other (S3ActionsAgreeWithTheCodeTests): no
+	 * {@code s3:ListMultipartUploadParts}, as nothing lists an upload's parts (a
+	 * multipart upload keeps its parts' ETags itself; an unfinished one is aborted
+	 * whole).
 	 */
 	private void grantArchive(ArchiveStorage archive) {
 		String prefix = archive.prefix();
 		this.taskDefinition.addToTaskRolePolicy(PolicyStatement.Builder.create()
 			.sid("ArchiveObjects")
 			.effect(Effect.ALLOW)
-			.actions(List.of("s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload",
-					"s3:ListMultipartUploadParts"))
+			.actions(List.of("s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"))
 			.resources(List.of(archive.bucket().arnForObjects(prefix + "/*")))
 			.build());
 		this.taskDefinition.addToTaskRolePolicy(PolicyStatement.Builder.create()
@@ -224,8 +227,8 @@ public class JobTask extends Construct {
 			.build());
 		// the archive aborts the uploads a killed export left in a month's folder before
 		// exporting it again; the action takes no s3:prefix condition, so it lists the
-		// unfinished uploads' keys of the whole bucket (names only: their parts stay
-		// behind the object statement above)
+		// unfinished uploads' keys of the whole bucket (names only: listing their parts
+		// is granted nowhere)
 		this.taskDefinition.addToTaskRolePolicy(PolicyStatement.Builder.create()
 			.sid("ArchiveUnfinishedUploads")
 			.effect(Effect.ALLOW)
