@@ -38,12 +38,20 @@ import software.constructs.Node;
  * @param databaseSecretKeyArn the customer managed KMS key that encrypts the database
  * secret, which the tasks' execution role may then decrypt through Secrets Manager, or
  * {@code null} for the account's {@code aws/secretsmanager} key (no grant needed)
+ * @param databaseSslMode the PostgreSQL driver's {@code sslmode} of the tasks'
+ * connections: {@code verify-full} (the default), {@code verify-ca} or {@code require};
+ * the modes that may connect in plain text ({@code disable}, {@code allow},
+ * {@code prefer}) are refused
+ * @param databaseSslRootCert the CA certificates, a PEM file in the image, that the
+ * {@code verify-*} modes check the server's certificate against (the driver's
+ * {@code sslrootcert})
  */
 public record HealthScoreStackProps(String vpcId, List<String> availabilityZones, List<String> privateSubnetIds,
 		String databaseInstanceId, String databaseEndpoint, int databasePort, String databaseName,
 		String databaseSecurityGroupId, String databaseSecretName, String replicaInstanceType,
 		String databaseMajorVersion, String imageRepository, String imageTag, String archivePrefix,
-		long athenaBytesScannedCutoff, String databaseSecretKeyArn) {
+		long athenaBytesScannedCutoff, String databaseSecretKeyArn, String databaseSslMode,
+		String databaseSslRootCert) {
 
 	/** Context key of {@link #vpcId()}. */
 	public static final String VPC_ID = "vpc-id";
@@ -114,6 +122,28 @@ public record HealthScoreStackProps(String vpcId, List<String> availabilityZones
 	/** Context key of {@link #databaseSecretKeyArn()}. */
 	public static final String DATABASE_SECRET_KMS_KEY_ARN = "database-secret-kms-key-arn";
 
+	/** Context key of {@link #databaseSslMode()}. */
+	public static final String DATABASE_SSL_MODE = "database-ssl-mode";
+
+	/**
+	 * Default of {@link #databaseSslMode()}: TLS, the server's certificate signed by a CA
+	 * of {@link #databaseSslRootCert()} and naming the host connected to.
+	 */
+	public static final String DATABASE_SSL_MODE_DEFAULT = "verify-full";
+
+	/** The {@code sslmode}s that never connect in plain text. */
+	private static final List<String> ENCRYPTED_SSL_MODES = List.of("verify-full", "verify-ca", "require");
+
+	/** Context key of {@link #databaseSslRootCert()}. */
+	public static final String DATABASE_SSL_ROOT_CERT = "database-ssl-root-cert";
+
+	/**
+	 * Default of {@link #databaseSslRootCert()}: where {@code infra/Dockerfile} puts the
+	 * RDS CA bundle (the JRE's trust store does not hold the RDS CAs, nor does the driver
+	 * read it).
+	 */
+	public static final String DATABASE_SSL_ROOT_CERT_DEFAULT = "/app/rds-ca-bundle.pem";
+
 	public HealthScoreStackProps {
 		availabilityZones = List.copyOf(availabilityZones);
 		privateSubnetIds = List.copyOf(privateSubnetIds);
@@ -137,6 +167,19 @@ public record HealthScoreStackProps(String vpcId, List<String> availabilityZones
 			throw new IllegalArgumentException(
 					"Invalid database secret KMS key '%s', expected a key ARN (arn:aws:kms:<region>:<account>:key/<id>)"
 						.formatted(databaseSecretKeyArn));
+		}
+		if (!ENCRYPTED_SSL_MODES.contains(databaseSslMode)) {
+			throw new IllegalArgumentException(
+					("Invalid database SSL mode '%s', expected verify-full, verify-ca or require:"
+							+ " the tasks connect to the database over TLS only")
+						.formatted(databaseSslMode));
+		}
+		// it goes into the JDBC URL's query as it is
+		if (!databaseSslRootCert.matches("/[A-Za-z0-9._/-]+")) {
+			throw new IllegalArgumentException(
+					("Invalid database SSL root certificate '%s', expected an absolute path in the image"
+							+ " of letters, digits, '.', '_', '-' and '/'")
+						.formatted(databaseSslRootCert));
 		}
 		if (!databaseMajorVersion.matches("1[3-9]|[2-9][0-9]")) {
 			throw new IllegalArgumentException(
@@ -176,7 +219,23 @@ public record HealthScoreStackProps(String vpcId, List<String> availabilityZones
 				orDefault(optional.apply(ARCHIVE_PREFIX), ARCHIVE_PREFIX_DEFAULT),
 				Long.parseLong(orDefault(optional.apply(ATHENA_BYTES_SCANNED_CUTOFF),
 						String.valueOf(ATHENA_BYTES_SCANNED_CUTOFF_DEFAULT))),
-				orDefault(optional.apply(DATABASE_SECRET_KMS_KEY_ARN), null));
+				orDefault(optional.apply(DATABASE_SECRET_KMS_KEY_ARN), null),
+				orDefault(optional.apply(DATABASE_SSL_MODE), DATABASE_SSL_MODE_DEFAULT),
+				orDefault(optional.apply(DATABASE_SSL_ROOT_CERT), DATABASE_SSL_ROOT_CERT_DEFAULT));
+	}
+
+	/**
+	 * Returns the JDBC URL of a server of the database, with the TLS settings of the
+	 * tasks' connections.
+	 * @param host the server's host name
+	 * @param port the server's port
+	 * @return the URL
+	 */
+	public String jdbcUrl(String host, String port) {
+		String url = "jdbc:postgresql://" + host + ":" + port + "/" + this.databaseName + "?sslmode="
+				+ this.databaseSslMode;
+		// require does not check the certificate, so the driver does not read the file
+		return this.databaseSslMode.startsWith("verify-") ? url + "&sslrootcert=" + this.databaseSslRootCert : url;
 	}
 
 	private static List<String> list(Node node, String key, Function<String, String> required) {

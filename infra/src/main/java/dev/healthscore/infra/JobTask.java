@@ -111,10 +111,10 @@ public class JobTask extends Construct {
 			.linuxParameters(LinuxParameters.Builder.create(this, "LinuxParameters").initProcessEnabled(true).build())
 			.logging(LogDrivers.awsLogs(AwsLogDriverProps.builder().logGroup(logGroup).streamPrefix("job").build()))
 			.environment(new TreeMap<>(Map.of(ContainerEnvironment.PRIMARY_URL,
-					jdbcUrl(props.databaseEndpoint(), String.valueOf(props.databasePort()), props.databaseName()),
+					props.jdbcUrl(props.databaseEndpoint(), String.valueOf(props.databasePort())),
 					ContainerEnvironment.REPLICA_URL,
-					jdbcUrl(this.replica.getDbInstanceEndpointAddress(), this.replica.getDbInstanceEndpointPort(),
-							props.databaseName()),
+					props.jdbcUrl(this.replica.getDbInstanceEndpointAddress(),
+							this.replica.getDbInstanceEndpointPort()),
 					ContainerEnvironment.ARCHIVE_BUCKET, archive.bucket().getBucketName(),
 					ContainerEnvironment.ARCHIVE_PREFIX, archive.prefix(), ContainerEnvironment.METRICS_CLOUDWATCH,
 					"true", ContainerEnvironment.LOG_FORMAT, ContainerEnvironment.LOG_FORMAT_ECS)))
@@ -256,10 +256,6 @@ public class JobTask extends Construct {
 			.resources(List.of("*"))
 			.conditions(Map.of("StringEquals", Map.of("cloudwatch:namespace", METRICS_NAMESPACE)))
 			.build());
-	}
-
-	private static String jdbcUrl(String host, String port, String database) {
-		return "jdbc:postgresql://" + host + ":" + port + "/" + database;
 	}
 
 	/**

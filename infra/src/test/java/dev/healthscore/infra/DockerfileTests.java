@@ -8,6 +8,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
 
@@ -37,6 +39,24 @@ class DockerfileTests {
 		assertThat(instructions).contains("ENTRYPOINT [\"java\", \"-jar\", \"healthscore.jar\"]");
 		assertThat(environment()).containsEntry("TZ", "UTC")
 			.containsEntry(ContainerEnvironment.LOG_FORMAT, ContainerEnvironment.LOG_FORMAT_ECS);
+	}
+
+	/**
+	 * The tasks verify the database's certificate against the RDS CA bundle at the path
+	 * their JDBC URLs name (HealthScoreStackTests); the JRE's trust store does not hold
+	 * the RDS CAs. The deployer downloads the bundle into the build context, which the
+	 * build's ignore file must then not leave out.
+	 */
+	@Test
+	@SuppressWarnings("unchecked")
+	void theImageHoldsTheRdsCaBundleWhereTheTasksJdbcUrlsLookForIt() throws IOException {
+		String environment = String
+			.valueOf(((List<Map<String, Object>>) SynthesizedStack.single("AWS::ECS::TaskDefinition")
+				.get("ContainerDefinitions")).get(0).get("Environment"));
+		Matcher rootCert = Pattern.compile("sslrootcert=([^&,}\\]]+)").matcher(environment);
+		assertThat(rootCert.find()).as("sslrootcert in %s", environment).isTrue();
+		assertThat(instructions()).contains("COPY infra/rds-ca-bundle.pem " + rootCert.group(1));
+		assertThat(Files.readString(Path.of("Dockerfile.dockerignore"))).doesNotContain("pem");
 	}
 
 	/**

@@ -74,6 +74,33 @@ class HealthScoreStackPropsTests {
 			.withMessage("Invalid database major version '16.4', expected a PostgreSQL major version such as 17");
 	}
 
+	@Test
+	void theJdbcUrlsVerifyTheServerByDefaultAndNeverAllowPlainText() {
+		HealthScoreStackProps props = fromContext(SynthesizedStack.CONTEXT);
+		assertThat(props.jdbcUrl("db.example", "5432"))
+			.isEqualTo("jdbc:postgresql://db.example:5432/healthscore?sslmode=verify-full&sslrootcert="
+					+ HealthScoreStackProps.DATABASE_SSL_ROOT_CERT_DEFAULT);
+		Map<String, Object> context = new HashMap<>(SynthesizedStack.CONTEXT);
+		context.put(HealthScoreStackProps.DATABASE_SSL_MODE, "verify-ca");
+		context.put(HealthScoreStackProps.DATABASE_SSL_ROOT_CERT, "/etc/ssl/db/ca.pem");
+		assertThat(fromContext(context).jdbcUrl("db.example", "5432")).isEqualTo(
+				"jdbc:postgresql://db.example:5432/healthscore?sslmode=verify-ca&sslrootcert=/etc/ssl/db/ca.pem");
+		context.put(HealthScoreStackProps.DATABASE_SSL_MODE, "require");
+		assertThat(fromContext(context).jdbcUrl("db.example", "5432"))
+			.isEqualTo("jdbc:postgresql://db.example:5432/healthscore?sslmode=require");
+		for (String plain : List.of("prefer", "allow", "disable", "VERIFY-FULL")) {
+			context.put(HealthScoreStackProps.DATABASE_SSL_MODE, plain);
+			assertThatIllegalArgumentException().isThrownBy(() -> fromContext(context))
+				.withMessage("Invalid database SSL mode '" + plain
+						+ "', expected verify-full, verify-ca or require: the tasks connect to the database over TLS only");
+		}
+		context.put(HealthScoreStackProps.DATABASE_SSL_MODE, "verify-full");
+		context.put(HealthScoreStackProps.DATABASE_SSL_ROOT_CERT, "ca.pem&sslmode=disable");
+		assertThatIllegalArgumentException().isThrownBy(() -> fromContext(context))
+			.withMessage("Invalid database SSL root certificate 'ca.pem&sslmode=disable', expected an absolute path"
+					+ " in the image of letters, digits, '.', '_', '-' and '/'");
+	}
+
 	private static HealthScoreStackProps fromContext(Map<String, Object> context) {
 		return HealthScoreStackProps.fromContext(new App(AppProps.builder().context(context).build()).getNode());
 	}

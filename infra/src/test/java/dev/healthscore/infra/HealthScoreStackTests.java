@@ -123,14 +123,35 @@ class HealthScoreStackTests {
 		Map<String, Object> environment = new java.util.HashMap<>();
 		((List<Map<String, Object>>) container.get("Environment"))
 			.forEach((variable) -> environment.put((String) variable.get("Name"), variable.get("Value")));
-		assertThat(environment).containsEntry(ContainerEnvironment.PRIMARY_URL,
-				"jdbc:postgresql://primary.db.example:5432/healthscore");
+		assertThat(environment.get(ContainerEnvironment.PRIMARY_URL).toString())
+			.startsWith("jdbc:postgresql://primary.db.example:5432/healthscore?");
 		assertThat(environment.get(ContainerEnvironment.REPLICA_URL).toString()).contains("Endpoint.Address");
 		assertThat(environment).containsKeys(ContainerEnvironment.ARCHIVE_BUCKET, ContainerEnvironment.ARCHIVE_PREFIX);
 		assertThat(environment.toString()).doesNotContainIgnoringCase("password");
 		Map<String, Object> replica = SynthesizedStack.single("AWS::RDS::DBInstance");
 		assertThat(replica.get("SourceDBInstanceIdentifier").toString()).contains(":db:app-primary");
 		assertThat(replica).containsEntry("PubliclyAccessible", false).containsEntry("DBInstanceClass", "db.r6g.large");
+	}
+
+	/**
+	 * Without {@code sslmode} the PostgreSQL driver uses {@code prefer}: TLS if the
+	 * server offers it, the server's certificate never checked, plain text if it does
+	 * not. The tasks ask for TLS and check that the server is the host they named, signed
+	 * by a CA of the bundle the image holds (DockerfileTests).
+	 */
+	@Test
+	@SuppressWarnings("unchecked")
+	void theTasksConnectOverTlsVerifyingTheServerAgainstTheRdsCaBundle() {
+		Map<String, Object> container = ((List<Map<String, Object>>) SynthesizedStack.single("AWS::ECS::TaskDefinition")
+			.get("ContainerDefinitions")).get(0);
+		Map<String, Object> environment = new java.util.HashMap<>();
+		((List<Map<String, Object>>) container.get("Environment"))
+			.forEach((variable) -> environment.put((String) variable.get("Name"), variable.get("Value")));
+		String tls = "?sslmode=verify-full&sslrootcert=/app/rds-ca-bundle.pem";
+		assertThat(environment).containsEntry(ContainerEnvironment.PRIMARY_URL,
+				"jdbc:postgresql://primary.db.example:5432/healthscore" + tls);
+		// the replica's address and port are references: a join ending with the rest
+		assertThat(environment.get(ContainerEnvironment.REPLICA_URL).toString()).contains("/healthscore" + tls + "]]}");
 	}
 
 	@Test
