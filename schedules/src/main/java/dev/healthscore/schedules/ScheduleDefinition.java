@@ -1,7 +1,6 @@
 package dev.healthscore.schedules;
 
 import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -20,7 +19,8 @@ import java.util.stream.Collectors;
  *
  * @param name the schedule's name, also its Quartz key and EventBridge schedule name
  * @param cron when it fires, in the canonical form of {@link CronExpressions}
- * @param timeZone the zone the cron expression is read in, by IANA name
+ * @param timeZone the zone the cron expression is read in: a region of the time zone
+ * database by its IANA name ({@code UTC}, {@code Europe/Paris}), not an offset
  * @param misfirePolicy what a missed fire time does
  * @param steps the jobs it runs, in order
  */
@@ -37,11 +37,16 @@ public record ScheduleDefinition(String name, String cron, ZoneId timeZone, Misf
 		}
 		CronExpressions.requireCanonical(cron);
 		Objects.requireNonNull(timeZone, () -> "A time zone is required for schedule '%s'".formatted(name));
-		if (timeZone instanceof ZoneOffset) {
-			// EventBridge takes IANA names only, and Quartz would accept either.
+		// EventBridge Scheduler takes the IANA names of the time zone database only and
+		// refuses any other id when the stack is deployed. An offset (+02:00) or an
+		// offset
+		// with a prefix (UTC+01:00, GMT+1, UT) is a ZoneId but no such name; Quartz would
+		// read UTC+01:00 and UT as GMT through java.util.TimeZone, without a word.
+		if (!ZoneId.getAvailableZoneIds().contains(timeZone.getId())) {
 			throw new IllegalArgumentException(
-					"Invalid time zone '%s' of schedule '%s', expected an IANA name such as UTC".formatted(timeZone,
-							name));
+					("Invalid time zone '%s' of schedule '%s', expected an IANA time zone name such as UTC or"
+							+ " Europe/Paris, not an offset")
+						.formatted(timeZone.getId(), name));
 		}
 		Objects.requireNonNull(misfirePolicy, () -> "A misfire policy is required for schedule '%s'".formatted(name));
 		Objects.requireNonNull(steps, () -> "Steps are required for schedule '%s'".formatted(name));

@@ -111,12 +111,32 @@ class SchedulesTests {
 		assertThat(step).hasToString("recompute --from=2025-01-01 --to=2025-01-31");
 	}
 
+	/**
+	 * EventBridge Scheduler takes time zones by their IANA name and refuses a schedule in
+	 * any other when the stack is deployed; Quartz would take the prefixed offsets, but
+	 * reads {@code UTC+01:00} as UTC (QuartzSchedulesTests). So a definition takes the
+	 * region ids of the time zone database only.
+	 */
 	@Test
-	void rejectsOffsetsForTimeZones() {
-		assertThatIllegalArgumentException()
-			.isThrownBy(() -> new ScheduleDefinition("a", "0 0 2 * * ?", ZoneOffset.ofHours(2), MisfirePolicy.SKIP,
-					List.of(JobStep.of("recompute"))))
-			.withMessage("Invalid time zone '+02:00' of schedule 'a', expected an IANA name such as UTC");
+	void rejectsOffsetsAndPrefixedOffsetsForTimeZones() {
+		for (ZoneId zone : List.of(ZoneId.of("UTC+01:00"), ZoneId.of("GMT+1"), ZoneId.of("UT-05:30"), ZoneId.of("UT"),
+				ZoneOffset.ofHours(2), ZoneOffset.UTC)) {
+			assertThatIllegalArgumentException()
+				.isThrownBy(() -> new ScheduleDefinition("a", "0 0 2 * * ?", zone, MisfirePolicy.SKIP,
+						List.of(JobStep.of("recompute"))))
+				.withMessage("Invalid time zone '" + zone.getId()
+						+ "' of schedule 'a', expected an IANA time zone name such as UTC or Europe/Paris, not an offset");
+		}
+	}
+
+	@Test
+	void takesTheIanaNamesOfTimeZones() {
+		for (String zone : List.of("UTC", "Europe/Paris", "America/Argentina/Buenos_Aires", "Etc/GMT+1")) {
+			assertThat(new ScheduleDefinition("a", "0 0 2 * * ?", ZoneId.of(zone), MisfirePolicy.SKIP,
+					List.of(JobStep.of("recompute")))
+				.timeZone()
+				.getId()).isEqualTo(zone);
+		}
 	}
 
 	private static ScheduleDefinition schedule(String name, JobStep... steps) {

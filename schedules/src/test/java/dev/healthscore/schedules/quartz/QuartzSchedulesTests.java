@@ -49,6 +49,22 @@ class QuartzSchedulesTests {
 		assertThat(trigger.getJobKey()).isEqualTo(new JobKey("berlin", QuartzSchedules.GROUP));
 	}
 
+	/**
+	 * Quartz reads a schedule's zone through java.util.TimeZone, which takes an id it
+	 * does not know as GMT without a word ({@code UTC+01:00} among them): every zone a
+	 * definition takes is the zone its trigger fires in, as in EventBridge Scheduler.
+	 */
+	@Test
+	void everyZoneAScheduleTakesIsTheZoneItsTriggerFiresIn() {
+		assertThat(ZoneId.getAvailableZoneIds()).hasSizeGreaterThan(400).allSatisfy((id) -> {
+			ScheduleDefinition schedule = new ScheduleDefinition("zoned", "0 0 2 * * ?", ZoneId.of(id),
+					MisfirePolicy.SKIP, List.of(JobStep.of("partitions")));
+			assertThat(QuartzSchedules.trigger(schedule).getTimeZone().getID()).isEqualTo(id);
+		});
+		assertThat(TimeZone.getTimeZone(ZoneId.of("UTC+01:00")).getID()).as("what Quartz would make of UTC+01:00")
+			.isEqualTo("GMT");
+	}
+
 	@Test
 	void triggerCarriesTheMisfireInstruction() {
 		ScheduleDefinition nightly = this.schedules.named(Schedules.NIGHTLY);
