@@ -210,6 +210,28 @@ class HealthScoreStackTests {
 		});
 	}
 
+	/**
+	 * The awslogs driver sends each line of the container's output as its own event as
+	 * long as no multiline pattern or datetime format joins lines. Not every line is
+	 * JSON: the JVM's "Picked up JAVA_TOOL_OPTIONS: …" on standard error at start (the
+	 * image's options, DockerfileTests), a precondition's refusal (README, Logs). Each
+	 * stays a plain event beside the JSON ones, which Logs Insights still splits into
+	 * fields; a pattern would glue it to a JSON line, which then would not parse.
+	 */
+	@Test
+	@SuppressWarnings("unchecked")
+	void everyLineTheContainerWritesIsItsOwnLogEvent() {
+		SynthesizedStack.properties("AWS::ECS::TaskDefinition")
+			.forEach((id, taskDefinition) -> assertThat(
+					(List<Map<String, Object>>) taskDefinition.get("ContainerDefinitions"))
+				.as(id)
+				.allSatisfy((container) -> assertThat(
+						((Map<String, Object>) ((Map<String, Object>) container.get("LogConfiguration")).get("Options"))
+							.keySet())
+					.as(id)
+					.doesNotContain("awslogs-multiline-pattern", "awslogs-datetime-format")));
+	}
+
 	@Test
 	void failedAndDroppedRunsRaiseAlarms() {
 		template.hasResourceProperties("AWS::Events::Rule",
