@@ -2,6 +2,8 @@ package dev.healthscore.jobs;
 
 import java.sql.SQLException;
 
+import javax.net.ssl.SSLException;
+
 import dev.healthscore.io.Causes;
 import dev.healthscore.io.jdbc.ConnectionRefusal;
 
@@ -17,6 +19,13 @@ import org.springframework.core.env.Environment;
  * connects on first use, where the lag policy handles it.
  */
 class DatabaseConnectionFailureAnalyzer implements FailureAnalyzer {
+
+	private static final String TLS_ACTION = "Check the TLS settings of the URL (sslmode, sslrootcert;"
+			+ " HEALTHSCORE_DATASOURCE_PRIMARY_URL or SPRING_DATASOURCE_URL) against the server's: a server without"
+			+ " TLS takes no sslmode above prefer; with verify-full (as infra/ deploys the tasks) the URL's host must"
+			+ " be the name in the server's certificate (the instance's or cluster's own RDS endpoint, not an alias)"
+			+ " and sslrootcert the CA bundle that signed it (in the image: /app/rds-ca-bundle.pem). Then run the"
+			+ " same command again: nothing has started.";
 
 	private final Environment environment;
 
@@ -34,7 +43,7 @@ class DatabaseConnectionFailureAnalyzer implements FailureAnalyzer {
 		String state = cause.getSQLState();
 		String description = "Could not connect to the primary database " + url() + " (SQL state " + state + "): "
 				+ cause.getMessage();
-		return new FailureAnalysis(description, action(state), failure);
+		return new FailureAnalysis(description, tls(failure, cause) ? TLS_ACTION : action(state), failure);
 	}
 
 	private String url() {
@@ -43,11 +52,25 @@ class DatabaseConnectionFailureAnalyzer implements FailureAnalyzer {
 		return url.isEmpty() ? "(no URL)" : url.replaceAll("(?i)(password=)[^&]*", "$1***");
 	}
 
+	/**
+	 * Whether the connection failed on TLS: a server without it, a certificate that does
+	 * not verify against {@code sslrootcert} or whose name is not the URL's host, a root
+	 * certificate file that cannot be read. The driver says "SSL" (or names its host name
+	 * verifier) in each message, with SQL states of class 08 it also gives other
+	 * failures.
+	 */
+	private static boolean tls(Throwable failure, SQLException cause) {
+		String message = String.valueOf(cause.getMessage());
+		return message.contains("SSL") || message.contains("hostnameverifier")
+				|| Causes.last(failure, (t) -> t instanceof SSLException) != null;
+	}
+
 	/** What to check for a refusal: 3D000 before the other configuration refusals. */
 	private static String action(String state) {
 		String then = " Then run the same command again: nothing has started.";
 		if (state.equals("3D000")) {
-			return "Correct the database name at the end of the URL (HEALTHSCORE_DATASOURCE_PRIMARY_URL or"
+			return "Correct the database name in the URL (its path, before any ?parameters;"
+					+ " HEALTHSCORE_DATASOURCE_PRIMARY_URL or"
 					+ " SPRING_DATASOURCE_URL), or create the database: Flyway creates the tables on start, not"
 					+ " the database." + then;
 		}

@@ -74,6 +74,20 @@ class DatabaseConnectionFailureIntegrationTests {
 	}
 
 	@Test
+	void aTlsMismatchSaysToCheckTheUrlsTlsSettingsNotTheHostAndPort(CapturedOutput output) {
+		// as infra/ sets it for RDS, against a server without TLS
+		String url = url("postgres") + "?sslmode=verify-full&sslrootcert=/nonexistent/rds-ca-bundle.pem";
+		assertThat(HealthScoreApplication.run("status", "--spring.datasource.url=" + url,
+				"--spring.datasource.username=app", "--spring.datasource.password=right-one"))
+			.isEqualTo(1);
+		assertThat(output.getOut()).contains("Could not connect to the primary database " + url)
+			.contains("The server does not support SSL")
+			.contains("Check the TLS settings of the URL (sslmode, sslrootcert;")
+			.doesNotContain("Check the host and port");
+		assertNoTraceNorPassword(output, "right-one");
+	}
+
+	@Test
 	void aWrongPasswordSaysToCheckTheCredentials(CapturedOutput output) {
 		assertThat(HealthScoreApplication.run("run", "recompute", "--days-back=2",
 				"--spring.datasource.url=" + url("postgres"), "--spring.datasource.username=app",
@@ -93,7 +107,7 @@ class DatabaseConnectionFailureIntegrationTests {
 			.isEqualTo(1);
 		assertThat(output.getOut()).contains("(SQL state 3D000)")
 			.contains("database \"no_such_db\" does not exist")
-			.contains("Correct the database name at the end of the URL");
+			.contains("Correct the database name in the URL (its path, before any ?parameters;");
 		assertNoTraceNorPassword(output, "right-one");
 	}
 
