@@ -40,7 +40,10 @@ public final class DefaultPartitionRows {
 	 * Returns the table months whose rows lie in a {@code DEFAULT} partition outside the
 	 * archive: every month the ledger holds, whatever its state, and the months before
 	 * the cut-off that it does not (they have no partition, or their rows would not be in
-	 * the default one). Reads each default partition once.
+	 * the default one). Reads each default partition once, for the months before the
+	 * later of the cut-off and the month after the ledger's last: with an index on its
+	 * key (see {@link ArchivePartitions#defaultRowsByMonth}), not the rows of later
+	 * months, which are most of a large default partition's.
 	 * @param connection a connection to the primary
 	 * @param cutOff the first month an archive run leaves in PostgreSQL, or null to
 	 * report the months of the ledger only
@@ -50,9 +53,20 @@ public final class DefaultPartitionRows {
 		Map<TableMonth, ArchiveLedgerEntry> ledger = new ArchiveLedger().entries(connection)
 			.stream()
 			.collect(Collectors.toMap((entry) -> new TableMonth(entry.table(), entry.month()), Function.identity()));
+		YearMonth before = cutOff;
+		for (TableMonth tableMonth : ledger.keySet()) {
+			YearMonth after = tableMonth.month().plusMonths(1);
+			if (before == null || after.isAfter(before)) {
+				before = after;
+			}
+		}
+		if (before == null) {
+			// no ledger and no cut-off: no month to ask about
+			return List.of();
+		}
 		List<Finding> findings = new ArrayList<>();
 		for (ArchiveTable table : ArchivePlan.TABLES) {
-			Map<YearMonth, Long> months = this.partitions.defaultRowsByMonth(connection, table);
+			Map<YearMonth, Long> months = this.partitions.defaultRowsByMonth(connection, table, before);
 			if (months.isEmpty()) {
 				continue;
 			}

@@ -1,13 +1,20 @@
 package dev.healthscore.jobs.archive;
 
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.YearMonth;
+import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import dev.healthscore.io.archive.ArchiveLayout;
 import dev.healthscore.io.archive.ArchiveManifests;
 import dev.healthscore.io.archive.ArchiveTable;
+import dev.healthscore.jobs.archive.DefaultPartitionRows.Finding;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -285,6 +292,40 @@ class DefaultPartitionRowsIntegrationTests {
 		assertThat(count(jdbc, "health_reading_default")).isOne();
 	}
 
+	/**
+	 * A default partition holding many rows of months after the cut-off (months ahead
+	 * without a partition yet, written by a device whose clock runs ahead) and a few of
+	 * an old month: each run read every row of it to count them by month, though only the
+	 * months of the ledger and those before the cut-off are reported. Given an index on
+	 * its key (as the README says), the rows of the other months are not read.
+	 */
+	@Test
+	void theDefaultPartitionIsReadOnlyForTheMonthsAskedAboutThroughAnIndexOnItsKey() throws Exception {
+		JdbcTemplate jdbc = servers.database("bounded");
+		jdbc.execute("CREATE TABLE health_reading_default PARTITION OF health_reading DEFAULT");
+		jdbc.execute("CREATE INDEX health_reading_default_recorded_at_idx ON health_reading_default (recorded_at)");
+		jdbc.update("INSERT INTO health_reading (user_id, metric, recorded_at, value, source) SELECT n % 1000,"
+				+ " 'steps', TIMESTAMPTZ '2027-01-01 00:00:00+00' + n * INTERVAL '1 minute', 1, 'ahead'"
+				+ " FROM generate_series(1, 50000) n");
+		jdbc.update("INSERT INTO health_reading (user_id, metric, recorded_at, value, source) VALUES"
+				+ " (1, 'steps', '2024-06-01 08:00:00+00', 1, 'old'), (2, 'steps', '2024-06-30 23:59:59+00', 2, 'old')");
+		jdbc.execute("ANALYZE health_reading_default");
+		assertThat(count(jdbc, "health_reading_default")).isEqualTo(50_002);
+		try (Connection connection = jdbc.getDataSource().getConnection()) {
+			Map<String, Long> before = scans(connection, "health_reading_default");
+			List<Finding> findings = new DefaultPartitionRows().find(connection, YearMonth.of(2025, 1));
+			Map<String, Long> after = scans(connection, "health_reading_default");
+			assertThat(findings).extracting(Finding::summary)
+				.containsExactly(
+						"health_reading 2024-06: 2 rows in health_reading_default (no partition, not archived)");
+			assertThat(after.get("seq_tup_read") - before.get("seq_tup_read"))
+				.as("rows of the default partition read by sequential scans")
+				.isZero();
+			assertThat(after.get("idx_scan") - before.get("idx_scan")).as("index scans of the default partition")
+				.isPositive();
+		}
+	}
+
 	private static String line(String output, String containing) {
 		return output.lines()
 			.filter((line) -> line.contains(containing))
@@ -307,6 +348,24 @@ class DefaultPartitionRowsIntegrationTests {
 		return jdbc.queryForObject("SELECT e.exit_code FROM batch_job_execution e JOIN batch_job_instance i"
 				+ " ON i.job_instance_id = e.job_instance_id WHERE i.job_name = ? ORDER BY e.job_execution_id DESC"
 				+ " LIMIT 1", String.class, job);
+	}
+
+	/**
+	 * The scan counters of a table, with this session's pending statistics flushed first.
+	 */
+	private static Map<String, Long> scans(Connection connection, String table) throws SQLException {
+		try (Statement statement = connection.createStatement()) {
+			// flushed when the session goes idle after this statement, not at most once a
+			// second
+			statement.execute("SELECT pg_stat_force_next_flush()");
+			statement.execute("SELECT pg_stat_clear_snapshot()");
+			try (ResultSet result = statement.executeQuery("SELECT seq_scan, seq_tup_read, idx_scan"
+					+ " FROM pg_stat_user_tables WHERE relname = '" + table + "'")) {
+				assertThat(result.next()).isTrue();
+				return Map.of("seq_scan", result.getLong(1), "seq_tup_read", result.getLong(2), "idx_scan",
+						result.getLong(3));
+			}
+		}
 	}
 
 }

@@ -367,16 +367,21 @@ public final class ArchivePartitions {
 
 	/**
 	 * Counts the rows of the partitioned table's {@code DEFAULT} partition by the month
-	 * (UTC for a {@code timestamptz} key) of their partition key, in one read of it: the
-	 * rows PostgreSQL put there because their month had no partition when they were
-	 * written (never created, or detached or dropped by the archive). While a month's
-	 * partition is attached PostgreSQL keeps the default partition free of its rows.
+	 * (UTC for a {@code timestamptz} key) of their partition key, for the months before
+	 * {@code before}: the rows PostgreSQL put there because their month had no partition
+	 * when they were written (never created, or detached or dropped by the archive).
+	 * While a month's partition is attached PostgreSQL keeps the default partition free
+	 * of its rows. The months are bounded by a range on the key, which an index of the
+	 * default partition on its key serves without reading the rows of later months
+	 * (without one, PostgreSQL reads the whole partition).
 	 * @param connection the connection
 	 * @param table the partitioned table
+	 * @param before the first month not counted
 	 * @return the rows of each month, in order; empty when the table has no default
-	 * partition or it is empty
+	 * partition or it holds no row before {@code before}
 	 */
-	public Map<YearMonth, Long> defaultRowsByMonth(Connection connection, ArchiveTable table) throws SQLException {
+	public Map<YearMonth, Long> defaultRowsByMonth(Connection connection, ArchiveTable table, YearMonth before)
+			throws SQLException {
 		String fallback = defaultPartition(connection, table);
 		Map<YearMonth, Long> months = new TreeMap<>();
 		if (fallback == null) {
@@ -386,8 +391,8 @@ public final class ArchivePartitions {
 		String month = "to_char(date_trunc('month', "
 				+ (key.timestamps() ? "(" + key.column() + " AT TIME ZONE 'UTC')" : key.column() + "::timestamp")
 				+ "), 'YYYY-MM')";
-		String sql = "SELECT " + month + ", count(*) FROM " + fallback + " WHERE " + key.column()
-				+ " IS NOT NULL GROUP BY 1";
+		String sql = "SELECT " + month + ", count(*) FROM " + fallback + " WHERE " + key.column() + " < "
+				+ key.bound(before) + " GROUP BY 1";
 		try (Statement statement = connection.createStatement(); ResultSet result = statement.executeQuery(sql)) {
 			while (result.next()) {
 				months.put(YearMonth.parse(result.getString(1)), result.getLong(2));

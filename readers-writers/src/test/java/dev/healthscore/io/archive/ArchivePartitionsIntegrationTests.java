@@ -84,7 +84,8 @@ class ArchivePartitionsIntegrationTests {
 	@Test
 	void theDefaultPartitionsRowsAreCountedByTheirUtcMonth() throws Exception {
 		try (Connection connection = postgres.connection(); Statement statement = connection.createStatement()) {
-			assertThat(this.partitions.defaultRowsByMonth(connection, ArchiveTable.HEALTH_READING))
+			assertThat(
+					this.partitions.defaultRowsByMonth(connection, ArchiveTable.HEALTH_READING, YearMonth.of(2018, 5)))
 				.as("no default partition")
 				.isEmpty();
 		}
@@ -96,10 +97,17 @@ class ArchivePartitionsIntegrationTests {
 					"INSERT INTO health_score (user_id, score_date, completeness, algorithm_version, inputs_as_of)"
 							+ " VALUES (1, '2018-02-28', 1, 1, now()), (1, '2018-03-01', 1, 1, now())");
 			statement.execute("SET TimeZone = 'Pacific/Kiritimati'");
-			assertThat(this.partitions.defaultRowsByMonth(connection, ArchiveTable.HEALTH_READING))
+			assertThat(
+					this.partitions.defaultRowsByMonth(connection, ArchiveTable.HEALTH_READING, YearMonth.of(2018, 5)))
 				.containsExactly(Map.entry(YearMonth.of(2018, 3), 2L), Map.entry(YearMonth.of(2018, 4), 1L));
-			assertThat(this.partitions.defaultRowsByMonth(connection, ArchiveTable.HEALTH_SCORE))
+			assertThat(this.partitions.defaultRowsByMonth(connection, ArchiveTable.HEALTH_SCORE, YearMonth.of(2018, 5)))
 				.containsExactly(Map.entry(YearMonth.of(2018, 2), 1L), Map.entry(YearMonth.of(2018, 3), 1L));
+			// the months before the one given only
+			assertThat(
+					this.partitions.defaultRowsByMonth(connection, ArchiveTable.HEALTH_READING, YearMonth.of(2018, 4)))
+				.containsExactly(Map.entry(YearMonth.of(2018, 3), 2L));
+			assertThat(this.partitions.defaultRowsByMonth(connection, ArchiveTable.HEALTH_SCORE, YearMonth.of(2018, 3)))
+				.containsExactly(Map.entry(YearMonth.of(2018, 2), 1L));
 		}
 		finally {
 			postgres.execute("DROP TABLE health_reading_default", "DROP TABLE health_score_default");
