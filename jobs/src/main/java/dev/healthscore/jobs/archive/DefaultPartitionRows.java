@@ -14,6 +14,7 @@ import javax.sql.DataSource;
 import dev.healthscore.io.archive.ArchiveLedger;
 import dev.healthscore.io.archive.ArchiveLedgerEntry;
 import dev.healthscore.io.archive.ArchivePartitions;
+import dev.healthscore.io.archive.ArchivePartitions.DefaultRows;
 import dev.healthscore.io.archive.ArchiveState;
 import dev.healthscore.io.archive.ArchiveTable;
 import dev.healthscore.jobs.archive.ArchivePlan.TableMonth;
@@ -66,16 +67,16 @@ public final class DefaultPartitionRows {
 		}
 		List<Finding> findings = new ArrayList<>();
 		for (ArchiveTable table : ArchivePlan.TABLES) {
-			Map<YearMonth, Long> months = this.partitions.defaultRowsByMonth(connection, table, before);
-			if (months.isEmpty()) {
+			DefaultRows defaultRows = this.partitions.defaultRowsByMonth(connection, table, before);
+			if (defaultRows == null) {
 				continue;
 			}
-			String fallback = this.partitions.defaultPartition(connection, table);
-			for (Map.Entry<YearMonth, Long> rows : months.entrySet()) {
+			String fallback = defaultRows.partition();
+			for (Map.Entry<YearMonth, Long> rows : defaultRows.months().entrySet()) {
 				YearMonth month = rows.getKey();
 				ArchiveLedgerEntry entry = ledger.get(new TableMonth(table, month));
 				if (entry != null || (cutOff != null && month.isBefore(cutOff))) {
-					String condition = this.partitions.monthCondition(connection, table, month);
+					String condition = defaultRows.monthCondition(month);
 					ArchiveState state = (entry != null) ? entry.state() : null;
 					findings.add(new Finding(table, month, rows.getValue(), fallback, state,
 							advice(table, month, rows.getValue(), fallback, state, condition)));

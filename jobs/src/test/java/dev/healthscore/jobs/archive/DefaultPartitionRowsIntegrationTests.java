@@ -6,6 +6,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.YearMonth;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -30,6 +31,10 @@ import static dev.healthscore.jobs.archive.ArchiveTestServers.BUCKET;
 import static dev.healthscore.jobs.archive.ArchiveTestServers.NOW;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.mockito.AdditionalAnswers.delegatesTo;
+import static org.mockito.ArgumentMatchers.anyString;
+import static org.mockito.Mockito.doAnswer;
+import static org.mockito.Mockito.mock;
 
 /**
  * Rows of a month in an app's {@code DEFAULT} partition, outside the archive: a late
@@ -324,6 +329,36 @@ class DefaultPartitionRowsIntegrationTests {
 			assertThat(after.get("idx_scan") - before.get("idx_scan")).as("index scans of the default partition")
 				.isPositive();
 		}
+	}
+
+	/**
+	 * Each finding asked the catalogue again for the default partition's name and the
+	 * partition key, which the count of its rows had just read.
+	 */
+	@Test
+	void findAsksTheCatalogueOnceATableWhateverItFinds() throws Exception {
+		JdbcTemplate jdbc = servers.database("catalogue");
+		jdbc.execute("CREATE TABLE health_reading_default PARTITION OF health_reading DEFAULT");
+		jdbc.execute("CREATE TABLE health_score_default PARTITION OF health_score DEFAULT");
+		jdbc.update("INSERT INTO health_reading (user_id, metric, recorded_at, value, source) VALUES"
+				+ " (1, 'steps', '2024-06-01 08:00:00+00', 1, 'old'), (1, 'steps', '2024-07-01 08:00:00+00', 1, 'old'),"
+				+ " (1, 'steps', '2024-08-01 08:00:00+00', 1, 'old')");
+		jdbc.update("INSERT INTO health_score (user_id, score_date, completeness, algorithm_version, inputs_as_of)"
+				+ " VALUES (1, '2024-06-01', 0.5, 1, now()), (1, '2024-07-01', 0.5, 1, now())");
+		List<String> statements = new ArrayList<>();
+		List<Finding> findings;
+		try (Connection real = jdbc.getDataSource().getConnection()) {
+			Connection connection = mock(Connection.class, delegatesTo(real));
+			doAnswer((invocation) -> {
+				statements.add(invocation.getArgument(0));
+				return real.prepareStatement(invocation.getArgument(0));
+			}).when(connection).prepareStatement(anyString());
+			findings = new DefaultPartitionRows().find(connection, YearMonth.of(2025, 1));
+		}
+		assertThat(findings).hasSize(5);
+		assertThat(statements).filteredOn((sql) -> sql.contains("pg_partitioned_table"))
+			.as("catalogue reads of the partitioned tables")
+			.hasSize(2);
 	}
 
 	private static String line(String output, String containing) {

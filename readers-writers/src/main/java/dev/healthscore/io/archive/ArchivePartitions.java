@@ -7,6 +7,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.YearMonth;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -294,6 +295,11 @@ public final class ArchivePartitions {
 			return timestamps ? "'" + month.atDay(1) + " 00:00:00+00'::timestamptz" : "'" + month.atDay(1) + "'::date";
 		}
 
+		/** The condition that selects a month's rows, with its partition's bounds. */
+		String condition(YearMonth month) {
+			return column + " >= " + bound(month) + " AND " + column + " < " + bound(month.plusMonths(1));
+		}
+
 	}
 
 	/**
@@ -360,9 +366,7 @@ public final class ArchivePartitions {
 	 * @return the condition
 	 */
 	public String monthCondition(Connection connection, ArchiveTable table, YearMonth month) throws SQLException {
-		PartitionKey key = partitionKey(connection, table);
-		return key.column() + " >= " + key.bound(month) + " AND " + key.column() + " < "
-				+ key.bound(month.plusMonths(1));
+		return partitionKey(connection, table).condition(month);
 	}
 
 	/**
@@ -373,32 +377,93 @@ public final class ArchivePartitions {
 	 * While a month's partition is attached PostgreSQL keeps the default partition free
 	 * of its rows. The months are bounded by a range on the key, which an index of the
 	 * default partition on its key serves without reading the rows of later months
-	 * (without one, PostgreSQL reads the whole partition).
+	 * (without one, PostgreSQL reads the whole partition). Asks the catalogue once.
 	 * @param connection the connection
 	 * @param table the partitioned table
 	 * @param before the first month not counted
-	 * @return the rows of each month, in order; empty when the table has no default
-	 * partition or it holds no row before {@code before}
+	 * @return the rows of each month, with the default partition's name and the condition
+	 * of a month's rows in it; null when the table has no default partition
 	 */
-	public Map<YearMonth, Long> defaultRowsByMonth(Connection connection, ArchiveTable table, YearMonth before)
+	public DefaultRows defaultRowsByMonth(Connection connection, ArchiveTable table, YearMonth before)
 			throws SQLException {
-		String fallback = defaultPartition(connection, table);
-		Map<YearMonth, Long> months = new TreeMap<>();
-		if (fallback == null) {
-			return months;
+		String sql = "SELECT CASE WHEN p.partdefid <> 0 THEN p.partdefid::regclass::text END,"
+				+ " quote_ident(a.attname), format_type(a.atttypid, a.atttypmod) FROM pg_partitioned_table p"
+				+ " JOIN pg_attribute a ON a.attrelid = p.partrelid AND a.attnum = p.partattrs[0]"
+				+ " WHERE p.partrelid = to_regclass(?)";
+		String fallback;
+		PartitionKey key;
+		try (PreparedStatement statement = connection.prepareStatement(sql)) {
+			statement.setString(1, table.tableName());
+			try (ResultSet result = statement.executeQuery()) {
+				if (!result.next()) {
+					throw new IllegalStateException("Cannot count the rows of " + table.tableName()
+							+ "'s DEFAULT partition: it is not partitioned");
+				}
+				fallback = result.getString(1);
+				key = new PartitionKey(result.getString(2), !"date".equals(result.getString(3)));
+			}
 		}
-		PartitionKey key = partitionKey(connection, table);
+		if (fallback == null) {
+			return null;
+		}
 		String month = "to_char(date_trunc('month', "
 				+ (key.timestamps() ? "(" + key.column() + " AT TIME ZONE 'UTC')" : key.column() + "::timestamp")
 				+ "), 'YYYY-MM')";
-		String sql = "SELECT " + month + ", count(*) FROM " + fallback + " WHERE " + key.column() + " < "
+		String count = "SELECT " + month + ", count(*) FROM " + fallback + " WHERE " + key.column() + " < "
 				+ key.bound(before) + " GROUP BY 1";
-		try (Statement statement = connection.createStatement(); ResultSet result = statement.executeQuery(sql)) {
+		Map<YearMonth, Long> months = new TreeMap<>();
+		try (Statement statement = connection.createStatement(); ResultSet result = statement.executeQuery(count)) {
 			while (result.next()) {
 				months.put(YearMonth.parse(result.getString(1)), result.getLong(2));
 			}
 		}
-		return months;
+		return new DefaultRows(fallback, key, Collections.unmodifiableMap(months));
+	}
+
+	/**
+	 * The rows of a partitioned table's {@code DEFAULT} partition by month, as
+	 * {@link #defaultRowsByMonth} counted them, with what names them in SQL.
+	 */
+	public static final class DefaultRows {
+
+		private final String partition;
+
+		private final PartitionKey key;
+
+		private final Map<YearMonth, Long> months;
+
+		private DefaultRows(String partition, PartitionKey key, Map<YearMonth, Long> months) {
+			this.partition = partition;
+			this.key = key;
+			this.months = months;
+		}
+
+		/**
+		 * Returns the default partition's name as SQL names it.
+		 * @return the name
+		 */
+		public String partition() {
+			return this.partition;
+		}
+
+		/**
+		 * Returns the rows of each month, in order.
+		 * @return the rows by month, empty when there are none
+		 */
+		public Map<YearMonth, Long> months() {
+			return this.months;
+		}
+
+		/**
+		 * Returns the condition that selects a month's rows, as
+		 * {@link ArchivePartitions#monthCondition} does.
+		 * @param month the month
+		 * @return the condition
+		 */
+		public String monthCondition(YearMonth month) {
+			return this.key.condition(month);
+		}
+
 	}
 
 	/**

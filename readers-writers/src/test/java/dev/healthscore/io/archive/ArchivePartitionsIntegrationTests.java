@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
+import dev.healthscore.io.archive.ArchivePartitions.DefaultRows;
 import dev.healthscore.io.archive.ArchivePartitions.Status;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -29,6 +30,8 @@ import static org.mockito.Mockito.mock;
  * monthly partitions on a real PostgreSQL.
  */
 class ArchivePartitionsIntegrationTests {
+
+	private static final YearMonth MAY_2018 = YearMonth.of(2018, 5);
 
 	private static TestPostgres postgres;
 
@@ -84,30 +87,40 @@ class ArchivePartitionsIntegrationTests {
 	@Test
 	void theDefaultPartitionsRowsAreCountedByTheirUtcMonth() throws Exception {
 		try (Connection connection = postgres.connection(); Statement statement = connection.createStatement()) {
-			assertThat(
-					this.partitions.defaultRowsByMonth(connection, ArchiveTable.HEALTH_READING, YearMonth.of(2018, 5)))
+			assertThat(this.partitions.defaultRowsByMonth(connection, ArchiveTable.HEALTH_READING, MAY_2018))
 				.as("no default partition")
-				.isEmpty();
+				.isNull();
 		}
 		postgres.execute("CREATE TABLE health_reading_default PARTITION OF health_reading DEFAULT",
 				"CREATE TABLE health_score_default PARTITION OF health_score DEFAULT");
 		try (Connection connection = postgres.connection(); Statement statement = connection.createStatement()) {
+			assertThat(this.partitions.defaultRowsByMonth(connection, ArchiveTable.HEALTH_READING, MAY_2018).months())
+				.as("empty")
+				.isEmpty();
 			postgres.execute("INSERT INTO health_reading VALUES (1, 'steps', '2018-03-31 23:30:00+00', 1, 'p'),"
 					+ " (1, 'steps', '2018-04-01 00:30:00+02', 1, 'p'), (2, 'steps', '2018-04-01 00:00:00+00', 1, 'p')",
 					"INSERT INTO health_score (user_id, score_date, completeness, algorithm_version, inputs_as_of)"
 							+ " VALUES (1, '2018-02-28', 1, 1, now()), (1, '2018-03-01', 1, 1, now())");
 			statement.execute("SET TimeZone = 'Pacific/Kiritimati'");
-			assertThat(
-					this.partitions.defaultRowsByMonth(connection, ArchiveTable.HEALTH_READING, YearMonth.of(2018, 5)))
-				.containsExactly(Map.entry(YearMonth.of(2018, 3), 2L), Map.entry(YearMonth.of(2018, 4), 1L));
-			assertThat(this.partitions.defaultRowsByMonth(connection, ArchiveTable.HEALTH_SCORE, YearMonth.of(2018, 5)))
-				.containsExactly(Map.entry(YearMonth.of(2018, 2), 1L), Map.entry(YearMonth.of(2018, 3), 1L));
+			DefaultRows readings = this.partitions.defaultRowsByMonth(connection, ArchiveTable.HEALTH_READING,
+					MAY_2018);
+			assertThat(readings.months()).containsExactly(Map.entry(YearMonth.of(2018, 3), 2L),
+					Map.entry(YearMonth.of(2018, 4), 1L));
+			assertThat(readings.partition()).isEqualTo("health_reading_default");
+			assertThat(readings.monthCondition(YearMonth.of(2018, 3))).isEqualTo(
+					this.partitions.monthCondition(connection, ArchiveTable.HEALTH_READING, YearMonth.of(2018, 3)));
+			DefaultRows scores = this.partitions.defaultRowsByMonth(connection, ArchiveTable.HEALTH_SCORE, MAY_2018);
+			assertThat(scores.months()).containsExactly(Map.entry(YearMonth.of(2018, 2), 1L),
+					Map.entry(YearMonth.of(2018, 3), 1L));
+			assertThat(scores.monthCondition(YearMonth.of(2018, 2)))
+				.isEqualTo("score_date >= '2018-02-01'::date AND score_date < '2018-03-01'::date");
 			// the months before the one given only
 			assertThat(
-					this.partitions.defaultRowsByMonth(connection, ArchiveTable.HEALTH_READING, YearMonth.of(2018, 4)))
+					this.partitions.defaultRowsByMonth(connection, ArchiveTable.HEALTH_READING, YearMonth.of(2018, 4))
+						.months())
 				.containsExactly(Map.entry(YearMonth.of(2018, 3), 2L));
-			assertThat(this.partitions.defaultRowsByMonth(connection, ArchiveTable.HEALTH_SCORE, YearMonth.of(2018, 3)))
-				.containsExactly(Map.entry(YearMonth.of(2018, 2), 1L));
+			assertThat(this.partitions.defaultRowsByMonth(connection, ArchiveTable.HEALTH_SCORE, YearMonth.of(2018, 3))
+				.months()).containsExactly(Map.entry(YearMonth.of(2018, 2), 1L));
 		}
 		finally {
 			postgres.execute("DROP TABLE health_reading_default", "DROP TABLE health_score_default");
