@@ -142,11 +142,12 @@ public final class DefaultPartitionRows {
 						RestoreObstacles.insertBack(table, month), month, fallback, condition);
 		}
 		String ledger = (state != null) ? " (ledger %s)".formatted(state) : "";
+		// healthscore_ensure_partitions moves the month's rows out of the default
+		// partition into the partition it creates (V10)
 		return ("%s, which has no partition%s: the archive does not take them, and they are in no archive. Give the"
-				+ " month its partition with them, and the next run archives it: BEGIN; %s SELECT"
-				+ " healthscore_ensure_partitions('%s', DATE '%s', DATE '%s'); INSERT INTO %s SELECT * FROM %s; DROP"
-				+ " TABLE %s; COMMIT;")
-			.formatted(head, ledger, moveAside, name, month.atDay(1), month.atDay(1), name, aside, aside);
+				+ " month its partition, which moves them into it (holding %s and %s locked meanwhile), and the"
+				+ " next run archives it: SELECT healthscore_ensure_partitions('%s', DATE '%s', DATE '%s');")
+			.formatted(head, ledger, name, fallback, name, month.atDay(1), month.atDay(1));
 	}
 
 	/**
