@@ -35,8 +35,10 @@ import software.amazon.awssdk.services.s3.S3Client;
  * from what it finds.
  * <p>
  * What stands in the way ({@link RestoreObstacles}: a partition of a dropped month
- * created again, rows of the month in a {@code DEFAULT} partition) is looked for, and the
- * manifest is read and checked against the ledger, before anything changes, and the moves
+ * created again, rows of the month in a {@code DEFAULT} partition) is looked for once, by
+ * the check of {@code run restore} before the job starts
+ * ({@link ArchivedMonthsPrecondition}); here only to explain a restore that failed. The
+ * manifest is read and checked against the ledger before anything changes, and the moves
  * to {@code RESTORING} and on to {@code RESTORED} are made in the transaction that
  * restores: nothing leads out of {@code RESTORING} but {@code RESTORED}, and the archive
  * job leaves such a month alone, so a restore that fails must leave the month
@@ -95,15 +97,11 @@ final class MonthRestorer {
 							entry.restoredAt());
 					return entry.rowCount();
 				}
-				String obstacle = this.obstacles.find(connection, table, month, entry.state());
-				if (obstacle != null) {
-					throw new IllegalStateException("Cannot restore " + partition + ": " + obstacle);
-				}
 				ArchiveManifest manifest = manifest(entry);
 				try {
 					bringBack(connection, entry.state(), manifest, jobExecutionId);
 				}
-				catch (SQLException ex) {
+				catch (SQLException | IllegalStateException ex) {
 					throw explained(connection, entry, ex);
 				}
 				this.listener.reached(table, month, ArchiveState.RESTORED);
@@ -135,12 +133,14 @@ final class MonthRestorer {
 
 	/**
 	 * Returns what stands in the way of the restore that failed, with the failure as its
-	 * cause, when something does now: rows that arrived after the restore looked (a row
-	 * of the month written to the {@code DEFAULT} partition while the month was loaded
-	 * fails the {@code ATTACH}), of which PostgreSQL's message alone does not say what to
-	 * do; otherwise the failure itself.
+	 * cause, when something does now: what appeared after {@code run restore} looked
+	 * before the job started (a row of the month written to the {@code DEFAULT} partition
+	 * fails the {@code ATTACH}; a table created under the partition's name fails its
+	 * creation, or its checksum when it is the one found), or what a restore called
+	 * without that check meets, of which PostgreSQL's message or the checksum's alone
+	 * does not say what to do; otherwise the failure itself.
 	 */
-	private Exception explained(Connection connection, ArchiveLedgerEntry entry, SQLException failure) {
+	private Exception explained(Connection connection, ArchiveLedgerEntry entry, Exception failure) {
 		try {
 			String obstacle = this.obstacles.find(connection, entry.table(), entry.month(), entry.state());
 			if (obstacle != null) {

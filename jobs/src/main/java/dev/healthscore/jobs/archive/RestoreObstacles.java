@@ -8,6 +8,8 @@ import java.util.List;
 import dev.healthscore.io.archive.ArchivePartitions;
 import dev.healthscore.io.archive.ArchiveState;
 import dev.healthscore.io.archive.ArchiveTable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Finds, before a restore changes anything, the rows that stand in its way: those of a
@@ -18,6 +20,8 @@ import dev.healthscore.io.archive.ArchiveTable;
  * many there are and how to set them aside, restore, and insert them back.
  */
 final class RestoreObstacles {
+
+	private static final Logger logger = LoggerFactory.getLogger(RestoreObstacles.class);
 
 	private final ArchivePartitions partitions = new ArchivePartitions();
 
@@ -33,6 +37,7 @@ final class RestoreObstacles {
 	 * @return the reason, starting with what is wrong, or null
 	 */
 	String find(Connection connection, ArchiveTable table, YearMonth month, ArchiveState state) throws SQLException {
+		logger.debug("Looking for what stands in the way of restoring {} ({})", table.partitionName(month), state);
 		ArchivePartitions.Status status = this.partitions.status(connection, table, month);
 		if (state == ArchiveState.DROPPED && status != ArchivePartitions.Status.MISSING) {
 			return recreated(connection, table, month, status);

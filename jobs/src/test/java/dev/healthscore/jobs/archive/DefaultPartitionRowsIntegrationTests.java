@@ -334,6 +334,26 @@ class DefaultPartitionRowsIntegrationTests {
 	}
 
 	/**
+	 * A restore looked for what stands in its way twice, each time counting the month's
+	 * rows in the DEFAULT partition: in the check of run restore, before the job starts,
+	 * and again in the job.
+	 */
+	@Test
+	void aRestoreLooksForWhatStandsInItsWayOnce(CapturedOutput output) {
+		JdbcTemplate jdbc = servers.database("obstacles_once");
+		jdbc.execute("CREATE TABLE health_score_default PARTITION OF health_score DEFAULT");
+		assertThat(servers.app("obstacles_once", NOW, null, "run", "archive", "--before=2025-01")).isZero();
+		int from = output.getAll().length();
+		assertThat(servers.app("obstacles_once", NOW, null, "run", "restore", "--table=health_score", "--month=2024-12",
+				"--logging.level.dev.healthscore.jobs.archive.RestoreObstacles=DEBUG"))
+			.isZero();
+		assertThat(output.getAll().substring(from).lines())
+			.filteredOn((line) -> line.contains("Looking for what stands in the way of restoring health_score_2024_12"))
+			.hasSize(1);
+		assertThat(states(jdbc)).containsExactly("DETACHED", "RESTORED");
+	}
+
+	/**
 	 * Each finding asked the catalogue again for the default partition's name and the
 	 * partition key, which the count of its rows had just read.
 	 */

@@ -397,10 +397,12 @@ class MonthRestorerIntegrationTests {
 				+ " not merge with the archive's. Set them aside, restore, then insert them back: " + setAside
 				+ " then run restore --table=health_score --month=2025-01; then " + insertBack
 				+ " (a row in both, by the primary key, fails the INSERT: delete the copy not to keep first)";
+		// (found once the new partition's checksum differed from the archive's: run
+		// restore's check finds it before the job starts)
 		assertThatIllegalStateException().isThrownBy(() -> restorer.restore(ArchiveTable.HEALTH_SCORE, JANUARY, 2L))
 			.withMessage(reason);
 		assertThat(entry(dataSource)).satisfies((entry) -> assertThat(entry.state()).isEqualTo(ArchiveState.DROPPED))
-			.satisfies((entry) -> assertThat(entry.lastError()).isEqualTo(reason));
+			.satisfies((entry) -> assertThat(entry.lastError()).startsWith(reason));
 		assertThat(count(dataSource, "health_score")).isEqualTo(2);
 		// what it says, done, keeps every row
 		execute(dataSource, setAside);
@@ -413,10 +415,11 @@ class MonthRestorerIntegrationTests {
 
 	/**
 	 * Rows of a dropped month written into a DEFAULT partition made PostgreSQL refuse the
-	 * restore's ATTACH after the whole month was loaded, with its own message only.
+	 * restore's ATTACH after the whole month was loaded, with its own message only. (Run
+	 * restore's check refuses them before the job starts: ArchiveJobIntegrationTests.)
 	 */
 	@Test
-	void aDefaultPartitionHoldingRowsOfTheMonthStopsTheRestoreBeforeItChangesAnythingAndSaysHowToMoveThem()
+	void aDefaultPartitionHoldingRowsOfTheMonthStopsTheRestoreWithoutChangingAnythingAndSaysHowToMoveThem()
 			throws Exception {
 		DataSource dataSource = database("fallback");
 		ArchiveSettings settings = ArchiveSettings.builder(BUCKET).prefix("fallback").build();
@@ -468,10 +471,16 @@ class MonthRestorerIntegrationTests {
 		};
 		MonthRestorer restorer = new MonthRestorer(dataSource, s3, settings, Clock.systemUTC(), listener);
 		assertThatIllegalStateException().isThrownBy(() -> restorer.restore(ArchiveTable.HEALTH_SCORE, JANUARY, 2L))
-			.withMessage(reason);
-		assertThat(phases).as("nothing loaded").isEmpty();
+			.withMessage(reason)
+			.havingCause()
+			.withMessageContaining("updated partition constraint for default partition \"health_score_default\"");
+		assertThat(phases).as("loaded, then refused by the attach").endsWith(RestorePhase.CHECKSUM);
 		assertThat(entry(dataSource)).satisfies((entry) -> assertThat(entry.state()).isEqualTo(ArchiveState.DROPPED))
-			.satisfies((entry) -> assertThat(entry.lastError()).isEqualTo(reason));
+			.satisfies((entry) -> assertThat(entry.lastError()).startsWith(reason));
+		try (Connection connection = dataSource.getConnection()) {
+			assertThat(new ArchivePartitions().status(connection, ArchiveTable.HEALTH_SCORE, JANUARY))
+				.isEqualTo(ArchivePartitions.Status.MISSING);
+		}
 		assertThat(count(dataSource, "health_score_default")).isEqualTo(3);
 		// a score of December written to the default partition while December is loaded:
 		// the attach fails, and the refusal says what it found then
