@@ -52,6 +52,12 @@ public final class StatusReport {
 	/** How an execution's start and end are printed, in UTC. */
 	private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss", Locale.ROOT);
 
+	/**
+	 * The narrowest status and exit columns: as wide as the longest status of a job
+	 * execution ({@code ABANDONED}, {@code COMPLETED}).
+	 */
+	private static final int STATUS_WIDTH = 9;
+
 	/** The longest part of a month's last error that the report shows. */
 	private static final int ERROR_LENGTH = 500;
 
@@ -61,34 +67,7 @@ public final class StatusReport {
 	/** The report as text, with the last {@code limit} executions of each job. */
 	public static String text(DataSource dataSource, int limit) {
 		JdbcTemplate jdbc = new JdbcTemplate(dataSource);
-		List<String> lines = new ArrayList<>();
-		lines.add("%-11s %6s  %-19s  %-19s  %-9s  %-9s  %10s  %10s".formatted("job", "exec", "start (UTC)", "end (UTC)",
-				"status", "exit", "read", "written"));
-		jdbc.query(EXECUTIONS_SQL, (org.springframework.jdbc.core.RowCallbackHandler) (rs) -> {
-			String job = rs.getString("job_name");
-			long id = rs.getLong("job_execution_id");
-			lines.add(String.format(Locale.ROOT, "%-11s %6d  %-19s  %-19s  %-9s  %-9s  %10d  %10d", job, id,
-					utc(rs.getObject("start_time", LocalDateTime.class)),
-					utc(rs.getObject("end_time", LocalDateTime.class)), rs.getString("status"),
-					rs.getString("exit_code"), rs.getLong("read_count"), rs.getLong("write_count")));
-			if (RunSummary.COMPLETED_WITH_WARNINGS.equals(rs.getString("exit_code"))) {
-				// what the run's WARN lines said, kept by the job repository
-				lines.add(String.format(Locale.ROOT, "            warnings: %s",
-						RunSummary.oneLine(String.valueOf(rs.getString("exit_message")), ERROR_LENGTH)));
-			}
-			String scope = (rs.getString("shard") != null) ? rs.getString("shard") : JobRunGuard.ALL;
-			if (RUNNING.contains(rs.getString("status")) && !JobRunGuard.isHeld(jdbc, job, scope)) {
-				// what SIGKILL or a lost node leaves: marked running, and nothing will
-				// ever end it
-				lines.add(String.format(Locale.ROOT,
-						"            no process holds the guard of %s (%s): its process died; 'restart %d' resumes"
-								+ " it, 'stop %d' marks it FAILED",
-						job, scope, id, id));
-			}
-		}, limit);
-		if (lines.size() == 1) {
-			lines.add("(no job executions yet)");
-		}
+		List<String> lines = new ArrayList<>(executions(jdbc, limit));
 		lines.add("");
 		lines.add("archive ledger:");
 		int before = lines.size();
@@ -111,6 +90,60 @@ public final class StatusReport {
 			lines.add("  (nothing archived yet)");
 		}
 		return String.join(System.lineSeparator(), lines);
+	}
+
+	/**
+	 * The executions' table, its status and exit columns as wide as the widest value
+	 * printed in them ({@code COMPLETED WITH WARNINGS}, say), so that every line's
+	 * columns stay under their heading.
+	 */
+	private static List<String> executions(JdbcTemplate jdbc, int limit) {
+		List<Execution> executions = new ArrayList<>();
+		jdbc.query(EXECUTIONS_SQL, (org.springframework.jdbc.core.RowCallbackHandler) (rs) -> {
+			String job = rs.getString("job_name");
+			long id = rs.getLong("job_execution_id");
+			List<String> notes = new ArrayList<>();
+			if (RunSummary.COMPLETED_WITH_WARNINGS.equals(rs.getString("exit_code"))) {
+				// what the run's WARN lines said, kept by the job repository
+				notes.add(String.format(Locale.ROOT, "            warnings: %s",
+						RunSummary.oneLine(String.valueOf(rs.getString("exit_message")), ERROR_LENGTH)));
+			}
+			String scope = (rs.getString("shard") != null) ? rs.getString("shard") : JobRunGuard.ALL;
+			if (RUNNING.contains(rs.getString("status")) && !JobRunGuard.isHeld(jdbc, job, scope)) {
+				// what SIGKILL or a lost node leaves: marked running, and nothing will
+				// ever end it
+				notes.add(String.format(Locale.ROOT,
+						"            no process holds the guard of %s (%s): its process died; 'restart %d' resumes"
+								+ " it, 'stop %d' marks it FAILED",
+						job, scope, id, id));
+			}
+			executions.add(new Execution(job, id, utc(rs.getObject("start_time", LocalDateTime.class)),
+					utc(rs.getObject("end_time", LocalDateTime.class)), String.valueOf(rs.getString("status")),
+					String.valueOf(rs.getString("exit_code")), rs.getLong("read_count"), rs.getLong("write_count"),
+					notes));
+		}, limit);
+		int status = executions.stream().mapToInt((execution) -> execution.status().length()).max().orElse(0);
+		int exit = executions.stream().mapToInt((execution) -> execution.exit().length()).max().orElse(0);
+		String format = "%-11s %6s  %-19s  %-19s  %-" + Math.max(status, STATUS_WIDTH) + "s  %-"
+				+ Math.max(exit, STATUS_WIDTH) + "s  %10s  %10s";
+		List<String> lines = new ArrayList<>();
+		lines.add(String.format(Locale.ROOT, format, "job", "exec", "start (UTC)", "end (UTC)", "status", "exit",
+				"read", "written"));
+		for (Execution execution : executions) {
+			lines.add(String.format(Locale.ROOT, format, execution.job(), execution.id(), execution.start(),
+					execution.end(), execution.status(), execution.exit(), execution.read(), execution.written()));
+			lines.addAll(execution.notes());
+		}
+		if (executions.isEmpty()) {
+			lines.add("(no job executions yet)");
+		}
+		return lines;
+	}
+
+	/** One line of the executions' table, and the lines under it. */
+	private record Execution(String job, long id, String start, String end, String status, String exit, long read,
+			long written, List<String> notes) {
+
 	}
 
 	private static String count(Long value) {

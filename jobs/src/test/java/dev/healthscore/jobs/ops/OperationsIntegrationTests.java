@@ -156,6 +156,46 @@ class OperationsIntegrationTests {
 	}
 
 	/**
+	 * The exit column was as wide as {@code COMPLETED}: the line of a run that ended
+	 * {@code COMPLETED WITH WARNINGS} (here a partitions run that found rows of a dropped
+	 * month in the default partition) pushed its counts right of their headings.
+	 */
+	@Test
+	void statusKeepsTheColumnsOfARunThatEndedWithWarningsUnderTheirHeadings(CapturedOutput output) {
+		// and one that ended COMPLETED beside it
+		assertThat(app("run", "partitions")).isZero();
+		jdbc.update("""
+				INSERT INTO archive_ledger (table_name, month, partition_name, state)
+				VALUES ('health_reading', DATE '2020-01-01', 'health_reading_2020_01', 'DROPPED')""");
+		jdbc.execute("CREATE TABLE health_reading_default PARTITION OF health_reading DEFAULT");
+		try {
+			jdbc.update("INSERT INTO health_reading (user_id, metric, recorded_at, value, source)"
+					+ " VALUES (1, 'steps', '2020-01-15 12:00:00+00', 1, 'late')");
+			assertThat(app("run", "partitions")).isZero();
+			long id = lastExecution();
+			assertThat(jdbc.queryForObject("SELECT exit_code FROM batch_job_execution WHERE job_execution_id = ?",
+					String.class, id))
+				.isEqualTo("COMPLETED WITH WARNINGS");
+			int before = output.getOut().length();
+			assertThat(app("status")).isZero();
+			List<String> lines = output.getOut().substring(before).lines().toList();
+			String heading = lines.stream().filter((line) -> line.startsWith("job ")).findFirst().orElseThrow();
+			String warned = lines.stream()
+				.filter((line) -> line.matches("partitions\\s+" + id + "\\s.*"))
+				.findFirst()
+				.orElseThrow();
+			assertThat(warned.indexOf("COMPLETED WITH WARNINGS")).as(warned).isEqualTo(heading.indexOf("exit"));
+			// the counts are right-aligned under theirs, on every execution's line
+			assertThat(lines.stream().filter((line) -> line.matches("[a-z]+\\s+\\d+\\s.*"))).hasSizeGreaterThan(1)
+				.allSatisfy((line) -> assertThat(line).hasSameSizeAs(heading));
+		}
+		finally {
+			jdbc.execute("DROP TABLE health_reading_default");
+			jdbc.update("DELETE FROM archive_ledger WHERE month = DATE '2020-01-01'");
+		}
+	}
+
+	/**
 	 * An execution still marked STARTED whose process was killed (SIGKILL, a lost node)
 	 * showed as running forever: status now says that no process holds its job's guard,
 	 * and what resumes it; not while a process holds it.
