@@ -160,6 +160,13 @@ public class CommandRunner implements ApplicationRunner, ExitCodeGenerator {
 			outcome = (firing != null) ? this.jobRunner.runForFiring(job, command.parameters(), firing.time())
 					: this.jobRunner.run(job, command.parameters());
 		}
+		if (outcome.completedBefore() != null) {
+			// not the earlier execution's summary: this command ran nothing
+			try (JobLogContext.Scope scope = JobLogContext.open(command.job())) {
+				logger.info("{}; exit code {}", RunSummary.ofAlreadyCompleted(outcome.completedBefore(), firing.time()),
+						outcome.exitCode().code());
+			}
+		}
 		if (outcome.execution() != null) {
 			RunSummary.log(logger, outcome.execution(), RunSummary.of(outcome.execution(), outcome.exitCode()),
 					outcome.exitCode());

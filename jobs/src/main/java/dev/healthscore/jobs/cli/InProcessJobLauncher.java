@@ -48,6 +48,9 @@ public class InProcessJobLauncher implements ScheduledJobLauncher {
 				invocation.notes().forEach(logger::info);
 				outcome = this.jobRunner.runForFiring(job(launch.job()), invocation.parameters(),
 						launch.scheduledTime());
+				if (outcome.completedBefore() != null) {
+					logger.info(RunSummary.ofAlreadyCompleted(outcome.completedBefore(), launch.scheduledTime()));
+				}
 			}
 			catch (UsageException ex) {
 				// the schedule fails with it, which the scheduler logs without the job's

@@ -152,16 +152,14 @@ public class JobRunner implements EveryJobListener {
 				JobExecution last = findLast(name, parameters);
 				if (last != null && last.getStatus() == BatchStatus.COMPLETED && firing != null
 						&& parameters.containsValue(firing)) {
-					logger.info("{} execution {} already completed this firing ({}) on {}: not run again", name,
-							last.getId(), firing, JobTimes.instant(last.getEndTime()));
-					return last;
+					return Outcome.alreadyCompleted(last);
 				}
 				if (last == null
 						|| !(last.getStatus() == BatchStatus.FAILED || last.getStatus() == BatchStatus.STOPPED)) {
-					return this.jobOperator.start(job, withRunId(name, parameters));
+					return ended(this.jobOperator.start(job, withRunId(name, parameters)));
 				}
 				logger.info("Restarting {} execution {} ({}) where it stopped", name, last.getId(), last.getStatus());
-				return this.jobOperator.restart(last);
+				return ended(this.jobOperator.restart(last));
 			});
 		}
 	}
@@ -179,7 +177,7 @@ public class JobRunner implements EveryJobListener {
 				if (current != null && current.isRunning()) {
 					current = recoverDead(current);
 				}
-				return this.jobOperator.restart((current != null) ? current : execution);
+				return ended(this.jobOperator.restart((current != null) ? current : execution));
 			});
 		}
 	}
@@ -259,8 +257,7 @@ public class JobRunner implements EveryJobListener {
 			}
 			this.launching.set(run);
 			try {
-				JobExecution execution = launch.launch();
-				return new Outcome(execution, exitCode(execution));
+				return launch.launch();
 			}
 			catch (JobExecutionAlreadyRunningException ex) {
 				logger.error("Cannot run {}: {}", job, ex.getMessage());
@@ -278,12 +275,20 @@ public class JobRunner implements EveryJobListener {
 		return parameters.getOrDefault("shard", JobRunGuard.ALL);
 	}
 
-	/** Starts or restarts an execution and waits for its end. */
+	/**
+	 * Starts or restarts an execution and waits for its end, or finds that nothing is
+	 * left to run.
+	 */
 	@FunctionalInterface
 	private interface Launch {
 
-		JobExecution launch() throws Exception;
+		Outcome launch() throws Exception;
 
+	}
+
+	/** The outcome of a run that started or restarted {@code execution}, now ended. */
+	private static Outcome ended(JobExecution execution) {
+		return new Outcome(execution, exitCode(execution));
 	}
 
 	/**
@@ -432,10 +437,29 @@ public class JobRunner implements EveryJobListener {
 	/**
 	 * How a run ended.
 	 *
-	 * @param execution the job execution, or {@code null} when none started
+	 * @param execution the job execution this run started or restarted, or {@code null}
+	 * when none started
 	 * @param exitCode what the process should exit with
+	 * @param completedBefore for a schedule's firing that was not run again
+	 * ({@link #runForFiring}), the earlier execution that completed it; otherwise
+	 * {@code null}
 	 */
-	public record Outcome(JobExecution execution, ExitCode exitCode) {
+	public record Outcome(JobExecution execution, ExitCode exitCode, JobExecution completedBefore) {
+
+		/**
+		 * How a run that started or restarted {@code execution} (or, when {@code null},
+		 * none) ended.
+		 */
+		public Outcome(JobExecution execution, ExitCode exitCode) {
+			this(execution, exitCode, null);
+		}
+
+		/**
+		 * A firing that {@code earlier} completed: nothing ran, and the run completed.
+		 */
+		static Outcome alreadyCompleted(JobExecution earlier) {
+			return new Outcome(null, ExitCode.COMPLETED, earlier);
+		}
 
 	}
 

@@ -1,5 +1,6 @@
 package dev.healthscore.jobs.cli;
 
+import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -66,6 +67,22 @@ public final class RunSummary {
 	 */
 	public static String ofRestart(JobExecution execution, long restarted, ExitCode exitCode) {
 		return of(execution, " (restart of " + restarted + ")", exitCode);
+	}
+
+	/**
+	 * Describes a firing that was not run again, as an earlier execution completed it:
+	 * which execution, and when it ended, so that no one reads the earlier run as this
+	 * one's.
+	 * @param earlier the execution that completed the firing
+	 * @param firing the instant the schedule fired for
+	 * @return the line, e.g.
+	 * {@code partitions execution 7 already completed this firing (2025-02-16T01:30:00Z) and ended at 2025-02-16T01:30:04.512Z: nothing was run again, no execution started}
+	 */
+	public static String ofAlreadyCompleted(JobExecution earlier, Instant firing) {
+		return String.format(Locale.ROOT,
+				"%s execution %d already completed this firing (%s) and ended at %s: nothing was run again, no"
+						+ " execution started",
+				earlier.getJobInstance().getJobName(), earlier.getId(), firing, JobTimes.instant(earlier.getEndTime()));
 	}
 
 	/**

@@ -85,7 +85,10 @@ class JobRunnerResumeIntegrationTests {
 		later("2025-04");
 		long instances = repository.getJobInstanceCount(JOB);
 		JobRunner.Outcome outcome = runner.runForFiring(job(), Map.of("scheduled-time", firing), Instant.parse(firing));
-		assertThat(outcome.execution().getId()).as("the completed run, not run again").isEqualTo(completed.getId());
+		assertThat(outcome.execution()).as("nothing started").isNull();
+		assertThat(outcome.exitCode()).isEqualTo(ExitCode.COMPLETED);
+		assertThat(outcome.completedBefore().getId()).as("the completed run, not run again")
+			.isEqualTo(completed.getId());
 		assertThat(repository.getJobInstanceCount(JOB)).isEqualTo(instances);
 	}
 

@@ -413,7 +413,8 @@ class OperationsIntegrationTests {
 			.atZone(ZoneId.systemDefault())
 			.toInstant();
 		assertThat(output.getOut().substring(before))
-			.contains("already completed this firing (2025-02-16T02:00:00Z) on " + ended + ":")
+			.contains("already completed this firing (2025-02-16T02:00:00Z) and ended at " + ended
+					+ ": nothing was run again, no execution started")
 			// the nightly reconcile's range is lowered: said once, as its run is made
 			.containsOnlyOnce("Reconciling 2025-01-17..2025-02-14 instead of ..2025-02-15");
 		assertThat(executions("reconcile")).isEqualTo(reconciles + 2);
@@ -432,6 +433,11 @@ class OperationsIntegrationTests {
 		assertThat(executions("recompute")).isEqualTo(recomputes + 2);
 	}
 
+	/**
+	 * A delivery that ran nothing ended with the earlier run's summary line
+	 * ({@code partitions execution 7 ended COMPLETED; exit code 0}), as if it had run it:
+	 * it now says that it ran nothing, and which execution completed the firing, when.
+	 */
 	@Test
 	void aFiringOfOneJobDeliveredAgainAfterItsRunCompletedDoesNotRunItAgain(CapturedOutput output) {
 		// as EventBridge runs the archive and partitions schedules: 'run <job>', no chain
@@ -441,10 +447,20 @@ class OperationsIntegrationTests {
 				new String[] { "run", "partitions", "--months-ahead=1", "--scheduled-time=2025-02-16T01:30:00Z" },
 				new String[] { "run", "recompute", "--days-back=2", "--scheduled-time=2025-02-16T04:00:00Z" })) {
 			assertThat(app(firing)).isZero();
+			long completed = lastExecution();
+			Instant ended = jdbc
+				.queryForObject("SELECT end_time FROM batch_job_execution WHERE job_execution_id = ?",
+						LocalDateTime.class, completed)
+				.atZone(ZoneId.systemDefault())
+				.toInstant();
 			int before = output.getOut().length();
 			assertThat(app(firing)).as("delivered again").isZero();
-			assertThat(output.getOut().substring(before)).contains(firing[1] + " execution ")
-				.contains("already completed this firing (" + firing[3].substring("--scheduled-time=".length()) + ")");
+			String time = firing[3].substring("--scheduled-time=".length());
+			assertThat(output.getOut().substring(before))
+				.contains(("%s execution %d already completed this firing (%s) and ended at %s: nothing was run again,"
+						+ " no execution started; exit code 0")
+					.formatted(firing[1], completed, time, ended))
+				.doesNotContain(" ended COMPLETED");
 		}
 		assertThat(executions("partitions")).as("one run of the firing").isEqualTo(partitions + 1);
 		assertThat(executions("recompute")).as("one run of the firing").isEqualTo(recomputes + 1);
