@@ -57,6 +57,7 @@ public final class ArchiveOptions implements JobOptions {
 	public String usage() {
 		return """
 				run archive [--before=YYYY-MM | --hot-months=N] [--allow-recent] [--rearchive=YYYY-MM[,YYYY-MM...]] [--dry-run]
+				            [--scheduled-time=INSTANT]
 				    move every month older than the hot window (or before --before) to S3: verify, detach, drop later;
 				    a month the nightly recompute and reconcile still read only with --allow-recent;
 				    a restored month stays in PostgreSQL until named in --rearchive, which archives it again as it is now;

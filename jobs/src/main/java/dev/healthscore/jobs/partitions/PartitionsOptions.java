@@ -25,7 +25,7 @@ public final class PartitionsOptions implements JobOptions {
 	@Override
 	public String usage() {
 		return """
-				run partitions [--months-ahead=N]
+				run partitions [--months-ahead=N] [--scheduled-time=INSTANT]
 				    create the monthly partitions of the current month and N months ahead (default 3), if missing""";
 	}
 

@@ -41,8 +41,9 @@ public final class RecomputeOptions implements JobOptions {
 		return """
 				run recompute --from=YYYY-MM-DD --to=YYYY-MM-DD [--users=ID,ID,...] [--shard=i/n]
 				    recompute the scores of a range of local days (all users, the listed ones, or shard i of n)
-				run recompute --days-back=N [--scheduled-time=INSTANT]
-				    recompute the last N days that have ended in each user's time zone (the nightly run)""";
+				run recompute --days-back=N [--scheduled-time=INSTANT] [--users=ID,ID,...] [--shard=i/n]
+				    recompute the last N days that have ended in each user's time zone (the nightly run), for all
+				    users, the listed ones, or shard i of n""";
 	}
 
 	@Override

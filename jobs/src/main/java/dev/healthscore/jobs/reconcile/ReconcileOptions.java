@@ -49,7 +49,7 @@ public final class ReconcileOptions implements JobOptions {
 				    incremental (what changed since the last reconcile) unless --full (checksums of everything);
 				    --upgrade-version also rescores rows of older algorithm versions; --dry-run writes nothing;
 				    the range stops at the last day that has ended in every time zone (UTC-12)
-				run reconcile --days-back=N [--scheduled-time=INSTANT] [...]
+				run reconcile --days-back=N [--scheduled-time=INSTANT] [--full] [--dry-run] [--upgrade-version] [--report=FILE.json]
 				    the same over the last N days before the scheduled time (the nightly run)""";
 	}
 

@@ -3,10 +3,19 @@ package dev.healthscore.jobs.cli;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
+import dev.healthscore.schedules.ScheduleDefinition;
 import dev.healthscore.schedules.ScheduleParameters;
+import dev.healthscore.schedules.Schedules;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -19,6 +28,23 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 class UsageTests {
 
 	private static final Path README = Path.of("..", "README.md");
+
+	private static final Pattern OPTION = Pattern.compile("--([a-z][a-z-]*)");
+
+	/**
+	 * A value of each option that the parser takes on its own ({@code ""}: a flag); the
+	 * scheduled time is an hour ago.
+	 */
+	private static final Map<String, String> SAMPLES = Map.ofEntries(Map.entry("from", "2025-01-01"),
+			Map.entry("to", "2025-01-02"), Map.entry("users", "1"), Map.entry("shard", "1/2"),
+			Map.entry("days-back", "2"), Map.entry("full", ""), Map.entry("dry-run", ""),
+			Map.entry("upgrade-version", ""),
+			Map.entry("report", Path.of(System.getProperty("java.io.tmpdir"), "usage-report.json").toString()),
+			Map.entry("before", "2020-01"), Map.entry("hot-months", "13"), Map.entry("allow-recent", ""),
+			Map.entry("rearchive", "2020-01"), Map.entry("table", "health_reading"), Map.entry("month", "2020-01"),
+			Map.entry("months-ahead", "2"), Map.entry("days", "1"), Map.entry("seed", "1"),
+			Map.entry("end", "2025-01-01"), Map.entry("threads", "1"), Map.entry("limit", "1"),
+			Map.entry("algorithm-version", "1"));
 
 	@Test
 	void theUsageTextShowsEveryOptionOfEveryCommand() {
@@ -104,6 +130,134 @@ class UsageTests {
 	@Test
 	void theReadmeShowsHelp() throws IOException {
 		assertThat(lines(commandLineSection(), "help")).anyMatch((line) -> line.contains("--help"));
+	}
+
+	/**
+	 * Each form of a command in the usage (a line such as
+	 * {@code run recompute --days-back=N
+	 * ...}) shows exactly the options the parser takes beside that form's own: the usage
+	 * said {@code run recompute --days-back=N [--scheduled-time=INSTANT]}, while the
+	 * parser takes {@code --users} and {@code --shard} with it too.
+	 */
+	@Test
+	void eachFormInTheUsageTextShowsTheOptionsTheParserTakesWithIt() {
+		assertFormsShowWhatTheParserTakes(CommandLineParser.USAGE);
+	}
+
+	@Test
+	void eachFormInTheReadmeShowsTheOptionsTheParserTakesWithIt() throws IOException {
+		assertFormsShowWhatTheParserTakes(commandLineSection());
+	}
+
+	/**
+	 * For every command that takes options, and every form of it that {@code text} shows:
+	 * each option the command knows is shown in brackets exactly when the parser takes it
+	 * beside the form's own options (outside brackets).
+	 */
+	private static void assertFormsShowWhatTheParserTakes(String text) {
+		Map<String, List<String>> forms = forms(text);
+		Map<String, String> samples = new HashMap<>(SAMPLES);
+		samples.put(ScheduleParameters.SCHEDULED_TIME,
+				Instant.now().minus(1, ChronoUnit.HOURS).truncatedTo(ChronoUnit.SECONDS).toString());
+		candidates().forEach((command, options) -> {
+			assertThat(forms.get(command)).as("forms of '%s'", command).isNotEmpty();
+			for (String form : forms.get(command)) {
+				List<String> own = new ArrayList<>();
+				List<String> optional = new ArrayList<>();
+				Matcher option = OPTION.matcher(form);
+				while (option.find()) {
+					String before = form.substring(0, option.start());
+					boolean bracketed = before.chars().filter((c) -> c == '[').count() > before.chars()
+						.filter((c) -> c == ']')
+						.count();
+					(bracketed ? optional : own).add(option.group(1));
+				}
+				assertThat(own).as("'%s' shows options that '%s' does not know", form, command).isSubsetOf(options);
+				assertThat(optional).as("'%s' shows options that '%s' does not know", form, command)
+					.isSubsetOf(options);
+				List<String> args = new ArrayList<>(List.of(command.split(" ")));
+				own.forEach((name) -> args.add(sample(samples, name)));
+				assertThat(takes(args)).as("'%s' as shown", form).isTrue();
+				for (String name : options) {
+					if (own.contains(name)) {
+						continue;
+					}
+					List<String> with = new ArrayList<>(args);
+					with.add(sample(samples, name));
+					boolean taken = takes(with);
+					assertThat(optional.contains(name))
+						.as("'%s' shows --%s (the parser %s '%s')", form, name, taken ? "takes" : "refuses",
+								String.join(" ", with))
+						.isEqualTo(taken);
+				}
+			}
+		});
+	}
+
+	/** What each command or run takes (as options, without dashes), settings aside. */
+	private static Map<String, List<String>> candidates() {
+		Map<String, List<String>> candidates = new LinkedHashMap<>();
+		CommandLineParser.COMMAND_OPTIONS.forEach((command, options) -> {
+			if (!options.isEmpty()) {
+				candidates.put(command, options);
+			}
+		});
+		for (JobOptions job : CommandLineParser.JOBS) {
+			List<String> options = new ArrayList<>(job.options());
+			if (!options.contains(ScheduleParameters.SCHEDULED_TIME)) {
+				// every run is given it to refuse or take
+				options.add(ScheduleParameters.SCHEDULED_TIME);
+			}
+			candidates.put("run " + job.name(), options);
+		}
+		for (ScheduleDefinition chain : Schedules.defaults().definitions()) {
+			if (chain.isChain()) {
+				candidates.put("run " + chain.name(), List.of(ScheduleParameters.SCHEDULED_TIME));
+			}
+		}
+		return candidates;
+	}
+
+	private static String sample(Map<String, String> samples, String name) {
+		assertThat(samples).as("a sample value of --%s", name).containsKey(name);
+		String value = samples.get(name);
+		return value.isEmpty() ? "--" + name : "--" + name + "=" + value;
+	}
+
+	private static boolean takes(List<String> args) {
+		try {
+			CommandLineParser.parse(args.toArray(String[]::new));
+			return true;
+		}
+		catch (UsageException ex) {
+			return false;
+		}
+	}
+
+	/**
+	 * The forms of each command ({@code demo}, {@code run recompute}) that a usage text
+	 * shows: its lines indented by two spaces, without the description beside them, each
+	 * with the lines that go on with its options ({@code [--…]}, indented further).
+	 */
+	private static Map<String, List<String>> forms(String text) {
+		Map<String, List<String>> forms = new LinkedHashMap<>();
+		List<String> last = null;
+		for (String line : text.lines().toList()) {
+			String form = line.strip().split(" {3,}")[0];
+			if (last != null && line.startsWith("   ") && form.startsWith("[")) {
+				last.set(last.size() - 1, last.get(last.size() - 1) + " " + form);
+				continue;
+			}
+			last = null;
+			if (!line.startsWith("  ") || line.startsWith("   ")) {
+				continue;
+			}
+			String[] words = form.split(" ");
+			String command = (words[0].equals("run") && words.length > 1) ? "run " + words[1] : words[0];
+			last = forms.computeIfAbsent(command, (key) -> new ArrayList<>());
+			last.add(form);
+		}
+		return forms;
 	}
 
 	/**
