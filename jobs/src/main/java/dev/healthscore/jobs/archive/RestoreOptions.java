@@ -29,6 +29,11 @@ public final class RestoreOptions implements JobOptions {
 	}
 
 	@Override
+	public boolean takesScheduledTime() {
+		return false;
+	}
+
+	@Override
 	public Map<String, String> parameters(Invocation invocation) {
 		if (invocation.has(ArchiveOptions.SCHEDULED_TIME)) {
 			// no schedule restores: a time given by hand would be taken to mean something

@@ -245,12 +245,15 @@ public final class CommandLineParser {
 					return null;
 				}
 				JobOptions job = jobOptions(invocation.job());
-				// every job accepts the scheduled time that schedules pass; relative
+				// every job is given the scheduled time that schedules pass; relative
 				// options use it
 				List<String> allowed = new ArrayList<>(job.options());
 				allowed.add(ScheduleParameters.SCHEDULED_TIME);
 				invocation.onlyOptions(allowed.stream().distinct().toArray(String[]::new));
-				checkScheduledTime(invocation);
+				if (job.takesScheduledTime()) {
+					// one that takes none (restore) says so, not that the time is wrong
+					checkScheduledTime(invocation);
+				}
 				return job.parameters(invocation, notes);
 			}
 			case "generate", "demo" -> {

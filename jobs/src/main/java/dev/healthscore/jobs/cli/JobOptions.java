@@ -18,6 +18,15 @@ public interface JobOptions {
 	List<String> options();
 
 	/**
+	 * Whether the job takes {@code --scheduled-time} (what schedules pass), which the
+	 * parser then checks against the clock; a job that takes none refuses it in
+	 * {@link #parameters(Invocation)}, whatever its value, saying why.
+	 */
+	default boolean takesScheduledTime() {
+		return true;
+	}
+
+	/**
 	 * One usage line per form of the command, e.g. {@code run recompute --from=… --to=…}.
 	 */
 	String usage();

@@ -1,26 +1,39 @@
 package dev.healthscore.jobs.archive;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import dev.healthscore.jobs.HealthScoreApplication;
 import dev.healthscore.jobs.cli.CommandLineParser;
+import dev.healthscore.jobs.cli.ExitCode;
 import dev.healthscore.jobs.cli.Invocation;
 import dev.healthscore.jobs.cli.UsageException;
 import dev.healthscore.jobs.partitions.PartitionsProperties;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.springframework.batch.core.job.parameters.InvalidJobParametersException;
 import org.springframework.batch.core.job.parameters.JobParameters;
 import org.springframework.batch.core.job.parameters.JobParametersBuilder;
 import org.springframework.batch.core.job.parameters.JobParametersValidator;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
+@ExtendWith(OutputCaptureExtension.class)
 class ArchiveOptionsTests {
+
+	private static final String RESTORE_TAKES_NO_SCHEDULED_TIME = "Cannot give --scheduled-time to 'run restore': a"
+			+ " restore brings back the month of --month whatever the time, and no schedule runs it; leave the option"
+			+ " out";
 
 	@Test
 	void archiveTakesAnOptionalBeforeMonth() {
@@ -108,11 +121,26 @@ class ArchiveOptionsTests {
 
 	@Test
 	void restoreRefusesAScheduledTimeItWouldIgnore() {
-		assertThatExceptionOfType(UsageException.class)
-			.isThrownBy(() -> CommandLineParser.parse("run", "restore", "--table=health_score", "--month=2025-01",
-					"--scheduled-time=2025-03-01T03:00:00Z"))
-			.withMessage("Cannot give --scheduled-time to 'run restore': a restore brings back the month of --month"
-					+ " whatever the time, and no schedule runs it; leave the option out");
+		assertThatExceptionOfType(UsageException.class).isThrownBy(() -> CommandLineParser.parse("run", "restore",
+				"--table=health_score", "--month=2025-01", "--scheduled-time=2025-03-01T03:00:00Z"))
+			.withMessage(RESTORE_TAKES_NO_SCHEDULED_TIME);
+	}
+
+	/**
+	 * A scheduled time after the clock was refused as one a schedule never passes ("Give
+	 * that time, or leave the option out to use the clock"), as if restore took one: it
+	 * takes none, at any time, and says so.
+	 */
+	@Test
+	void restoreRefusesAScheduledTimeAfterTheClockAsItRefusesAnyWithExitCodeTwo(CapturedOutput output) {
+		String future = Instant.now().plus(Duration.ofDays(365)).truncatedTo(ChronoUnit.SECONDS).toString();
+		String[] args = { "run", "restore", "--table=health_reading", "--month=2025-01", "--scheduled-time=" + future };
+		assertThatExceptionOfType(UsageException.class).isThrownBy(() -> CommandLineParser.parse(args))
+			.withMessage(RESTORE_TAKES_NO_SCHEDULED_TIME);
+		// refused as the command line is parsed, before anything starts
+		assertThat(HealthScoreApplication.run(args)).isEqualTo(ExitCode.USAGE.code());
+		assertThat(output.getErr()).startsWith(RESTORE_TAKES_NO_SCHEDULED_TIME + System.lineSeparator())
+			.doesNotContain("after this machine's clock");
 	}
 
 	@Test
