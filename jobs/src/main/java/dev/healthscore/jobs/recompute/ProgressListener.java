@@ -23,11 +23,13 @@ import org.springframework.batch.core.scope.context.StepSynchronizationManager;
 
 /**
  * Logs a recompute's progress every few seconds, summed over its parallel partitions:
- * users and user-days done, readings per second, and an estimate of the time left.
+ * users and user-days done, readings per second, and an estimate of the time left; and
+ * when each partition ends, that partition's own counts, then, once the partitioned step
+ * has ended, the job's.
  * <p>
- * Listens to the worker steps, which share one progress per job execution, and to the
- * job, whose end forgets that progress however the job ended: the scheduler process runs
- * job after job with the same listener.
+ * Listens to the worker steps, which share one progress per job execution, to the
+ * partitioned step, and to the job, whose end forgets that progress however the job
+ * ended: the scheduler process runs job after job with the same listener.
  */
 class ProgressListener implements ChunkListener<ScoringWork, ScoredUser>, StepExecutionListener, JobExecutionListener {
 
@@ -50,25 +52,30 @@ class ProgressListener implements ChunkListener<ScoringWork, ScoredUser>, StepEx
 
 	@Override
 	public void beforeStep(StepExecution stepExecution) {
-		this.byJobExecution.computeIfAbsent(stepExecution.getJobExecutionId(),
+		Progress progress = this.byJobExecution.computeIfAbsent(stepExecution.getJobExecutionId(),
 				(id) -> new Progress(id, this.totalUsers.applyAsLong(stepExecution)));
+		if (isPartition(stepExecution)) {
+			progress.partitions.put(stepExecution.getId(), new Counts());
+		}
 	}
 
 	@Override
 	public void beforeChunk(Chunk<ScoringWork> chunk) {
-		Progress progress = current();
+		StepExecution step = currentStep();
+		Progress progress = progress(step);
 		if (progress != null) {
 			long readings = 0;
 			for (ScoringWork work : chunk) {
 				readings += work.inputs().readings().size();
 			}
-			progress.read(readings);
+			progress.read(step.getId(), readings);
 		}
 	}
 
 	@Override
 	public void afterChunk(Chunk<ScoredUser> chunk) {
-		Progress progress = current();
+		StepExecution step = currentStep();
+		Progress progress = progress(step);
 		if (progress != null) {
 			long userDays = 0;
 			long unknown = 0;
@@ -78,7 +85,7 @@ class ProgressListener implements ChunkListener<ScoringWork, ScoredUser>, StepEx
 					unknown++;
 				}
 			}
-			progress.written(chunk.size() - unknown, unknown, userDays, this.intervalNanos);
+			progress.written(step.getId(), chunk.size() - unknown, unknown, userDays, this.intervalNanos);
 		}
 	}
 
@@ -86,7 +93,13 @@ class ProgressListener implements ChunkListener<ScoringWork, ScoredUser>, StepEx
 	public ExitStatus afterStep(StepExecution stepExecution) {
 		Progress progress = this.byJobExecution.get(stepExecution.getJobExecutionId());
 		if (progress != null) {
-			progress.log(stepExecution.getStepName() + " " + stepExecution.getStatus());
+			String what = stepExecution.getStepName() + " " + stepExecution.getStatus();
+			if (isPartition(stepExecution)) {
+				progress.logPartition(stepExecution.getId(), what);
+			}
+			else {
+				progress.log(what);
+			}
 		}
 		return null;
 	}
@@ -98,6 +111,14 @@ class ProgressListener implements ChunkListener<ScoringWork, ScoredUser>, StepEx
 	@Override
 	public void afterJob(JobExecution jobExecution) {
 		this.byJobExecution.remove(jobExecution.getId());
+	}
+
+	/**
+	 * Whether the step is one partition of the partitioned step: Spring Batch names it
+	 * {@code <worker step>:<partition>}.
+	 */
+	private static boolean isPartition(StepExecution stepExecution) {
+		return stepExecution.getStepName().contains(":");
 	}
 
 	/**
@@ -116,21 +137,19 @@ class ProgressListener implements ChunkListener<ScoringWork, ScoredUser>, StepEx
 		return this.byJobExecution.size();
 	}
 
-	private Progress current() {
+	private static StepExecution currentStep() {
 		var context = StepSynchronizationManager.getContext();
-		return (context != null) ? this.byJobExecution.get(context.getStepExecution().getJobExecutionId()) : null;
+		return (context != null) ? context.getStepExecution() : null;
 	}
 
-	/** The progress of one job execution, over all its partitions. */
-	private static final class Progress {
+	private Progress progress(StepExecution step) {
+		return (step != null) ? this.byJobExecution.get(step.getJobExecutionId()) : null;
+	}
 
-		private final long jobExecutionId;
-
-		private final long totalUsers;
+	/** What a job execution, or one partition of it, has done since it started. */
+	private static final class Counts {
 
 		private final long started = System.nanoTime();
-
-		private long lastLogged = this.started;
 
 		private long users;
 
@@ -140,39 +159,93 @@ class ProgressListener implements ChunkListener<ScoringWork, ScoredUser>, StepEx
 
 		private long readings;
 
+		void written(long users, long unknownUsers, long userDays) {
+			this.users += users;
+			this.unknownUsers += unknownUsers;
+			this.userDays += userDays;
+		}
+
+		double seconds(long now) {
+			return Math.max(1e-9, (now - this.started) / 1e9);
+		}
+
+		/** The readings of user ids not in {@code app_user}, when there were some. */
+		String unknown() {
+			return (this.unknownUsers > 0)
+					? " (and the readings of " + this.unknownUsers
+							+ ((this.unknownUsers == 1) ? " user id" : " user ids") + " not in app_user, quarantined)"
+					: "";
+		}
+
+	}
+
+	/** The progress of one job execution, over all its partitions, and of each. */
+	private static final class Progress {
+
+		private final long jobExecutionId;
+
+		private final long totalUsers;
+
+		private final Counts total = new Counts();
+
+		/** The counts of each partition running, by its step execution id. */
+		private final Map<Long, Counts> partitions = new ConcurrentHashMap<>();
+
+		private long lastLogged = this.total.started;
+
 		Progress(long jobExecutionId, long totalUsers) {
 			this.jobExecutionId = jobExecutionId;
 			this.totalUsers = totalUsers;
 		}
 
-		synchronized void read(long readings) {
-			this.readings += readings;
+		synchronized void read(long stepExecutionId, long readings) {
+			this.total.readings += readings;
+			Counts partition = this.partitions.get(stepExecutionId);
+			if (partition != null) {
+				partition.readings += readings;
+			}
 		}
 
-		synchronized void written(long users, long unknownUsers, long userDays, long intervalNanos) {
-			this.users += users;
-			this.unknownUsers += unknownUsers;
-			this.userDays += userDays;
+		synchronized void written(long stepExecutionId, long users, long unknownUsers, long userDays,
+				long intervalNanos) {
+			this.total.written(users, unknownUsers, userDays);
+			Counts partition = this.partitions.get(stepExecutionId);
+			if (partition != null) {
+				partition.written(users, unknownUsers, userDays);
+			}
 			if (System.nanoTime() - this.lastLogged >= intervalNanos) {
 				log("progress");
 			}
 		}
 
+		/** Logs the counts of the whole job execution so far, with the time left. */
 		synchronized void log(String what) {
 			long now = System.nanoTime();
 			this.lastLogged = now;
-			double seconds = Math.max(1e-9, (now - this.started) / 1e9);
-			double usersPerSecond = this.users / seconds;
-			long left = Math.max(0, this.totalUsers - this.users);
+			Counts counts = this.total;
+			double seconds = counts.seconds(now);
+			double usersPerSecond = counts.users / seconds;
+			long left = Math.max(0, this.totalUsers - counts.users);
 			String eta = (usersPerSecond > 0) ? Math.round(left / usersPerSecond) + " s" : "unknown";
-			String unknown = (this.unknownUsers > 0)
-					? " (and the readings of " + this.unknownUsers
-							+ ((this.unknownUsers == 1) ? " user id" : " user ids") + " not in app_user, quarantined)"
-					: "";
 			logger.info(
 					"Job execution {} {}: {}/{} users{}, {} user-days, {} readings in {} s; {} user-days/s, {} readings/s, ETA {}",
-					this.jobExecutionId, what, this.users, this.totalUsers, unknown, this.userDays, this.readings,
-					Math.round(seconds), Math.round(this.userDays / seconds), Math.round(this.readings / seconds), eta);
+					this.jobExecutionId, what, counts.users, this.totalUsers, counts.unknown(), counts.userDays,
+					counts.readings, Math.round(seconds), Math.round(counts.userDays / seconds),
+					Math.round(counts.readings / seconds), eta);
+		}
+
+		/** Logs the counts of one partition, which has ended, and forgets them. */
+		synchronized void logPartition(long stepExecutionId, String what) {
+			Counts counts = this.partitions.remove(stepExecutionId);
+			if (counts == null) {
+				return;
+			}
+			double seconds = counts.seconds(System.nanoTime());
+			logger.info(
+					"Job execution {} {}: {} users{}, {} user-days, {} readings of this partition in {} s; {} user-days/s,"
+							+ " {} readings/s",
+					this.jobExecutionId, what, counts.users, counts.unknown(), counts.userDays, counts.readings,
+					Math.round(seconds), Math.round(counts.userDays / seconds), Math.round(counts.readings / seconds));
 		}
 
 	}

@@ -24,6 +24,7 @@ import org.springframework.batch.core.configuration.annotation.StepScope;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.builder.JobBuilder;
 import org.springframework.batch.core.job.parameters.DefaultJobParametersValidator;
+import org.springframework.batch.core.listener.StepExecutionListener;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.Step;
 import org.springframework.batch.core.step.builder.StepBuilder;
@@ -85,7 +86,7 @@ public class RecomputeJobConfiguration {
 
 	@Bean
 	Step recomputeScores(JobRepository jobRepository, UserRangePartitioner recomputePartitioner,
-			Step recomputeScoresWorker, HealthScoreProperties properties) {
+			Step recomputeScoresWorker, ProgressListener recomputeProgress, HealthScoreProperties properties) {
 		int threads = properties.recompute().threads();
 		SimpleAsyncTaskExecutor executor = new SimpleAsyncTaskExecutor("recompute-");
 		executor.setConcurrencyLimit(threads);
@@ -96,6 +97,8 @@ public class RecomputeJobConfiguration {
 			.step(recomputeScoresWorker)
 			.gridSize(threads)
 			.taskExecutor(executor)
+			// each partition logs its own counts as it ends; this step, the job's
+			.listener((StepExecutionListener) recomputeProgress)
 			.build();
 	}
 

@@ -10,6 +10,8 @@ import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import com.zaxxer.hikari.HikariDataSource;
 import dev.healthscore.jobs.HealthScoreApplication;
@@ -122,6 +124,47 @@ class RecomputeProgressIntegrationTests {
 		assertThat(run().exitCode()).isEqualTo(ExitCode.COMPLETED);
 		assertThat(output).contains(": 40/40 users (and the readings of 1 user id not in app_user, quarantined), ")
 			.doesNotContain("41/40 users");
+	}
+
+	/**
+	 * Each partition's line, as it ended, showed the job's counts so far (the last one
+	 * 40/40 users), not its own: each now shows its own, which add up to the job's, and
+	 * the partitioned step's line, once they have all ended, shows the job's.
+	 */
+	@Test
+	void eachPartitionLogsItsOwnCountsAndThePartitionedStepTheJobs(CapturedOutput output) throws Exception {
+		int before = output.getOut().length();
+		// a range of its own: a new run, not the resumption of another test's stopped one
+		JobRunner.Outcome outcome = run(Map.of("from", LAST.minusDays(4).toString(), "to", LAST.toString()));
+		assertThat(outcome.exitCode()).isEqualTo(ExitCode.COMPLETED);
+		String logged = output.getOut().substring(before);
+		String counts = "(\\d+)(/40)? users(?: \\(and the readings of \\d+ user ids? not in app_user, quarantined\\))?,"
+				+ " (\\d+) user-days, (\\d+) readings";
+		Matcher partition = Pattern
+			.compile("Job execution " + outcome.execution().getId() + " recomputeScoresWorker:partition\\d+ COMPLETED: "
+					+ counts + " of this partition in ")
+			.matcher(logged);
+		long users = 0;
+		long userDays = 0;
+		long readings = 0;
+		int partitions = 0;
+		while (partition.find()) {
+			assertThat(partition.group(2)).as(partition.group()).isNull();
+			assertThat(Long.parseLong(partition.group(1))).as(partition.group()).isBetween(1L, 39L);
+			users += Long.parseLong(partition.group(1));
+			userDays += Long.parseLong(partition.group(3));
+			readings += Long.parseLong(partition.group(4));
+			partitions++;
+		}
+		assertThat(partitions).as(logged).isEqualTo(2);
+		Matcher total = Pattern
+			.compile("Job execution " + outcome.execution().getId() + " recomputeScores COMPLETED: " + counts + " in ")
+			.matcher(logged);
+		assertThat(total.find()).as(logged).isTrue();
+		assertThat(total.group(1) + total.group(2)).isEqualTo("40/40");
+		assertThat(users).isEqualTo(40);
+		assertThat(userDays).isEqualTo(Long.parseLong(total.group(3)));
+		assertThat(readings).isEqualTo(Long.parseLong(total.group(4)));
 	}
 
 	/** The application's other every-job listener, beside the progress. */
