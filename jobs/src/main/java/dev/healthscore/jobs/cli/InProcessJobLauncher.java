@@ -51,6 +51,13 @@ public class InProcessJobLauncher implements ScheduledJobLauncher {
 				if (outcome.completedBefore() != null) {
 					logger.info(RunSummary.ofAlreadyCompleted(outcome.completedBefore(), launch.scheduledTime()));
 				}
+				if (outcome.execution() != null) {
+					// the line a run of the job alone ends with: how it ended and, when
+					// it
+					// did not complete, why and how to go on
+					RunSummary.log(logger, outcome.execution(), RunSummary.ofScheduled(outcome.execution(),
+							outcome.exitCode(), launch.schedule(), launch.scheduledTime()), outcome.exitCode());
+				}
 			}
 			catch (UsageException ex) {
 				// the schedule fails with it, which the scheduler logs without the job's

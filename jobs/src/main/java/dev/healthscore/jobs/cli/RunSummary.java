@@ -123,6 +123,30 @@ public final class RunSummary {
 				execution.getStatus(), exitCode.code());
 		String resume = String.format(Locale.ROOT,
 				"rerun the same command (or restart %d) to resume it where it stopped", id);
+		return of(execution, ended, resume, exitCode);
+	}
+
+	/**
+	 * Describes how the execution that one step of a schedule started ended, in the
+	 * scheduler or in {@code run <chain>}: without an exit code (the scheduler's process
+	 * goes on; a chain logs its own end and exit code after its steps), and with
+	 * {@code restart} to resume it.
+	 * @param execution the execution, ended
+	 * @param exitCode the exit code a run of the job alone would have given
+	 * @param schedule the schedule's name
+	 * @param firing the instant the schedule fired for
+	 * @return the line, e.g.
+	 * {@code recompute execution 8 (schedule nightly, firing 2025-03-02T02:00:00Z) ended FAILED: …}
+	 */
+	public static String ofScheduled(JobExecution execution, ExitCode exitCode, String schedule, Instant firing) {
+		long id = execution.getId();
+		String ended = String.format(Locale.ROOT, "%s execution %d (schedule %s, firing %s) ended %s",
+				execution.getJobInstance().getJobName(), id, schedule, firing, execution.getStatus());
+		String resume = String.format(Locale.ROOT, "restart %d to resume it where it stopped", id);
+		return of(execution, ended, resume, exitCode);
+	}
+
+	private static String of(JobExecution execution, String ended, String resume, ExitCode exitCode) {
 		return switch (exitCode) {
 			case COMPLETED -> warned(execution) ? ended + "; with warnings: "
 					+ oneLine(execution.getExitStatus().getExitDescription(), WARNINGS_LENGTH) : ended;

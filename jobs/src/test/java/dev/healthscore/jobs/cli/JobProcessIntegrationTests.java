@@ -264,7 +264,13 @@ class JobProcessIntegrationTests {
 			}
 			assertThat(nightly.waitFor(120, TimeUnit.SECONDS)).isTrue();
 			assertThat(nightly.exitValue()).as("the chain's exit code").isEqualTo(5);
-			assertThat(Files.readString(dir.resolve("out.log"))).contains("not running the steps after it");
+			String log = Files.readString(dir.resolve("out.log"));
+			assertThat(log).contains("not running the steps after it");
+			// the step's own summary, as a run of the job alone ends with, the chain's
+			// and the scheduler's launcher alike
+			assertThat(log).containsPattern("WARN .* : recompute execution \\d+ \\(schedule nightly, firing "
+					+ LAST.plusDays(2) + "T02:00:00Z\\) ended STOPPED: stopped on request\\. To go on, restart \\d+ to"
+					+ " resume it where it stopped");
 		}
 		finally {
 			if (nightly != null && nightly.isAlive()) {

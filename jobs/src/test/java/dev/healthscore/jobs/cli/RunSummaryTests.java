@@ -2,6 +2,7 @@ package dev.healthscore.jobs.cli;
 
 import java.io.IOException;
 import java.net.SocketTimeoutException;
+import java.time.Instant;
 
 import dev.healthscore.io.replica.LagPolicy;
 import dev.healthscore.io.replica.NotAStandbyException;
@@ -35,6 +36,20 @@ class RunSummaryTests {
 				+ " IOException: Cannot complete upload of s3://bucket/app_user/part-00000.parquet; caused by"
 				+ " IllegalStateException: NoSuchBucket: The specified bucket does not exist. To go on, rerun the same"
 				+ " command (or restart 7) to resume it where it stopped");
+	}
+
+	@Test
+	void aScheduledStepSaysItsScheduleAndFiringAndToRestartItWithoutAnExitCode() {
+		JobExecution execution = failed(new IllegalStateException("Cannot read back s3://bucket/t/part.parquet"));
+		assertThat(RunSummary.ofScheduled(execution, ExitCode.FAILED, "archive-monthly",
+				Instant.parse("2025-03-02T05:00:00Z")))
+			.isEqualTo("archive execution 7 (schedule archive-monthly, firing 2025-03-02T05:00:00Z) ended FAILED:"
+					+ " IllegalStateException: Cannot read back s3://bucket/t/part.parquet. To go on, restart 7 to"
+					+ " resume it where it stopped");
+		execution.setStatus(BatchStatus.COMPLETED);
+		assertThat(RunSummary.ofScheduled(execution, ExitCode.COMPLETED, "archive-monthly",
+				Instant.parse("2025-03-02T05:00:00Z")))
+			.isEqualTo("archive execution 7 (schedule archive-monthly, firing 2025-03-02T05:00:00Z) ended COMPLETED");
 	}
 
 	@Test
