@@ -8,6 +8,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 
+import dev.healthscore.io.embedded.PostgresTemplate;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -36,10 +37,8 @@ class DatabaseConnectionFailureIntegrationTests {
 
 	@BeforeAll
 	static void start() throws IOException, SQLException {
-		postgres = EmbeddedPostgres.builder()
-			.setDataDirectory(data.resolve("pg"))
-			.setServerConfig("fsync", "off")
-			.start();
+		postgres = PostgresTemplate.start(EmbeddedPostgres.builder().setServerConfig("fsync", "off"),
+				data.resolve("pg"));
 		try (Connection connection = postgres.getPostgresDatabase().getConnection();
 				Statement statement = connection.createStatement()) {
 			statement.execute("CREATE ROLE app LOGIN PASSWORD 'right-one'");

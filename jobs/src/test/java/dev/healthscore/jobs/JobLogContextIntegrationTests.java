@@ -30,6 +30,7 @@ import dev.healthscore.jobs.recompute.RecomputeJobConfiguration;
 import dev.healthscore.schedules.JobLaunch;
 import dev.healthscore.schedules.JobNames;
 import dev.healthscore.schedules.JobStep;
+import dev.healthscore.io.embedded.TemporaryPostgres;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -78,11 +79,11 @@ class JobLogContextIntegrationTests {
 
 	private static final org.slf4j.Logger logger = LoggerFactory.getLogger(JobLogContextIntegrationTests.class);
 
-	private static EmbeddedPostgres postgres;
+	private static TemporaryPostgres postgres;
 
 	@BeforeAll
 	static void generate() throws IOException {
-		postgres = EmbeddedPostgres.builder().setServerConfig("fsync", "off").start();
+		postgres = TemporaryPostgres.start(EmbeddedPostgres.builder().setServerConfig("fsync", "off"));
 		assertThat(HealthScoreApplication.run("generate", "--users=40", "--days=4", "--seed=3", "--end=" + LAST,
 				"--spring.datasource.url=" + url(), "--spring.datasource.username=postgres"))
 			.isZero();

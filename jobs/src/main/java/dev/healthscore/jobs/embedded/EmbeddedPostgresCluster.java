@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import javax.sql.DataSource;
 
+import dev.healthscore.io.embedded.PostgresTemplate;
 import dev.healthscore.io.replica.ReplicaLagProbe;
 import dev.healthscore.io.replica.ReplicaUnavailableException;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
@@ -67,7 +68,8 @@ public final class EmbeddedPostgresCluster implements AutoCloseable {
 		EmbeddedPostgres primary = null;
 		EmbeddedPostgresCluster cluster = null;
 		try {
-			primary = configured(EmbeddedPostgres.builder()).setDataDirectory(directory.resolve("primary")).start();
+			// a copy of a data directory initdb made once; close() removes it
+			primary = PostgresTemplate.start(configured(EmbeddedPostgres.builder()), directory.resolve("primary"));
 			long primaryStarted = System.nanoTime();
 			Path replicaDirectory = directory.resolve("replica");
 			ReplicationSetup.createSlot(primary.getPostgresDatabase());

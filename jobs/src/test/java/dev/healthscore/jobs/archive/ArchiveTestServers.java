@@ -25,6 +25,7 @@ import dev.healthscore.io.archive.ChecksumSql;
 import dev.healthscore.io.archive.ContentChecksum;
 import dev.healthscore.io.s3.EmbeddedS3Server;
 import dev.healthscore.jobs.HealthScoreApplication;
+import dev.healthscore.io.embedded.TemporaryPostgres;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.S3Object;
@@ -51,7 +52,7 @@ final class ArchiveTestServers implements AutoCloseable {
 			new Partition(ArchiveTable.HEALTH_READING, "2025-01"), new Partition(ArchiveTable.HEALTH_SCORE, "2024-12"),
 			new Partition(ArchiveTable.HEALTH_SCORE, "2025-01"));
 
-	private final EmbeddedPostgres postgres;
+	private final TemporaryPostgres postgres;
 
 	private final EmbeddedS3Server server;
 
@@ -59,14 +60,15 @@ final class ArchiveTestServers implements AutoCloseable {
 
 	private final List<HikariDataSource> dataSources = new ArrayList<>();
 
-	private ArchiveTestServers(EmbeddedPostgres postgres, EmbeddedS3Server server) {
+	private ArchiveTestServers(TemporaryPostgres postgres, EmbeddedS3Server server) {
 		this.postgres = postgres;
 		this.server = server;
 		this.s3 = server.newClient();
 	}
 
 	static ArchiveTestServers start(int users) throws IOException {
-		EmbeddedPostgres postgres = EmbeddedPostgres.builder().setServerConfig("fsync", "off").start();
+		TemporaryPostgres postgres = TemporaryPostgres
+			.start(EmbeddedPostgres.builder().setServerConfig("fsync", "off"));
 		EmbeddedS3Server server = EmbeddedS3Server.inMemory();
 		server.createBucket(BUCKET);
 		// the SDK's default credentials chain reads these, as it reads the task role in

@@ -28,6 +28,7 @@ import dev.healthscore.io.archive.PartitionExporter;
 import dev.healthscore.io.replica.ReplicaGate;
 import dev.healthscore.io.s3.EmbeddedS3Server;
 import dev.healthscore.io.s3.S3Location;
+import dev.healthscore.io.embedded.TemporaryPostgres;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.AfterAll;
@@ -72,7 +73,7 @@ class MonthArchiverIntegrationTests {
 
 	private static final Instant NOW = Instant.parse("2026-03-15T12:00:00Z");
 
-	private static EmbeddedPostgres postgres;
+	private static TemporaryPostgres postgres;
 
 	private static EmbeddedS3Server server;
 
@@ -82,7 +83,7 @@ class MonthArchiverIntegrationTests {
 
 	@BeforeAll
 	static void start() throws Exception {
-		postgres = EmbeddedPostgres.builder().setServerConfig("fsync", "off").start();
+		postgres = TemporaryPostgres.start(EmbeddedPostgres.builder().setServerConfig("fsync", "off"));
 		server = EmbeddedS3Server.inMemory();
 		server.createBucket(BUCKET);
 		s3 = server.newClient();

@@ -28,6 +28,7 @@ import dev.healthscore.io.archive.PartitionExporter;
 import dev.healthscore.io.replica.ReplicaGate;
 import dev.healthscore.io.s3.EmbeddedS3Server;
 import dev.healthscore.io.s3.S3Location;
+import dev.healthscore.io.embedded.TemporaryPostgres;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.AfterAll;
@@ -64,7 +65,7 @@ class MonthRestorerIntegrationTests {
 			+ " heart_score, float4send(completeness), algorithm_version, inputs_as_of, computed_at, input_count,"
 			+ " input_hash, row_hash";
 
-	private static EmbeddedPostgres postgres;
+	private static TemporaryPostgres postgres;
 
 	private static EmbeddedS3Server server;
 
@@ -72,7 +73,7 @@ class MonthRestorerIntegrationTests {
 
 	@BeforeAll
 	static void start() throws Exception {
-		postgres = EmbeddedPostgres.builder().setServerConfig("fsync", "off").start();
+		postgres = TemporaryPostgres.start(EmbeddedPostgres.builder().setServerConfig("fsync", "off"));
 		Flyway.configure()
 			.dataSource(postgres.getPostgresDatabase())
 			.locations("classpath:db/migration")

@@ -17,6 +17,7 @@ import dev.healthscore.jobs.AppProcess;
 import dev.healthscore.jobs.HealthScoreApplication;
 import dev.healthscore.jobs.ScoreAssertions;
 import dev.healthscore.jobs.WriteGate;
+import dev.healthscore.io.embedded.TemporaryPostgres;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -39,7 +40,7 @@ class JobProcessIntegrationTests {
 
 	private static final LocalDate LAST = LocalDate.parse("2025-02-28");
 
-	private static EmbeddedPostgres postgres;
+	private static TemporaryPostgres postgres;
 
 	private static HikariDataSource dataSource;
 
@@ -47,7 +48,7 @@ class JobProcessIntegrationTests {
 
 	@BeforeAll
 	static void generate() throws IOException {
-		postgres = EmbeddedPostgres.builder().setServerConfig("fsync", "off").start();
+		postgres = TemporaryPostgres.start(EmbeddedPostgres.builder().setServerConfig("fsync", "off"));
 		dataSource = new HikariDataSource();
 		dataSource.setJdbcUrl(url());
 		dataSource.setUsername("postgres");

@@ -18,6 +18,7 @@ import javax.sql.DataSource;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.healthscore.jobs.HealthScoreApplication;
 import dev.healthscore.jobs.recompute.RecomputeJobConfiguration;
+import dev.healthscore.io.embedded.TemporaryPostgres;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -53,7 +54,7 @@ class JobRunnerGuardLossIntegrationTests {
 	/** The advisory lock the test holds to hold the score writers up. */
 	private static final long GATE = 4343;
 
-	private static EmbeddedPostgres postgres;
+	private static TemporaryPostgres postgres;
 
 	private static HikariDataSource dataSource;
 
@@ -61,7 +62,7 @@ class JobRunnerGuardLossIntegrationTests {
 
 	@BeforeAll
 	static void generate() throws IOException {
-		postgres = EmbeddedPostgres.builder().setServerConfig("fsync", "off").start();
+		postgres = TemporaryPostgres.start(EmbeddedPostgres.builder().setServerConfig("fsync", "off"));
 		dataSource = new HikariDataSource();
 		dataSource.setJdbcUrl(url());
 		dataSource.setUsername("postgres");

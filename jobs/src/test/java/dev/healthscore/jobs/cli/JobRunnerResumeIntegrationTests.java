@@ -8,6 +8,7 @@ import java.util.Map;
 
 import dev.healthscore.jobs.HealthScoreApplication;
 import dev.healthscore.jobs.partitions.PartitionsJobConfiguration;
+import dev.healthscore.io.embedded.TemporaryPostgres;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -40,7 +41,7 @@ class JobRunnerResumeIntegrationTests {
 	/** More runs than the 20 newest the runner used to look at. */
 	private static final int LATER_RUNS = 25;
 
-	private static EmbeddedPostgres postgres;
+	private static TemporaryPostgres postgres;
 
 	private static ConfigurableApplicationContext context;
 
@@ -50,7 +51,7 @@ class JobRunnerResumeIntegrationTests {
 
 	@BeforeAll
 	static void start() throws IOException {
-		postgres = EmbeddedPostgres.builder().setServerConfig("fsync", "off").start();
+		postgres = TemporaryPostgres.start(EmbeddedPostgres.builder().setServerConfig("fsync", "off"));
 		context = new SpringApplicationBuilder(HealthScoreApplication.class).run(
 				"--spring.datasource.url=" + postgres.getJdbcUrl("postgres", "postgres"),
 				"--spring.datasource.username=postgres");

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.time.Instant;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -125,6 +126,27 @@ class EmbeddedPostgresClusterIntegrationTests {
 	}
 
 	@Test
+	void aPrimaryStartsFromACopyOfTheTemplateInitdbMadeNotFromAnInitdbOfItsOwn() throws IOException {
+		// the class's cluster made the template if there was none
+		Instant starting = Instant.now();
+		try (EmbeddedPostgresCluster other = EmbeddedPostgresCluster.start()) {
+			// copied files keep the template's times; initdb would have written them now
+			assertThat(Files.getLastModifiedTime(other.directory().resolve("primary/PG_VERSION")).toInstant())
+				.isBefore(starting);
+			JdbcTemplate otherPrimary = new JdbcTemplate(other.primaryDataSource());
+			assertThat(otherPrimary.queryForObject("SELECT to_regclass('note') IS NULL", Boolean.class)).isTrue();
+			// a cluster of its own, which its replica is a copy of
+			long identifier = systemIdentifier(otherPrimary);
+			assertThat(identifier).isNotEqualTo(systemIdentifier(primary));
+			assertThat(systemIdentifier(new JdbcTemplate(other.replicaDataSource()))).isEqualTo(identifier);
+			otherPrimary.execute("CREATE TABLE other_note (body text)");
+			other.awaitCaughtUp(Duration.ofSeconds(30));
+			assertThat(new JdbcTemplate(other.replicaDataSource())
+				.queryForObject("SELECT to_regclass('other_note') IS NOT NULL", Boolean.class)).isTrue();
+		}
+	}
+
+	@Test
 	void closeIsSafeTwiceAndRemovesTheServersAndTheirDirectories() throws IOException {
 		EmbeddedPostgresCluster other = EmbeddedPostgresCluster.start();
 		Path directory = other.directory();
@@ -134,6 +156,10 @@ class EmbeddedPostgresClusterIntegrationTests {
 		assertThat(Files.exists(directory)).isFalse();
 		assertThatExceptionOfType(SQLException.class)
 			.isThrownBy(() -> other.primaryDataSource().getConnection().close());
+	}
+
+	private static long systemIdentifier(JdbcTemplate jdbc) {
+		return jdbc.queryForObject("SELECT system_identifier FROM pg_control_system()", Long.class);
 	}
 
 }

@@ -11,6 +11,7 @@ import java.util.Locale;
 
 import javax.sql.DataSource;
 
+import dev.healthscore.io.embedded.PostgresTemplate;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.postgresql.ds.PGSimpleDataSource;
 
@@ -41,9 +42,7 @@ public final class FailoverCluster implements AutoCloseable {
 		FailoverCluster cluster = new FailoverCluster(Files.createTempDirectory("healthscore-failover-"));
 		try {
 			// kept when stopped, to start again; close() removes the directory
-			cluster.servers[0] = configured().setDataDirectory(cluster.directory.resolve("server0"))
-				.setCleanDataDirectory(false)
-				.start();
+			cluster.servers[0] = PostgresTemplate.start(configured(), cluster.directory.resolve("server0"));
 			for (int standby = 1; standby <= 2; standby++) {
 				Path data = cluster.directory.resolve("server" + standby);
 				new JdbcTemplate(cluster.dataSource(0))

@@ -14,6 +14,7 @@ import java.util.TimeZone;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.healthscore.jobs.HealthScoreApplication;
 import dev.healthscore.jobs.cli.JobRunGuard;
+import dev.healthscore.io.embedded.TemporaryPostgres;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -37,7 +38,7 @@ class OperationsIntegrationTests {
 
 	private static final String TO = "2025-02-14";
 
-	private static EmbeddedPostgres postgres;
+	private static TemporaryPostgres postgres;
 
 	private static HikariDataSource dataSource;
 
@@ -45,7 +46,7 @@ class OperationsIntegrationTests {
 
 	@BeforeAll
 	static void generate() throws IOException {
-		postgres = EmbeddedPostgres.builder().setServerConfig("fsync", "off").start();
+		postgres = TemporaryPostgres.start(EmbeddedPostgres.builder().setServerConfig("fsync", "off"));
 		dataSource = new HikariDataSource();
 		dataSource.setJdbcUrl(url());
 		dataSource.setUsername("postgres");

@@ -9,6 +9,7 @@ import java.util.Map;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.healthscore.jobs.HealthScoreApplication;
 import dev.healthscore.jobs.ScoreAssertions;
+import dev.healthscore.io.embedded.TemporaryPostgres;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -29,7 +30,7 @@ class RecomputeJobIntegrationTests {
 
 	private static final LocalDate LAST = LocalDate.parse("2025-03-10");
 
-	private static EmbeddedPostgres postgres;
+	private static TemporaryPostgres postgres;
 
 	private static HikariDataSource dataSource;
 
@@ -37,7 +38,7 @@ class RecomputeJobIntegrationTests {
 
 	@BeforeAll
 	static void generateDataSet() throws IOException {
-		postgres = EmbeddedPostgres.builder().setServerConfig("fsync", "off").start();
+		postgres = TemporaryPostgres.start(EmbeddedPostgres.builder().setServerConfig("fsync", "off"));
 		dataSource = new HikariDataSource();
 		dataSource.setJdbcUrl(postgres.getJdbcUrl("postgres", "postgres"));
 		dataSource.setUsername("postgres");

@@ -19,6 +19,7 @@ import dev.healthscore.jobs.cli.ExitCode;
 import dev.healthscore.jobs.cli.InProcessJobLauncher;
 import dev.healthscore.jobs.cli.JobRunner;
 import io.micrometer.core.instrument.MeterRegistry;
+import dev.healthscore.io.embedded.TemporaryPostgres;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -54,7 +55,7 @@ class RecomputeProgressIntegrationTests {
 	/** The advisory lock a test holds to hold the score writers up. */
 	private static final long GATE = 4242;
 
-	private static EmbeddedPostgres postgres;
+	private static TemporaryPostgres postgres;
 
 	private static HikariDataSource dataSource;
 
@@ -64,7 +65,7 @@ class RecomputeProgressIntegrationTests {
 
 	@BeforeAll
 	static void generate() throws IOException {
-		postgres = EmbeddedPostgres.builder().setServerConfig("fsync", "off").start();
+		postgres = TemporaryPostgres.start(EmbeddedPostgres.builder().setServerConfig("fsync", "off"));
 		dataSource = new HikariDataSource();
 		dataSource.setJdbcUrl(url());
 		dataSource.setUsername("postgres");

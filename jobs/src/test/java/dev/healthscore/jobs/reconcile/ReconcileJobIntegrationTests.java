@@ -23,6 +23,7 @@ import dev.healthscore.jobs.AppProcess;
 import dev.healthscore.jobs.HealthScoreApplication;
 import dev.healthscore.jobs.ScoreAssertions;
 import dev.healthscore.jobs.cli.JobTimes;
+import dev.healthscore.io.embedded.TemporaryPostgres;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -65,7 +66,7 @@ class ReconcileJobIntegrationTests {
 	private static final List<String> BASELINE = List.of("app_user", "health_reading", "health_score",
 			"quarantined_reading", "reconcile_checkpoint");
 
-	private static EmbeddedPostgres postgres;
+	private static TemporaryPostgres postgres;
 
 	private static HikariDataSource dataSource;
 
@@ -77,7 +78,7 @@ class ReconcileJobIntegrationTests {
 
 	@BeforeAll
 	static void generateAndRecompute() throws IOException {
-		postgres = EmbeddedPostgres.builder().setServerConfig("fsync", "off").start();
+		postgres = TemporaryPostgres.start(EmbeddedPostgres.builder().setServerConfig("fsync", "off"));
 		dataSource = new HikariDataSource();
 		dataSource.setJdbcUrl(postgres.getJdbcUrl("postgres", "postgres"));
 		dataSource.setUsername("postgres");

@@ -12,6 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.healthscore.jobs.HealthScoreApplication;
 import dev.healthscore.jobs.ScoreAssertions;
+import dev.healthscore.io.embedded.TemporaryPostgres;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -49,7 +50,7 @@ class ReconcileRandomizedIntegrationTests {
 	private static final RandomInputChanges CHANGES = new RandomInputChanges(FIRST.minusDays(DAYS_BEFORE),
 			30 + DAYS_BEFORE, new AtomicLong(7001)::getAndIncrement);
 
-	private static EmbeddedPostgres postgres;
+	private static TemporaryPostgres postgres;
 
 	private static HikariDataSource dataSource;
 
@@ -61,7 +62,7 @@ class ReconcileRandomizedIntegrationTests {
 
 	@BeforeAll
 	static void generateAndRecompute() throws IOException {
-		postgres = EmbeddedPostgres.builder().setServerConfig("fsync", "off").start();
+		postgres = TemporaryPostgres.start(EmbeddedPostgres.builder().setServerConfig("fsync", "off"));
 		dataSource = new HikariDataSource();
 		dataSource.setJdbcUrl(postgres.getJdbcUrl("postgres", "postgres"));
 		dataSource.setUsername("postgres");

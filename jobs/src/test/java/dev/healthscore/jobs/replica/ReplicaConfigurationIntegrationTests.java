@@ -17,6 +17,7 @@ import dev.healthscore.io.replica.ReplicaGate;
 import dev.healthscore.io.replica.ReplicaLagException;
 import dev.healthscore.jobs.HealthScoreApplication;
 import dev.healthscore.jobs.embedded.EmbeddedPostgresCluster;
+import dev.healthscore.io.embedded.TemporaryPostgres;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -219,7 +220,7 @@ class ReplicaConfigurationIntegrationTests {
 			throws IOException {
 		JdbcTemplate primary = new JdbcTemplate(cluster.primaryDataSource());
 		// another database: a staging server, another cluster's primary
-		try (EmbeddedPostgres other = EmbeddedPostgres.builder().start()) {
+		try (TemporaryPostgres other = TemporaryPostgres.start(EmbeddedPostgres.builder())) {
 			String url = "--healthscore.replica.url="
 					+ String.format(Locale.ROOT, "jdbc:postgresql://localhost:%d/postgres", other.getPort());
 			// a command that does not read the replica does not look at it (and migrates

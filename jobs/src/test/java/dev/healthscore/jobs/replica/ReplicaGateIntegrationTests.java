@@ -21,6 +21,7 @@ import dev.healthscore.io.replica.ReplicaLagException;
 import dev.healthscore.io.replica.ReplicaLagProbe;
 import dev.healthscore.io.replica.WalPosition;
 import dev.healthscore.jobs.embedded.EmbeddedPostgresCluster;
+import dev.healthscore.io.embedded.TemporaryPostgres;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -279,7 +280,7 @@ class ReplicaGateIntegrationTests {
 		// needs no privilege
 		primaryJdbc.execute("CREATE ROLE plain LOGIN");
 		cluster.awaitCaughtUp(Duration.ofSeconds(10));
-		try (EmbeddedPostgres other = EmbeddedPostgres.builder().start()) {
+		try (TemporaryPostgres other = TemporaryPostgres.start(EmbeddedPostgres.builder())) {
 			new JdbcTemplate(other.getPostgresDatabase()).execute("CREATE ROLE plain LOGIN");
 			DataSource plainPrimary = as("plain", primary);
 			DataSource plainOther = as("plain", other.getPostgresDatabase());

@@ -17,6 +17,7 @@ import java.util.regex.Pattern;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.healthscore.jobs.AppProcess;
 import dev.healthscore.jobs.HealthScoreApplication;
+import dev.healthscore.io.embedded.TemporaryPostgres;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -39,7 +40,7 @@ class ClusteredSchedulerIntegrationTests {
 
 	private static final Pattern INSTANCE = Pattern.compile("\"instance\":\"([^\"]+)\"");
 
-	private static EmbeddedPostgres postgres;
+	private static TemporaryPostgres postgres;
 
 	private static HikariDataSource dataSource;
 
@@ -47,7 +48,7 @@ class ClusteredSchedulerIntegrationTests {
 
 	@BeforeAll
 	static void generate() throws IOException {
-		postgres = EmbeddedPostgres.builder().setServerConfig("fsync", "off").start();
+		postgres = TemporaryPostgres.start(EmbeddedPostgres.builder().setServerConfig("fsync", "off"));
 		dataSource = new HikariDataSource();
 		dataSource.setJdbcUrl(url());
 		dataSource.setUsername("postgres");

@@ -15,6 +15,7 @@ import dev.healthscore.schedules.ScheduleDefinition;
 import dev.healthscore.schedules.ScheduledJobLauncher;
 import dev.healthscore.schedules.Schedules;
 import dev.healthscore.schedules.quartz.QuartzSchedules;
+import dev.healthscore.io.embedded.TemporaryPostgres;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.AfterAll;
@@ -45,7 +46,7 @@ class ScheduleRegistrationIntegrationTests {
 		throw new AssertionError("no scheduler is started: " + launch);
 	};
 
-	private static EmbeddedPostgres postgres;
+	private static TemporaryPostgres postgres;
 
 	private static HikariDataSource dataSource;
 
@@ -53,7 +54,7 @@ class ScheduleRegistrationIntegrationTests {
 
 	@BeforeAll
 	static void start() throws IOException {
-		postgres = EmbeddedPostgres.builder().setServerConfig("fsync", "off").start();
+		postgres = TemporaryPostgres.start(EmbeddedPostgres.builder().setServerConfig("fsync", "off"));
 		dataSource = new HikariDataSource();
 		dataSource.setJdbcUrl(postgres.getJdbcUrl("postgres", "postgres"));
 		dataSource.setUsername("postgres");

@@ -125,7 +125,8 @@ public final class PostgresTemplate {
 					ex.toString());
 			deleteRecursively(dataDirectory);
 			locale.forEach(builder::setLocaleConfig);
-			return builder.setDataDirectory(dataDirectory).setCleanDataDirectory(true).start();
+			// kept when closed, as a copy is
+			return builder.setDataDirectory(dataDirectory).setCleanDataDirectory(false).start();
 		}
 		logger.debug("Copied the template data directory to {} in {} ms", dataDirectory,
 				(System.nanoTime() - copying) / 1_000_000);

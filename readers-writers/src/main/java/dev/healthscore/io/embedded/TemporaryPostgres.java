@@ -57,6 +57,11 @@ public final class TemporaryPostgres implements Closeable {
 		return this.postgres.getPostgresDatabase();
 	}
 
+	/** The server's {@code database} as {@code user}. */
+	public DataSource getDatabase(String user, String database) {
+		return this.postgres.getDatabase(user, database);
+	}
+
 	/** The JDBC URL of {@code database} as {@code user}. */
 	public String getJdbcUrl(String user, String database) {
 		return this.postgres.getJdbcUrl(user, database);

@@ -4,9 +4,11 @@ import java.io.IOException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Map;
 
 import javax.sql.DataSource;
 
+import dev.healthscore.io.embedded.TemporaryPostgres;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.flywaydb.core.Flyway;
 
@@ -16,14 +18,14 @@ import org.flywaydb.core.Flyway;
  */
 final class TestPostgres implements AutoCloseable {
 
-	private final EmbeddedPostgres postgres;
+	private final TemporaryPostgres postgres;
 
-	private TestPostgres(EmbeddedPostgres postgres) {
+	private TestPostgres(TemporaryPostgres postgres) {
 		this.postgres = postgres;
 	}
 
 	static TestPostgres start() throws IOException {
-		EmbeddedPostgres postgres = EmbeddedPostgres.builder().setLocaleConfig("encoding", "UTF8").start();
+		TemporaryPostgres postgres = TemporaryPostgres.start(EmbeddedPostgres.builder(), Map.of("encoding", "UTF8"));
 		Flyway.configure()
 			.dataSource(postgres.getPostgresDatabase())
 			.locations("classpath:db/migration")

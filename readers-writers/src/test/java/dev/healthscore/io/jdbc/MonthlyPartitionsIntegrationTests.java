@@ -3,7 +3,9 @@ package dev.healthscore.io.jdbc;
 import java.sql.Connection;
 import java.time.YearMonth;
 import java.util.List;
+import java.util.Map;
 
+import dev.healthscore.io.embedded.TemporaryPostgres;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.AfterAll;
@@ -24,7 +26,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class MonthlyPartitionsIntegrationTests {
 
-	private static EmbeddedPostgres postgres;
+	private static TemporaryPostgres postgres;
 
 	private static JdbcTemplate jdbc;
 
@@ -32,7 +34,7 @@ class MonthlyPartitionsIntegrationTests {
 
 	@BeforeAll
 	static void start() throws Exception {
-		postgres = EmbeddedPostgres.builder().setLocaleConfig("encoding", "UTF8").start();
+		postgres = TemporaryPostgres.start(EmbeddedPostgres.builder(), Map.of("encoding", "UTF8"));
 		Flyway.configure()
 			.dataSource(postgres.getPostgresDatabase())
 			.locations("classpath:db/migration")

@@ -12,6 +12,7 @@ import dev.healthscore.io.replica.ReadSource;
 import dev.healthscore.scoring.Reading;
 import dev.healthscore.scoring.UserScores;
 import dev.healthscore.scoring.v1.HealthScoreV1;
+import dev.healthscore.io.embedded.TemporaryPostgres;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.AfterAll;
@@ -32,13 +33,13 @@ class UserReadingsItemReaderIntegrationTests {
 
 	private static final LocalDate DAY = LocalDate.parse("2025-03-20");
 
-	private static EmbeddedPostgres postgres;
+	private static TemporaryPostgres postgres;
 
 	private static DataSource dataSource;
 
 	@BeforeAll
 	static void start() throws IOException {
-		postgres = EmbeddedPostgres.builder().start();
+		postgres = TemporaryPostgres.start(EmbeddedPostgres.builder());
 		dataSource = postgres.getPostgresDatabase();
 		Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();
 		JdbcTemplate jdbc = new JdbcTemplate(dataSource);

@@ -12,6 +12,7 @@ import javax.sql.DataSource;
 
 import dev.healthscore.io.reading.InvalidTimeZoneException;
 import dev.healthscore.scoring.v1.HealthScoreV1;
+import dev.healthscore.io.embedded.TemporaryPostgres;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.AfterAll;
@@ -36,7 +37,7 @@ class ChangedInputsIntegrationTests {
 
 	private static final LocalDate DAY = LocalDate.parse("2025-03-20");
 
-	private static EmbeddedPostgres postgres;
+	private static TemporaryPostgres postgres;
 
 	private static DataSource dataSource;
 
@@ -44,7 +45,7 @@ class ChangedInputsIntegrationTests {
 
 	@BeforeAll
 	static void start() throws IOException {
-		postgres = EmbeddedPostgres.builder().start();
+		postgres = TemporaryPostgres.start(EmbeddedPostgres.builder());
 		dataSource = postgres.getPostgresDatabase();
 		Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();
 		jdbc = new JdbcTemplate(dataSource);

@@ -6,6 +6,7 @@ import java.time.LocalDate;
 import javax.sql.DataSource;
 
 import dev.healthscore.scoring.v1.HealthScoreV1;
+import dev.healthscore.io.embedded.TemporaryPostgres;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.AfterAll;
@@ -30,13 +31,13 @@ class FullCheckIntegrationTests {
 	/** The one user whose score is missing. */
 	private static final long UNSCORED_USER = 70_001;
 
-	private static EmbeddedPostgres postgres;
+	private static TemporaryPostgres postgres;
 
 	private static DataSource dataSource;
 
 	@BeforeAll
 	static void start() throws IOException {
-		postgres = EmbeddedPostgres.builder().start();
+		postgres = TemporaryPostgres.start(EmbeddedPostgres.builder());
 		dataSource = postgres.getPostgresDatabase();
 		Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();
 		JdbcTemplate jdbc = new JdbcTemplate(dataSource);

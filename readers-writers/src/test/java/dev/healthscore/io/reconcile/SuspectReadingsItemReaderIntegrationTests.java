@@ -13,6 +13,7 @@ import dev.healthscore.scoring.Reading;
 import dev.healthscore.scoring.ScoreInputs;
 import dev.healthscore.scoring.UserScores;
 import dev.healthscore.scoring.v1.HealthScoreV1;
+import dev.healthscore.io.embedded.TemporaryPostgres;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.AfterAll;
@@ -55,13 +56,13 @@ class SuspectReadingsItemReaderIntegrationTests {
 	 */
 	private static final long DELETED_INVALID_ZONE_INSTANCE = INSTANCE + 40;
 
-	private static EmbeddedPostgres postgres;
+	private static TemporaryPostgres postgres;
 
 	private static DataSource dataSource;
 
 	@BeforeAll
 	static void start() throws IOException {
-		postgres = EmbeddedPostgres.builder().start();
+		postgres = TemporaryPostgres.start(EmbeddedPostgres.builder());
 		dataSource = postgres.getPostgresDatabase();
 		Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();
 		JdbcTemplate jdbc = new JdbcTemplate(dataSource);

@@ -5,7 +5,9 @@ import java.sql.Timestamp;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.List;
+import java.util.Map;
 
+import dev.healthscore.io.embedded.TemporaryPostgres;
 import dev.healthscore.scoring.Metric;
 import dev.healthscore.scoring.Reading;
 import dev.healthscore.scoring.UserProfile;
@@ -26,7 +28,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class InputHashesIntegrationTests {
 
-	private static EmbeddedPostgres postgres;
+	private static TemporaryPostgres postgres;
 
 	private static JdbcTemplate jdbc;
 
@@ -34,7 +36,7 @@ class InputHashesIntegrationTests {
 
 	@BeforeAll
 	static void start() throws IOException {
-		postgres = EmbeddedPostgres.builder().setLocaleConfig("encoding", "UTF8").start();
+		postgres = TemporaryPostgres.start(EmbeddedPostgres.builder(), Map.of("encoding", "UTF8"));
 		Flyway.configure()
 			.dataSource(postgres.getPostgresDatabase())
 			.locations("classpath:db/migration")
