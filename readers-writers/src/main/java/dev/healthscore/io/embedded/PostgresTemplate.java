@@ -267,6 +267,7 @@ public final class PostgresTemplate {
 	private static String binaryDigest() throws IOException {
 		String digest = binaryDigest;
 		if (digest == null) {
+			long started = System.nanoTime();
 			MessageDigest sha256 = sha256();
 			try (InputStream archive = Objects.requireNonNull(
 					DefaultPostgresBinaryResolver.INSTANCE.getPgBinary(operatingSystem(), architecture()),
@@ -276,6 +277,7 @@ public final class PostgresTemplate {
 			}
 			digest = HexFormat.of().formatHex(sha256.digest());
 			binaryDigest = digest;
+			logger.debug("Digested the PostgreSQL binaries in {} ms", (System.nanoTime() - started) / 1_000_000);
 		}
 		return digest;
 	}
