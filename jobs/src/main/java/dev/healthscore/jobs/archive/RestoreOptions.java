@@ -29,7 +29,7 @@ public final class RestoreOptions implements JobOptions {
 	}
 
 	@Override
-	public boolean takesScheduledTime() {
+	public boolean takesScheduledTime(Invocation invocation) {
 		return false;
 	}
 

@@ -250,8 +250,10 @@ public final class CommandLineParser {
 				List<String> allowed = new ArrayList<>(job.options());
 				allowed.add(ScheduleParameters.SCHEDULED_TIME);
 				invocation.onlyOptions(allowed.stream().distinct().toArray(String[]::new));
-				if (job.takesScheduledTime()) {
-					// one that takes none (restore) says so, not that the time is wrong
+				if (job.takesScheduledTime(invocation)) {
+					// one that takes none there (restore, a --from/--to range) says so,
+					// not
+					// that the time is wrong
 					checkScheduledTime(invocation);
 				}
 				return job.parameters(invocation, notes);

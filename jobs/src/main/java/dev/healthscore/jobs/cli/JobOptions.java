@@ -18,11 +18,14 @@ public interface JobOptions {
 	List<String> options();
 
 	/**
-	 * Whether the job takes {@code --scheduled-time} (what schedules pass), which the
-	 * parser then checks against the clock; a job that takes none refuses it in
-	 * {@link #parameters(Invocation)}, whatever its value, saying why.
+	 * Whether the job takes {@code --scheduled-time} (what schedules pass) beside the
+	 * other options of {@code invocation}, which the parser then checks against the
+	 * clock; a job that takes none there (restore; a range given as {@code --from}/
+	 * {@code --to}) refuses it in {@link #parameters(Invocation)}, whatever its value,
+	 * saying why.
+	 * @param invocation the command line
 	 */
-	default boolean takesScheduledTime() {
+	default boolean takesScheduledTime(Invocation invocation) {
 		return true;
 	}
 

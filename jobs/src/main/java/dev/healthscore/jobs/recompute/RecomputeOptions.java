@@ -46,6 +46,14 @@ public final class RecomputeOptions implements JobOptions {
 				    users, the listed ones, or shard i of n""";
 	}
 
+	/**
+	 * Only beside {@code --days-back}: a {@code --from}/{@code --to} range refuses it.
+	 */
+	@Override
+	public boolean takesScheduledTime(Invocation invocation) {
+		return invocation.has(ScheduleParameters.DAYS_BACK);
+	}
+
 	@Override
 	public Map<String, String> parameters(Invocation invocation) {
 		if (invocation.has(ScheduleParameters.DAYS_BACK)) {

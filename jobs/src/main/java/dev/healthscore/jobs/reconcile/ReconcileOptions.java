@@ -58,6 +58,14 @@ public final class ReconcileOptions implements JobOptions {
 		return parameters(invocation, logger::info);
 	}
 
+	/**
+	 * Only beside {@code --days-back}: a {@code --from}/{@code --to} range refuses it.
+	 */
+	@Override
+	public boolean takesScheduledTime(Invocation invocation) {
+		return invocation.has(ScheduleParameters.DAYS_BACK);
+	}
+
 	@Override
 	public Map<String, String> parameters(Invocation invocation, Consumer<String> notes) {
 		LocalDate from;
