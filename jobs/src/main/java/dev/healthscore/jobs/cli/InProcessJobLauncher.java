@@ -55,8 +55,9 @@ public class InProcessJobLauncher implements ScheduledJobLauncher {
 					// the line a run of the job alone ends with: how it ended and, when
 					// it
 					// did not complete, why and how to go on
-					RunSummary.log(logger, outcome.execution(), RunSummary.ofScheduled(outcome.execution(),
-							outcome.exitCode(), launch.schedule(), launch.scheduledTime()), outcome.exitCode());
+					RunSummary.log(logger, outcome.execution(),
+							RunSummary.ofScheduled(outcome.execution(), outcome.exitCode(), launch),
+							outcome.exitCode());
 				}
 			}
 			catch (UsageException ex) {

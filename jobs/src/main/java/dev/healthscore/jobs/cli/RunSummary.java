@@ -9,6 +9,7 @@ import dev.healthscore.io.Causes;
 import dev.healthscore.io.replica.NotAStandbyException;
 import dev.healthscore.io.replica.ReplicaLagException;
 import dev.healthscore.jobs.JobLogContext;
+import dev.healthscore.schedules.JobLaunch;
 import org.slf4j.Logger;
 
 import org.springframework.batch.core.BatchStatus;
@@ -123,35 +124,40 @@ public final class RunSummary {
 				execution.getStatus(), exitCode.code());
 		String resume = String.format(Locale.ROOT,
 				"rerun the same command (or restart %d) to resume it where it stopped", id);
-		return of(execution, ended, resume, exitCode);
+		return of(execution, ended, resume, UNKNOWN_STATE, exitCode);
 	}
 
 	/**
 	 * Describes how the execution that one step of a schedule started ended, in the
 	 * scheduler or in {@code run <chain>}: without an exit code (the scheduler's process
 	 * goes on; a chain logs its own end and exit code after its steps), and with
-	 * {@code restart} to resume it.
+	 * {@code restart} to resume it. An execution that cannot be resumed ({@code UNKNOWN})
+	 * is to be run again by hand, as the step's own command line.
 	 * @param execution the execution, ended
 	 * @param exitCode the exit code a run of the job alone would have given
-	 * @param schedule the schedule's name
-	 * @param firing the instant the schedule fired for
+	 * @param launch the step of the schedule and the instant it fired for
 	 * @return the line, e.g.
 	 * {@code recompute execution 8 (schedule nightly, firing 2025-03-02T02:00:00Z) ended FAILED: …}
 	 */
-	public static String ofScheduled(JobExecution execution, ExitCode exitCode, String schedule, Instant firing) {
+	public static String ofScheduled(JobExecution execution, ExitCode exitCode, JobLaunch launch) {
 		long id = execution.getId();
 		String ended = String.format(Locale.ROOT, "%s execution %d (schedule %s, firing %s) ended %s",
-				execution.getJobInstance().getJobName(), id, schedule, firing, execution.getStatus());
+				execution.getJobInstance().getJobName(), id, launch.schedule(), launch.scheduledTime(),
+				execution.getStatus());
 		String resume = String.format(Locale.ROOT, "restart %d to resume it where it stopped", id);
-		return of(execution, ended, resume, exitCode);
+		String unknown = String.format(Locale.ROOT,
+				"run 'run %s %s' by hand: it runs the job again from the start, as the job repository could not"
+						+ " record where this execution stopped (UNKNOWN), so it cannot be resumed",
+				launch.job(), String.join(" ", launch.arguments()));
+		return of(execution, ended, resume, unknown, exitCode);
 	}
 
-	private static String of(JobExecution execution, String ended, String resume, ExitCode exitCode) {
+	private static String of(JobExecution execution, String ended, String resume, String unknown, ExitCode exitCode) {
 		return switch (exitCode) {
 			case COMPLETED -> warned(execution) ? ended + "; with warnings: "
 					+ oneLine(execution.getExitStatus().getExitDescription(), WARNINGS_LENGTH) : ended;
 			case FAILED -> ended + ": " + cause(execution.getAllFailureExceptions()) + ". To go on, "
-					+ ((execution.getStatus() == BatchStatus.UNKNOWN) ? UNKNOWN_STATE : resume);
+					+ ((execution.getStatus() == BatchStatus.UNKNOWN) ? unknown : resume);
 			case REPLICA_LAGGING -> ended + ": " + replicaLag(execution.getAllFailureExceptions())
 					+ (notAStandby(execution.getAllFailureExceptions())
 							? ". Once healthscore.replica.url names a standby of the primary (or is unset), "

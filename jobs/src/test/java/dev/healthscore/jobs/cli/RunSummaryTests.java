@@ -7,6 +7,8 @@ import java.time.Instant;
 import dev.healthscore.io.replica.LagPolicy;
 import dev.healthscore.io.replica.NotAStandbyException;
 import dev.healthscore.io.replica.ReplicaLagException;
+import dev.healthscore.schedules.JobLaunch;
+import dev.healthscore.schedules.JobStep;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.batch.core.BatchStatus;
@@ -41,14 +43,20 @@ class RunSummaryTests {
 	@Test
 	void aScheduledStepSaysItsScheduleAndFiringAndToRestartItWithoutAnExitCode() {
 		JobExecution execution = failed(new IllegalStateException("Cannot read back s3://bucket/t/part.parquet"));
-		assertThat(RunSummary.ofScheduled(execution, ExitCode.FAILED, "archive-monthly",
-				Instant.parse("2025-03-02T05:00:00Z")))
+		JobLaunch launch = new JobLaunch("archive-monthly", JobStep.of("archive", "hot-months", "13"),
+				Instant.parse("2025-03-02T05:00:00Z"));
+		assertThat(RunSummary.ofScheduled(execution, ExitCode.FAILED, launch))
 			.isEqualTo("archive execution 7 (schedule archive-monthly, firing 2025-03-02T05:00:00Z) ended FAILED:"
 					+ " IllegalStateException: Cannot read back s3://bucket/t/part.parquet. To go on, restart 7 to"
 					+ " resume it where it stopped");
+		// one that cannot be resumed is run again as the step's command line
+		execution.setStatus(BatchStatus.UNKNOWN);
+		assertThat(RunSummary.ofScheduled(execution, ExitCode.FAILED, launch)).endsWith(
+				"To go on, run 'run archive --hot-months=13 --scheduled-time=2025-03-02T05:00:00Z' by hand: it runs"
+						+ " the job again from the start, as the job repository could not record where this"
+						+ " execution stopped (UNKNOWN), so it cannot be resumed");
 		execution.setStatus(BatchStatus.COMPLETED);
-		assertThat(RunSummary.ofScheduled(execution, ExitCode.COMPLETED, "archive-monthly",
-				Instant.parse("2025-03-02T05:00:00Z")))
+		assertThat(RunSummary.ofScheduled(execution, ExitCode.COMPLETED, launch))
 			.isEqualTo("archive execution 7 (schedule archive-monthly, firing 2025-03-02T05:00:00Z) ended COMPLETED");
 	}
 
