@@ -269,19 +269,38 @@ public final class ArchivePartitions {
 	}
 
 	private static PartitionKey partitionKey(Connection connection, ArchiveTable table) throws SQLException {
+		return partitioning(connection, table, "Cannot attach to " + table.tableName() + ": not partitioned").key();
+	}
+
+	/**
+	 * A partitioned table's key and {@code DEFAULT} partition, in one catalogue query.
+	 * @param refusal the message when the table is not partitioned
+	 */
+	private static Partitioning partitioning(Connection connection, ArchiveTable table, String refusal)
+			throws SQLException {
 		// the column as SQL names it: it goes into statements and the restore's messages
-		String sql = "SELECT quote_ident(a.attname), format_type(a.atttypid, a.atttypmod) FROM pg_partitioned_table p"
+		String sql = "SELECT quote_ident(a.attname), format_type(a.atttypid, a.atttypmod),"
+				+ " CASE WHEN p.partdefid <> 0 THEN p.partdefid::regclass::text END FROM pg_partitioned_table p"
 				+ " JOIN pg_attribute a ON a.attrelid = p.partrelid AND a.attnum = p.partattrs[0]"
 				+ " WHERE p.partrelid = to_regclass(?)";
 		try (PreparedStatement statement = connection.prepareStatement(sql)) {
 			statement.setString(1, table.tableName());
 			try (ResultSet result = statement.executeQuery()) {
 				if (!result.next()) {
-					throw new IllegalStateException("Cannot attach to " + table.tableName() + ": not partitioned");
+					throw new IllegalStateException(refusal);
 				}
-				return new PartitionKey(result.getString(1), !"date".equals(result.getString(2)));
+				return new Partitioning(new PartitionKey(result.getString(1), !"date".equals(result.getString(2))),
+						result.getString(3));
 			}
 		}
+	}
+
+	/**
+	 * A partitioned table's key, and its {@code DEFAULT} partition's name as SQL names it
+	 * (null when it has none).
+	 */
+	private record Partitioning(PartitionKey key, String defaultPartition) {
+
 	}
 
 	/**
@@ -386,23 +405,10 @@ public final class ArchivePartitions {
 	 */
 	public DefaultRows defaultRowsByMonth(Connection connection, ArchiveTable table, YearMonth before)
 			throws SQLException {
-		String sql = "SELECT CASE WHEN p.partdefid <> 0 THEN p.partdefid::regclass::text END,"
-				+ " quote_ident(a.attname), format_type(a.atttypid, a.atttypmod) FROM pg_partitioned_table p"
-				+ " JOIN pg_attribute a ON a.attrelid = p.partrelid AND a.attnum = p.partattrs[0]"
-				+ " WHERE p.partrelid = to_regclass(?)";
-		String fallback;
-		PartitionKey key;
-		try (PreparedStatement statement = connection.prepareStatement(sql)) {
-			statement.setString(1, table.tableName());
-			try (ResultSet result = statement.executeQuery()) {
-				if (!result.next()) {
-					throw new IllegalStateException("Cannot count the rows of " + table.tableName()
-							+ "'s DEFAULT partition: it is not partitioned");
-				}
-				fallback = result.getString(1);
-				key = new PartitionKey(result.getString(2), !"date".equals(result.getString(3)));
-			}
-		}
+		Partitioning partitioning = partitioning(connection, table,
+				"Cannot count the rows of " + table.tableName() + "'s DEFAULT partition: it is not partitioned");
+		String fallback = partitioning.defaultPartition();
+		PartitionKey key = partitioning.key();
 		if (fallback == null) {
 			return null;
 		}
