@@ -3,7 +3,6 @@ package dev.healthscore.io.embedded;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
@@ -33,6 +32,8 @@ import io.zonky.test.db.postgres.embedded.DefaultPostgresBinaryResolver;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import org.springframework.util.FileSystemUtils;
 
 /**
  * Starts embedded PostgreSQL servers (zonky) from copies of one data directory that
@@ -125,11 +126,14 @@ public final class PostgresTemplate {
 					ex.toString());
 			deleteRecursively(dataDirectory);
 			locale.forEach(builder::setLocaleConfig);
-			// kept when closed, as a copy is
-			return builder.setDataDirectory(dataDirectory).setCleanDataDirectory(false).start();
+			template = null;
 		}
-		logger.debug("Copied the template data directory to {} in {} ms", dataDirectory,
-				(System.nanoTime() - copying) / 1_000_000);
+		if (template != null) {
+			logger.debug("Copied the template data directory to {} in {} ms", dataDirectory,
+					(System.nanoTime() - copying) / 1_000_000);
+		}
+		// kept when closed, as a copy is: zonky runs initdb in a directory without
+		// postgresql.conf
 		return builder.setDataDirectory(dataDirectory).setCleanDataDirectory(false).start();
 	}
 
@@ -307,15 +311,10 @@ public final class PostgresTemplate {
 	}
 
 	static void deleteRecursively(Path directory) {
-		if (!Files.exists(directory)) {
-			return;
+		try {
+			FileSystemUtils.deleteRecursively(directory);
 		}
-		try (Stream<Path> files = Files.walk(directory)) {
-			for (Path file : files.sorted((a, b) -> b.getNameCount() - a.getNameCount()).toList()) {
-				Files.deleteIfExists(file);
-			}
-		}
-		catch (IOException | UncheckedIOException ex) {
+		catch (IOException ex) {
 			logger.warn("Cannot remove {}: {}", directory, ex.toString());
 		}
 	}
