@@ -251,9 +251,8 @@ public final class CommandLineParser {
 				allowed.add(ScheduleParameters.SCHEDULED_TIME);
 				invocation.onlyOptions(allowed.stream().distinct().toArray(String[]::new));
 				if (job.takesScheduledTime(invocation)) {
-					// one that takes none there (restore, a --from/--to range) says so,
-					// not
-					// that the time is wrong
+					// one that takes none there (restore, a --from/--to range) says
+					// so, not that the time is wrong
 					checkScheduledTime(invocation);
 				}
 				return job.parameters(invocation, notes);

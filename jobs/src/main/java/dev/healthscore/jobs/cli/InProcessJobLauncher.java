@@ -52,9 +52,8 @@ public class InProcessJobLauncher implements ScheduledJobLauncher {
 					logger.info(RunSummary.ofAlreadyCompleted(outcome.completedBefore(), launch.scheduledTime()));
 				}
 				if (outcome.execution() != null) {
-					// the line a run of the job alone ends with: how it ended and, when
-					// it
-					// did not complete, why and how to go on
+					// the line a run of the job alone ends with: how it ended
+					// and, when it did not complete, why and how to go on
 					RunSummary.log(logger, outcome.execution(),
 							RunSummary.ofScheduled(outcome.execution(), outcome.exitCode(), launch),
 							outcome.exitCode());
