@@ -8,6 +8,7 @@ import java.time.YearMonth;
 import java.util.List;
 
 import dev.healthscore.io.archive.ArchiveManifest.ArchiveFile;
+import dev.healthscore.io.testing.TestPostgres;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;

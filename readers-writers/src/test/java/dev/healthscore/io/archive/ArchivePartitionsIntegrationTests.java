@@ -14,6 +14,7 @@ import java.util.concurrent.CompletableFuture;
 
 import dev.healthscore.io.archive.ArchivePartitions.DefaultRows;
 import dev.healthscore.io.archive.ArchivePartitions.Status;
+import dev.healthscore.io.testing.TestPostgres;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 
 import dev.healthscore.io.s3.EmbeddedS3Server;
+import dev.healthscore.io.testing.TestPostgres;
 import org.apache.parquet.io.LocalInputFile;
 import org.apache.parquet.io.LocalOutputFile;
 import org.junit.jupiter.api.AfterAll;

@@ -12,10 +12,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 
+import dev.healthscore.io.jdbc.PgHashes;
+import dev.healthscore.io.testing.TestPostgres;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import dev.healthscore.io.jdbc.PgHashes;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.PGCopyInputStream;
 

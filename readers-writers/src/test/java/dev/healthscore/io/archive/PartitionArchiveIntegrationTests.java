@@ -20,6 +20,7 @@ import java.util.stream.Stream;
 import dev.healthscore.io.archive.ArchiveManifest.ArchiveFile;
 import dev.healthscore.io.s3.EmbeddedS3Server;
 import dev.healthscore.io.s3.ServerSideEncryption;
+import dev.healthscore.io.testing.TestPostgres;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

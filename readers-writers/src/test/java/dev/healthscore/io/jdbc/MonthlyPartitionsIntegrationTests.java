@@ -3,11 +3,8 @@ package dev.healthscore.io.jdbc;
 import java.sql.Connection;
 import java.time.YearMonth;
 import java.util.List;
-import java.util.Map;
 
-import dev.healthscore.io.embedded.TemporaryPostgres;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import org.flywaydb.core.Flyway;
+import dev.healthscore.io.testing.TestPostgres;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -26,7 +23,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class MonthlyPartitionsIntegrationTests {
 
-	private static TemporaryPostgres postgres;
+	private static TestPostgres postgres;
 
 	private static JdbcTemplate jdbc;
 
@@ -34,14 +31,9 @@ class MonthlyPartitionsIntegrationTests {
 
 	@BeforeAll
 	static void start() throws Exception {
-		postgres = TemporaryPostgres.start(EmbeddedPostgres.builder(), Map.of("encoding", "UTF8"));
-		Flyway.configure()
-			.dataSource(postgres.getPostgresDatabase())
-			.locations("classpath:db/migration")
-			.load()
-			.migrate();
-		jdbc = new JdbcTemplate(postgres.getPostgresDatabase());
-		partitions = new MonthlyPartitions(postgres.getPostgresDatabase());
+		postgres = TestPostgres.start();
+		jdbc = new JdbcTemplate(postgres.dataSource());
+		partitions = new MonthlyPartitions(postgres.dataSource());
 	}
 
 	@AfterAll
@@ -112,7 +104,7 @@ class MonthlyPartitionsIntegrationTests {
 		jdbc.execute("CREATE TABLE IF NOT EXISTS health_reading_default PARTITION OF health_reading DEFAULT");
 		jdbc.update("INSERT INTO health_reading (user_id, metric, recorded_at, value, source) VALUES"
 				+ " (9, 'steps', '2033-07-04 00:00:00+00', 1, 'watch')");
-		try (Connection connection = postgres.getPostgresDatabase().getConnection()) {
+		try (Connection connection = postgres.dataSource().getConnection()) {
 			connection.setAutoCommit(false);
 			JdbcTemplate one = new JdbcTemplate(new SingleConnectionDataSource(connection, true));
 			assertThat(one.queryForObject(

@@ -5,14 +5,11 @@ import java.sql.Timestamp;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.List;
-import java.util.Map;
 
-import dev.healthscore.io.embedded.TemporaryPostgres;
+import dev.healthscore.io.testing.TestPostgres;
 import dev.healthscore.scoring.Metric;
 import dev.healthscore.scoring.Reading;
 import dev.healthscore.scoring.UserProfile;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -28,7 +25,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class InputHashesIntegrationTests {
 
-	private static TemporaryPostgres postgres;
+	private static TestPostgres postgres;
 
 	private static JdbcTemplate jdbc;
 
@@ -36,13 +33,8 @@ class InputHashesIntegrationTests {
 
 	@BeforeAll
 	static void start() throws IOException {
-		postgres = TemporaryPostgres.start(EmbeddedPostgres.builder(), Map.of("encoding", "UTF8"));
-		Flyway.configure()
-			.dataSource(postgres.getPostgresDatabase())
-			.locations("classpath:db/migration")
-			.load()
-			.migrate();
-		jdbc = new JdbcTemplate(postgres.getPostgresDatabase());
+		postgres = TestPostgres.start();
+		jdbc = new JdbcTemplate(postgres.dataSource());
 	}
 
 	@AfterAll

@@ -1,4 +1,4 @@
-package dev.healthscore.io.archive;
+package dev.healthscore.io.testing;
 
 import java.io.IOException;
 import java.sql.Connection;
@@ -14,9 +14,9 @@ import org.flywaydb.core.Flyway;
 
 /**
  * A real PostgreSQL for integration tests, migrated with the project's Flyway scripts,
- * with synthetic rows for January 2025.
+ * with synthetic rows for January 2025 on request.
  */
-final class TestPostgres implements AutoCloseable {
+public final class TestPostgres implements AutoCloseable {
 
 	private final TemporaryPostgres postgres;
 
@@ -24,7 +24,10 @@ final class TestPostgres implements AutoCloseable {
 		this.postgres = postgres;
 	}
 
-	static TestPostgres start() throws IOException {
+	/**
+	 * Starts a server from the UTF-8 template and migrates its {@code postgres} database.
+	 */
+	public static TestPostgres start() throws IOException {
 		TemporaryPostgres postgres = TemporaryPostgres.start(EmbeddedPostgres.builder(), Map.of("encoding", "UTF8"));
 		Flyway.configure()
 			.dataSource(postgres.getPostgresDatabase())
@@ -34,15 +37,18 @@ final class TestPostgres implements AutoCloseable {
 		return new TestPostgres(postgres);
 	}
 
-	DataSource dataSource() {
+	/** The migrated {@code postgres} database as its superuser. */
+	public DataSource dataSource() {
 		return this.postgres.getPostgresDatabase();
 	}
 
-	Connection connection() throws SQLException {
+	/** A new connection to {@link #dataSource()}. */
+	public Connection connection() throws SQLException {
 		return dataSource().getConnection();
 	}
 
-	void execute(String... statements) throws SQLException {
+	/** Runs each statement in turn on one connection, autocommitted. */
+	public void execute(String... statements) throws SQLException {
 		try (Connection connection = connection(); Statement statement = connection.createStatement()) {
 			for (String sql : statements) {
 				statement.execute(sql);
@@ -56,7 +62,7 @@ final class TestPostgres implements AutoCloseable {
 	 * full double precision, some NULL), one score per user and day, plus the edge-case
 	 * rows.
 	 */
-	void seedJanuary2025(int users, int perMetric) throws SQLException {
+	public void seedJanuary2025(int users, int perMetric) throws SQLException {
 		seedReadings(users, perMetric);
 		seedScores(users);
 		execute("ANALYZE");
