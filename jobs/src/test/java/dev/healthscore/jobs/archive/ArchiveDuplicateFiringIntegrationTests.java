@@ -42,7 +42,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 @ExtendWith(OutputCaptureExtension.class)
 class ArchiveDuplicateFiringIntegrationTests {
 
-	/** The archive-monthly schedule's firing before {@link ArchiveTestServers#NOW}. */
+	/**
+	 * A firing of the archive-monthly schedule before {@link ArchiveTestServers#NOW} and
+	 * before the real clock, which the first run's process reads.
+	 */
 	private static final String TIME = "2026-03-02T05:00:00Z";
 
 	/** The schedule's command line, without the settings of the test's servers. */
@@ -68,10 +71,9 @@ class ArchiveDuplicateFiringIntegrationTests {
 		Map<String, ContentChecksum> source = ArchiveTestServers.checksums(jdbc);
 		WriteGate.install(jdbc, "archive_ledger");
 		Path log = dir.resolve("first.log");
-		Process first;
+		Process first = null;
 		try (HikariDataSource primary = servers.dataSource(database)) {
-			WriteGate gate = WriteGate.shut(primary);
-			try {
+			try (WriteGate gate = WriteGate.shut(primary)) {
 				first = start(log, database);
 				awaitHeld(gate, first, log);
 				long running = runningArchive(jdbc);
@@ -88,16 +90,14 @@ class ArchiveDuplicateFiringIntegrationTests {
 					.isEqualTo(3);
 				assertThat(executions(jdbc)).as("archive executions").isOne();
 			}
-			finally {
-				gate.close();
-			}
-		}
-		try {
 			assertThat(first.waitFor(120, TimeUnit.SECONDS)).isTrue();
 			assertThat(first.exitValue()).as(() -> read(log)).isZero();
 		}
 		finally {
-			first.destroyForcibly();
+			if (first != null && first.isAlive()) {
+				first.destroyForcibly();
+				first.waitFor(60, TimeUnit.SECONDS);
+			}
 		}
 		WriteGate.remove(jdbc, "archive_ledger");
 		// the schedule's run keeps each month detached for the grace period
