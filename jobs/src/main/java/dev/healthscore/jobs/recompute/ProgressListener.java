@@ -1,6 +1,7 @@
 package dev.healthscore.jobs.recompute;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.ToLongFunction;
@@ -17,19 +18,23 @@ import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.listener.ChunkListener;
 import org.springframework.batch.core.listener.JobExecutionListener;
 import org.springframework.batch.core.listener.StepExecutionListener;
+import org.springframework.batch.core.repository.JobRepository;
+import org.springframework.batch.core.scope.context.StepSynchronizationManager;
 import org.springframework.batch.core.step.StepExecution;
 import org.springframework.batch.infrastructure.item.Chunk;
-import org.springframework.batch.core.scope.context.StepSynchronizationManager;
 
 /**
  * Logs a recompute's progress every few seconds, summed over its parallel partitions:
  * users and user-days done, readings per second, and an estimate of the time left; and
  * when each partition ends, that partition's own counts, then, once the partitioned step
- * has ended, the job's.
+ * has ended, the job's. An execution that resumes its job instance (a restart) adds the
+ * instance's counts: its earlier executions' and its own.
  * <p>
- * Listens to the worker steps, which share one progress per job execution, to the
- * partitioned step, and to the job, whose end forgets that progress however the job
- * ended: the scheduler process runs job after job with the same listener.
+ * Each partition keeps its counts in its execution context, committed with each chunk as
+ * its reader's position is, where a later execution of the instance finds them. Listens
+ * to the worker steps, which share one progress per job execution, to the partitioned
+ * step, and to the job, whose end forgets that progress however the job ended: the
+ * scheduler process runs job after job with the same listener.
  */
 class ProgressListener implements ChunkListener<ScoringWork, ScoredUser>, StepExecutionListener, JobExecutionListener {
 
@@ -37,25 +42,34 @@ class ProgressListener implements ChunkListener<ScoringWork, ScoredUser>, StepEx
 
 	private final ToLongFunction<StepExecution> totalUsers;
 
+	private final JobRepository jobRepository;
+
 	private final long intervalNanos;
 
 	private final Map<Long, Progress> byJobExecution = new ConcurrentHashMap<>();
 
 	/**
 	 * Creates a listener.
-	 * @param totalUsers how many users a job execution will score, given one of its steps
+	 * @param totalUsers how many users a job instance scores, given one of its steps
+	 * @param jobRepository where the earlier executions of a restarted job instance are
 	 */
-	ProgressListener(ToLongFunction<StepExecution> totalUsers, Duration interval) {
+	ProgressListener(ToLongFunction<StepExecution> totalUsers, JobRepository jobRepository, Duration interval) {
 		this.totalUsers = totalUsers;
+		this.jobRepository = jobRepository;
 		this.intervalNanos = interval.toNanos();
 	}
 
 	@Override
 	public void beforeStep(StepExecution stepExecution) {
 		Progress progress = this.byJobExecution.computeIfAbsent(stepExecution.getJobExecutionId(),
-				(id) -> new Progress(id, this.totalUsers.applyAsLong(stepExecution)));
+				(id) -> new Progress(id, this.totalUsers.applyAsLong(stepExecution),
+						earlier(stepExecution.getJobExecution())));
 		if (isPartition(stepExecution)) {
-			progress.partitions.put(stepExecution.getId(), new Counts());
+			ProgressCounts counts = new ProgressCounts();
+			progress.partitions.put(stepExecution.getId(), counts);
+			// a restarted partition starts with its last execution's context, counts
+			// included
+			counts.save(stepExecution.getExecutionContext());
 		}
 	}
 
@@ -85,7 +99,7 @@ class ProgressListener implements ChunkListener<ScoringWork, ScoredUser>, StepEx
 					unknown++;
 				}
 			}
-			progress.written(step.getId(), chunk.size() - unknown, unknown, userDays, this.intervalNanos);
+			progress.written(step, chunk.size() - unknown, unknown, userDays, this.intervalNanos);
 		}
 	}
 
@@ -111,6 +125,27 @@ class ProgressListener implements ChunkListener<ScoringWork, ScoredUser>, StepEx
 	@Override
 	public void afterJob(JobExecution jobExecution) {
 		this.byJobExecution.remove(jobExecution.getId());
+	}
+
+	/**
+	 * What the executions of a job instance before this one did, as their partitions'
+	 * execution contexts say: none for the first execution.
+	 */
+	private Earlier earlier(JobExecution current) {
+		ProgressCounts counts = new ProgressCounts();
+		List<JobExecution> executions = this.jobRepository.getJobExecutions(current.getJobInstance())
+			.stream()
+			.filter((execution) -> execution.getId() < current.getId())
+			.sorted((a, b) -> Long.compare(a.getId(), b.getId()))
+			.toList();
+		for (JobExecution execution : executions) {
+			for (StepExecution step : execution.getStepExecutions()) {
+				if (isPartition(step)) {
+					counts.add(step.getExecutionContext());
+				}
+			}
+		}
+		return new Earlier(current.getJobInstanceId(), executions.stream().map(JobExecution::getId).toList(), counts);
 	}
 
 	/**
@@ -146,35 +181,22 @@ class ProgressListener implements ChunkListener<ScoringWork, ScoredUser>, StepEx
 		return (step != null) ? this.byJobExecution.get(step.getJobExecutionId()) : null;
 	}
 
-	/** What a job execution, or one partition of it, has done since it started. */
-	private static final class Counts {
+	/**
+	 * What the earlier executions of a job instance did.
+	 *
+	 * @param jobInstanceId the job instance
+	 * @param executions their ids, in order; none for an instance's first execution
+	 * @param counts what they did, summed
+	 */
+	private record Earlier(long jobInstanceId, List<Long> executions, ProgressCounts counts) {
 
-		private final long started = System.nanoTime();
-
-		private long users;
-
-		private long unknownUsers;
-
-		private long userDays;
-
-		private long readings;
-
-		void written(long users, long unknownUsers, long userDays) {
-			this.users += users;
-			this.unknownUsers += unknownUsers;
-			this.userDays += userDays;
-		}
-
-		double seconds(long now) {
-			return Math.max(1e-9, (now - this.started) / 1e9);
-		}
-
-		/** The readings of user ids not in {@code app_user}, when there were some. */
-		String unknown() {
-			return (this.unknownUsers > 0)
-					? " (and the readings of " + this.unknownUsers
-							+ ((this.unknownUsers == 1) ? " user id" : " user ids") + " not in app_user, quarantined)"
-					: "";
+		/**
+		 * How the instance's log line names them: {@code execution 8},
+		 * {@code executions 8, 9}.
+		 */
+		String named() {
+			return ((this.executions.size() == 1) ? "execution " : "executions ")
+					+ String.join(", ", this.executions.stream().map(String::valueOf).toList());
 		}
 
 	}
@@ -186,57 +208,80 @@ class ProgressListener implements ChunkListener<ScoringWork, ScoredUser>, StepEx
 
 		private final long totalUsers;
 
-		private final Counts total = new Counts();
+		private final Earlier earlier;
+
+		private final ProgressCounts total = new ProgressCounts();
 
 		/** The counts of each partition running, by its step execution id. */
-		private final Map<Long, Counts> partitions = new ConcurrentHashMap<>();
+		private final Map<Long, ProgressCounts> partitions = new ConcurrentHashMap<>();
 
-		private long lastLogged = this.total.started;
+		private long lastLogged = this.total.started();
 
-		Progress(long jobExecutionId, long totalUsers) {
+		Progress(long jobExecutionId, long totalUsers, Earlier earlier) {
 			this.jobExecutionId = jobExecutionId;
 			this.totalUsers = totalUsers;
+			this.earlier = earlier;
 		}
 
 		synchronized void read(long stepExecutionId, long readings) {
-			this.total.readings += readings;
-			Counts partition = this.partitions.get(stepExecutionId);
+			this.total.read(readings);
+			ProgressCounts partition = this.partitions.get(stepExecutionId);
 			if (partition != null) {
-				partition.readings += readings;
+				partition.read(readings);
 			}
 		}
 
-		synchronized void written(long stepExecutionId, long users, long unknownUsers, long userDays,
+		/**
+		 * Adds a chunk that a partition wrote, and puts the partition's counts in its
+		 * execution context, which the step commits with the chunk.
+		 */
+		synchronized void written(StepExecution step, long users, long unknownUsers, long userDays,
 				long intervalNanos) {
 			this.total.written(users, unknownUsers, userDays);
-			Counts partition = this.partitions.get(stepExecutionId);
+			ProgressCounts partition = this.partitions.get(step.getId());
 			if (partition != null) {
 				partition.written(users, unknownUsers, userDays);
+				partition.save(step.getExecutionContext());
 			}
 			if (System.nanoTime() - this.lastLogged >= intervalNanos) {
 				log("progress");
 			}
 		}
 
-		/** Logs the counts of the whole job execution so far, with the time left. */
+		/**
+		 * Logs the counts of the whole job execution so far, with the time left; for a
+		 * restart, then the job instance's, its earlier executions' included.
+		 */
 		synchronized void log(String what) {
 			long now = System.nanoTime();
 			this.lastLogged = now;
-			Counts counts = this.total;
+			ProgressCounts counts = this.total;
 			double seconds = counts.seconds(now);
-			double usersPerSecond = counts.users / seconds;
-			long left = Math.max(0, this.totalUsers - counts.users);
+			double usersPerSecond = counts.users() / seconds;
+			long left = Math.max(0, this.totalUsers - this.earlier.counts().users() - counts.users());
 			String eta = (usersPerSecond > 0) ? Math.round(left / usersPerSecond) + " s" : "unknown";
+			if (this.earlier.executions().isEmpty()) {
+				logger.info(
+						"Job execution {} {}: {}/{} users{}, {} user-days, {} readings in {} s; {} user-days/s, {} readings/s, ETA {}",
+						this.jobExecutionId, what, counts.users(), this.totalUsers, counts.unknown(), counts.userDays(),
+						counts.readings(), Math.round(seconds), Math.round(counts.userDays() / seconds),
+						Math.round(counts.readings() / seconds), eta);
+				return;
+			}
+			ProgressCounts all = this.earlier.counts().plus(counts);
 			logger.info(
-					"Job execution {} {}: {}/{} users{}, {} user-days, {} readings in {} s; {} user-days/s, {} readings/s, ETA {}",
-					this.jobExecutionId, what, counts.users, this.totalUsers, counts.unknown(), counts.userDays,
-					counts.readings, Math.round(seconds), Math.round(counts.userDays / seconds),
-					Math.round(counts.readings / seconds), eta);
+					"Job execution {} {}: {} users{}, {} user-days, {} readings in this execution in {} s; {} user-days/s,"
+							+ " {} readings/s, ETA {}; job instance {} with {} before it: {}/{} users{}, {} user-days,"
+							+ " {} readings",
+					this.jobExecutionId, what, counts.users(), counts.unknown(), counts.userDays(), counts.readings(),
+					Math.round(seconds), Math.round(counts.userDays() / seconds),
+					Math.round(counts.readings() / seconds), eta, this.earlier.jobInstanceId(), this.earlier.named(),
+					all.users(), this.totalUsers, all.unknown(), all.userDays(), all.readings());
 		}
 
 		/** Logs the counts of one partition, which has ended, and forgets them. */
 		synchronized void logPartition(long stepExecutionId, String what) {
-			Counts counts = this.partitions.remove(stepExecutionId);
+			ProgressCounts counts = this.partitions.remove(stepExecutionId);
 			if (counts == null) {
 				return;
 			}
@@ -244,8 +289,9 @@ class ProgressListener implements ChunkListener<ScoringWork, ScoredUser>, StepEx
 			logger.info(
 					"Job execution {} {}: {} users{}, {} user-days, {} readings of this partition in {} s; {} user-days/s,"
 							+ " {} readings/s",
-					this.jobExecutionId, what, counts.users, counts.unknown(), counts.userDays, counts.readings,
-					Math.round(seconds), Math.round(counts.userDays / seconds), Math.round(counts.readings / seconds));
+					this.jobExecutionId, what, counts.users(), counts.unknown(), counts.userDays(), counts.readings(),
+					Math.round(seconds), Math.round(counts.userDays() / seconds),
+					Math.round(counts.readings() / seconds));
 		}
 
 	}

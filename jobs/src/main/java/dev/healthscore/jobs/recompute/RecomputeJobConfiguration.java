@@ -165,7 +165,8 @@ public class RecomputeJobConfiguration {
 	}
 
 	@Bean
-	ProgressListener recomputeProgress(DataSource dataSource, HealthScoreProperties properties) {
+	ProgressListener recomputeProgress(DataSource dataSource, JobRepository jobRepository,
+			HealthScoreProperties properties) {
 		JdbcTemplate jdbc = new JdbcTemplate(dataSource);
 		return new ProgressListener((step) -> {
 			// the users the run scores: its shard's, of the listed ones or of all
@@ -179,7 +180,7 @@ public class RecomputeJobConfiguration {
 			return jdbc.queryForObject(
 					"SELECT count(*) FROM app_user WHERE true" + UserShards.condition(shard.index(), shard.count()),
 					Long.class);
-		}, Duration.ofSeconds(properties.recompute().progressIntervalSeconds()));
+		}, jobRepository, Duration.ofSeconds(properties.recompute().progressIntervalSeconds()));
 	}
 
 }

@@ -168,6 +168,66 @@ class RecomputeProgressIntegrationTests {
 		assertThat(readings).isEqualTo(Long.parseLong(total.group(4)));
 	}
 
+	/**
+	 * A resumed execution's line counted only the users it scored itself, out of all the
+	 * instance's (12/40 users, with time left to go): the operator could not tell from it
+	 * how many the recompute covered. It now gives its own counts, then the job
+	 * instance's, which its earlier execution's partitions kept in their execution
+	 * contexts: as many as one execution that scores the same range whole counts.
+	 */
+	@Test
+	void aResumedExecutionLogsItsOwnCountsThenItsJobInstances(CapturedOutput output) throws Exception {
+		// a range of its own: its first run is a new instance, not another test's resumed
+		Map<String, String> range = Map.of("from", LAST.minusDays(1).toString(), "to", LAST.toString());
+		// users 1..20 are the first partition's, 21..40 the second's: it writes two
+		// chunks of 4, then fails
+		jdbc.execute("""
+				CREATE FUNCTION fail_for_user() RETURNS trigger LANGUAGE plpgsql AS $$
+				BEGIN
+					IF NEW.user_id = 30 THEN RAISE EXCEPTION 'injected failure for user %', NEW.user_id; END IF;
+					RETURN NEW;
+				END $$""");
+		jdbc.execute(
+				"CREATE TRIGGER fail_for_user BEFORE INSERT ON health_score FOR EACH ROW EXECUTE FUNCTION fail_for_user()");
+		JobRunner.Outcome failed;
+		try {
+			failed = run(range);
+		}
+		finally {
+			jdbc.execute("DROP TRIGGER fail_for_user ON health_score");
+			jdbc.execute("DROP FUNCTION fail_for_user()");
+		}
+		assertThat(failed.exitCode()).isEqualTo(ExitCode.FAILED);
+		int before = output.getOut().length();
+		JobRunner.Outcome resumed = run(range);
+		assertThat(resumed.exitCode()).isEqualTo(ExitCode.COMPLETED);
+		assertThat(resumed.execution().getJobInstanceId()).as("a restart")
+			.isEqualTo(failed.execution().getJobInstanceId());
+		String logged = output.getOut().substring(before);
+		String counts = "(\\d+)(/40)? users(?: \\(and the readings of \\d+ user ids? not in app_user, quarantined\\))?,"
+				+ " (\\d+) user-days, (\\d+) readings";
+		Matcher line = Pattern
+			.compile("Job execution " + resumed.execution().getId() + " recomputeScores COMPLETED: " + counts
+					+ " in this execution in \\d+ s; [^;]*, ETA 0 s; job instance "
+					+ resumed.execution().getJobInstanceId() + " with execution " + failed.execution().getId()
+					+ " before it: (.*)")
+			.matcher(logged);
+		assertThat(line.find()).as(logged).isTrue();
+		assertThat(line.group(2)).as(line.group()).isNull();
+		assertThat(Long.parseLong(line.group(1))).as(line.group()).isBetween(1L, 39L);
+		String instance = line.group(5);
+		// one execution over the range: a new instance, as the last one completed
+		before = output.getOut().length();
+		JobRunner.Outcome whole = run(range);
+		assertThat(whole.exitCode()).isEqualTo(ExitCode.COMPLETED);
+		assertThat(whole.execution().getJobInstanceId()).isNotEqualTo(resumed.execution().getJobInstanceId());
+		Matcher once = Pattern
+			.compile("Job execution " + whole.execution().getId() + " recomputeScores COMPLETED: (.*) in \\d+ s;")
+			.matcher(output.getOut().substring(before));
+		assertThat(once.find()).as(output.getOut().substring(before)).isTrue();
+		assertThat(instance).isEqualTo(once.group(1)).startsWith("40/40 users");
+	}
+
 	/** The application's other every-job listener, beside the progress. */
 	@Test
 	void everyRunReachesTheJobMetrics() throws Exception {
