@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -30,6 +31,7 @@ import dev.healthscore.jobs.recompute.RecomputeJobConfiguration;
 import dev.healthscore.schedules.JobLaunch;
 import dev.healthscore.schedules.JobNames;
 import dev.healthscore.schedules.JobStep;
+import dev.healthscore.schedules.RunOutcome;
 import dev.healthscore.io.embedded.TemporaryPostgres;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.junit.jupiter.api.AfterAll;
@@ -44,6 +46,7 @@ import tools.jackson.databind.json.JsonMapper;
 import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.JobExecution;
+import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.logging.LoggingInitializationContext;
 import org.springframework.boot.logging.LoggingSystem;
@@ -299,6 +302,71 @@ class JobLogContextIntegrationTests {
 			.orElseThrow();
 		assertThat(note.path("job").path("name").asString()).isEqualTo(JobNames.RECONCILE);
 		assertThat(note.path("job").has("execution")).isFalse();
+	}
+
+	/**
+	 * A firing delivered again after its step completed runs nothing, and its line says
+	 * which execution completed it; that line carried only the job's name: it carries the
+	 * keys of that execution, as the execution's own lines do, in the scheduler (an
+	 * in-process launch) and in {@code run}.
+	 */
+	@Test
+	void aFiringAlreadyCompletedIsLoggedWithTheExecutionThatCompletedIt(CapturedOutput output) throws Exception {
+		Instant firing = Instant.now().truncatedTo(ChronoUnit.SECONDS).minus(2, ChronoUnit.HOURS);
+		try (ConfigurableApplicationContext context = start()) {
+			InProcessJobLauncher launcher = context.getBean(InProcessJobLauncher.class);
+			JobLaunch launch = new JobLaunch("test", JobStep.of(JobNames.PARTITIONS, "months-ahead", "1"), firing);
+			assertThat(launcher.launch(launch)).isEqualTo(RunOutcome.COMPLETED);
+			JobRepository repository = context.getBean(JobRepository.class);
+			JobExecution completed = repository.getLastJobExecution(repository.getLastJobInstance(JobNames.PARTITIONS));
+			MDC.put("caller", "kept");
+			Map<String, String> before = MDC.getCopyOfContextMap();
+			Events events = new Events();
+			events.start();
+			try {
+				assertThat(launcher.launch(launch)).isEqualTo(RunOutcome.COMPLETED);
+			}
+			finally {
+				events.stop();
+			}
+			assertThat(events.single(InProcessJobLauncher.class.getName(), "already completed this firing").context())
+				.containsEntry(JobLogContext.JOB_NAME, JobNames.PARTITIONS)
+				.containsEntry(JobLogContext.JOB_EXECUTION_ID, String.valueOf(completed.getId()))
+				.containsEntry(JobLogContext.JOB_INSTANCE_ID, String.valueOf(completed.getJobInstanceId()));
+			assertThat(MDC.getCopyOfContextMap()).isEqualTo(before);
+		}
+		finally {
+			MDC.clear();
+		}
+		// the same, delivered twice to run
+		String[] command = { "run", JobNames.PARTITIONS, "--months-ahead=1",
+				"--scheduled-time=" + firing.plus(1, ChronoUnit.HOURS), "--logging.structured.format.console=ecs",
+				"--spring.datasource.url=" + url(), "--spring.datasource.username=postgres" };
+		int before = output.getOut().length();
+		try {
+			assertThat(HealthScoreApplication.run(command)).isZero();
+			assertThat(HealthScoreApplication.run(command)).isZero();
+		}
+		finally {
+			System.clearProperty(LoggingSystemProperty.CONSOLE_STRUCTURED_FORMAT.getEnvironmentVariableName());
+		}
+		List<JsonNode> lines = output.getOut()
+			.substring(before)
+			.lines()
+			.filter((line) -> line.startsWith("{"))
+			.map(JSON::readTree)
+			.toList();
+		JsonNode summary = lines.stream()
+			.filter((line) -> line.path("message").asString().contains(" ended COMPLETED"))
+			.findFirst()
+			.orElseThrow();
+		JsonNode again = lines.stream()
+			.filter((line) -> line.path("message").asString().contains("already completed this firing"))
+			.findFirst()
+			.orElseThrow();
+		assertThat(again.path("message").asString())
+			.startsWith("partitions execution " + summary.path("job").path("execution").path("id").asString() + " ");
+		assertThat(again.path("job")).isEqualTo(summary.path("job"));
 	}
 
 	/**

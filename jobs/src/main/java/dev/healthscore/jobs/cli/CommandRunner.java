@@ -161,8 +161,9 @@ public class CommandRunner implements ApplicationRunner, ExitCodeGenerator {
 					: this.jobRunner.run(job, command.parameters());
 		}
 		if (outcome.completedBefore() != null) {
-			// not the earlier execution's summary: this command ran nothing
-			try (JobLogContext.Scope scope = JobLogContext.open(command.job())) {
+			// not the earlier execution's summary: this command ran nothing; but the
+			// line is found with that execution's, which it names
+			try (JobLogContext.Scope scope = JobLogContext.open(outcome.completedBefore())) {
 				logger.info("{}; exit code {}", RunSummary.ofAlreadyCompleted(outcome.completedBefore(), firing.time()),
 						outcome.exitCode().code());
 			}

@@ -19,7 +19,8 @@ import org.springframework.stereotype.Component;
  * arguments go through the job's {@link JobOptions}, and the run through the
  * {@link JobRunner} with its guard and restart rules, once per firing
  * ({@link JobRunner#runForFiring}). Its lines before the run, a refusal's included, carry
- * the job's name ({@link JobLogContext}).
+ * the job's name ({@link JobLogContext}); that of a firing an earlier execution
+ * completed, that execution's keys.
  */
 @Component
 public class InProcessJobLauncher implements ScheduledJobLauncher {
@@ -49,7 +50,11 @@ public class InProcessJobLauncher implements ScheduledJobLauncher {
 				outcome = this.jobRunner.runForFiring(job(launch.job()), invocation.parameters(),
 						launch.scheduledTime());
 				if (outcome.completedBefore() != null) {
-					logger.info(RunSummary.ofAlreadyCompleted(outcome.completedBefore(), launch.scheduledTime()));
+					// with the keys of the execution that completed the firing, which
+					// it names
+					try (JobLogContext.Scope completed = JobLogContext.open(outcome.completedBefore())) {
+						logger.info(RunSummary.ofAlreadyCompleted(outcome.completedBefore(), launch.scheduledTime()));
+					}
 				}
 				if (outcome.execution() != null) {
 					// the line a run of the job alone ends with: how it ended
