@@ -11,6 +11,7 @@ import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 
+import dev.healthscore.jobs.cli.CommandLineParser;
 import dev.healthscore.jobs.cli.Invocation;
 import dev.healthscore.jobs.cli.JobOptions;
 import dev.healthscore.jobs.cli.UsageException;
@@ -97,12 +98,32 @@ public final class ArchiveOptions implements JobOptions {
 			parameters.put(ALLOW_RECENT, "true");
 		}
 		if (invocation.has(REARCHIVE)) {
-			parameters.put(REARCHIVE,
-					rearchiveMonths(invocation.option(REARCHIVE, "")).stream()
-						.map(YearMonth::toString)
-						.collect(Collectors.joining(",")));
+			SortedSet<YearMonth> months = rearchiveMonths(invocation.option(REARCHIVE, ""));
+			YearMonth current = currentMonth();
+			YearMonth notArchived = months.stream()
+				.filter((month) -> !month.isBefore(current))
+				.findFirst()
+				.orElse(null);
+			if (notArchived != null) {
+				throw new UsageException(("Invalid --%s=%s: %s is not before the current month %s, and the archive"
+						+ " takes only months before it, so no restore brought it back; give restored months ('status'"
+						+ " lists the archive ledger by month)")
+					.formatted(REARCHIVE, invocation.option(REARCHIVE, ""), notArchived, current));
+			}
+			parameters.put(REARCHIVE, months.stream().map(YearMonth::toString).collect(Collectors.joining(",")));
 		}
 		return parameters;
+	}
+
+	/**
+	 * Returns the first month the archive cannot have taken: the current one (UTC), as
+	 * its cut-off is never later. Read at this machine's clock plus the skew allowed
+	 * between machines, so that a month an archive run on a machine a few minutes ahead
+	 * took at the turn of the month is not refused.
+	 * @return the current month, or the next one in the last minutes of a month
+	 */
+	static YearMonth currentMonth() {
+		return YearMonth.from(Instant.now().plus(CommandLineParser.CLOCK_SKEW).atOffset(ZoneOffset.UTC));
 	}
 
 	/**

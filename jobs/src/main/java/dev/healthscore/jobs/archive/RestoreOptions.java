@@ -1,5 +1,6 @@
 package dev.healthscore.jobs.archive;
 
+import java.time.YearMonth;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -49,9 +50,19 @@ public final class RestoreOptions implements JobOptions {
 		if (!tables.contains(table)) {
 			throw new UsageException("Invalid --table=%s: expected one of %s".formatted(table, tables));
 		}
+		YearMonth month = ArchiveOptions.month(invocation, "month");
+		YearMonth current = ArchiveOptions.currentMonth();
+		if (!month.isBefore(current)) {
+			// the ledger would say only that it was never archived, once the
+			// application had started
+			throw new UsageException(("Invalid --month=%s: the archive takes only months before the current one"
+					+ " (%s), so it has not archived this one; give an archived month ('status' lists the archive"
+					+ " ledger by month)")
+				.formatted(invocation.option("month", ""), current));
+		}
 		Map<String, String> parameters = new LinkedHashMap<>();
 		parameters.put("table", table);
-		parameters.put("month", ArchiveOptions.month(invocation, "month").toString());
+		parameters.put("month", month.toString());
 		return parameters;
 	}
 

@@ -27,7 +27,7 @@ public final class CommandLineParser {
 	 * How far a {@code --scheduled-time} may be ahead of this machine's clock: the
 	 * scheduler's clock and this one may disagree by that much.
 	 */
-	static final Duration CLOCK_SKEW = Duration.ofMinutes(5);
+	public static final Duration CLOCK_SKEW = Duration.ofMinutes(5);
 
 	/** The jobs {@code run} knows: add a job's {@link JobOptions} here. */
 	public static final List<JobOptions> JOBS = List.of(new RecomputeOptions(), new ReconcileOptions(),

@@ -119,6 +119,53 @@ class ArchiveOptionsTests {
 			.withMessage("Missing --month=YYYY-MM for 'run restore'");
 	}
 
+	/**
+	 * The archive takes only months before the current one: a restore of the current
+	 * month or a later one was refused only once the application had started, as a month
+	 * "never archived (its rows, if it has any, are still in PostgreSQL)", and
+	 * {@code --month=+99999-01} failed it with a stack trace (exit code 1).
+	 */
+	@Test
+	void restoreRefusesAMonthTheArchiveCannotHaveTakenWithExitCodeTwo(CapturedOutput output) {
+		YearMonth current = YearMonth.now(ZoneOffset.UTC);
+		for (String month : new String[] { current.toString(), current.plusMonths(1).toString(), "2999-12",
+				"+99999-01" }) {
+			String[] args = { "run", "restore", "--table=health_reading", "--month=" + month };
+			String message = ("Invalid --month=%s: the archive takes only months before the current one (%s), so it"
+					+ " has not archived this one; give an archived month ('status' lists the archive ledger by"
+					+ " month)")
+				.formatted(month, current);
+			assertThatExceptionOfType(UsageException.class).isThrownBy(() -> CommandLineParser.parse(args))
+				.withMessage(message);
+			assertThat(HealthScoreApplication.run(args)).isEqualTo(ExitCode.USAGE.code());
+			assertThat(output.getErr()).contains(message + System.lineSeparator());
+		}
+		// a month of the hot window may have been archived (--allow-recent, the demo's)
+		assertThat(parameters("run", "restore", "--table=health_score", "--month=" + current.minusMonths(1)))
+			.containsEntry("month", current.minusMonths(1).toString());
+	}
+
+	/**
+	 * A {@code --rearchive} month from the current one on was refused only once the
+	 * application had started, with a message that said to give a {@code --before} after
+	 * it, which is refused in its turn.
+	 */
+	@Test
+	void rearchiveRefusesAMonthNoRestoreCanHaveBroughtBack() {
+		YearMonth current = YearMonth.now(ZoneOffset.UTC);
+		String value = "2024-11," + current.plusMonths(2);
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.parse("run", "archive", "--rearchive=" + value))
+			.withMessage("Invalid --rearchive=%s: %s is not before the current month %s, and the archive takes only"
+					+ " months before it, so no restore brought it back; give restored months ('status' lists the"
+					+ " archive ledger by month)", value, current.plusMonths(2), current);
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.parse("run", "archive", "--rearchive=" + current))
+			.withMessageStartingWith("Invalid --rearchive=%s: %s is not before the current month", current, current);
+		assertThat(parameters("run", "archive", "--rearchive=" + current.minusMonths(1))).containsEntry("rearchive",
+				current.minusMonths(1).toString());
+	}
+
 	@Test
 	void restoreRefusesAScheduledTimeItWouldIgnore() {
 		assertThatExceptionOfType(UsageException.class).isThrownBy(() -> CommandLineParser.parse("run", "restore",
