@@ -213,14 +213,22 @@ public final class CommandLineParser {
 	}
 
 	/**
-	 * Checks an optional {@code --scheduled-time}: an instant, and not after the clock
-	 * (give or take {@link #CLOCK_SKEW}). A schedule passes the time it fired for, which
-	 * is never later than the run; a later one (a mistyped year) would have the jobs
-	 * treat days still in progress as ended and score them.
+	 * Checks an optional {@code --scheduled-time}: an instant, not before 1970 and not
+	 * after the clock (give or take {@link #CLOCK_SKEW}). A schedule passes the time it
+	 * fired for, which is never later than the run; a later one (a mistyped year) would
+	 * have the jobs treat days still in progress as ended and score them.
 	 */
 	private static void checkScheduledTime(Invocation invocation) {
 		Instant scheduled = invocation.instant(ScheduleParameters.SCHEDULED_TIME, null);
 		Instant now = Instant.now();
+		if (scheduled != null && scheduled.isBefore(Instant.EPOCH)) {
+			// a mistyped year: the jobs would create partitions of that year, or read
+			// dates before year 1 that PostgreSQL refuses once the run has started
+			throw new UsageException(("Invalid --%s=%s: it is before %s, and no schedule fired then; give the time"
+					+ " the schedule fired, or leave the option out to use the clock")
+				.formatted(ScheduleParameters.SCHEDULED_TIME, invocation.option(ScheduleParameters.SCHEDULED_TIME, ""),
+						Instant.EPOCH));
+		}
 		if (scheduled != null && scheduled.isAfter(now.plus(CLOCK_SKEW))) {
 			throw new UsageException(("Invalid --%s=%s: it is after this machine's clock (%s); a schedule passes the"
 					+ " time it fired for, never a later one. Give that time, or leave the option out to use the"

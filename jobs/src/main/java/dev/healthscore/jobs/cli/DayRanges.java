@@ -21,6 +21,14 @@ public final class DayRanges {
 	/** The longest {@code --days-back}: {@value #MAX_YEARS} years of days. */
 	public static final int MAX_DAYS_BACK = 3653;
 
+	/**
+	 * The first day a range may start on: no reading is older (devices count time from
+	 * 1970; a reset clock's readings fall on 1970-01-01, 1969-12-31 in zones west of
+	 * UTC). Earlier years are mistyped ones, and year 0 and before reach PostgreSQL as
+	 * dates it refuses, failing the run after it started.
+	 */
+	public static final LocalDate EARLIEST_DAY = LocalDate.of(1900, 1, 1);
+
 	private DayRanges() {
 	}
 
@@ -30,7 +38,8 @@ public final class DayRanges {
 	 * ended, for reconcile).
 	 * @param from the first day
 	 * @param to the last day
-	 * @throws UsageException when the range spans more than {@value #MAX_YEARS} years
+	 * @throws UsageException when the range spans more than {@value #MAX_YEARS} years, or
+	 * starts before {@link #EARLIEST_DAY}
 	 */
 	public static void check(LocalDate from, LocalDate to) {
 		if (to.isAfter(from.plusYears(MAX_YEARS))) {
@@ -38,6 +47,21 @@ public final class DayRanges {
 					"Invalid range --from=%s --to=%s: it spans more than %d years (%,d months, each a partition to"
 							+ " create); check the years, or run a longer backfill in parts of up to %d years",
 					from, to, MAX_YEARS, ChronoUnit.MONTHS.between(from.withDayOfMonth(1), to) + 1, MAX_YEARS));
+		}
+		checkEarliest("from", from);
+	}
+
+	/**
+	 * Refuses a day before {@link #EARLIEST_DAY}.
+	 * @param name the option that gave the day
+	 * @param day the day
+	 * @throws UsageException when it is before {@link #EARLIEST_DAY}
+	 */
+	public static void checkEarliest(String name, LocalDate day) {
+		if (day.isBefore(EARLIEST_DAY)) {
+			throw new UsageException(("Invalid --%s=%s: it is before %s, and no reading is that old (devices count"
+					+ " time from 1970); check the year")
+				.formatted(name, day, EARLIEST_DAY));
 		}
 	}
 

@@ -120,6 +120,52 @@ class CommandLineParserTests {
 			.withMessage("Unexpected argument '2025-01-01': options are written --name=value");
 	}
 
+	/**
+	 * A day before 1900 is a mistyped year: {@code run recompute} of year 1 read the
+	 * baseline's days of year 0, which PostgreSQL refuses, and a negative year made a
+	 * partition without a name; both failed the run (exit code 1) after it started.
+	 */
+	@Test
+	void aRangeStartingBefore1900IsRefusedAsAMistypedYear() {
+		for (String[] args : new String[][] { { "run", "recompute", "--from=0001-01-01", "--to=0001-01-02" },
+				{ "run", "reconcile", "--from=0001-01-01", "--to=0001-01-02" },
+				{ "reprocess", "--from=0001-01-01", "--to=0001-01-02" } }) {
+			assertThatExceptionOfType(UsageException.class).isThrownBy(() -> CommandLineParser.parse(args))
+				.withMessage("Invalid --from=0001-01-01: it is before 1900-01-01, and no reading is that old (devices"
+						+ " count time from 1970); check the year");
+		}
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.parse("run", "recompute", "--from=-5000-01-01", "--to=-5000-01-02"))
+			.withMessageStartingWith("Invalid --from=-5000-01-01: it is before 1900-01-01");
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.parse("run", "reconcile", "--from=1899-12-31", "--to=1900-01-01"))
+			.withMessageStartingWith("Invalid --from=1899-12-31: it is before 1900-01-01");
+		// the earliest day taken, well before a reset device clock's 1970-01-01
+		assertThat(CommandLineParser.parse("run", "recompute", "--from=1900-01-01", "--to=1900-01-02").parameters())
+			.containsEntry("from", "1900-01-01");
+	}
+
+	/**
+	 * A scheduled time before 1970 is a mistyped year: {@code run partitions} created the
+	 * partitions of year 1, and {@code run recompute --days-back} read dates of year 0
+	 * and failed (exit code 1).
+	 */
+	@Test
+	void aScheduledTimeBefore1970IsRefusedAsAMistypedYear() {
+		for (String[] args : new String[][] { { "run", "partitions", "--scheduled-time=0001-01-01T00:00:00Z" },
+				{ "run", "recompute", "--days-back=1", "--scheduled-time=0001-01-01T00:00:00Z" },
+				{ "run", "reconcile", "--days-back=1", "--scheduled-time=0001-01-01T00:00:00Z" },
+				{ "run", "archive", "--scheduled-time=0001-01-01T00:00:00Z" },
+				{ "run", "nightly", "--scheduled-time=0001-01-01T00:00:00Z" } }) {
+			assertThatExceptionOfType(UsageException.class).isThrownBy(() -> CommandLineParser.parse(args))
+				.withMessage("Invalid --scheduled-time=0001-01-01T00:00:00Z: it is before 1970-01-01T00:00:00Z, and no"
+						+ " schedule fired then; give the time the schedule fired, or leave the option out to use the"
+						+ " clock");
+		}
+		assertThat(CommandLineParser.parse("run", "partitions", "--scheduled-time=1970-01-01T00:00:00Z").parameters())
+			.containsEntry("scheduled-time", "1970-01-01T00:00:00Z");
+	}
+
 	@Test
 	void generateNeedsUsersAndDays() {
 		assertThatExceptionOfType(UsageException.class)
