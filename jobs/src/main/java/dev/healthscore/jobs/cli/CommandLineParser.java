@@ -2,11 +2,14 @@ package dev.healthscore.jobs.cli;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
@@ -28,6 +31,9 @@ public final class CommandLineParser {
 	 * scheduler's clock and this one may disagree by that much.
 	 */
 	public static final Duration CLOCK_SKEW = Duration.ofMinutes(5);
+
+	/** The time zone whose local date is the latest on Earth. */
+	private static final ZoneOffset LATEST_ZONE = ZoneOffset.ofHours(14);
 
 	/** The jobs {@code run} knows: add a job's {@link JobOptions} here. */
 	public static final List<JobOptions> JOBS = List.of(new RecomputeOptions(), new ReconcileOptions(),
@@ -271,10 +277,9 @@ public final class CommandLineParser {
 					throw new UsageException("Missing --users=N and --days=D for 'generate'");
 				}
 				invocation.positiveInt("users", 1);
-				invocation.positiveInt("days", 1);
+				checkDataSetDays(invocation);
 				invocation.positiveInt("threads", 1);
 				invocation.longValue("seed", 0);
-				invocation.date("end", null);
 				return null;
 			}
 			case "scheduler" -> {
@@ -294,6 +299,34 @@ public final class CommandLineParser {
 				return parameters;
 			}
 			default -> throw new IllegalStateException("Unhandled command " + invocation.command());
+		}
+	}
+
+	/**
+	 * Checks the days of {@code generate} and {@code demo}: at most
+	 * {@link DayRanges#MAX_DAYS_BACK} of them, as a range of the jobs (the generator
+	 * creates a partition for every month), and an {@code --end} from
+	 * {@link DayRanges#EARLIEST_DAY} on that some time zone has reached: readings of
+	 * later days would be recorded, and arrive, in the future, and the demo would score
+	 * days that {@code run recompute} refuses.
+	 */
+	private static void checkDataSetDays(Invocation invocation) {
+		int days = invocation.positiveInt("days", 1);
+		if (days > DayRanges.MAX_DAYS_BACK) {
+			throw new UsageException(String.format(Locale.ROOT,
+					"Invalid --days=%d: expected at most %d (%d years of days, a partition for each month)", days,
+					DayRanges.MAX_DAYS_BACK, DayRanges.MAX_YEARS));
+		}
+		LocalDate end = invocation.date("end", null);
+		if (end == null) {
+			return;
+		}
+		DayRanges.checkEarliest("end", end);
+		LocalDate latest = LocalDate.now(LATEST_ZONE);
+		if (end.isAfter(latest)) {
+			throw new UsageException(("Invalid --end=%s: no time zone has reached that day yet (the latest local"
+					+ " date anywhere, UTC+14, is %s); give an --end up to it, or leave it out for yesterday (UTC)")
+				.formatted(end, latest));
 		}
 	}
 

@@ -1,6 +1,7 @@
 package dev.healthscore.jobs.cli;
 
 import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
@@ -164,6 +165,34 @@ class CommandLineParserTests {
 		}
 		assertThat(CommandLineParser.parse("run", "partitions", "--scheduled-time=1970-01-01T00:00:00Z").parameters())
 			.containsEntry("scheduled-time", "1970-01-01T00:00:00Z");
+	}
+
+	/**
+	 * {@code generate --end=0001-01-01} failed the application's start with a stack trace
+	 * (exit code 1); {@code --days=100000} created 274 years of partitions; an
+	 * {@code --end} in the future wrote readings recorded, and arrived, in the future.
+	 */
+	@Test
+	void theDaysOfAGeneratedDataSetAreCheckedAsARangeOfTheJobs() {
+		LocalDate latest = LocalDate.now(ZoneOffset.ofHours(14));
+		for (String command : new String[] { "generate", "demo" }) {
+			assertThatExceptionOfType(UsageException.class)
+				.isThrownBy(() -> CommandLineParser.parse(command, "--users=1", "--days=3654"))
+				.withMessage(
+						"Invalid --days=3654: expected at most 3653 (10 years of days, a partition for each month)");
+			assertThatExceptionOfType(UsageException.class)
+				.isThrownBy(() -> CommandLineParser.parse(command, "--users=1", "--days=1", "--end=0001-01-01"))
+				.withMessage("Invalid --end=0001-01-01: it is before 1900-01-01, and no reading is that old (devices"
+						+ " count time from 1970); check the year");
+			assertThatExceptionOfType(UsageException.class)
+				.isThrownBy(
+						() -> CommandLineParser.parse(command, "--users=1", "--days=1", "--end=" + latest.plusDays(1)))
+				.withMessage(
+						"Invalid --end=%s: no time zone has reached that day yet (the latest local date anywhere,"
+								+ " UTC+14, is %s); give an --end up to it, or leave it out for yesterday (UTC)",
+						latest.plusDays(1), latest);
+			CommandLineParser.parse(command, "--users=1", "--days=3653", "--end=" + latest);
+		}
 	}
 
 	@Test
