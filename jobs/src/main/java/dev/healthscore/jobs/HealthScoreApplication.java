@@ -87,6 +87,7 @@ public class HealthScoreApplication {
 			UnknownSettings.check(context.getEnvironment());
 			SettingValues.check(context.getEnvironment());
 			BlankDatabaseUrl.check(context.getEnvironment());
+			MalformedDatabaseUrl.check(context.getEnvironment());
 			// before the embedded database starts, which the metrics' client would fail
 			// after
 			CloudWatchRegion.check(context.getEnvironment());
@@ -123,12 +124,13 @@ public class HealthScoreApplication {
 	/**
 	 * Whether one exception of a start's failure says a property has a value it cannot
 	 * bind or that its class refuses, a {@code healthscore.*} setting is unknown, the
-	 * database URL is given empty, or CloudWatch metrics are enabled without a region: a
-	 * usage error, nothing ran.
+	 * database URL is given empty or is not a PostgreSQL JDBC URL, or CloudWatch metrics
+	 * are enabled without a region: a usage error, nothing ran.
 	 */
 	private static boolean isBadProperty(Throwable cause) {
 		return cause instanceof BindException || cause instanceof UnknownSettings.UnknownSettingsException
 				|| cause instanceof BlankDatabaseUrl.BlankDatabaseUrlException
+				|| cause instanceof MalformedDatabaseUrl.MalformedDatabaseUrlException
 				|| cause instanceof CloudWatchRegion.CloudWatchRegionException;
 	}
 

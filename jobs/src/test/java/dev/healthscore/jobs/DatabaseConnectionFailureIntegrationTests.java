@@ -125,6 +125,24 @@ class DatabaseConnectionFailureIntegrationTests {
 	}
 
 	@Test
+	void aDatabaseUrlTheDriverDoesNotTakeIsAUsageErrorWithoutAStackTrace(CapturedOutput output) {
+		// before, the pool's or Flyway's exception: ~50 lines of nested bean creation
+		// exceptions and exit code 1, the code of a failed job
+		assertThat(HealthScoreApplication.run("status",
+				"--spring.datasource.url=postgres://app:sekrit@127.0.0.1:" + postgres.getPort() + "/postgres"))
+			.isEqualTo(2);
+		assertThat(HealthScoreApplication.run("run", "recompute", "--days-back=2",
+				"--spring.datasource.url=jdbc:postgresql://127.0.0.1:port/postgres"))
+			.isEqualTo(2);
+		assertThat(output.getOut()).contains("APPLICATION FAILED TO START")
+			.contains("The database URL is not a PostgreSQL JDBC URL")
+			.contains("spring.datasource.url (commandLineArgs): postgres://app:***@127.0.0.1:")
+			.contains("spring.datasource.url (commandLineArgs): jdbc:postgresql://127.0.0.1:port/postgres")
+			.contains("Give jdbc:postgresql://<host>:<port>/<database>");
+		assertNoTraceNorPassword(output, "sekrit");
+	}
+
+	@Test
 	void aCommandOnTheEmbeddedDefaultWarnsThatItsDatabaseIsNewEmptyAndDeletedAtExit(CapturedOutput output) {
 		assertThat(HealthScoreApplication.run("status")).isZero();
 		assertThat(output.getOut()).contains("started embedded PostgreSQL")
