@@ -190,6 +190,10 @@ public class CommandRunner implements ApplicationRunner, ExitCodeGenerator {
 		long started = System.nanoTime();
 		SyntheticDataSpec spec = spec(command, 1000, 60);
 		requireAMonthToArchive(spec);
+		// the settings its runs would refuse (the in-process S3 server beside a
+		// configured database, say) refuse the demo before it writes anything
+		this.jobRunner.checkSettings("recompute");
+		this.jobRunner.checkSettings("archive");
 		requireNoUsers();
 		GenerationSummary generated = new SyntheticDataGenerator(this.dataSource).generate(spec, now());
 		long recomputeStarted = System.nanoTime();

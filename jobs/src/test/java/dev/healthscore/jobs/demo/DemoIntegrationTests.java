@@ -3,6 +3,11 @@ package dev.healthscore.jobs.demo;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -10,9 +15,12 @@ import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.util.Map;
 
+import dev.healthscore.io.embedded.PostgresTemplate;
 import dev.healthscore.jobs.HealthScoreApplication;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
@@ -55,6 +63,29 @@ class DemoIntegrationTests {
 				+ " archived. Give more --days, or an earlier --end, so that the data starts before 2026-03; nothing"
 				+ " was started");
 		assertThat(output.getOut()).doesNotContain("Generated").doesNotContain("=== health-score demo ===");
+	}
+
+	@Test
+	void aConfiguredDatabaseWithoutABucketIsRefusedBeforeAnythingIsGenerated(CapturedOutput output, @TempDir Path data)
+			throws IOException, SQLException {
+		// it generated and recomputed into the configured database, then its archive was
+		// refused (exit code 2, "nothing was started") for the in-process S3 server
+		try (EmbeddedPostgres postgres = PostgresTemplate
+			.start(EmbeddedPostgres.builder().setServerConfig("fsync", "off"), data.resolve("pg"))) {
+			String url = "jdbc:postgresql://127.0.0.1:" + postgres.getPort() + "/postgres";
+			assertThat(HealthScoreApplication.run("demo", "--users=3", "--days=35", "--spring.datasource.url=" + url,
+					"--spring.datasource.username=postgres"))
+				.isEqualTo(2);
+			assertThat(output.getErr()).contains("Cannot use the in-process S3 server")
+				.contains("set healthscore.archive.bucket");
+			assertThat(output.getOut()).doesNotContain("=== health-score demo ===");
+			try (Connection connection = postgres.getPostgresDatabase().getConnection();
+					Statement statement = connection.createStatement();
+					ResultSet rows = statement.executeQuery("SELECT count(*) FROM app_user")) {
+				rows.next();
+				assertThat(rows.getLong(1)).isZero();
+			}
+		}
 	}
 
 	@Test
