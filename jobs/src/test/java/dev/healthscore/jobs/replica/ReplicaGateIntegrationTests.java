@@ -354,6 +354,29 @@ class ReplicaGateIntegrationTests {
 	}
 
 	@Test
+	void anotherDatabaseOfThePrimarysServerOrOfTheStandbyIsNotReadAsTheReplica(CapturedOutput output) {
+		// it passed as "the primary itself" (or as the standby): a recompute read no user
+		// from it, scored nothing, exited 0 and recorded a checkpoint for its range
+		primaryJdbc.execute("CREATE DATABASE other_app");
+		try {
+			cluster.awaitCaughtUp(Duration.ofSeconds(10));
+			for (DataSource server : new DataSource[] { primary, replica }) {
+				assertThatExceptionOfType(ReplicaLagException.class)
+					.isThrownBy(() -> gate(LagPolicy.FAIL, Duration.ofMinutes(1)).replica(database(server, "other_app"))
+						.build()
+						.readSource())
+					.withMessageStartingWith("Replica is not a standby of the primary (healthscore.replica.url names"
+							+ " database other_app of the primary's cluster, not the primary's database postgres: name"
+							+ " database postgres on the standby)");
+			}
+			assertThat(output).doesNotContain("names the primary itself");
+		}
+		finally {
+			primaryJdbc.execute("DROP DATABASE other_app");
+		}
+	}
+
+	@Test
 	void aReplicaUrlNamingThePrimaryItselfIsReadAsCaughtUpWithOneWarning(CapturedOutput output) {
 		ReplicaGate gate = gate(LagPolicy.FAIL, Duration.ZERO).replica(primary).build();
 		for (int i = 0; i < 2; i++) {
@@ -363,6 +386,17 @@ class ReplicaGateIntegrationTests {
 		}
 		assertThat(output.getOut().split("healthscore.replica.url names the primary itself", -1)).hasSize(2);
 		assertThat(output).containsPattern("WARN .*healthscore.replica.url names the primary itself");
+	}
+
+	/**
+	 * A data source on the same server as {@code dataSource}, connected to {@code name}.
+	 */
+	private static DataSource database(DataSource dataSource, String name) {
+		PGSimpleDataSource other = new PGSimpleDataSource();
+		other.setURL(((PGSimpleDataSource) dataSource).getURL());
+		other.setUser(((PGSimpleDataSource) dataSource).getUser());
+		other.setDatabaseName(name);
+		return other;
 	}
 
 	/**

@@ -124,7 +124,7 @@ public class ReplicaLagProbe {
 	 * {@code pg_control_system()} was refused to this user.
 	 */
 	private static final String REPLICA_IDENTITY = """
-			, system_identifier, pg_postmaster_start_time()
+			, system_identifier, pg_postmaster_start_time(), current_database()
 			FROM pg_control_system()""";
 
 	/** {@code insufficient_privilege}: a function whose EXECUTE was revoked. */
@@ -132,11 +132,13 @@ public class ReplicaLagProbe {
 
 	/**
 	 * Which server this is: its cluster's system identifier (set by {@code initdb}, the
-	 * same on every standby of the cluster) and the start time of its postmaster (which
-	 * tells the primary from a server of its cluster that is not in recovery).
+	 * same on every standby of the cluster), the start time of its postmaster (which
+	 * tells the primary from a server of its cluster that is not in recovery) and the
+	 * database connected to (another database of the primary's server, or of a standby,
+	 * holds other data).
 	 */
 	private static final String IDENTITY_SQL = """
-			SELECT pg_is_in_recovery(), system_identifier, pg_postmaster_start_time()
+			SELECT pg_is_in_recovery(), system_identifier, pg_postmaster_start_time(), current_database()
 			FROM pg_control_system()""";
 
 	private static final Logger logger = LoggerFactory.getLogger(ReplicaLagProbe.class);
@@ -282,6 +284,12 @@ public class ReplicaLagProbe {
 	}
 
 	private static String notAStandby(ServerIdentity primary, ServerIdentity replica) {
+		if (replica.systemIdentifier() == primary.systemIdentifier()
+				&& !replica.database().equals(primary.database())) {
+			return ("healthscore.replica.url names database %s of the primary's cluster, not the primary's database"
+					+ " %s: name database %s on the standby")
+				.formatted(replica.database(), primary.database(), primary.database());
+		}
 		if (replica.systemIdentifier() != primary.systemIdentifier()) {
 			return ("healthscore.replica.url names a server of another cluster: its system identifier is %s, the"
 					+ " primary's %s (another database, not a copy of the primary's)")
@@ -361,7 +369,8 @@ public class ReplicaLagProbe {
 	}
 
 	private static ServerIdentity identity(ResultSet rs, int column) throws SQLException {
-		return new ServerIdentity(rs.getLong(column), rs.getObject(column + 1, OffsetDateTime.class).toInstant());
+		return new ServerIdentity(rs.getLong(column), rs.getObject(column + 1, OffsetDateTime.class).toInstant(),
+				rs.getString(column + 2));
 	}
 
 	private static ReplicaUnavailableException unavailable(SQLException ex) {
@@ -509,15 +518,16 @@ public class ReplicaLagProbe {
 	 *
 	 * @param systemIdentifier its cluster's ({@code pg_control_system()}), unsigned
 	 * @param startedAt when its postmaster started ({@code pg_postmaster_start_time()})
+	 * @param database the database connected to ({@code current_database()})
 	 */
-	private record ServerIdentity(long systemIdentifier, Instant startedAt) {
+	private record ServerIdentity(long systemIdentifier, Instant startedAt, String database) {
 
 		/**
 		 * Whether this server, in recovery or not, is a standby of {@code primary}'s
-		 * cluster or {@code primary} itself.
+		 * cluster or {@code primary} itself, connected to the primary's database.
 		 */
 		boolean standbyOf(ServerIdentity primary, boolean inRecovery) {
-			return this.systemIdentifier == primary.systemIdentifier
+			return this.systemIdentifier == primary.systemIdentifier && this.database.equals(primary.database)
 					&& (inRecovery || this.startedAt.equals(primary.startedAt));
 		}
 
