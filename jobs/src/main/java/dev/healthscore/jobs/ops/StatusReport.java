@@ -33,6 +33,8 @@ public final class StatusReport {
 			         coalesce(sum(s.read_count), 0) AS read_count, coalesce(sum(s.write_count), 0) AS write_count,
 			         (SELECT p.parameter_value FROM batch_job_execution_params p
 			          WHERE p.job_execution_id = e.job_execution_id AND p.parameter_name = 'shard') AS shard,
+			         (SELECT p.parameter_value FROM batch_job_execution_params p
+			          WHERE p.job_execution_id = e.job_execution_id AND p.parameter_name = 'dry-run') AS dry_run,
 			         row_number() OVER (PARTITION BY i.job_name ORDER BY e.job_execution_id DESC) AS n
 			  FROM batch_job_execution e
 			  JOIN batch_job_instance i ON i.job_instance_id = e.job_instance_id
@@ -107,6 +109,11 @@ public final class StatusReport {
 				// what the run's WARN lines said, kept by the job repository
 				notes.add(String.format(Locale.ROOT, "            warnings: %s",
 						RunSummary.oneLine(String.valueOf(rs.getString("exit_message")), ERROR_LENGTH)));
+			}
+			if ("true".equals(rs.getString("dry_run"))) {
+				// its writer counts what it would have written: the column alone read as
+				// rows changed
+				notes.add("            dry run: nothing was written ('written' is what the run would have written)");
 			}
 			String scope = (rs.getString("shard") != null) ? rs.getString("shard") : JobRunGuard.ALL;
 			if (RUNNING.contains(rs.getString("status")) && !JobRunGuard.isHeld(jdbc, job, scope)) {

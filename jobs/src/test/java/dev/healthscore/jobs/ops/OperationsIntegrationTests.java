@@ -79,6 +79,20 @@ class OperationsIntegrationTests {
 		assertThat(columns[columns.length - 1]).as(line).isEqualTo("7");
 	}
 
+	@Test
+	void statusSaysADryRunWroteNothing(CapturedOutput output) {
+		// its 'written' column gave the users the run would have written, as if written
+		assertThat(app("run", "reconcile", "--from=" + FROM, "--to=" + TO, "--dry-run")).isZero();
+		long id = lastExecution();
+		int before = output.getOut().length();
+		assertThat(app("status")).isZero();
+		List<String> out = output.getOut().substring(before).lines().toList();
+		int line = out
+			.indexOf(out.stream().filter((l) -> l.matches("reconcile\\s+" + id + "\\s.*")).findFirst().orElseThrow());
+		assertThat(out.get(line + 1)).as(out.get(line))
+			.isEqualTo("            dry run: nothing was written ('written' is what the run would have written)");
+	}
+
 	/**
 	 * Spring Batch stores an execution's start and end as the local time of the JVM's
 	 * default zone; {@code status} prints them in UTC, as it prints the ledger's,
