@@ -208,6 +208,7 @@ public class CommandRunner implements ApplicationRunner, ExitCodeGenerator {
 		DemoArchive.Result archived = this.demoArchive.run(this.launcher.job("archive"), spec.firstDay(),
 				spec.lastDay());
 		System.out.println(archived.text());
+		System.out.printf(Locale.ROOT, "demo total time:  %.1f s%n", (System.nanoTime() - started) / 1e9);
 		return archived.exitCode();
 	}
 

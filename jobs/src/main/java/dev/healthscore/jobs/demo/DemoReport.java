@@ -73,7 +73,8 @@ public record DemoReport(long readingsInRange, long userDays, long nullScores, L
 		}
 		lines.add("quarantined readings by reason:");
 		this.quarantined.forEach((line) -> lines.add("  " + line));
-		lines.add(String.format(Locale.ROOT, "total time:       %.1f s", totalNanos / 1e9));
+		lines.add(String.format(Locale.ROOT, "time so far:      %.1f s (generate and recompute; the archive follows)",
+				totalNanos / 1e9));
 		return String.join(System.lineSeparator(), lines);
 	}
 
