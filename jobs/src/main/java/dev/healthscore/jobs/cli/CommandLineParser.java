@@ -207,6 +207,10 @@ public final class CommandLineParser {
 						"Invalid execution id '%s' for '%s': expected the number of an execution, as 'status' lists them"
 							.formatted(args[1], command));
 			}
+			if (args.length > 2 && !args[2].startsWith("--")) {
+				throw new UsageException("'%s' takes one execution id, got '%s' and '%s': %s them one at a time"
+					.formatted(command, args[1], args[2], command));
+			}
 			Invocation invocation = new Invocation(command, null, options(args, 2));
 			invocation.onlyOptions();
 			invocation.options().put(EXECUTION_ID, args[1]);
@@ -274,7 +278,14 @@ public final class CommandLineParser {
 			case "generate", "demo" -> {
 				invocation.onlyOptions(commandOptions(invocation));
 				if (invocation.command().equals("generate") && !(invocation.has("users") && invocation.has("days"))) {
-					throw new UsageException("Missing --users=N and --days=D for 'generate'");
+					List<String> missing = new ArrayList<>();
+					if (!invocation.has("users")) {
+						missing.add("--users=N");
+					}
+					if (!invocation.has("days")) {
+						missing.add("--days=D");
+					}
+					throw new UsageException("Missing %s for 'generate'".formatted(String.join(" and ", missing)));
 				}
 				invocation.positiveInt("users", 1);
 				checkDataSetDays(invocation);

@@ -78,6 +78,7 @@ public record Invocation(String command, String job, Map<String, String> options
 		if (value == null) {
 			return fallback;
 		}
+		requireValue(name, value, "2025-01-31T02:00:00Z");
 		try {
 			Instant instant = Instant.parse(value);
 			// Instant.parse takes years up to a billion, which no date arithmetic holds
@@ -108,6 +109,7 @@ public record Invocation(String command, String job, Map<String, String> options
 		if (value == null) {
 			return fallback;
 		}
+		requireValue(name, value, "N");
 		try {
 			int parsed = Integer.parseInt(value.replace("_", ""));
 			if (parsed >= least) {
@@ -130,6 +132,7 @@ public record Invocation(String command, String job, Map<String, String> options
 		if (value == null) {
 			return fallback;
 		}
+		requireValue(name, value, "N");
 		try {
 			return Long.parseLong(value);
 		}
@@ -161,6 +164,7 @@ public record Invocation(String command, String job, Map<String, String> options
 		if (value == null) {
 			return new long[0];
 		}
+		requireValue(name, value, "ID,ID,...");
 		try {
 			if (Arrays.stream(value.split(",", -1)).anyMatch(String::isBlank)) {
 				throw new NumberFormatException("an empty id");
@@ -201,7 +205,23 @@ public record Invocation(String command, String job, Map<String, String> options
 		return name.startsWith("spring.") || name.startsWith("healthscore.") || name.startsWith("logging.");
 	}
 
+	/**
+	 * Refuses an option given alone, as a flag ({@code --days-back}), where it needs a
+	 * value: the parser gives such an option the value {@code true}, which the option's
+	 * own message would echo as if it had been written.
+	 * @param name the option
+	 * @param value its value
+	 * @param form how its value is written, for the message
+	 * @throws UsageException when the value is {@code true}
+	 */
+	public static void requireValue(String name, String value, String form) {
+		if ("true".equals(value)) {
+			throw new UsageException("Missing the value of --%s: write it as --%s=%s".formatted(name, name, form));
+		}
+	}
+
 	private LocalDate parseDate(String name, String value) {
+		requireValue(name, value, "YYYY-MM-DD");
 		try {
 			return LocalDate.parse(value);
 		}

@@ -195,11 +195,55 @@ class CommandLineParserTests {
 		}
 	}
 
+	/** It said both were missing when only one was. */
 	@Test
-	void generateNeedsUsersAndDays() {
+	void generateNeedsUsersAndDaysAndNamesOnlyWhatIsMissing() {
 		assertThatExceptionOfType(UsageException.class)
 			.isThrownBy(() -> CommandLineParser.parse("generate", "--users=10"))
+			.withMessage("Missing --days=D for 'generate'");
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.parse("generate", "--days=10"))
+			.withMessage("Missing --users=N for 'generate'");
+		assertThatExceptionOfType(UsageException.class).isThrownBy(() -> CommandLineParser.parse("generate"))
 			.withMessage("Missing --users=N and --days=D for 'generate'");
+	}
+
+	/**
+	 * An option that needs a value, given alone, was reported with the value the parser
+	 * gives flags, as if the operator had written {@code --days-back=true}.
+	 */
+	@Test
+	void anOptionThatNeedsAValueGivenAloneSaysItsValueIsMissing() {
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.parse("run", "recompute", "--days-back"))
+			.withMessage("Missing the value of --days-back: write it as --days-back=N");
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.parse("run", "recompute", "--from", "--to=2025-01-02"))
+			.withMessage("Missing the value of --from: write it as --from=YYYY-MM-DD");
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.parse("run", "nightly", "--scheduled-time"))
+			.withMessage("Missing the value of --scheduled-time: write it as --scheduled-time=2025-01-31T02:00:00Z");
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.parse("run", "recompute", "--days-back=1", "--users"))
+			.withMessage("Missing the value of --users: write it as --users=ID,ID,...");
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.parse("run", "recompute", "--days-back=1", "--shard"))
+			.withMessage("Missing the value of --shard: write it as --shard=i/n");
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.parse("run", "restore", "--table=health_reading", "--month"))
+			.withMessage("Missing the value of --month: write it as --month=YYYY-MM");
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.parse("run", "archive", "--rearchive"))
+			.withMessage("Missing the value of --rearchive: write it as --rearchive=YYYY-MM[,YYYY-MM...]");
+	}
+
+	/** It said options are written --name=value, about a second execution id. */
+	@Test
+	void restartAndStopTakeOneExecutionId() {
+		assertThatExceptionOfType(UsageException.class).isThrownBy(() -> CommandLineParser.parse("restart", "1", "2"))
+			.withMessage("'restart' takes one execution id, got '1' and '2': restart them one at a time");
+		assertThatExceptionOfType(UsageException.class).isThrownBy(() -> CommandLineParser.parse("stop", "7", "8"))
+			.withMessage("'stop' takes one execution id, got '7' and '8': stop them one at a time");
 	}
 
 	@Test
@@ -236,7 +280,7 @@ class CommandLineParserTests {
 	 */
 	@Test
 	void anEmptyUserListOrAnEmptyIdInItIsAUsageErrorNotEveryUser() {
-		for (String users : new String[] { "--users=", "--users= ", "--users=1,,2", "--users=1,", "--users" }) {
+		for (String users : new String[] { "--users=", "--users= ", "--users=1,,2", "--users=1," }) {
 			assertThatExceptionOfType(UsageException.class).as(users)
 				.isThrownBy(() -> CommandLineParser.parse("run", "recompute", "--from=2025-01-01", "--to=2025-01-02",
 						users))
