@@ -78,7 +78,7 @@ public class HealthScoreApplication {
 		}
 		catch (UsageException ex) {
 			System.err.println(ex.getMessage());
-			System.err.println(CommandLineParser.USAGE);
+			System.err.println(CommandLineParser.usageFor(args));
 			return ExitCode.USAGE.code();
 		}
 		SpringApplication application = new SpringApplication(HealthScoreApplication.class);

@@ -122,6 +122,27 @@ public final class CommandLineParser {
 		return usage(USAGE_ENTRIES.stream().filter((entry) -> entry.topics().contains("run " + job)).toList());
 	}
 
+	/**
+	 * The usage to print beside a usage error in {@code args}: that of its command (and
+	 * job, for {@code run}) when it names one this parser knows, else the whole usage.
+	 * The whole usage is 40 lines of other commands, under which the error scrolls away.
+	 * @param args the command line that was refused
+	 * @return the usage
+	 */
+	public static String usageFor(String... args) {
+		if (args.length == 0 || !COMMANDS.contains(args[0]) || HELP.contains(args[0])) {
+			return USAGE;
+		}
+		List<String> topic = new ArrayList<>();
+		topic.add("help");
+		topic.add(args[0]);
+		if (args[0].equals("run") && args.length > 1 && (jobOptions(args[1]) != null || chain(args[1]) != null)) {
+			topic.add(args[1]);
+		}
+		String usage = help(topic.toArray(String[]::new));
+		return usage + System.lineSeparator() + "(every command: 'help')";
+	}
+
 	/** The arguments from {@code from} on that are not options: a command and its job. */
 	private static List<String> words(String[] args, int from) {
 		return Arrays.stream(args).skip(from).filter((arg) -> !arg.startsWith("-")).limit(2).toList();

@@ -38,6 +38,10 @@ class ExitCodeIntegrationTests {
 	void aBadDateExitsWithTheUsageCodeAndSaysWhatIsExpected(CapturedOutput output) {
 		assertThat(HealthScoreApplication.run("run", "recompute", "--from=2025-02-30", "--to=2025-03-01")).isEqualTo(2);
 		assertThat(output.getErr()).contains("Invalid --from=2025-02-30: expected a date as YYYY-MM-DD");
+		// the command's own usage under the error, not the other commands' 40 lines
+		assertThat(output.getErr()).contains("run recompute --from=YYYY-MM-DD --to=YYYY-MM-DD")
+			.contains("(every command: 'help')")
+			.doesNotContain("generate --users=N --days=D");
 	}
 
 	@Test

@@ -307,4 +307,26 @@ class UsageTests {
 		return readme.substring(start, end);
 	}
 
+	/**
+	 * A usage error printed the whole usage, 40 lines of other commands under which the
+	 * error scrolled away; it prints the command's own, and the whole one only when the
+	 * command line names no command.
+	 */
+	@Test
+	void aUsageErrorShowsTheUsageOfItsCommand() {
+		String more = System.lineSeparator() + "(every command: 'help')";
+		assertThat(CommandLineParser.usageFor("run", "recompute", "--form=2025-01-01"))
+			.isEqualTo(CommandLineParser.help("help", "run", "recompute") + more);
+		assertThat(CommandLineParser.usageFor("run", "nightly", "--x"))
+			.isEqualTo(CommandLineParser.help("help", "run", "nightly") + more);
+		assertThat(CommandLineParser.usageFor("run", "recmopute"))
+			.isEqualTo(CommandLineParser.help("help", "run") + more);
+		assertThat(CommandLineParser.usageFor("status", "--limit=x"))
+			.isEqualTo(CommandLineParser.help("help", "status") + more)
+			.doesNotContain("generate");
+		assertThat(CommandLineParser.usageFor("stauts")).isEqualTo(CommandLineParser.USAGE);
+		assertThat(CommandLineParser.usageFor()).isEqualTo(CommandLineParser.USAGE);
+		assertThat(CommandLineParser.usageFor("help", "stauts")).isEqualTo(CommandLineParser.USAGE);
+	}
+
 }
