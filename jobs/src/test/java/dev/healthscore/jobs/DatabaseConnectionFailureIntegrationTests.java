@@ -148,6 +148,9 @@ class DatabaseConnectionFailureIntegrationTests {
 		assertThat(output.getOut()).contains("started embedded PostgreSQL")
 			.contains("'status' runs on this new, empty embedded database, deleted at exit: set"
 					+ " HEALTHSCORE_DATASOURCE_PRIMARY_URL");
+		// it named only 'run', not which job
+		assertThat(HealthScoreApplication.run("run", "partitions")).isZero();
+		assertThat(output.getOut()).contains("'run partitions' runs on this new, empty embedded database");
 	}
 
 	private static void assertNoTraceNorPassword(CapturedOutput output, String password) {

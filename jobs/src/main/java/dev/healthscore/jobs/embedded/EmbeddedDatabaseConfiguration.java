@@ -50,7 +50,7 @@ public class EmbeddedDatabaseConfiguration {
 				logger.warn(
 						"'{}' runs on this new, empty embedded database, deleted at exit: set"
 								+ " HEALTHSCORE_DATASOURCE_PRIMARY_URL (or SPRING_DATASOURCE_URL) to run it on yours",
-						command.command());
+						(command.job() != null) ? command.command() + " " + command.job() : command.command());
 			}
 			return cluster;
 		}

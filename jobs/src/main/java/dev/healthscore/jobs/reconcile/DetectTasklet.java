@@ -96,7 +96,7 @@ class DetectTasklet implements Tasklet {
 					throw ex;
 				}
 				// it wrote nothing: the lag policy decides again (wait, fail or primary)
-				logger.warn("{} reconcile {}..{}: lost the replica during the full check ({}); asking the lag policy "
+				logger.warn("reconcile {} {}..{}: lost the replica during the full check ({}); asking the lag policy "
 						+ "again", job.getId(), run.from(), run.to(), ex.getMessage());
 				fullCheckSource = this.readSources.readSource(position);
 				differences = findDifferences(job.getId(), run, fullCheckSource);
@@ -104,7 +104,7 @@ class DetectTasklet implements Tasklet {
 		}
 		this.jdbc.update("DELETE FROM reconcile_suspect WHERE job_instance_id = ?", instance);
 		ChangeWindow window = this.changedInputs.window(run.from(), run.to());
-		logger.info("{} reconcile {}..{} ({}{}): {}", job.getId(), run.from(), run.to(), run.mode(),
+		logger.info("reconcile {} {}..{} ({}{}): {}", job.getId(), run.from(), run.to(), run.mode(),
 				run.dryRun() ? ", dry run" : "", ReconcileReport.changes(window.changesAfter(), window.basis()));
 		warnWhenChangesMayBePruned(window, asOf);
 		this.changedInputs.findSuspects(instance, run.from(), run.to(), window);
@@ -130,13 +130,13 @@ class DetectTasklet implements Tasklet {
 			.getStepExecution()
 			.getExecutionContext()
 			.putString(DetectionSummary.KEY, summary.toJson());
-		logger.info("{} reconcile {}..{}: {} suspect rows {} in {} ms", job.getId(), run.from(), run.to(), suspects,
+		logger.info("reconcile {} {}..{}: {} suspect rows {} in {} ms", job.getId(), run.from(), run.to(), suspects,
 				byReason, Math.round(seconds * 1000));
 		return RepeatStatus.FINISHED;
 	}
 
 	private FullCheck.Differences findDifferences(long jobExecutionId, ReconcileParameters run, ReadSource source) {
-		logger.info("{} reconcile {}..{}: full check computes its checksums on the {}", jobExecutionId, run.from(),
+		logger.info("reconcile {} {}..{}: full check computes its checksums on the {}", jobExecutionId, run.from(),
 				run.to(), readFrom(source));
 		return this.fullCheck.find(run.from(), run.to(), source.dataSource());
 	}
