@@ -20,12 +20,8 @@ import org.springframework.core.env.Environment;
  */
 class DatabaseConnectionFailureAnalyzer implements FailureAnalyzer {
 
-	private static final String TLS_ACTION = "Check the TLS settings of the URL (sslmode, sslrootcert;"
-			+ " HEALTHSCORE_DATASOURCE_PRIMARY_URL or SPRING_DATASOURCE_URL) against the server's: a server without"
-			+ " TLS takes no sslmode above prefer; with verify-full (as infra/ deploys the tasks) the URL's host must"
-			+ " be the name in the server's certificate (the instance's or cluster's own RDS endpoint, not an alias)"
-			+ " and sslrootcert the CA bundle that signed it (in the image: /app/rds-ca-bundle.pem). Then run the"
-			+ " same command again: nothing has started.";
+	/** Where the URL may come from, when the environment does not tell where it did. */
+	private static final String URL_SETTINGS = "HEALTHSCORE_DATASOURCE_PRIMARY_URL or SPRING_DATASOURCE_URL";
 
 	private final Environment environment;
 
@@ -43,7 +39,10 @@ class DatabaseConnectionFailureAnalyzer implements FailureAnalyzer {
 		String state = cause.getSQLState();
 		String description = "Could not connect to the primary database " + url() + " (SQL state " + state + "): "
 				+ cause.getMessage();
-		return new FailureAnalysis(description, tls(failure, cause) ? TLS_ACTION : action(state), failure);
+		String given = DatabaseUrlOrigin.describe(this.environment);
+		String settings = (given != null) ? "given by " + given : URL_SETTINGS;
+		return new FailureAnalysis(description, tls(failure, cause) ? tlsAction(settings) : action(state, settings),
+				failure);
 	}
 
 	private String url() {
@@ -65,14 +64,28 @@ class DatabaseConnectionFailureAnalyzer implements FailureAnalyzer {
 				|| Causes.last(failure, (t) -> t instanceof SSLException) != null;
 	}
 
-	/** What to check for a refusal: 3D000 before the other configuration refusals. */
-	private static String action(String state) {
+	/**
+	 * What to check for a TLS failure.
+	 * @param settings the setting that gave the URL, or those that may have
+	 */
+	private static String tlsAction(String settings) {
+		return "Check the TLS settings of the URL (sslmode, sslrootcert; " + settings + ") against the server's:"
+				+ " a server without TLS takes no sslmode above prefer; with verify-full (as infra/ deploys the"
+				+ " tasks) the URL's host must be the name in the server's certificate (the instance's or cluster's"
+				+ " own RDS endpoint, not an alias) and sslrootcert the CA bundle that signed it (in the image:"
+				+ " /app/rds-ca-bundle.pem). Then run the same command again: nothing has started.";
+	}
+
+	/**
+	 * What to check for a refusal: 3D000 before the other configuration refusals.
+	 * @param state the SQL state of the refusal
+	 * @param settings the setting that gave the URL, or those that may have
+	 */
+	private static String action(String state, String settings) {
 		String then = " Then run the same command again: nothing has started.";
 		if (state.equals("3D000")) {
-			return "Correct the database name in the URL (its path, before any ?parameters;"
-					+ " HEALTHSCORE_DATASOURCE_PRIMARY_URL or"
-					+ " SPRING_DATASOURCE_URL), or create the database: Flyway creates the tables on start, not"
-					+ " the database." + then;
+			return "Correct the database name in the URL (its path, before any ?parameters; " + settings
+					+ "), or create the database: Flyway creates the tables on start, not the database." + then;
 		}
 		if (ConnectionRefusal.needsConfiguration(state)) {
 			return "Check the user name and password (HEALTHSCORE_DATASOURCE_USERNAME and _PASSWORD, or"
@@ -84,8 +97,8 @@ class DatabaseConnectionFailureAnalyzer implements FailureAnalyzer {
 					+ " up or recovering): wait for it, or free connections (spring.datasource.hikari.maximum-pool-size"
 					+ " sizes this process's pool)." + then;
 		}
-		return "Check the host and port in the URL (HEALTHSCORE_DATASOURCE_PRIMARY_URL or SPRING_DATASOURCE_URL),"
-				+ " that the server is running, and that this host may reach it (security group, network ACL,"
+		return "Check the host and port in the URL (" + settings
+				+ "), that the server is running, and that this host may reach it (security group, network ACL,"
 				+ " pg_hba.conf)." + then;
 	}
 

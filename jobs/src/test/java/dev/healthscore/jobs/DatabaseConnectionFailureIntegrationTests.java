@@ -7,6 +7,10 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import dev.healthscore.io.embedded.PostgresTemplate;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
@@ -67,21 +71,68 @@ class DatabaseConnectionFailureIntegrationTests {
 		assertThat(output.getOut()).contains("APPLICATION FAILED TO START")
 			.contains("Could not connect to the primary database " + url + "?password=*** (SQL state 08001)")
 			.contains("Connection to 127.0.0.1:" + port + " refused")
-			.contains("Check the host and port in the URL")
-			.contains("Then run the same command again");
+			.contains("Check the host and port in the URL (given by --spring.datasource.url on the command line)")
+			.contains("Then run the same command again")
+			.doesNotContain("SPRING_DATASOURCE_URL");
 		assertNoTraceNorPassword(output, "sekrit");
+	}
+
+	@Test
+	void theAdviceNamesTheEnvironmentVariableThatGaveTheUrl() throws IOException, InterruptedException {
+		// as the ECS task definition gives it; in a JVM of its own, whose environment a
+		// test can set
+		int port = freePort();
+		Path log = data.resolve("environment-variable.log");
+		ProcessBuilder builder = new ProcessBuilder(AppProcess.command(List.of(), List.of("status")))
+			.redirectErrorStream(true)
+			.redirectOutput(log.toFile());
+		Map<String, String> environment = builder.environment();
+		environment.keySet()
+			.removeIf((name) -> name.toUpperCase(Locale.ROOT).startsWith("SPRING_DATASOURCE_")
+					|| name.toUpperCase(Locale.ROOT).startsWith("HEALTHSCORE_DATASOURCE_"));
+		environment.put("HEALTHSCORE_DATASOURCE_PRIMARY_URL", "jdbc:postgresql://127.0.0.1:" + port + "/healthscore");
+		Process process = builder.start();
+		assertThat(process.waitFor(2, TimeUnit.MINUTES)).isTrue();
+		assertThat(process.exitValue()).isEqualTo(1);
+		assertThat(Files.readString(log))
+			.contains("Could not connect to the primary database jdbc:postgresql://127.0.0.1:" + port + "/healthscore")
+			.contains("Check the host and port in the URL (given by the environment variable"
+					+ " HEALTHSCORE_DATASOURCE_PRIMARY_URL)")
+			.doesNotContain("SPRING_DATASOURCE_URL")
+			.doesNotContain("command line");
+	}
+
+	@Test
+	void theAdviceNamesTheSystemPropertyThatGaveTheUrl(CapturedOutput output) throws IOException {
+		System.setProperty("spring.datasource.url", url("no_such_db"));
+		try {
+			assertThat(HealthScoreApplication.run("status", "--spring.datasource.username=app",
+					"--spring.datasource.password=right-one"))
+				.isEqualTo(1);
+		}
+		finally {
+			System.clearProperty("spring.datasource.url");
+		}
+		assertThat(output.getOut()).contains("(SQL state 3D000)")
+			.contains("(its path, before any ?parameters; given by the system property spring.datasource.url)")
+			.doesNotContain("SPRING_DATASOURCE_URL");
 	}
 
 	@Test
 	void aTlsMismatchSaysToCheckTheUrlsTlsSettingsNotTheHostAndPort(CapturedOutput output) {
 		// as infra/ sets it for RDS, against a server without TLS
 		String url = url("postgres") + "?sslmode=verify-full&sslrootcert=/nonexistent/rds-ca-bundle.pem";
-		assertThat(HealthScoreApplication.run("status", "--spring.datasource.url=" + url,
+		// given by our setting, which application.properties' spring.datasource.url
+		// refers
+		// to
+		assertThat(HealthScoreApplication.run("status", "--healthscore.datasource.primary-url=" + url,
 				"--spring.datasource.username=app", "--spring.datasource.password=right-one"))
 			.isEqualTo(1);
 		assertThat(output.getOut()).contains("Could not connect to the primary database " + url)
 			.contains("The server does not support SSL")
-			.contains("Check the TLS settings of the URL (sslmode, sslrootcert;")
+			.contains("Check the TLS settings of the URL (sslmode, sslrootcert; given by"
+					+ " --healthscore.datasource.primary-url on the command line)")
+			.doesNotContain("SPRING_DATASOURCE_URL")
 			.doesNotContain("Check the host and port");
 		assertNoTraceNorPassword(output, "right-one");
 	}
@@ -106,7 +157,8 @@ class DatabaseConnectionFailureIntegrationTests {
 			.isEqualTo(1);
 		assertThat(output.getOut()).contains("(SQL state 3D000)")
 			.contains("database \"no_such_db\" does not exist")
-			.contains("Correct the database name in the URL (its path, before any ?parameters;");
+			.contains("Correct the database name in the URL (its path, before any ?parameters; given by"
+					+ " --spring.datasource.url on the command line)");
 		assertNoTraceNorPassword(output, "right-one");
 	}
 
