@@ -22,7 +22,7 @@ final class BlankDatabaseUrl {
 	 * environment variable {@code HEALTHSCORE_DATASOURCE_PRIMARY_URL} matches too), and
 	 * the variable's own name as written on a command line.
 	 */
-	private static final List<String> NAMES = List.of("spring.datasource.url", "healthscore.datasource.primary-url",
+	static final List<String> NAMES = List.of("spring.datasource.url", "healthscore.datasource.primary-url",
 			"HEALTHSCORE_DATASOURCE_PRIMARY_URL");
 
 	private BlankDatabaseUrl() {

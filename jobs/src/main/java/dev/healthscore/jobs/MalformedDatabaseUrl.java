@@ -20,10 +20,6 @@ import org.springframework.core.env.SystemEnvironmentPropertySource;
  */
 final class MalformedDatabaseUrl {
 
-	/** The names under which the primary's URL is read, as {@link BlankDatabaseUrl}'s. */
-	private static final List<String> NAMES = List.of("spring.datasource.url", "healthscore.datasource.primary-url",
-			"HEALTHSCORE_DATASOURCE_PRIMARY_URL");
-
 	private MalformedDatabaseUrl() {
 	}
 
@@ -38,7 +34,7 @@ final class MalformedDatabaseUrl {
 			if (source.getName().equals("configurationProperties")) {
 				continue; // Spring Boot's view over all the other sources
 			}
-			for (String name : NAMES) {
+			for (String name : BlankDatabaseUrl.NAMES) {
 				Object value = source.getProperty(name);
 				// a placeholder (our application.properties' line) names the setting that
 				// gives the URL, which is checked where it is given; a blank one is
