@@ -148,7 +148,7 @@ public class JobRunner implements EveryJobListener {
 	private Outcome run(Job job, Map<String, String> parameters, String firing) throws Exception {
 		String name = job.getName();
 		try (JobLogContext.Scope scope = JobLogContext.open(name)) {
-			return guarded(name, Map.copyOf(parameters), () -> {
+			return guarded(name, Map.copyOf(parameters), null, () -> {
 				JobExecution last = findLast(name, parameters);
 				if (last != null && last.getStatus() == BatchStatus.COMPLETED && firing != null
 						&& parameters.containsValue(firing)) {
@@ -168,17 +168,20 @@ public class JobRunner implements EveryJobListener {
 	 * Restarts a failed or stopped execution where it stopped, under the guard of its job
 	 * and scope like {@link #run(Job, Map)}, and waits for its end. An execution still
 	 * marked running once the guard is held has no process running it (its process died):
-	 * it is marked FAILED first, as {@link #run(Job, Map)} does.
+	 * it is marked FAILED first, as {@link #run(Job, Map)} does. Refused with
+	 * {@link ExitCode#ALREADY_RUNNING} while another process holds the guard: the message
+	 * says when that process is running the execution itself.
 	 */
 	public Outcome restart(JobExecution execution) throws Exception {
 		try (JobLogContext.Scope scope = JobLogContext.open(execution)) {
-			return guarded(execution.getJobInstance().getJobName(), parameters(execution.getJobParameters()), () -> {
-				JobExecution current = this.jobRepository.getJobExecution(execution.getId());
-				if (current != null && current.isRunning()) {
-					current = recoverDead(current);
-				}
-				return ended(this.jobOperator.restart((current != null) ? current : execution));
-			});
+			return guarded(execution.getJobInstance().getJobName(), parameters(execution.getJobParameters()), execution,
+					() -> {
+						JobExecution current = this.jobRepository.getJobExecution(execution.getId());
+						if (current != null && current.isRunning()) {
+							current = recoverDead(current);
+						}
+						return ended(this.jobOperator.restart((current != null) ? current : execution));
+					});
 		}
 	}
 
@@ -229,8 +232,10 @@ public class JobRunner implements EveryJobListener {
 	/**
 	 * Launches a run of {@code job} under its guard, known to {@link #stopRunning} until
 	 * it ends, once every {@link RunPrecondition} let it.
+	 * @param restarting the execution a {@code restart} resumes, or null for a run
 	 */
-	private Outcome guarded(String job, Map<String, String> parameters, Launch launch) throws Exception {
+	private Outcome guarded(String job, Map<String, String> parameters, JobExecution restarting, Launch launch)
+			throws Exception {
 		check(job, parameters);
 		String scope = scope(parameters);
 		String excludes = EXCLUDES.get(job);
@@ -238,8 +243,10 @@ public class JobRunner implements EveryJobListener {
 				JobRunGuard.Held excluded = (held != null && excludes != null)
 						? this.guard.tryAcquire(excludes, JobRunGuard.ALL) : null) {
 			if (held == null) {
-				logger.error("Cannot run {} ({}): another run of it{} is in progress; nothing was started", job, scope,
-						EXCLUDES.containsValue(job) ? ", or a reconcile (which never runs beside it)," : "");
+				if (!refusedAsStillRunning(restarting)) {
+					logger.error("Cannot run {} ({}): another run of it{} is in progress; nothing was started", job,
+							scope, EXCLUDES.containsValue(job) ? ", or a reconcile (which never runs beside it)," : "");
+				}
 				return new Outcome(null, ExitCode.ALREADY_RUNNING);
 			}
 			if (excludes != null && excluded == null) {
@@ -268,6 +275,38 @@ public class JobRunner implements EveryJobListener {
 				this.running.remove(run);
 			}
 		}
+	}
+
+	/**
+	 * Says why a restart of an execution that is still running is refused, when it is:
+	 * another process holds the guard of its job and scope, and the execution is still
+	 * marked running, so that process runs it (one whose process died leaves the guard
+	 * free). Not another run of the job: the execution itself.
+	 * @param restarting the execution a restart resumes, or null
+	 * @return whether it was still running, and the refusal logged
+	 */
+	private boolean refusedAsStillRunning(JobExecution restarting) {
+		if (restarting == null) {
+			return false;
+		}
+		JobExecution current = this.jobRepository.getJobExecution(restarting.getId());
+		if (current == null || !current.isRunning()) {
+			return false;
+		}
+		String job = current.getJobInstance().getJobName();
+		long id = current.getId();
+		if (current.getStatus() == BatchStatus.STOPPING) {
+			logger.error("Cannot restart {} execution {}: it is still running in another process, asked to stop"
+					+ " after its current chunk (STOPPING); nothing was started. Wait for it to end STOPPED ('status'"
+					+ " shows it), then restart {} to resume it where it stopped", job, id, id);
+		}
+		else {
+			logger.error("Cannot restart {} execution {}: it is still running ({}) in another process; nothing was"
+					+ " started. Wait for it to end, or stop it first ('stop {}': it ends STOPPED after its current"
+					+ " chunk) and then restart {} to resume it where it stopped; 'status' shows it", job, id,
+					current.getStatus(), id, id);
+		}
+		return true;
 	}
 
 	/** The guard scope of a run: its shard, or all of the job's work. */

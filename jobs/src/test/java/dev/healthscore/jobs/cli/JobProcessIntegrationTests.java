@@ -22,8 +22,11 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -147,6 +150,44 @@ class JobProcessIntegrationTests {
 		assertThat(process.exitValue()).as(() -> readLog(dir.resolve("out.log"))).isEqualTo(5);
 		assertThat(executionStatus(count("SELECT max(job_execution_id) FROM batch_job_execution")))
 			.isEqualTo("STOPPED");
+	}
+
+	/**
+	 * {@code restart} of an execution that another process is running is refused with
+	 * exit code 3, as a second run is; the message says that it is that execution itself
+	 * that is still running, not another run of its job, and what to do. The execution
+	 * goes on, still running.
+	 */
+	@Test
+	@ExtendWith(OutputCaptureExtension.class)
+	void restartOfAnExecutionStillRunningInAnotherProcessSaysSoAndExitsThree(@TempDir Path dir, CapturedOutput output)
+			throws Exception {
+		jdbc.execute("TRUNCATE health_score");
+		String to = LAST.minusDays(5).toString();
+		Process process = null;
+		try (WriteGate gate = WriteGate.shut(dataSource)) {
+			process = start(dir, "run", "recompute", "--from=" + FIRST, "--to=" + to);
+			gate.awaitWriterHeld();
+			long running = count("SELECT max(job_execution_id) FROM batch_job_execution");
+			int before = output.getOut().length();
+			assertThat(app("restart", String.valueOf(running))).isEqualTo(3);
+			assertThat(output.getOut().substring(before))
+				.contains(("Cannot restart recompute execution %d: it is still running (STARTED) in another process;"
+						+ " nothing was started. Wait for it to end, or stop it first ('stop %d': it ends STOPPED"
+						+ " after its current chunk) and then restart %d to resume it where it stopped; 'status'"
+						+ " shows it")
+					.formatted(running, running, running))
+				.doesNotContain("another run of it");
+			assertThat(executionStatus(running)).as("left running").isEqualTo("STARTED");
+			assertThat(count("SELECT max(job_execution_id) FROM batch_job_execution")).as("nothing started")
+				.isEqualTo(running);
+		}
+		finally {
+			if (process != null) {
+				process.destroy();
+				process.waitFor(60, TimeUnit.SECONDS);
+			}
+		}
 	}
 
 	/**

@@ -318,7 +318,13 @@ class OperationsIntegrationTests {
 			.formatted(failed, failed));
 		try (JobRunGuard.Held other = new JobRunGuard(dataSource).tryAcquire("recompute", "all")) {
 			assertThat(other).isNotNull();
+			int before = output.getOut().length();
 			assertThat(app("restart", Long.toString(failed))).isEqualTo(3);
+			// the failed execution is not running: another run is
+			assertThat(output.getOut().substring(before))
+				.contains("Cannot run recompute (all): another run of it, or a reconcile (which never runs beside it),"
+						+ " is in progress; nothing was started")
+				.doesNotContain("Cannot restart");
 			assertThat(lastExecution()).as("nothing started").isEqualTo(failed);
 			// a reprocess refused so prints no comparison of a run that did not happen
 			// ("(ALREADY_RUNNING): inserted 0, deleted 0, changed 0, unchanged 28"
