@@ -259,7 +259,7 @@ class ProgressListener implements ChunkListener<ScoringWork, ScoredUser>, StepEx
 			double seconds = counts.seconds(now);
 			double usersPerSecond = counts.users() / seconds;
 			long left = Math.max(0, this.totalUsers - this.earlier.counts().users() - counts.users());
-			String eta = (usersPerSecond > 0) ? Math.round(left / usersPerSecond) + " s" : "unknown";
+			String eta = eta(what, left, usersPerSecond);
 			if (this.earlier.executions().isEmpty()) {
 				logger.info(
 						"Job execution {} {}: {}/{} users{}, {} user-days, {} readings in {} s; {} user-days/s, {} readings/s, ETA {}",
@@ -277,6 +277,24 @@ class ProgressListener implements ChunkListener<ScoringWork, ScoredUser>, StepEx
 					Math.round(seconds), Math.round(counts.userDays() / seconds),
 					Math.round(counts.readings() / seconds), eta, this.earlier.jobInstanceId(), this.earlier.named(),
 					all.users(), this.totalUsers, all.unknown(), all.userDays(), all.readings());
+		}
+
+		/**
+		 * The time left: none once the step has ended (it said "0 s" about a failed
+		 * execution with users left), and never "0 s" while users are left.
+		 */
+		private static String eta(String what, long left, double usersPerSecond) {
+			if (!what.equals("progress") && left > 0) {
+				return "none: it ended with " + left + ((left == 1) ? " user" : " users") + " left";
+			}
+			if (left == 0) {
+				return "0 s";
+			}
+			if (usersPerSecond <= 0) {
+				return "unknown";
+			}
+			long seconds = Math.round(left / usersPerSecond);
+			return (seconds > 0) ? seconds + " s" : "under 1 s";
 		}
 
 		/** Logs the counts of one partition, which has ended, and forgets them. */

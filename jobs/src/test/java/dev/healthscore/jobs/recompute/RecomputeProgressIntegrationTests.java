@@ -198,6 +198,9 @@ class RecomputeProgressIntegrationTests {
 			jdbc.execute("DROP FUNCTION fail_for_user()");
 		}
 		assertThat(failed.exitCode()).isEqualTo(ExitCode.FAILED);
+		// it said "ETA 0 s" with users left, about an execution that had ended
+		assertThat(output.getOut()).containsPattern("Job execution " + failed.execution().getId()
+				+ " recomputeScores FAILED: \\d+/40 users[^\\n]*, ETA none: it ended with \\d+ users? left");
 		int before = output.getOut().length();
 		JobRunner.Outcome resumed = run(range);
 		assertThat(resumed.exitCode()).isEqualTo(ExitCode.COMPLETED);
