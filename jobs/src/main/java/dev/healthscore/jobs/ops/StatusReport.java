@@ -1,9 +1,11 @@
 package dev.healthscore.jobs.ops;
 
+import java.sql.Array;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 
@@ -16,9 +18,10 @@ import dev.healthscore.jobs.cli.RunSummary;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
- * What {@code status} prints: the last executions of every job (start, end, status, rows,
- * exit code) and the archive ledger by month, read from the job repository and the
- * ledger. The rows of a partitioned step are counted once, by its manager step (which
+ * What {@code status} prints: the last executions of every job (start, end, status, exit
+ * code, the items its steps read and wrote, and under its line its identifying
+ * parameters) and the archive ledger by month, read from the job repository and the
+ * ledger. The items of a partitioned step are counted once, by its manager step (which
  * sums its workers, named {@code <worker>:<partition>}), not again by each worker. An
  * execution still marked running whose job guard no session holds is flagged: its process
  * died. Every time is printed in UTC, as the ledger's and the logs' are: an execution's
@@ -35,6 +38,10 @@ public final class StatusReport {
 			          WHERE p.job_execution_id = e.job_execution_id AND p.parameter_name = 'shard') AS shard,
 			         (SELECT p.parameter_value FROM batch_job_execution_params p
 			          WHERE p.job_execution_id = e.job_execution_id AND p.parameter_name = 'dry-run') AS dry_run,
+			         (SELECT array_agg(p.parameter_name || '=' || coalesce(p.parameter_value, ''))
+			          FROM batch_job_execution_params p
+			          WHERE p.job_execution_id = e.job_execution_id AND p.identifying = 'Y'
+			            AND p.parameter_name <> 'run.id') AS parameters,
 			         row_number() OVER (PARTITION BY i.job_name ORDER BY e.job_execution_id DESC) AS n
 			  FROM batch_job_execution e
 			  JOIN batch_job_instance i ON i.job_instance_id = e.job_instance_id
@@ -59,6 +66,27 @@ public final class StatusReport {
 	 * execution ({@code ABANDONED}, {@code COMPLETED}).
 	 */
 	private static final int STATUS_WIDTH = 9;
+
+	/**
+	 * The order in which an execution's parameters are printed: the range first, then the
+	 * firing, the options that narrow or widen the run, and its flags. A parameter not
+	 * listed here follows them, by name.
+	 */
+	private static final List<String> PARAMETER_ORDER = List.of("from", "to", "as-of", "scheduled-time", "before",
+			"hot-months", "months-ahead", "table", "month", "rearchive", "users", "shard", "full", "dry-run",
+			"upgrade-version", "allow-recent", "report");
+
+	/**
+	 * The most characters of the {@code users} parameter printed; the ids after them are
+	 * counted.
+	 */
+	private static final int USERS_LENGTH = 40;
+
+	/**
+	 * The most characters of an execution's parameters printed: with their indent and an
+	 * ellipsis, 120 columns, the width of the widest execution's line.
+	 */
+	private static final int PARAMETERS_LENGTH = 120 - 12 - 1;
 
 	/** The longest part of a month's last error that the report shows. */
 	private static final int ERROR_LENGTH = 500;
@@ -105,6 +133,12 @@ public final class StatusReport {
 			String job = rs.getString("job_name");
 			long id = rs.getLong("job_execution_id");
 			List<String> notes = new ArrayList<>();
+			Array parameters = rs.getArray("parameters");
+			String identity = (parameters != null) ? parameters(List.of((String[]) parameters.getArray())) : "";
+			if (!identity.isEmpty()) {
+				// what tells two runs of the job apart: which days, users, shard, firing
+				notes.add("            " + identity);
+			}
 			if (RunSummary.COMPLETED_WITH_WARNINGS.equals(rs.getString("exit_code"))) {
 				// what the run's WARN lines said, kept by the job repository
 				notes.add(String.format(Locale.ROOT, "            warnings: %s",
@@ -151,6 +185,49 @@ public final class StatusReport {
 	private record Execution(String job, long id, String start, String end, String status, String exit, long read,
 			long written, List<String> notes) {
 
+	}
+
+	/**
+	 * An execution's identifying parameters (its run id aside) on one line, such as
+	 * {@code from=2025-01-01 to=2025-01-31 shard=1/4 full}: a flag by its name, a long
+	 * list of users as its first ids and how many there are.
+	 * @param parameters the parameters, each as {@code name=value}
+	 * @return the line, empty without parameters
+	 */
+	static String parameters(List<String> parameters) {
+		List<String> sorted = new ArrayList<>(parameters);
+		sorted.sort(Comparator.comparingInt(StatusReport::rank).thenComparing(Comparator.naturalOrder()));
+		List<String> printed = new ArrayList<>();
+		for (String parameter : sorted) {
+			int equals = parameter.indexOf('=');
+			String name = parameter.substring(0, equals);
+			String value = parameter.substring(equals + 1);
+			if (value.equals("true")) {
+				printed.add(name);
+			}
+			else if (name.equals("users")) {
+				printed.add(name + "=" + users(value));
+			}
+			else {
+				printed.add(parameter);
+			}
+		}
+		return printed.isEmpty() ? "" : RunSummary.oneLine(String.join(" ", printed), PARAMETERS_LENGTH);
+	}
+
+	private static int rank(String parameter) {
+		int rank = PARAMETER_ORDER.indexOf(parameter.substring(0, parameter.indexOf('=')));
+		return (rank >= 0) ? rank : PARAMETER_ORDER.size();
+	}
+
+	/** The ids of a {@code users} parameter, the first ones only when there are many. */
+	private static String users(String value) {
+		if (value.length() <= USERS_LENGTH) {
+			return value;
+		}
+		int cut = value.lastIndexOf(',', USERS_LENGTH);
+		long ids = value.chars().filter((c) -> c == ',').count() + 1;
+		return String.format(Locale.ROOT, "%s,… (%,d users)", value.substring(0, Math.max(cut, 0)), ids);
 	}
 
 	private static String count(Long value) {

@@ -90,7 +90,37 @@ class OperationsIntegrationTests {
 		int line = out
 			.indexOf(out.stream().filter((l) -> l.matches("reconcile\\s+" + id + "\\s.*")).findFirst().orElseThrow());
 		assertThat(out.get(line + 1)).as(out.get(line))
+			.isEqualTo("            from=%s to=%s dry-run".formatted(FROM, TO));
+		assertThat(out.get(line + 2)).as(out.get(line))
 			.isEqualTo("            dry run: nothing was written ('written' is what the run would have written)");
+	}
+
+	/**
+	 * Two runs of a job showed the same line but for their counts: which days, users,
+	 * shard or firing each ran was nowhere. Each execution's parameters are on the line
+	 * under its, its run id left out.
+	 */
+	@Test
+	void statusTellsTwoRunsOfAJobApartByTheirParameters(CapturedOutput output) {
+		assertThat(app("run", "recompute", "--from=2025-02-10", "--to=2025-02-11", "--users=3,4", "--shard=1/2"))
+			.isZero();
+		long range = lastExecution();
+		assertThat(app("run", "recompute", "--days-back=1", "--scheduled-time=2025-02-16T05:30:00Z", "--users=5"))
+			.isZero();
+		long firing = lastExecution();
+		int before = output.getOut().length();
+		assertThat(app("status")).isZero();
+		List<String> out = output.getOut().substring(before).lines().toList();
+		int rangeLine = out.indexOf(
+				out.stream().filter((l) -> l.matches("recompute\\s+" + range + "\\s.*")).findFirst().orElseThrow());
+		int firingLine = out.indexOf(
+				out.stream().filter((l) -> l.matches("recompute\\s+" + firing + "\\s.*")).findFirst().orElseThrow());
+		assertThat(out.get(rangeLine + 1)).as(out.get(rangeLine))
+			.isEqualTo("            from=2025-02-10 to=2025-02-11 users=3,4 shard=1/2");
+		assertThat(out.get(firingLine + 1)).as(out.get(firingLine))
+			.matches(
+					"            from=\\d{4}-\\d\\d-\\d\\d to=\\d{4}-\\d\\d-\\d\\d as-of=2025-02-16T05:30:00Z users=5");
+		assertThat(out).noneMatch((l) -> l.contains("run.id"));
 	}
 
 	/**
