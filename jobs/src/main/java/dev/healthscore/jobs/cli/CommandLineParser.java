@@ -62,11 +62,24 @@ public final class CommandLineParser {
 
 	private static final String USAGE_HEADER = "Usage: java -jar healthscore-exec.jar <command> [--name=value ...]";
 
-	private static final String USAGE_FOOTER = """
+	/** The footer's line about --scheduled-time, for the usage of a job that takes it. */
+	private static final String SCHEDULED_TIME_NOTE = """
 			Every run <job> but restore also takes --scheduled-time=INSTANT (what schedules pass; not beside
-			--from/--to); any command takes settings as --spring.*=…, --healthscore.*=…, --logging.*=….
-			Exit codes: 0 completed, 1 failed, 2 bad usage, 3 already running, 4 replica lagging, 5 stopped.
-			Database: set SPRING_DATASOURCE_URL/USERNAME/PASSWORD; without them an embedded PostgreSQL is started.""";
+			--from/--to); any command takes settings as --spring.*=…, --healthscore.*=…, --logging.*=….""";
+
+	/** The footer's line about settings, for the usage of the other commands. */
+	private static final String SETTINGS_NOTE = "Any command takes settings as --spring.*=…, --healthscore.*=…,"
+			+ " --logging.*=….";
+
+	/** The footer's exit codes, for the usage of a command that runs jobs. */
+	private static final String JOB_EXIT_CODES = "Exit codes: 0 completed, 1 failed, 2 bad usage, 3 already running,"
+			+ " 4 replica behind, unreachable or not a standby, 5 stopped.";
+
+	/** The footer's exit codes, for the usage of a command that runs no job. */
+	private static final String EXIT_CODES = "Exit codes: 0 completed, 1 failed, 2 bad usage.";
+
+	private static final String DATABASE_NOTE = "Database: set SPRING_DATASOURCE_URL/USERNAME/PASSWORD; without them"
+			+ " an embedded PostgreSQL is started.";
 
 	/**
 	 * The entries of the usage, in its order: what each shows help for ({@code demo},
@@ -90,7 +103,8 @@ public final class CommandLineParser {
 	 */
 	public static String help(String... args) {
 		List<String> topic;
-		if (args.length > 0 && HELP.contains(args[0])) {
+		boolean asked = args.length > 0 && HELP.contains(args[0]);
+		if (asked) {
 			topic = words(args, 1);
 		}
 		else if (Arrays.stream(args).skip(1).anyMatch((arg) -> arg.equals("--help") || arg.equals("-h"))) {
@@ -100,13 +114,15 @@ public final class CommandLineParser {
 			return null;
 		}
 		if (topic.isEmpty() || HELP.contains(topic.get(0))) {
+			checkNoExtraWords(asked, topic, 1);
 			return USAGE;
 		}
 		String command = topic.get(0);
 		if (!COMMANDS.contains(command)) {
-			throw new UsageException("Unknown command '%s': expected one of %s".formatted(command, COMMANDS));
+			throw new UsageException("Unknown command '%s': expected one of %s, or help".formatted(command, COMMANDS));
 		}
 		if (!command.equals("run")) {
+			checkNoExtraWords(asked, topic, 1);
 			return usage(USAGE_ENTRIES.stream().filter((entry) -> entry.topics().contains(command)).toList());
 		}
 		if (topic.size() < 2) {
@@ -119,6 +135,7 @@ public final class CommandLineParser {
 			throw new UsageException(
 					"Unknown job '%s': expected one of %s, or a chain: %s".formatted(job, jobNames(), chainNames()));
 		}
+		checkNoExtraWords(asked, topic, 2);
 		return usage(USAGE_ENTRIES.stream().filter((entry) -> entry.topics().contains("run " + job)).toList());
 	}
 
@@ -130,6 +147,10 @@ public final class CommandLineParser {
 	 * @return the usage
 	 */
 	public static String usageFor(String... args) {
+		if (args.length > 1 && HELP.contains(args[0]) && COMMANDS.contains(args[1])) {
+			// help asked of a command with a word too many: that command's usage
+			return usageFor(Arrays.copyOfRange(args, 1, args.length));
+		}
 		if (args.length == 0 || !COMMANDS.contains(args[0]) || HELP.contains(args[0])) {
 			return USAGE;
 		}
@@ -143,53 +164,84 @@ public final class CommandLineParser {
 		return usage + System.lineSeparator() + "(every command: 'help')";
 	}
 
-	/** The arguments from {@code from} on that are not options: a command and its job. */
+	/**
+	 * The arguments from {@code from} on that are not options: a command, its job, and
+	 * what else the command line holds.
+	 */
 	private static List<String> words(String[] args, int from) {
-		return Arrays.stream(args).skip(from).filter((arg) -> !arg.startsWith("-")).limit(2).toList();
+		return Arrays.stream(args).skip(from).filter((arg) -> !arg.startsWith("-")).toList();
+	}
+
+	/**
+	 * Refuses, after {@code help}, a word after the command ({@code help status extra})
+	 * or after the job of {@code run} ({@code help run recompute extra}): it was ignored,
+	 * and the operator not told that it means nothing there. After {@code <command>
+	 * --help} the rest of the command line is left as it is: help on a command line that
+	 * was refused.
+	 * @param asked whether the command line starts with help
+	 * @param topic the words after help
+	 * @param words how many of them the help shown takes
+	 */
+	private static void checkNoExtraWords(boolean asked, List<String> topic, int words) {
+		if (asked && topic.size() > words) {
+			String shown = String.join(" ", topic.subList(0, words));
+			throw new UsageException(("Unexpected '%s' after 'help %s': help takes a command, and for run a job"
+					+ " (help run recompute)")
+				.formatted(topic.get(words), shown));
+		}
 	}
 
 	private static List<UsageEntry> usageEntries() {
 		List<UsageEntry> entries = new ArrayList<>();
-		entries.add(new UsageEntry(List.of("demo"), """
+		entries.add(new UsageEntry(List.of("demo"), false, true, """
 				demo [--users=N] [--days=D] [--seed=S] [--end=YYYY-MM-DD] [--threads=T]
 				    generate a data set (default 1,000 users x 60 days) on the embedded database, recompute it,
 				    archive its oldest month and print a summary"""));
 		for (JobOptions job : JOBS) {
-			entries.add(new UsageEntry(List.of("run " + job.name()), job.usage()));
+			entries.add(new UsageEntry(List.of("run " + job.name()),
+					job.options().contains(ScheduleParameters.SCHEDULED_TIME), true, job.usage()));
 		}
-		entries.add(new UsageEntry(List.of("run nightly"), """
+		entries.add(new UsageEntry(List.of("run nightly"), true, true, """
 				run nightly [--scheduled-time=INSTANT]
 				    the nightly chain of the schedules: recompute, then reconcile if recompute completed"""));
-		entries.add(new UsageEntry(List.of("scheduler"), """
+		entries.add(new UsageEntry(List.of("scheduler"), false, false, """
 				scheduler
 				    run the schedules in a long-running, clustered Quartz scheduler (health: GET /health)"""));
-		entries.add(new UsageEntry(List.of("status"), """
+		entries.add(new UsageEntry(List.of("status"), false, false, """
 				status [--limit=N]
 				    the last N executions (default 5) of every job and the archive ledger by month,
 				    every time in UTC"""));
-		entries.add(new UsageEntry(List.of("restart", "stop"), """
+		entries.add(new UsageEntry(List.of("restart", "stop"), false, true, """
 				restart <execution-id> | stop <execution-id>
 				    restart a failed or stopped execution (or one whose process died) where it stopped;
 				    ask a running one to stop"""));
-		entries.add(new UsageEntry(List.of("reprocess"), """
+		entries.add(new UsageEntry(List.of("reprocess"), false, true, """
 				reprocess --from=YYYY-MM-DD --to=YYYY-MM-DD [--users=ID,...] [--algorithm-version=N] [--dry-run]
 				    recompute a range on demand (a backfill) and print what changed"""));
-		entries.add(new UsageEntry(List.of("generate"), """
+		entries.add(new UsageEntry(List.of("generate"), false, false, """
 				generate --users=N --days=D [--seed=S] [--end=YYYY-MM-DD] [--threads=T]
 				    write a deterministic synthetic data set of D days ending on --end (default: yesterday, UTC)"""));
-		entries.add(new UsageEntry(List.of("help"), """
+		entries.add(new UsageEntry(List.of("help"), false, false, """
 				help [<command> [<job>]] | <command> [<job>] --help
 				    print this usage, or a command's, and exit 0 (-h is --help)"""));
 		return List.copyOf(entries);
 	}
 
+	/**
+	 * The usage of some entries, with the notes of the footer that apply to them: the
+	 * {@code --scheduled-time} line only beside a job that takes it, the exit codes of a
+	 * job's run only beside a command that runs jobs.
+	 */
 	private static String usage(List<UsageEntry> entries) {
+		boolean scheduledTime = entries.stream().anyMatch(UsageEntry::scheduledTime);
+		boolean runsJobs = entries.stream().anyMatch(UsageEntry::runsJobs);
 		return USAGE_HEADER + "\n"
 				+ entries.stream()
 					.flatMap((entry) -> entry.text().lines())
 					.map((line) -> "  " + line)
 					.collect(Collectors.joining("\n"))
-				+ "\n" + USAGE_FOOTER;
+				+ "\n" + (scheduledTime ? SCHEDULED_TIME_NOTE : SETTINGS_NOTE) + "\n"
+				+ (runsJobs ? JOB_EXIT_CODES : EXIT_CODES) + "\n" + DATABASE_NOTE;
 	}
 
 	/**
@@ -366,9 +418,11 @@ public final class CommandLineParser {
 	 * One entry of the usage.
 	 *
 	 * @param topics what it shows: a command, or {@code run} and a job
+	 * @param scheduledTime whether it takes {@code --scheduled-time}
+	 * @param runsJobs whether it runs jobs, and so exits with their exit codes (3 to 5)
 	 * @param text its lines, the command line first, then what it does, indented
 	 */
-	private record UsageEntry(List<String> topics, String text) {
+	private record UsageEntry(List<String> topics, boolean scheduledTime, boolean runsJobs, String text) {
 
 	}
 

@@ -32,6 +32,8 @@ class ExitCodeIntegrationTests {
 		assertThat(output.getOut()).doesNotContain("Starting HealthScoreApplication");
 		assertThat(HealthScoreApplication.run("help", "stauts")).isEqualTo(2);
 		assertThat(output.getErr()).contains("Unknown command 'stauts'").contains("Usage:");
+		assertThat(HealthScoreApplication.run("help", "status", "extra")).isEqualTo(2);
+		assertThat(output.getErr()).contains("Unexpected 'extra' after 'help status'");
 	}
 
 	@Test

@@ -62,11 +62,76 @@ class UsageTests {
 		String readme = Files.readString(README);
 		assertThat(CommandLineParser.USAGE).contains("the last N executions (default 5)");
 		assertThat(commandLineSection()).contains("last N executions (default 5)");
-		assertThat(CommandLineParser.USAGE).contains(
-				"Exit codes: 0 completed, 1 failed, 2 bad usage, 3 already running, 4 replica lagging, 5 stopped.");
+		// 4 is not only a replica lagging: README's table says unreachable, or not a
+		// standby, too
+		assertThat(CommandLineParser.USAGE)
+			.contains("Exit codes: 0 completed, 1 failed, 2 bad usage, 3 already running,"
+					+ " 4 replica behind, unreachable or not a standby, 5 stopped.");
 		for (ExitCode code : ExitCode.values()) {
 			assertThat(readme).contains("| " + code.code() + " | ");
 		}
+		assertThat(readme).contains("| 4 | the read replica is too far behind or unreachable")
+			.contains("not to be a standby of the primary); the run's summary line");
+	}
+
+	/**
+	 * Every command's help repeated the footer about {@code --scheduled-time} and the
+	 * exit codes of a job's run, for commands that take no {@code --scheduled-time} or
+	 * run no job: each shows the notes that apply to it.
+	 */
+	@Test
+	void helpOnACommandShowsOnlyTheFooterNotesThatApplyToIt() {
+		String jobExitCodes = "Exit codes: 0 completed, 1 failed, 2 bad usage, 3 already running";
+		for (String command : new String[] { "status", "generate", "scheduler" }) {
+			assertThat(CommandLineParser.help("help", command)).as(command)
+				.doesNotContain("--scheduled-time")
+				.doesNotContain(jobExitCodes)
+				.contains("Exit codes: 0 completed, 1 failed, 2 bad usage.")
+				.contains("Any command takes settings as --spring.*=…")
+				.contains("Database: set SPRING_DATASOURCE_URL");
+		}
+		for (String command : new String[] { "restart", "stop", "reprocess", "demo" }) {
+			assertThat(CommandLineParser.help("help", command)).as(command)
+				.doesNotContain("--scheduled-time")
+				.contains(jobExitCodes);
+		}
+		assertThat(CommandLineParser.help("help", "run", "restore")).doesNotContain("--scheduled-time")
+			.contains(jobExitCodes);
+		for (String job : new String[] { "recompute", "nightly", "partitions" }) {
+			assertThat(CommandLineParser.help("help", "run", job)).as(job)
+				.contains("Every run <job> but restore also takes --scheduled-time=INSTANT")
+				.contains(jobExitCodes);
+		}
+		assertThat(CommandLineParser.help("help", "run")).contains("Every run <job> but restore also takes");
+	}
+
+	/**
+	 * {@code help status extra} printed the usage of status and exited 0, ignoring the
+	 * word; it is refused, as {@code help stauts} is.
+	 */
+	@Test
+	void helpRefusesAWordAfterTheCommandOrJobItShows() {
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.help("help", "status", "extra"))
+			.withMessage("Unexpected 'extra' after 'help status': help takes a command, and for run a job"
+					+ " (help run recompute)");
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.help("help", "run", "recompute", "extra"))
+			.withMessageStartingWith("Unexpected 'extra' after 'help run recompute': ");
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.help("help", "restart", "12"))
+			.withMessageStartingWith("Unexpected '12' after 'help restart': ");
+		assertThatExceptionOfType(UsageException.class).isThrownBy(() -> CommandLineParser.help("-h", "help", "run"))
+			.withMessageStartingWith("Unexpected 'run' after 'help help': ");
+		// options after help are not words; --help after a command line still shows its
+		// command's usage, whatever the line holds
+		assertThat(CommandLineParser.help("help", "status", "--limit=3"))
+			.isEqualTo(CommandLineParser.help("help", "status"));
+		assertThat(CommandLineParser.help("run", "recompute", "extra", "--help"))
+			.isEqualTo(CommandLineParser.help("help", "run", "recompute"));
+		// the usage under the error is that of the command help was asked of
+		assertThat(CommandLineParser.usageFor("help", "status", "extra"))
+			.isEqualTo(CommandLineParser.help("help", "status") + System.lineSeparator() + "(every command: 'help')");
 	}
 
 	@Test
@@ -121,7 +186,8 @@ class UsageTests {
 	void helpOnAnUnknownCommandOrJobIsAUsageError() {
 		assertThatExceptionOfType(UsageException.class).isThrownBy(() -> CommandLineParser.help("help", "stauts"))
 			.withMessage(
-					"Unknown command 'stauts': expected one of [run, demo, generate, scheduler, status, restart, stop, reprocess]");
+					"Unknown command 'stauts': expected one of [run, demo, generate, scheduler, status, restart, stop,"
+							+ " reprocess], or help");
 		assertThatExceptionOfType(UsageException.class)
 			.isThrownBy(() -> CommandLineParser.help("run", "recompote", "--help"))
 			.withMessageStartingWith("Unknown job 'recompote'");
