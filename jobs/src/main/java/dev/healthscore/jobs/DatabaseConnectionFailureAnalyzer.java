@@ -9,6 +9,7 @@ import dev.healthscore.io.jdbc.ConnectionRefusal;
 
 import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.boot.diagnostics.FailureAnalyzer;
+import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.core.env.Environment;
 
 /**
@@ -41,8 +42,28 @@ class DatabaseConnectionFailureAnalyzer implements FailureAnalyzer {
 				+ cause.getMessage();
 		String given = DatabaseUrlOrigin.describe(this.environment);
 		String settings = (given != null) ? "given by " + given : URL_SETTINGS;
-		return new FailureAnalysis(description, tls(failure, cause) ? tlsAction(settings) : action(state, settings),
-				failure);
+		return new FailureAnalysis(description,
+				tls(failure, cause) ? tlsAction(settings) : action(state, settings, credentials()), failure);
+	}
+
+	/**
+	 * Where the user name and password were given, as {@link #action} names them: the
+	 * settings that gave them, not their values (nor whether the password is right).
+	 */
+	private String credentials() {
+		if (!(this.environment instanceof ConfigurableEnvironment)) {
+			return "user name and password (HEALTHSCORE_DATASOURCE_USERNAME and _PASSWORD, or SPRING_DATASOURCE_*)";
+		}
+		String username = DatabaseUrlOrigin.describe(this.environment, DatabaseUrlOrigin.USERNAME);
+		String password = DatabaseUrlOrigin.describe(this.environment, DatabaseUrlOrigin.PASSWORD);
+		return "user name (" + ((username != null) ? "given by " + username
+				: "none is set: HEALTHSCORE_DATASOURCE_USERNAME or SPRING_DATASOURCE_USERNAME, unless the URL gives"
+						+ " user=")
+				+ ") and password ("
+				+ ((password != null) ? "given by " + password
+						: "none is set: HEALTHSCORE_DATASOURCE_PASSWORD or SPRING_DATASOURCE_PASSWORD, unless the URL"
+								+ " gives password=")
+				+ ")";
 	}
 
 	private String url() {
@@ -80,17 +101,17 @@ class DatabaseConnectionFailureAnalyzer implements FailureAnalyzer {
 	 * What to check for a refusal: 3D000 before the other configuration refusals.
 	 * @param state the SQL state of the refusal
 	 * @param settings the setting that gave the URL, or those that may have
+	 * @param credentials the user name and password, and where each was given
 	 */
-	private static String action(String state, String settings) {
+	private static String action(String state, String settings, String credentials) {
 		String then = " Then run the same command again: nothing has started.";
 		if (state.equals("3D000")) {
 			return "Correct the database name in the URL (its path, before any ?parameters; " + settings
 					+ "), or create the database: Flyway creates the tables on start, not the database." + then;
 		}
 		if (ConnectionRefusal.needsConfiguration(state)) {
-			return "Check the user name and password (HEALTHSCORE_DATASOURCE_USERNAME and _PASSWORD, or"
-					+ " SPRING_DATASOURCE_*; in ECS the database secret in Secrets Manager) and that the server's"
-					+ " pg_hba.conf lets that user connect from this host." + then;
+			return "Check the " + credentials + ", in ECS the database secret in Secrets Manager that gives"
+					+ " them, and that the server's pg_hba.conf lets that user connect from this host." + then;
 		}
 		if (state.equals("53300") || state.equals("57P03")) {
 			return "The server refuses new connections for now (all connection slots taken, or it is starting"

@@ -15,16 +15,23 @@ import org.springframework.core.env.StandardEnvironment;
 import org.springframework.core.env.SystemEnvironmentPropertySource;
 
 /**
- * Where the primary database URL in use was given: the setting that gives
- * {@code spring.datasource.url}, followed through placeholders such as our
- * application.properties'
+ * Where the primary database URL in use was given (or its user name, or password): the
+ * setting that gives {@code spring.datasource.url}, followed through placeholders such as
+ * our application.properties'
  * {@code ${healthscore.datasource.primary-url:${HEALTHSCORE_DATASOURCE_PRIMARY_URL:}}} to
  * the setting that gives the value, with its source, so that a report tells the operator
- * what to correct rather than every place the URL could have come from.
+ * what to correct rather than every place the URL could have come from. Only names and
+ * sources are described, never a value.
  */
 final class DatabaseUrlOrigin {
 
 	private static final String NAME = "spring.datasource.url";
+
+	/** The primary database's user name. */
+	static final String USERNAME = "spring.datasource.username";
+
+	/** The primary database's password. */
+	static final String PASSWORD = "spring.datasource.password";
 
 	/** The names a placeholder refers to, in the order it tries them. */
 	private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([^:}$]+)");
@@ -44,10 +51,29 @@ final class DatabaseUrlOrigin {
 	 * the environment does not tell its sources
 	 */
 	static String describe(Environment environment) {
+		return describe(environment, NAME);
+	}
+
+	/**
+	 * The setting that gives a property, such as {@link #USERNAME}, and its source, such
+	 * as {@code --spring.datasource.username on the command line} or {@code the
+	 * environment variable HEALTHSCORE_DATASOURCE_USERNAME}; not its value, which may be
+	 * a password.
+	 * @param environment the application's environment
+	 * @param name the property
+	 * @return the setting and its source, or {@code null} when the property is empty (as
+	 * application.properties gives the user name and password when no setting does), no
+	 * source gives it, or the environment does not tell its sources
+	 */
+	static String describe(Environment environment, String name) {
 		if (!(environment instanceof ConfigurableEnvironment configurable)) {
 			return null;
 		}
-		return describe(configurable, NAME, DEPTH);
+		String value = environment.getProperty(name);
+		if (value == null || value.isEmpty()) {
+			return null;
+		}
+		return describe(configurable, name, DEPTH);
 	}
 
 	private static String describe(ConfigurableEnvironment environment, String name, int depth) {

@@ -146,8 +146,36 @@ class DatabaseConnectionFailureIntegrationTests {
 		assertThat(output.getOut()).contains("Could not connect to the primary database " + url("postgres"))
 			.contains("(SQL state 28P01)")
 			.contains("password authentication failed for user \"app\"")
-			.contains("Check the user name and password");
+			// the settings that gave them, not every one that could have
+			.contains("Check the user name (given by --spring.datasource.username on the command line) and password"
+					+ " (given by --spring.datasource.password on the command line)")
+			.doesNotContain("HEALTHSCORE_DATASOURCE_USERNAME")
+			.doesNotContain("SPRING_DATASOURCE_*");
 		assertNoTraceNorPassword(output, "wrong-one");
+	}
+
+	@Test
+	void aWrongPasswordFromTheEnvironmentNamesItsVariables() throws IOException, InterruptedException {
+		// as the ECS task definition gives them, from the database secret
+		Path log = data.resolve("credentials-variables.log");
+		ProcessBuilder builder = new ProcessBuilder(AppProcess.command(List.of(), List.of("status")))
+			.redirectErrorStream(true)
+			.redirectOutput(log.toFile());
+		Map<String, String> environment = builder.environment();
+		environment.keySet()
+			.removeIf((name) -> name.toUpperCase(Locale.ROOT).startsWith("SPRING_DATASOURCE_")
+					|| name.toUpperCase(Locale.ROOT).startsWith("HEALTHSCORE_DATASOURCE_"));
+		environment.put("HEALTHSCORE_DATASOURCE_PRIMARY_URL", url("postgres"));
+		environment.put("HEALTHSCORE_DATASOURCE_USERNAME", "app");
+		environment.put("HEALTHSCORE_DATASOURCE_PASSWORD", "wrong-one");
+		Process process = builder.start();
+		assertThat(process.waitFor(2, TimeUnit.MINUTES)).isTrue();
+		assertThat(process.exitValue()).isEqualTo(1);
+		assertThat(Files.readString(log)).contains("(SQL state 28P01)")
+			.contains("Check the user name (given by the environment variable HEALTHSCORE_DATASOURCE_USERNAME) and"
+					+ " password (given by the environment variable HEALTHSCORE_DATASOURCE_PASSWORD)")
+			.doesNotContain("SPRING_DATASOURCE_*")
+			.doesNotContain("wrong-one");
 	}
 
 	@Test

@@ -18,6 +18,13 @@ class DatabaseUrlOriginTests {
 	private static final MapPropertySource APPLICATION_PROPERTIES = new MapPropertySource("application.properties", Map
 		.of("spring.datasource.url", "${healthscore.datasource.primary-url:${HEALTHSCORE_DATASOURCE_PRIMARY_URL:}}"));
 
+	/** application.properties' lines of the credentials, as Spring holds them. */
+	private static final MapPropertySource CREDENTIALS_PROPERTIES = new MapPropertySource("application.properties",
+			Map.of("spring.datasource.username",
+					"${healthscore.datasource.username:${HEALTHSCORE_DATASOURCE_USERNAME:}}",
+					"spring.datasource.password",
+					"${healthscore.datasource.password:${HEALTHSCORE_DATASOURCE_PASSWORD:}}"));
+
 	@Test
 	void theVariableThatApplicationPropertiesRefersToIsNamed() {
 		assertThat(DatabaseUrlOrigin.describe(environment(
@@ -55,6 +62,32 @@ class DatabaseUrlOriginTests {
 						APPLICATION_PROPERTIES)))
 			.isEqualTo("spring.datasource.url in custom");
 		assertThat(DatabaseUrlOrigin.describe(environment())).isNull();
+	}
+
+	/**
+	 * The advice for refused credentials named every setting that could give them; the
+	 * settings that did are followed as the URL's are, naming where the password was
+	 * given, never its value.
+	 */
+	@Test
+	void theUserNameAndPasswordAreFollowedToTheSettingsThatGaveThem() {
+		StandardEnvironment environment = environment(
+				new SimpleCommandLinePropertySource("--spring.datasource.username=app"),
+				new SystemEnvironmentPropertySource("systemEnvironment", Map.of("HEALTHSCORE_DATASOURCE_USERNAME",
+						"other", "HEALTHSCORE_DATASOURCE_PASSWORD", "sekrit")),
+				CREDENTIALS_PROPERTIES);
+		assertThat(DatabaseUrlOrigin.describe(environment, DatabaseUrlOrigin.USERNAME))
+			.isEqualTo("--spring.datasource.username on the command line");
+		assertThat(DatabaseUrlOrigin.describe(environment, DatabaseUrlOrigin.PASSWORD))
+			.isEqualTo("the environment variable HEALTHSCORE_DATASOURCE_PASSWORD");
+	}
+
+	@Test
+	void aUserNameOrPasswordThatNoSettingGivesIsNull() {
+		// application.properties gives them empty
+		StandardEnvironment environment = environment(CREDENTIALS_PROPERTIES);
+		assertThat(DatabaseUrlOrigin.describe(environment, DatabaseUrlOrigin.USERNAME)).isNull();
+		assertThat(DatabaseUrlOrigin.describe(environment, DatabaseUrlOrigin.PASSWORD)).isNull();
 	}
 
 	private static StandardEnvironment environment(PropertySource<?>... sources) {
