@@ -99,7 +99,9 @@ public final class CommandLineParser {
 	 * the command (and job) after it ({@code help run recompute}); {@code --help} or
 	 * {@code -h} after a command prints that command's ({@code run recompute --help}),
 	 * whatever else the command line holds.
-	 * @throws UsageException when help is asked for a command or job that does not exist
+	 * @throws UsageException when help is asked for a command or job that does not exist,
+	 * or {@code help} is followed by a word that the help it shows does not take
+	 * ({@code help status extra})
 	 */
 	public static String help(String... args) {
 		List<String> topic;
