@@ -112,7 +112,7 @@ class LeftoverSuspects {
 				WHERE job_execution_id = ? AND status = ?""", BatchStatus.ABANDONED.name(),
 				Timestamp.valueOf(LocalDateTime.now()), execution, status.name());
 		if (updated == 1) {
-			logger.warn("reconcile {}: execution {} ({} since {}) was not resumed within {}"
+			logger.warn("reconcile {}: reconcile execution {} ({} since {}) was not resumed within {}"
 					+ " (healthscore.reconcile.suspect-retention): marked ABANDONED and its suspects dropped; run its"
 					+ " range again to reconcile it", jobExecutionId, execution, status,
 					JobTimes.instant(ended.toLocalDateTime()), Durations.format(this.retention));
