@@ -154,7 +154,12 @@ class JobRunnerGuardLossIntegrationTests {
 				await().atMost(Duration.ofSeconds(30))
 					.pollInterval(Duration.ofMillis(5))
 					.until(() -> !checked.equals(lastActivity(guardSession)));
-				assertThat(jdbc.queryForObject("SELECT pg_terminate_backend(?)", Boolean.class, guardSession)).isTrue();
+				// with a timeout it returns once the backend has exited, its advisory
+				// locks
+				// released: without, only the signal was sent, and the second run could
+				// find the guard still held (ALREADY_RUNNING, seen once in CI)
+				assertThat(jdbc.queryForObject("SELECT pg_terminate_backend(?, 10000)", Boolean.class, guardSession))
+					.isTrue();
 				secondRun = runAsync(second, parameters);
 				await().atMost(Duration.ofSeconds(10))
 					.until(() -> secondRun.isDone() || jdbc.queryForObject(
