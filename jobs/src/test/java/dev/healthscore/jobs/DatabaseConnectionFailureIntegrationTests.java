@@ -82,19 +82,9 @@ class DatabaseConnectionFailureIntegrationTests {
 		// as the ECS task definition gives it; in a JVM of its own, whose environment a
 		// test can set
 		int port = freePort();
-		Path log = data.resolve("environment-variable.log");
-		ProcessBuilder builder = new ProcessBuilder(AppProcess.command(List.of(), List.of("status")))
-			.redirectErrorStream(true)
-			.redirectOutput(log.toFile());
-		Map<String, String> environment = builder.environment();
-		environment.keySet()
-			.removeIf((name) -> name.toUpperCase(Locale.ROOT).startsWith("SPRING_DATASOURCE_")
-					|| name.toUpperCase(Locale.ROOT).startsWith("HEALTHSCORE_DATASOURCE_"));
-		environment.put("HEALTHSCORE_DATASOURCE_PRIMARY_URL", "jdbc:postgresql://127.0.0.1:" + port + "/healthscore");
-		Process process = builder.start();
-		assertThat(process.waitFor(2, TimeUnit.MINUTES)).isTrue();
-		assertThat(process.exitValue()).isEqualTo(1);
-		assertThat(Files.readString(log))
+		String logged = statusFailingWith("environment-variable.log",
+				Map.of("HEALTHSCORE_DATASOURCE_PRIMARY_URL", "jdbc:postgresql://127.0.0.1:" + port + "/healthscore"));
+		assertThat(logged)
 			.contains("Could not connect to the primary database jdbc:postgresql://127.0.0.1:" + port + "/healthscore")
 			.contains("Check the host and port in the URL (given by the environment variable"
 					+ " HEALTHSCORE_DATASOURCE_PRIMARY_URL)")
@@ -157,21 +147,10 @@ class DatabaseConnectionFailureIntegrationTests {
 	@Test
 	void aWrongPasswordFromTheEnvironmentNamesItsVariables() throws IOException, InterruptedException {
 		// as the ECS task definition gives them, from the database secret
-		Path log = data.resolve("credentials-variables.log");
-		ProcessBuilder builder = new ProcessBuilder(AppProcess.command(List.of(), List.of("status")))
-			.redirectErrorStream(true)
-			.redirectOutput(log.toFile());
-		Map<String, String> environment = builder.environment();
-		environment.keySet()
-			.removeIf((name) -> name.toUpperCase(Locale.ROOT).startsWith("SPRING_DATASOURCE_")
-					|| name.toUpperCase(Locale.ROOT).startsWith("HEALTHSCORE_DATASOURCE_"));
-		environment.put("HEALTHSCORE_DATASOURCE_PRIMARY_URL", url("postgres"));
-		environment.put("HEALTHSCORE_DATASOURCE_USERNAME", "app");
-		environment.put("HEALTHSCORE_DATASOURCE_PASSWORD", "wrong-one");
-		Process process = builder.start();
-		assertThat(process.waitFor(2, TimeUnit.MINUTES)).isTrue();
-		assertThat(process.exitValue()).isEqualTo(1);
-		assertThat(Files.readString(log)).contains("(SQL state 28P01)")
+		String logged = statusFailingWith("credentials-variables.log",
+				Map.of("HEALTHSCORE_DATASOURCE_PRIMARY_URL", url("postgres"), "HEALTHSCORE_DATASOURCE_USERNAME", "app",
+						"HEALTHSCORE_DATASOURCE_PASSWORD", "wrong-one"));
+		assertThat(logged).contains("(SQL state 28P01)")
 			.contains("Check the user name (given by the environment variable HEALTHSCORE_DATASOURCE_USERNAME) and"
 					+ " password (given by the environment variable HEALTHSCORE_DATASOURCE_PASSWORD)")
 			.doesNotContain("SPRING_DATASOURCE_*")
@@ -231,6 +210,28 @@ class DatabaseConnectionFailureIntegrationTests {
 		// it named only 'run', not which job
 		assertThat(HealthScoreApplication.run("run", "partitions")).isZero();
 		assertThat(output.getOut()).contains("'run partitions' runs on this new, empty embedded database");
+	}
+
+	/**
+	 * Runs {@code status} in a JVM of its own whose environment gives the database
+	 * settings {@code variables} only (none inherited), as an ECS task definition does;
+	 * asserts it exits 1 and returns what it logged.
+	 */
+	private static String statusFailingWith(String logName, Map<String, String> variables)
+			throws IOException, InterruptedException {
+		Path log = data.resolve(logName);
+		ProcessBuilder builder = new ProcessBuilder(AppProcess.command(List.of(), List.of("status")))
+			.redirectErrorStream(true)
+			.redirectOutput(log.toFile());
+		Map<String, String> environment = builder.environment();
+		environment.keySet()
+			.removeIf((name) -> name.toUpperCase(Locale.ROOT).startsWith("SPRING_DATASOURCE_")
+					|| name.toUpperCase(Locale.ROOT).startsWith("HEALTHSCORE_DATASOURCE_"));
+		environment.putAll(variables);
+		Process process = builder.start();
+		assertThat(process.waitFor(2, TimeUnit.MINUTES)).isTrue();
+		assertThat(process.exitValue()).isEqualTo(1);
+		return Files.readString(log);
 	}
 
 	private static void assertNoTraceNorPassword(CapturedOutput output, String password) {
