@@ -35,10 +35,7 @@ final class BlankDatabaseUrl {
 	 */
 	static void check(ConfigurableEnvironment environment) {
 		List<String> blank = new ArrayList<>();
-		for (PropertySource<?> source : environment.getPropertySources()) {
-			if (source.getName().equals("configurationProperties")) {
-				continue; // Spring Boot's view over all the other sources
-			}
+		for (PropertySource<?> source : sources(environment)) {
 			for (String name : NAMES) {
 				Object value = source.getProperty(name);
 				// values are as given: our application.properties' placeholder is not
@@ -56,6 +53,20 @@ final class BlankDatabaseUrl {
 		if (!blank.isEmpty()) {
 			throw new BlankDatabaseUrlException(blank);
 		}
+	}
+
+	/**
+	 * The sources of an environment in their order of precedence, without Spring Boot's
+	 * {@code configurationProperties} view over all the others, which would report every
+	 * setting a second time.
+	 * @param environment the application's environment
+	 * @return its own sources
+	 */
+	static List<PropertySource<?>> sources(ConfigurableEnvironment environment) {
+		return environment.getPropertySources()
+			.stream()
+			.filter((source) -> !source.getName().equals("configurationProperties"))
+			.toList();
 	}
 
 	/**

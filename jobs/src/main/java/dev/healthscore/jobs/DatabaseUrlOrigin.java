@@ -99,10 +99,7 @@ final class DatabaseUrlOrigin {
 	 * The source of highest precedence that gives a name, as the environment reads it.
 	 */
 	private static PropertySource<?> firstGiving(ConfigurableEnvironment environment, String name) {
-		for (PropertySource<?> source : environment.getPropertySources()) {
-			if (source.getName().equals("configurationProperties")) {
-				continue; // Spring Boot's view over all the other sources
-			}
+		for (PropertySource<?> source : BlankDatabaseUrl.sources(environment)) {
 			if (source.getProperty(name) != null) {
 				return source;
 			}

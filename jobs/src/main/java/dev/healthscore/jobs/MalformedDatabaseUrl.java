@@ -30,10 +30,7 @@ final class MalformedDatabaseUrl {
 	 */
 	static void check(ConfigurableEnvironment environment) {
 		List<String> malformed = new ArrayList<>();
-		for (PropertySource<?> source : environment.getPropertySources()) {
-			if (source.getName().equals("configurationProperties")) {
-				continue; // Spring Boot's view over all the other sources
-			}
+		for (PropertySource<?> source : BlankDatabaseUrl.sources(environment)) {
 			for (String name : BlankDatabaseUrl.NAMES) {
 				Object value = source.getProperty(name);
 				// a placeholder (our application.properties' line) names the setting that
