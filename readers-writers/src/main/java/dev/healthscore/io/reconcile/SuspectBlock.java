@@ -10,6 +10,7 @@ import java.time.LocalDate;
 import java.time.zone.ZoneRules;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -58,15 +59,29 @@ final class SuspectBlock {
 	 * COPY takes no bind parameters: the windows are literals of typed values only. Each
 	 * window is one index range scan (LATERAL, kept from being flattened by OFFSET 0):
 	 * joined as a set, the planner takes a few thousand windows for a reason to sort the
-	 * whole table.
+	 * whole table. The windows of the metrics without lookback come first.
 	 */
-	private static final String READINGS_COPY = """
-			COPY (SELECT r.user_id, r.metric, r.recorded_at, r.value, r.source, r.ingested_at
-			      FROM unnest('%s'::bigint[], '%s'::text[], '%s'::timestamptz[], '%s'::timestamptz[]) AS w(u, m, lo, hi)
-			      CROSS JOIN LATERAL (SELECT * FROM health_reading h
-			                          WHERE h.user_id = w.u AND h.metric = w.m AND h.recorded_at >= w.lo
-			                            AND h.recorded_at < w.hi OFFSET 0) AS r)
-			TO STDOUT (FORMAT binary)""";
+	private static final String READINGS = """
+			SELECT r.user_id, r.metric, r.recorded_at, r.value, r.source, r.ingested_at
+			FROM unnest('%s'::bigint[], '%s'::text[], '%s'::timestamptz[], '%s'::timestamptz[]) AS w(u, m, lo, hi)
+			CROSS JOIN LATERAL (SELECT * FROM health_reading h
+			                    WHERE h.user_id = w.u AND h.metric = w.m AND h.recorded_at >= w.lo
+			                      AND h.recorded_at < w.hi OFFSET 0) AS r""";
+
+	/**
+	 * The windows of one lookback metric, named by a literal: a partial index for the
+	 * metric ({@code health_reading_resting_hr_idx}, V11) then answers them from its own
+	 * pages, without a visit to the table's pages, which hold the metric's one reading a
+	 * day among the day's other readings (a window of 29 days read up to 29 of them). The
+	 * metric comes from the index's predicate, not from a column it does not hold. With
+	 * no such index, the primary key answers them as it does the others.
+	 */
+	private static final String LOOKBACK_READINGS = """
+			SELECT w.u, '%1$s'::text, r.recorded_at, r.value, r.source, r.ingested_at
+			FROM unnest('%2$s'::bigint[], '%3$s'::timestamptz[], '%4$s'::timestamptz[]) AS w(u, lo, hi)
+			CROSS JOIN LATERAL (SELECT h.recorded_at, h.value, h.source, h.ingested_at FROM health_reading h
+			                    WHERE h.metric = '%1$s' AND h.user_id = w.u AND h.recorded_at >= w.lo
+			                      AND h.recorded_at < w.hi OFFSET 0) AS r""";
 
 	private final long jobInstanceId;
 
@@ -129,36 +144,42 @@ final class SuspectBlock {
 		}
 		Map<Long, UserProfile> profiles = loadUsers(connection, suspects.keySet());
 		Windows windows = new Windows();
+		Map<Metric, Windows> lookbackWindows = new EnumMap<>(Metric.class);
 		suspects.forEach((userId, days) -> {
 			UserProfile user = profiles.get(userId);
 			if (user != null && !user.deleted()) {
-				addWindows(windows, user, days.keySet());
+				addWindows(windows, lookbackWindows, user, days.keySet());
 			}
 		});
 		long started = System.nanoTime();
-		Map<Long, List<Reading>> readings = windows.isEmpty() ? Map.of() : loadReadings(connection, windows);
+		Map<Long, List<Reading>> readings = (windows.isEmpty() && lookbackWindows.isEmpty()) ? Map.of()
+				: loadReadings(connection, windows, lookbackWindows);
 		long read = System.nanoTime();
 		List<ReconcileWork> work = new ArrayList<>(suspects.size());
 		suspects.forEach((userId, days) -> work
 			.add(work(userId, profiles.get(userId), days, readings.getOrDefault(userId, List.of()), asOf)));
 		if (logger.isDebugEnabled()) {
-			logger.debug("{} users {}: {} windows, {} readings in {} ms, split in {} ms", suspects.size(), block,
-					windows.size(), readings.values().stream().mapToInt(List::size).sum(), (read - started) / 1_000_000,
-					(System.nanoTime() - read) / 1_000_000);
+			logger.debug("{} users {}: {} windows, {} of lookback metrics, {} readings in {} ms, split in {} ms",
+					suspects.size(), block, windows.size() + lookbackSize(lookbackWindows),
+					lookbackSize(lookbackWindows), readings.values().stream().mapToInt(List::size).sum(),
+					(read - started) / 1_000_000, (System.nanoTime() - read) / 1_000_000);
 		}
 		return work;
 	}
 
-	private void addWindows(Windows windows, UserProfile user, Set<LocalDate> days) {
+	private void addWindows(Windows windows, Map<Metric, Windows> lookbackWindows, UserProfile user,
+			Set<LocalDate> days) {
 		List<LocalDate[]> runs = DayRuns.of(days);
 		for (Metric metric : this.inputMetrics) {
-			int before = this.lookbackMetrics.contains(metric) ? this.lookbackDays : 0;
+			boolean lookback = this.lookbackMetrics.contains(metric);
+			int before = lookback ? this.lookbackDays : 0;
+			Windows into = lookback ? lookbackWindows.computeIfAbsent(metric, (m) -> new Windows()) : windows;
 			List<LocalDate[]> ranges = new ArrayList<>();
 			for (LocalDate[] run : runs) {
 				ranges.add(new LocalDate[] { run[0].minusDays(before), run[1] });
 			}
 			for (LocalDate[] range : DayRuns.merge(ranges)) {
-				windows.add(user.userId(), metric, range[0].atStartOfDay(user.timeZone()).toInstant(),
+				into.add(user.userId(), metric, range[0].atStartOfDay(user.timeZone()).toInstant(),
 						range[1].plusDays(1).atStartOfDay(user.timeZone()).toInstant());
 			}
 		}
@@ -229,8 +250,27 @@ final class SuspectBlock {
 		return profiles;
 	}
 
-	private Map<Long, List<Reading>> loadReadings(Connection connection, Windows windows) throws SQLException {
-		String sql = READINGS_COPY.formatted(windows.users(), windows.metrics(), windows.lows(), windows.highs());
+	private static int lookbackSize(Map<Metric, Windows> lookbackWindows) {
+		return lookbackWindows.values().stream().mapToInt(Windows::size).sum();
+	}
+
+	/**
+	 * The query of every window: metric names are the enum's own, the other values
+	 * numbers and instants, so the literals hold no text from outside.
+	 */
+	static String readingsQuery(Windows windows, Map<Metric, Windows> lookbackWindows) {
+		List<String> parts = new ArrayList<>();
+		if (!windows.isEmpty()) {
+			parts.add(READINGS.formatted(windows.users(), windows.metrics(), windows.lows(), windows.highs()));
+		}
+		lookbackWindows.forEach((metric, of) -> parts
+			.add(LOOKBACK_READINGS.formatted(metric.columnValue(), of.users(), of.lows(), of.highs())));
+		return "COPY (" + String.join("\nUNION ALL\n", parts) + ") TO STDOUT (FORMAT binary)";
+	}
+
+	private Map<Long, List<Reading>> loadReadings(Connection connection, Windows windows,
+			Map<Metric, Windows> lookbackWindows) throws SQLException {
+		String sql = readingsQuery(windows, lookbackWindows);
 		Map<Long, List<Reading>> byUser = new HashMap<>();
 		// one per load: blocks are loaded on several threads at once, and a decoder
 		// learns the sources it meets
@@ -244,7 +284,7 @@ final class SuspectBlock {
 		}
 		catch (IOException ex) {
 			throw new SQLException(String.format(Locale.ROOT, "Cannot read the readings of %d suspect windows: %s",
-					windows.size(), ex.getMessage()), ex);
+					windows.size() + lookbackSize(lookbackWindows), ex.getMessage()), ex);
 		}
 		return byUser;
 	}
