@@ -98,7 +98,7 @@ public final class ArchiveOptions implements JobOptions {
 			parameters.put(ALLOW_RECENT, "true");
 		}
 		if (invocation.has(REARCHIVE)) {
-			Invocation.requireValue(REARCHIVE, invocation.option(REARCHIVE, ""), "YYYY-MM[,YYYY-MM...]");
+			invocation.requireValue(REARCHIVE, "YYYY-MM[,YYYY-MM...]");
 			SortedSet<YearMonth> months = rearchiveMonths(invocation.option(REARCHIVE, ""));
 			YearMonth current = currentMonth();
 			YearMonth notArchived = months.stream()
@@ -196,7 +196,7 @@ public final class ArchiveOptions implements JobOptions {
 		if (value == null) {
 			throw new UsageException("Missing --%s=YYYY-MM for 'run %s'".formatted(name, invocation.job()));
 		}
-		Invocation.requireValue(name, value, "YYYY-MM");
+		invocation.requireValue(name, "YYYY-MM");
 		try {
 			return YearMonth.parse(value);
 		}

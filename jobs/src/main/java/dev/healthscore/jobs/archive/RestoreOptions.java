@@ -47,6 +47,7 @@ public final class RestoreOptions implements JobOptions {
 		if (table == null) {
 			throw new UsageException("Missing --table=%s for 'run restore'".formatted(String.join("|", tables)));
 		}
+		invocation.requireValue("table", String.join("|", tables));
 		if (!tables.contains(table)) {
 			throw new UsageException("Invalid --table=%s: expected one of %s".formatted(table, tables));
 		}

@@ -7,10 +7,12 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
@@ -286,12 +288,14 @@ public final class CommandLineParser {
 				throw new UsageException("'%s' takes one execution id, got '%s' and '%s': %s them one at a time"
 					.formatted(command, args[1], args[2], command));
 			}
-			Invocation invocation = new Invocation(command, null, options(args, 2));
+			Set<String> alone = new HashSet<>();
+			Invocation invocation = new Invocation(command, null, options(args, 2, alone), alone);
 			invocation.onlyOptions();
 			invocation.options().put(EXECUTION_ID, args[1]);
 			return invocation;
 		}
-		Invocation invocation = new Invocation(command, job, options(args, next));
+		Set<String> alone = new HashSet<>();
+		Invocation invocation = new Invocation(command, job, options(args, next, alone), alone);
 		List<String> notes = new ArrayList<>();
 		Map<String, String> parameters = validate(invocation, notes::add);
 		return (parameters != null) ? invocation.withParameters(parameters, notes) : invocation;
@@ -467,7 +471,11 @@ public final class CommandLineParser {
 		}
 	}
 
-	private static Map<String, String> options(String[] args, int from) {
+	/**
+	 * The options from {@code from} on, by name; one given alone ({@code --dry-run}) has
+	 * the value {@code true}, and its name goes to {@code alone}.
+	 */
+	private static Map<String, String> options(String[] args, int from, Set<String> alone) {
 		Map<String, String> options = new LinkedHashMap<>();
 		for (int i = from; i < args.length; i++) {
 			String arg = args[i];
@@ -486,6 +494,9 @@ public final class CommandLineParser {
 			String value = (eq < 0) ? "true" : arg.substring(eq + 1);
 			if (options.put(name, value) != null) {
 				throw new UsageException("Option --%s is given twice".formatted(name));
+			}
+			if (eq < 0) {
+				alone.add(name);
 			}
 		}
 		return options;

@@ -21,29 +21,44 @@ import dev.healthscore.jobs.recompute.UserIds;
  *
  * @param command the command, e.g. {@code run}, {@code demo}, {@code generate}
  * @param job the job to run, for {@code run}; otherwise {@code null}
- * @param options the options by name, without their leading dashes
+ * @param options the options by name, without their leading dashes; one given alone
+ * ({@code --dry-run}) has the value {@code true}, as a flag
+ * @param alone the options given alone, without {@code =}: a flag's way of being set, and
+ * a missing value for any other option (which {@code --name=true} is not)
  * @param parameters the job parameters the options make, for {@code run <job>} and
  * {@code reprocess}, made once as the command line is parsed; otherwise empty
  * @param notes what the run should log about its parameters when it is made (a range it
  * lowered): the command line is parsed before the application has set up logging
  */
-public record Invocation(String command, String job, Map<String, String> options, Map<String, String> parameters,
-		List<String> notes) {
+public record Invocation(String command, String job, Map<String, String> options, Set<String> alone,
+		Map<String, String> parameters, List<String> notes) {
+
+	/**
+	 * A command line whose options have not been turned into job parameters (yet), each
+	 * given with {@code =}.
+	 * @param command the command
+	 * @param job the job to run, or {@code null}
+	 * @param options the options by name, without their leading dashes
+	 */
+	public Invocation(String command, String job, Map<String, String> options) {
+		this(command, job, options, Set.of());
+	}
 
 	/**
 	 * A command line whose options have not been turned into job parameters (yet).
 	 * @param command the command
 	 * @param job the job to run, or {@code null}
 	 * @param options the options by name, without their leading dashes
+	 * @param alone the options given without {@code =}, whose value is {@code true}
 	 */
-	public Invocation(String command, String job, Map<String, String> options) {
-		this(command, job, options, Map.of(), List.of());
+	public Invocation(String command, String job, Map<String, String> options, Set<String> alone) {
+		this(command, job, options, Set.copyOf(alone), Map.of(), List.of());
 	}
 
 	/** This command line with the job parameters its options make, and their notes. */
 	Invocation withParameters(Map<String, String> parameters, List<String> notes) {
 		// in their order, as the job's options make them
-		return new Invocation(this.command, this.job, this.options,
+		return new Invocation(this.command, this.job, this.options, this.alone,
 				Collections.unmodifiableMap(new LinkedHashMap<>(parameters)), List.copyOf(notes));
 	}
 
@@ -78,7 +93,7 @@ public record Invocation(String command, String job, Map<String, String> options
 		if (value == null) {
 			return fallback;
 		}
-		requireValue(name, value, "2025-01-31T02:00:00Z");
+		requireValue(name, "2025-01-31T02:00:00Z");
 		try {
 			Instant instant = Instant.parse(value);
 			// Instant.parse takes years up to a billion, which no date arithmetic holds
@@ -109,7 +124,7 @@ public record Invocation(String command, String job, Map<String, String> options
 		if (value == null) {
 			return fallback;
 		}
-		requireValue(name, value, "N");
+		requireValue(name, "N");
 		try {
 			int parsed = Integer.parseInt(value.replace("_", ""));
 			if (parsed >= least) {
@@ -132,7 +147,7 @@ public record Invocation(String command, String job, Map<String, String> options
 		if (value == null) {
 			return fallback;
 		}
-		requireValue(name, value, "N");
+		requireValue(name, "N");
 		try {
 			return Long.parseLong(value);
 		}
@@ -164,7 +179,7 @@ public record Invocation(String command, String job, Map<String, String> options
 		if (value == null) {
 			return new long[0];
 		}
-		requireValue(name, value, "ID,ID,...");
+		requireValue(name, "ID,ID,...");
 		try {
 			if (Arrays.stream(value.split(",", -1)).anyMatch(String::isBlank)) {
 				throw new NumberFormatException("an empty id");
@@ -206,22 +221,31 @@ public record Invocation(String command, String job, Map<String, String> options
 	}
 
 	/**
+	 * Whether an option was given alone, without {@code =} ({@code --dry-run}).
+	 * @param name the option
+	 * @return whether it was
+	 */
+	public boolean givenAlone(String name) {
+		return this.alone.contains(name);
+	}
+
+	/**
 	 * Refuses an option given alone, as a flag ({@code --days-back}), where it needs a
 	 * value: the parser gives such an option the value {@code true}, which the option's
-	 * own message would echo as if it had been written.
+	 * own message would echo as if it had been written. A value written out
+	 * ({@code --rearchive=true}) is the option's to judge.
 	 * @param name the option
-	 * @param value its value
 	 * @param form how its value is written, for the message
-	 * @throws UsageException when the value is {@code true}
+	 * @throws UsageException when the option was given alone
 	 */
-	public static void requireValue(String name, String value, String form) {
-		if ("true".equals(value)) {
+	public void requireValue(String name, String form) {
+		if (givenAlone(name)) {
 			throw new UsageException("Missing the value of --%s: write it as --%s=%s".formatted(name, name, form));
 		}
 	}
 
 	private LocalDate parseDate(String name, String value) {
-		requireValue(name, value, "YYYY-MM-DD");
+		requireValue(name, "YYYY-MM-DD");
 		try {
 			return LocalDate.parse(value);
 		}

@@ -91,7 +91,7 @@ public final class RecomputeOptions implements JobOptions {
 	}
 
 	private static void addShard(Invocation invocation, Map<String, String> parameters) {
-		Invocation.requireValue("shard", invocation.option("shard", null), "i/n");
+		invocation.requireValue("shard", "i/n");
 		Shard shard = Shard.parse(invocation.option("shard", null));
 		if (shard.count() > 1) {
 			parameters.put("shard", shard.toString());

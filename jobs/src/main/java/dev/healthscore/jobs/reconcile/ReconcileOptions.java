@@ -109,7 +109,7 @@ public final class ReconcileOptions implements JobOptions {
 		}
 		if (invocation.has(ReconcileParameters.REPORT)) {
 			String report = invocation.option(ReconcileParameters.REPORT, "");
-			if (report.isBlank() || report.equals("true")) {
+			if (report.isBlank() || invocation.givenAlone(ReconcileParameters.REPORT)) {
 				throw new UsageException("Missing file name in --report: expected --report=FILE.json");
 			}
 			checkWritable(report);

@@ -237,6 +237,49 @@ class CommandLineParserTests {
 			.withMessage("Missing the value of --rearchive: write it as --rearchive=YYYY-MM[,YYYY-MM...]");
 	}
 
+	/**
+	 * The parser gave an option given alone the value {@code true}, and the options that
+	 * need a value refused {@code true} itself: {@code --rearchive=true}, written out,
+	 * was told its value was missing. Only an option given alone is; a value written out
+	 * is the option's to judge, and a flag takes either form.
+	 */
+	@Test
+	void aValueWrittenOutIsNeverTakenForAMissingOne() {
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.parse("run", "archive", "--rearchive=true"))
+			.withMessage("Invalid --rearchive=true: expected one or more restored months as YYYY-MM, comma-separated"
+					+ " (such as --rearchive=2024-11,2024-12)");
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.parse("run", "recompute", "--days-back=true"))
+			.withMessage("Invalid --days-back=true: expected a positive whole number");
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.parse("run", "recompute", "--days-back=1", "--shard=true"))
+			.withMessage("Invalid --shard=true: expected i/n with 0 <= i < n, e.g. --shard=0/3 for the first of three");
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.parse("run", "restore", "--table=health_reading", "--month=true"))
+			.withMessage("Invalid --month=true: expected a month as YYYY-MM");
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.parse("run", "nightly", "--scheduled-time=true"))
+			.withMessage("Invalid --scheduled-time=true: expected an ISO-8601 instant such as 2025-01-31T02:00:00Z");
+		// given alone, they still miss their value
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.parse("run", "archive", "--hot-months"))
+			.withMessage("Missing the value of --hot-months: write it as --hot-months=N");
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.parse("run", "restore", "--table", "--month=2020-01"))
+			.withMessage("Missing the value of --table: write it as --table=health_reading|health_score");
+		// flags: alone, =true or =false, as before
+		assertThat(CommandLineParser.parse("run", "archive", "--dry-run", "--allow-recent=true").parameters())
+			.containsEntry("dry-run", "true")
+			.containsEntry("allow-recent", "true");
+		assertThat(CommandLineParser.parse("run", "archive", "--dry-run=false", "--allow-recent=false").parameters())
+			.isEmpty();
+		assertThat(CommandLineParser.parse("reprocess", "--from=2025-01-01", "--to=2025-01-02", "--dry-run")
+			.flag("dry-run")).isTrue();
+		assertThat(CommandLineParser.parse("reprocess", "--from=2025-01-01", "--to=2025-01-02", "--dry-run=false")
+			.flag("dry-run")).isFalse();
+	}
+
 	/** It said options are written --name=value, about a second execution id. */
 	@Test
 	void restartAndStopTakeOneExecutionId() {
