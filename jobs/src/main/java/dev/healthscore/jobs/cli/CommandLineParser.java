@@ -103,7 +103,7 @@ public final class CommandLineParser {
 	 * whatever else the command line holds.
 	 * @throws UsageException when help is asked for a command or job that does not exist,
 	 * or {@code help} is followed by a word that the help it shows does not take
-	 * ({@code help status extra})
+	 * ({@code help status extra}) or by an option ({@code help status --limit=3})
 	 */
 	public static String help(String... args) {
 		List<String> topic;
@@ -118,7 +118,7 @@ public final class CommandLineParser {
 			return null;
 		}
 		if (topic.isEmpty() || HELP.contains(topic.get(0))) {
-			checkNoExtraWords(asked, topic, 1);
+			checkNoExtraWords(args, asked, topic, 1);
 			return USAGE;
 		}
 		String command = topic.get(0);
@@ -126,10 +126,11 @@ public final class CommandLineParser {
 			throw new UsageException("Unknown command '%s': expected one of %s, or help".formatted(command, COMMANDS));
 		}
 		if (!command.equals("run")) {
-			checkNoExtraWords(asked, topic, 1);
+			checkNoExtraWords(args, asked, topic, 1);
 			return usage(USAGE_ENTRIES.stream().filter((entry) -> entry.topics().contains(command)).toList());
 		}
 		if (topic.size() < 2) {
+			checkNoExtraWords(args, asked, topic, 1);
 			return usage(USAGE_ENTRIES.stream()
 				.filter((entry) -> entry.topics().stream().anyMatch((shown) -> shown.startsWith("run ")))
 				.toList());
@@ -139,7 +140,7 @@ public final class CommandLineParser {
 			throw new UsageException(
 					"Unknown job '%s': expected one of %s, or a chain: %s".formatted(job, jobNames(), chainNames()));
 		}
-		checkNoExtraWords(asked, topic, 2);
+		checkNoExtraWords(args, asked, topic, 2);
 		return usage(USAGE_ENTRIES.stream().filter((entry) -> entry.topics().contains("run " + job)).toList());
 	}
 
@@ -178,21 +179,46 @@ public final class CommandLineParser {
 
 	/**
 	 * Refuses, after {@code help}, a word after the command ({@code help status extra})
-	 * or after the job of {@code run} ({@code help run recompute extra}): it was ignored,
-	 * and the operator not told that it means nothing there. After {@code <command>
-	 * --help} the rest of the command line is left as it is: help on a command line that
-	 * was refused.
+	 * or after the job of {@code run} ({@code help run recompute extra}), and an option
+	 * ({@code help status --limit=3}): it was ignored, and the operator not told that it
+	 * means nothing there. Settings ({@code --logging.*}, …), which any command takes,
+	 * and {@code --help} or {@code -h} are let through. After {@code <command> --help}
+	 * the rest of the command line is left as it is: help on a command line that was
+	 * refused.
+	 * @param args the command line
 	 * @param asked whether the command line starts with help
 	 * @param topic the words after help
 	 * @param words how many of them the help shown takes
 	 */
-	private static void checkNoExtraWords(boolean asked, List<String> topic, int words) {
-		if (asked && topic.size() > words) {
-			String shown = String.join(" ", topic.subList(0, words));
-			throw new UsageException(("Unexpected '%s' after 'help %s': help takes a command, and for run a job"
-					+ " (help run recompute)")
-				.formatted(topic.get(words), shown));
+	private static void checkNoExtraWords(String[] args, boolean asked, List<String> topic, int words) {
+		if (!asked) {
+			return;
 		}
+		String shown = String.join(" ", topic.subList(0, Math.min(words, topic.size())));
+		String help = shown.isEmpty() ? "help" : "help " + shown;
+		if (topic.size() > words) {
+			throw new UsageException(
+					("Unexpected '%s' after '%s': help takes a command, and for run a job (help run recompute)")
+						.formatted(topic.get(words), help));
+		}
+		for (String arg : Arrays.copyOfRange(args, 1, args.length)) {
+			if (arg.startsWith("-") && !HELP.contains(arg) && !isSetting(arg)) {
+				// the name only: a value may be a password
+				int eq = arg.indexOf('=');
+				String option = (eq < 0) ? arg : arg.substring(0, eq);
+				throw new UsageException(("Unexpected option %s after '%s': help takes only a command name, and for"
+						+ " run a job (help run recompute); give the option to the command itself")
+					.formatted(option, help));
+			}
+		}
+	}
+
+	/**
+	 * Whether an argument is a setting ({@code --spring.*=…}, …), which any command
+	 * takes.
+	 */
+	private static boolean isSetting(String arg) {
+		return arg.startsWith("--") && Invocation.isSetting(arg.substring(2));
 	}
 
 	private static List<UsageEntry> usageEntries() {

@@ -34,6 +34,8 @@ class ExitCodeIntegrationTests {
 		assertThat(output.getErr()).contains("Unknown command 'stauts'").contains("Usage:");
 		assertThat(HealthScoreApplication.run("help", "status", "extra")).isEqualTo(2);
 		assertThat(output.getErr()).contains("Unexpected 'extra' after 'help status'");
+		assertThat(HealthScoreApplication.run("help", "status", "--limit=3")).isEqualTo(2);
+		assertThat(output.getErr()).contains("Unexpected option --limit after 'help status'");
 	}
 
 	@Test

@@ -123,14 +123,42 @@ class UsageTests {
 			.withMessageStartingWith("Unexpected '12' after 'help restart': ");
 		assertThatExceptionOfType(UsageException.class).isThrownBy(() -> CommandLineParser.help("-h", "help", "run"))
 			.withMessageStartingWith("Unexpected 'run' after 'help help': ");
-		// options after help are not words; --help after a command line still shows its
-		// command's usage, whatever the line holds
-		assertThat(CommandLineParser.help("help", "status", "--limit=3"))
-			.isEqualTo(CommandLineParser.help("help", "status"));
+		// --help after a command line still shows its command's usage, whatever the line
+		// holds
 		assertThat(CommandLineParser.help("run", "recompute", "extra", "--help"))
 			.isEqualTo(CommandLineParser.help("help", "run", "recompute"));
 		// the usage under the error is that of the command help was asked of
 		assertThat(CommandLineParser.usageFor("help", "status", "extra"))
+			.isEqualTo(CommandLineParser.help("help", "status") + System.lineSeparator() + "(every command: 'help')");
+	}
+
+	/**
+	 * {@code help status --limit=3} printed the usage of status and exited 0, ignoring
+	 * the option; it is refused as a word there is, naming the option (not its value).
+	 * Settings, which any command takes, are not.
+	 */
+	@Test
+	void helpRefusesAnOptionAfterIt() {
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.help("help", "status", "--limit=3"))
+			.withMessage("Unexpected option --limit after 'help status': help takes only a command name, and for run"
+					+ " a job (help run recompute); give the option to the command itself");
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.help("help", "run", "recompute", "--days-back=2"))
+			.withMessageStartingWith("Unexpected option --days-back after 'help run recompute': ");
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.help("help", "run", "--dry-run"))
+			.withMessageStartingWith("Unexpected option --dry-run after 'help run': ");
+		assertThatExceptionOfType(UsageException.class)
+			.isThrownBy(() -> CommandLineParser.help("--help", "--limit", "status"))
+			.withMessageStartingWith("Unexpected option --limit after 'help status': ");
+		assertThatExceptionOfType(UsageException.class).isThrownBy(() -> CommandLineParser.help("-h", "-x"))
+			.withMessageStartingWith("Unexpected option -x after 'help': ");
+		assertThat(CommandLineParser.help("help", "status", "--logging.level.root=WARN"))
+			.isEqualTo(CommandLineParser.help("help", "status"));
+		assertThat(CommandLineParser.help("help", "--help")).isEqualTo(CommandLineParser.USAGE);
+		// the usage under the error is that of the command help was asked of
+		assertThat(CommandLineParser.usageFor("help", "status", "--limit=3"))
 			.isEqualTo(CommandLineParser.help("help", "status") + System.lineSeparator() + "(every command: 'help')");
 	}
 
