@@ -25,8 +25,11 @@ public enum ExitCode {
 	ALREADY_RUNNING(3),
 
 	/**
-	 * The read replica was too far behind or unreachable, under the {@code fail} lag
-	 * policy or the {@code wait} one once it had waited its longest.
+	 * The read replica was too far behind, unreachable or not a standby: behind under the
+	 * {@code fail} lag policy, or the {@code wait} one once it had waited its longest;
+	 * unreachable, at once when it refuses the credentials or the database name; not a
+	 * standby of the primary, found during the run (a replica URL that names no standby
+	 * as the application starts is {@link #USAGE}).
 	 */
 	REPLICA_LAGGING(4),
 
