@@ -114,7 +114,10 @@ class JobRunnerGuardLossIntegrationTests {
 				CompletableFuture<Void> otherRun = CompletableFuture.runAsync(() -> sql(other,
 						"SELECT pg_advisory_lock(" + JobRunGuard.NAMESPACE + ", " + (int) guardKey + ")"));
 				await().atMost(Duration.ofSeconds(10)).until(() -> waiting("objid::bigint = " + guardKey) > 0);
-				assertThat(jdbc.queryForObject("SELECT pg_terminate_backend(?)", Boolean.class, guardSession)).isTrue();
+				// returns once the backend has exited and its locks are released, as in
+				// the test below
+				assertThat(jdbc.queryForObject("SELECT pg_terminate_backend(?, 10000)", Boolean.class, guardSession))
+					.isTrue();
 				otherRun.get(10, TimeUnit.SECONDS);
 				await().atMost(Duration.ofSeconds(10))
 					.until(() -> jdbc.queryForObject(
@@ -155,9 +158,8 @@ class JobRunnerGuardLossIntegrationTests {
 					.pollInterval(Duration.ofMillis(5))
 					.until(() -> !checked.equals(lastActivity(guardSession)));
 				// with a timeout it returns once the backend has exited, its advisory
-				// locks
-				// released: without, only the signal was sent, and the second run could
-				// find the guard still held (ALREADY_RUNNING, seen once in CI)
+				// locks released: without, only the signal was sent, and the second run
+				// could find the guard still held (ALREADY_RUNNING, seen once in CI)
 				assertThat(jdbc.queryForObject("SELECT pg_terminate_backend(?, 10000)", Boolean.class, guardSession))
 					.isTrue();
 				secondRun = runAsync(second, parameters);
