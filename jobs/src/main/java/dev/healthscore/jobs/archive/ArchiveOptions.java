@@ -12,6 +12,7 @@ import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 import dev.healthscore.jobs.cli.CommandLineParser;
+import dev.healthscore.jobs.cli.DayRanges;
 import dev.healthscore.jobs.cli.Invocation;
 import dev.healthscore.jobs.cli.JobOptions;
 import dev.healthscore.jobs.cli.UsageException;
@@ -74,10 +75,24 @@ public final class ArchiveOptions implements JobOptions {
 		}
 		if (invocation.has("hot-months")) {
 			// 0 as the property allows: every month before the current one, --before=<it>
-			parameters.put("hot-months", String.valueOf(invocation.nonNegativeInt("hot-months", 1)));
+			int hotMonths = invocation.nonNegativeInt("hot-months", 1);
+			if (hotMonths > ArchiveProperties.HOT_MONTHS_MAX) {
+				throw new UsageException(("Invalid --hot-months=%d: expected 0 to %d (100 years of complete months"
+						+ " kept: a wider hot window reaches back before any reading, devices count time from 1970, and"
+						+ " archives nothing); give the months to keep in PostgreSQL, or --before=YYYY-MM")
+					.formatted(hotMonths, ArchiveProperties.HOT_MONTHS_MAX));
+			}
+			parameters.put("hot-months", String.valueOf(hotMonths));
 		}
 		if (invocation.has("before")) {
 			YearMonth before = month(invocation, "before");
+			YearMonth earliest = YearMonth.from(DayRanges.EARLIEST_DAY);
+			if (before.isBefore(earliest)) {
+				// a mistyped year: the run would archive nothing and complete
+				throw new UsageException(("Invalid --before=%s: it is before %s, and no reading is that old (devices"
+						+ " count time from 1970), so the run would archive nothing; check the year")
+					.formatted(invocation.option("before", ""), earliest));
+			}
 			// the scheduled time's month, never later than the clock's: a scheduled
 			// time in the future must not let the archive reach the months still written
 			YearMonth now = YearMonth.now(ZoneOffset.UTC);

@@ -85,6 +85,14 @@ public record ArchiveProperties(String bucket, String prefix, URI endpoint, Stri
 	/** Default hot window: 13 complete months. */
 	public static final int HOT_MONTHS_DEFAULT = 13;
 
+	/**
+	 * The widest hot window: 100 years of complete months. Its cut-off is already before
+	 * any reading (devices count time from 1970): a wider one archives nothing, and one
+	 * near the largest int put the cut-off in year -178954944, where the run archived
+	 * nothing and completed.
+	 */
+	public static final int HOT_MONTHS_MAX = 1200;
+
 	/** Default grace period: 7 days. */
 	public static final Duration GRACE_PERIOD_DEFAULT = Duration.ofDays(7);
 
@@ -128,6 +136,12 @@ public record ArchiveProperties(String bucket, String prefix, URI endpoint, Stri
 		}
 		if (hotMonths < 0) {
 			throw invalid("hot-months", "must not be negative", hotMonths);
+		}
+		if (hotMonths > HOT_MONTHS_MAX) {
+			throw invalid("hot-months",
+					"must be at most " + HOT_MONTHS_MAX
+							+ " (100 years: a wider hot window reaches back before any reading, and archives nothing)",
+					hotMonths);
 		}
 		if (sortBufferRows < 1) {
 			throw invalid("sort-buffer-rows", "must be at least 1", sortBufferRows);

@@ -215,6 +215,32 @@ class ArchiveOptionsTests {
 			.withMessage("Invalid --hot-months=-1: expected a whole number, 0 or more");
 	}
 
+	/**
+	 * {@code --hot-months=2147483647} put the cut-off in year -178954944: the run
+	 * archived nothing and exited 0. A hot window is at most a century of months, and a
+	 * {@code --before} not before any reading.
+	 */
+	@Test
+	void aHotWindowOrABeforeMonthThatReachesBeforeAnyReadingIsRefused() {
+		assertThat(parameters("run", "archive", "--hot-months=1200")).containsEntry("hot-months", "1200");
+		for (String hotMonths : new String[] { "1201", "2147483647" }) {
+			assertThatExceptionOfType(UsageException.class)
+				.isThrownBy(() -> CommandLineParser.parse("run", "archive", "--hot-months=" + hotMonths))
+				.withMessage("Invalid --hot-months=%s: expected 0 to 1200 (100 years of complete months kept: a wider"
+						+ " hot window reaches back before any reading, devices count time from 1970, and archives"
+						+ " nothing); give the months to keep in PostgreSQL, or --before=YYYY-MM", hotMonths);
+		}
+		assertThat(parameters("run", "archive", "--before=1900-01")).containsEntry("before", "1900-01");
+		for (String before : new String[] { "1899-12", "0000-01", "-2025-01" }) {
+			assertThatExceptionOfType(UsageException.class)
+				.isThrownBy(() -> CommandLineParser.parse("run", "archive", "--before=" + before))
+				.withMessage("Invalid --before=%s: it is before 1900-01, and no reading is that old (devices count time"
+						+ " from 1970), so the run would archive nothing; check the year", before);
+		}
+		assertThat(HealthScoreApplication.run("run", "archive", "--hot-months=2147483647"))
+			.isEqualTo(ExitCode.USAGE.code());
+	}
+
 	@Test
 	void thePartitionsPropertyTakesAPositiveMonthsAheadAsTheOptionDoes() {
 		assertThat(new PartitionsProperties(null).monthsAhead()).isEqualTo(3);

@@ -67,6 +67,21 @@ class ArchivePropertiesTests {
 			.withMessage("Invalid healthscore.archive.sort-buffer-rows, must be at least 1: 0");
 	}
 
+	/** As --hot-months: the largest int put the cut-off in year -178954944. */
+	@Test
+	void aHotWindowWiderThanACenturyIsRefusedAsTheOptionIs() {
+		assertThat(new Binder(new MapConfigurationPropertySource(Map.of("healthscore.archive.hot-months", "1200")))
+			.bindOrCreate("healthscore.archive", ArchiveProperties.class)
+			.hotMonths()).isEqualTo(1200);
+		assertThatException()
+			.isThrownBy(() -> new Binder(
+					new MapConfigurationPropertySource(Map.of("healthscore.archive.hot-months", "2147483647")))
+				.bindOrCreate("healthscore.archive", ArchiveProperties.class))
+			.havingRootCause()
+			.withMessage("Invalid healthscore.archive.hot-months, must be at most 1200 (100 years: a wider hot window"
+					+ " reaches back before any reading, and archives nothing): 2147483647");
+	}
+
 	@Test
 	void aNegativeGracePeriodIsRefusedInTheFormOfTheSetting() {
 		assertThatException().isThrownBy(
