@@ -96,6 +96,13 @@ public record ArchiveProperties(String bucket, String prefix, URI endpoint, Stri
 	/** Default grace period: 7 days. */
 	public static final Duration GRACE_PERIOD_DEFAULT = Duration.ofDays(7);
 
+	/**
+	 * The longest grace period: 100 years. A run adds it to the time a month was
+	 * detached; a much longer one ({@code 1000000000000d}) overflowed that date and
+	 * failed every run that reached a detached month.
+	 */
+	public static final Duration GRACE_PERIOD_MAX = Duration.ofDays(36500);
+
 	/** Default rows of one user sorted in memory: 500,000. */
 	public static final int SORT_BUFFER_ROWS_DEFAULT = ArchiveSettings.SORT_BUFFER_ROWS_DEFAULT;
 
@@ -148,6 +155,11 @@ public record ArchiveProperties(String bucket, String prefix, URI endpoint, Stri
 		}
 		if (gracePeriod.isNegative()) {
 			throw invalid("grace-period", "must not be negative", Durations.format(gracePeriod));
+		}
+		if (gracePeriod.compareTo(GRACE_PERIOD_MAX) > 0) {
+			throw invalid("grace-period", "must be at most " + Durations.format(GRACE_PERIOD_MAX)
+					+ " (100 years: the run adds it to the time a month was detached, and a longer one overflows that"
+					+ " date)", Durations.format(gracePeriod));
 		}
 		if (endpoint != null && (bucket == null || bucket.isBlank())) {
 			throw new IllegalArgumentException(

@@ -33,6 +33,14 @@ public record ReconcileProperties(@DefaultValue("200") int chunkSize, @DefaultVa
 		@DefaultValue("16") long leafWidth, @DefaultValue("60d") Duration changeLogRetention,
 		@DefaultValue("7d") Duration suspectRetention) {
 
+	/**
+	 * The longest ingest margin or retention: 100 years. A run moves times by them (its
+	 * own, less a retention; a change's, plus the margin) and hands the result to
+	 * PostgreSQL, which holds no timestamp before 4713 BC: 10,000 years put the change
+	 * log's cut-off in year -7967, and a much longer one overflows the date.
+	 */
+	public static final Duration DURATION_MAX = Duration.ofDays(36500);
+
 	public ReconcileProperties {
 		Assert.isTrue(chunkSize > 0,
 				() -> "Invalid healthscore.reconcile.chunk-size=" + chunkSize + ": expected a positive number");
@@ -50,6 +58,16 @@ public record ReconcileProperties(@DefaultValue("200") int chunkSize, @DefaultVa
 		Assert.isTrue(!suspectRetention.isNegative() && !suspectRetention.isZero(),
 				() -> "Invalid healthscore.reconcile.suspect-retention=" + Durations.format(suspectRetention)
 						+ ": expected a positive duration");
+		atMostDurationMax("ingest-margin", ingestMargin);
+		atMostDurationMax("change-log-retention", changeLogRetention);
+		atMostDurationMax("suspect-retention", suspectRetention);
+	}
+
+	private static void atMostDurationMax(String setting, Duration value) {
+		Assert.isTrue(value.compareTo(DURATION_MAX) <= 0,
+				() -> "Invalid healthscore.reconcile." + setting + "=" + Durations.format(value) + ": expected at most "
+						+ Durations.format(DURATION_MAX) + " (100 years: the run moves times by it, and a longer one"
+						+ " reaches dates PostgreSQL cannot hold)");
 	}
 
 }

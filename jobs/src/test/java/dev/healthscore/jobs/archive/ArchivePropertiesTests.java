@@ -82,6 +82,24 @@ class ArchivePropertiesTests {
 					+ " reaches back before any reading, and archives nothing): 2147483647");
 	}
 
+	/**
+	 * A grace period of 1000000000000d overflowed the time a detached month's grace ends,
+	 * failing every run that reached one.
+	 */
+	@Test
+	void aGracePeriodOfMoreThanACenturyIsRefused() {
+		assertThat(new Binder(new MapConfigurationPropertySource(Map.of("healthscore.archive.grace-period", "36500d")))
+			.bindOrCreate("healthscore.archive", ArchiveProperties.class)
+			.gracePeriod()).isEqualTo(Duration.ofDays(36500));
+		assertThatException()
+			.isThrownBy(() -> new Binder(
+					new MapConfigurationPropertySource(Map.of("healthscore.archive.grace-period", "1000000000000d")))
+				.bindOrCreate("healthscore.archive", ArchiveProperties.class))
+			.havingRootCause()
+			.withMessage("Invalid healthscore.archive.grace-period, must be at most 36500d (100 years: the run adds it"
+					+ " to the time a month was detached, and a longer one overflows that date): 1000000000000d");
+	}
+
 	@Test
 	void aNegativeGracePeriodIsRefusedInTheFormOfTheSetting() {
 		assertThatException().isThrownBy(

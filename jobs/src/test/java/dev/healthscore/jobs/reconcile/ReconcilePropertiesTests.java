@@ -31,6 +31,23 @@ class ReconcilePropertiesTests {
 			.withMessage("Invalid healthscore.reconcile.suspect-retention=-7d: expected a positive duration");
 	}
 
+	/**
+	 * A retention of 10,000 years puts the change log's cut-off in year -7967, before the
+	 * earliest timestamp PostgreSQL holds (4713 BC); a much longer one overflows.
+	 */
+	@Test
+	void aMarginOrRetentionOfMoreThanACenturyIsRefused() {
+		assertThat(bind("change-log-retention", "36500d").changeLogRetention()).isEqualTo(Duration.ofDays(36500));
+		for (String setting : new String[] { "ingest-margin", "change-log-retention", "suspect-retention" }) {
+			assertThatException().isThrownBy(() -> bind(setting, "3650000d"))
+				.havingRootCause()
+				.withMessage(
+						"Invalid healthscore.reconcile.%s=3650000d: expected at most 36500d (100 years: the run"
+								+ " moves times by it, and a longer one reaches dates PostgreSQL cannot hold)",
+						setting);
+		}
+	}
+
 	@Test
 	void theRetentionAsMessagesWriteItBindsToTheSameDuration() {
 		assertThat(Durations.format(bind("suspect-retention", "7d").suspectRetention())).isEqualTo("7d");
