@@ -47,10 +47,21 @@ public record ReplicaProperties(String url, String username, String password, @D
 	public static final long CONNECTION_TIMEOUT_MIN_MILLIS = 250;
 
 	/**
+	 * The longest of the durations: 100 years. The replica gate counts its wait in
+	 * nanoseconds, which overflow at 292 years ({@code wait-timeout=106752d} failed a job
+	 * half-way, once its replica lagged), and HikariCP its timeout in milliseconds.
+	 */
+	public static final Duration DURATION_MAX = Duration.ofDays(36500);
+
+	/**
 	 * Checks the values as they are bound, so that a bad one is named as it is set (the
 	 * {@code ReplicaGate} builder checks them again, for its callers without properties).
 	 */
 	public ReplicaProperties {
+		atMostACentury("connection-timeout", connectionTimeout);
+		atMostACentury("max-lag", maxLag);
+		atMostACentury("wait-timeout", waitTimeout);
+		atMostACentury("poll-interval", pollInterval);
 		Assert.isTrue(maximumPoolSize > 0, () -> "Invalid healthscore.replica.maximum-pool-size=" + maximumPoolSize
 				+ ": expected a positive number");
 		Assert.isTrue(connectionTimeout.toMillis() >= CONNECTION_TIMEOUT_MIN_MILLIS,
@@ -66,6 +77,13 @@ public record ReplicaProperties(String url, String username, String password, @D
 		Assert.isTrue(!pollInterval.isNegative() && !pollInterval.isZero(),
 				() -> "Invalid healthscore.replica.poll-interval=" + Durations.format(pollInterval)
 						+ ": expected a positive duration");
+	}
+
+	private static void atMostACentury(String name, Duration value) {
+		Assert.isTrue(value.compareTo(DURATION_MAX) <= 0,
+				() -> "Invalid healthscore.replica." + name + "=" + Durations.format(value) + ": must be at most "
+						+ Durations.format(DURATION_MAX)
+						+ " (100 years: the jobs count it in nanoseconds, and a longer one overflows that)");
 	}
 
 }

@@ -66,6 +66,25 @@ class ReplicaPropertiesTests {
 				"Invalid healthscore.replica.connection-timeout=0s: expected at least 250ms");
 	}
 
+	@Test
+	void aDurationOfMoreThanACenturyIsRefusedBeforeItOverflowsTheGatesArithmetic() {
+		// the gate counts its wait in nanoseconds: 106,752 days and more overflowed it
+		// when the replica lagged, half-way through a job
+		String century = " (100 years: the jobs count it in nanoseconds, and a longer one overflows that)";
+		assertRefused("wait-timeout", "106752d",
+				"Invalid healthscore.replica.wait-timeout=106752d: must be at most 36500d" + century);
+		assertRefused("max-lag", "1000000d",
+				"Invalid healthscore.replica.max-lag=1000000d: must be at most 36500d" + century);
+		assertRefused("poll-interval", "1000000d",
+				"Invalid healthscore.replica.poll-interval=1000000d: must be at most 36500d" + century);
+		assertRefused("connection-timeout", "1000000000000d",
+				"Invalid healthscore.replica.connection-timeout=1000000000000d: must be at most 36500d" + century);
+		ReplicaProperties properties = bind(Map.of("healthscore.replica.wait-timeout", "36500d",
+				"healthscore.replica.max-lag", "36500d", "healthscore.replica.poll-interval", "36500d",
+				"healthscore.replica.connection-timeout", "36500d"));
+		assertThat(properties.waitTimeout()).isEqualTo(Duration.ofDays(36500));
+	}
+
 	private static void assertRefused(String key, String value, String message) {
 		SettingsBinding.assertRefused("healthscore.replica", ReplicaProperties.class,
 				Map.of("healthscore.replica." + key, value), message);
