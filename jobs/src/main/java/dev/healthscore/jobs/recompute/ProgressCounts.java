@@ -3,8 +3,10 @@ package dev.healthscore.jobs.recompute;
 import org.springframework.batch.infrastructure.item.ExecutionContext;
 
 /**
- * What a job execution, or one partition of it, has done since it started; a partition
- * keeps its own in its execution context, where a restart of its job instance finds them.
+ * What a job execution, or one partition of it, has done since it started, counting only
+ * the chunks it committed, and aside, those it rolled back; a partition keeps its
+ * committed counts in its execution context, where a restart of its job instance finds
+ * them.
  */
 final class ProgressCounts {
 
@@ -33,6 +35,12 @@ final class ProgressCounts {
 
 	private long readings;
 
+	private long rolledBackChunks;
+
+	private long rolledBackUsers;
+
+	private long rolledBackReadings;
+
 	void read(long readings) {
 		this.readings += readings;
 	}
@@ -41,6 +49,17 @@ final class ProgressCounts {
 		this.users += users;
 		this.unknownUsers += unknownUsers;
 		this.userDays += userDays;
+	}
+
+	/**
+	 * Counts a chunk whose transaction rolled back, apart from the committed work.
+	 * @param users the chunk's users, those not in {@code app_user} included
+	 * @param readings the chunk's readings
+	 */
+	void rolledBack(long users, long readings) {
+		this.rolledBackChunks++;
+		this.rolledBackUsers += users;
+		this.rolledBackReadings += readings;
 	}
 
 	/** Puts the counts in a partition's execution context. */
@@ -78,6 +97,10 @@ final class ProgressCounts {
 		return this.users;
 	}
 
+	long unknownUsers() {
+		return this.unknownUsers;
+	}
+
 	long userDays() {
 		return this.userDays;
 	}
@@ -88,6 +111,20 @@ final class ProgressCounts {
 
 	double seconds(long now) {
 		return Math.max(1e-9, (now - this.started) / 1e9);
+	}
+
+	/**
+	 * The chunks rolled back, which the counts leave out, when there were some:
+	 * {@code  (not counted: a chunk of 4 users, 96 readings, rolled back)}.
+	 */
+	String rolledBack() {
+		if (this.rolledBackChunks == 0) {
+			return "";
+		}
+		String chunks = (this.rolledBackChunks == 1) ? "a chunk" : this.rolledBackChunks + " chunks";
+		return " (not counted: " + chunks + " of " + this.rolledBackUsers
+				+ ((this.rolledBackUsers == 1) ? " user, " : " users, ") + this.rolledBackReadings
+				+ ((this.rolledBackReadings == 1) ? " reading" : " readings") + ", rolled back)";
 	}
 
 	/** The readings of user ids not in {@code app_user}, when there were some. */

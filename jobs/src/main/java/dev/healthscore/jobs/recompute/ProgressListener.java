@@ -22,6 +22,8 @@ import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.scope.context.StepSynchronizationManager;
 import org.springframework.batch.core.step.StepExecution;
 import org.springframework.batch.infrastructure.item.Chunk;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
  * Logs a recompute's progress every few seconds, summed over its parallel partitions:
@@ -31,10 +33,12 @@ import org.springframework.batch.infrastructure.item.Chunk;
  * instance's counts: its earlier executions' and its own.
  * <p>
  * Each partition keeps its counts in its execution context, committed with each chunk as
- * its reader's position is, where a later execution of the instance finds them. Listens
- * to the worker steps, which share one progress per job execution, to the partitioned
- * step, and to the job, whose end forgets that progress however the job ended: the
- * scheduler process runs job after job with the same listener.
+ * its reader's position is, where a later execution of the instance finds them. A chunk
+ * counts once its transaction has committed: one that rolled back (a failed write) is
+ * left out of the counts, as it is out of the execution context and the database, and
+ * said apart. Listens to the worker steps, which share one progress per job execution, to
+ * the partitioned step, and to the job, whose end forgets that progress however the job
+ * ended: the scheduler process runs job after job with the same listener.
  */
 class ProgressListener implements ChunkListener<ScoringWork, ScoredUser>, StepExecutionListener, JobExecutionListener {
 
@@ -82,7 +86,17 @@ class ProgressListener implements ChunkListener<ScoringWork, ScoredUser>, StepEx
 			for (ScoringWork work : chunk) {
 				readings += work.inputs().readings().size();
 			}
-			progress.read(step.getId(), readings);
+			progress.begin(step.getId(), chunk.size(), readings);
+			// the chunk counts once its transaction has committed: a write that fails, or
+			// a commit, rolls it back after the chunk listeners have seen it
+			if (TransactionSynchronizationManager.isSynchronizationActive()) {
+				TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+					@Override
+					public void afterCompletion(int status) {
+						progress.end(step, status == STATUS_COMMITTED, ProgressListener.this.intervalNanos);
+					}
+				});
+			}
 		}
 	}
 
@@ -99,7 +113,10 @@ class ProgressListener implements ChunkListener<ScoringWork, ScoredUser>, StepEx
 					unknown++;
 				}
 			}
-			progress.written(step, chunk.size() - unknown, unknown, userDays, this.intervalNanos);
+			progress.written(step, chunk.size() - unknown, unknown, userDays);
+			if (!TransactionSynchronizationManager.isSynchronizationActive()) {
+				progress.end(step, true, this.intervalNanos);
+			}
 		}
 	}
 
@@ -215,6 +232,9 @@ class ProgressListener implements ChunkListener<ScoringWork, ScoredUser>, StepEx
 		/** The counts of each partition running, by its step execution id. */
 		private final Map<Long, ProgressCounts> partitions = new ConcurrentHashMap<>();
 
+		/** The chunk each partition has in its transaction, by its step execution id. */
+		private final Map<Long, OpenChunk> chunks = new ConcurrentHashMap<>();
+
 		private long lastLogged = this.total.started();
 
 		Progress(long jobExecutionId, long totalUsers, Earlier earlier) {
@@ -223,28 +243,55 @@ class ProgressListener implements ChunkListener<ScoringWork, ScoredUser>, StepEx
 			this.earlier = earlier;
 		}
 
-		synchronized void read(long stepExecutionId, long readings) {
-			this.total.read(readings);
-			ProgressCounts partition = this.partitions.get(stepExecutionId);
+		/** Starts a partition's chunk, which counts once its transaction commits. */
+		synchronized void begin(long stepExecutionId, long items, long readings) {
+			OpenChunk chunk = new OpenChunk(items);
+			chunk.counts.read(readings);
+			this.chunks.put(stepExecutionId, chunk);
+		}
+
+		/**
+		 * Adds what the partition's chunk wrote to it, and puts the partition's counts,
+		 * this chunk's included, in its execution context, which the step commits with
+		 * the chunk.
+		 */
+		synchronized void written(StepExecution step, long users, long unknownUsers, long userDays) {
+			OpenChunk chunk = this.chunks.get(step.getId());
+			if (chunk == null) {
+				return;
+			}
+			chunk.counts.written(users, unknownUsers, userDays);
+			ProgressCounts partition = this.partitions.get(step.getId());
 			if (partition != null) {
-				partition.read(readings);
+				partition.plus(chunk.counts).save(step.getExecutionContext());
 			}
 		}
 
 		/**
-		 * Adds a chunk that a partition wrote, and puts the partition's counts in its
-		 * execution context, which the step commits with the chunk.
+		 * Ends the partition's chunk: one that committed adds to the counts; one that
+		 * rolled back is counted apart, and the partition's execution context gets back
+		 * the counts of the chunks that committed, which a failed step saves.
 		 */
-		synchronized void written(StepExecution step, long users, long unknownUsers, long userDays,
-				long intervalNanos) {
-			this.total.written(users, unknownUsers, userDays);
-			ProgressCounts partition = this.partitions.get(step.getId());
-			if (partition != null) {
-				partition.written(users, unknownUsers, userDays);
-				partition.save(step.getExecutionContext());
+		synchronized void end(StepExecution step, boolean committed, long intervalNanos) {
+			OpenChunk chunk = this.chunks.remove(step.getId());
+			if (chunk == null) {
+				return;
 			}
-			if (System.nanoTime() - this.lastLogged >= intervalNanos) {
-				log("progress");
+			ProgressCounts partition = this.partitions.get(step.getId());
+			if (committed) {
+				chunk.addTo(this.total);
+				if (partition != null) {
+					chunk.addTo(partition);
+				}
+				if (System.nanoTime() - this.lastLogged >= intervalNanos) {
+					log("progress");
+				}
+				return;
+			}
+			this.total.rolledBack(chunk.items, chunk.counts.readings());
+			if (partition != null) {
+				partition.rolledBack(chunk.items, chunk.counts.readings());
+				partition.save(step.getExecutionContext());
 			}
 		}
 
@@ -262,19 +309,20 @@ class ProgressListener implements ChunkListener<ScoringWork, ScoredUser>, StepEx
 			String eta = eta(what, left, usersPerSecond);
 			if (this.earlier.executions().isEmpty()) {
 				logger.info(
-						"Job execution {} {}: {}/{} users{}, {} user-days, {} readings in {} s; {} user-days/s, {} readings/s, ETA {}",
+						"Job execution {} {}: {}/{} users{}, {} user-days, {} readings{} in {} s; {} user-days/s, {} readings/s,"
+								+ " ETA {}",
 						this.jobExecutionId, what, counts.users(), this.totalUsers, counts.unknown(), counts.userDays(),
-						counts.readings(), Math.round(seconds), Math.round(counts.userDays() / seconds),
-						Math.round(counts.readings() / seconds), eta);
+						counts.readings(), counts.rolledBack(), Math.round(seconds),
+						Math.round(counts.userDays() / seconds), Math.round(counts.readings() / seconds), eta);
 				return;
 			}
 			ProgressCounts all = this.earlier.counts().plus(counts);
 			logger.info(
-					"Job execution {} {}: {} users{}, {} user-days, {} readings in this execution in {} s; {} user-days/s,"
+					"Job execution {} {}: {} users{}, {} user-days, {} readings{} in this execution in {} s; {} user-days/s,"
 							+ " {} readings/s, ETA {}; job instance {} with {} before it: {}/{} users{}, {} user-days,"
 							+ " {} readings",
 					this.jobExecutionId, what, counts.users(), counts.unknown(), counts.userDays(), counts.readings(),
-					Math.round(seconds), Math.round(counts.userDays() / seconds),
+					counts.rolledBack(), Math.round(seconds), Math.round(counts.userDays() / seconds),
 					Math.round(counts.readings() / seconds), eta, this.earlier.jobInstanceId(), this.earlier.named(),
 					all.users(), this.totalUsers, all.unknown(), all.userDays(), all.readings());
 		}
@@ -305,11 +353,32 @@ class ProgressListener implements ChunkListener<ScoringWork, ScoredUser>, StepEx
 			}
 			double seconds = counts.seconds(System.nanoTime());
 			logger.info(
-					"Job execution {} {}: {} users{}, {} user-days, {} readings of this partition in {} s; {} user-days/s,"
-							+ " {} readings/s",
+					"Job execution {} {}: {} users{}, {} user-days, {} readings of this partition{} in {} s;"
+							+ " {} user-days/s, {} readings/s",
 					this.jobExecutionId, what, counts.users(), counts.unknown(), counts.userDays(), counts.readings(),
-					Math.round(seconds), Math.round(counts.userDays() / seconds),
+					counts.rolledBack(), Math.round(seconds), Math.round(counts.userDays() / seconds),
 					Math.round(counts.readings() / seconds));
+		}
+
+	}
+
+	/**
+	 * A partition's chunk in its transaction: how many items it holds, and what it read
+	 * and wrote.
+	 */
+	private static final class OpenChunk {
+
+		private final long items;
+
+		private final ProgressCounts counts = new ProgressCounts();
+
+		OpenChunk(long items) {
+			this.items = items;
+		}
+
+		void addTo(ProgressCounts into) {
+			into.read(this.counts.readings());
+			into.written(this.counts.users(), this.counts.unknownUsers(), this.counts.userDays());
 		}
 
 	}

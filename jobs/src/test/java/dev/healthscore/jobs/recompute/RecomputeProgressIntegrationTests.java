@@ -30,6 +30,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.job.Job;
+import org.springframework.batch.core.repository.JobRepository;
+import org.springframework.batch.core.step.StepExecution;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
@@ -229,6 +231,68 @@ class RecomputeProgressIntegrationTests {
 			.matcher(output.getOut().substring(before));
 		assertThat(once.find()).as(output.getOut().substring(before)).isTrue();
 		assertThat(instance).isEqualTo(once.group(1)).startsWith("40/40 users");
+	}
+
+	/**
+	 * A failed execution's line counted the readings of the chunk that rolled back, which
+	 * neither the database nor the partitions' execution contexts (a restart's totals)
+	 * hold. It now counts the chunks that committed: as many users and user-days as
+	 * health_score holds, as many readings as the execution contexts; and says apart the
+	 * chunk that rolled back.
+	 */
+	@Test
+	void aFailedExecutionCountsOnlyTheChunksItCommitted(CapturedOutput output) throws Exception {
+		// a day of its own: a new instance, and its scores are this run's
+		LocalDate day = LAST.minusDays(2);
+		Map<String, String> range = Map.of("from", day.toString(), "to", day.toString());
+		jdbc.update("DELETE FROM health_score WHERE score_date = ?", day);
+		// users 21..40 are the second partition's: it commits two chunks of 4, then the
+		// third (29..32) rolls back
+		jdbc.execute("""
+				CREATE FUNCTION fail_for_user() RETURNS trigger LANGUAGE plpgsql AS $$
+				BEGIN
+					IF NEW.user_id = 30 THEN RAISE EXCEPTION 'injected failure for user %', NEW.user_id; END IF;
+					RETURN NEW;
+				END $$""");
+		jdbc.execute(
+				"CREATE TRIGGER fail_for_user BEFORE INSERT ON health_score FOR EACH ROW EXECUTE FUNCTION fail_for_user()");
+		JobRunner.Outcome failed;
+		try {
+			failed = run(range);
+		}
+		finally {
+			jdbc.execute("DROP TRIGGER fail_for_user ON health_score");
+			jdbc.execute("DROP FUNCTION fail_for_user()");
+		}
+		assertThat(failed.exitCode()).isEqualTo(ExitCode.FAILED);
+		Matcher line = Pattern
+			.compile("Job execution " + failed.execution().getId()
+					+ " recomputeScores FAILED: (\\d+)/40 users(?: \\(and the readings of \\d+ user ids? not in"
+					+ " app_user, quarantined\\))?, (\\d+) user-days, (\\d+) readings(.*?) in \\d+ s;")
+			.matcher(output.getOut());
+		assertThat(line.find()).as(output.getOut()).isTrue();
+		// what the partitions committed, as their execution contexts say
+		long users = 0;
+		long readings = 0;
+		for (StepExecution step : this.context.getBean(JobRepository.class)
+			.getJobExecution(failed.execution().getId())
+			.getStepExecutions()) {
+			if (step.getStepName().contains(":")) {
+				users += step.getExecutionContext().getLong("progress.users", 0);
+				readings += step.getExecutionContext().getLong("progress.readings", 0);
+			}
+		}
+		// a user without a score that day has no row, but was scored
+		assertThat(Long.parseLong(line.group(1))).as(line.group())
+			.isEqualTo(users)
+			.isGreaterThanOrEqualTo(jdbc.queryForObject(
+					"SELECT count(DISTINCT user_id) FROM health_score WHERE score_date = ?", Long.class, day))
+			.isBetween(1L, 39L);
+		assertThat(Long.parseLong(line.group(2))).as(line.group())
+			.isEqualTo(jdbc.queryForObject("SELECT count(*) FROM health_score WHERE score_date = ?", Long.class, day));
+		assertThat(Long.parseLong(line.group(3))).as(line.group()).isEqualTo(readings).isPositive();
+		assertThat(line.group(4)).as(line.group())
+			.matches(" \\(not counted: a chunk of 4 users, [1-9]\\d* readings, rolled back\\)");
 	}
 
 	/** The application's other every-job listener, beside the progress. */
