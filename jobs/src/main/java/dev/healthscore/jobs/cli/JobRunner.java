@@ -52,6 +52,15 @@ public class JobRunner implements EveryJobListener {
 	private static final String RUN_ID = "run.id";
 
 	/**
+	 * The parameter naming the command that ran a job when it is not {@code run} (a
+	 * {@code reprocess} runs the recompute job), for {@code status} to tell its
+	 * executions apart. Not identifying: it makes no other job instance; but as every
+	 * parameter, it is part of what makes a run the same command as an earlier one, whose
+	 * failed execution it resumes.
+	 */
+	public static final String COMMAND = "command";
+
+	/**
 	 * The last execution (as {@link JobRepository#getLastJobExecution(JobInstance)}: the
 	 * highest id) of the newest instance (as {@link JobRepository#getJobInstances}: the
 	 * highest id) of a job whose last execution has exactly the given parameters, the run
@@ -408,7 +417,7 @@ public class JobRunner implements EveryJobListener {
 	private JobParameters withRunId(String jobName, Map<String, String> parameters) {
 		long runId = instanceCount(jobName) + 1;
 		JobParametersBuilder builder = new JobParametersBuilder();
-		parameters.forEach(builder::addString);
+		parameters.forEach((name, value) -> builder.addString(name, value, !name.equals(COMMAND)));
 		return builder.addLong(RUN_ID, runId).toJobParameters();
 	}
 

@@ -2,6 +2,7 @@ package dev.healthscore.jobs.ops;
 
 import java.sql.Connection;
 import java.time.LocalDate;
+import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 
@@ -27,6 +28,9 @@ import org.springframework.stereotype.Component;
  */
 @Component
 public class ReprocessCommand {
+
+	/** The command's name, as its executions' {@link JobRunner#COMMAND} parameter. */
+	public static final String COMMAND = "reprocess";
 
 	private static final String SNAPSHOT_SQL = """
 			CREATE TEMP TABLE reprocess_before ON COMMIT PRESERVE ROWS AS
@@ -83,8 +87,12 @@ public class ReprocessCommand {
 			JdbcTemplate snapshot = new JdbcTemplate(new SingleConnectionDataSource(connection, true));
 			Object[] range = { from, to, users.length == 0, users };
 			snapshot.update(SNAPSHOT_SQL, range);
+			// marked as this command's, which status shows: a nightly recompute and a
+			// reprocess run the same job
+			Map<String, String> marked = new LinkedHashMap<>(parameters);
+			marked.put(JobRunner.COMMAND, COMMAND);
 			JobRunner.Outcome outcome = this.jobRunner.run(this.launcher.job(RecomputeJobConfiguration.JOB_NAME),
-					parameters);
+					marked);
 			if (outcome.execution() == null) {
 				// refused (another run holds the guard: logged why): a comparison would
 				// show a run that did not happen

@@ -12,6 +12,7 @@ import java.util.Locale;
 import javax.sql.DataSource;
 
 import dev.healthscore.jobs.cli.JobRunGuard;
+import dev.healthscore.jobs.cli.JobRunner;
 import dev.healthscore.jobs.cli.JobTimes;
 import dev.healthscore.jobs.cli.RunSummary;
 
@@ -20,7 +21,8 @@ import org.springframework.jdbc.core.JdbcTemplate;
 /**
  * What {@code status} prints: the last executions of every job (start, end, status, exit
  * code, the items its steps read and wrote, and under its line its identifying
- * parameters) and the archive ledger by month, read from the job repository and the
+ * parameters; one that a command other than {@code run} ran, a {@code reprocess}, by that
+ * command's name) and the archive ledger by month, read from the job repository and the
  * ledger. The items of a partitioned step are counted once, by its manager step (which
  * sums its workers, named {@code <worker>:<partition>}), not again by each worker. An
  * execution still marked running whose job guard no session holds is flagged: its process
@@ -38,6 +40,8 @@ public final class StatusReport {
 			          WHERE p.job_execution_id = e.job_execution_id AND p.parameter_name = 'shard') AS shard,
 			         (SELECT p.parameter_value FROM batch_job_execution_params p
 			          WHERE p.job_execution_id = e.job_execution_id AND p.parameter_name = 'dry-run') AS dry_run,
+			         (SELECT p.parameter_value FROM batch_job_execution_params p
+			          WHERE p.job_execution_id = e.job_execution_id AND p.parameter_name = ?) AS command,
 			         (SELECT array_agg(p.parameter_name || '=' || coalesce(p.parameter_value, ''))
 			          FROM batch_job_execution_params p
 			          WHERE p.job_execution_id = e.job_execution_id AND p.identifying = 'Y'
@@ -158,11 +162,14 @@ public final class StatusReport {
 								+ " it, 'stop %d' marks it FAILED",
 						job, scope, id, id));
 			}
-			executions.add(new Execution(job, id, utc(rs.getObject("start_time", LocalDateTime.class)),
+			// a reprocess runs the recompute job: shown as the command it is
+			String command = rs.getString("command");
+			executions.add(new Execution((command != null) ? command : job, id,
+					utc(rs.getObject("start_time", LocalDateTime.class)),
 					utc(rs.getObject("end_time", LocalDateTime.class)), String.valueOf(rs.getString("status")),
 					String.valueOf(rs.getString("exit_code")), rs.getLong("read_count"), rs.getLong("write_count"),
 					notes));
-		}, limit);
+		}, JobRunner.COMMAND, limit);
 		int status = executions.stream().mapToInt((execution) -> execution.status().length()).max().orElse(0);
 		int exit = executions.stream().mapToInt((execution) -> execution.exit().length()).max().orElse(0);
 		String format = "%-11s %6s  %-19s  %-19s  %-" + Math.max(status, STATUS_WIDTH) + "s  %-"

@@ -17,6 +17,7 @@ import dev.healthscore.io.score.HealthScoreItemWriter;
 import dev.healthscore.io.score.QuarantineItemWriter;
 import dev.healthscore.io.score.ScoredUser;
 import dev.healthscore.jobs.HealthScoreProperties;
+import dev.healthscore.jobs.cli.JobRunner;
 import dev.healthscore.scoring.ScoringAlgorithm;
 
 import org.springframework.batch.core.configuration.annotation.JobScope;
@@ -55,7 +56,7 @@ public class RecomputeJobConfiguration {
 			Step recomputeCheckpoint, ProgressListener recomputeProgress) {
 		return new JobBuilder(JOB_NAME, jobRepository)
 			.validator(new DefaultJobParametersValidator(new String[] { "from", "to" },
-					new String[] { "users", "run.id", "shard", RecomputeOptions.AS_OF }))
+					new String[] { "users", "run.id", "shard", RecomputeOptions.AS_OF, JobRunner.COMMAND }))
 			// the worker steps track their job's progress; the job's end forgets it
 			.listener(recomputeProgress)
 			.start(recomputePartitions)

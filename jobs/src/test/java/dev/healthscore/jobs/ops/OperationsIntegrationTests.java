@@ -124,6 +124,31 @@ class OperationsIntegrationTests {
 	}
 
 	/**
+	 * A reprocess runs the recompute job, and status showed its execution as a recompute:
+	 * an operator could not tell a manual backfill from a nightly run. It shows as
+	 * {@code reprocess}, with the same parameters line as the recompute it runs.
+	 */
+	@Test
+	void statusShowsAReprocessAsSuchBesideARecomputeOfTheSameRange(CapturedOutput output) {
+		String[] options = { "--from=2025-02-03", "--to=2025-02-04", "--users=8,9" };
+		assertThat(app("reprocess", options[0], options[1], options[2])).isZero();
+		long reprocess = lastExecution();
+		assertThat(app("run", "recompute", options[0], options[1], options[2])).isZero();
+		long recompute = lastExecution();
+		assertThat(recompute).isGreaterThan(reprocess);
+		int before = output.getOut().length();
+		assertThat(app("status")).isZero();
+		List<String> out = output.getOut().substring(before).lines().toList();
+		int reprocessLine = out.indexOf(out.stream()
+			.filter((l) -> l.matches("\\S+\\s+" + reprocess + "\\s.*"))
+			.findFirst()
+			.orElseThrow(() -> new AssertionError(String.join("\n", out))));
+		assertThat(out.get(reprocessLine)).startsWith("reprocess ");
+		assertThat(out.get(reprocessLine + 1)).isEqualTo("            from=2025-02-03 to=2025-02-04 users=8,9");
+		assertThat(out).anyMatch((l) -> l.matches("recompute\\s+" + recompute + "\\s.*"));
+	}
+
+	/**
 	 * Spring Batch stores an execution's start and end as the local time of the JVM's
 	 * default zone; {@code status} prints them in UTC, as it prints the ledger's,
 	 * whatever that zone is (here UTC−3:30).
