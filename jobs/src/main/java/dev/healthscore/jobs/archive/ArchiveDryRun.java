@@ -277,9 +277,13 @@ public class ArchiveDryRun {
 		if (size == null) {
 			return table + ": no such table";
 		}
-		String basis = size.analyzed() ? "estimate: pg_class.reltuples" : "planner estimate, never analyzed";
-		String rows = (size.estimatedRows() < 0) ? "rows not estimated (never analyzed)"
-				: String.format(Locale.ROOT, "~%,d rows (%s)", size.estimatedRows(), basis);
+		String rows = switch (size.rowCount()) {
+			case ESTIMATED -> String.format(Locale.ROOT, "~%,d rows (estimate: pg_class.reltuples)", size.rows());
+			case COUNTED -> String.format(Locale.ROOT, "%,d rows (counted: never analyzed)", size.rows());
+			case UNKNOWN -> String.format(Locale.ROOT,
+					"rows unknown (never analyzed, and over %.0f MiB to count; ANALYZE %s gives an estimate)",
+					ArchivePartitions.COUNT_MAX_BYTES / MIB, table);
+		};
 		return String.format(Locale.ROOT, "%s: %s, %.1f MiB (pg_total_relation_size)", table, rows, size.bytes() / MIB);
 	}
 

@@ -116,8 +116,8 @@ class ArchiveDryRunIntegrationTests {
 		assertThat(plan)
 			.contains(String.format(Locale.ROOT, "health_reading_2025_02: ~%,d rows (estimate: pg_class.reltuples), ",
 					februaryRows))
-			.containsPattern("health_score_2025_02: ~[\\d,]+ rows \\((estimate: pg_class.reltuples|planner estimate,"
-					+ " never analyzed)\\), \\d+\\.\\d MiB \\(pg_total_relation_size\\)")
+			.containsPattern("health_score_2025_02: (~[\\d,]+ rows \\(estimate: pg_class.reltuples\\)|[\\d,]+ rows"
+					+ " \\(counted: never analyzed\\)), \\d+\\.\\d MiB \\(pg_total_relation_size\\)")
 			.contains("app_user snapshot: replace it (export and verify every user); app_user: ")
 			.contains("Archive dry run: 6 table months: 1 to export, 2 to verify, 2 to detach, 1 to drop,"
 					+ " 3 kept detached, 2 skipped; about ")
@@ -171,6 +171,26 @@ class ArchiveDryRunIntegrationTests {
 					+ " healthscore.archive.bucket")
 			.doesNotContain("Archive dry run at");
 		assertThat(everything(jdbc, "dryrefused")).isEqualTo(before);
+	}
+
+	/**
+	 * A table never analyzed (nor vacuumed) has no {@code pg_class.reltuples}: the dry
+	 * run printed the planner's guess from its pages, ~920 rows for an empty
+	 * {@code app_user}. A small one is counted: 0 rows.
+	 */
+	@Test
+	void aDryRunCountsTheRowsOfASmallTableNeverAnalyzed(CapturedOutput output) {
+		JdbcTemplate jdbc = servers.database("drycount");
+		// a new, empty heap: as a fresh database's app_user, never analyzed
+		jdbc.execute("TRUNCATE app_user CASCADE");
+		assertThat(jdbc.queryForObject("SELECT reltuples FROM pg_class WHERE oid = 'app_user'::regclass", Float.class))
+			.isEqualTo(-1f);
+		int start = output.getOut().length();
+		assertThat(servers.app("drycount", NOW, null, "run", "archive", "--dry-run")).isZero();
+		assertThat(output.getOut().substring(start))
+			.contains("app_user snapshot: replace it (export and verify every user); app_user: 0 rows (counted:"
+					+ " never analyzed), ")
+			.doesNotContain("planner estimate");
 	}
 
 	/** Each plan line by table month: the state, the action, the state it ends in. */

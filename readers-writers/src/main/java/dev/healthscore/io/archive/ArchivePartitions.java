@@ -26,7 +26,11 @@ public final class ArchivePartitions {
 
 	private static final Logger logger = LoggerFactory.getLogger(ArchivePartitions.class);
 
-	private static final Pattern PLAN_ROWS = Pattern.compile(" rows=(\\d+) ");
+	/**
+	 * The largest heap ({@code pg_relation_size}) of a table never analyzed that
+	 * {@link #size} counts: a few seconds' read at most.
+	 */
+	public static final long COUNT_MAX_BYTES = 64L * 1024 * 1024;
 
 	/** Where a month's partition stands. */
 	public enum Status {
@@ -76,16 +80,24 @@ public final class ArchivePartitions {
 	}
 
 	/**
-	 * Returns how big a table is, attached partition or not, from the catalogue and the
-	 * planner: reading it (a count) would take as long as an export's first pass.
+	 * Returns how big a table is, attached partition or not, from the catalogue: reading
+	 * it (a count) would take as long as an export's first pass. A table never analyzed
+	 * (nor vacuumed) has no row estimate: one whose heap is at most
+	 * {@link #COUNT_MAX_BYTES} is counted, a bigger one's rows are unknown.
 	 * @param connection the connection
 	 * @param name the table's name
 	 * @return its size, or null when there is no such table
 	 */
 	public TableSize size(Connection connection, String name) throws SQLException {
-		String sql = "SELECT c.reltuples, pg_total_relation_size(c.oid) FROM pg_class c WHERE c.oid = to_regclass(?)";
+		return size(connection, name, COUNT_MAX_BYTES);
+	}
+
+	TableSize size(Connection connection, String name, long countMaxBytes) throws SQLException {
+		String sql = "SELECT c.reltuples, pg_total_relation_size(c.oid), pg_relation_size(c.oid)"
+				+ " FROM pg_class c WHERE c.oid = to_regclass(?)";
 		float rows;
 		long bytes;
+		long heapBytes;
 		try (PreparedStatement statement = connection.prepareStatement(sql)) {
 			statement.setString(1, name);
 			try (ResultSet result = statement.executeQuery()) {
@@ -94,16 +106,21 @@ public final class ArchivePartitions {
 				}
 				rows = result.getFloat(1);
 				bytes = result.getLong(2);
+				heapBytes = result.getLong(3);
 			}
 		}
 		if (rows >= 0) {
-			return new TableSize((long) rows, true, bytes);
+			return new TableSize((long) rows, RowCount.ESTIMATED, bytes);
 		}
-		// never analyzed: the planner still estimates from the pages the table has now
+		// never analyzed: the planner would guess from the pages (an empty table's as ten
+		// pages of rows); a small table is counted instead, quickly
+		if (heapBytes > countMaxBytes) {
+			return new TableSize(-1, RowCount.UNKNOWN, bytes);
+		}
 		try (Statement statement = connection.createStatement();
-				ResultSet result = statement.executeQuery("EXPLAIN SELECT * FROM " + quote(name))) {
-			Matcher plan = PLAN_ROWS.matcher(result.next() ? result.getString(1) : "");
-			return new TableSize(plan.find() ? Long.parseLong(plan.group(1)) : -1, false, bytes);
+				ResultSet result = statement.executeQuery("SELECT count(*) FROM " + quote(name))) {
+			result.next();
+			return new TableSize(result.getLong(1), RowCount.COUNTED, bytes);
 		}
 	}
 
@@ -111,17 +128,32 @@ public final class ArchivePartitions {
 		return '"' + identifier.replace("\"", "\"\"") + '"';
 	}
 
+	/** How a table's rows are known. */
+	public enum RowCount {
+
+		/**
+		 * Estimated: {@code pg_class.reltuples}, as of the last {@code VACUUM} or
+		 * {@code ANALYZE}.
+		 */
+		ESTIMATED,
+
+		/** Counted: the table was never analyzed, and is small enough to count. */
+		COUNTED,
+
+		/** Unknown: the table was never analyzed, and is too big to count. */
+		UNKNOWN
+
+	}
+
 	/**
-	 * A table's size as the catalogue and the planner know it.
+	 * A table's size as the catalogue knows it.
 	 *
-	 * @param estimatedRows the planner's row estimate, or -1 when it gave none
-	 * @param analyzed whether the estimate is {@code pg_class.reltuples} (as of the last
-	 * {@code VACUUM} or {@code ANALYZE}), or the planner's guess from the table's pages
-	 * for a table never analyzed
+	 * @param rows its rows, as {@code rowCount} says, or -1 when unknown
+	 * @param rowCount how they are known
 	 * @param bytes its size on disk with its indexes and TOAST
 	 * ({@code pg_total_relation_size})
 	 */
-	public record TableSize(long estimatedRows, boolean analyzed, long bytes) {
+	public record TableSize(long rows, RowCount rowCount, long bytes) {
 
 	}
 

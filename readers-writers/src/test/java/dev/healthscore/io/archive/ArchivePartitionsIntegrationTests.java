@@ -298,6 +298,33 @@ class ArchivePartitionsIntegrationTests {
 		return connection;
 	}
 
+	/**
+	 * A table never analyzed has no row estimate; the planner's guess from its pages is
+	 * no count (an empty table's is ten pages of rows). A small one is counted, a bigger
+	 * one's rows are unknown; once analyzed, the estimate is its count.
+	 */
+	@Test
+	void aTableNeverAnalyzedIsCountedWhenSmallAndItsRowsAreUnknownOtherwise() throws Exception {
+		try (Connection connection = postgres.connection()) {
+			execute(connection, "CREATE TABLE never_analyzed (id bigint, note text)");
+			assertThat(this.partitions.size(connection, "never_analyzed")).isEqualTo(new ArchivePartitions.TableSize(0,
+					ArchivePartitions.RowCount.COUNTED, this.partitions.size(connection, "never_analyzed").bytes()));
+			execute(connection,
+					"INSERT INTO never_analyzed SELECT i, repeat('x', 100) FROM generate_series(1, 1000) i");
+			ArchivePartitions.TableSize counted = this.partitions.size(connection, "never_analyzed");
+			assertThat(counted.rows()).isEqualTo(1000);
+			assertThat(counted.rowCount()).isEqualTo(ArchivePartitions.RowCount.COUNTED);
+			ArchivePartitions.TableSize big = this.partitions.size(connection, "never_analyzed", 8192);
+			assertThat(big.rows()).isEqualTo(-1);
+			assertThat(big.rowCount()).isEqualTo(ArchivePartitions.RowCount.UNKNOWN);
+			execute(connection, "ANALYZE never_analyzed");
+			ArchivePartitions.TableSize estimated = this.partitions.size(connection, "never_analyzed", 8192);
+			assertThat(estimated.rows()).isEqualTo(1000);
+			assertThat(estimated.rowCount()).isEqualTo(ArchivePartitions.RowCount.ESTIMATED);
+			assertThat(this.partitions.size(connection, "no_such_table")).isNull();
+		}
+	}
+
 	private static void execute(Connection connection, String... statements) throws SQLException {
 		try (Statement statement = connection.createStatement()) {
 			for (String sql : statements) {
