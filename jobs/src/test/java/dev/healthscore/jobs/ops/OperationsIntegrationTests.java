@@ -149,6 +149,44 @@ class OperationsIntegrationTests {
 	}
 
 	/**
+	 * The reprocess's mark is not identifying, but is part of what makes a run the same
+	 * command: a failed reprocess is resumed by the same reprocess, its restart still
+	 * shown as a reprocess, and not by a {@code run recompute} of the same options.
+	 */
+	@Test
+	void aFailedReprocessIsResumedByTheSameReprocessAndNotByARecompute(CapturedOutput output) {
+		String[] options = { "--from=2025-02-05", "--to=2025-02-06", "--users=10,11" };
+		jdbc.execute("""
+				CREATE FUNCTION fail_for_user() RETURNS trigger LANGUAGE plpgsql AS $$
+				BEGIN
+					IF NEW.user_id = 11 THEN RAISE EXCEPTION 'injected failure for user %', NEW.user_id; END IF;
+					RETURN NEW;
+				END $$""");
+		jdbc.execute(
+				"CREATE TRIGGER fail_for_user BEFORE INSERT ON health_score FOR EACH ROW EXECUTE FUNCTION fail_for_user()");
+		try {
+			assertThat(app("reprocess", options[0], options[1], options[2])).isEqualTo(1);
+		}
+		finally {
+			jdbc.execute("DROP TRIGGER fail_for_user ON health_score");
+			jdbc.execute("DROP FUNCTION fail_for_user()");
+		}
+		long failed = lastExecution();
+		assertThat(app("run", "recompute", options[0], options[1], options[2])).isZero();
+		long recompute = lastExecution();
+		assertThat(instance(recompute)).as("a new run, not the reprocess resumed").isNotEqualTo(instance(failed));
+		assertThat(app("reprocess", options[0], options[1], options[2])).isZero();
+		long resumed = lastExecution();
+		assertThat(instance(resumed)).as("the reprocess resumed").isEqualTo(instance(failed));
+		int before = output.getOut().length();
+		assertThat(app("status")).isZero();
+		List<String> out = output.getOut().substring(before).lines().toList();
+		assertThat(out).anyMatch((l) -> l.matches("reprocess\\s+" + resumed + "\\s+.*COMPLETED.*"))
+			.anyMatch((l) -> l.matches("reprocess\\s+" + failed + "\\s+.*FAILED.*"))
+			.anyMatch((l) -> l.matches("recompute\\s+" + recompute + "\\s+.*COMPLETED.*"));
+	}
+
+	/**
 	 * Spring Batch stores an execution's start and end as the local time of the JVM's
 	 * default zone; {@code status} prints them in UTC, as it prints the ledger's,
 	 * whatever that zone is (here UTC−3:30).
@@ -577,6 +615,11 @@ class OperationsIntegrationTests {
 
 	private static long lastExecution() {
 		return jdbc.queryForObject("SELECT max(job_execution_id) FROM batch_job_execution", Long.class);
+	}
+
+	private static long instance(long execution) {
+		return jdbc.queryForObject("SELECT job_instance_id FROM batch_job_execution WHERE job_execution_id = ?",
+				Long.class, execution);
 	}
 
 	private static String status(long execution) {
