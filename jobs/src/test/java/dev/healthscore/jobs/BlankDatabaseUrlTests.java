@@ -42,13 +42,7 @@ class BlankDatabaseUrlTests {
 	}
 
 	private static StandardEnvironment environment(PropertySource<?>... sources) {
-		StandardEnvironment environment = new StandardEnvironment();
-		environment.getPropertySources().remove(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME);
-		environment.getPropertySources().remove(StandardEnvironment.SYSTEM_PROPERTIES_PROPERTY_SOURCE_NAME);
-		for (PropertySource<?> source : sources) {
-			environment.getPropertySources().addLast(source);
-		}
-		return environment;
+		return TestEnvironments.of(sources);
 	}
 
 }
