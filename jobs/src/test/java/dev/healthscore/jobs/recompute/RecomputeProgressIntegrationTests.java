@@ -49,6 +49,10 @@ import static org.awaitility.Awaitility.await;
 @ExtendWith(OutputCaptureExtension.class)
 class RecomputeProgressIntegrationTests {
 
+	/** A trigger that fails the insert of user 30's scores, in the chunk's write. */
+	private static final String FAIL_AT_INSERT = "CREATE TRIGGER fail_for_user BEFORE INSERT ON health_score FOR EACH ROW"
+			+ " EXECUTE FUNCTION fail_for_user()";
+
 	private static final LocalDate LAST = LocalDate.parse("2025-03-10");
 
 	private static final Map<String, String> RANGE = Map.of("from", LAST.minusDays(3).toString(), "to",
@@ -183,22 +187,7 @@ class RecomputeProgressIntegrationTests {
 		Map<String, String> range = Map.of("from", LAST.minusDays(1).toString(), "to", LAST.toString());
 		// users 1..20 are the first partition's, 21..40 the second's: it writes two
 		// chunks of 4, then fails
-		jdbc.execute("""
-				CREATE FUNCTION fail_for_user() RETURNS trigger LANGUAGE plpgsql AS $$
-				BEGIN
-					IF NEW.user_id = 30 THEN RAISE EXCEPTION 'injected failure for user %', NEW.user_id; END IF;
-					RETURN NEW;
-				END $$""");
-		jdbc.execute(
-				"CREATE TRIGGER fail_for_user BEFORE INSERT ON health_score FOR EACH ROW EXECUTE FUNCTION fail_for_user()");
-		JobRunner.Outcome failed;
-		try {
-			failed = run(range);
-		}
-		finally {
-			jdbc.execute("DROP TRIGGER fail_for_user ON health_score");
-			jdbc.execute("DROP FUNCTION fail_for_user()");
-		}
+		JobRunner.Outcome failed = runFailingAtUser30(range, FAIL_AT_INSERT);
 		assertThat(failed.exitCode()).isEqualTo(ExitCode.FAILED);
 		// it said "ETA 0 s" with users left, about an execution that had ended
 		assertThat(output.getOut()).containsPattern("Job execution " + failed.execution().getId()
@@ -243,8 +232,7 @@ class RecomputeProgressIntegrationTests {
 	@Test
 	void aFailedExecutionCountsOnlyTheChunksItCommitted(CapturedOutput output) throws Exception {
 		// the third chunk's write fails
-		assertCountsOnlyCommittedChunks(output, LAST.minusDays(2), "FAILED",
-				"CREATE TRIGGER fail_for_user BEFORE INSERT ON health_score FOR EACH ROW EXECUTE FUNCTION fail_for_user()");
+		assertCountsOnlyCommittedChunks(output, LAST.minusDays(2), "FAILED", FAIL_AT_INSERT);
 	}
 
 	@Test
@@ -258,13 +246,11 @@ class RecomputeProgressIntegrationTests {
 						+ " FOR EACH ROW EXECUTE FUNCTION fail_for_user()");
 	}
 
-	private void assertCountsOnlyCommittedChunks(CapturedOutput output, LocalDate day, String status, String trigger)
-			throws Exception {
-		// a day of its own: a new instance, and its scores are this run's
-		Map<String, String> range = Map.of("from", day.toString(), "to", day.toString());
-		jdbc.update("DELETE FROM health_score WHERE score_date = ?", day);
-		// users 21..40 are the second partition's: it commits two chunks of 4, then the
-		// third (29..32) rolls back
+	/**
+	 * Runs the job over {@code range} with {@code trigger} on {@code health_score}
+	 * calling {@code fail_for_user()}, which fails for user 30, and removes both after.
+	 */
+	private JobRunner.Outcome runFailingAtUser30(Map<String, String> range, String trigger) throws Exception {
 		jdbc.execute("""
 				CREATE FUNCTION fail_for_user() RETURNS trigger LANGUAGE plpgsql AS $$
 				BEGIN
@@ -272,14 +258,23 @@ class RecomputeProgressIntegrationTests {
 					RETURN NEW;
 				END $$""");
 		jdbc.execute(trigger);
-		JobRunner.Outcome failed;
 		try {
-			failed = run(range);
+			return run(range);
 		}
 		finally {
 			jdbc.execute("DROP TRIGGER fail_for_user ON health_score");
 			jdbc.execute("DROP FUNCTION fail_for_user()");
 		}
+	}
+
+	private void assertCountsOnlyCommittedChunks(CapturedOutput output, LocalDate day, String status, String trigger)
+			throws Exception {
+		// a day of its own: a new instance, and its scores are this run's
+		Map<String, String> range = Map.of("from", day.toString(), "to", day.toString());
+		jdbc.update("DELETE FROM health_score WHERE score_date = ?", day);
+		// users 21..40 are the second partition's: it commits two chunks of 4, then the
+		// third (29..32) rolls back
+		JobRunner.Outcome failed = runFailingAtUser30(range, trigger);
 		assertThat(failed.exitCode()).isEqualTo(ExitCode.FAILED);
 		Matcher line = Pattern
 			.compile("Job execution " + failed.execution().getId() + " recomputeScores " + status
