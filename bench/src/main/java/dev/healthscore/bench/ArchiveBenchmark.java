@@ -100,7 +100,7 @@ public final class ArchiveBenchmark {
 			if (arrival) {
 				ArrivalOrder.rewrite(jdbc);
 			}
-			jdbc.execute("VACUUM ANALYZE");
+			db.settle();
 			long rows = jdbc.queryForObject("SELECT count(*) FROM " + PARTITION, Long.class);
 			BenchDatabase.CopyResult copy = best(db.copyOutBinary("SELECT * FROM " + PARTITION),
 					db.copyOutBinary("SELECT * FROM " + PARTITION));

@@ -39,8 +39,8 @@ record ArchiveReport(int users, long rows, boolean arrivalOrder, double loadAver
 		double verify = this.steps.seconds(ArchiveState.EXPORTED, ArchiveState.VERIFIED);
 		double detach = this.steps.seconds(ArchiveState.VERIFIED, ArchiveState.DETACHED);
 		double duckRows = this.duck.rows() / this.duck.writeSeconds();
-		System.out.printf(Locale.ROOT, "%narchive benchmark (%d cores, heap max %,d MiB, load average %.1f at start)%n",
-				Runtime.getRuntime().availableProcessors(), this.heap.max() >> 20, this.loadAverage);
+		System.out.printf(Locale.ROOT, "%narchive benchmark (%d cores, %s, load average %.1f at start)%n",
+				Runtime.getRuntime().availableProcessors(), Benchmarks.heap(), this.loadAverage);
 		System.out.printf(Locale.ROOT, "data:             %,d users x 31 days; %s holds %,d rows, stored %s%n",
 				this.users, this.manifest.sourcePartition(), this.rows,
 				this.arrivalOrder ? "in arrival order (ingested_at)" : "user by user, as generated");

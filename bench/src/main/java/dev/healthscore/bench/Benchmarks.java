@@ -1,6 +1,10 @@
 package dev.healthscore.bench;
 
+import java.lang.management.ManagementFactory;
 import java.util.Arrays;
+import java.util.Locale;
+
+import com.sun.management.HotSpotDiagnosticMXBean;
 
 /**
  * Runs one benchmark by name: {@code recompute}, {@code reconcile}, {@code archive} or
@@ -19,6 +23,27 @@ public final class Benchmarks {
 			       java -jar bench/target/healthscore-bench.jar restore [--rows=N]""";
 
 	private Benchmarks() {
+	}
+
+	/**
+	 * Describes this JVM's heap for a report's first line: its maximum, and whether every
+	 * page of it was touched at start-up ({@code -XX:+AlwaysPreTouch}). Where the first
+	 * touch of a page is dear (a virtual machine that backs its memory lazily), a heap
+	 * still growing makes a job pay for page faults that a heap already at its size does
+	 * not: see README, "Benchmarks".
+	 * @return for instance {@code heap max 6,028 MiB} or
+	 * {@code heap max 2,048 MiB, pre-touched}
+	 */
+	static String heap() {
+		String max = String.format(Locale.ROOT, "heap max %,d MiB", Runtime.getRuntime().maxMemory() >> 20);
+		try {
+			HotSpotDiagnosticMXBean hotSpot = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
+			boolean preTouched = Boolean.parseBoolean(hotSpot.getVMOption("AlwaysPreTouch").getValue());
+			return max + (preTouched ? ", pre-touched" : ", not pre-touched");
+		}
+		catch (RuntimeException ex) {
+			return max; // not HotSpot
+		}
 	}
 
 	public static void main(String[] args) throws Exception {

@@ -35,7 +35,7 @@ public final class RecomputeBenchmark {
 			BenchJobs.inThisJvm(db.appArguments())
 				.run("generate", "--users=" + users, "--days=" + days, "--seed=1", "--end=" + last);
 			long readings = jdbc.queryForObject("SELECT count(*) FROM health_reading", Long.class);
-			jdbc.execute("VACUUM ANALYZE");
+			db.settle();
 			String inputs = """
 					SELECT user_id, metric, recorded_at, value, source, ingested_at FROM health_reading
 					WHERE metric IN ('steps', 'active_minutes', 'sleep_minutes', 'resting_heart_rate')
@@ -44,8 +44,8 @@ public final class RecomputeBenchmark {
 			BenchDatabase.CopyResult copy = db.copyOutBinary(inputs);
 			BenchDatabase.CopyResult copyAgain = db.copyOutBinary(inputs);
 			double copySeconds = Math.min(copy.seconds(), copyAgain.seconds());
-			System.out.printf(Locale.ROOT, "%nrecompute benchmark (%d cores, heap max %d MiB)%n",
-					Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20);
+			System.out.printf(Locale.ROOT, "%nrecompute benchmark (%d cores, %s)%n",
+					Runtime.getRuntime().availableProcessors(), Benchmarks.heap());
 			System.out.printf(Locale.ROOT, "data:            %,d users x %d days, %,d readings in health_reading%n",
 					users, days, readings);
 			System.out.printf(Locale.ROOT, "input rows:      %,d (scored metrics, range plus 28-day lookback)%n",

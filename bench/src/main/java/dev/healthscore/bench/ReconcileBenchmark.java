@@ -81,7 +81,7 @@ public final class ReconcileBenchmark {
 				if (layout.equals("arrival")) {
 					ArrivalOrder.rewrite(jdbc);
 				}
-				jdbc.execute("VACUUM ANALYZE");
+				db.settle();
 				boolean jobsHere = mode != BenchJobs.Mode.TASK;
 				CpuUse beforeRecompute = CpuUse.now();
 				jobs.run("run", "recompute", from, to);
@@ -89,9 +89,9 @@ public final class ReconcileBenchmark {
 				double recompute = lastJobSeconds(jdbc);
 				long scores = jdbc.queryForObject("SELECT count(*) FROM health_score", Long.class);
 				System.out.printf(Locale.ROOT,
-						"%nreconcile benchmark (%d cores, heap max %d MiB), jobs reading from the %s, readings stored in %s"
+						"%nreconcile benchmark (%d cores, %s), jobs reading from the %s, readings stored in %s"
 								+ " order, %s%n",
-						Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20, source,
+						Runtime.getRuntime().availableProcessors(), Benchmarks.heap(), source,
 						layout.equals("arrival") ? "arrival (ingested_at)" : "generated (user by user)",
 						mode.description());
 				System.out.printf(Locale.ROOT, "data:             %,d users x %d days, %,d readings, %,d score rows%n",

@@ -70,7 +70,7 @@ public final class RestoreBenchmark {
 			ArchiveBenchmark.run(db, false, s3, Map.of(), "generate", "--users=" + users,
 					"--days=" + MONTH.lengthOfMonth(), "--seed=1", "--end=" + MONTH.atEndOfMonth());
 			JdbcTemplate jdbc = new JdbcTemplate(db.dataSource());
-			jdbc.execute("VACUUM ANALYZE");
+			db.settle();
 			long rows = jdbc.queryForObject("SELECT count(*) FROM " + PARTITION, Long.class);
 			Path copyFile = work.resolve("partition.pgcopy");
 			copyOut(db, copyFile);
@@ -171,8 +171,8 @@ public final class RestoreBenchmark {
 			double detachedJob) {
 		double total = dropped.total();
 		double loadPhase = dropped.seconds(RestorePhase.LOAD);
-		System.out.printf(Locale.ROOT, "%nrestore benchmark (%d cores, load average %.1f at start)%n",
-				Runtime.getRuntime().availableProcessors(), load);
+		System.out.printf(Locale.ROOT, "%nrestore benchmark (%d cores, %s, load average %.1f at start)%n",
+				Runtime.getRuntime().availableProcessors(), Benchmarks.heap(), load);
 		System.out.printf(Locale.ROOT,
 				"data:              %,d users x 31 days; %s holds %,d rows, %.1f MiB of Parquet in %d files%n", users,
 				PARTITION, rows, manifest.bytes() / MIB, manifest.files().size());
