@@ -75,13 +75,11 @@ public final class ArchiveOptions implements JobOptions {
 		}
 		if (invocation.has("hot-months")) {
 			// 0 as the property allows: every month before the current one, --before=<it>
-			int hotMonths = invocation.nonNegativeInt("hot-months", 1);
-			if (hotMonths > ArchiveProperties.HOT_MONTHS_MAX) {
-				throw new UsageException(("Invalid --hot-months=%d: expected 0 to %d (100 years of complete months"
-						+ " kept: a wider hot window reaches back before any reading, devices count time from 1970, and"
-						+ " archives nothing); give the months to keep in PostgreSQL, or --before=YYYY-MM")
-					.formatted(hotMonths, ArchiveProperties.HOT_MONTHS_MAX));
-			}
+			int hotMonths = invocation.nonNegativeInt("hot-months", 1, ArchiveProperties.HOT_MONTHS_MAX,
+					(value) -> ("Invalid --hot-months=%s: expected 0 to %d (100 years of complete months kept: a wider"
+							+ " hot window reaches back before any reading, devices count time from 1970, and archives"
+							+ " nothing); give the months to keep in PostgreSQL, or --before=YYYY-MM")
+						.formatted(value, ArchiveProperties.HOT_MONTHS_MAX));
 			parameters.put("hot-months", String.valueOf(hotMonths));
 		}
 		if (invocation.has("before")) {

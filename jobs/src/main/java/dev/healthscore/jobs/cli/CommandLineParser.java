@@ -427,12 +427,10 @@ public final class CommandLineParser {
 	 * days that {@code run recompute} refuses.
 	 */
 	private static void checkDataSetDays(Invocation invocation) {
-		int days = invocation.positiveInt("days", 1);
-		if (days > DayRanges.MAX_DAYS_BACK) {
-			throw new UsageException(String.format(Locale.ROOT,
-					"Invalid --days=%d: expected at most %d (%d years of days, a partition for each month)", days,
-					DayRanges.MAX_DAYS_BACK, DayRanges.MAX_YEARS));
-		}
+		invocation.positiveInt("days", 1, DayRanges.MAX_DAYS_BACK,
+				(value) -> String.format(Locale.ROOT,
+						"Invalid --days=%s: expected at most %d (%d years of days, a partition for each month)", value,
+						DayRanges.MAX_DAYS_BACK, DayRanges.MAX_YEARS));
 		LocalDate end = invocation.date("end", null);
 		if (end == null) {
 			return;

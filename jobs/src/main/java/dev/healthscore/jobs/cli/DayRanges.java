@@ -88,13 +88,9 @@ public final class DayRanges {
 	 * @throws UsageException when it is not a whole number in that range
 	 */
 	public static int daysBack(Invocation invocation, String name) {
-		int days = invocation.positiveInt(name, 1);
-		if (days > MAX_DAYS_BACK) {
-			throw new UsageException(String.format(Locale.ROOT,
-					"Invalid --%s=%d: expected at most %d (%d years); run a longer backfill with --from/--to in parts",
-					name, days, MAX_DAYS_BACK, MAX_YEARS));
-		}
-		return days;
+		return invocation.positiveInt(name, 1, MAX_DAYS_BACK, (value) -> String.format(Locale.ROOT,
+				"Invalid --%s=%s: expected at most %d (%d years); run a longer backfill with --from/--to in parts",
+				name, value, MAX_DAYS_BACK, MAX_YEARS));
 	}
 
 	/**

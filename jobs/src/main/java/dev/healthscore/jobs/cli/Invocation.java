@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.UnaryOperator;
 
 import dev.healthscore.jobs.recompute.UserIds;
 
@@ -111,34 +112,71 @@ public record Invocation(String command, String job, Map<String, String> options
 
 	/** An optional positive integer option. */
 	public int positiveInt(String name, int fallback) {
-		return intAtLeast(name, fallback, 1, "a positive whole number");
+		return positiveInt(name, fallback, Integer.MAX_VALUE, null);
+	}
+
+	/**
+	 * An optional positive integer option with a bound of its own.
+	 * @param name the option
+	 * @param fallback its value when absent
+	 * @param most the largest value it takes
+	 * @param tooLarge the message that refuses a larger value, given the value as
+	 * written: also that of a value too large for an {@code int}, which is above the
+	 * bound too
+	 * @return the value, 1 to {@code most}
+	 * @throws UsageException when the value is not a whole number in that range
+	 */
+	public int positiveInt(String name, int fallback, int most, UnaryOperator<String> tooLarge) {
+		return intBetween(name, fallback, 1, "a positive whole number", most, tooLarge);
 	}
 
 	/** An optional integer option that may be 0 but not negative. */
 	public int nonNegativeInt(String name, int fallback) {
-		return intAtLeast(name, fallback, 0, "a whole number, 0 or more");
+		return nonNegativeInt(name, fallback, Integer.MAX_VALUE, null);
 	}
 
-	private int intAtLeast(String name, int fallback, int least, String expected) {
+	/**
+	 * An optional integer option that may be 0 but not negative, with a bound of its own.
+	 * @param name the option
+	 * @param fallback its value when absent
+	 * @param most the largest value it takes
+	 * @param tooLarge the message that refuses a larger value, given the value as
+	 * written: also that of a value too large for an {@code int}, which is above the
+	 * bound too
+	 * @return the value, 0 to {@code most}
+	 * @throws UsageException when the value is not a whole number in that range
+	 */
+	public int nonNegativeInt(String name, int fallback, int most, UnaryOperator<String> tooLarge) {
+		return intBetween(name, fallback, 0, "a whole number, 0 or more", most, tooLarge);
+	}
+
+	private int intBetween(String name, int fallback, int least, String expected, int most,
+			UnaryOperator<String> tooLarge) {
 		String value = this.options.get(name);
 		if (value == null) {
 			return fallback;
 		}
 		requireValue(name, "N");
+		String digits = value.replace("_", "");
+		Integer parsed = null;
 		try {
-			int parsed = Integer.parseInt(value.replace("_", ""));
-			if (parsed >= least) {
-				return parsed;
-			}
+			parsed = Integer.parseInt(digits);
 		}
 		catch (NumberFormatException ex) {
-			if (value.replace("_", "").matches("\\+?\\d+")) {
-				// a whole number of the expected sign, too large for the option
-				throw new UsageException(
-						"Invalid --%s=%s: expected %s, at most %d".formatted(name, value, expected, Integer.MAX_VALUE));
+			if (!digits.matches("\\+?\\d+")) {
+				throw new UsageException("Invalid --%s=%s: expected %s".formatted(name, value, expected));
 			}
+			// a whole number of the expected sign, too large for an int: above the
+			// option's own bound, whatever it is, and refused as any value above it
 		}
-		throw new UsageException("Invalid --%s=%s: expected %s".formatted(name, value, expected));
+		if (parsed != null && parsed < least) {
+			throw new UsageException("Invalid --%s=%s: expected %s".formatted(name, value, expected));
+		}
+		if (parsed == null || parsed > most) {
+			throw new UsageException((tooLarge != null) ? tooLarge.apply(value)
+					: "Invalid --%s=%s: expected %s, at most %d".formatted(name, value, expected, most));
+		}
+		return parsed;
 	}
 
 	/** An optional long option. */

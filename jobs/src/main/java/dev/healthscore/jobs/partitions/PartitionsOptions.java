@@ -7,7 +7,6 @@ import java.util.Map;
 import dev.healthscore.jobs.archive.ArchiveOptions;
 import dev.healthscore.jobs.cli.Invocation;
 import dev.healthscore.jobs.cli.JobOptions;
-import dev.healthscore.jobs.cli.UsageException;
 
 /** {@code run partitions [--months-ahead=N] [--scheduled-time=instant]}. */
 public final class PartitionsOptions implements JobOptions {
@@ -34,12 +33,9 @@ public final class PartitionsOptions implements JobOptions {
 		Map<String, String> parameters = new LinkedHashMap<>();
 		ArchiveOptions.scheduledTime(invocation, parameters);
 		if (invocation.has("months-ahead")) {
-			int ahead = invocation.positiveInt("months-ahead", 1);
-			if (ahead > PartitionsProperties.MONTHS_AHEAD_MAX) {
-				throw new UsageException(
-						"Invalid --months-ahead=%d: expected at most %d (ten years of monthly partitions)"
-							.formatted(ahead, PartitionsProperties.MONTHS_AHEAD_MAX));
-			}
+			int ahead = invocation.positiveInt("months-ahead", 1, PartitionsProperties.MONTHS_AHEAD_MAX,
+					(value) -> "Invalid --months-ahead=%s: expected at most %d (ten years of monthly partitions)"
+						.formatted(value, PartitionsProperties.MONTHS_AHEAD_MAX));
 			parameters.put("months-ahead", String.valueOf(ahead));
 		}
 		return parameters;

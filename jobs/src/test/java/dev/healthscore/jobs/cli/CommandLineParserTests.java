@@ -302,11 +302,45 @@ class CommandLineParserTests {
 			.isThrownBy(() -> CommandLineParser.parse("status", "--limit=99999999999"))
 			.withMessage("Invalid --limit=99999999999: expected a positive whole number, at most 2147483647");
 		assertThatExceptionOfType(UsageException.class)
-			.isThrownBy(() -> CommandLineParser.parse("run", "archive", "--hot-months=3000000000"))
-			.withMessage("Invalid --hot-months=3000000000: expected a whole number, 0 or more, at most 2147483647");
-		assertThatExceptionOfType(UsageException.class)
 			.isThrownBy(() -> CommandLineParser.parse("status", "--limit=-99999999999"))
 			.withMessage("Invalid --limit=-99999999999: expected a positive whole number");
+	}
+
+	/**
+	 * {@code --hot-months=3000000000} was refused "at most 2147483647", the largest int,
+	 * where --hot-months takes at most 1200 and says why: a value too large for an int is
+	 * refused as any value above the option's own bound, with its message.
+	 */
+	@Test
+	void aCountTooLargeForAnIntIsRefusedWithTheOptionsOwnBound() {
+		String[][] commandLines = { { "run", "archive", "--hot-months=" }, { "run", "partitions", "--months-ahead=" },
+				{ "run", "recompute", "--days-back=" }, { "run", "reconcile", "--days-back=" },
+				{ "generate", "--users=1", "--days=" }, { "demo", "--days=" } };
+		for (String[] commandLine : commandLines) {
+			String[] tooLarge = commandLine.clone();
+			tooLarge[tooLarge.length - 1] += "5000";
+			String bound = messageOf(tooLarge).replace("=5000:", "=%s:");
+			assertThat(bound).contains("=%s: expected").doesNotContain("2147483647");
+			for (String value : new String[] { "2147483648", "3000000000", "99999999999999999999", "+3_000_000_000" }) {
+				String[] overflowing = commandLine.clone();
+				overflowing[overflowing.length - 1] += value;
+				assertThat(messageOf(overflowing)).isEqualTo(bound.formatted(value));
+			}
+		}
+		assertThat(messageOf("run", "archive", "--hot-months=3000000000"))
+			.isEqualTo("Invalid --hot-months=3000000000: expected 0 to 1200 (100 years of complete months kept: a"
+					+ " wider hot window reaches back before any reading, devices count time from 1970, and archives"
+					+ " nothing); give the months to keep in PostgreSQL, or --before=YYYY-MM");
+	}
+
+	private static String messageOf(String... args) {
+		try {
+			CommandLineParser.parse(args);
+		}
+		catch (UsageException ex) {
+			return ex.getMessage();
+		}
+		throw new AssertionError("Not refused: " + String.join(" ", args));
 	}
 
 	@Test
