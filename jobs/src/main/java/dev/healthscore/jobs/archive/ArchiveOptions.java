@@ -45,6 +45,13 @@ public final class ArchiveOptions implements JobOptions {
 	 */
 	public static final String DRY_RUN = "dry-run";
 
+	/**
+	 * The first month a month option ({@code --before}, {@code --rearchive},
+	 * {@code restore --month}) may name: {@link DayRanges#EARLIEST_DAY}'s, before any
+	 * reading.
+	 */
+	static final YearMonth EARLIEST_MONTH = YearMonth.from(DayRanges.EARLIEST_DAY);
+
 	@Override
 	public String name() {
 		return ArchiveJobConfiguration.JOB_NAME;
@@ -84,13 +91,8 @@ public final class ArchiveOptions implements JobOptions {
 		}
 		if (invocation.has("before")) {
 			YearMonth before = month(invocation, "before");
-			YearMonth earliest = YearMonth.from(DayRanges.EARLIEST_DAY);
-			if (before.isBefore(earliest)) {
-				// a mistyped year: the run would archive nothing and complete
-				throw new UsageException(("Invalid --before=%s: it is before %s, and no reading is that old (devices"
-						+ " count time from 1970), so the run would archive nothing; check the year")
-					.formatted(invocation.option("before", ""), earliest));
-			}
+			// a mistyped year: the run would archive nothing and complete
+			refuseBeforeAnyReading(invocation, "before", "it", before, "so the run would archive nothing");
 			// the scheduled time's month, never later than the clock's: a scheduled
 			// time in the future must not let the archive reach the months still written
 			YearMonth now = YearMonth.now(ZoneOffset.UTC);
@@ -113,6 +115,10 @@ public final class ArchiveOptions implements JobOptions {
 		if (invocation.has(REARCHIVE)) {
 			invocation.requireValue(REARCHIVE, "YYYY-MM[,YYYY-MM...]");
 			SortedSet<YearMonth> months = rearchiveMonths(invocation.option(REARCHIVE, ""));
+			// refused once the application had started, as a month no table of which is
+			// restored
+			refuseBeforeAnyReading(invocation, REARCHIVE, months.first().toString(), months.first(),
+					"so no restore brought it back");
 			YearMonth current = currentMonth();
 			YearMonth notArchived = months.stream()
 				.filter((month) -> !month.isBefore(current))
@@ -127,6 +133,27 @@ public final class ArchiveOptions implements JobOptions {
 			parameters.put(REARCHIVE, months.stream().map(YearMonth::toString).collect(Collectors.joining(",")));
 		}
 		return parameters;
+	}
+
+	/**
+	 * Refuses a month before {@link #EARLIEST_MONTH}, as a {@code --from} before
+	 * {@link DayRanges#EARLIEST_DAY} is refused: a mistyped year, which the jobs would
+	 * otherwise refuse only once the application has started, or not at all.
+	 * @param invocation the command line
+	 * @param name the option that gave the month
+	 * @param subject how the message names the month: {@code it}, or the month itself
+	 * among others
+	 * @param month the month
+	 * @param consequence what the run would do with it, for the message
+	 * @throws UsageException when the month is before {@link #EARLIEST_MONTH}
+	 */
+	static void refuseBeforeAnyReading(Invocation invocation, String name, String subject, YearMonth month,
+			String consequence) {
+		if (month.isBefore(EARLIEST_MONTH)) {
+			throw new UsageException(("Invalid --%s=%s: %s is before %s, and no reading is that old (devices count"
+					+ " time from 1970), %s; check the year")
+				.formatted(name, invocation.option(name, ""), subject, EARLIEST_MONTH, consequence));
+		}
 	}
 
 	/**

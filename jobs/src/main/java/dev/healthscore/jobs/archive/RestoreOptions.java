@@ -52,6 +52,9 @@ public final class RestoreOptions implements JobOptions {
 			throw new UsageException("Invalid --table=%s: expected one of %s".formatted(table, tables));
 		}
 		YearMonth month = ArchiveOptions.month(invocation, "month");
+		// the ledger would say only that it was never archived, once the application had
+		// started
+		ArchiveOptions.refuseBeforeAnyReading(invocation, "month", "it", month, "so the archive has not taken it");
 		YearMonth current = ArchiveOptions.currentMonth();
 		if (!month.isBefore(current)) {
 			// the ledger would say only that it was never archived, once the

@@ -166,6 +166,37 @@ class ArchiveOptionsTests {
 				current.minusMonths(1).toString());
 	}
 
+	/**
+	 * A restore {@code --month} or a {@code --rearchive} month before 1900-01 was refused
+	 * only once the application had started, by the archive ledger ("never archived", or
+	 * "no table of that month is restored"), where such a {@code --before} is refused as
+	 * the command line is read: no reading is that old.
+	 */
+	@Test
+	void aRestoreOrRearchiveMonthBeforeAnyReadingIsRefusedAsTheCommandLineIsRead(CapturedOutput output) {
+		for (String month : new String[] { "1899-12", "0000-01", "-2025-01", "-99999-01" }) {
+			String[] restore = { "run", "restore", "--table=health_reading", "--month=" + month };
+			String restoreMessage = ("Invalid --month=%s: it is before 1900-01, and no reading is that old (devices"
+					+ " count time from 1970), so the archive has not taken it; check the year")
+				.formatted(month);
+			assertThatExceptionOfType(UsageException.class).isThrownBy(() -> CommandLineParser.parse(restore))
+				.withMessage(restoreMessage);
+			assertThat(HealthScoreApplication.run(restore)).isEqualTo(ExitCode.USAGE.code());
+			assertThat(output.getErr()).contains(restoreMessage + System.lineSeparator());
+			String[] rearchive = { "run", "archive", "--rearchive=2024-11," + month };
+			String rearchiveMessage = ("Invalid --rearchive=2024-11,%s: %s is before 1900-01, and no reading is that"
+					+ " old (devices count time from 1970), so no restore brought it back; check the year")
+				.formatted(month, month);
+			assertThatExceptionOfType(UsageException.class).isThrownBy(() -> CommandLineParser.parse(rearchive))
+				.withMessage(rearchiveMessage);
+			assertThat(HealthScoreApplication.run(rearchive)).isEqualTo(ExitCode.USAGE.code());
+			assertThat(output.getErr()).contains(rearchiveMessage + System.lineSeparator());
+		}
+		assertThat(parameters("run", "restore", "--table=health_score", "--month=1900-01")).containsEntry("month",
+				"1900-01");
+		assertThat(parameters("run", "archive", "--rearchive=1900-01")).containsEntry("rearchive", "1900-01");
+	}
+
 	@Test
 	void restoreRefusesAScheduledTimeItWouldIgnore() {
 		assertThatExceptionOfType(UsageException.class).isThrownBy(() -> CommandLineParser.parse("run", "restore",
