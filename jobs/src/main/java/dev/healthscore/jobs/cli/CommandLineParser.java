@@ -55,6 +55,25 @@ public final class CommandLineParser {
 			"reprocess", List.of("from", "to", "users", "algorithm-version", "dry-run"));
 
 	/**
+	 * The most {@code --users} of {@code generate} and {@code demo}: the generator counts
+	 * users in an {@code int}, numbering them 1 to N and the unknown users whose readings
+	 * it adds after them (N / 200 of them), and a billion users already make about 40
+	 * billion readings a day. {@code --users=2147483647} would have numbered those
+	 * unknown users from -2147483648 on.
+	 */
+	public static final int MAX_DATA_SET_USERS = 1_000_000_000;
+
+	/**
+	 * The most {@code --threads} of {@code generate} and {@code demo}: each thread writes
+	 * its share of the users over a database connection of its own, and threads beyond
+	 * the connection pool (8 connections on the embedded database, 10 by default on
+	 * another) only wait for one; 64 leaves room for a larger pool.
+	 * {@code --threads=100000} started a thread per user, up to a hundred thousand, each
+	 * waiting for a connection.
+	 */
+	public static final int MAX_DATA_SET_THREADS = 64;
+
+	/**
 	 * The option under which {@code restart} and {@code stop} keep their execution id.
 	 */
 	public static final String EXECUTION_ID = "execution-id";
@@ -392,9 +411,9 @@ public final class CommandLineParser {
 					}
 					throw new UsageException("Missing %s for 'generate'".formatted(String.join(" and ", missing)));
 				}
-				invocation.positiveInt("users", 1);
+				dataSetUsers(invocation, 1);
 				checkDataSetDays(invocation);
-				invocation.positiveInt("threads", 1);
+				dataSetThreads(invocation, 1);
 				invocation.longValue("seed", 0);
 				return null;
 			}
@@ -416,6 +435,36 @@ public final class CommandLineParser {
 			}
 			default -> throw new IllegalStateException("Unhandled command " + invocation.command());
 		}
+	}
+
+	/**
+	 * Reads the {@code --users} of {@code generate} and {@code demo}.
+	 * @param invocation the command line
+	 * @param fallback the number of users when the option is absent
+	 * @return the number of users, 1 to {@link #MAX_DATA_SET_USERS}
+	 * @throws UsageException when it is not a whole number in that range
+	 */
+	static int dataSetUsers(Invocation invocation, int fallback) {
+		return invocation.positiveInt("users", fallback, MAX_DATA_SET_USERS, (value) -> String.format(Locale.ROOT,
+				"Invalid --users=%s: expected 1 to %,d (the generator counts user ids 1 to N, and N/200 more for"
+						+ " the readings of unknown users, in an int; a billion users already make about 40 billion"
+						+ " readings a day)",
+				value, MAX_DATA_SET_USERS));
+	}
+
+	/**
+	 * Reads the {@code --threads} of {@code generate} and {@code demo}.
+	 * @param invocation the command line
+	 * @param fallback the number of threads when the option is absent
+	 * @return the number of threads, 1 to {@link #MAX_DATA_SET_THREADS}
+	 * @throws UsageException when it is not a whole number in that range
+	 */
+	static int dataSetThreads(Invocation invocation, int fallback) {
+		return invocation.positiveInt("threads", fallback, MAX_DATA_SET_THREADS, (value) -> String.format(Locale.ROOT,
+				"Invalid --threads=%s: expected 1 to %d (each thread writes its share of the users over a database"
+						+ " connection of its own: threads beyond the connection pool, 8 connections on the embedded"
+						+ " database, only wait for one)",
+				value, MAX_DATA_SET_THREADS));
 	}
 
 	/**

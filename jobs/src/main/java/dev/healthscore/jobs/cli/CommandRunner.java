@@ -244,11 +244,12 @@ public class CommandRunner implements ApplicationRunner, ExitCodeGenerator {
 	}
 
 	private SyntheticDataSpec spec(Invocation command, int defaultUsers, int defaultDays) {
-		int users = (defaultUsers > 0) ? command.positiveInt("users", defaultUsers) : required(command, "users");
+		int users = (defaultUsers > 0) ? CommandLineParser.dataSetUsers(command, defaultUsers)
+				: required(command, "users");
 		int days = (defaultDays > 0) ? command.positiveInt("days", defaultDays) : required(command, "days");
 		LocalDate end = command.date("end", LocalDate.now(this.clock.withZone(ZoneOffset.UTC)).minusDays(1));
 		return SyntheticDataSpec.ofDays(users, days, end, command.longValue("seed", 42))
-			.withThreads(command.positiveInt("threads", 2));
+			.withThreads(CommandLineParser.dataSetThreads(command, 2));
 	}
 
 	private static int required(Invocation command, String name) {

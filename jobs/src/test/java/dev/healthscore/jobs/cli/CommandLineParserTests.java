@@ -4,11 +4,17 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.Map;
 
+import dev.healthscore.jobs.HealthScoreApplication;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
+@ExtendWith(OutputCaptureExtension.class)
 class CommandLineParserTests {
 
 	@Test
@@ -193,6 +199,45 @@ class CommandLineParserTests {
 						latest.plusDays(1), latest);
 			CommandLineParser.parse(command, "--users=1", "--days=3653", "--end=" + latest);
 		}
+	}
+
+	/**
+	 * {@code --users=2000000000} and {@code --threads=100000} were taken: the generator
+	 * set out to write two billion users (about 80 billion readings a day), numbered the
+	 * unknown users after {@code --users=2147483647} from -2147483648 on, and started a
+	 * thread per user, up to a hundred thousand, each waiting for one of the pool's 8
+	 * connections.
+	 */
+	@Test
+	void theUsersAndThreadsOfAGeneratedDataSetAreBounded(CapturedOutput output) {
+		String users = "Invalid --users=%s: expected 1 to 1,000,000,000 (the generator counts user ids 1 to N, and"
+				+ " N/200 more for the readings of unknown users, in an int; a billion users already make about 40"
+				+ " billion readings a day)";
+		String threads = "Invalid --threads=%s: expected 1 to 64 (each thread writes its share of the users over a"
+				+ " database connection of its own: threads beyond the connection pool, 8 connections on the"
+				+ " embedded database, only wait for one)";
+		for (String command : new String[] { "generate", "demo" }) {
+			for (String value : new String[] { "1000000001", "2000000000", "2147483647", "99999999999" }) {
+				assertThatExceptionOfType(UsageException.class)
+					.isThrownBy(() -> CommandLineParser.parse(command, "--users=" + value, "--days=1"))
+					.withMessage(users, value);
+			}
+			for (String value : new String[] { "65", "100000", "99999999999" }) {
+				assertThatExceptionOfType(UsageException.class)
+					.isThrownBy(() -> CommandLineParser.parse(command, "--users=1", "--days=1", "--threads=" + value))
+					.withMessage(threads, value);
+			}
+			CommandLineParser.parse(command, "--users=1000000000", "--days=1", "--threads=64");
+			assertThatExceptionOfType(UsageException.class)
+				.isThrownBy(() -> CommandLineParser.parse(command, "--users=1", "--days=1", "--threads=0"))
+				.withMessage("Invalid --threads=0: expected a positive whole number");
+		}
+		// refused as the command line is read, before the application starts
+		assertThat(HealthScoreApplication.run("generate", "--users=2000000000", "--days=1"))
+			.isEqualTo(ExitCode.USAGE.code());
+		assertThat(output.getErr()).contains(users.formatted("2000000000"));
+		assertThat(HealthScoreApplication.run("demo", "--threads=100000")).isEqualTo(ExitCode.USAGE.code());
+		assertThat(output.getErr()).contains(threads.formatted("100000"));
 	}
 
 	/** It said both were missing when only one was. */
