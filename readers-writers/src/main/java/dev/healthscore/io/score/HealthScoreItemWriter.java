@@ -77,11 +77,11 @@ public class HealthScoreItemWriter implements ItemWriter<ScoredUser> {
 	private void deleteStale(Connection connection, List<Long> users, ScoreRows columns) throws SQLException {
 		OwnDeletes.mark(connection);
 		try (PreparedStatement ps = connection.prepareStatement(DELETE_STALE_SQL)) {
-			ps.setArray(1, connection.createArrayOf("int8", users.toArray()));
+			ps.setArray(1, connection.createArrayOf("int8", users.toArray(Long[]::new)));
 			ps.setObject(2, this.firstDay);
 			ps.setObject(3, this.lastDay);
-			ps.setArray(4, connection.createArrayOf("int8", columns.users.toArray()));
-			ps.setArray(5, connection.createArrayOf("date", columns.days.toArray()));
+			ps.setArray(4, connection.createArrayOf("int8", columns.userIds()));
+			ps.setArray(5, connection.createArrayOf("date", columns.dayTexts()));
 			ps.executeUpdate();
 		}
 	}

@@ -32,9 +32,9 @@ final class ScoreRows {
 			  inputs_as_of = excluded.inputs_as_of, computed_at = excluded.computed_at,
 			  input_count = excluded.input_count, input_hash = excluded.input_hash, row_hash = excluded.row_hash""";
 
-	final List<Long> users = new ArrayList<>();
+	private final List<Long> users = new ArrayList<>();
 
-	final List<String> days = new ArrayList<>();
+	private final List<String> days = new ArrayList<>();
 
 	private final List<Integer> scores = new ArrayList<>();
 
@@ -76,26 +76,60 @@ final class ScoreRows {
 		return this.users.isEmpty();
 	}
 
-	/** Inserts the rows, or updates them where their key exists. */
+	/**
+	 * Inserts the rows, or updates them where their key exists. The numbers go as typed
+	 * arrays ({@code Long[]}, {@code Integer[]}, {@code Float[]}), which pgjdbc sends in
+	 * binary; an {@code Object[]} it would turn into text element by element, and
+	 * PostgreSQL parse back.
+	 */
 	void upsert(Connection connection) throws SQLException {
 		try (PreparedStatement ps = connection.prepareStatement(UPSERT_SQL)) {
-			ps.setArray(1, connection.createArrayOf("int8", this.users.toArray()));
-			ps.setArray(2, connection.createArrayOf("date", this.days.toArray()));
+			ps.setArray(1, connection.createArrayOf("int8", userIds()));
+			ps.setArray(2, connection.createArrayOf("date", dayTexts()));
 			ps.setArray(3, ints(connection, this.scores));
 			ps.setArray(4, ints(connection, this.activity));
 			ps.setArray(5, ints(connection, this.sleep));
 			ps.setArray(6, ints(connection, this.heart));
-			ps.setArray(7, connection.createArrayOf("float4", this.completeness.toArray()));
+			ps.setArray(7, connection.createArrayOf("float4", this.completeness.toArray(Float[]::new)));
 			ps.setArray(8, ints(connection, this.versions));
-			ps.setArray(9, connection.createArrayOf("timestamptz", this.asOf.toArray()));
+			ps.setArray(9, connection.createArrayOf("timestamptz", asOfTexts()));
 			ps.setArray(10, ints(connection, this.inputCounts));
-			ps.setArray(11, connection.createArrayOf("int8", this.inputHashes.toArray()));
+			ps.setArray(11, connection.createArrayOf("int8", this.inputHashes.toArray(Long[]::new)));
 			ps.executeUpdate();
 		}
 	}
 
+	/** The rows' user ids, for an {@code int8[]} parameter. */
+	Long[] userIds() {
+		return this.users.toArray(Long[]::new);
+	}
+
+	/** The rows' days ({@code YYYY-MM-DD}), for a {@code date[]} parameter. */
+	String[] dayTexts() {
+		return this.days.toArray(String[]::new);
+	}
+
+	/**
+	 * The rows' {@code inputs_as_of} as the text pgjdbc would make of each: the rows of
+	 * one user share one {@link Timestamp}, formatted once.
+	 */
+	private String[] asOfTexts() {
+		String[] texts = new String[this.asOf.size()];
+		Timestamp last = null;
+		String text = null;
+		for (int i = 0; i < texts.length; i++) {
+			Timestamp value = this.asOf.get(i);
+			if (value != last) {
+				last = value;
+				text = (value != null) ? value.toString() : null;
+			}
+			texts[i] = text;
+		}
+		return texts;
+	}
+
 	private static Array ints(Connection connection, List<Integer> values) throws SQLException {
-		return connection.createArrayOf("int4", values.toArray());
+		return connection.createArrayOf("int4", values.toArray(Integer[]::new));
 	}
 
 }
