@@ -1,5 +1,6 @@
 package dev.healthscore.jobs.cli;
 
+import java.math.BigInteger;
 import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -157,26 +158,23 @@ public record Invocation(String command, String job, Map<String, String> options
 			return fallback;
 		}
 		requireValue(name, "N");
-		String digits = value.replace("_", "");
-		Integer parsed = null;
+		BigInteger number;
 		try {
-			parsed = Integer.parseInt(digits);
+			number = new BigInteger(value.replace("_", ""));
 		}
 		catch (NumberFormatException ex) {
-			if (!digits.matches("\\+?\\d+")) {
-				throw new UsageException("Invalid --%s=%s: expected %s".formatted(name, value, expected));
-			}
-			// a whole number of the expected sign, too large for an int: above the
-			// option's own bound, whatever it is, and refused as any value above it
-		}
-		if (parsed != null && parsed < least) {
 			throw new UsageException("Invalid --%s=%s: expected %s".formatted(name, value, expected));
 		}
-		if (parsed == null || parsed > most) {
+		if (number.compareTo(BigInteger.valueOf(least)) < 0) {
+			throw new UsageException("Invalid --%s=%s: expected %s".formatted(name, value, expected));
+		}
+		if (number.compareTo(BigInteger.valueOf(most)) > 0) {
+			// also a number too large for an int: above the option's bound, whatever it
+			// is
 			throw new UsageException((tooLarge != null) ? tooLarge.apply(value)
 					: "Invalid --%s=%s: expected %s, at most %d".formatted(name, value, expected, most));
 		}
-		return parsed;
+		return number.intValue();
 	}
 
 	/** An optional long option. */
