@@ -62,29 +62,24 @@ final class BenchDatabase implements AutoCloseable {
 	double makeSharedBuffersResident() throws SQLException {
 		long started = System.nanoTime();
 		long pages;
-		try (Connection connection = dataSource().getConnection(); Statement statement = connection.createStatement()) {
-			try (ResultSet result = statement
-				.executeQuery("SELECT setting::bigint FROM pg_settings WHERE name = 'shared_buffers'")) {
-				result.next();
-				pages = result.getLong(1); // in blocks of 8 KiB
-			}
-			statement.execute("CREATE SCHEMA bench_resident");
-			statement.execute("CREATE EXTENSION pg_prewarm SCHEMA bench_resident");
-			// seven rows of 1,000 bytes to a page; a tenth more pages than there are
-			// buffers, so that every buffer is used
-			statement.execute("CREATE TABLE bench_resident.filler AS SELECT repeat('x', 1000) AS pad"
-					+ " FROM generate_series(1, " + (pages + pages / 10) * 7 + ")");
-			prewarm(statement);
+		try (Connection connection = dataSource().getConnection();
+				Statement statement = connection.createStatement();
+				ResultSet result = statement
+					.executeQuery("SELECT setting::bigint FROM pg_settings WHERE name = 'shared_buffers'")) {
+			result.next();
+			pages = result.getLong(1); // in blocks of 8 KiB
 		}
+		String prewarm = "SELECT bench_resident.pg_prewarm('bench_resident.filler', 'buffer')";
+		// seven rows of 1,000 bytes to a page; a tenth more pages than there are buffers,
+		// so that every buffer is used
+		execute(dataSource(), "CREATE SCHEMA bench_resident", "CREATE EXTENSION pg_prewarm SCHEMA bench_resident",
+				"CREATE TABLE bench_resident.filler AS SELECT repeat('x', 1000) AS pad FROM generate_series(1, "
+						+ (pages + pages / 10) * 7 + ")",
+				prewarm);
 		this.cluster.awaitCaughtUp(Duration.ofMinutes(2));
-		try (Connection connection = replicaDataSource().getConnection();
-				Statement statement = connection.createStatement()) {
-			prewarm(statement);
-		}
-		try (Connection connection = dataSource().getConnection(); Statement statement = connection.createStatement()) {
-			statement.execute("DROP SCHEMA bench_resident CASCADE");
-		}
-		this.cluster.awaitCaughtUp(Duration.ofMinutes(2));
+		execute(replicaDataSource(), prewarm);
+		// the replica replays the drop before anything is timed: settle() waits for it
+		execute(dataSource(), "DROP SCHEMA bench_resident CASCADE");
 		return (System.nanoTime() - started) / 1e9;
 	}
 
@@ -97,25 +92,21 @@ final class BenchDatabase implements AutoCloseable {
 	 */
 	void settle() throws SQLException {
 		long started = System.nanoTime();
-		try (Connection connection = dataSource().getConnection(); Statement statement = connection.createStatement()) {
-			statement.execute("VACUUM ANALYZE");
-			statement.execute("CHECKPOINT");
-		}
+		execute(dataSource(), "VACUUM ANALYZE", "CHECKPOINT");
 		this.cluster.awaitCaughtUp(Duration.ofMinutes(10));
-		try (Connection connection = replicaDataSource().getConnection();
-				Statement statement = connection.createStatement()) {
-			statement.execute("CHECKPOINT");
-		}
+		execute(replicaDataSource(), "CHECKPOINT");
 		System.out.printf(Locale.ROOT,
 				"VACUUM ANALYZE, checkpoints, and the replica replaying the generated data: %.1f s, before anything"
 						+ " is timed%n",
 				(System.nanoTime() - started) / 1e9);
 	}
 
-	private static void prewarm(Statement statement) throws SQLException {
-		try (ResultSet result = statement
-			.executeQuery("SELECT bench_resident.pg_prewarm('bench_resident.filler', 'buffer')")) {
-			result.next();
+	/** Runs statements in turn on one connection, discarding any rows they return. */
+	private static void execute(DataSource dataSource, String... statements) throws SQLException {
+		try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement()) {
+			for (String sql : statements) {
+				statement.execute(sql);
+			}
 		}
 	}
 
