@@ -26,7 +26,7 @@ final class CopyRowReader implements AutoCloseable {
 
 	private static final int QUEUED_BATCHES = 8;
 
-	private static final Batch END = new Batch(new Object[0][], 0);
+	private static final Batch END = new Batch(null);
 
 	private final BlockingQueue<Batch> queue = new ArrayBlockingQueue<>(QUEUED_BATCHES);
 
@@ -41,8 +41,16 @@ final class CopyRowReader implements AutoCloseable {
 
 	private boolean ended;
 
+	/** Batches the consumer is done with, for the reader thread to fill again. */
+	private final BlockingQueue<Batch> free = new ArrayBlockingQueue<>(QUEUED_BATCHES + 2);
+
+	private final ArchiveTable table;
+
 	/** The reader thread's batch being filled. */
-	private Batch batch = new Batch(new Object[BATCH_ROWS][], 0);
+	private Batch batch;
+
+	/** The consumer's batch, handed back at its next call of {@link #next()}. */
+	private Batch consumed;
 
 	/**
 	 * Starts reading.
@@ -51,16 +59,23 @@ final class CopyRowReader implements AutoCloseable {
 	 * @param sorter sorts each group; closed by the reader's thread when it ends
 	 */
 	CopyRowReader(InputStream copy, ArchiveTable table, GroupSorter sorter) {
+		this.table = table;
+		this.batch = new Batch(new RowBlock(table, BATCH_ROWS));
 		this.thread = new Thread(LogContext.carry(() -> run(copy, table, sorter)), "archive-copy-reader");
 		this.thread.setDaemon(true);
 		this.thread.start();
 	}
 
 	/**
-	 * Returns the next batch of rows.
+	 * Returns the next batch of rows, valid until the next call: its block is then filled
+	 * again.
 	 * @return the batch, or null after the last row
 	 */
 	Batch next() throws IOException {
+		if (this.consumed != null) {
+			this.free.offer(this.consumed);
+			this.consumed = null;
+		}
 		if (this.ended) {
 			return null;
 		}
@@ -73,6 +88,7 @@ final class CopyRowReader implements AutoCloseable {
 			throw new InterruptedIOException("Interrupted while reading COPY rows");
 		}
 		if (batch != END) {
+			this.consumed = batch;
 			return batch;
 		}
 		this.ended = true;
@@ -123,23 +139,29 @@ final class CopyRowReader implements AutoCloseable {
 		PgBinaryCopy.Reader rows = new PgBinaryCopy.Reader(copy, table);
 		try {
 			int lead = table.columnIndex(table.leadingOrderColumn());
-			Object key = null;
-			Object[] first = rows.next();
+			// the row just read, and the group's leading key in the other block's row 0
+			RowBlock row = new RowBlock(table, 1);
+			RowBlock key = new RowBlock(table, 1);
+			boolean more = rows.next(row);
 			this.firstRowNanos = System.nanoTime();
-			for (Object[] row = first; row != null && !this.closed; row = rows.next()) {
-				if (key != null && !row[lead].equals(key)) {
-					if (ArchiveTable.compare(row[lead], key) < 0) {
+			for (; more && !this.closed; more = rows.next(row)) {
+				if (key.size() > 0 && !row.sameValue(lead, 0, key, 0)) {
+					if (row.compareValue(lead, 0, key, 0) < 0) {
 						throw new IOException("COPY rows are not in " + table.leadingOrderColumn() + " order: "
-								+ row[lead] + " after " + key);
+								+ row.value(lead, 0) + " after " + key.value(lead, 0));
 					}
 					group.finishGroup(this::handRow);
+					key.clear();
 				}
-				key = row[lead];
-				group.add(row);
+				if (key.size() == 0) {
+					key.add(row, 0);
+				}
+				group.add(row, 0);
+				row.clear();
 			}
 			if (!this.closed) {
 				group.finishGroup(this::handRow);
-				if (this.batch.size > 0) {
+				if (this.batch.size() > 0) {
 					hand(this.batch);
 				}
 			}
@@ -159,11 +181,16 @@ final class CopyRowReader implements AutoCloseable {
 	 * @return false once the consumer has closed the reader (looked at only when a batch
 	 * is handed over, which is where a closed reader stops waiting)
 	 */
-	private boolean handRow(Object[] row) {
-		this.batch.rows[this.batch.size] = row;
-		if (++this.batch.size == BATCH_ROWS) {
+	private boolean handRow(RowBlock block, int row) {
+		this.batch.rows.add(block, row);
+		if (this.batch.size() == BATCH_ROWS) {
 			hand(this.batch);
-			this.batch = new Batch(new Object[BATCH_ROWS][], 0);
+			Batch next = this.free.poll();
+			if (next == null) {
+				next = new Batch(new RowBlock(this.table, BATCH_ROWS));
+			}
+			next.rows.clear();
+			this.batch = next;
 			return !this.closed;
 		}
 		return true;
@@ -195,24 +222,34 @@ final class CopyRowReader implements AutoCloseable {
 		}
 	}
 
-	/** Rows in COPY order; {@code size} of them are set. */
+	/** Rows in sorted order, in a block. */
 	static final class Batch {
 
-		private final Object[][] rows;
+		private final RowBlock rows;
 
-		private int size;
-
-		private Batch(Object[][] rows, int size) {
+		private Batch(RowBlock rows) {
 			this.rows = rows;
-			this.size = size;
 		}
 
 		int size() {
-			return this.size;
+			return this.rows.size();
 		}
 
+		/**
+		 * Returns the block that holds the rows, in order.
+		 * @return the block
+		 */
+		RowBlock rows() {
+			return this.rows;
+		}
+
+		/**
+		 * Returns a row with the value classes of {@link ArchiveColumn}.
+		 * @param index its index
+		 * @return a new array
+		 */
 		Object[] row(int index) {
-			return this.rows[index];
+			return this.rows.row(index);
 		}
 
 	}

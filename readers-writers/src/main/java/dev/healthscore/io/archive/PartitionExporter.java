@@ -127,8 +127,9 @@ public final class PartitionExporter {
 			// closed in reverse order: the writer (its upload aborted) before the reader,
 			// which drains the COPY
 			for (CopyRowReader.Batch batch = rows.next(); batch != null; batch = rows.next()) {
-				for (int i = 0; i < batch.size(); i++) {
-					writer.write(batch.row(i));
+				RowBlock block = batch.rows();
+				for (int i = 0; i < block.size(); i++) {
+					writer.write(block, i);
 				}
 			}
 			List<ArchiveFile> files = writer.finish();

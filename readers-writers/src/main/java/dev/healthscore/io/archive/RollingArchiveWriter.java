@@ -58,14 +58,15 @@ final class RollingArchiveWriter implements AutoCloseable {
 	}
 
 	/**
-	 * Writes a row.
-	 * @param row the row
+	 * Writes a row of a block.
+	 * @param block a block of the table's rows
+	 * @param row the row's index there
 	 */
-	void write(Object[] row) throws IOException {
+	void write(RowBlock block, int row) throws IOException {
 		if (this.writer == null) {
 			openNextFile();
 		}
-		this.writer.write(row);
+		this.writer.write(block, row);
 		this.rowsInFile++;
 		if (this.rowsInFile % SIZE_CHECK_INTERVAL == 0 && this.writer.dataSize() >= this.settings.targetFileSize()) {
 			closeFile();
