@@ -3,6 +3,7 @@ package dev.healthscore.io.archive;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -33,7 +34,7 @@ public final class ArchiveWriterTiming {
 	public static Result time(ArchiveTable table, List<Path> files, Path out) throws IOException {
 		ArchiveSettings settings = ArchiveSettings.builder("local").build();
 		Clocks inWriter = new Clocks();
-		RowBlock chunk = new RowBlock(table, CHUNK_ROWS);
+		List<Object[]> chunk = new ArrayList<>(CHUNK_ROWS);
 		long rows = 0;
 		try (ArchiveParquetWriter writer = ArchiveParquetFiles.newWriter(new LocalOutputFile(out), table, settings,
 				Map.of())) {
@@ -52,9 +53,9 @@ public final class ArchiveWriterTiming {
 		return new Result(rows, inWriter.wallNanos / 1e9, inWriter.cpuNanos / 1e9, out.toFile().length());
 	}
 
-	private static void write(ArchiveParquetWriter writer, RowBlock chunk) throws IOException {
-		for (int i = 0; i < chunk.size(); i++) {
-			writer.write(chunk, i);
+	private static void write(ArchiveParquetWriter writer, List<Object[]> chunk) throws IOException {
+		for (Object[] row : chunk) {
+			writer.write(row);
 		}
 		chunk.clear();
 	}

@@ -19,8 +19,8 @@ import org.apache.parquet.io.api.Binary;
 import org.apache.parquet.schema.MessageType;
 
 /**
- * Writes rows of an {@link ArchiveTable} (from a {@link RowBlock}) to a Parquet file of
- * {@link ArchiveParquetSchema}, straight into parquet-java's column writers.
+ * Writes rows of an {@link ArchiveTable} ({@code Object[]} in column order) to a Parquet
+ * file of {@link ArchiveParquetSchema}, straight into parquet-java's column writers.
  * <p>
  * parquet-java's {@code ParquetWriter} assembles each record through a
  * {@code RecordConsumer} that tracks fields, levels and missing values for nested
@@ -57,12 +57,7 @@ final class ArchiveParquetWriter implements AutoCloseable {
 
 	private final Map<String, String> metadata;
 
-	private final ArchiveTable table;
-
 	private final List<ArchiveColumn> columns;
-
-	/** Holds a row given as {@code Object[]}, made when first needed. */
-	private RowBlock single;
 
 	private final ColumnDescriptor[] descriptors;
 
@@ -90,7 +85,6 @@ final class ArchiveParquetWriter implements AutoCloseable {
 	ArchiveParquetWriter(OutputFile file, ArchiveTable table, ArchiveSettings settings, Map<String, String> metadata)
 			throws IOException {
 		this.schema = ArchiveParquetSchema.of(table);
-		this.table = table;
 		this.columns = table.columns();
 		this.metadata = Map.copyOf(metadata);
 		this.rowGroupSize = settings.rowGroupSize();
@@ -123,28 +117,17 @@ final class ArchiveParquetWriter implements AutoCloseable {
 
 	/**
 	 * Writes a row.
-	 * @param row the row, one value per table column, with the value classes of
-	 * {@link ArchiveColumn}
+	 * @param row the row, one value per table column
 	 */
 	void write(Object[] row) throws IOException {
-		if (this.single == null) {
-			this.single = new RowBlock(this.table, 1);
-		}
-		this.single.clear();
-		this.single.add(row);
-		write(this.single, 0);
-	}
-
-	/**
-	 * Writes a row of a block.
-	 * @param block a block of the writer's table
-	 * @param row the row's index there
-	 */
-	void write(RowBlock block, int row) throws IOException {
 		for (int i = 0; i < this.firstField.length; i++) {
 			ArchiveColumn column = this.columns.get(i);
 			ColumnWriter writer = this.writers[this.firstField[i]];
-			if (block.isNull(i, row)) {
+			Object value = row[i];
+			if (value == null) {
+				if (!column.nullable()) {
+					throw new IOException("Column " + column.name() + " is required but the row has no value");
+				}
 				writer.writeNull(0, 0);
 				if (column.type() == ArchiveColumn.Type.TIMESTAMPTZ) {
 					this.writers[this.firstField[i] + 1].writeNull(0, 0);
@@ -153,13 +136,13 @@ final class ArchiveParquetWriter implements AutoCloseable {
 			}
 			int level = column.nullable() ? 1 : 0;
 			switch (column.type()) {
-				case BIGINT -> writer.write(block.number(i, row), 0, level);
-				case SMALLINT, INTEGER, DATE -> writer.write((int) block.number(i, row), 0, level);
-				case TEXT -> writer.write(binary(i, block.text(i, row)), 0, level);
-				case FLOAT8 -> writer.write(Double.longBitsToDouble(block.number(i, row)), 0, level);
-				case FLOAT4 -> writer.write(Float.intBitsToFloat((int) block.number(i, row)), 0, level);
+				case BIGINT -> writer.write((long) (Long) value, 0, level);
+				case SMALLINT, INTEGER, DATE -> writer.write((int) (Integer) value, 0, level);
+				case TEXT -> writer.write(binary(i, (String) value), 0, level);
+				case FLOAT8 -> writer.write((double) (Double) value, 0, level);
+				case FLOAT4 -> writer.write((float) (Float) value, 0, level);
 				case TIMESTAMPTZ -> {
-					long micros = block.number(i, row);
+					long micros = (Long) value;
 					writer.write(Math.floorDiv(micros, 1000L), 0, level);
 					this.writers[this.firstField[i] + 1].write(micros, 0, level);
 				}

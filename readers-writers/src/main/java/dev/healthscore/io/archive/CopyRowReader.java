@@ -26,7 +26,7 @@ final class CopyRowReader implements AutoCloseable {
 
 	private static final int QUEUED_BATCHES = 8;
 
-	private static final Batch END = new Batch(null);
+	private static final Batch END = new Batch(new Object[0][], 0);
 
 	private final BlockingQueue<Batch> queue = new ArrayBlockingQueue<>(QUEUED_BATCHES);
 
@@ -41,16 +41,8 @@ final class CopyRowReader implements AutoCloseable {
 
 	private boolean ended;
 
-	/** Batches the consumer is done with, for the reader thread to fill again. */
-	private final BlockingQueue<Batch> free = new ArrayBlockingQueue<>(QUEUED_BATCHES + 2);
-
-	private final ArchiveTable table;
-
 	/** The reader thread's batch being filled. */
-	private Batch batch;
-
-	/** The consumer's batch, handed back at its next call of {@link #next()}. */
-	private Batch consumed;
+	private Batch batch = new Batch(new Object[BATCH_ROWS][], 0);
 
 	/**
 	 * Starts reading.
@@ -59,23 +51,16 @@ final class CopyRowReader implements AutoCloseable {
 	 * @param sorter sorts each group; closed by the reader's thread when it ends
 	 */
 	CopyRowReader(InputStream copy, ArchiveTable table, GroupSorter sorter) {
-		this.table = table;
-		this.batch = new Batch(new RowBlock(table, BATCH_ROWS));
 		this.thread = new Thread(LogContext.carry(() -> run(copy, table, sorter)), "archive-copy-reader");
 		this.thread.setDaemon(true);
 		this.thread.start();
 	}
 
 	/**
-	 * Returns the next batch of rows, valid until the next call: its block is then filled
-	 * again.
+	 * Returns the next batch of rows.
 	 * @return the batch, or null after the last row
 	 */
 	Batch next() throws IOException {
-		if (this.consumed != null) {
-			this.free.offer(this.consumed);
-			this.consumed = null;
-		}
 		if (this.ended) {
 			return null;
 		}
@@ -88,7 +73,6 @@ final class CopyRowReader implements AutoCloseable {
 			throw new InterruptedIOException("Interrupted while reading COPY rows");
 		}
 		if (batch != END) {
-			this.consumed = batch;
 			return batch;
 		}
 		this.ended = true;
@@ -139,29 +123,23 @@ final class CopyRowReader implements AutoCloseable {
 		PgBinaryCopy.Reader rows = new PgBinaryCopy.Reader(copy, table);
 		try {
 			int lead = table.columnIndex(table.leadingOrderColumn());
-			// the row just read, and the group's leading key in the other block's row 0
-			RowBlock row = new RowBlock(table, 1);
-			RowBlock key = new RowBlock(table, 1);
-			boolean more = rows.next(row);
+			Object key = null;
+			Object[] first = rows.next();
 			this.firstRowNanos = System.nanoTime();
-			for (; more && !this.closed; more = rows.next(row)) {
-				if (key.size() > 0 && !row.sameValue(lead, 0, key, 0)) {
-					if (row.compareValue(lead, 0, key, 0) < 0) {
+			for (Object[] row = first; row != null && !this.closed; row = rows.next()) {
+				if (key != null && !row[lead].equals(key)) {
+					if (ArchiveTable.compare(row[lead], key) < 0) {
 						throw new IOException("COPY rows are not in " + table.leadingOrderColumn() + " order: "
-								+ row.value(lead, 0) + " after " + key.value(lead, 0));
+								+ row[lead] + " after " + key);
 					}
 					group.finishGroup(this::handRow);
-					key.clear();
 				}
-				if (key.size() == 0) {
-					key.add(row, 0);
-				}
-				group.add(row, 0);
-				row.clear();
+				key = row[lead];
+				group.add(row);
 			}
 			if (!this.closed) {
 				group.finishGroup(this::handRow);
-				if (this.batch.size() > 0) {
+				if (this.batch.size > 0) {
 					hand(this.batch);
 				}
 			}
@@ -181,16 +159,11 @@ final class CopyRowReader implements AutoCloseable {
 	 * @return false once the consumer has closed the reader (looked at only when a batch
 	 * is handed over, which is where a closed reader stops waiting)
 	 */
-	private boolean handRow(RowBlock block, int row) {
-		this.batch.rows.add(block, row);
-		if (this.batch.size() == BATCH_ROWS) {
+	private boolean handRow(Object[] row) {
+		this.batch.rows[this.batch.size] = row;
+		if (++this.batch.size == BATCH_ROWS) {
 			hand(this.batch);
-			Batch next = this.free.poll();
-			if (next == null) {
-				next = new Batch(new RowBlock(this.table, BATCH_ROWS));
-			}
-			next.rows.clear();
-			this.batch = next;
+			this.batch = new Batch(new Object[BATCH_ROWS][], 0);
 			return !this.closed;
 		}
 		return true;
@@ -222,34 +195,24 @@ final class CopyRowReader implements AutoCloseable {
 		}
 	}
 
-	/** Rows in sorted order, in a block. */
+	/** Rows in COPY order; {@code size} of them are set. */
 	static final class Batch {
 
-		private final RowBlock rows;
+		private final Object[][] rows;
 
-		private Batch(RowBlock rows) {
+		private int size;
+
+		private Batch(Object[][] rows, int size) {
 			this.rows = rows;
+			this.size = size;
 		}
 
 		int size() {
-			return this.rows.size();
+			return this.size;
 		}
 
-		/**
-		 * Returns the block that holds the rows, in order.
-		 * @return the block
-		 */
-		RowBlock rows() {
-			return this.rows;
-		}
-
-		/**
-		 * Returns a row with the value classes of {@link ArchiveColumn}.
-		 * @param index its index
-		 * @return a new array
-		 */
 		Object[] row(int index) {
-			return this.rows.row(index);
+			return this.rows[index];
 		}
 
 	}

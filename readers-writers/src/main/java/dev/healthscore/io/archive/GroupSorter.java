@@ -20,10 +20,9 @@ import org.slf4j.LoggerFactory;
  * Beyond it the rows sorted so far go to a temporary file as a sorted run (in the binary
  * {@code COPY} format of {@link PgBinaryCopy}), and the group's end merges the runs with
  * the rows still in memory. The merge is stable (of equal rows, the one of the earlier
- * run first) and {@link RowBlock#sortedOrder} is too, so rows come out in the same order
- * as a sort of the whole group in memory. Rows are held in a {@link RowBlock}, without an
- * object per row or value. Past {@value #MAX_RUNS} runs, the next spill merges them and
- * the rows in memory into one run, so that a merge reads at most that many files at a
+ * run first) and {@link List#sort} is too, so rows come out in the same order as a sort
+ * of the whole group in memory. Past {@value #MAX_RUNS} runs, the next spill merges them
+ * and the rows in memory into one run, so that a merge reads at most that many files at a
  * time. Run files are deleted once merged, and by {@link #close()} whatever happened;
  * those of a sorter whose process died are {@link SortRunOwner}'s to remove. Not
  * thread-safe: one thread adds, finishes and closes.
@@ -37,7 +36,7 @@ final class GroupSorter implements AutoCloseable {
 
 	private final ArchiveTable table;
 
-	private final Comparator<Object[]> rowOrder;
+	private final Comparator<Object[]> order;
 
 	private final int bufferRows;
 
@@ -47,14 +46,7 @@ final class GroupSorter implements AutoCloseable {
 
 	private final RunFiles files;
 
-	/** The rows of the group in memory. */
-	private final RowBlock rows;
-
-	/** Their sorted order, reused from group to group. */
-	private int[] order;
-
-	/** A one-row block that hands merged rows to a {@link RowSink}. */
-	private final RowBlock merged;
+	private final ArrayList<Object[]> rows = new ArrayList<>();
 
 	/** Holds the group's run files under a lock while there are any. */
 	private SortRunOwner owner;
@@ -87,31 +79,16 @@ final class GroupSorter implements AutoCloseable {
 					"Invalid sort buffer of " + bufferRows + " rows and " + maxRuns + " runs per merge");
 		}
 		this.table = table;
-		this.rowOrder = table.rowOrderWithinLeadingKey();
+		this.order = table.rowOrderWithinLeadingKey();
 		this.bufferRows = bufferRows;
 		this.maxRuns = maxRuns;
 		this.directory = directory;
 		this.files = files;
-		this.rows = new RowBlock(table, Math.min(bufferRows, 1024));
-		this.merged = new RowBlock(table, 1);
 	}
 
 	/**
 	 * Adds a row of the current group.
-	 * @param from a block of the same table
-	 * @param row the row's index there
-	 * @throws IOException when a sorted run cannot be written; its file is deleted
-	 */
-	void add(RowBlock from, int row) throws IOException {
-		if (this.rows.size() == this.bufferRows) {
-			spill();
-		}
-		this.rows.add(from, row);
-	}
-
-	/**
-	 * Adds a row of the current group.
-	 * @param row the row, with the value classes of {@link ArchiveColumn}
+	 * @param row the row
 	 * @throws IOException when a sorted run cannot be written; its file is deleted
 	 */
 	void add(Object[] row) throws IOException {
@@ -127,20 +104,14 @@ final class GroupSorter implements AutoCloseable {
 	 * skipped
 	 */
 	void finishGroup(RowSink sink) throws IOException {
-		this.order = this.rows.sortedOrder(this.order);
+		this.rows.sort(this.order);
 		if (this.runs.isEmpty()) {
-			for (int i = 0; i < this.rows.size(); i++) {
-				if (!sink.accept(this.rows, this.order[i])) {
-					break;
-				}
+			for (Object[] row : this.rows) {
+				sink.accept(row);
 			}
 		}
 		else {
-			merge(List.copyOf(this.runs), (row) -> {
-				this.merged.clear();
-				this.merged.add(row);
-				return sink.accept(this.merged, 0);
-			});
+			merge(List.copyOf(this.runs), sink);
 			logger.info(
 					"Sorted {} rows of {} {} = {} on disk: {} runs merged with {} rows in memory, {} ms since the"
 							+ " first run",
@@ -176,9 +147,9 @@ final class GroupSorter implements AutoCloseable {
 	private void spill() throws IOException {
 		if (this.runs.isEmpty()) {
 			this.firstRunNanos = System.nanoTime();
-			this.spilledKey = this.rows.value(this.table.columnIndex(this.table.leadingOrderColumn()), 0);
+			this.spilledKey = this.rows.get(0)[this.table.columnIndex(this.table.leadingOrderColumn())];
 		}
-		this.order = this.rows.sortedOrder(this.order);
+		this.rows.sort(this.order);
 		// past maxRuns, the runs so far go into the new one with the rows
 		List<Path> merged = (this.runs.size() == this.maxRuns) ? List.copyOf(this.runs) : List.of();
 		Path run = newRun();
@@ -230,21 +201,21 @@ final class GroupSorter implements AutoCloseable {
 	 * Merges runs and the sorted rows in memory, which come after them, into a sink: of
 	 * equal rows the one of the earlier run first.
 	 */
-	private void merge(List<Path> files, MergeSink sink) throws IOException {
+	private void merge(List<Path> files, RowSink sink) throws IOException {
 		List<InputStream> streams = new ArrayList<>(files.size());
 		try {
 			PriorityQueue<Cursor> heads = new PriorityQueue<>(files.size() + 1,
-					Comparator.<Cursor, Object[]>comparing((cursor) -> cursor.row, this.rowOrder)
+					Comparator.<Cursor, Object[]>comparing((cursor) -> cursor.row, this.order)
 						.thenComparingInt((cursor) -> cursor.run));
 			for (int i = 0; i < files.size(); i++) {
 				InputStream in = this.files.open(files.get(i));
 				streams.add(in);
-				Cursor cursor = new Cursor(i, new PgBinaryCopy.Reader(in, this.table));
+				Cursor cursor = new Cursor(i, new PgBinaryCopy.Reader(in, this.table), null);
 				if (cursor.advance()) {
 					heads.add(cursor);
 				}
 			}
-			Cursor memory = new Cursor(files.size(), null, this.rows, this.order);
+			Cursor memory = new Cursor(files.size(), null, this.rows);
 			if (memory.advance()) {
 				heads.add(memory);
 			}
@@ -296,19 +267,10 @@ final class GroupSorter implements AutoCloseable {
 	interface RowSink {
 
 		/**
-		 * Receives a row, to be read before the call returns: the block is the sorter's.
-		 * @param block the block that holds it
-		 * @param row its index there
+		 * Receives a row.
+		 * @param row the row
 		 * @return whether to go on
 		 */
-		boolean accept(RowBlock block, int row) throws IOException;
-
-	}
-
-	/** Receives merged rows, one at a time. */
-	@FunctionalInterface
-	private interface MergeSink {
-
 		boolean accept(Object[] row) throws IOException;
 
 	}
@@ -339,23 +301,16 @@ final class GroupSorter implements AutoCloseable {
 
 		private final PgBinaryCopy.Reader reader;
 
-		private final RowBlock rows;
-
-		private final int[] order;
+		private final List<Object[]> rows;
 
 		private int next;
 
 		private Object[] row;
 
-		private Cursor(int run, PgBinaryCopy.Reader reader, RowBlock rows, int[] order) {
+		private Cursor(int run, PgBinaryCopy.Reader reader, List<Object[]> rows) {
 			this.run = run;
 			this.reader = reader;
 			this.rows = rows;
-			this.order = order;
-		}
-
-		private Cursor(int run, PgBinaryCopy.Reader reader) {
-			this(run, reader, null, null);
 		}
 
 		private boolean advance() throws IOException {
@@ -363,7 +318,7 @@ final class GroupSorter implements AutoCloseable {
 				this.row = this.reader.next();
 			}
 			else {
-				this.row = (this.next < this.rows.size()) ? this.rows.row(this.order[this.next++]) : null;
+				this.row = (this.next < this.rows.size()) ? this.rows.get(this.next++) : null;
 			}
 			return this.row != null;
 		}

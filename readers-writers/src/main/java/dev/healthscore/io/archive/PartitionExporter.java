@@ -127,9 +127,8 @@ public final class PartitionExporter {
 			// closed in reverse order: the writer (its upload aborted) before the reader,
 			// which drains the COPY
 			for (CopyRowReader.Batch batch = rows.next(); batch != null; batch = rows.next()) {
-				RowBlock block = batch.rows();
-				for (int i = 0; i < block.size(); i++) {
-					writer.write(block, i);
+				for (int i = 0; i < batch.size(); i++) {
+					writer.write(batch.row(i));
 				}
 			}
 			List<ArchiveFile> files = writer.finish();

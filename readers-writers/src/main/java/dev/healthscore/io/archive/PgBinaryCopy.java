@@ -70,70 +70,24 @@ final class PgBinaryCopy {
 		 * Returns the next row, or null after the last one.
 		 */
 		Object[] next() throws IOException {
-			if (!startRow()) {
-				return null;
-			}
-			Object[] row = new Object[this.columns.size()];
-			for (int i = 0; i < row.length; i++) {
-				int length = this.in.readInt();
-				row[i] = (length == -1) ? null : readValue(i, length);
-			}
-			return row;
-		}
-
-		/**
-		 * Appends the next row to a block, without a boxed value.
-		 * @param into a block of the reader's table
-		 * @return false after the last row, when nothing was appended
-		 */
-		boolean next(RowBlock into) throws IOException {
-			if (!startRow()) {
-				return false;
-			}
-			int row = into.append();
-			for (int i = 0; i < this.columns.size(); i++) {
-				int length = this.in.readInt();
-				ArchiveColumn column = this.columns.get(i);
-				if (length == -1) {
-					if (!column.nullable()) {
-						throw new IOException("Column " + column.name() + " is required but the row has no value");
-					}
-					into.setNull(i, row);
-					continue;
-				}
-				switch (column.type()) {
-					case BIGINT -> into.setNumber(i, row, this.in.readLong());
-					case SMALLINT -> into.setNumber(i, row, this.in.readShort());
-					case INTEGER -> into.setNumber(i, row, this.in.readInt());
-					case TEXT -> into.setText(i, row, readText(this.texts[i], length));
-					case FLOAT8 -> into.setNumber(i, row, this.in.readLong()); // the raw
-																				// bits
-					case FLOAT4 -> into.setNumber(i, row, this.in.readInt());
-					case TIMESTAMPTZ -> into.setNumber(i, row, timestamp(column));
-					case DATE -> into.setNumber(i, row, date(column));
-				}
-			}
-			return true;
-		}
-
-		/**
-		 * Reads a row's field count.
-		 * @return false at the trailer
-		 */
-		private boolean startRow() throws IOException {
 			if (!this.headerRead) {
 				this.in.readHeader();
 				this.headerRead = true;
 			}
 			short fields = this.in.readShort();
 			if (fields == -1) {
-				return false;
+				return null;
 			}
 			if (fields != this.columns.size()) {
 				throw new IOException(
 						"Invalid COPY row, expected " + this.columns.size() + " fields but got " + fields);
 			}
-			return true;
+			Object[] row = new Object[fields];
+			for (int i = 0; i < fields; i++) {
+				int length = this.in.readInt();
+				row[i] = (length == -1) ? null : readValue(i, length);
+			}
+			return row;
 		}
 
 		/**
@@ -168,33 +122,28 @@ final class PgBinaryCopy {
 				case TEXT -> readText(this.texts[index], length);
 				case FLOAT8 -> Double.longBitsToDouble(this.in.readLong());
 				case FLOAT4 -> Float.intBitsToFloat(this.in.readInt());
-				case TIMESTAMPTZ -> timestamp(column);
-				case DATE -> date(column);
+				case TIMESTAMPTZ -> {
+					long micros = this.in.readLong();
+					if (micros == Long.MAX_VALUE || micros == Long.MIN_VALUE) {
+						throw new IOException("Cannot archive an infinite timestamp in column " + column.name());
+					}
+					if (micros > LAST_MICROS_SINCE_2000) {
+						// PostgreSQL goes on to 294276 AD: the sum would wrap to a time
+						// BC
+						throw new IOException("Cannot archive timestamp " + micros
+								+ " microseconds after 2000-01-01T00:00Z in column " + column.name() + ": it is after "
+								+ LAST_INSTANT + ", the last one whose microseconds since 1970 fit in a Parquet INT64");
+					}
+					yield micros + PgBinaryFormat.EPOCH_MICROS;
+				}
+				case DATE -> {
+					int days = this.in.readInt();
+					if (days == Integer.MAX_VALUE || days == Integer.MIN_VALUE) {
+						throw new IOException("Cannot archive an infinite date in column " + column.name());
+					}
+					yield days + PgBinaryFormat.EPOCH_DAYS;
+				}
 			};
-		}
-
-		/** Reads a timestamp: microseconds since 1970. */
-		private long timestamp(ArchiveColumn column) throws IOException {
-			long micros = this.in.readLong();
-			if (micros == Long.MAX_VALUE || micros == Long.MIN_VALUE) {
-				throw new IOException("Cannot archive an infinite timestamp in column " + column.name());
-			}
-			if (micros > LAST_MICROS_SINCE_2000) {
-				// PostgreSQL goes on to 294276 AD: the sum would wrap to a time BC
-				throw new IOException("Cannot archive timestamp " + micros
-						+ " microseconds after 2000-01-01T00:00Z in column " + column.name() + ": it is after "
-						+ LAST_INSTANT + ", the last one whose microseconds since 1970 fit in a Parquet INT64");
-			}
-			return micros + PgBinaryFormat.EPOCH_MICROS;
-		}
-
-		/** Reads a date: days since 1970. */
-		private int date(ArchiveColumn column) throws IOException {
-			int days = this.in.readInt();
-			if (days == Integer.MAX_VALUE || days == Integer.MIN_VALUE) {
-				throw new IOException("Cannot archive an infinite date in column " + column.name());
-			}
-			return days + PgBinaryFormat.EPOCH_DAYS;
 		}
 
 	}

@@ -58,15 +58,14 @@ final class RollingArchiveWriter implements AutoCloseable {
 	}
 
 	/**
-	 * Writes a row of a block.
-	 * @param block a block of the table's rows
-	 * @param row the row's index there
+	 * Writes a row.
+	 * @param row the row
 	 */
-	void write(RowBlock block, int row) throws IOException {
+	void write(Object[] row) throws IOException {
 		if (this.writer == null) {
 			openNextFile();
 		}
-		this.writer.write(block, row);
+		this.writer.write(row);
 		this.rowsInFile++;
 		if (this.rowsInFile % SIZE_CHECK_INTERVAL == 0 && this.writer.dataSize() >= this.settings.targetFileSize()) {
 			closeFile();

@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 
@@ -32,36 +31,6 @@ class PgBinaryCopyTests {
 					.isEqualTo(RowChecksum.canonicalText(table, rows.get(i)));
 			}
 		}
-	}
-
-	@Test
-	void rowsReadIntoABlockAreThoseReadOneByOne() throws IOException {
-		for (ArchiveTable table : List.of(ArchiveTable.HEALTH_READING, ArchiveTable.HEALTH_SCORE)) {
-			List<Object[]> rows = (table == ArchiveTable.HEALTH_READING) ? ArchiveRows.trickyReadings()
-					: ArchiveRows.trickyScores();
-			byte[] copy = writeAll(table, rows);
-			List<Object[]> oneByOne = readAll(table, copy);
-			PgBinaryCopy.Reader reader = new PgBinaryCopy.Reader(new ByteArrayInputStream(copy), table);
-			RowBlock block = new RowBlock(table, 2);
-			while (reader.next(block)) {
-				// appends
-			}
-			assertThat(block.size()).isEqualTo(rows.size());
-			for (int i = 0; i < rows.size(); i++) {
-				assertThat(Arrays.asList(block.row(i))).as("%s row %d", table, i)
-					.isEqualTo(Arrays.asList(oneByOne.get(i)));
-			}
-		}
-	}
-
-	@Test
-	void aNullInARequiredColumnIsRefusedWhenReadIntoABlock() throws IOException {
-		byte[] copy = writeAll(ArchiveTable.HEALTH_READING,
-				Collections.singletonList(new Object[] { 1L, null, 1L, 1.0, "s", 2L }));
-		PgBinaryCopy.Reader reader = new PgBinaryCopy.Reader(new ByteArrayInputStream(copy),
-				ArchiveTable.HEALTH_READING);
-		assertThatIOException().isThrownBy(() -> reader.next(new RowBlock(ArchiveTable.HEALTH_READING, 1)))
-			.withMessage("Column metric is required but the row has no value");
 	}
 
 	@Test
@@ -130,12 +99,6 @@ class PgBinaryCopyTests {
 				.isThrownBy(reader::next)
 				.withMessageStartingWith("Cannot archive ")
 				.withMessageContaining("timestamp")
-				.withMessageContaining("in column recorded_at");
-			PgBinaryCopy.Reader intoBlock = new PgBinaryCopy.Reader(new ByteArrayInputStream(withRecordedAt(wire)),
-					ArchiveTable.HEALTH_READING);
-			assertThatIOException().as("%d into a block", wire)
-				.isThrownBy(() -> intoBlock.next(new RowBlock(ArchiveTable.HEALTH_READING, 1)))
-				.withMessageStartingWith("Cannot archive ")
 				.withMessageContaining("in column recorded_at");
 		}
 		Object[] last = readAll(ArchiveTable.HEALTH_READING, withRecordedAt(PgBinaryCopy.LAST_MICROS_SINCE_2000))
