@@ -1,6 +1,8 @@
 package dev.healthscore.jobs.cli;
 
+import java.sql.Timestamp;
 import java.time.Instant;
+import java.time.LocalDateTime;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +28,6 @@ import org.springframework.batch.core.job.parameters.JobParameter;
 import org.springframework.batch.core.job.parameters.JobParameters;
 import org.springframework.batch.core.job.parameters.JobParametersBuilder;
 import org.springframework.batch.core.launch.JobExecutionAlreadyRunningException;
-import org.springframework.batch.core.launch.JobExecutionNotRunningException;
 import org.springframework.batch.core.launch.JobOperator;
 import org.springframework.batch.core.launch.NoSuchJobException;
 import org.springframework.batch.core.repository.JobRepository;
@@ -211,8 +212,29 @@ public class JobRunner implements EveryJobListener {
 				return recoverDead(execution);
 			}
 		}
-		this.jobOperator.stop(execution);
+		askToStop(execution.getId());
 		return this.jobRepository.getJobExecution(execution.getId());
+	}
+
+	/**
+	 * Marks a running execution STOPPING, which its process checks for at its next chunk
+	 * boundary, where it ends the execution STOPPED; until then it shows as running. Not
+	 * {@link JobOperator#stop}: that also gives the execution an end time, which the
+	 * repository takes for an execution that has already ended, so it marks it STOPPED at
+	 * once (logging "Upgrading job execution status from STOPPING to STOPPED since it has
+	 * already ended") while its process is still at work on its chunk. One conditional
+	 * update: an execution that ended since it was read is left as it ended (an update
+	 * through the repository would put STOPPING over its COMPLETED, and take its end time
+	 * away).
+	 * @return false when the execution was no longer STARTING or STARTED
+	 */
+	private boolean askToStop(long executionId) {
+		int updated = this.jdbc.update("""
+				UPDATE batch_job_execution SET status = ?, version = version + 1, last_updated = ?
+				WHERE job_execution_id = ? AND status IN (?, ?) AND end_time IS NULL""", BatchStatus.STOPPING.name(),
+				Timestamp.valueOf(LocalDateTime.now()), executionId, BatchStatus.STARTING.name(),
+				BatchStatus.STARTED.name());
+		return updated == 1;
 	}
 
 	/**
@@ -354,12 +376,12 @@ public class JobRunner implements EveryJobListener {
 				}
 				logger.info("Stopping {} execution {} after its current chunk; rerun the same command to resume it",
 						run.job(), id);
-				try {
-					stopped |= this.jobOperator.stop(id);
+				if (askToStop(id)) {
+					stopped = true;
 				}
-				catch (JobExecutionNotRunningException ex) {
-					// it ended since it was listed: nothing left to stop
-					logger.info("{} execution {} ended before it could be stopped", run.job(), id);
+				else {
+					// it ended since it was listed, or was asked already
+					logger.info("{} execution {} is {}: not asked to stop again", run.job(), id, execution.getStatus());
 				}
 			}
 		}
@@ -380,11 +402,10 @@ public class JobRunner implements EveryJobListener {
 			try {
 				logger.info("Stopping {} execution {} after its current chunk; rerun the same command to resume it",
 						run.job(), id);
-				this.jobOperator.stop(id);
-			}
-			catch (JobExecutionNotRunningException ex) {
-				logger.warn("{} execution {} is no longer running in the job repository (the run that took its"
-						+ " guard marks it FAILED): it fails at its next chunk", run.job(), id);
+				if (!askToStop(id)) {
+					logger.warn("{} execution {} is no longer running in the job repository (the run that took its"
+							+ " guard marks it FAILED): it fails at its next chunk", run.job(), id);
+				}
 			}
 			catch (Exception ex) {
 				logger.error("Could not stop {} execution {}", run.job(), id, ex);

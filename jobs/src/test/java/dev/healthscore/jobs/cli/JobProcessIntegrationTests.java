@@ -135,7 +135,9 @@ class JobProcessIntegrationTests {
 	}
 
 	@Test
-	void stopOfALiveRunAsksItToStopAndItEndsStoppedAfterItsChunk(@TempDir Path dir) throws Exception {
+	@ExtendWith(OutputCaptureExtension.class)
+	void stopOfALiveRunAsksItToStopAndItEndsStoppedAfterItsChunk(@TempDir Path dir, CapturedOutput output)
+			throws Exception {
 		jdbc.execute("TRUNCATE health_score");
 		String to = LAST.minusDays(3).toString();
 		Process process;
@@ -144,12 +146,26 @@ class JobProcessIntegrationTests {
 			gate.awaitWriterHeld();
 			long running = count("SELECT max(job_execution_id) FROM batch_job_execution");
 			assertThat(app("stop", String.valueOf(running))).isZero();
-			assertThat(executionStatus(running)).isIn("STOPPING", "STOPPED");
+			// still at work on its chunk: STOPPING, not ended, until its process stops it
+			assertThat(executionStatus(running)).isEqualTo("STOPPING");
+			assertThat(
+					jdbc.queryForObject("SELECT end_time IS NULL FROM batch_job_execution WHERE job_execution_id = ?",
+							Boolean.class, running))
+				.isTrue();
+			int before = output.getOut().length();
+			assertThat(app("restart", String.valueOf(running))).isEqualTo(3);
+			assertThat(output.getOut().substring(before)).contains(("Cannot restart recompute execution %d: it is still"
+					+ " running in another process, asked to stop after its current chunk (STOPPING); nothing was"
+					+ " started.")
+				.formatted(running));
 		}
 		assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
 		assertThat(process.exitValue()).as(() -> readLog(dir.resolve("out.log"))).isEqualTo(5);
-		assertThat(executionStatus(count("SELECT max(job_execution_id) FROM batch_job_execution")))
-			.isEqualTo("STOPPED");
+		long last = count("SELECT max(job_execution_id) FROM batch_job_execution");
+		assertThat(executionStatus(last)).isEqualTo("STOPPED");
+		assertThat(jdbc.queryForObject(
+				"SELECT end_time IS NOT NULL FROM batch_job_execution WHERE job_execution_id = ?", Boolean.class, last))
+			.isTrue();
 	}
 
 	/**

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.time.LocalDate;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -29,7 +30,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.job.Job;
-import org.springframework.batch.core.launch.JobExecutionNotRunningException;
 import org.springframework.batch.core.launch.JobOperator;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.boot.test.system.CapturedOutput;
@@ -193,16 +193,24 @@ class JobRunnerGuardLossIntegrationTests {
 	}
 
 	@Test
-	void aRunThatEndsBetweenBeingListedAndBeingStoppedLeavesNothingToStop() throws Exception {
+	void aRunThatEndsBetweenBeingListedAndBeingStoppedIsLeftAsItEnded() throws Exception {
 		Map<String, String> parameters = Map.of("from", LAST.minusDays(2).toString(), "to", LAST.toString());
 		try (ConfigurableApplicationContext context = context("0s"); Connection gate = dataSource.getConnection()) {
 			JobOperator real = context.getBean(JobOperator.class);
-			// the real operator, except that a stop finds the execution ended, as when it
-			// ends between the two calls
-			JobOperator ending = (JobOperator) Proxy.newProxyInstance(JobOperator.class.getClassLoader(),
+			Job job = context.getBean(InProcessJobLauncher.class).job(RecomputeJobConfiguration.JOB_NAME);
+			JobRepository repository = context.getBean(JobRepository.class);
+			JobRunGuard guard = context.getBean(JobRunGuard.class);
+			long ended = new JobRunner(real, repository, context.getBean(DataSource.class), guard,
+					context.getBeanProvider(RunPrecondition.class))
+				.run(job, parameters)
+				.execution()
+				.getId();
+			// the real operator, except that it lists the execution that ended as still
+			// running: as when it ends between being listed and being stopped
+			JobOperator listing = (JobOperator) Proxy.newProxyInstance(JobOperator.class.getClassLoader(),
 					new Class<?>[] { JobOperator.class }, (proxy, method, args) -> {
-						if (method.getName().equals("stop")) {
-							throw new JobExecutionNotRunningException("ended meanwhile");
+						if (method.getName().equals("getRunningExecutions")) {
+							return Set.of(ended);
 						}
 						try {
 							return method.invoke(real, args);
@@ -211,10 +219,8 @@ class JobRunnerGuardLossIntegrationTests {
 							throw ex.getCause();
 						}
 					});
-			JobRunner runner = new JobRunner(ending, context.getBean(JobRepository.class),
-					context.getBean(DataSource.class), context.getBean(JobRunGuard.class),
+			JobRunner runner = new JobRunner(listing, repository, context.getBean(DataSource.class), guard,
 					context.getBeanProvider(RunPrecondition.class));
-			Job job = context.getBean(InProcessJobLauncher.class).job(RecomputeJobConfiguration.JOB_NAME);
 			sql(gate, "SELECT pg_advisory_lock(" + GATE + ")");
 			CompletableFuture<JobRunner.Outcome> run;
 			try {
@@ -228,6 +234,11 @@ class JobRunnerGuardLossIntegrationTests {
 				});
 				await().atMost(Duration.ofSeconds(60)).until(() -> waiting("objid = " + GATE) > 0);
 				assertThat(runner.stopRunning()).as("nothing was left to stop").isFalse();
+				// as it ended: not STOPPING again, its end time kept
+				assertThat(jdbc.queryForObject(
+						"SELECT status || ' ' || (end_time IS NOT NULL) FROM batch_job_execution WHERE job_execution_id = ?",
+						String.class, ended))
+					.isEqualTo("COMPLETED true");
 			}
 			finally {
 				sql(gate, "SELECT pg_advisory_unlock(" + GATE + ")");
