@@ -321,11 +321,22 @@ public class JobRunner implements EveryJobListener {
 			return false;
 		}
 		JobExecution current = this.jobRepository.getJobExecution(restarting.getId());
-		if (current == null || !current.isRunning()) {
+		if (current == null) {
 			return false;
 		}
 		String job = current.getJobInstance().getJobName();
 		long id = current.getId();
+		if (!current.isRunning()) {
+			// its run may have gone on as a later execution, which that process runs
+			JobExecution latest = this.jobRepository.getLastJobExecution(current.getJobInstance());
+			if (latest == null || latest.getId() == id || !latest.isRunning()) {
+				return false;
+			}
+			logger.error("Cannot restart {} execution {}: its run goes on as execution {}, still running ({}) in"
+					+ " another process; nothing was started. 'status' shows it; if it ends FAILED or STOPPED, restart"
+					+ " {} to resume the run", job, id, latest.getId(), latest.getStatus(), latest.getId());
+			return true;
+		}
 		if (current.getStatus() == BatchStatus.STOPPING) {
 			logger.error("Cannot restart {} execution {}: it is still running in another process, asked to stop"
 					+ " after its current chunk (STOPPING); nothing was started. Wait for it to end STOPPED ('status'"

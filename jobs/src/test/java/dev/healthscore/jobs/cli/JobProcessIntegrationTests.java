@@ -212,6 +212,43 @@ class JobProcessIntegrationTests {
 	 * commit.
 	 * @return the execution it left STARTED
 	 */
+	/**
+	 * {@code restart} of a failed execution whose run went on as a later execution, which
+	 * another process is running, names that execution, not another run of the job.
+	 */
+	@Test
+	@ExtendWith(OutputCaptureExtension.class)
+	void restartOfAnExecutionWhoseRunGoesOnInAnotherProcessNamesTheRunningExecution(@TempDir Path dir,
+			CapturedOutput output) throws Exception {
+		String to = LAST.minusDays(6).toString();
+		long killed = recomputeKilledMidChunk(dir, to);
+		Path resumedDir = Files.createDirectories(dir.resolve("resumed"));
+		Process process = null;
+		try (WriteGate gate = WriteGate.shut(dataSource)) {
+			// the same command marks the killed execution FAILED and resumes its run
+			process = start(resumedDir, "run", "recompute", "--from=" + FIRST, "--to=" + to);
+			gate.awaitWriterHeld();
+			long resumed = count("SELECT max(job_execution_id) FROM batch_job_execution");
+			assertThat(resumed).isGreaterThan(killed);
+			assertThat(executionStatus(killed)).isEqualTo("FAILED");
+			int before = output.getOut().length();
+			assertThat(app("restart", String.valueOf(killed))).isEqualTo(3);
+			assertThat(output.getOut().substring(before))
+				.contains(("Cannot restart recompute execution %d: its run goes on as execution %d, still running"
+						+ " (STARTED) in another process; nothing was started.")
+					.formatted(killed, resumed))
+				.doesNotContain("another run of it");
+			assertThat(count("SELECT max(job_execution_id) FROM batch_job_execution")).as("nothing started")
+				.isEqualTo(resumed);
+		}
+		finally {
+			if (process != null) {
+				process.destroy();
+				process.waitFor(60, TimeUnit.SECONDS);
+			}
+		}
+	}
+
 	private static long recomputeKilledMidChunk(Path dir, String to) throws Exception {
 		jdbc.execute("TRUNCATE health_score");
 		try (WriteGate gate = WriteGate.shut(dataSource)) {
