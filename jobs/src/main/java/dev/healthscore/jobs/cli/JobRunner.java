@@ -391,8 +391,10 @@ public class JobRunner implements EveryJobListener {
 					stopped = true;
 				}
 				else {
-					// it ended since it was listed, or was asked already
-					logger.info("{} execution {} is {}: not asked to stop again", run.job(), id, execution.getStatus());
+					// it ended since it was read, or was asked to stop already: its
+					// status above is stale
+					logger.info("{} execution {} ended, or was asked to stop, before it could be stopped", run.job(),
+							id);
 				}
 			}
 		}
