@@ -199,19 +199,10 @@ class JobProcessIntegrationTests {
 				.isEqualTo(running);
 		}
 		finally {
-			if (process != null) {
-				process.destroy();
-				process.waitFor(60, TimeUnit.SECONDS);
-			}
+			end(process);
 		}
 	}
 
-	/**
-	 * Starts a recompute of all users from {@link #FIRST} to {@code to} in a process of
-	 * its own on empty scores, and kills it (SIGKILL) while its first chunks wait to
-	 * commit.
-	 * @return the execution it left STARTED
-	 */
 	/**
 	 * {@code restart} of a failed execution whose run went on as a later execution, which
 	 * another process is running, names that execution, not another run of the job.
@@ -242,13 +233,24 @@ class JobProcessIntegrationTests {
 				.isEqualTo(resumed);
 		}
 		finally {
-			if (process != null) {
-				process.destroy();
-				process.waitFor(60, TimeUnit.SECONDS);
-			}
+			end(process);
 		}
 	}
 
+	/** Ends a process a test started, if it did (SIGTERM), and waits for it. */
+	private static void end(Process process) throws InterruptedException {
+		if (process != null) {
+			process.destroy();
+			process.waitFor(60, TimeUnit.SECONDS);
+		}
+	}
+
+	/**
+	 * Starts a recompute of all users from {@link #FIRST} to {@code to} in a process of
+	 * its own on empty scores, and kills it (SIGKILL) while its first chunks wait to
+	 * commit.
+	 * @return the execution it left STARTED
+	 */
 	private static long recomputeKilledMidChunk(Path dir, String to) throws Exception {
 		jdbc.execute("TRUNCATE health_score");
 		try (WriteGate gate = WriteGate.shut(dataSource)) {
@@ -297,10 +299,7 @@ class JobProcessIntegrationTests {
 			assertThat(app("run", "recompute", "--from=" + LAST.minusDays(2), "--to=" + LAST)).isEqualTo(3);
 		}
 		finally {
-			if (process != null) {
-				process.destroy();
-				process.waitFor(60, TimeUnit.SECONDS);
-			}
+			end(process);
 		}
 	}
 
